@@ -1,0 +1,81 @@
+"""Pydantic-backed base classes for Antrian's event-sourced aggregates.
+
+Stored events are pydantic models so that value objects (queue entries,
+decisions, dates) round-trip through JSON without hand-written transcodings,
+and so that a malformed stored event fails loudly when it is read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    CanSnapshotAggregate,
+)
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class Value(BaseModel):
+    """An immutable value object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DomainEvent(BaseModel):
+    """Envelope fields every stored event has."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+class SnapshotState(BaseModel):
+    """Aggregate state as stored in a snapshot.
+
+    eventsourcing keeps `_created_on` / `_modified_on` in the aggregate's
+    `__dict__`; pydantic fields cannot start with an underscore, so they are
+    renamed on the way in and back on the way out.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    created_on: datetime
+    modified_on: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_private(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("_id", "_version", "_pending_events"):
+                data.pop(key, None)
+            for key in ("_created_on", "_modified_on"):
+                if key in data:
+                    data[key[1:]] = data.pop(key)
+        return data
+
+    def __iter__(self):  # type: ignore[override]
+        for name, value in super().__iter__():
+            yield (f"_{name}" if name in ("created_on", "modified_on") else name), value
+
+
+class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
+    topic: str
+    state: Any
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """Declarative aggregate whose events are pydantic models."""
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        pass
+
+    class Created(Event, CanInitAggregate[UUID]):
+        originator_topic: str

@@ -1,0 +1,76 @@
+"""Named domain errors: each says which rule a command broke."""
+
+
+class DomainError(Exception):
+    """A command broke a business rule; nothing was recorded."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+
+class UnknownPolicy(DomainError):
+    """The named allocation policy version does not exist."""
+
+
+class UnknownLine(DomainError):
+    """The order has no line with that id."""
+
+    field = "line_ids"
+
+
+class LineNotOpen(DomainError):
+    """The line was already shipped or cancelled."""
+
+    field = "line_ids"
+
+
+class NotAllocated(DomainError):
+    """Fewer units are allocated to the line than the warehouse says it shipped."""
+
+    field = "lines"
+
+
+class InsufficientStock(DomainError):
+    """A warehouse cannot give out more units than it holds."""
+
+    field = "quantity"
+
+
+class NoOpenOffer(DomainError):
+    """There is no substitute offer on that line to accept or decline."""
+
+    field = "line_id"
+
+
+class SubstituteUnavailable(DomainError):
+    """The offered substitute no longer has enough free stock."""
+
+    field = "line_id"
+
+
+class UnknownPurchaseOrder(DomainError):
+    """The supplier has no purchase order with that id."""
+
+    field = "purchase_order_id"
+
+
+class PurchaseOrderClosed(DomainError):
+    """The purchase order was already received in full or cancelled."""
+
+    field = "purchase_order_id"
+
+
+class DuplicatePurchaseOrder(DomainError):
+    """A purchase order with that id was already placed."""
+
+    field = "purchase_order_id"
+
+
+class SkuNotSupplied(DomainError):
+    """The supplier has no terms for that SKU."""
+
+    field = "lines"

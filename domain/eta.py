@@ -1,0 +1,126 @@
+"""ETA promises: a pure, versioned walk of the queue against inbound supply.
+
+`eta-v1`: open purchase-order lines are taken in expected-arrival order
+(expected date, then PO id). A waiting line's cumulative position (units
+ahead of it plus its own) is covered by the first PO whose cumulative open
+quantity reaches it; its ETA is that PO's expected date plus the supplier's
+observed lateness (never earlier than today: an overdue PO promises
+nothing in the past). Lines no PO covers are flagged `needs_purchase` and
+promised the best source's lead time plus lateness, counted from when they
+started waiting or from now, whichever is later - but an earlier uncovered
+promise that is still achievable is kept, so customers are not told of a
+change that did not happen. A line whose ETA passes its maximum wait
+leaves the queue (and no longer counts towards the lines behind it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from domain.base import Value
+from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
+
+ETA_POLICY = "eta-v1"
+DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
+LATENESS_PERCENTILE = 0.9
+
+
+class EtaChange(Value):
+    order_id: str
+    line_id: str
+    old: date | None
+    new: date | None
+    needs_purchase: bool
+
+
+class Expiry(Value):
+    order_id: str
+    line_id: str
+    quantity: int
+    eta: date
+    wait_limit: date
+
+
+class EtaPlan(Value):
+    changes: list[EtaChange]
+    expired: list[Expiry]
+
+
+def best_source(sources: Sequence[Source]) -> Source | None:
+    """Primary before backup, then shortest lead time, then supplier id."""
+    if not sources:
+        return None
+    return min(
+        sources,
+        key=lambda s: (s.priority != SupplierPriority.PRIMARY, s.lead_time_days, s.supplier_id),
+    )
+
+
+def observed_lateness(delays_days: Sequence[int]) -> int:
+    """A high percentile (nearest-rank p90) of past delays; never negative."""
+    if not delays_days:
+        return DEFAULT_LATENESS_DAYS
+    ordered = sorted(delays_days)
+    rank = max(1, -(-len(ordered) * 9 // 10))  # ceil(0.9 n) without floats
+    return max(0, ordered[rank - 1])
+
+
+def plan_etas(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+) -> EtaPlan:
+    """Recompute promises for queue[start:], given `units_ahead` waiting before it."""
+    supply = sorted(inbound, key=lambda line: (line.expected, line.po_id))
+    covered_up_to = 0
+    cursor = 0
+    cumulative = units_ahead
+    source = best_source(sources)
+    changes: list[EtaChange] = []
+    expired: list[Expiry] = []
+    for entry in queue[start:]:
+        position_end = cumulative + entry.quantity
+        while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
+            covered_up_to += supply[cursor].quantity
+            cursor += 1
+        if cursor < len(supply):
+            eta, needs_purchase = max(supply[cursor].arrival, today), False
+        else:
+            eta, needs_purchase = _uncovered_eta(entry, source, today), True
+        if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
+            expired.append(
+                Expiry(
+                    order_id=entry.order_id,
+                    line_id=entry.line_id,
+                    quantity=entry.quantity,
+                    eta=eta,
+                    wait_limit=entry.wait_limit,
+                )
+            )
+            continue
+        cumulative = position_end
+        if eta != entry.eta or needs_purchase != entry.needs_purchase:
+            changes.append(
+                EtaChange(
+                    order_id=entry.order_id,
+                    line_id=entry.line_id,
+                    old=entry.eta,
+                    new=eta,
+                    needs_purchase=needs_purchase,
+                )
+            )
+    return EtaPlan(changes=changes, expired=expired)
+
+
+def _uncovered_eta(entry: QueueEntry, source: Source | None, today: date) -> date | None:
+    if source is None:
+        return None
+    delay = timedelta(days=source.lead_time_days + source.lateness_days)
+    earliest = max(entry.since, today) + delay
+    if entry.needs_purchase and entry.eta is not None and entry.eta >= earliest:
+        return entry.eta
+    return earliest

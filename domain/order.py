@@ -1,0 +1,372 @@
+"""Order: what the customer asked for and, line by line, what they were promised.
+
+Every change to a line that the customer will hear about is an event that
+carries the decision behind it (a `DecisionRef` to the Stock event that took
+it), so a line's history explains itself and can be replayed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import Aggregate, Value
+from domain.errors import LineNotOpen, NoOpenOffer, NotAllocated, UnknownLine
+from domain.values import (
+    Contact,
+    DecisionRef,
+    LineRequest,
+    LineStatus,
+    ShippingPreference,
+    Tier,
+)
+
+
+class LineSpec(Value):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class Offer(Value):
+    sku: str
+    quantity: int
+
+
+class Line(Value):
+    """One order line; ordered = allocated + backordered + cancelled + shipped."""
+
+    line_id: str
+    sku: str
+    quantity: int
+    allocated: dict[str, int] = {}  # by SKU: the line's own, or an accepted substitute
+    backordered: int = 0
+    cancelled: int = 0
+    shipped: int = 0
+    position: int | None = None
+    eta: date | None = None
+    first_eta: date | None = None
+    eta_revisions: int = 0
+    needs_purchase: bool = False
+    offer: Offer | None = None
+
+    @property
+    def allocated_total(self) -> int:
+        return sum(self.allocated.values())
+
+    @property
+    def is_open(self) -> bool:
+        return self.allocated_total + self.backordered > 0
+
+    @property
+    def status(self) -> LineStatus:
+        if self.offer is not None and self.backordered:
+            return LineStatus.SUBSTITUTE_OFFERED
+        if self.backordered:
+            return LineStatus.PARTIALLY_ALLOCATED if self.allocated_total else LineStatus.BACKORDERED
+        if self.allocated_total:
+            return LineStatus.PARTIALLY_SHIPPED if self.shipped else LineStatus.ALLOCATED
+        return LineStatus.SHIPPED if self.shipped else LineStatus.CANCELLED
+
+
+class Order(Aggregate):
+    @staticmethod
+    def create_id(order_id: str) -> UUID:
+        return order_uuid(order_id)
+
+    @event("Placed")
+    def __init__(
+        self,
+        order_id: str,
+        customer_id: str,
+        tier: Tier,
+        placed_at: datetime,
+        shipping: ShippingPreference,
+        accept_substitutes: bool,
+        max_wait_days: int | None,
+        contact: Contact,
+        lines: list[LineSpec],
+        message_id: str,
+    ) -> None:
+        self.order_id = order_id
+        self.customer_id = customer_id
+        self.tier = tier
+        self.placed_at = placed_at
+        self.shipping = shipping
+        self.accept_substitutes = accept_substitutes
+        self.max_wait_days = max_wait_days
+        self.contact = contact
+        self.lines: dict[str, Line] = {
+            spec.line_id: Line(line_id=spec.line_id, sku=spec.sku, quantity=spec.quantity)
+            for spec in lines
+        }
+
+    # ----------------------------------------------------------------- reads
+    @property
+    def wait_limit(self) -> date | None:
+        if self.max_wait_days is None:
+            return None
+        return (self.placed_at + timedelta(days=self.max_wait_days)).date()
+
+    def line(self, line_id: str) -> Line:
+        try:
+            return self.lines[line_id]
+        except KeyError:
+            raise UnknownLine(f"order {self.order_id} has no line {line_id!r}") from None
+
+    def request_for(self, line_id: str, quantity: int | None = None) -> LineRequest:
+        line = self.line(line_id)
+        return LineRequest(
+            order_id=self.order_id,
+            line_id=line_id,
+            quantity=quantity or line.quantity,
+            tier=self.tier,
+            placed_at=self.placed_at,
+            wait_limit=self.wait_limit,
+        )
+
+    @property
+    def ready_to_ship(self) -> bool:
+        """Complete orders hold until nothing is waiting."""
+        lines = self.lines.values()
+        if self.shipping is ShippingPreference.COMPLETE:
+            return all(not line.backordered for line in lines) and any(l.allocated_total for l in lines)
+        return any(line.allocated_total for line in lines)
+
+    # -------------------------------------------------------------- commands
+    def allocate(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        self._line_allocated(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
+
+    def backorder(
+        self,
+        line_id: str,
+        quantity: int,
+        position: int,
+        eta: date | None,
+        needs_purchase: bool,
+        decision: DecisionRef,
+        eta_decision: DecisionRef | None,
+    ) -> None:
+        self._line_backordered(
+            line_id=line_id,
+            quantity=quantity,
+            position=position,
+            eta=eta,
+            needs_purchase=needs_purchase,
+            decision=decision,
+            eta_decision=eta_decision,
+        )
+
+    def fill(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        self._backorder_filled(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
+
+    def revoke(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        self._allocation_revoked(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
+
+    def revise_eta(
+        self, line_id: str, new: date | None, needs_purchase: bool, decision: DecisionRef
+    ) -> None:
+        line = self.line(line_id)
+        if line.backordered and (line.eta, line.needs_purchase) != (new, needs_purchase):
+            self._eta_revised(
+                line_id=line_id, old=line.eta, new=new, needs_purchase=needs_purchase, decision=decision
+            )
+
+    def offer_substitute(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        self._substitute_offered(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
+
+    def open_offer(self, line_id: str) -> Offer:
+        line = self.line(line_id)
+        if line.offer is None or not line.backordered:
+            raise NoOpenOffer(f"order {self.order_id} line {line_id} has no open substitute offer")
+        return line.offer
+
+    def accept_substitute(self, line_id: str, decision: DecisionRef) -> None:
+        offer = self.open_offer(line_id)
+        self._substitute_accepted(line_id=line_id, sku=offer.sku, quantity=offer.quantity, decision=decision)
+
+    def decline_substitute(self, line_id: str, message_id: str) -> None:
+        offer = self.open_offer(line_id)
+        self._substitute_declined(line_id=line_id, sku=offer.sku, message_id=message_id)
+
+    def check_cancellable(self, line_id: str) -> Line:
+        line = self.line(line_id)
+        if not line.is_open:
+            raise LineNotOpen(
+                f"order {self.order_id} line {line_id} is {line.status.value}: nothing left to cancel"
+            )
+        return line
+
+    def cancel(self, line_id: str, reason: str, automatic: bool, decision: DecisionRef | None, quantity: int | None = None) -> None:
+        """Cancel what is still open on a line (or `quantity` of its backorder). Always free."""
+        line = self.check_cancellable(line_id)
+        released = 0 if quantity is not None else line.allocated_total
+        withdrawn = line.backordered if quantity is None else min(quantity, line.backordered)
+        self._line_cancelled(
+            line_id=line_id,
+            released=released,
+            withdrawn=withdrawn,
+            reason=reason,
+            automatic=automatic,
+            decision=decision,
+        )
+
+    def check_shippable(self, line_id: str, quantity: int) -> Line:
+        line = self.line(line_id)
+        if quantity > line.allocated_total:
+            raise NotAllocated(
+                f"order {self.order_id} line {line_id} has {line.allocated_total} unit(s) "
+                f"allocated, cannot ship {quantity}"
+            )
+        if not self.ready_to_ship:
+            raise NotAllocated(
+                f"order {self.order_id} asked to ship complete and still has backordered lines",
+                field="order_id",
+            )
+        return line
+
+    def ship(self, line_id: str, quantity: int, warehouse: str, message_id: str) -> dict[str, int]:
+        """Ship allocated units, the line's own SKU first; returns units per SKU."""
+        line = self.check_shippable(line_id, quantity)
+        by_sku: dict[str, int] = {}
+        left = quantity
+        for sku in sorted(line.allocated, key=lambda s: (s != line.sku, s)):
+            take = min(left, line.allocated[sku])
+            if take:
+                by_sku[sku] = take
+                left -= take
+        self._line_shipped(line_id=line_id, by_sku=by_sku, warehouse=warehouse, message_id=message_id)
+        return by_sku
+
+    # ---------------------------------------------------------------- events
+    def _update(self, line_id: str, **changes) -> None:
+        self.lines[line_id] = self.lines[line_id].model_copy(update=changes)
+
+    @event("LineAllocated")
+    def _line_allocated(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        line = self.lines[line_id]
+        self._update(line_id, allocated=_add(line.allocated, sku, quantity))
+
+    @event("LineBackordered")
+    def _line_backordered(
+        self,
+        line_id: str,
+        quantity: int,
+        position: int,
+        eta: date | None,
+        needs_purchase: bool,
+        decision: DecisionRef,
+        eta_decision: DecisionRef | None,
+    ) -> None:
+        line = self.lines[line_id]
+        self._update(
+            line_id,
+            backordered=line.backordered + quantity,
+            position=position,
+            eta=eta,
+            first_eta=line.first_eta or eta,
+            needs_purchase=needs_purchase,
+        )
+
+    @event("BackorderFilled")
+    def _backorder_filled(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        line = self.lines[line_id]
+        backordered = line.backordered - quantity
+        self._update(
+            line_id,
+            allocated=_add(line.allocated, sku, quantity),
+            backordered=backordered,
+            **_queue_left(backordered),
+        )
+
+    @event("AllocationRevoked")
+    def _allocation_revoked(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        line = self.lines[line_id]
+        self._update(
+            line_id,
+            allocated=_add(line.allocated, sku, -quantity),
+            backordered=line.backordered + quantity,
+        )
+
+    @event("EtaRevised")
+    def _eta_revised(
+        self, line_id: str, old: date | None, new: date | None, needs_purchase: bool, decision: DecisionRef
+    ) -> None:
+        line = self.lines[line_id]
+        self._update(
+            line_id,
+            eta=new,
+            first_eta=line.first_eta or new,
+            needs_purchase=needs_purchase,
+            eta_revisions=line.eta_revisions + 1,
+        )
+
+    @event("SubstituteOffered")
+    def _substitute_offered(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        self._update(line_id, offer=Offer(sku=sku, quantity=quantity))
+
+    @event("SubstituteAccepted")
+    def _substitute_accepted(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        line = self.lines[line_id]
+        backordered = line.backordered - quantity
+        self._update(
+            line_id,
+            allocated=_add(line.allocated, sku, quantity),
+            backordered=backordered,
+            offer=None,
+            **_queue_left(backordered),
+        )
+
+    @event("SubstituteDeclined")
+    def _substitute_declined(self, line_id: str, sku: str, message_id: str) -> None:
+        self._update(line_id, offer=None)
+
+    @event("LineCancelled")
+    def _line_cancelled(
+        self,
+        line_id: str,
+        released: int,
+        withdrawn: int,
+        reason: str,
+        automatic: bool,
+        decision: DecisionRef | None,
+    ) -> None:
+        line = self.lines[line_id]
+        backordered = line.backordered - withdrawn
+        self._update(
+            line_id,
+            allocated={} if released else line.allocated,
+            backordered=backordered,
+            cancelled=line.cancelled + released + withdrawn,
+            offer=line.offer if backordered else None,
+            **_queue_left(backordered),
+        )
+
+    @event("LineShipped")
+    def _line_shipped(self, line_id: str, by_sku: dict[str, int], warehouse: str, message_id: str) -> None:
+        line = self.lines[line_id]
+        allocated = dict(line.allocated)
+        for sku, quantity in by_sku.items():
+            allocated = _add(allocated, sku, -quantity)
+        self._update(line_id, allocated=allocated, shipped=line.shipped + sum(by_sku.values()))
+
+
+def order_uuid(order_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"antrian:order:{order_id}")
+
+
+def _add(counts: dict[str, int], key: str, delta: int) -> dict[str, int]:
+    updated = dict(counts)
+    updated[key] = updated.get(key, 0) + delta
+    if not updated[key]:
+        del updated[key]
+    return updated
+
+
+def _queue_left(backordered: int) -> dict:
+    """A line with nothing waiting has no queue place or promise any more."""
+    if backordered:
+        return {}
+    return {"position": None, "eta": None, "needs_purchase": False}

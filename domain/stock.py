@@ -1,0 +1,514 @@
+"""Stock: one aggregate per SKU, owning its units, its queue and its promises.
+
+The Stock decides who gets its units, so every allocation decision is an
+event here (with the policy, the cause and what it saw) and is mirrored onto
+the order lines it concerns. Stock that arrives - received, returned,
+released, found in a count - is offered to the queue before it becomes
+available to new orders.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.allocation import Fill, RequestPlan, get_policy, line_key, split_line_key
+from domain.base import Aggregate, AggregateSnapshot, SnapshotState, Value
+from domain.effects import Backorder, StockEffects
+from domain.errors import InsufficientStock, NotAllocated
+from domain.eta import ETA_POLICY, EtaPlan, best_source, plan_etas
+from domain.values import (
+    Cause,
+    Contact,
+    DecisionInfo,
+    DecisionRef,
+    InboundLine,
+    LineRequest,
+    QueueEntry,
+    Reservation,
+    Source,
+)
+
+
+class Watcher(Value):
+    customer_id: str
+    contact: Contact
+
+
+class StockState(SnapshotState):
+    sku: str
+    policy: str
+    on_hand: dict[str, int]
+    reservations: dict[str, Reservation]
+    allocated: int
+    queue: list[QueueEntry]
+    waiting: int
+    inbound: dict[str, InboundLine]
+    sources: dict[str, Source]
+    substitutes: list[str]
+    reorder_point: int
+    safety_stock: int
+    suggested: int
+    watchers: list[Watcher]
+
+
+class Stock(Aggregate):
+    class Snapshot(AggregateSnapshot):
+        state: StockState
+
+    @staticmethod
+    def create_id(sku: str) -> UUID:
+        return stock_id(sku)
+
+    @event("Registered")
+    def __init__(self, sku: str, policy: str) -> None:
+        self.sku = sku
+        self.policy = policy
+        self.on_hand: dict[str, int] = {}
+        self.reservations: dict[str, Reservation] = {}
+        self.allocated = 0  # sum of reservations, kept for O(1) ATP
+        self.queue: list[QueueEntry] = []
+        self.waiting = 0  # sum of queued quantities, kept for O(1) tail inserts
+        self.inbound: dict[str, InboundLine] = {}
+        self.sources: dict[str, Source] = {}
+        self.substitutes: list[str] = []
+        self.reorder_point = 0
+        self.safety_stock = 0
+        self.suggested = 0  # replenishment suggested and not yet ordered
+        self.watchers: list[Watcher] = []
+
+    # ----------------------------------------------------------------- reads
+    @property
+    def total_on_hand(self) -> int:
+        return sum(self.on_hand.values())
+
+    @property
+    def available(self) -> int:
+        """Available to promise: on hand and not allocated."""
+        return self.total_on_hand - self.allocated
+
+    @property
+    def inbound_total(self) -> int:
+        return sum(line.quantity for line in self.inbound.values())
+
+    def position_of(self, order_id: str, line_id: str) -> int | None:
+        for index, entry in enumerate(self.queue):
+            if entry.order_id == order_id and entry.line_id == line_id:
+                return index + 1
+        return None
+
+    def queued(self, order_id: str, line_id: str) -> QueueEntry | None:
+        position = self.position_of(order_id, line_id)
+        return None if position is None else self.queue[position - 1]
+
+    def reserved_for(self, order_id: str, line_id: str) -> int:
+        reservation = self.reservations.get(line_key(order_id, line_id))
+        return reservation.quantity if reservation else 0
+
+    def units_ahead_of(self, index: int) -> int:
+        return self.waiting - sum(entry.quantity for entry in self.queue[index:])
+
+    # -------------------------------------------------------------- commands
+    def configure(
+        self, reorder_point: int, safety_stock: int, policy: str | None, cause: Cause
+    ) -> StockEffects:
+        policy = policy or self.policy
+        get_policy(policy)
+        self._configured(reorder_point=reorder_point, safety_stock=safety_stock, policy=policy)
+        return self._refresh(cause, start=0)
+
+    def set_source(self, source: Source, cause: Cause) -> StockEffects:
+        if self.sources.get(source.supplier_id) == source:
+            return StockEffects(self.sku)
+        self._source_set(source=source)
+        return self._refresh(cause, start=0)
+
+    def declare_substitutes(self, substitutes: list[str]) -> None:
+        self._substitutes_declared(substitutes=[s for s in substitutes if s != self.sku])
+
+    def request(self, request: LineRequest, cause: Cause) -> StockEffects:
+        """Allocate what is free to a new line; queue the rest in policy order."""
+        policy = get_policy(self.policy)
+        plan = policy.plan_request(self.available, self.queue, self.waiting, request)
+        reason = _request_reason(plan, self.available)
+        info = self._decision(
+            cause,
+            reason,
+            available=self.available,
+            queue_length=len(self.queue),
+            units_waiting=self.waiting,
+            position=plan.position,
+            units_ahead=plan.units_ahead,
+        )
+        self._line_requested(request=request, plan=plan, since=cause.today, decision=info)
+        effects = StockEffects(self.sku)
+        ref = DecisionRef.of(self.sku, self.version, info)
+        if plan.allocate:
+            fill = Fill(order_id=request.order_id, line_id=request.line_id, quantity=plan.allocate)
+            effects.allocated.append((fill, ref))
+        if plan.backorder:
+            backorder = Backorder(request.order_id, request.line_id, plan.backorder, plan.position or 0)
+            effects.backordered.append((backorder, ref))
+            effects.extend(self._refresh(cause, start=(plan.position or 1) - 1))
+        else:
+            self._suggest_replenishment(cause)
+        return effects
+
+    def receive(self, warehouse: str, quantity: int, po_id: str | None, cause: Cause) -> StockEffects:
+        self._received(warehouse=warehouse, quantity=quantity, po_id=po_id)
+        return self._offer_to_queue(cause)
+
+    def adjust(self, warehouse: str, counted: int, reason: str, cause: Cause) -> StockEffects:
+        previous = self.on_hand.get(warehouse, 0)
+        if counted == previous:
+            return StockEffects(self.sku)
+        self._adjusted(warehouse=warehouse, counted=counted, previous=previous, reason=reason)
+        shortfall = self.allocated - self.total_on_hand
+        if shortfall > 0:
+            return self._revoke(shortfall, cause)
+        return self._offer_to_queue(cause)
+
+    def ship(self, order_id: str, line_id: str, quantity: int, warehouse: str) -> None:
+        if self.reserved_for(order_id, line_id) < quantity:
+            raise NotAllocated(
+                f"line {order_id}/{line_id} has {self.reserved_for(order_id, line_id)} "
+                f"unit(s) of {self.sku} allocated, cannot ship {quantity}"
+            )
+        if self.on_hand.get(warehouse, 0) < quantity:
+            raise InsufficientStock(
+                f"warehouse {warehouse!r} holds {self.on_hand.get(warehouse, 0)} unit(s) "
+                f"of {self.sku}, cannot ship {quantity}",
+                field="warehouse",
+            )
+        self._shipped(order_id=order_id, line_id=line_id, quantity=quantity, warehouse=warehouse)
+
+    def release(self, order_id: str, line_id: str, reason: str, cause: Cause) -> StockEffects:
+        """Give back a line's allocated units and take it out of the queue."""
+        effects = StockEffects(self.sku)
+        reserved = self.reserved_for(order_id, line_id)
+        if reserved:
+            self._released(order_id=order_id, line_id=line_id, quantity=reserved, reason=reason)
+        effects.extend(self.withdraw(order_id, line_id, reason, cause))
+        if reserved:
+            effects.extend(self._offer_to_queue(cause))
+        return effects
+
+    def withdraw(self, order_id: str, line_id: str, reason: str, cause: Cause) -> StockEffects:
+        """Take a line out of the queue (its place is not kept)."""
+        position = self.position_of(order_id, line_id)
+        if position is None:
+            return StockEffects(self.sku)
+        quantity = self.queue[position - 1].quantity
+        self._withdrawn(order_id=order_id, line_id=line_id, quantity=quantity, reason=reason)
+        return self._refresh(cause, start=position - 1)
+
+    def schedule_inbound(self, line: InboundLine, cause: Cause) -> StockEffects:
+        if self.inbound.get(line.po_id) == line:
+            return StockEffects(self.sku)
+        self._inbound_scheduled(line=line)
+        return self._refresh(cause, start=0)
+
+    def cancel_inbound(self, po_id: str, cause: Cause) -> StockEffects:
+        if po_id not in self.inbound:
+            return StockEffects(self.sku)
+        self._inbound_cancelled(po_id=po_id)
+        return self._refresh(cause, start=0)
+
+    def watch(self, customer_id: str, contact: Contact, cause: Cause) -> None:
+        if any(w.customer_id == customer_id for w in self.watchers):
+            return
+        self._watch_requested(watcher=Watcher(customer_id=customer_id, contact=contact))
+        self._announce_if_available(cause)
+
+    # -------------------------------------------------------------- internal
+    def _decision(self, cause: Cause, reason: str, policy: str | None = None, **inputs) -> DecisionInfo:
+        return DecisionInfo(
+            policy=policy or self.policy,
+            message_id=cause.message_id,
+            as_of=cause.at,
+            inputs={"sku": self.sku, **inputs},
+            reason=reason,
+        )
+
+    def _offer_to_queue(self, cause: Cause) -> StockEffects:
+        """New units go to waiting lines first, in policy order."""
+        effects = StockEffects(self.sku)
+        fills = get_policy(self.policy).plan_fill(self.available, self.queue)
+        if fills:
+            info = self._decision(
+                cause,
+                f"{self.available} unit(s) free with {len(self.queue)} line(s) waiting: "
+                f"filled {len(fills)} line(s) in {self.policy} order",
+                available=self.available,
+                queue_length=len(self.queue),
+                units_waiting=self.waiting,
+                filled=[[f.order_id, f.line_id, f.quantity] for f in fills],
+            )
+            self._queue_filled(fills=fills, decision=info)
+            ref = DecisionRef.of(self.sku, self.version, info)
+            effects.filled.extend((fill, ref) for fill in fills)
+            effects.extend(self._refresh(cause, start=0))
+        self._announce_if_available(cause)
+        return effects
+
+    def _revoke(self, shortfall: int, cause: Cause) -> StockEffects:
+        revoked = get_policy(self.policy).plan_revoke(shortfall, self.reservations)
+        info = self._decision(
+            cause,
+            f"count left {self.total_on_hand} on hand for {self.allocated} allocated: "
+            f"took back {shortfall} unit(s), last in {self.policy} order first",
+            on_hand=self.total_on_hand,
+            allocated=self.allocated,
+            shortfall=shortfall,
+        )
+        self._allocations_revoked(revoked=revoked, since=cause.today, decision=info)
+        effects = StockEffects(self.sku)
+        ref = DecisionRef.of(self.sku, self.version, info)
+        effects.revoked.extend((fill, ref) for fill in revoked)
+        effects.extend(self._refresh(cause, start=0))
+        return effects
+
+    def _refresh(self, cause: Cause, start: int) -> StockEffects:
+        """Recompute promises from `start`, then check whether to buy more."""
+        effects = StockEffects(self.sku)
+        plan = plan_etas(
+            self.queue,
+            self.units_ahead_of(start),
+            start,
+            list(self.inbound.values()),
+            list(self.sources.values()),
+            cause.today,
+        )
+        if plan.changes or plan.expired:
+            info = self._decision(
+                cause,
+                _eta_reason(plan),
+                policy=ETA_POLICY,
+                start=start,
+                units_ahead=self.units_ahead_of(start),
+                inbound=[[i.po_id, i.quantity, i.arrival.isoformat()] for i in self._supply_order()],
+                today=cause.today.isoformat(),
+            )
+            self._etas_revised(start=start, plan=plan, decision=info)
+            ref = DecisionRef.of(self.sku, self.version, info)
+            effects.etas.extend((change, ref) for change in plan.changes)
+            effects.expired.extend((expiry, ref) for expiry in plan.expired)
+        self._suggest_replenishment(cause)
+        return effects
+
+    def _supply_order(self) -> list[InboundLine]:
+        return sorted(self.inbound.values(), key=lambda line: (line.expected, line.po_id))
+
+    def _suggest_replenishment(self, cause: Cause) -> None:
+        projected = self.available + self.inbound_total - self.waiting
+        target = self.reorder_point + self.safety_stock
+        need = target - projected if projected < self.reorder_point or projected < 0 else 0
+        source = best_source(list(self.sources.values()))
+        if need <= self.suggested or source is None:
+            if need < self.suggested:
+                self._suggestion_reduced(outstanding=need)
+            return
+        quantity = max(need - self.suggested, source.minimum_order_quantity)
+        info = self._decision(
+            cause,
+            f"projected {projected} (on hand free {self.available} + inbound "
+            f"{self.inbound_total} - waiting {self.waiting}) is below reorder point "
+            f"{self.reorder_point} + safety stock {self.safety_stock}",
+            policy=ETA_POLICY,
+            projected=projected,
+            need=need,
+            already_suggested=self.suggested,
+        )
+        self._replenishment_suggested(supplier_id=source.supplier_id, quantity=quantity, decision=info)
+
+    def _announce_if_available(self, cause: Cause) -> None:
+        if self.watchers and self.available > 0:
+            self._back_in_stock(watchers=list(self.watchers), available=self.available, at=cause.at)
+
+    # ---------------------------------------------------------------- events
+    @event("Configured")
+    def _configured(self, reorder_point: int, safety_stock: int, policy: str) -> None:
+        self.reorder_point = reorder_point
+        self.safety_stock = safety_stock
+        if policy != self.policy:
+            self.policy = policy
+            self.queue.sort(key=get_policy(policy).key)
+
+    @event("SourceSet")
+    def _source_set(self, source: Source) -> None:
+        self.sources[source.supplier_id] = source
+
+    @event("SubstitutesDeclared")
+    def _substitutes_declared(self, substitutes: list[str]) -> None:
+        self.substitutes = list(substitutes)
+
+    @event("LineRequested")
+    def _line_requested(self, request: LineRequest, plan: RequestPlan, since: date, decision: DecisionInfo) -> None:
+        if plan.allocate:
+            self._reserve(request.order_id, request.line_id, plan.allocate, request)
+        if plan.backorder:
+            entry = QueueEntry(
+                order_id=request.order_id,
+                line_id=request.line_id,
+                quantity=plan.backorder,
+                tier=request.tier,
+                placed_at=request.placed_at,
+                since=since,
+                wait_limit=request.wait_limit,
+            )
+            self.queue.insert((plan.position or 1) - 1, entry)
+            self.waiting += plan.backorder
+
+    @event("QueueFilled")
+    def _queue_filled(self, fills: list[Fill], decision: DecisionInfo) -> None:
+        for fill in fills:
+            entry = self.queue[0]
+            self._reserve(fill.order_id, fill.line_id, fill.quantity, entry)
+            self.waiting -= fill.quantity
+            if fill.quantity == entry.quantity:
+                self.queue.pop(0)
+            else:
+                self.queue[0] = entry.model_copy(update={"quantity": entry.quantity - fill.quantity})
+
+    @event("AllocationsRevoked")
+    def _allocations_revoked(self, revoked: list[Fill], since: date, decision: DecisionInfo) -> None:
+        key = get_policy(self.policy).key
+        for fill in revoked:
+            reservation = self.reservations[line_key(fill.order_id, fill.line_id)]
+            self._unreserve(fill.order_id, fill.line_id, fill.quantity)
+            queued = self.queued(fill.order_id, fill.line_id)
+            if queued is not None:
+                self.queue.remove(queued)
+                entry = queued.model_copy(update={"quantity": queued.quantity + fill.quantity})
+            else:
+                entry = QueueEntry(
+                    order_id=fill.order_id,
+                    line_id=fill.line_id,
+                    quantity=fill.quantity,
+                    tier=reservation.tier,
+                    placed_at=reservation.placed_at,
+                    since=since,
+                    wait_limit=reservation.wait_limit,
+                )
+            insort(self.queue, entry, key=key)
+            self.waiting += fill.quantity
+
+    @event("EtasRevised")
+    def _etas_revised(self, start: int, plan: EtaPlan, decision: DecisionInfo) -> None:
+        changes = {(c.order_id, c.line_id): c for c in plan.changes}
+        gone = {(e.order_id, e.line_id) for e in plan.expired}
+        kept = self.queue[:start]
+        for entry in self.queue[start:]:
+            if entry.key in gone:
+                self.waiting -= entry.quantity
+                continue
+            change = changes.get(entry.key)
+            if change is not None:
+                entry = entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase})
+            kept.append(entry)
+        self.queue = kept
+
+    @event("Received")
+    def _received(self, warehouse: str, quantity: int, po_id: str | None) -> None:
+        self.on_hand[warehouse] = self.on_hand.get(warehouse, 0) + quantity
+        line = self.inbound.get(po_id or "")
+        if line is not None:
+            remaining = line.quantity - quantity
+            if remaining > 0:
+                self.inbound[line.po_id] = line.model_copy(update={"quantity": remaining})
+            else:
+                del self.inbound[line.po_id]
+
+    @event("Adjusted")
+    def _adjusted(self, warehouse: str, counted: int, previous: int, reason: str) -> None:
+        self.on_hand[warehouse] = counted
+
+    @event("Shipped")
+    def _shipped(self, order_id: str, line_id: str, quantity: int, warehouse: str) -> None:
+        self.on_hand[warehouse] -= quantity
+        self._unreserve(order_id, line_id, quantity)
+
+    @event("Released")
+    def _released(self, order_id: str, line_id: str, quantity: int, reason: str) -> None:
+        self._unreserve(order_id, line_id, quantity)
+
+    @event("Withdrawn")
+    def _withdrawn(self, order_id: str, line_id: str, quantity: int, reason: str) -> None:
+        entry = self.queued(order_id, line_id)
+        self.queue.remove(entry)
+        self.waiting -= quantity
+
+    @event("InboundScheduled")
+    def _inbound_scheduled(self, line: InboundLine) -> None:
+        self.inbound[line.po_id] = line
+        self.suggested = max(0, self.suggested - line.quantity)
+
+    @event("InboundCancelled")
+    def _inbound_cancelled(self, po_id: str) -> None:
+        del self.inbound[po_id]
+
+    @event("ReplenishmentSuggested")
+    def _replenishment_suggested(self, supplier_id: str, quantity: int, decision: DecisionInfo) -> None:
+        self.suggested += quantity
+
+    @event("SuggestionReduced")
+    def _suggestion_reduced(self, outstanding: int) -> None:
+        self.suggested = outstanding
+
+    @event("BackInStockRequested")
+    def _watch_requested(self, watcher: Watcher) -> None:
+        self.watchers.append(watcher)
+
+    @event("BackInStockAnnounced")
+    def _back_in_stock(self, watchers: list[Watcher], available: int, at: datetime) -> None:
+        self.watchers = []
+
+    # ------------------------------------------------------------- helpers
+    def _reserve(self, order_id: str, line_id: str, quantity: int, line) -> None:
+        key = line_key(order_id, line_id)
+        held = self.reservations.get(key)
+        self.reservations[key] = Reservation(
+            quantity=quantity + (held.quantity if held else 0),
+            tier=line.tier,
+            placed_at=line.placed_at,
+            wait_limit=line.wait_limit,
+        )
+        self.allocated += quantity
+
+    def _unreserve(self, order_id: str, line_id: str, quantity: int) -> None:
+        key = line_key(order_id, line_id)
+        held = self.reservations[key]
+        if held.quantity == quantity:
+            del self.reservations[key]
+        else:
+            self.reservations[key] = held.model_copy(update={"quantity": held.quantity - quantity})
+        self.allocated -= quantity
+
+
+def stock_id(sku: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"antrian:stock:{sku}")
+
+
+def _request_reason(plan: RequestPlan, available: int) -> str:
+    if not plan.backorder:
+        return f"{available} unit(s) free and nobody waiting: allocated {plan.allocate}"
+    head = f"allocated {plan.allocate} of {available} free; " if plan.allocate else ""
+    return (
+        f"{head}backordered {plan.backorder} at position {plan.position} "
+        f"behind {plan.units_ahead} waiting unit(s)"
+    )
+
+
+def _eta_reason(plan: EtaPlan) -> str:
+    parts = []
+    if plan.changes:
+        parts.append(f"{len(plan.changes)} promise(s) changed")
+    if plan.expired:
+        parts.append(f"{len(plan.expired)} line(s) past their maximum wait left the queue")
+    return "; ".join(parts) + " after walking the queue against open purchase orders"
+
+
+__all__ = ["Stock", "StockState", "Watcher", "stock_id", "split_line_key"]

@@ -1,0 +1,189 @@
+"""Supplier: terms per SKU, purchase orders, and how late deliveries really are.
+
+Observed lateness (promised vs actual arrival of each delivered PO) feeds the
+ETA promise, so a supplier that is always a week late makes Antrian promise
+a week later rather than disappoint customers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import Aggregate, Value
+from domain.errors import (
+    DuplicatePurchaseOrder,
+    PurchaseOrderClosed,
+    SkuNotSupplied,
+    UnknownPurchaseOrder,
+)
+from domain.eta import observed_lateness
+from domain.values import PurchaseOrderStatus, Source, SupplierPriority
+
+
+class Terms(Value):
+    sku: str
+    lead_time_days: int
+    unit_cost: Decimal
+    priority: SupplierPriority
+    minimum_order_quantity: int = 1
+
+
+class PoLine(Value):
+    sku: str
+    ordered: int
+    received: int = 0
+
+    @property
+    def open(self) -> int:
+        return max(0, self.ordered - self.received)
+
+
+class PurchaseOrder(Value):
+    po_id: str
+    lines: dict[str, PoLine]
+    placed_at: datetime
+    promised: date  # the date first confirmed (or placed with): lateness is measured against it
+    expected: date  # the current expectation, moved by delays
+    status: PurchaseOrderStatus
+    delay_observed: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.CANCELLED)
+
+
+_CLOSED = (PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.CANCELLED)
+
+
+class Supplier(Aggregate):
+    @staticmethod
+    def create_id(supplier_id: str) -> UUID:
+        return supplier_uuid(supplier_id)
+
+    @event("Registered")
+    def __init__(self, supplier_id: str, name: str, terms: list[Terms]) -> None:
+        self.supplier_id = supplier_id
+        self.name = name
+        self.terms: dict[str, Terms] = {t.sku: t for t in terms}
+        self.purchase_orders: dict[str, PurchaseOrder] = {}
+        self.delays: list[int] = []
+
+    @property
+    def lateness_days(self) -> int:
+        return observed_lateness(self.delays)
+
+    def source_for(self, sku: str) -> Source:
+        terms = self.terms[sku]
+        return Source(
+            supplier_id=self.supplier_id,
+            lead_time_days=terms.lead_time_days,
+            priority=terms.priority,
+            minimum_order_quantity=terms.minimum_order_quantity,
+            lateness_days=self.lateness_days,
+        )
+
+    def purchase_order(self, po_id: str) -> PurchaseOrder:
+        try:
+            return self.purchase_orders[po_id]
+        except KeyError:
+            raise UnknownPurchaseOrder(
+                f"supplier {self.supplier_id} has no purchase order {po_id!r}"
+            ) from None
+
+    def open_purchase_order(self, po_id: str) -> PurchaseOrder:
+        po = self.purchase_order(po_id)
+        if not po.is_open:
+            raise PurchaseOrderClosed(f"purchase order {po_id} is {po.status.value}")
+        return po
+
+    # -------------------------------------------------------------- commands
+    def update_terms(self, name: str, terms: list[Terms]) -> None:
+        new = {t.sku: t for t in terms}
+        if name != self.name or new != self.terms:
+            self._terms_updated(name=name, terms=terms)
+
+    def place(self, po_id: str, lines: dict[str, int], expected: date, at: datetime) -> None:
+        if po_id in self.purchase_orders:
+            raise DuplicatePurchaseOrder(f"purchase order {po_id} was already placed")
+        unknown = sorted(set(lines) - set(self.terms))
+        if unknown:
+            raise SkuNotSupplied(f"supplier {self.supplier_id} has no terms for {', '.join(unknown)}")
+        self._placed(po_id=po_id, lines=lines, expected=expected, at=at)
+
+    def confirm(self, po_id: str, expected: date) -> None:
+        self.open_purchase_order(po_id)
+        self._confirmed(po_id=po_id, expected=expected)
+
+    def delay(self, po_id: str, expected: date, reason: str) -> None:
+        self.open_purchase_order(po_id)
+        self._delayed(po_id=po_id, expected=expected, reason=reason)
+
+    def cancel(self, po_id: str, reason: str) -> None:
+        self.open_purchase_order(po_id)
+        self._cancelled(po_id=po_id, reason=reason)
+
+    def receive(self, po_id: str, sku: str, quantity: int, on: date) -> None:
+        po = self.open_purchase_order(po_id)
+        if sku not in po.lines:
+            raise SkuNotSupplied(f"purchase order {po_id} has no line for {sku}", field="sku")
+        self._received(po_id=po_id, sku=sku, quantity=quantity, on=on)
+
+    # ---------------------------------------------------------------- events
+    @event("TermsUpdated")
+    def _terms_updated(self, name: str, terms: list[Terms]) -> None:
+        self.name = name
+        self.terms = {t.sku: t for t in terms}
+
+    @event("PurchaseOrderPlaced")
+    def _placed(self, po_id: str, lines: dict[str, int], expected: date, at: datetime) -> None:
+        self.purchase_orders[po_id] = PurchaseOrder(
+            po_id=po_id,
+            lines={sku: PoLine(sku=sku, ordered=qty) for sku, qty in lines.items()},
+            placed_at=at,
+            promised=expected,
+            expected=expected,
+            status=PurchaseOrderStatus.PLACED,
+        )
+
+    @event("PurchaseOrderConfirmed")
+    def _confirmed(self, po_id: str, expected: date) -> None:
+        po = self.purchase_orders[po_id]
+        self.purchase_orders[po_id] = po.model_copy(
+            update={"promised": expected, "expected": expected, "status": PurchaseOrderStatus.CONFIRMED}
+        )
+
+    @event("PurchaseOrderDelayed")
+    def _delayed(self, po_id: str, expected: date, reason: str) -> None:
+        po = self.purchase_orders[po_id]
+        self.purchase_orders[po_id] = po.model_copy(
+            update={"expected": expected, "status": PurchaseOrderStatus.DELAYED}
+        )
+
+    @event("PurchaseOrderCancelled")
+    def _cancelled(self, po_id: str, reason: str) -> None:
+        po = self.purchase_orders[po_id]
+        self.purchase_orders[po_id] = po.model_copy(update={"status": PurchaseOrderStatus.CANCELLED})
+
+    @event("PurchaseOrderReceived")
+    def _received(self, po_id: str, sku: str, quantity: int, on: date) -> None:
+        po = self.purchase_orders[po_id]
+        line = po.lines[sku]
+        lines = {**po.lines, sku: line.model_copy(update={"received": line.received + quantity})}
+        done = all(not pl.open for pl in lines.values())
+        status = PurchaseOrderStatus.RECEIVED if done else PurchaseOrderStatus.PARTLY_RECEIVED
+        if not po.delay_observed:
+            self.delays.append((on - po.promised).days)
+        self.purchase_orders[po_id] = po.model_copy(
+            update={"lines": lines, "status": status, "delay_observed": True}
+        )
+
+
+def supplier_uuid(supplier_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"antrian:supplier:{supplier_id}")
+
+
+__all__ = ["Supplier", "Terms", "PurchaseOrder", "PoLine", "supplier_uuid", "_CLOSED"]

@@ -1,0 +1,174 @@
+"""Value objects shared by the aggregates and the policies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import Field
+
+from domain.base import Value
+
+DEFAULT_WAREHOUSE = "main"
+
+
+class Tier(str, Enum):
+    """Customer tier; `priority-fifo` serves higher tiers first."""
+
+    PLATINUM = "platinum"
+    GOLD = "gold"
+    STANDARD = "standard"
+
+    @property
+    def rank(self) -> int:
+        return _TIER_RANK[self]
+
+
+_TIER_RANK = {Tier.PLATINUM: 0, Tier.GOLD: 1, Tier.STANDARD: 2}
+
+
+class ShippingPreference(str, Enum):
+    PARTIAL = "partial"  # ship what is allocated
+    COMPLETE = "complete"  # hold until every line is allocated
+
+
+class Locale(str, Enum):
+    EN = "en"
+    ID = "id"
+
+
+class LineStatus(str, Enum):
+    ALLOCATED = "allocated"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+    BACKORDERED = "backordered"
+    SUBSTITUTE_OFFERED = "substitute_offered"
+    CANCELLED = "cancelled"
+    SHIPPED = "shipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+
+
+class SupplierPriority(str, Enum):
+    PRIMARY = "primary"
+    BACKUP = "backup"
+
+
+class PurchaseOrderStatus(str, Enum):
+    PLACED = "placed"
+    CONFIRMED = "confirmed"
+    DELAYED = "delayed"
+    PARTLY_RECEIVED = "partly_received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class Contact(Value):
+    email: str
+    locale: Locale = Locale.EN
+
+
+class LineRequest(Value):
+    """What an order line asks of a SKU's stock, with what the policies sort by."""
+
+    order_id: str
+    line_id: str
+    quantity: int = Field(gt=0)
+    tier: Tier
+    placed_at: datetime
+    wait_limit: date | None = None  # latest acceptable ETA (max wait)
+
+
+class QueueEntry(Value):
+    """A line (or the unallocated part of it) waiting for a SKU."""
+
+    order_id: str
+    line_id: str
+    quantity: int
+    tier: Tier
+    placed_at: datetime
+    since: date
+    wait_limit: date | None = None
+    eta: date | None = None
+    needs_purchase: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.order_id, self.line_id)
+
+
+class Reservation(Value):
+    """Units of a SKU allocated to a line and not yet shipped."""
+
+    quantity: int
+    tier: Tier
+    placed_at: datetime
+    wait_limit: date | None = None
+
+
+class InboundLine(Value):
+    """Open quantity of a purchase-order line expected for this SKU."""
+
+    po_id: str
+    supplier_id: str
+    quantity: int
+    expected: date
+    lateness_days: int
+
+    @property
+    def arrival(self) -> date:
+        from datetime import timedelta
+
+        return self.expected + timedelta(days=self.lateness_days)
+
+
+class Source(Value):
+    """A supplier's terms for one SKU, with its currently observed lateness."""
+
+    supplier_id: str
+    lead_time_days: int
+    priority: SupplierPriority
+    minimum_order_quantity: int = 1
+    lateness_days: int
+
+
+class Cause(Value):
+    """The message a command runs for: its id, and the time decisions use."""
+
+    message_id: str
+    at: datetime
+
+    @property
+    def today(self) -> date:
+        return self.at.date()
+
+
+class DecisionInfo(Value):
+    """What every decision records so that it can be explained and replayed."""
+
+    policy: str  # e.g. "priority-fifo-v1"
+    message_id: str
+    as_of: datetime  # the message's occurred_at: decisions never read the clock
+    inputs: dict[str, Any]
+    reason: str
+
+
+class DecisionRef(Value):
+    """A decision as mirrored on an order: where on the Stock it was taken."""
+
+    sku: str
+    stock_version: int  # version of the Stock event that holds the decision
+    policy: str
+    message_id: str
+    inputs: dict[str, Any]
+    reason: str
+
+    @classmethod
+    def of(cls, sku: str, stock_version: int, info: DecisionInfo) -> DecisionRef:
+        return cls(
+            sku=sku,
+            stock_version=stock_version,
+            policy=info.policy,
+            message_id=info.message_id,
+            inputs=info.inputs,
+            reason=info.reason,
+        )

@@ -1,0 +1,224 @@
+"""Inbound message contracts, version 1: the language upstream systems speak.
+
+These are separate from stored domain events on purpose: upstream may add
+a version 2 of a message without touching history, and history may be
+refactored without breaking publishers. Each message carries `message_id`
+(the idempotency key), `type` and `occurred_at` (the only clock decisions use).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timezone
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    TypeAdapter,
+    model_validator,
+)
+
+from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Utc = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(timezone.utc))]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Message(Contract):
+    message_id: Id
+    occurred_at: Utc
+    schema_version: Literal[1] = 1
+
+
+class ContactIn(Contract):
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    locale: Locale = Locale.EN
+
+
+class OrderLineIn(Contract):
+    line_id: Id
+    sku: Id
+    quantity: PositiveInt
+
+
+class OrderPlaced(Message):
+    type: Literal["OrderPlaced"]
+    order_id: Id
+    customer_id: Id
+    customer_tier: Tier = Tier.STANDARD
+    placed_at: Utc
+    lines: Annotated[list[OrderLineIn], Field(min_length=1)]
+    shipping_preference: ShippingPreference = ShippingPreference.PARTIAL
+    accept_substitutes: bool = False
+    max_wait_days: PositiveInt | None = None
+    contact: ContactIn
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> OrderPlaced:
+        ids = [line.line_id for line in self.lines]
+        if len(ids) != len(set(ids)):
+            raise ValueError("lines: line_id values must be unique within an order")
+        if any("/" in i for i in ids):
+            raise ValueError("lines: line_id must not contain '/'")
+        return self
+
+
+class OrderCancelled(Message):
+    type: Literal["OrderCancelled"]
+    order_id: Id
+    line_ids: list[Id] | None = None  # None: the whole order
+    reason: str = "customer request"
+
+
+class ShippedLineIn(Contract):
+    line_id: Id
+    quantity: PositiveInt | None = None  # None: everything allocated to the line
+
+
+class OrderShipped(Message):
+    type: Literal["OrderShipped"]
+    order_id: Id
+    warehouse: Id = DEFAULT_WAREHOUSE
+    lines: Annotated[list[ShippedLineIn], Field(min_length=1)]
+
+
+class StockReceived(Message):
+    type: Literal["StockReceived"]
+    sku: Id
+    warehouse: Id = DEFAULT_WAREHOUSE
+    quantity: PositiveInt
+    purchase_order_id: Id | None = None
+    supplier_id: Id | None = None  # found from the open PO when omitted
+
+
+class StockAdjusted(Message):
+    type: Literal["StockAdjusted"]
+    sku: Id
+    warehouse: Id = DEFAULT_WAREHOUSE
+    counted: NonNegativeInt
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class TermsIn(Contract):
+    sku: Id
+    lead_time_days: NonNegativeInt
+    unit_cost: Annotated[Decimal, Field(ge=0)]
+    priority: SupplierPriority = SupplierPriority.PRIMARY
+    minimum_order_quantity: PositiveInt = 1
+
+
+class SupplierRegistered(Message):
+    type: Literal["SupplierRegistered"]
+    supplier_id: Id
+    name: Id
+    terms: list[TermsIn]
+
+
+class PoLineIn(Contract):
+    sku: Id
+    quantity: PositiveInt
+
+
+class PurchaseOrderPlaced(Message):
+    type: Literal["PurchaseOrderPlaced"]
+    purchase_order_id: Id
+    supplier_id: Id
+    lines: Annotated[list[PoLineIn], Field(min_length=1)]
+    expected_date: date
+
+    @model_validator(mode="after")
+    def _unique_skus(self) -> PurchaseOrderPlaced:
+        skus = [line.sku for line in self.lines]
+        if len(skus) != len(set(skus)):
+            raise ValueError("lines: each SKU may appear once per purchase order")
+        return self
+
+
+class PurchaseOrderConfirmed(Message):
+    type: Literal["PurchaseOrderConfirmed"]
+    purchase_order_id: Id
+    supplier_id: Id
+    expected_date: date
+
+
+class PurchaseOrderDelayed(Message):
+    type: Literal["PurchaseOrderDelayed"]
+    purchase_order_id: Id
+    supplier_id: Id
+    new_expected_date: date
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class PurchaseOrderCancelled(Message):
+    type: Literal["PurchaseOrderCancelled"]
+    purchase_order_id: Id
+    supplier_id: Id
+    reason: str = "cancelled by purchasing"
+
+
+class SubstitutesDeclared(Message):
+    type: Literal["SubstitutesDeclared"]
+    sku: Id
+    substitutes: list[Id]  # best first
+
+
+class SubstituteAccepted(Message):
+    type: Literal["SubstituteAccepted"]
+    order_id: Id
+    line_id: Id
+
+
+class SubstituteDeclined(Message):
+    type: Literal["SubstituteDeclined"]
+    order_id: Id
+    line_id: Id
+
+
+class BackInStockRequested(Message):
+    type: Literal["BackInStockRequested"]
+    sku: Id
+    customer_id: Id
+    contact: ContactIn
+
+
+class SkuConfigured(Message):
+    """Reorder point, safety stock and allocation policy of a SKU."""
+
+    type: Literal["SkuConfigured"]
+    sku: Id
+    reorder_point: NonNegativeInt = 0
+    safety_stock: NonNegativeInt = 0
+    allocation_policy: str | None = None
+
+
+MESSAGE_TYPES: tuple[type[Message], ...] = (
+    OrderPlaced,
+    OrderCancelled,
+    OrderShipped,
+    StockReceived,
+    StockAdjusted,
+    SupplierRegistered,
+    PurchaseOrderPlaced,
+    PurchaseOrderConfirmed,
+    PurchaseOrderDelayed,
+    PurchaseOrderCancelled,
+    SubstitutesDeclared,
+    SubstituteAccepted,
+    SubstituteDeclined,
+    BackInStockRequested,
+    SkuConfigured,
+)
+
+AnyMessage = Annotated[Union[MESSAGE_TYPES], Field(discriminator="type")]  # type: ignore[valid-type]
+MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(AnyMessage)
+BY_TYPE = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in MESSAGE_TYPES}

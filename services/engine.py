@@ -1,0 +1,135 @@
+"""The engine: applies upstream messages to the aggregates, one atomic save each.
+
+Aggregates are cached in memory (a hot SKU's queue is never re-read from
+the store on every order) and are not deep-copied out of the cache; the
+price is that a message that fails half-way must evict what it touched,
+which `handle` does before reporting the rejection.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.allocation import DEFAULT_POLICY, get_policy
+from domain.errors import DomainError
+from domain.order import Order, order_uuid
+from domain.stock import Stock, stock_id
+from domain.supplier import Supplier, supplier_uuid
+from domain.values import Cause
+from services.contracts import Message
+from services.errors import MessageRejected
+from services.handlers import HANDLERS
+from services.inbox import AppliedMessage, applied_id, fingerprint
+from services.parsing import parse_message
+from services.session import Session
+
+STOCK_SNAPSHOT_INTERVAL = 200
+
+
+class Status(str, Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    message_id: str | None
+    message_type: str | None = None
+    detail: str = ""
+    field: str | None = None
+    events: int = 0
+
+
+class Engine(Application):
+    name = "Antrian"
+    snapshotting_intervals: ClassVar = {Stock: STOCK_SNAPSHOT_INTERVAL}
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "100000",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
+        get_policy(self.default_policy)
+
+    def handle_raw(self, raw: bytes | str | dict[str, Any]) -> Outcome:
+        try:
+            message = parse_message(raw)
+        except MessageRejected as rejected:
+            return _rejected(rejected)
+        return self.handle(message)
+
+    def handle(self, message: Message) -> Outcome:
+        mtype = message.type  # type: ignore[attr-defined]
+        duplicate = self._already_applied(message)
+        if duplicate is not None:
+            return duplicate
+        session = Session(self.repository, message, self.default_policy)
+        try:
+            HANDLERS[mtype](session, message, Cause(message_id=message.message_id, at=message.occurred_at))
+            inbox = AppliedMessage.of(message)
+            recordings = self.save(*session.touched.values(), inbox)
+        except MessageRejected as rejected:
+            self._forget(session)
+            return _rejected(rejected)
+        except DomainError as error:
+            self._forget(session)
+            return Outcome(Status.REJECTED, message.message_id, mtype, str(error), error.field)
+        except IntegrityError:
+            self._forget(session)
+            # Another writer applied this message, or changed an aggregate we read, first.
+            duplicate = self._already_applied(message)
+            if duplicate is not None:
+                return duplicate
+            raise
+        except BaseException:
+            self._forget(session)
+            raise
+        return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
+
+    def _already_applied(self, message: Message) -> Outcome | None:
+        mtype = message.type  # type: ignore[attr-defined]
+        try:
+            applied: AppliedMessage = self.repository.get(applied_id(message.message_id))
+        except AggregateNotFoundError:
+            return None
+        if applied.fingerprint != fingerprint(message):
+            return Outcome(
+                Status.REJECTED,
+                message.message_id,
+                mtype,
+                f"message_id was already used by a different {applied.message_type} message",
+                "message_id",
+            )
+        return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
+
+    def _forget(self, session: Session) -> None:
+        cache = self.repository.cache
+        for aggregate_id in session.touched if cache is not None else ():
+            with suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+    # Reads used by the command line, the replay and the tests.
+    def get_order(self, order_id: str) -> Order:
+        return self.repository.get(order_uuid(order_id))
+
+    def get_stock(self, sku: str, version: int | None = None) -> Stock:
+        return self.repository.get(stock_id(sku), version=version)
+
+    def get_supplier(self, supplier_id: str) -> Supplier:
+        return self.repository.get(supplier_uuid(supplier_id))
+
+
+def _rejected(rejected: MessageRejected) -> Outcome:
+    return Outcome(
+        Status.REJECTED, rejected.message_id, rejected.message_type, rejected.reason, rejected.field
+    )

@@ -1,0 +1,240 @@
+"""One command handler per upstream message type.
+
+Each translates its contract into domain commands on the aggregates of one
+`Session`; the engine saves the session atomically, or nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.order import LineSpec, Order
+from domain.stock import Stock
+from domain.supplier import Supplier, Terms
+from domain.values import Cause, Contact, DecisionRef, InboundLine
+from services import contracts as c
+from services.errors import MessageRejected
+from services.reactions import mirror
+from services.session import Session
+
+
+def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
+    if s.has_order(m.order_id):
+        raise _reject(m, "order_id", f"order {m.order_id} was already placed")
+    stocks = [s.stock(line.sku, field=f"lines.{i}.sku") for i, line in enumerate(m.lines)]
+    order = s.add(
+        Order(
+            order_id=m.order_id,
+            customer_id=m.customer_id,
+            tier=m.customer_tier,
+            placed_at=m.placed_at,
+            shipping=m.shipping_preference,
+            accept_substitutes=m.accept_substitutes,
+            max_wait_days=m.max_wait_days,
+            contact=Contact(**m.contact.model_dump()),
+            lines=[LineSpec(**line.model_dump()) for line in m.lines],
+            message_id=m.message_id,
+        )
+    )
+    for line, stock in zip(m.lines, stocks):
+        mirror(s, stock.request(order.request_for(line.line_id), cause), cause)
+
+
+def order_cancelled(s: Session, m: c.OrderCancelled, cause: Cause) -> None:
+    order = s.order(m.order_id)
+    if m.line_ids is None:
+        line_ids = [lid for lid, line in order.lines.items() if line.is_open]
+        if not line_ids:
+            raise _reject(m, "order_id", f"order {m.order_id} has nothing left to cancel")
+    else:
+        line_ids = list(dict.fromkeys(m.line_ids))
+    for line_id in line_ids:
+        order.check_cancellable(line_id)
+    for line_id in line_ids:
+        _cancel_line(s, order, line_id, m.reason, cause)
+
+
+def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cause) -> None:
+    line = order.line(line_id)
+    stock = s.stock(line.sku)
+    before = stock.version
+    released = {sku: qty for sku, qty in line.allocated.items()}
+    ref = DecisionRef(
+        sku=line.sku,
+        stock_version=before + 1,
+        policy=stock.policy,
+        message_id=cause.message_id,
+        inputs={
+            "released": released,
+            "withdrawn": line.backordered,
+            "position": stock.position_of(order.order_id, line_id),
+        },
+        reason=f"cancelled by the customer ({reason}): allocation released and queue place given up, free of charge",
+    )
+    order.cancel(line_id, reason, automatic=False, decision=ref)
+    for sku in sorted(set(released) | {line.sku}):
+        mirror(s, s.stock(sku).release(order.order_id, line_id, reason, cause), cause)
+
+
+def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
+    order = s.order(m.order_id)
+    for shipped in m.lines:
+        quantity = shipped.quantity or order.line(shipped.line_id).allocated_total
+        if not quantity:
+            raise _reject(m, "lines", f"line {shipped.line_id} has nothing allocated to ship")
+        for sku, units in order.ship(shipped.line_id, quantity, m.warehouse, m.message_id).items():
+            s.stock(sku).ship(order.order_id, shipped.line_id, units, m.warehouse)
+
+
+def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
+    stock = s.stock_or_new(m.sku)
+    supplier = None
+    if m.purchase_order_id is not None:
+        supplier = _po_supplier(s, m, stock)
+        lateness_before = supplier.lateness_days
+        supplier.receive(m.purchase_order_id, m.sku, m.quantity, cause.today)
+    mirror(s, stock.receive(m.warehouse, m.quantity, m.purchase_order_id, cause), cause)
+    if supplier is not None and supplier.lateness_days != lateness_before:
+        _refresh_supplier(s, supplier, cause)
+
+
+def _po_supplier(s: Session, m: c.StockReceived, stock: Stock) -> Supplier:
+    if m.supplier_id is not None:
+        return s.supplier(m.supplier_id)
+    inbound = stock.inbound.get(m.purchase_order_id or "")
+    if inbound is None:
+        raise _reject(
+            m,
+            "supplier_id",
+            f"purchase order {m.purchase_order_id} has no open line for {m.sku}; "
+            "give supplier_id to book a receipt against it",
+        )
+    return s.supplier(inbound.supplier_id)
+
+
+def stock_adjusted(s: Session, m: c.StockAdjusted, cause: Cause) -> None:
+    mirror(s, s.stock_or_new(m.sku).adjust(m.warehouse, m.counted, m.reason, cause), cause)
+
+
+def supplier_registered(s: Session, m: c.SupplierRegistered, cause: Cause) -> None:
+    terms = [Terms(**t.model_dump()) for t in m.terms]
+    supplier = s.find_supplier(m.supplier_id)
+    if supplier is None:
+        supplier = s.add(Supplier(supplier_id=m.supplier_id, name=m.name, terms=terms))
+    else:
+        supplier.update_terms(m.name, terms)
+    _refresh_supplier(s, supplier, cause)
+
+
+def _refresh_supplier(s: Session, supplier: Supplier, cause: Cause) -> None:
+    """Tell every SKU this supplier serves its current terms and lateness."""
+    for sku in sorted(supplier.terms):
+        mirror(s, s.stock_or_new(sku).set_source(supplier.source_for(sku), cause), cause)
+    for po in supplier.purchase_orders.values():
+        if po.is_open:
+            _schedule(s, supplier, po.po_id, cause)
+
+
+def _schedule(s: Session, supplier: Supplier, po_id: str, cause: Cause) -> None:
+    po = supplier.purchase_order(po_id)
+    for sku, line in sorted(po.lines.items()):
+        stock = s.stock(sku)
+        if not line.open:
+            mirror(s, stock.cancel_inbound(po_id, cause), cause)
+            continue
+        inbound = InboundLine(
+            po_id=po_id,
+            supplier_id=supplier.supplier_id,
+            quantity=line.open,
+            expected=po.expected,
+            lateness_days=supplier.lateness_days,
+        )
+        mirror(s, stock.schedule_inbound(inbound, cause), cause)
+
+
+def purchase_order_placed(s: Session, m: c.PurchaseOrderPlaced, cause: Cause) -> None:
+    supplier = s.supplier(m.supplier_id)
+    for i, line in enumerate(m.lines):
+        s.stock(line.sku, field=f"lines.{i}.sku")
+    supplier.place(m.purchase_order_id, {l.sku: l.quantity for l in m.lines}, m.expected_date, cause.at)
+    _schedule(s, supplier, m.purchase_order_id, cause)
+
+
+def purchase_order_confirmed(s: Session, m: c.PurchaseOrderConfirmed, cause: Cause) -> None:
+    supplier = s.supplier(m.supplier_id)
+    supplier.confirm(m.purchase_order_id, m.expected_date)
+    _schedule(s, supplier, m.purchase_order_id, cause)
+
+
+def purchase_order_delayed(s: Session, m: c.PurchaseOrderDelayed, cause: Cause) -> None:
+    supplier = s.supplier(m.supplier_id)
+    supplier.delay(m.purchase_order_id, m.new_expected_date, m.reason)
+    _schedule(s, supplier, m.purchase_order_id, cause)
+
+
+def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cause) -> None:
+    supplier = s.supplier(m.supplier_id)
+    supplier.cancel(m.purchase_order_id, m.reason)
+    for sku in sorted(supplier.purchase_order(m.purchase_order_id).lines):
+        mirror(s, s.stock(sku).cancel_inbound(m.purchase_order_id, cause), cause)
+
+
+def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
+    stock = s.stock(m.sku)
+    for i, sku in enumerate(m.substitutes):
+        s.stock(sku, field=f"substitutes.{i}")
+    stock.declare_substitutes(list(dict.fromkeys(m.substitutes)))
+
+
+def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> None:
+    order = s.order(m.order_id)
+    offer = order.open_offer(m.line_id)
+    substitute = s.stock(offer.sku)
+    if substitute.queue or substitute.available < offer.quantity:
+        raise _reject(
+            m,
+            "line_id",
+            f"substitute {offer.sku} has {substitute.available} free now, "
+            f"{offer.quantity} needed: the line keeps its queue place",
+        )
+    line = order.line(m.line_id)
+    effects = substitute.request(order.request_for(m.line_id, offer.quantity), cause)
+    (_, ref), = effects.allocated
+    order.accept_substitute(m.line_id, ref)
+    mirror(s, s.stock(line.sku).withdraw(order.order_id, m.line_id, "substitute accepted", cause), cause)
+
+
+def substitute_declined(s: Session, m: c.SubstituteDeclined, cause: Cause) -> None:
+    s.order(m.order_id).decline_substitute(m.line_id, m.message_id)
+
+
+def back_in_stock_requested(s: Session, m: c.BackInStockRequested, cause: Cause) -> None:
+    s.stock(m.sku).watch(m.customer_id, Contact(**m.contact.model_dump()), cause)
+
+
+def sku_configured(s: Session, m: c.SkuConfigured, cause: Cause) -> None:
+    stock = s.stock_or_new(m.sku)
+    mirror(s, stock.configure(m.reorder_point, m.safety_stock, m.allocation_policy, cause), cause)
+
+
+def _reject(m: c.Message, field: str, reason: str) -> MessageRejected:
+    return MessageRejected(reason, message_id=m.message_id, message_type=m.type, field=field)  # type: ignore[attr-defined]
+
+
+HANDLERS: dict[str, Callable[[Session, c.Message, Cause], None]] = {
+    "OrderPlaced": order_placed,
+    "OrderCancelled": order_cancelled,
+    "OrderShipped": order_shipped,
+    "StockReceived": stock_received,
+    "StockAdjusted": stock_adjusted,
+    "SupplierRegistered": supplier_registered,
+    "PurchaseOrderPlaced": purchase_order_placed,
+    "PurchaseOrderConfirmed": purchase_order_confirmed,
+    "PurchaseOrderDelayed": purchase_order_delayed,
+    "PurchaseOrderCancelled": purchase_order_cancelled,
+    "SubstitutesDeclared": substitutes_declared,
+    "SubstituteAccepted": substitute_accepted,
+    "SubstituteDeclined": substitute_declined,
+    "BackInStockRequested": back_in_stock_requested,
+    "SkuConfigured": sku_configured,
+}

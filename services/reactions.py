@@ -1,0 +1,79 @@
+"""Mirroring what a Stock decided onto the order lines concerned.
+
+One handler per kind of Stock decision; each records the decision on the
+order with a reference to the Stock event that took it. Substitute offers
+are made here because they need a second Stock's view.
+"""
+
+from __future__ import annotations
+
+from domain.effects import StockEffects
+from domain.order import Order
+from domain.substitution import SUBSTITUTE_POLICY, Candidate, choose_substitute
+from domain.values import Cause, DecisionRef
+from services.session import Session
+
+
+def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
+    sku = effects.sku
+    announced: set[tuple[str, str]] = set()
+    for fill, ref in effects.allocated:
+        session.order(fill.order_id).allocate(fill.line_id, sku, fill.quantity, ref)
+    for backorder, ref in effects.backordered:
+        order = session.order(backorder.order_id)
+        promise = effects.promise_for(backorder.order_id, backorder.line_id)
+        announced.add((backorder.order_id, backorder.line_id))
+        order.backorder(
+            backorder.line_id,
+            backorder.quantity,
+            backorder.position,
+            eta=promise.eta if promise else None,
+            needs_purchase=promise.needs_purchase if promise else False,
+            decision=ref,
+            eta_decision=promise.decision if promise else None,
+        )
+        offer_substitute(session, order, backorder.line_id, cause)
+    for fill, ref in effects.filled:
+        session.order(fill.order_id).fill(fill.line_id, sku, fill.quantity, ref)
+    for fill, ref in effects.revoked:
+        session.order(fill.order_id).revoke(fill.line_id, sku, fill.quantity, ref)
+    for change, ref in effects.etas:
+        if (change.order_id, change.line_id) not in announced:
+            session.order(change.order_id).revise_eta(change.line_id, change.new, change.needs_purchase, ref)
+    for expiry, ref in effects.expired:
+        reason = (
+            f"promised date {expiry.eta} is later than the customer's maximum wait "
+            f"(until {expiry.wait_limit})"
+        )
+        session.order(expiry.order_id).cancel(
+            expiry.line_id, reason, automatic=True, decision=ref, quantity=expiry.quantity
+        )
+
+
+def offer_substitute(session: Session, order: Order, line_id: str, cause: Cause) -> None:
+    line = order.line(line_id)
+    if not order.accept_substitutes or not line.backordered:
+        return
+    candidates = [
+        Candidate(sku=stock.sku, stock_version=stock.version, available=stock.available)
+        for stock in (session.find_stock(sku) for sku in session.stock(line.sku).substitutes)
+        if stock is not None
+    ]
+    chosen = choose_substitute(candidates, line.backordered)
+    if chosen is None:
+        return
+    ref = DecisionRef(
+        sku=chosen.sku,
+        stock_version=chosen.stock_version,
+        policy=SUBSTITUTE_POLICY,
+        message_id=cause.message_id,
+        inputs={
+            "quantity": line.backordered,
+            "candidates": [c.model_dump(mode="json") for c in candidates],
+        },
+        reason=(
+            f"{line.sku} backordered and the customer accepts substitutes: {chosen.sku} "
+            f"has {chosen.available} free for the {line.backordered} waiting"
+        ),
+    )
+    order.offer_substitute(line_id, chosen.sku, line.backordered, ref)

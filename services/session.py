@@ -1,0 +1,76 @@
+"""The aggregates one message touches, loaded once and saved together."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+
+from domain.base import Aggregate
+from domain.order import Order, order_uuid
+from domain.stock import Stock, stock_id
+from domain.supplier import Supplier, supplier_uuid
+from services.contracts import Message
+from services.errors import UnknownOrder, UnknownSku, UnknownSupplier
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Session:
+    def __init__(self, repository: Repository, message: Message, default_policy: str) -> None:
+        self.repository = repository
+        self.message = message
+        self.default_policy = default_policy
+        self.touched: dict[UUID, Aggregate] = {}
+
+    def add(self, aggregate: A) -> A:
+        self.touched[aggregate.id] = aggregate
+        return aggregate
+
+    def _get(self, aggregate_id: UUID) -> Any | None:
+        if aggregate_id in self.touched:
+            return self.touched[aggregate_id]
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return self.add(aggregate)
+
+    def _reject(self, error: type, what: str, field: str) -> Exception:
+        return error(
+            f"unknown {what}",
+            message_id=self.message.message_id,
+            message_type=self.message.type,  # type: ignore[attr-defined]
+            field=field,
+        )
+
+    def stock(self, sku: str, field: str = "sku") -> Stock:
+        stock = self._get(stock_id(sku))
+        if stock is None:
+            raise self._reject(UnknownSku, f"SKU {sku!r}", field)
+        return stock
+
+    def stock_or_new(self, sku: str) -> Stock:
+        return self._get(stock_id(sku)) or self.add(Stock(sku=sku, policy=self.default_policy))
+
+    def has_order(self, order_id: str) -> bool:
+        return self._get(order_uuid(order_id)) is not None
+
+    def order(self, order_id: str) -> Order:
+        order = self._get(order_uuid(order_id))
+        if order is None:
+            raise self._reject(UnknownOrder, f"order {order_id!r}", "order_id")
+        return order
+
+    def supplier(self, supplier_id: str) -> Supplier:
+        supplier = self._get(supplier_uuid(supplier_id))
+        if supplier is None:
+            raise self._reject(UnknownSupplier, f"supplier {supplier_id!r}", "supplier_id")
+        return supplier
+
+    def find_supplier(self, supplier_id: str) -> Supplier | None:
+        return self._get(supplier_uuid(supplier_id))
+
+    def find_stock(self, sku: str) -> Stock | None:
+        return self._get(stock_id(sku))
