@@ -1,0 +1,179 @@
+"""`antrian`: ingest messages, run the demo shop, replay decisions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typer
+
+from infra.bootstrap import build_engine
+from infra.settings import Settings
+from services.engine import Engine, Status
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
+app.add_typer(replay_app, name="replay")
+
+
+class State:
+    settings: Settings
+
+
+state = State()
+
+
+@app.callback()
+def _configure(
+    db: Path = typer.Option(None, "--db", envvar="ANTRIAN_DB", help="SQLite event store file."),
+    store: str = typer.Option(None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default) or memory."),
+) -> None:
+    state.settings = Settings.from_env(sqlite_path=db, store=store)
+
+
+def _engine() -> Engine:
+    return build_engine(state.settings)
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one message a line."),
+    rejected: Path = typer.Option(None, help="Where refused messages go (default: next to the store)."),
+    strict: bool = typer.Option(False, help="Exit 1 if any message was refused."),
+) -> None:
+    """Apply upstream messages from a JSONL file; refused ones are reported and kept."""
+    engine = _engine()
+    rejected_path = rejected or state.settings.rejected_path
+    counts = {status: 0 for status in Status}
+    with file.open("rb") as lines, _Appender(rejected_path) as dead_letters:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            outcome = engine.handle_raw(raw)
+            counts[outcome.status] += 1
+            if outcome.status is Status.REJECTED:
+                where = f"field {outcome.field}: " if outcome.field else ""
+                typer.echo(
+                    f"{file}:{number}: rejected message {outcome.message_id or '?'} "
+                    f"({outcome.message_type or '?'}): {where}{outcome.detail}",
+                    err=True,
+                )
+                dead_letters.write(file, number, raw, outcome)
+    typer.echo(
+        f"applied {counts[Status.APPLIED]}, already applied {counts[Status.DUPLICATE]}, "
+        f"rejected {counts[Status.REJECTED]}"
+        + (f" (kept in {rejected_path})" if counts[Status.REJECTED] else "")
+    )
+    if strict and counts[Status.REJECTED]:
+        raise typer.Exit(1)
+
+
+class _Appender:
+    """Appends refused messages, with why, to a JSONL file opened on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: Any = None
+
+    def __enter__(self) -> _Appender:
+        return self
+
+    def write(self, source: Path, number: int, raw: bytes, outcome: Any) -> None:
+        if self.handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = self.path.open("ab")
+        record = {
+            "source": f"{source}:{number}",
+            "message_id": outcome.message_id,
+            "type": outcome.message_type,
+            "field": outcome.field,
+            "reason": outcome.detail,
+            "original": raw.decode("utf-8", "replace").rstrip("\n"),
+        }
+        self.handle.write(orjson.dumps(record) + b"\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(7, help="Same seed, same shop, same figures."),
+    days: int = typer.Option(42, min=1),
+    skus: int = typer.Option(20, min=2),
+    orders_per_day: int = typer.Option(40, min=1),
+    fresh: bool = typer.Option(False, help="Delete the SQLite store first."),
+) -> None:
+    """Simulate a shop over some weeks through the real message types, then summarise."""
+    from services.simulation import DemoOptions, run_demo
+
+    if fresh and state.settings.store == "sqlite":
+        for path in state.settings.sqlite_path.parent.glob(state.settings.sqlite_path.name + "*"):
+            path.unlink()
+    engine = _engine()
+    started = time.perf_counter()
+    summary = run_demo(engine, DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day))
+    typer.echo(summary.render())
+    typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s; store: {_where()})")
+
+
+def _where() -> str:
+    s = state.settings
+    return str(s.sqlite_path) if s.store == "sqlite" else "memory"
+
+
+@replay_app.command("decision")
+def replay_decision(order_id: str) -> None:
+    """Re-run every decision about one order on the state it saw."""
+    from services.errors import UnknownOrder  # noqa: F401 - documents the failure mode
+    from services.replay import Replayer
+
+    engine = _engine()
+    try:
+        verdicts = list(Replayer(engine).order_verdicts(order_id))
+    except Exception as error:  # AggregateNotFoundError
+        typer.echo(f"order {order_id}: {error.__class__.__name__}: not in {_where()}", err=True)
+        raise typer.Exit(2) from None
+    for verdict in verdicts:
+        typer.echo(_render(verdict))
+    diffs = sum(not v.matches for v in verdicts)
+    typer.echo(f"{len(verdicts)} decision(s), {diffs} DIFF")
+    raise typer.Exit(1 if diffs else 0)
+
+
+@replay_app.command("verify")
+def replay_verify(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Re-run every decision in the store; exit 1 on any DIFF."""
+    from services.replay import Replayer
+
+    report = Replayer(_engine()).verify()
+    for verdict in report.verdicts if verbose else report.diffs:
+        typer.echo(_render(verdict))
+    typer.echo(
+        f"replay verify: {len(report.verdicts)} decision(s) re-run, "
+        f"{len(report.verdicts) - len(report.diffs)} MATCH, {len(report.diffs)} DIFF"
+    )
+    raise typer.Exit(1 if report.diffs else 0)
+
+
+def _render(verdict: Any) -> str:
+    mark = "MATCH" if verdict.matches else "DIFF"
+    return (
+        f"[{mark}] {verdict.subject}: {verdict.kind} by {verdict.policy} "
+        f"(message {verdict.message_id})\n"
+        f"    reason:     {verdict.reason}\n"
+        f"    inputs:     {_json(verdict.inputs)}\n"
+        f"    recorded:   {_json(verdict.recorded)}\n"
+        f"    recomputed: {_json(verdict.recomputed)}"
+    )
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def main() -> None:
+    app()

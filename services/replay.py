@@ -1,0 +1,255 @@
+"""Replaying decisions: rebuild what a decision saw, re-run its policy, compare.
+
+For every decision event on a Stock (version n) the state it saw is the
+Stock at version n-1, read back from the event store. The recorded policy
+version - not the SKU's current one - is re-run on that state, and the
+outcome compared with what was recorded, both on the Stock and on each
+order line that mirrors it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.allocation import get_policy
+from domain.eta import ETA_POLICY, plan_etas
+from domain.stock import Stock, stock_id
+from domain.substitution import Candidate, choose_substitute
+
+DECISION_EVENTS = ("LineRequested", "QueueFilled", "AllocationsRevoked", "EtasRevised")
+ETA_POLICIES = {ETA_POLICY: plan_etas}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    subject: str  # "stock A v12" or "order o1 line 1"
+    kind: str
+    policy: str
+    message_id: str
+    inputs: dict[str, Any]
+    recorded: Any
+    recomputed: Any
+    reason: str = ""
+
+    @property
+    def matches(self) -> bool:
+        return self.recorded == self.recomputed
+
+
+@dataclass
+class Report:
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def diffs(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.matches]
+
+
+def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
+    """(recorded, recomputed) outcome of one Stock decision event."""
+    kind = type(event).__name__
+    decision = event.decision
+    if kind == "LineRequested":
+        plan = get_policy(decision.policy).plan_request(
+            before.available, before.queue, before.waiting, event.request
+        )
+        return event.plan.model_dump(), plan.model_dump()
+    if kind == "QueueFilled":
+        fills = get_policy(decision.policy).plan_fill(before.available, before.queue)
+        return _dump(event.fills), _dump(fills)
+    if kind == "AllocationsRevoked":
+        shortfall = before.allocated - before.total_on_hand
+        revoked = get_policy(decision.policy).plan_revoke(shortfall, before.reservations)
+        return _dump(event.revoked), _dump(revoked)
+    if kind == "EtasRevised":
+        plan = ETA_POLICIES[decision.policy](
+            before.queue,
+            before.units_ahead_of(event.start),
+            event.start,
+            list(before.inbound.values()),
+            list(before.sources.values()),
+            decision.as_of.date(),
+        )
+        return event.plan.model_dump(), plan.model_dump()
+    raise ValueError(f"{kind} is not a decision event")
+
+
+def _dump(values: list[Any]) -> list[dict[str, Any]]:
+    return [value.model_dump() for value in values]
+
+
+class Replayer:
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._stock_outcomes: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    # ---------------------------------------------------------- one stock
+    def stock_verdicts(self, sku: str) -> Iterator[Verdict]:
+        """Fold the SKU's history once, re-deciding before each decision event."""
+        stock: Stock | None = None
+        for event in self.engine.events.get(stock_id(sku)):
+            if type(event).__name__ in DECISION_EVENTS:
+                recorded, recomputed = recompute(stock, event)
+                self._stock_outcomes[(sku, event.originator_version)] = (recorded, recomputed)
+                yield Verdict(
+                    subject=f"stock {sku} v{event.originator_version}",
+                    kind=type(event).__name__,
+                    policy=event.decision.policy,
+                    message_id=event.decision.message_id,
+                    inputs=event.decision.inputs,
+                    recorded=recorded,
+                    recomputed=recomputed,
+                    reason=event.decision.reason,
+                )
+            stock = event.mutate(stock)
+
+    def _stock_outcome(self, sku: str, version: int) -> tuple[Any, Any]:
+        if (sku, version) not in self._stock_outcomes:
+            before = self.engine.repository.get(stock_id(sku), version=version - 1)
+            event = next(iter(self.engine.events.get(stock_id(sku), gt=version - 1, lte=version)))
+            self._stock_outcomes[(sku, version)] = recompute(before, event)
+        return self._stock_outcomes[(sku, version)]
+
+    # ---------------------------------------------------------- one order
+    def order_verdicts(self, order_id: str) -> Iterator[Verdict]:
+        order_uuid = self.engine.get_order(order_id).id
+        for event in self.engine.events.get(order_uuid):
+            yield from self._order_event_verdicts(order_id, event)
+
+    def _order_event_verdicts(self, order_id: str, event: Any) -> Iterator[Verdict]:
+        kind = type(event).__name__
+        for ref, recorded, recompute_line in _order_checks(event):
+            yield Verdict(
+                subject=f"order {order_id} line {event.line_id}",
+                kind=kind,
+                policy=ref.policy,
+                message_id=ref.message_id,
+                inputs=ref.inputs,
+                recorded=recorded,
+                recomputed=recompute_line(self, ref, order_id, event.line_id),
+                reason=ref.reason,
+            )
+
+    def stock_plan(self, ref: Any) -> Any:
+        """What re-running the referenced Stock decision gives."""
+        return self._stock_outcome(ref.sku, ref.stock_version)[1]
+
+    def substitute_offer(self, ref: Any) -> dict[str, Any] | None:
+        candidates = [
+            Candidate(
+                sku=c["sku"],
+                stock_version=c["stock_version"],
+                available=self.engine.get_stock(c["sku"], version=c["stock_version"]).available,
+            )
+            for c in ref.inputs["candidates"]
+        ]
+        chosen = choose_substitute(candidates, ref.inputs["quantity"])
+        return None if chosen is None else {"sku": chosen.sku, "quantity": ref.inputs["quantity"]}
+
+    def release(self, ref: Any, order_id: str, line_id: str) -> dict[str, int]:
+        before = self.engine.get_stock(ref.sku, version=ref.stock_version - 1)
+        entry = before.queued(order_id, line_id)
+        return {
+            "released": before.reserved_for(order_id, line_id),
+            "withdrawn": entry.quantity if entry else 0,
+        }
+
+    # ------------------------------------------------------------ everything
+    def verify(self) -> Report:
+        report = Report()
+        skus, orders = self._subjects()
+        for sku in skus:
+            report.verdicts.extend(self.stock_verdicts(sku))
+        for order_id in orders:
+            report.verdicts.extend(self.order_verdicts(order_id))
+        return report
+
+    def _subjects(self) -> tuple[list[str], list[str]]:
+        skus: list[str] = []
+        orders: list[str] = []
+        start = 1
+        while True:
+            notes = self.engine.recorder.select_notifications(start=start, limit=500, topics=_CREATED)
+            for note in notes:
+                event = self.engine.mapper.to_domain_event(note)
+                (skus if note.topic == _CREATED[0] else orders).append(
+                    event.sku if note.topic == _CREATED[0] else event.order_id
+                )
+            if len(notes) < 500:
+                return skus, orders
+            start = notes[-1].id + 1
+
+
+_CREATED = ("domain.stock:Stock.Registered", "domain.order:Order.Placed")
+
+
+def _fills(r: Replayer, ref: Any, order_id: str, line_id: str) -> int:
+    fills = r.stock_plan(ref)
+    return sum(f["quantity"] for f in fills if (f["order_id"], f["line_id"]) == (order_id, line_id))
+
+
+def _eta(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] | None:
+    plan = r.stock_plan(ref)
+    for change in plan["changes"]:
+        if (change["order_id"], change["line_id"]) == (order_id, line_id):
+            return {"eta": change["new"], "needs_purchase": change["needs_purchase"]}
+    for expiry in plan["expired"]:
+        if (expiry["order_id"], expiry["line_id"]) == (order_id, line_id):
+            return {"eta": expiry["eta"], "needs_purchase": False, "expired": expiry["quantity"]}
+    return None
+
+
+def _promise(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] | None:
+    eta = _eta(r, ref, order_id, line_id)
+    return None if eta is None else {"eta": eta["eta"], "needs_purchase": eta["needs_purchase"]}
+
+
+def _expired(r: Replayer, ref: Any, order_id: str, line_id: str) -> int | None:
+    return (_eta(r, ref, order_id, line_id) or {}).get("expired")
+
+
+def _allocate(r: Replayer, ref: Any, order_id: str, line_id: str) -> int:
+    return r.stock_plan(ref)["allocate"]
+
+
+def _backorder(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any]:
+    plan = r.stock_plan(ref)
+    return {"backorder": plan["backorder"], "position": plan["position"]}
+
+
+def _offer(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] | None:
+    return r.substitute_offer(ref)
+
+
+def _release(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, int]:
+    return r.release(ref, order_id, line_id)
+
+
+def _order_checks(event: Any) -> list[tuple[Any, Any, Any]]:
+    """(decision ref, recorded outcome for the line, how to recompute it)."""
+    kind = type(event).__name__
+    ref = getattr(event, "decision", None)
+    if ref is None:
+        return []
+    if kind in ("LineAllocated", "SubstituteAccepted"):
+        return [(ref, event.quantity, _allocate)]
+    if kind in ("BackorderFilled", "AllocationRevoked"):
+        return [(ref, event.quantity, _fills)]
+    if kind == "LineBackordered":
+        checks = [(ref, {"backorder": event.quantity, "position": event.position}, _backorder)]
+        if event.eta_decision is not None:
+            promise = {"eta": event.eta, "needs_purchase": event.needs_purchase}
+            checks.append((event.eta_decision, promise, _promise))
+        return checks
+    if kind == "EtaRevised":
+        return [(ref, {"eta": event.new, "needs_purchase": event.needs_purchase}, _promise)]
+    if kind == "SubstituteOffered":
+        return [(ref, {"sku": event.sku, "quantity": event.quantity}, _offer)]
+    if kind == "LineCancelled" and event.automatic:
+        return [(ref, event.withdrawn, _expired)]
+    if kind == "LineCancelled":
+        recorded = {"released": ref.inputs["released"].get(ref.sku, 0), "withdrawn": event.withdrawn}
+        return [(ref, recorded, _release)]
+    return []
