@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import typer
+from eventsourcing.application import AggregateNotFoundError
 
 from infra.bootstrap import build_engine
 from infra.settings import Settings
@@ -128,14 +129,13 @@ def _where() -> str:
 @replay_app.command("decision")
 def replay_decision(order_id: str) -> None:
     """Re-run every decision about one order on the state it saw."""
-    from services.errors import UnknownOrder  # noqa: F401 - documents the failure mode
     from services.replay import Replayer
 
     engine = _engine()
     try:
         verdicts = list(Replayer(engine).order_verdicts(order_id))
-    except Exception as error:  # AggregateNotFoundError
-        typer.echo(f"order {order_id}: {error.__class__.__name__}: not in {_where()}", err=True)
+    except AggregateNotFoundError:
+        typer.echo(f"order {order_id} is not in {_where()}", err=True)
         raise typer.Exit(2) from None
     for verdict in verdicts:
         typer.echo(_render(verdict))
