@@ -132,7 +132,7 @@ class Order(Aggregate):
         """Complete orders hold until nothing is waiting."""
         lines = self.lines.values()
         if self.shipping is ShippingPreference.COMPLETE:
-            return all(not line.backordered for line in lines) and any(l.allocated_total for l in lines)
+            return all(not line.backordered for line in lines) and any(line.allocated_total for line in lines)
         return any(line.allocated_total for line in lines)
 
     # -------------------------------------------------------------- commands
@@ -185,7 +185,8 @@ class Order(Aggregate):
 
     def accept_substitute(self, line_id: str, decision: DecisionRef) -> None:
         offer = self.open_offer(line_id)
-        self._substitute_accepted(line_id=line_id, sku=offer.sku, quantity=offer.quantity, decision=decision)
+        waiting = self.lines[line_id].backordered  # the offer's quantity may be stale by now
+        self._substitute_accepted(line_id=line_id, sku=offer.sku, quantity=waiting, decision=decision)
 
     def decline_substitute(self, line_id: str, message_id: str) -> None:
         offer = self.open_offer(line_id)
