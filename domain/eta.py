@@ -1,7 +1,8 @@
 """ETA promises: a pure, versioned walk of the queue against inbound supply.
 
 `eta-v1`: open purchase-order lines are taken in expected-arrival order
-(expected date, then PO id). A waiting line's cumulative position (units
+(expected date plus the supplier's observed lateness, then supplier and PO id), so the
+order promises are made in is the order stock will really come in. A waiting line's cumulative position (units
 ahead of it plus its own) is covered by the first PO whose cumulative open
 quantity reaches it; its ETA is that PO's expected date plus the supplier's
 observed lateness (never earlier than today: an overdue PO promises
@@ -47,6 +48,10 @@ class EtaPlan(Value):
     expired: list[Expiry]
 
 
+def supply_order(line: InboundLine) -> tuple[date, str, str]:
+    return (line.arrival, line.supplier_id, line.po_id)
+
+
 def best_source(sources: Sequence[Source]) -> Source | None:
     """Primary before backup, then shortest lead time, then supplier id."""
     if not sources:
@@ -75,7 +80,7 @@ def plan_etas(
     today: date,
 ) -> EtaPlan:
     """Recompute promises for queue[start:], given `units_ahead` waiting before it."""
-    supply = sorted(inbound, key=lambda line: (line.expected, line.po_id))
+    supply = sorted(inbound, key=supply_order)
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead

@@ -316,7 +316,6 @@ class Order(Aggregate):
             line_id,
             allocated=_add(line.allocated, sku, quantity),
             backordered=backordered,
-            offer=None,
             **_queue_left(backordered),
         )
 
@@ -341,7 +340,6 @@ class Order(Aggregate):
             allocated={} if released else line.allocated,
             backordered=backordered,
             cancelled=line.cancelled + released + withdrawn,
-            offer=line.offer if backordered else None,
             **_queue_left(backordered),
         )
 
@@ -370,4 +368,4 @@ def _queue_left(backordered: int) -> dict:
     """A line with nothing waiting has no queue place or promise any more."""
     if backordered:
         return {}
-    return {"position": None, "eta": None, "needs_purchase": False}
+    return {"position": None, "eta": None, "needs_purchase": False, "offer": None}

@@ -19,7 +19,7 @@ from domain.allocation import Fill, RequestPlan, get_policy, line_key, split_lin
 from domain.base import Aggregate, AggregateSnapshot, SnapshotState, Value
 from domain.effects import Backorder, StockEffects
 from domain.errors import InsufficientStock, NotAllocated
-from domain.eta import ETA_POLICY, EtaPlan, best_source, plan_etas
+from domain.eta import ETA_POLICY, EtaPlan, best_source, plan_etas, supply_order
 from domain.values import (
     Cause,
     Contact,
@@ -30,6 +30,7 @@ from domain.values import (
     QueueEntry,
     Reservation,
     Source,
+    inbound_key,
 )
 
 
@@ -46,7 +47,7 @@ class StockState(SnapshotState):
     allocated: int
     queue: list[QueueEntry]
     waiting: int
-    inbound: dict[str, InboundLine]
+    inbound: dict[str, InboundLine]  # by inbound_key(supplier, PO)
     sources: dict[str, Source]
     substitutes: list[str]
     reorder_point: int
@@ -157,8 +158,15 @@ class Stock(Aggregate):
             self._suggest_replenishment(cause)
         return effects
 
-    def receive(self, warehouse: str, quantity: int, po_id: str | None, cause: Cause) -> StockEffects:
-        self._received(warehouse=warehouse, quantity=quantity, po_id=po_id)
+    def inbound_from(self, po_id: str) -> list[InboundLine]:
+        """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
+        return [line for line in self.inbound.values() if line.po_id == po_id]
+
+    def receive(
+        self, warehouse: str, quantity: int, po: tuple[str, str] | None, cause: Cause
+    ) -> StockEffects:
+        """Book units in; `po` is (supplier id, PO id) when they came on a purchase order."""
+        self._received(warehouse=warehouse, quantity=quantity, po_key=inbound_key(*po) if po else None)
         return self._offer_to_queue(cause)
 
     def adjust(self, warehouse: str, counted: int, reason: str, cause: Cause) -> StockEffects:
@@ -206,15 +214,16 @@ class Stock(Aggregate):
         return self._refresh(cause, start=position - 1)
 
     def schedule_inbound(self, line: InboundLine, cause: Cause) -> StockEffects:
-        if self.inbound.get(line.po_id) == line:
+        if self.inbound.get(line.key) == line:
             return StockEffects(self.sku)
         self._inbound_scheduled(line=line)
         return self._refresh(cause, start=0)
 
-    def cancel_inbound(self, po_id: str, cause: Cause) -> StockEffects:
-        if po_id not in self.inbound:
+    def cancel_inbound(self, supplier_id: str, po_id: str, cause: Cause) -> StockEffects:
+        key = inbound_key(supplier_id, po_id)
+        if key not in self.inbound:
             return StockEffects(self.sku)
-        self._inbound_cancelled(po_id=po_id)
+        self._inbound_cancelled(po_key=key)
         return self._refresh(cause, start=0)
 
     def watch(self, customer_id: str, contact: Contact, cause: Cause) -> None:
@@ -272,8 +281,15 @@ class Stock(Aggregate):
         return effects
 
     def _refresh(self, cause: Cause, start: int) -> StockEffects:
-        """Recompute promises from `start`, then check whether to buy more."""
+        """Recompute promises from `start`, then check whether to buy more.
+
+        Promises only move when something happens to the SKU; if the head of
+        the queue holds a date already past, the whole queue is re-promised
+        so no waiting line keeps a date that cannot come true.
+        """
         effects = StockEffects(self.sku)
+        if start and self.queue[0].eta is not None and self.queue[0].eta < cause.today:
+            start = 0
         plan = plan_etas(
             self.queue,
             self.units_ahead_of(start),
@@ -300,7 +316,7 @@ class Stock(Aggregate):
         return effects
 
     def _supply_order(self) -> list[InboundLine]:
-        return sorted(self.inbound.values(), key=lambda line: (line.expected, line.po_id))
+        return sorted(self.inbound.values(), key=supply_order)
 
     def _suggest_replenishment(self, cause: Cause) -> None:
         projected = self.available + self.inbound_total - self.waiting
@@ -412,15 +428,15 @@ class Stock(Aggregate):
         self.queue = kept
 
     @event("Received")
-    def _received(self, warehouse: str, quantity: int, po_id: str | None) -> None:
+    def _received(self, warehouse: str, quantity: int, po_key: str | None) -> None:
         self.on_hand[warehouse] = self.on_hand.get(warehouse, 0) + quantity
-        line = self.inbound.get(po_id or "")
+        line = self.inbound.get(po_key or "")
         if line is not None:
             remaining = line.quantity - quantity
             if remaining > 0:
-                self.inbound[line.po_id] = line.model_copy(update={"quantity": remaining})
+                self.inbound[line.key] = line.model_copy(update={"quantity": remaining})
             else:
-                del self.inbound[line.po_id]
+                del self.inbound[line.key]
 
     @event("Adjusted")
     def _adjusted(self, warehouse: str, counted: int, previous: int, reason: str) -> None:
@@ -443,12 +459,14 @@ class Stock(Aggregate):
 
     @event("InboundScheduled")
     def _inbound_scheduled(self, line: InboundLine) -> None:
-        self.inbound[line.po_id] = line
-        self.suggested = max(0, self.suggested - line.quantity)
+        previous = self.inbound.get(line.key)
+        added = line.quantity - (previous.quantity if previous else 0)
+        self.inbound[line.key] = line
+        self.suggested = max(0, self.suggested - max(0, added))
 
     @event("InboundCancelled")
-    def _inbound_cancelled(self, po_id: str) -> None:
-        del self.inbound[po_id]
+    def _inbound_cancelled(self, po_key: str) -> None:
+        del self.inbound[po_key]
 
     @event("ReplenishmentSuggested")
     def _replenishment_suggested(self, supplier_id: str, quantity: int, decision: DecisionInfo) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -115,10 +115,17 @@ class InboundLine(Value):
     lateness_days: int
 
     @property
-    def arrival(self) -> date:
-        from datetime import timedelta
+    def key(self) -> str:
+        """Purchase-order ids are the supplier's: two suppliers may reuse one."""
+        return inbound_key(self.supplier_id, self.po_id)
 
+    @property
+    def arrival(self) -> date:
         return self.expected + timedelta(days=self.lateness_days)
+
+
+def inbound_key(supplier_id: str, po_id: str) -> str:
+    return f"{supplier_id}/{po_id}"
 
 
 class Source(Value):

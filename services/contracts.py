@@ -8,9 +8,9 @@ refactored without breaking publishers. Each message carries `message_id`
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,14 +20,13 @@ from pydantic import (
     Field,
     NonNegativeInt,
     PositiveInt,
-    TypeAdapter,
     model_validator,
 )
 
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
-Utc = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(timezone.utc))]
+Utc = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
 class Contract(BaseModel):
@@ -219,6 +218,4 @@ MESSAGE_TYPES: tuple[type[Message], ...] = (
     SkuConfigured,
 )
 
-AnyMessage = Annotated[Union[MESSAGE_TYPES], Field(discriminator="type")]  # type: ignore[valid-type]
-MESSAGE_ADAPTER: TypeAdapter[Message] = TypeAdapter(AnyMessage)
 BY_TYPE = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in MESSAGE_TYPES}

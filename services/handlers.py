@@ -36,7 +36,7 @@ def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
             message_id=m.message_id,
         )
     )
-    for line, stock in zip(m.lines, stocks):
+    for line, stock in zip(m.lines, stocks, strict=True):
         mirror(s, stock.request(order.request_for(line.line_id), cause), cause)
 
 
@@ -93,7 +93,8 @@ def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
         supplier = _po_supplier(s, m, stock)
         lateness_before = supplier.lateness_days
         supplier.receive(m.purchase_order_id, m.sku, m.quantity, cause.today)
-    mirror(s, stock.receive(m.warehouse, m.quantity, m.purchase_order_id, cause), cause)
+    po = (supplier.supplier_id, m.purchase_order_id) if supplier is not None else None
+    mirror(s, stock.receive(m.warehouse, m.quantity, po, cause), cause)
     if supplier is not None and supplier.lateness_days != lateness_before:
         _refresh_supplier(s, supplier, cause)
 
@@ -101,15 +102,15 @@ def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
 def _po_supplier(s: Session, m: c.StockReceived, stock: Stock) -> Supplier:
     if m.supplier_id is not None:
         return s.supplier(m.supplier_id)
-    inbound = stock.inbound.get(m.purchase_order_id or "")
-    if inbound is None:
+    inbound = stock.inbound_from(m.purchase_order_id or "")
+    if len(inbound) != 1:
         raise _reject(
             m,
             "supplier_id",
-            f"purchase order {m.purchase_order_id} has no open line for {m.sku}; "
-            "give supplier_id to book a receipt against it",
+            f"{len(inbound)} open purchase orders {m.purchase_order_id} expect {m.sku}; "
+            "give supplier_id to book a receipt against one",
         )
-    return s.supplier(inbound.supplier_id)
+    return s.supplier(inbound[0].supplier_id)
 
 
 def stock_adjusted(s: Session, m: c.StockAdjusted, cause: Cause) -> None:
@@ -140,7 +141,7 @@ def _schedule(s: Session, supplier: Supplier, po_id: str, cause: Cause) -> None:
     for sku, line in sorted(po.lines.items()):
         stock = s.stock(sku)
         if not line.open:
-            mirror(s, stock.cancel_inbound(po_id, cause), cause)
+            mirror(s, stock.cancel_inbound(supplier.supplier_id, po_id, cause), cause)
             continue
         inbound = InboundLine(
             po_id=po_id,
@@ -156,7 +157,7 @@ def purchase_order_placed(s: Session, m: c.PurchaseOrderPlaced, cause: Cause) ->
     supplier = s.supplier(m.supplier_id)
     for i, line in enumerate(m.lines):
         s.stock(line.sku, field=f"lines.{i}.sku")
-    supplier.place(m.purchase_order_id, {l.sku: l.quantity for l in m.lines}, m.expected_date, cause.at)
+    supplier.place(m.purchase_order_id, {line.sku: line.quantity for line in m.lines}, m.expected_date, cause.at)
     _schedule(s, supplier, m.purchase_order_id, cause)
 
 
@@ -176,7 +177,7 @@ def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cau
     supplier = s.supplier(m.supplier_id)
     supplier.cancel(m.purchase_order_id, m.reason)
     for sku in sorted(supplier.purchase_order(m.purchase_order_id).lines):
-        mirror(s, s.stock(sku).cancel_inbound(m.purchase_order_id, cause), cause)
+        mirror(s, s.stock(sku).cancel_inbound(supplier.supplier_id, m.purchase_order_id, cause), cause)
 
 
 def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
@@ -190,15 +191,16 @@ def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> No
     order = s.order(m.order_id)
     offer = order.open_offer(m.line_id)
     substitute = s.stock(offer.sku)
-    if substitute.queue or substitute.available < offer.quantity:
+    line = order.line(m.line_id)
+    needed = line.backordered  # what waits now: fills or take-backs since the offer change it
+    if substitute.queue or substitute.available < needed:
         raise _reject(
             m,
             "line_id",
             f"substitute {offer.sku} has {substitute.available} free now, "
-            f"{offer.quantity} needed: the line keeps its queue place",
+            f"{needed} needed: the line keeps its queue place",
         )
-    line = order.line(m.line_id)
-    effects = substitute.request(order.request_for(m.line_id, offer.quantity), cause)
+    effects = substitute.request(order.request_for(m.line_id, needed), cause)
     (_, ref), = effects.allocated
     order.accept_substitute(m.line_id, ref)
     mirror(s, s.stock(line.sku).withdraw(order.order_id, m.line_id, "substitute accepted", cause), cause)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -26,7 +27,7 @@ def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
         return cls.model_validate(data)
     except ValidationError as error:
         problems = error.errors(include_url=False)
-        field = ".".join(str(part) for part in problems[0]["loc"]) or None
+        field = _field_of(problems[0])
         detail = "; ".join(
             f"{'.'.join(str(p) for p in problem['loc']) or '(message)'}: {problem['msg']}"
             for problem in problems
@@ -34,6 +35,15 @@ def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
         raise MessageRejected(
             detail, message_id=message_id, message_type=message_type, field=field
         ) from None
+
+
+def _field_of(problem: Any) -> str | None:
+    """The field a problem is about; whole-message validators name it first ("lines: ...")."""
+    located = ".".join(str(part) for part in problem["loc"])
+    if located:
+        return located
+    named = re.match(r"(?:Value error, )?([\w.]+): ", problem["msg"])
+    return named.group(1) if named else None
 
 
 def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:

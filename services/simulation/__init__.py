@@ -1,0 +1,58 @@
+"""`antrian demo`: a small shop run for some weeks through the engine.
+
+The simulation speaks only the upstream message contracts. Customers,
+purchasing, suppliers and the warehouse react to what the engine decided
+(shipping what is allocated, answering substitute offers, buying what it
+suggests), so the stream is produced interleaved with applying it: the
+engine's state after message n shapes message n+1. It is deterministic for
+a seed - one `random.Random(seed)`, simulated time only - as long as it is
+fed to an empty store.
+
+    summary = run_demo(engine, DemoOptions(seed=7))
+    print(summary.render())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from services.simulation.readback import Tally, summarize
+from services.simulation.shop import Shop
+from services.simulation.summary import DemoSummary
+from services.simulation.world import DemoOptions
+
+__all__ = ["DemoOptions", "DemoSummary", "generate_messages", "run_demo"]
+
+Progress = Callable[[int, int], None]  # (days done, days in the run)
+
+
+def run_demo(engine: Any, options: DemoOptions, on_progress: Progress | None = None) -> DemoSummary:
+    """Run the shop through `engine`, then summarise what the engine recorded.
+
+    The engine's store must be empty: the simulation reacts to the engine's
+    state and numbers its messages from one, so a second run into the same
+    store would not be the same run.
+    """
+    if engine.recorder.max_notification_id() or 0:
+        raise ValueError("the demo needs an empty store: it already holds events")
+    tally = Tally()
+    for message in Shop(options, engine, on_day_end=on_progress).messages():
+        tally.add(engine.handle_raw(message))
+    return summarize(engine, options, tally)
+
+
+def generate_messages(options: DemoOptions) -> Iterator[dict]:
+    """The demo's whole message stream, as JSON-able upstream messages.
+
+    Because the shop reacts to the engine, the stream is produced against a
+    private in-memory engine; applying it in order to an empty store gives
+    the same state as `run_demo` with the same options.
+    """
+    from infra.bootstrap import build_engine  # the composition root, only when asked for
+    from infra.settings import Settings
+
+    shadow = build_engine(Settings(store="memory"))
+    for message in Shop(options, shadow).messages():
+        shadow.handle_raw(message)
+        yield message

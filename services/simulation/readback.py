@@ -1,0 +1,233 @@
+"""Reading the demo's summary back from the engine's stored events.
+
+Everything except the message tallies comes from the event log, so the
+summary describes what was recorded, not what the simulation meant to do.
+Times are message times: each decision names the message it was taken for,
+and the Stock event holding the decision records that message's time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from services.simulation.summary import DemoSummary
+from services.simulation.world import DemoOptions
+
+PAGE = 1000
+# Events read in full; every other topic is only counted.
+DECODED = {
+    "Order.Placed",
+    "Order.LineAllocated",
+    "Order.LineBackordered",
+    "Order.BackorderFilled",
+    "Order.AllocationRevoked",
+    "Order.EtaRevised",
+    "Order.SubstituteAccepted",
+    "Order.LineCancelled",
+    "Order.LineShipped",
+    "Stock.LineRequested",
+    "Stock.QueueFilled",
+    "Stock.AllocationsRevoked",
+    "Stock.ReplenishmentSuggested",
+    "Supplier.Registered",
+}
+
+
+@dataclass
+class Tally:
+    """Outcomes of the messages fed to the engine."""
+
+    statuses: Counter = field(default_factory=Counter)
+    applied_types: Counter = field(default_factory=Counter)
+    rejections: list[str] = field(default_factory=list)
+
+    def add(self, outcome: Any) -> None:
+        status = getattr(outcome.status, "value", outcome.status)
+        self.statuses[status] += 1
+        if status == "applied":
+            self.applied_types[outcome.message_type] += 1
+        elif status == "rejected":
+            self.rejections.append(f"{outcome.message_id} ({outcome.message_type}): {outcome.detail}")
+
+
+@dataclass
+class _Line:
+    sku: str
+    quantity: int
+    at_order: int = 0  # units allocated by the message that placed the order
+    waiting: int = 0
+    backordered_at: datetime | None = None
+    first_eta: date | None = None
+    eta: date | None = None
+    filled_at: datetime | None = None
+    first_kept: bool | None = None
+    last_kept: bool | None = None
+    slip: int | None = None
+
+
+def notifications(engine: Any):
+    start = 1
+    while True:
+        page = engine.recorder.select_notifications(start=start, limit=PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        start = page[-1].id + 1
+
+
+def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
+    counts: Counter = Counter()
+    times: dict[str, datetime] = {}  # message id -> message time, from Stock decisions
+    order_events: list[tuple[str, Any]] = []
+    suggested_units = 0
+    supplier_names: dict[str, str] = {}
+    for note in notifications(engine):
+        name = note.topic.rpartition(":")[2]
+        counts[name] += 1
+        if name not in DECODED:
+            continue
+        event = engine.mapper.to_domain_event(note)
+        if name.startswith("Order."):
+            order_events.append((name, event))
+        elif name == "Supplier.Registered":
+            supplier_names[event.supplier_id] = event.name
+        else:
+            times.setdefault(event.decision.message_id, event.decision.as_of)
+            if name == "Stock.ReplenishmentSuggested":
+                suggested_units += event.quantity
+    lines, stats = _replay_orders(order_events, times)
+    backordered = [line for line in lines.values() if line.backordered_at is not None]
+    filled = [line for line in backordered if line.filled_at is not None]
+    waits = sorted((line.filled_at - line.backordered_at).total_seconds() / 86400 for line in filled)
+    promised = [line for line in filled if line.first_kept is not None]
+    by_sku: dict[str, list[int]] = {}
+    for line in backordered:
+        entry = by_sku.setdefault(line.sku, [0, 0])
+        entry[1] += 1
+    for sku, units in stats["units_by_sku"].items():
+        by_sku[sku][0] = units
+    top = sorted(by_sku.items(), key=lambda item: (-item[1][0], item[0]))[:5]
+    suppliers = []
+    for supplier_id in sorted(supplier_names):
+        supplier = engine.get_supplier(supplier_id)
+        suppliers.append(
+            (supplier_id, supplier_names[supplier_id], len(supplier.delays), supplier.lateness_days)
+        )
+    statuses = tally.statuses
+    return DemoSummary(
+        options=options,
+        messages=sum(statuses.values()),
+        applied=statuses["applied"],
+        duplicate=statuses["duplicate"],
+        rejected=statuses["rejected"],
+        rejections=tuple(tally.rejections[:5]),
+        message_types=tuple(sorted(tally.applied_types.items(), key=lambda item: (-item[1], item[0]))),
+        orders=counts["Order.Placed"],
+        lines=len(lines),
+        units=sum(line.quantity for line in lines.values()),
+        lines_filled_at_order=sum(1 for line in lines.values() if line.at_order == line.quantity),
+        backordered_lines=len(backordered),
+        backordered_units=sum(stats["units_by_sku"].values()),
+        filled_after_backorder=len(filled),
+        still_waiting_lines=sum(1 for line in lines.values() if line.waiting > 0),
+        wait_mean_days=sum(waits) / len(waits) if waits else None,
+        wait_p90_days=_p90(waits),
+        first_eta_kept=_mean([line.first_kept for line in promised]),
+        last_eta_kept=_mean([line.last_kept for line in filled if line.last_kept is not None]),
+        mean_slip_days=_mean([line.slip for line in promised]),
+        eta_revisions=counts["Order.EtaRevised"],
+        lines_revised=stats["lines_revised"],
+        customer_cancelled_lines=stats["cancelled_by_customer"],
+        automatic_cancelled_lines=stats["cancelled_automatically"],
+        substitute_offers=counts["Order.SubstituteOffered"],
+        substitutes_accepted=counts["Order.SubstituteAccepted"],
+        substitutes_declined=counts["Order.SubstituteDeclined"],
+        revoked_lines=counts["Order.AllocationRevoked"],
+        replenishment_suggestions=counts["Stock.ReplenishmentSuggested"],
+        units_suggested=suggested_units,
+        purchase_orders=counts["Supplier.PurchaseOrderPlaced"],
+        delay_notices=counts["Supplier.PurchaseOrderDelayed"],
+        receipts=counts["Supplier.PurchaseOrderReceived"],
+        shipped_lines=counts["Order.LineShipped"],
+        shipped_units=stats["shipped_units"],
+        back_in_stock_requests=counts["Stock.BackInStockRequested"],
+        back_in_stock_announcements=counts["Stock.BackInStockAnnounced"],
+        top_backordered=tuple((sku, units, n) for sku, (units, n) in top),
+        suppliers=tuple(suppliers),
+    )
+
+
+def _replay_orders(events: list[tuple[str, Any]], times: dict[str, datetime]):
+    """Follow every order line through its events, in each order's own sequence."""
+    lines: dict[tuple[Any, str], _Line] = {}
+    placing: dict[Any, str] = {}  # order aggregate id -> message id that placed it
+    stats: dict[str, Any] = {
+        "units_by_sku": Counter(),
+        "lines_revised": 0,
+        "cancelled_by_customer": 0,
+        "cancelled_automatically": 0,
+        "shipped_units": 0,
+    }
+    revised: set[tuple[Any, str]] = set()
+    for name, e in events:
+        oid = e.originator_id
+        if name == "Order.Placed":
+            placing[oid] = e.message_id
+            for spec in e.lines:
+                lines[(oid, spec.line_id)] = _Line(sku=spec.sku, quantity=spec.quantity)
+            continue
+        line = lines[(oid, e.line_id)]
+        if name == "Order.LineAllocated":
+            if e.decision.message_id == placing[oid]:
+                line.at_order += e.quantity
+        elif name == "Order.LineBackordered":
+            line.waiting += e.quantity
+            stats["units_by_sku"][line.sku] += e.quantity
+            if line.backordered_at is None:
+                line.backordered_at = times.get(e.decision.message_id)
+            line.eta = e.eta
+            line.first_eta = line.first_eta or e.eta
+        elif name == "Order.EtaRevised":
+            line.eta = e.new
+            line.first_eta = line.first_eta or e.new
+            revised.add((oid, e.line_id))
+        elif name == "Order.BackorderFilled":
+            line.waiting -= e.quantity
+            if not line.waiting and line.backordered_at is not None and line.filled_at is None:
+                _filled(line, times.get(e.decision.message_id))
+        elif name == "Order.AllocationRevoked":
+            line.waiting += e.quantity
+        elif name == "Order.SubstituteAccepted":
+            line.waiting -= e.quantity
+        elif name == "Order.LineCancelled":
+            line.waiting -= e.withdrawn
+            stats["cancelled_automatically" if e.automatic else "cancelled_by_customer"] += 1
+        elif name == "Order.LineShipped":
+            stats["shipped_units"] += sum(e.by_sku.values())
+    stats["lines_revised"] = len(revised)
+    return lines, stats
+
+
+def _filled(line: _Line, when: datetime | None) -> None:
+    if when is None:
+        return
+    line.filled_at = when
+    if line.first_eta is not None:
+        line.first_kept = when.date() <= line.first_eta
+        line.slip = max(0, (when.date() - line.first_eta).days)
+    if line.eta is not None:
+        line.last_kept = when.date() <= line.eta
+
+
+def _mean(values: list[Any]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _p90(ordered: list[float]) -> float | None:
+    if not ordered:
+        return None
+    rank = max(1, -(-len(ordered) * 9 // 10))
+    return ordered[rank - 1]
