@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from infra.settings import Settings
 from services.engine import Engine
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
     "sqlite": {"PERSISTENCE_MODULE": "eventsourcing.sqlite"},
+    "postgres": {"PERSISTENCE_MODULE": "eventsourcing.postgres"},
 }
 
 
@@ -25,6 +28,25 @@ def engine_env(settings: Settings) -> dict[str, str]:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         env["SQLITE_DBNAME"] = str(settings.sqlite_path)
         env["SQLITE_LOCK_TIMEOUT"] = "10"
+    if settings.store == "postgres":
+        env.update(postgres_env(settings))
+    return env
+
+
+def postgres_env(settings: Settings) -> dict[str, str]:
+    if not settings.postgres_dsn:
+        raise ValueError("ANTRIAN_STORE=postgres needs ANTRIAN_POSTGRES_DSN (postgresql://user:pw@host:port/db)")
+    dsn = urlsplit(settings.postgres_dsn)
+    env = {
+        "POSTGRES_HOST": dsn.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(dsn.port or 5432),
+        "POSTGRES_USER": unquote(dsn.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(dsn.password or ""),
+        "POSTGRES_DBNAME": dsn.path.lstrip("/") or "postgres",
+        "CREATE_TABLE": "y",
+    }
+    if settings.postgres_schema:
+        env["POSTGRES_SCHEMA"] = settings.postgres_schema
     return env
 
 

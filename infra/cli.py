@@ -29,7 +29,7 @@ state = State()
 @app.callback()
 def _configure(
     db: Path = typer.Option(None, "--db", envvar="ANTRIAN_DB", help="SQLite event store file."),
-    store: str = typer.Option(None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default) or memory."),
+    store: str = typer.Option(None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default), postgres or memory."),
 ) -> None:
     state.settings = Settings.from_env(sqlite_path=db, store=store)
 

@@ -17,8 +17,10 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    store: str = "sqlite"  # "sqlite" or "memory"
+    store: str = "sqlite"  # "sqlite", "postgres" or "memory"
     sqlite_path: Path = field(default_factory=lambda: default_data_dir() / "antrian.sqlite")
+    postgres_dsn: str | None = None  # postgresql://user:password@host:port/dbname
+    postgres_schema: str | None = None
     default_policy: str = DEFAULT_POLICY
     cache_size: int = 100_000
 
@@ -30,6 +32,10 @@ class Settings:
             values["store"] = env["ANTRIAN_STORE"]
         if "ANTRIAN_DB" in env:
             values["sqlite_path"] = Path(env["ANTRIAN_DB"])
+        if "ANTRIAN_POSTGRES_DSN" in env:
+            values["postgres_dsn"] = env["ANTRIAN_POSTGRES_DSN"]
+        if "ANTRIAN_POSTGRES_SCHEMA" in env:
+            values["postgres_schema"] = env["ANTRIAN_POSTGRES_SCHEMA"]
         if "ANTRIAN_DEFAULT_POLICY" in env:
             values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
