@@ -41,3 +41,31 @@ lint: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+
+# --- Real services for development and CI (no Docker needed) -----------------------------
+# A single-node Kafka (KRaft) broker from Maven Central and a throwaway PostgreSQL cluster,
+# both on 127.0.0.1; state under .cache/. Ports: ANTRIAN_KAFKA_PORT / ANTRIAN_PG_PORT, else
+# free ones; the addresses land in .cache/kafka/bootstrap and .cache/pg/dsn.
+.PHONY: services-up services-down kafka-up kafka-down kafka-status pg-up pg-down pg-status
+
+services-up: kafka-up pg-up
+
+services-down: kafka-down pg-down
+
+kafka-up: install
+	PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
+
+kafka-down:
+	bash ops/kafka/kafka.sh down
+
+kafka-status:
+	bash ops/kafka/kafka.sh status
+
+pg-up:
+	bash ops/pg/pg.sh up
+
+pg-down:
+	bash ops/pg/pg.sh down
+
+pg-status:
+	bash ops/pg/pg.sh status

@@ -53,6 +53,11 @@ class Line(Value):
     offer: Offer | None = None
 
     @property
+    def skus(self) -> list[str]:
+        """Every SKU whose stock holds units or a queue place for this line."""
+        return sorted({self.sku, *self.allocated})
+
+    @property
     def allocated_total(self) -> int:
         return sum(self.allocated.values())
 
@@ -116,7 +121,7 @@ class Order(Aggregate):
         except KeyError:
             raise UnknownLine(f"order {self.order_id} has no line {line_id!r}") from None
 
-    def request_for(self, line_id: str, quantity: int | None = None) -> LineRequest:
+    def request_for(self, line_id: str, quantity: int | None = None, substitute: bool = False) -> LineRequest:
         line = self.line(line_id)
         return LineRequest(
             order_id=self.order_id,
@@ -125,6 +130,7 @@ class Order(Aggregate):
             tier=self.tier,
             placed_at=self.placed_at,
             wait_limit=self.wait_limit,
+            substitute_for=line.sku if substitute else None,
         )
 
     @property
@@ -284,11 +290,14 @@ class Order(Aggregate):
 
     @event("AllocationRevoked")
     def _allocation_revoked(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+        # Substitute units taken back are asked of the line's own SKU again (a
+        # separate decision, recorded next), so only the line's own SKU waits.
         line = self.lines[line_id]
+        waits = quantity if sku == line.sku else 0
         self._update(
             line_id,
             allocated=_add(line.allocated, sku, -quantity),
-            backordered=line.backordered + quantity,
+            backordered=line.backordered + waits,
         )
 
     @event("EtaRevised")

@@ -127,6 +127,13 @@ class Stock(Aggregate):
         self._source_set(source=source)
         return self._refresh(cause, start=0)
 
+    def remove_source(self, supplier_id: str, cause: Cause) -> StockEffects:
+        """The supplier no longer sells this SKU: stop promising and suggesting from it."""
+        if supplier_id not in self.sources:
+            return StockEffects(self.sku)
+        self._source_removed(supplier_id=supplier_id)
+        return self._refresh(cause, start=0)
+
     def declare_substitutes(self, substitutes: list[str]) -> None:
         self._substitutes_declared(substitutes=[s for s in substitutes if s != self.sku])
 
@@ -357,6 +364,10 @@ class Stock(Aggregate):
     def _source_set(self, source: Source) -> None:
         self.sources[source.supplier_id] = source
 
+    @event("SourceRemoved")
+    def _source_removed(self, supplier_id: str) -> None:
+        del self.sources[supplier_id]
+
     @event("SubstitutesDeclared")
     def _substitutes_declared(self, substitutes: list[str]) -> None:
         self.substitutes = list(substitutes)
@@ -395,6 +406,8 @@ class Stock(Aggregate):
         for fill in revoked:
             reservation = self.reservations[line_key(fill.order_id, fill.line_id)]
             self._unreserve(fill.order_id, fill.line_id, fill.quantity)
+            if reservation.substitute_for is not None:
+                continue
             queued = self.queued(fill.order_id, fill.line_id)
             if queued is not None:
                 self.queue.remove(queued)
@@ -493,6 +506,7 @@ class Stock(Aggregate):
             tier=line.tier,
             placed_at=line.placed_at,
             wait_limit=line.wait_limit,
+            substitute_for=getattr(line, "substitute_for", None),
         )
         self.allocated += quantity
 

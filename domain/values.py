@@ -76,6 +76,8 @@ class LineRequest(Value):
     tier: Tier
     placed_at: datetime
     wait_limit: date | None = None  # latest acceptable ETA (max wait)
+    substitute_for: str | None = None  # set when these units replace another SKU
+
 
 
 class QueueEntry(Value):
@@ -103,6 +105,7 @@ class Reservation(Value):
     tier: Tier
     placed_at: datetime
     wait_limit: date | None = None
+    substitute_for: str | None = None  # taken back, these units are not waited for here
 
 
 class InboundLine(Value):

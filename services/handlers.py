@@ -56,24 +56,24 @@ def order_cancelled(s: Session, m: c.OrderCancelled, cause: Cause) -> None:
 
 def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cause) -> None:
     line = order.line(line_id)
-    stock = s.stock(line.sku)
-    before = stock.version
-    released = {sku: qty for sku, qty in line.allocated.items()}
+    stocks = [s.stock(sku) for sku in line.skus]
+    queued = {st.sku: entry.quantity for st in stocks if (entry := st.queued(order.order_id, line_id))}
+    own = stocks[line.skus.index(line.sku)]
     ref = DecisionRef(
         sku=line.sku,
-        stock_version=before + 1,
-        policy=stock.policy,
+        stock_version=own.version + 1,
+        policy=own.policy,
         message_id=cause.message_id,
         inputs={
-            "released": released,
-            "withdrawn": line.backordered,
-            "position": stock.position_of(order.order_id, line_id),
+            "released": dict(line.allocated),
+            "withdrawn": queued,
+            "position": own.position_of(order.order_id, line_id),
         },
         reason=f"cancelled by the customer ({reason}): allocation released and queue place given up, free of charge",
     )
     order.cancel(line_id, reason, automatic=False, decision=ref)
-    for sku in sorted(set(released) | {line.sku}):
-        mirror(s, s.stock(sku).release(order.order_id, line_id, reason, cause), cause)
+    for stock in stocks:
+        mirror(s, stock.release(order.order_id, line_id, reason, cause), cause)
 
 
 def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
@@ -123,7 +123,10 @@ def supplier_registered(s: Session, m: c.SupplierRegistered, cause: Cause) -> No
     if supplier is None:
         supplier = s.add(Supplier(supplier_id=m.supplier_id, name=m.name, terms=terms))
     else:
+        dropped = sorted(set(supplier.terms) - {t.sku for t in terms})
         supplier.update_terms(m.name, terms)
+        for sku in dropped:  # a supplier that stopped selling a SKU is no longer a source of it
+            mirror(s, s.stock(sku).remove_source(supplier.supplier_id, cause), cause)
     _refresh_supplier(s, supplier, cause)
 
 
@@ -200,7 +203,7 @@ def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> No
             f"substitute {offer.sku} has {substitute.available} free now, "
             f"{needed} needed: the line keeps its queue place",
         )
-    effects = substitute.request(order.request_for(m.line_id, needed), cause)
+    effects = substitute.request(order.request_for(m.line_id, needed, substitute=True), cause)
     (_, ref), = effects.allocated
     order.accept_substitute(m.line_id, ref)
     mirror(s, s.stock(line.sku).withdraw(order.order_id, m.line_id, "substitute accepted", cause), cause)

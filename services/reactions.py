@@ -36,7 +36,12 @@ def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
     for fill, ref in effects.filled:
         session.order(fill.order_id).fill(fill.line_id, sku, fill.quantity, ref)
     for fill, ref in effects.revoked:
-        session.order(fill.order_id).revoke(fill.line_id, sku, fill.quantity, ref)
+        order = session.order(fill.order_id)
+        order.revoke(fill.line_id, sku, fill.quantity, ref)
+        own_sku = order.line(fill.line_id).sku
+        if own_sku != sku:  # substitute units taken back: wait for the line's own SKU again
+            request = order.request_for(fill.line_id, fill.quantity)
+            mirror(session, session.stock(own_sku).request(request, cause), cause)
     for change, ref in effects.etas:
         if (change.order_id, change.line_id) not in announced:
             session.order(change.order_id).revise_eta(change.line_id, change.new, change.needs_purchase, ref)

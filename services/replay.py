@@ -250,6 +250,9 @@ def _order_checks(event: Any) -> list[tuple[Any, Any, Any]]:
     if kind == "LineCancelled" and event.automatic:
         return [(ref, event.withdrawn, _expired)]
     if kind == "LineCancelled":
-        recorded = {"released": ref.inputs["released"].get(ref.sku, 0), "withdrawn": event.withdrawn}
+        recorded = {
+            "released": ref.inputs["released"].get(ref.sku, 0),
+            "withdrawn": ref.inputs["withdrawn"].get(ref.sku, 0),
+        }
         return [(ref, recorded, _release)]
     return []

@@ -1,0 +1,82 @@
+"""Shared fixtures: engines built the way production builds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from infra.bootstrap import build_engine
+from infra.settings import Settings
+from services.engine import Engine
+
+pytest_plugins = ["tests.support.fixtures"]
+
+STORES = ("memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
+
+
+def make_engine(store: str, path: Path | None = None, dsn: str | None = None, schema: str | None = None) -> Engine:
+    if store == "sqlite":
+        assert path is not None, "a sqlite engine needs a file"
+        return build_engine(Settings(store="sqlite", sqlite_path=path))
+    if store == "postgres":
+        return build_engine(Settings(store="postgres", postgres_dsn=dsn, postgres_schema=schema))
+    return build_engine(Settings(store="memory"))
+
+
+@pytest.fixture
+def postgres_schema(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """A throwaway schema per test, so tests on one server never see each other's events."""
+    import psycopg
+
+    dsn = request.getfixturevalue("postgres_dsn")
+    schema = f"t_{uuid4().hex[:16]}"
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield dsn, schema
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _close(engine: Engine) -> None:
+    close = getattr(engine, "close", None)
+    if close is not None:
+        close()
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly built engine on each store: in memory, a SQLite file, PostgreSQL."""
+    dsn, schema = request.getfixturevalue("postgres_schema") if request.param == "postgres" else (None, None)
+    engine = make_engine(request.param, tmp_path / "antrian.sqlite", dsn, schema)
+    yield engine
+    _close(engine)
+
+
+@pytest.fixture
+def memory_engine() -> Iterator[Engine]:
+    engine = make_engine("memory")
+    yield engine
+    _close(engine)
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Path:
+    return tmp_path / "antrian.sqlite"
+
+
+@pytest.fixture
+def open_sqlite(sqlite_file: Path) -> Iterator[Callable[[], Engine]]:
+    """Opens (and later closes) engines on one SQLite file, like separate processes would."""
+    engines: list[Engine] = []
+
+    def opener() -> Engine:
+        engine = make_engine("sqlite", sqlite_file)
+        engines.append(engine)
+        return engine
+
+    yield opener
+    for engine in engines:
+        _close(engine)

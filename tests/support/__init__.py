@@ -1,0 +1,1 @@
+"""Test support: how tests reach real services (Kafka, PostgreSQL)."""
