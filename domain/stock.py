@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import insort
 from datetime import date, datetime
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -520,6 +521,7 @@ class Stock(Aggregate):
         self.allocated -= quantity
 
 
+@lru_cache(maxsize=65536)
 def stock_id(sku: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:stock:{sku}")
 

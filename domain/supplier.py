@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -182,6 +183,7 @@ class Supplier(Aggregate):
         )
 
 
+@lru_cache(maxsize=65536)
 def supplier_uuid(supplier_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:supplier:{supplier_id}")
 

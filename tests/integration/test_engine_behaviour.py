@@ -710,7 +710,7 @@ def test_stock_snapshots_keep_a_hot_sku_loadable(open_sqlite):
     assert stock.version > 200
     assert stock.queue and stock.reservations
     snapshots = list(engine.snapshots.get(stock_id("A")))
-    assert snapshots and all(s.originator_version % 200 == 0 for s in snapshots)
+    assert snapshots and all(s.originator_version >= 200 for s in snapshots)  # one per 200 events crossed
 
     # When a fresh engine opens the same file
     fresh = open_sqlite()
