@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,10 @@ from eventsourcing.application import AggregateNotFoundError
 
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services.engine import Engine, Status
+from services.contracts import Message
+from services.engine import Engine, Outcome, Status, outcome_of
+from services.errors import MessageRejected
+from services.parsing import parse_message
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
@@ -43,25 +48,24 @@ def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one message a line."),
     rejected: Path = typer.Option(None, help="Where refused messages go (default: next to the store)."),
     strict: bool = typer.Option(False, help="Exit 1 if any message was refused."),
+    batch: int = typer.Option(500, min=1, help="Messages per transaction (each still all-or-nothing)."),
 ) -> None:
     """Apply upstream messages from a JSONL file; refused ones are reported and kept."""
     engine = _engine()
     rejected_path = rejected or state.settings.rejected_path
     counts = {status: 0 for status in Status}
     with file.open("rb") as lines, _Appender(rejected_path) as dead_letters:
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            outcome = engine.handle_raw(raw)
-            counts[outcome.status] += 1
-            if outcome.status is Status.REJECTED:
-                where = f"field {outcome.field}: " if outcome.field else ""
-                typer.echo(
-                    f"{file}:{number}: rejected message {outcome.message_id or '?'} "
-                    f"({outcome.message_type or '?'}): {where}{outcome.detail}",
-                    err=True,
-                )
-                dead_letters.write(file, number, raw, outcome)
+        for chunk in _chunks(_numbered(lines), batch):
+            for (number, raw), outcome in zip(chunk, _apply_chunk(engine, chunk), strict=True):
+                counts[outcome.status] += 1
+                if outcome.status is Status.REJECTED:
+                    where = f"field {outcome.field}: " if outcome.field else ""
+                    typer.echo(
+                        f"{file}:{number}: rejected message {outcome.message_id or '?'} "
+                        f"({outcome.message_type or '?'}): {where}{outcome.detail}",
+                        err=True,
+                    )
+                    dead_letters.write(file, number, raw, outcome)
     typer.echo(
         f"applied {counts[Status.APPLIED]}, already applied {counts[Status.DUPLICATE]}, "
         f"rejected {counts[Status.REJECTED]}"
@@ -69,6 +73,29 @@ def ingest(
     )
     if strict and counts[Status.REJECTED]:
         raise typer.Exit(1)
+
+
+def _numbered(lines: Any) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]]) -> list[Outcome]:
+    """Outcomes in line order: refused-at-parse lines, and the batch applied in one transaction."""
+    parsed: list[Message | Outcome] = []
+    for _, raw in chunk:
+        try:
+            parsed.append(parse_message(raw))
+        except MessageRejected as rejected:
+            parsed.append(outcome_of(rejected))
+    applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)]))
+    return [p if isinstance(p, Outcome) else next(applied) for p in parsed]
 
 
 class _Appender:

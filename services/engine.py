@@ -9,13 +9,15 @@ which `handle` does before reporting the rejection.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.allocation import DEFAULT_POLICY, get_policy
 from domain.errors import DomainError
@@ -68,7 +70,7 @@ class Engine(Application):
         try:
             message = parse_message(raw)
         except MessageRejected as rejected:
-            return _rejected(rejected)
+            return outcome_of(rejected)
         return self.handle(message)
 
     def handle(self, message: Message) -> Outcome:
@@ -93,7 +95,7 @@ class Engine(Application):
         mtype = message.type  # type: ignore[attr-defined]
         session = Session(self.repository, message, self.default_policy, careful=careful)
         try:
-            HANDLERS[mtype](session, message, Cause(message_id=message.message_id, at=message.occurred_at))
+            HANDLERS[mtype](session, message, _cause(message))
             recordings = self.save(*session.touched.values(), AppliedMessage.of(message))
         except (MessageRejected, DomainError) as error:
             self._forget(session)
@@ -102,6 +104,100 @@ class Engine(Application):
             self._forget(session)
             raise
         return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
+
+    def handle_batch(self, messages: Sequence[Message], tracking: Tracking | None = None) -> list[Outcome]:
+        """Apply many messages in one transaction, each still all-or-nothing.
+
+        One commit per message caps throughput at the store's commit rate;
+        a batch shares one. A message refused half-way leaves no trace: the
+        batch's aggregates are evicted, the messages before it are applied
+        again from the store's state, and the rest go on. `tracking` (the
+        feed's position after the last message) is recorded in the same
+        transaction as the last part, so a crash repeats or loses nothing.
+        """
+        outcomes: list[Outcome] = []
+        start = 0
+        while True:
+            done, refused = self._try_batch(messages[start:], tracking)
+            outcomes.extend(done)
+            if refused is None:
+                return outcomes
+            start += len(done) + 1
+            outcomes.append(refused)
+            if start == len(messages):
+                self._advance(tracking)
+                return outcomes
+
+    def _try_batch(
+        self, messages: Sequence[Message], tracking: Tracking | None
+    ) -> tuple[list[Outcome], Outcome | None]:
+        """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
+        processing = ProcessingEvent(tracking=tracking)
+        batch: dict[UUID, Any] = {}
+        seen: dict[str, str] = {}  # message id -> fingerprint, within this batch
+        outcomes: list[Outcome] = []
+        for index, message in enumerate(messages):
+            if message.message_id in seen:
+                outcomes.append(_repeat(message, seen[message.message_id]))
+                continue
+            session = Session(self.repository, message, self.default_policy, careful=False, batch=batch)
+            try:
+                HANDLERS[message.type](session, message, _cause(message))  # type: ignore[attr-defined]
+            except (MessageRejected, DomainError) as error:
+                self._forget_all(batch)
+                refusal = self._already_applied(message) or _refusal(message, error)
+                return self._apply_prefix(messages[:index]), refusal
+            before = len(processing.events)
+            inbox = AppliedMessage.of(message)
+            processing.collect_events(*session.touched.values(), inbox)
+            seen[message.message_id] = inbox.fingerprint
+            events = len(processing.events) - before - 1
+            outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
+        try:
+            self._save_processing(processing)
+        except IntegrityError:
+            # A duplicate or a concurrent writer: fall back to one message at a time.
+            self._forget_all(batch)
+            outcomes = [self.handle(message) for message in messages]
+            self._advance(tracking)
+            return outcomes, None
+        except BaseException:
+            self._forget_all(batch)
+            raise
+        return outcomes, None
+
+    def _advance(self, tracking: Tracking | None) -> None:
+        """Record a feed position on its own (its messages were refused or duplicates)."""
+        if tracking is None:
+            return
+        with suppress(IntegrityError):  # another instance recorded it first
+            self._record(ProcessingEvent(tracking=tracking))
+
+    def position(self, feed: str) -> int | None:
+        """The last position recorded for a feed (e.g. a Kafka topic partition)."""
+        return self.recorder.max_tracking_id(feed)
+
+    def construct_recorder(self) -> Any:
+        # A process recorder also keeps feed positions, in the same transaction as events.
+        return self.factory.process_recorder()
+
+    def _apply_prefix(self, messages: Sequence[Message]) -> list[Outcome]:
+        if not messages:
+            return []
+        outcomes, refused = self._try_batch(messages, None)
+        assert refused is None, "a message applied once in this batch was refused on a re-run"
+        return outcomes
+
+    def _save_processing(self, processing: ProcessingEvent) -> None:
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+
+    def _forget_all(self, batch: dict[UUID, Any]) -> None:
+        cache = self.repository.cache
+        for aggregate_id in batch if cache is not None else ():
+            with suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
 
     def _take_snapshots(self, processing_event: ProcessingEvent) -> None:
         """Snapshot from the aggregate just saved, instead of re-reading it.
@@ -134,10 +230,7 @@ class Engine(Application):
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
 
     def _forget(self, session: Session) -> None:
-        cache = self.repository.cache
-        for aggregate_id in session.touched if cache is not None else ():
-            with suppress(KeyError):
-                cache.get(aggregate_id, evict=True)
+        self._forget_all(session.touched)
 
     # Reads used by the command line, the replay and the tests.
     def get_order(self, order_id: str) -> Order:
@@ -150,15 +243,28 @@ class Engine(Application):
         return self.repository.get(supplier_uuid(supplier_id))
 
 
+def _repeat(message: Message, fingerprint_seen: str) -> Outcome:
+    mtype = message.type  # type: ignore[attr-defined]
+    if fingerprint(message) == fingerprint_seen:
+        return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
+    return Outcome(
+        Status.REJECTED, message.message_id, mtype, "message_id was already used by a different message", "message_id"
+    )
+
+
+def _cause(message: Message) -> Cause:
+    return Cause(message_id=message.message_id, at=message.occurred_at)
+
+
 def _refusal(message: Message, error: Exception) -> Outcome:
     if isinstance(error, MessageRejected):
-        return _rejected(error)
+        return outcome_of(error)
     return Outcome(
         Status.REJECTED, message.message_id, message.type, str(error), getattr(error, "field", None)  # type: ignore[attr-defined]
     )
 
 
-def _rejected(rejected: MessageRejected) -> Outcome:
+def outcome_of(rejected: MessageRejected) -> Outcome:
     return Outcome(
         Status.REJECTED, rejected.message_id, rejected.message_type, rejected.reason, rejected.field
     )

@@ -19,21 +19,29 @@ A = TypeVar("A", bound=Aggregate)
 
 class Session:
     def __init__(
-        self, repository: Repository, message: Message, default_policy: str, careful: bool = True
+        self,
+        repository: Repository,
+        message: Message,
+        default_policy: str,
+        careful: bool = True,
+        batch: dict[UUID, Aggregate] | None = None,
     ) -> None:
         self.repository = repository
         self.message = message
         self.default_policy = default_policy
         self.careful = careful  # False: let the store's version check catch what exists already
-        self.touched: dict[UUID, Aggregate] = {}
+        self.batch = {} if batch is None else batch  # aggregates of earlier messages saved together
+        self.touched: dict[UUID, Aggregate] = {}  # what this message read or changed
 
     def add(self, aggregate: A) -> A:
-        self.touched[aggregate.id] = aggregate
+        self.touched[aggregate.id] = self.batch[aggregate.id] = aggregate
         return aggregate
 
     def _get(self, aggregate_id: UUID) -> Any | None:
         if aggregate_id in self.touched:
             return self.touched[aggregate_id]
+        if aggregate_id in self.batch:
+            return self.add(self.batch[aggregate_id])
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -59,7 +67,7 @@ class Session:
 
     def has_order(self, order_id: str) -> bool:
         if not self.careful:
-            return order_uuid(order_id) in self.touched
+            return order_uuid(order_id) in self.batch
         return self._get(order_uuid(order_id)) is not None
 
     def order(self, order_id: str) -> Order:

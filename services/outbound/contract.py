@@ -1,0 +1,119 @@
+"""Shared pieces of the outbound contracts, version 1.
+
+Why a separate vocabulary instead of the stored events: history is ours to
+refactor (rename a field, split an event, change a value object) and
+consumers must not break when we do. So the outside world gets its own
+frozen, versioned models, and each stored event is mapped onto them by hand.
+Enumerations are spelled out as literals here (not the domain's enums) so
+that a new domain value cannot leak out unannounced: it fails the mapping
+and the test suite instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.values import Contact, DecisionInfo, DecisionRef
+
+TierV1 = Literal["platinum", "gold", "standard"]
+LocaleV1 = Literal["en", "id"]
+ShippingPreferenceV1 = Literal["partial", "complete"]
+SupplierPriorityV1 = Literal["primary", "backup"]
+
+
+class Contract(BaseModel):
+    """Every outbound model: immutable, and nothing but the declared fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Payload(Contract):
+    """The `data` of one published event type; EVENT_TYPE is its name on the wire."""
+
+    EVENT_TYPE: ClassVar[str]
+
+    @classmethod
+    def aggregate_type(cls) -> str:
+        return cls.EVENT_TYPE.partition(".")[0]
+
+
+class Decision(Contract):
+    """Why Antrian decided something, as recorded with the decision.
+
+    Stock events carry the decision itself (with `as_of`); Order events carry
+    a reference to it (with `sku` and `stock_version`: the Stock event at that
+    version of that SKU holds the full decision, `as_of` included).
+    """
+
+    policy: str = Field(description="Versioned policy that decided, e.g. priority-fifo-v1 or eta-v1.")
+    message_id: str = Field(description="Inbound message the decision was taken for.")
+    as_of: AwareDatetime | None = Field(
+        description="Business time the decision used (the message's occurred_at); null on Order events."
+    )
+    inputs: dict[str, Any] = Field(description="What the policy saw; enough to replay the decision.")
+    reason: str = Field(description="Human-readable explanation.")
+    sku: str | None = Field(default=None, description="Order events only: SKU whose Stock took the decision.")
+    stock_version: int | None = Field(
+        default=None, description="Order events only: version of the Stock event holding the decision."
+    )
+
+
+class ContactV1(Contract):
+    email: str
+    locale: LocaleV1
+
+
+class LineQuantity(Contract):
+    """A quantity for one order line."""
+
+    order_id: str
+    line_id: str
+    quantity: int
+
+
+class SkuQuantity(Contract):
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One stored event class, the payload it is published as, and the explicit conversion."""
+
+    domain_event: type
+    payload: type[Payload]
+    convert: Callable[[Any], Payload]
+
+
+def decision_of(info: DecisionInfo) -> Decision:
+    return Decision(
+        policy=info.policy,
+        message_id=info.message_id,
+        as_of=info.as_of,
+        inputs=dict(info.inputs),
+        reason=info.reason,
+    )
+
+
+def decision_ref(ref: DecisionRef) -> Decision:
+    return Decision(
+        policy=ref.policy,
+        message_id=ref.message_id,
+        as_of=None,
+        inputs=dict(ref.inputs),
+        reason=ref.reason,
+        sku=ref.sku,
+        stock_version=ref.stock_version,
+    )
+
+
+def optional_decision_ref(ref: DecisionRef | None) -> Decision | None:
+    return None if ref is None else decision_ref(ref)
+
+
+def contact_of(contact: Contact) -> ContactV1:
+    return ContactV1(email=contact.email, locale=contact.locale.value)

@@ -1,0 +1,99 @@
+"""Batches: many messages, one transaction, and still each message all-or-nothing."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import Tracking
+
+from services.engine import Status
+from services.parsing import parse_message
+from tests import messages as m
+from tests.state import snapshot_of
+from tests.conftest import make_engine
+
+FEED = "antrian.orders:0"
+
+
+def history() -> list[dict]:
+    return [
+        m.supplier_registered("s1", "S1", ["A", "B"]),
+        m.stock_received("r1", "A", 3, at=m.ts(0, 1)),
+        m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 2)),
+        m.order_placed("o2", "O2", [("1", "A", 4), ("2", "B", 1)], tier="gold", at=m.ts(0, 3)),
+        m.po_placed("p1", "PO-1", [("A", 10)], at=m.ts(0, 4)),
+        m.stock_received("r2", "A", 5, po="PO-1", at=m.ts(3)),
+        m.order_cancelled("c1", "O2", ["2"], at=m.ts(3, 1)),
+    ]
+
+
+def parsed(raw: list[dict]) -> list:
+    return [parse_message(message) for message in raw]
+
+
+def test_a_batch_decides_exactly_what_the_messages_one_by_one_decide(store, tmp_path):
+    # Given the same history applied one message at a time elsewhere
+    reference = make_engine("memory")
+    for message in history():
+        assert reference.handle_raw(message).status is Status.APPLIED
+
+    # When it is applied as one batch
+    outcomes = store.handle_batch(parsed(history()))
+
+    # Then every message is applied and the aggregates are the same
+    assert [o.status for o in outcomes] == [Status.APPLIED] * len(history())
+    assert _business(store) == _business(reference)
+
+
+def test_a_refused_message_in_a_batch_leaves_no_trace_and_the_rest_apply(store):
+    # Given a batch whose third message ships units nobody holds
+    batch = history()
+    batch.insert(3, m.order_shipped("bad", "O1", [("1", 99)], at=m.ts(0, 2, 30)))
+
+    outcomes = store.handle_batch(parsed(batch), Tracking(FEED, 8))
+
+    # Then only that one is refused, and the outcome equals the history without it
+    assert [o.status for o in outcomes].count(Status.REJECTED) == 1
+    assert outcomes[3].status is Status.REJECTED and outcomes[3].field
+    reference = make_engine("memory")
+    reference.handle_batch(parsed(history()))
+    assert _business(store) == _business(reference)
+    assert store.position(FEED) == 8
+
+
+def test_a_redelivered_batch_changes_nothing_and_reports_duplicates(store):
+    store.handle_batch(parsed(history()), Tracking(FEED, 7))
+    before = snapshot_of(store)
+
+    outcomes = store.handle_batch(parsed(history()), Tracking(FEED, 7))
+
+    assert {o.status for o in outcomes} == {Status.DUPLICATE}
+    assert snapshot_of(store) == before
+
+
+def test_a_message_twice_in_one_batch_is_applied_once(store):
+    first = history()[:3]
+    outcomes = store.handle_batch(parsed([*first, first[2]]))
+
+    assert [o.status for o in outcomes] == [Status.APPLIED] * 3 + [Status.DUPLICATE]
+    assert store.get_order("O1").lines["1"].quantity == 2
+
+
+def test_an_order_placed_twice_in_one_batch_is_refused_the_second_time(store):
+    first = history()[:3]
+    again = m.order_placed("o1-again", "O1", [("1", "A", 1)], at=m.ts(0, 5))
+
+    outcomes = store.handle_batch(parsed([*first, again]))
+
+    assert outcomes[-1].status is Status.REJECTED and outcomes[-1].field == "order_id"
+    assert store.get_stock("A").allocated == 2
+
+
+def test_a_batch_ending_in_a_refusal_still_records_its_position(store):
+    outcomes = store.handle_batch(parsed([*history(), m.order_cancelled("x", "NOPE")]), Tracking(FEED, 9))
+
+    assert outcomes[-1].status is Status.REJECTED
+    assert store.position(FEED) == 9
+
+
+def _business(engine) -> dict:
+    """Aggregate states without the inbox records' ids (they are the same) or timestamps."""
+    return {key: value for key, value in snapshot_of(engine).items()}
