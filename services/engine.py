@@ -9,7 +9,7 @@ which `handle` does before reporting the rejection.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
@@ -165,6 +165,22 @@ class Engine(Application):
             self._forget_all(batch)
             raise
         return outcomes, None
+
+    def record_refused(self, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
+        """Keep dead letters, with the feed position past them, in one transaction.
+
+        `letters` makes fresh aggregates: after a refused save the first ones
+        have given up their pending events.
+        """
+        processing = ProcessingEvent(tracking=tracking)
+        processing.collect_events(*letters())
+        try:
+            self._save_processing(processing)
+        except IntegrityError:  # some were kept before (a redelivery): keep the others
+            for letter in letters():
+                with suppress(IntegrityError):
+                    self.save(letter)
+            self._advance(tracking)
 
     def _advance(self, tracking: Tracking | None) -> None:
         """Record a feed position on its own (its messages were refused or duplicates)."""

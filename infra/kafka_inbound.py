@@ -1,0 +1,150 @@
+"""Upstream Kafka topics into the engine, exactly once.
+
+The truth about how far a partition was read is in the event store, not in
+Kafka: each batch's events and its position (`topic:partition` -> next
+offset) are committed in one transaction, and on start and on every
+partition assignment the consumer seeks to the recorded positions. A crash
+between the store's commit and Kafka's offset commit therefore neither loses
+nor repeats a message; Kafka's committed offsets are kept only so that lag
+shows in the usual tools.
+
+Refused messages (not JSON, wrong schema, refused by a domain rule) are kept
+as dead letters in the store, in the transaction that moves the position past
+them; the relay publishes them to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+
+from services.contracts import Message
+from services.dead_letters import DeadLetter
+from services.engine import Engine, Outcome, Status, outcome_of
+from services.errors import MessageRejected
+from services.parsing import parse_message
+
+log = logging.getLogger(__name__)
+
+
+def feed_name(topic: str, partition: int) -> str:
+    return f"{topic}:{partition}"
+
+
+@dataclass
+class InboundStats:
+    applied: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    last_reasons: list[str] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome.status is Status.APPLIED:
+            self.applied += 1
+        elif outcome.status is Status.DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.dead_letters += 1
+            self.last_reasons = [*self.last_reasons[-9:], f"{outcome.message_id}: {outcome.detail}"]
+
+
+class _SeekToStore(ConsumerRebalanceListener):
+    def __init__(self, inbound: InboundConsumer) -> None:
+        self.inbound = inbound
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("partitions revoked: %s", sorted(str(tp) for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.inbound.seek_to_recorded(assigned)
+
+
+class InboundConsumer:
+    def __init__(
+        self,
+        engine: Engine,
+        consumer: KafkaConsumer,
+        topics: Sequence[str],
+        batch_size: int = 500,
+    ) -> None:
+        self.engine = engine
+        self.consumer = consumer
+        self.topics = list(topics)
+        self.batch_size = batch_size
+        self.stats = InboundStats()
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        self.consumer.subscribe(self.topics, listener=_SeekToStore(self))
+
+    def seek_to_recorded(self, partitions: Any) -> None:
+        for tp in partitions:
+            position = self.engine.position(feed_name(tp.topic, tp.partition))
+            if position is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, position)
+            log.info("%s:%s resumes at %s", tp.topic, tp.partition, position or "the beginning")
+
+    def run(self, idle_polls: int | None = None) -> InboundStats:
+        """Poll and apply until stopped (or after `idle_polls` empty polls in a row)."""
+        self.start()
+        idle = 0
+        while not self.stopping.is_set():
+            if self.poll_once():
+                idle = 0
+            else:
+                idle += 1
+                if idle_polls is not None and idle >= idle_polls:
+                    break
+        return self.stats
+
+    def poll_once(self, timeout_ms: int = 200) -> int:
+        records = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size)
+        for tp, batch in records.items():
+            self.apply(tp, batch)
+        if records:
+            self.consumer.commit()  # a hint for lag tools; the store holds the truth
+        return sum(len(batch) for batch in records.values())
+
+    def apply(self, tp: TopicPartition, records: Sequence[Any]) -> list[Outcome]:
+        """One partition's records: applied in a batch, refusals kept as dead letters."""
+        parsed: list[Message | Outcome] = [_parse(record.value) for record in records]
+        messages = [p for p in parsed if not isinstance(p, Outcome)]
+        position = Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1)
+        applied = iter(self.engine.handle_batch(messages))
+        outcomes = [p if isinstance(p, Outcome) else next(applied) for p in parsed]
+        refused = [(r, o) for r, o in zip(records, outcomes, strict=True) if o.status is Status.REJECTED]
+        # The position moves with the dead letters, after the batch: a crash in
+        # between re-reads the batch, whose messages are then duplicates.
+        self.engine.record_refused(lambda: [_letter(tp, r, o) for r, o in refused], position)
+        for outcome in outcomes:
+            self.stats.count(outcome)
+        self.stats.batches += 1
+        return outcomes
+
+
+def _parse(raw: bytes) -> Message | Outcome:
+    try:
+        return parse_message(raw)
+    except MessageRejected as rejected:
+        return outcome_of(rejected)
+
+
+def _letter(tp: TopicPartition, record: Any, outcome: Outcome) -> DeadLetter:
+    return DeadLetter.of(
+        source=f"{tp.topic}:{tp.partition}:{record.offset}",
+        original=record.value,
+        key=record.key,
+        message_id=outcome.message_id,
+        message_type=outcome.message_type,
+        field=outcome.field,
+        reason=outcome.detail,
+    )
