@@ -13,6 +13,7 @@ import typer
 from eventsourcing.application import AggregateNotFoundError
 
 from infra.bootstrap import build_engine
+from infra.schema_cli import schema_app
 from infra.settings import Settings
 from services.contracts import Message
 from services.engine import Engine, Outcome, Status, outcome_of
@@ -22,6 +23,7 @@ from services.parsing import parse_message
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
 app.add_typer(replay_app, name="replay")
+app.add_typer(schema_app, name="schema")
 
 
 class State:
@@ -151,6 +153,55 @@ def demo(
 def _where() -> str:
     s = state.settings
     return str(s.sqlite_path) if s.store == "sqlite" else "memory"
+
+
+@app.command()
+def engine(
+    kafka: bool = typer.Option(False, "--kafka", help="Consume the upstream Kafka topics (production mode)."),
+    bootstrap: str = typer.Option(None, envvar="ANTRIAN_KAFKA_BOOTSTRAP", help="Kafka bootstrap servers."),
+    group: str = typer.Option(None, envvar="ANTRIAN_KAFKA_GROUP", help="Consumer group of the instances."),
+    batch: int = typer.Option(500, min=1, help="Messages per transaction."),
+    relay: bool = typer.Option(True, help="Also publish stored events to the outbound topics."),
+) -> None:
+    """Run one engine instance; several in one group share the partitions."""
+    from dataclasses import replace
+
+    from infra.kafka_cli import run_engine
+
+    if not kafka:
+        raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
+    settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap, kafka_group=group))
+    run_engine(settings, build_engine(settings), batch, relay)
+
+
+@app.command("relay")
+def relay_command(
+    bootstrap: str = typer.Option(None, envvar="ANTRIAN_KAFKA_BOOTSTRAP", help="Kafka bootstrap servers."),
+) -> None:
+    """Publish every stored event to its outbound topic (at least once, with notification ids)."""
+    from dataclasses import replace
+
+    from infra.kafka_cli import run_relay
+
+    settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap))
+    run_relay(settings, build_engine(settings))
+
+
+@app.command("dead-letters")
+def dead_letters(limit: int = typer.Option(20, help="How many of the latest to show.")) -> None:
+    """How many messages were refused and kept, and the latest reasons."""
+    from services.dead_letters import DeadLetter
+
+    engine = _engine()
+    letters = engine.dead_letters()
+    typer.echo(f"{len(letters)} dead letter(s)")
+    for letter in letters[-limit:]:
+        assert isinstance(letter, DeadLetter.Recorded)
+        typer.echo(f"  {letter.source}: {letter.message_id or '?'} ({letter.message_type or '?'}) {letter.reason}")
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
 
 
 @replay_app.command("decision")

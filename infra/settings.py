@@ -23,6 +23,9 @@ class Settings:
     postgres_schema: str | None = None
     default_policy: str = DEFAULT_POLICY
     cache_size: int = 100_000
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_group: str = "antrian-engine"
+    topic_prefix: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -36,6 +39,13 @@ class Settings:
             values["postgres_dsn"] = env["ANTRIAN_POSTGRES_DSN"]
         if "ANTRIAN_POSTGRES_SCHEMA" in env:
             values["postgres_schema"] = env["ANTRIAN_POSTGRES_SCHEMA"]
+        for name, key in (
+            ("kafka_bootstrap", "ANTRIAN_KAFKA_BOOTSTRAP"),
+            ("kafka_group", "ANTRIAN_KAFKA_GROUP"),
+            ("topic_prefix", "ANTRIAN_TOPIC_PREFIX"),
+        ):
+            if key in env:
+                values[name] = env[key]
         if "ANTRIAN_DEFAULT_POLICY" in env:
             values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
         values.update({k: v for k, v in overrides.items() if v is not None})

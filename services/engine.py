@@ -33,6 +33,7 @@ from services.parsing import parse_message
 from services.session import Session
 
 STOCK_SNAPSHOT_INTERVAL = 200
+DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
 
 
 class Status(str, Enum):
@@ -188,6 +189,15 @@ class Engine(Application):
             return
         with suppress(IntegrityError):  # another instance recorded it first
             self._record(ProcessingEvent(tracking=tracking))
+
+    def dead_letters(self) -> list[Any]:
+        """Every refused message kept in the store, oldest first."""
+        found: list[Any] = []
+        start = 1
+        while notes := self.recorder.select_notifications(start, 1000, topics=[DEAD_LETTER_TOPIC]):
+            found.extend(self.mapper.to_domain_event(note) for note in notes)
+            start = notes[-1].id + 1
+        return found
 
     def position(self, feed: str) -> int | None:
         """The last position recorded for a feed (e.g. a Kafka topic partition)."""

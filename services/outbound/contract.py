@@ -28,11 +28,17 @@ SupplierPriorityV1 = Literal["primary", "backup"]
 class Contract(BaseModel):
     """Every outbound model: immutable, and nothing but the declared fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+def _name_event_type(schema: dict[str, Any], cls: type) -> None:
+    schema["x-event-type"] = cls.EVENT_TYPE  # type: ignore[attr-defined]
 
 
 class Payload(Contract):
     """The `data` of one published event type; EVENT_TYPE is its name on the wire."""
+
+    model_config = Contract.model_config | ConfigDict(json_schema_extra=_name_event_type)
 
     EVENT_TYPE: ClassVar[str]
 
@@ -44,21 +50,26 @@ class Payload(Contract):
 class Decision(Contract):
     """Why Antrian decided something, as recorded with the decision.
 
-    Stock events carry the decision itself (with `as_of`); Order events carry
-    a reference to it (with `sku` and `stock_version`: the Stock event at that
-    version of that SKU holds the full decision, `as_of` included).
+    Stock events carry the decision itself (with `as_of`). Order events carry
+    a reference (`sku`, `stock_version`) to the Stock event it concerns. For
+    allocation and ETA decisions that Stock event holds the full decision,
+    `as_of` included. Two kinds are decided on the order itself: a
+    `substitute-v1` offer refers to the substitute's Stock version it read,
+    and a customer cancellation to the Stock event that released or
+    withdrew the line's units.
     """
 
-    policy: str = Field(description="Versioned policy that decided, e.g. priority-fifo-v1 or eta-v1.")
+    policy: str = Field(description="Versioned policy that decided, e.g. priority-fifo-v1, eta-v1, substitute-v1.")
     message_id: str = Field(description="Inbound message the decision was taken for.")
     as_of: AwareDatetime | None = Field(
         description="Business time the decision used (the message's occurred_at); null on Order events."
     )
     inputs: dict[str, Any] = Field(description="What the policy saw; enough to replay the decision.")
     reason: str = Field(description="Human-readable explanation.")
-    sku: str | None = Field(default=None, description="Order events only: SKU whose Stock took the decision.")
+    sku: str | None = Field(default=None, description="Order events only: SKU of the Stock the decision refers to.")
     stock_version: int | None = Field(
-        default=None, description="Order events only: version of the Stock event holding the decision."
+        default=None,
+        description="Order events only: version of that Stock the decision refers to (see Decision).",
     )
 
 

@@ -7,8 +7,8 @@ from eventsourcing.persistence import Tracking
 from services.engine import Status
 from services.parsing import parse_message
 from tests import messages as m
-from tests.state import snapshot_of
 from tests.conftest import make_engine
+from tests.state import snapshot_of
 
 FEED = "antrian.orders:0"
 

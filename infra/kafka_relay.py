@@ -1,0 +1,110 @@
+"""Every stored event to Kafka: the outbound relay.
+
+Guarantee: AT LEAST ONCE, in log order per aggregate. The relay reads the
+event store's notification log, publishes each domain event as its outbound
+contract (key = aggregate id, so one aggregate's events stay in order on one
+partition) with an idempotent producer, waits for the broker's acks, and only
+then records how far it got, in the store's tracking table. A crash between
+the acks and that record publishes the same events again after a restart; the
+`notification_id` header (and field) is strictly increasing across the log,
+so a consumer that remembers the highest id it applied per partition - or all
+ids it applied - drops the repeats. Refused messages kept as dead letters are
+published to the dead-letter topic the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from kafka import KafkaProducer
+
+from infra.topics import TopicRegistry, dead_letter_record
+from services.engine import Engine
+from services.outbound import DEAD_LETTERS, CausationTracker, encode, headers, to_outbound
+
+log = logging.getLogger(__name__)
+
+RELAY_FEED = "antrian-relay"
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    dead_letters: int = 0
+    position: int = 0
+
+
+class OutboundRelay:
+    def __init__(self, engine: Engine, producer: KafkaProducer, topics: TopicRegistry, page: int = 1000) -> None:
+        self.engine = engine
+        self.producer = producer
+        self.topics = topics
+        self.page = page
+        self.stats = RelayStats(position=engine.position(RELAY_FEED) or 0)
+        self.tracker = CausationTracker(engine.mapper, start_after=self.stats.position)
+        self.next_read = self.stats.position + 1
+        self.stopping = threading.Event()
+
+    def run(self, idle_polls: int | None = None, interval: float = 0.05) -> RelayStats:
+        idle = 0
+        while not self.stopping.is_set():
+            if self.relay_once():
+                idle = 0
+            else:
+                idle += 1
+                if idle_polls is not None and idle >= idle_polls:
+                    break
+                self.stopping.wait(interval)
+        return self.stats
+
+    def relay_once(self) -> int:
+        """Publish one page of the log; returns how many notifications were read."""
+        notifications = self.engine.recorder.select_notifications(start=self.next_read, limit=self.page)
+        if not notifications:
+            return 0
+        for notification, causation in self.tracker.feed_all(notifications):
+            self._send(notification, causation)
+        self.next_read = notifications[-1].id + 1
+        self.producer.flush()
+        self._record(self.tracker.safe_position)
+        return len(notifications)
+
+    def _send(self, notification: Any, causation: str | None) -> None:
+        event = self.engine.mapper.to_domain_event(notification)
+        if type(event) in DEAD_LETTERS:
+            record = dead_letter_record(event)
+            self.producer.send(self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers)
+            self.stats.dead_letters += 1
+            return
+        outbound = to_outbound(event, notification.id, causation)
+        if outbound is None:
+            return
+        topic = self.topics.outbound_topic_for(outbound.aggregate_type)
+        key = str(outbound.aggregate_id).encode()
+        self.producer.send(topic.name, key=key, value=encode(outbound), headers=headers(outbound))
+        self.stats.published += 1
+
+    def _record(self, position: int) -> None:
+        if position <= self.stats.position:
+            return
+        try:
+            self.engine.recorder.insert_tracking(Tracking(RELAY_FEED, position))
+        except IntegrityError:  # another relay got there first; both published: consumers de-duplicate
+            log.warning("relay position %s was already recorded by another relay", position)
+        self.stats.position = position
+
+
+def relay_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "compression_type": None,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)

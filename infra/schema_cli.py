@@ -1,0 +1,85 @@
+"""`antrian schema export DIR`: the JSON Schema of every inbound and outbound contract.
+
+Why files in the repository (docs/contracts/): the teams on the other side
+of Kafka read and review them without Python, and a contract change shows
+up in a diff. The output is deterministic (sorted keys, two-space indent,
+trailing newline), so a test can regenerate it and fail when the committed
+files are stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typer
+
+from services.contracts import MESSAGE_TYPES
+from services.outbound import PAYLOADS, OutboundEventV1
+
+EXPORT_COMMAND = "antrian schema export docs/contracts"
+SUBDIRS = ("inbound", "outbound")
+
+schema_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Contract schemas for other teams.")
+
+
+@schema_app.callback()
+def _group() -> None:
+    """Contract schemas (JSON Schema) for the teams on the other side of Kafka."""
+
+
+def render(schema: dict[str, Any]) -> bytes:
+    return orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def contract_schemas() -> dict[str, bytes]:
+    """Relative path -> file content, for every contract.
+
+    Inbound contracts are described as accepted (validation mode: defaults
+    may be omitted); outbound ones as emitted (serialization mode: every
+    field is always present).
+    """
+    files: dict[str, bytes] = {}
+    for message in MESSAGE_TYPES:
+        files[f"inbound/{message.__name__}.v1.json"] = render(message.model_json_schema(mode="validation"))
+    files["outbound/OutboundEventV1.json"] = render(OutboundEventV1.model_json_schema(mode="serialization"))
+    for event_type, payload in PAYLOADS.items():
+        files[f"outbound/{event_type}.v1.json"] = render(payload.model_json_schema(mode="serialization"))
+    return files
+
+
+def export(directory: Path) -> tuple[list[str], list[str]]:
+    """Write every schema under `directory`; remove stale *.json in its inbound/ and outbound/.
+
+    Returns (written, removed) relative paths.
+    """
+    files = contract_schemas()
+    written = []
+    for relative, content in sorted(files.items()):
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_bytes() != content:
+            path.write_bytes(content)
+            written.append(relative)
+    removed = []
+    for sub in SUBDIRS:
+        for path in sorted((directory / sub).glob("*.json")):
+            relative = f"{sub}/{path.name}"
+            if relative not in files:
+                path.unlink()
+                removed.append(relative)
+    return written, removed
+
+
+@schema_app.command("export")
+def export_command(
+    directory: Path = typer.Argument(..., file_okay=False, help="Where to write inbound/ and outbound/."),
+) -> None:
+    """Write one JSON Schema file per inbound and outbound contract."""
+    written, removed = export(directory)
+    total = len(contract_schemas())
+    typer.echo(
+        f"{total} schema file(s) in {directory}: {len(written)} written, "
+        f"{total - len(written)} unchanged, {len(removed)} stale removed"
+    )

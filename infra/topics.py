@@ -1,0 +1,234 @@
+"""Every Kafka topic Antrian reads or writes, named once, with its key, contract and single writer.
+
+Why one registry: a topic name typed in two places drifts; a key chosen
+differently by two producers breaks per-key ordering (all messages of one
+order, SKU or supplier must land on one partition, in order); and a topic
+with two writers has no owner. Producers, consumers, provisioning and tests
+all ask this module. `TopicRegistry(prefix="test-xyz.")` prefixes every
+name, so tests sharing one broker do not collide.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
+
+from services import contracts as c
+from services.dead_letters import DeadLetter
+from services.outbound import OutboundEventV1
+
+DEFAULT_PARTITIONS = 4
+_LEGAL = re.compile(r"^[A-Za-z0-9._-]*$")  # Kafka's topic-name alphabet
+
+DEADLETTER_HEADERS = (
+    "source_topic",
+    "source_partition",
+    "source_offset",
+    "source",  # only when the refused record did not come from Kafka (e.g. "messages.jsonl:12")
+    "reason",
+    "field",
+    "message_id",
+    "message_type",
+)
+_KAFKA_SOURCE = re.compile(r"^(?P<topic>.+):(?P<partition>\d+):(?P<offset>\d+)$")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: `key(obj)` gives the record key for anything published to it."""
+
+    name: str
+    key: Callable[[Any], bytes | None]  # None only for dead letters of records that had no key
+    contract: tuple[type[BaseModel], ...]  # value models; () for dead letters (raw original bytes)
+    writer: str  # the one component allowed to produce to it
+    partitions: int = DEFAULT_PARTITIONS
+
+    @property
+    def message_types(self) -> tuple[str, ...]:
+        """The inbound `type` values this topic carries (empty for other topics)."""
+        return tuple(_type_name(cls) for cls in self.contract if issubclass(cls, c.Message))
+
+
+def _field(name: str) -> Callable[[Any], bytes]:
+    """Key on a field of a contract object or of its plain-dict form."""
+
+    def key(obj: Any) -> bytes:
+        value = obj[name] if isinstance(obj, dict) else getattr(obj, name)
+        return str(value).encode()
+
+    key.__name__ = f"key_{name}"
+    return key
+
+
+def _original_key(record: Any) -> bytes | None:
+    """Dead letters keep the refused record's key (bytes, or anything with .key)."""
+    return record if isinstance(record, bytes | None) else record.key
+
+
+def _type_name(cls: type[c.Message]) -> str:
+    return cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+
+
+# Name (without prefix), key, contract, writer. Inbound topics are written by
+# the upstream system that owns the facts; Antrian only reads them.
+_SPECS: dict[str, tuple[str, Callable[[Any], bytes], tuple[type[BaseModel], ...], str]] = {
+    "orders": (
+        "antrian.orders",
+        _field("order_id"),
+        (c.OrderPlaced, c.OrderCancelled, c.OrderShipped, c.SubstituteAccepted, c.SubstituteDeclined),
+        "shop (order management)",
+    ),
+    "inventory": (
+        "antrian.inventory",
+        _field("sku"),
+        (c.StockReceived, c.StockAdjusted, c.SubstitutesDeclared, c.BackInStockRequested, c.SkuConfigured),
+        "warehouse (inventory management)",
+    ),
+    "purchasing": (
+        "antrian.purchasing",
+        _field("supplier_id"),
+        (
+            c.SupplierRegistered,
+            c.PurchaseOrderPlaced,
+            c.PurchaseOrderConfirmed,
+            c.PurchaseOrderDelayed,
+            c.PurchaseOrderCancelled,
+        ),
+        "purchasing (supplier management)",
+    ),
+    "deadletter": ("antrian.deadletter", _original_key, (), "antrian inbound consumer"),
+    "order_events": ("antrian.order.events", _field("aggregate_id"), (OutboundEventV1,), "antrian outbound relay"),
+    "stock_events": ("antrian.stock.events", _field("aggregate_id"), (OutboundEventV1,), "antrian outbound relay"),
+    "supplier_events": (
+        "antrian.supplier.events",
+        _field("aggregate_id"),
+        (OutboundEventV1,),
+        "antrian outbound relay",
+    ),
+}
+_OUTBOUND = {"Order": "order_events", "Stock": "stock_events", "Supplier": "supplier_events"}
+_INBOUND = ("orders", "inventory", "purchasing")
+
+
+class TopicRegistry:
+    """All topics, optionally prefixed: `TopicRegistry("test-1.").orders.name == "test-1.antrian.orders"`."""
+
+    orders: Topic
+    inventory: Topic
+    purchasing: Topic
+    deadletter: Topic
+    order_events: Topic
+    stock_events: Topic
+    supplier_events: Topic
+
+    def __init__(self, prefix: str = "", partitions: int = DEFAULT_PARTITIONS) -> None:
+        if not _LEGAL.match(prefix):
+            raise ValueError(f"topic prefix {prefix!r} may only use letters, digits, '.', '_' and '-'")
+        self.prefix = prefix
+        for attribute, (name, key, contract, writer) in _SPECS.items():
+            setattr(self, attribute, Topic(prefix + name, key, contract, writer, partitions))
+        self._by_type = {t: topic for topic in self.inbound() for t in topic.message_types}
+
+    def __iter__(self) -> Iterator[Topic]:
+        return (getattr(self, attribute) for attribute in _SPECS)
+
+    def inbound(self) -> tuple[Topic, ...]:
+        return tuple(getattr(self, attribute) for attribute in _INBOUND)
+
+    def outbound(self) -> tuple[Topic, ...]:
+        return tuple(getattr(self, attribute) for attribute in _OUTBOUND.values())
+
+    def by_name(self, name: str) -> Topic:
+        for topic in self:
+            if topic.name == name:
+                return topic
+        raise KeyError(f"no topic named {name!r} (prefix {self.prefix!r})")
+
+    def inbound_topic_for(self, message_type: str | type[c.Message] | c.Message) -> Topic:
+        """The topic a message type travels on (by `type` name, contract class or message)."""
+        if not isinstance(message_type, str):
+            cls = message_type if isinstance(message_type, type) else type(message_type)
+            message_type = _type_name(cls)
+        try:
+            return self._by_type[message_type]
+        except KeyError:
+            raise KeyError(f"no inbound topic carries message type {message_type!r}") from None
+
+    def outbound_topic_for(self, aggregate_type: str) -> Topic:
+        """Where events of an aggregate type ("Order", "Stock", "Supplier") are published."""
+        try:
+            return getattr(self, _OUTBOUND[aggregate_type])
+        except KeyError:
+            raise KeyError(f"no outbound topic for aggregate type {aggregate_type!r}") from None
+
+
+Topics = TopicRegistry
+TOPICS = TopicRegistry()
+
+
+def inbound_topic_for(message_type: str | type[c.Message] | c.Message) -> Topic:
+    return TOPICS.inbound_topic_for(message_type)
+
+
+def outbound_topic_for(aggregate_type: str) -> Topic:
+    return TOPICS.outbound_topic_for(aggregate_type)
+
+
+def deadletter_headers(
+    source_topic: str | None,
+    source_partition: int | None,
+    source_offset: int | None,
+    reason: str,
+    field: str | None = None,
+    message_id: str | None = None,
+    message_type: str | None = None,
+    source: str | None = None,
+) -> list[tuple[str, bytes]]:
+    """Headers of a dead letter (its key and value are the original bytes); absent values are left out."""
+    values = {
+        "source_topic": source_topic,
+        "source_partition": source_partition,
+        "source_offset": source_offset,
+        "source": source,
+        "reason": reason,
+        "field": field,
+        "message_id": message_id,
+        "message_type": message_type,
+    }
+    return [(name, str(values[name]).encode()) for name in DEADLETTER_HEADERS if values[name] is not None]
+
+
+class DeadLetterRecord(NamedTuple):
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def dead_letter_record(recorded: DeadLetter.Recorded) -> DeadLetterRecord:
+    """The antrian.deadletter record for a stored dead letter: the refused record as it came, and why."""
+    where = _KAFKA_SOURCE.match(recorded.source)
+    origin: dict[str, Any] = (
+        {
+            "source_topic": where["topic"],
+            "source_partition": int(where["partition"]),
+            "source_offset": int(where["offset"]),
+        }
+        if where
+        else {"source_topic": None, "source_partition": None, "source_offset": None, "source": recorded.source}
+    )
+    return DeadLetterRecord(
+        key=base64.b64decode(recorded.key_b64) if recorded.key_b64 is not None else None,
+        value=base64.b64decode(recorded.original_b64),
+        headers=deadletter_headers(
+            **origin,
+            reason=recorded.reason,
+            field=recorded.field,
+            message_id=recorded.message_id,
+            message_type=recorded.message_type,
+        ),
+    )

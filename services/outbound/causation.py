@@ -1,0 +1,104 @@
+"""Which inbound message caused each stored event, read from the notification log alone.
+
+The engine saves a message's events with the inbox record
+(`AppliedMessage.Applied`) right after them - one message per transaction,
+or several in a batch, each message's events still followed by its own
+inbox record - and transactions are contiguous in the notification log. So
+the inbox record closes its message's events. A relay reading the log page
+by page holds events back until that record arrives, and only then knows
+their cause. Events after the last inbox record of a page wait for the next
+page; `safe_position` tells the relay how far it may commit, so held events
+are read again after a restart instead of being lost.
+
+Dead letters are saved in transactions of their own, with no inbox record:
+they are released at once, with no causation (the refused message's id, if
+it had one, is in the dead letter itself).
+
+Assumes every other save goes through the engine's message handling. A
+save with no inbox record would be attributed to the next message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.utils import get_topic
+
+from services.dead_letters import DeadLetter
+from services.inbox import AppliedMessage
+
+INBOX_TOPIC = get_topic(AppliedMessage.Applied)
+STANDALONE_TOPICS = frozenset({get_topic(DeadLetter.Recorded)})
+
+Ready = tuple[Notification, str | None]
+
+
+class CausationTracker:
+    """Feed notifications in log order; get back those whose cause is now known."""
+
+    def __init__(
+        self,
+        mapper: Mapper | None = None,
+        start_after: int = 0,
+        standalone_topics: frozenset[str] = STANDALONE_TOPICS,
+    ) -> None:
+        """`mapper` decodes inbox records (needed if the store compresses or encrypts);
+        `start_after` is the position the relay resumed after."""
+        self._mapper = mapper
+        self._standalone = standalone_topics
+        self._held: list[Notification] = []
+        self._last_fed = start_after
+
+    def feed(self, notification: Notification) -> list[Ready]:
+        """What became ready: held events when `notification` is an inbox record,
+        a standalone record (dead letter) by itself, else nothing yet."""
+        if notification.id <= self._last_fed:
+            raise ValueError(f"notification {notification.id} fed after {self._last_fed}: feed in log order")
+        self._last_fed = notification.id
+        if notification.topic in self._standalone:
+            return [(notification, None)]
+        if notification.topic != INBOX_TOPIC:
+            self._held.append(notification)
+            return []
+        message_id = self._message_id(notification)
+        ready: list[Ready] = [(held, message_id) for held in self._held]
+        self._held = []
+        return ready
+
+    def feed_all(self, notifications: Iterable[Notification]) -> list[Ready]:
+        """One page at a time: everything that became ready, in log order."""
+        ready: list[Ready] = []
+        for notification in notifications:
+            ready.extend(self.feed(notification))
+        return ready
+
+    @property
+    def held(self) -> tuple[Notification, ...]:
+        """Events waiting for the inbox record of their message."""
+        return tuple(self._held)
+
+    @property
+    def safe_position(self) -> int:
+        """The highest notification id up to which everything has been released.
+
+        A relay commits this (not the last id it read) and resumes after it.
+        """
+        return self._held[0].id - 1 if self._held else self._last_fed
+
+    def _message_id(self, notification: Notification) -> str:
+        if self._mapper is not None:
+            return self._mapper.to_domain_event(notification).message_id
+        state: dict[str, Any] = orjson.loads(notification.state)
+        return state["message_id"]
+
+
+def attribute_causation(
+    notifications_in_order: Iterable[Notification], mapper: Mapper | None = None
+) -> Iterator[Ready]:
+    """Each event with the message id that caused it; events whose inbox record is not there yet are held back."""
+    tracker = CausationTracker(mapper)
+    for notification in notifications_in_order:
+        yield from tracker.feed(notification)

@@ -1,0 +1,105 @@
+"""The topic registry: each topic named once, with one key rule, one contract set and one writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.topics import (
+    TOPICS,
+    TopicRegistry,
+    dead_letter_record,
+    deadletter_headers,
+    inbound_topic_for,
+    outbound_topic_for,
+)
+from services.contracts import BY_TYPE, MESSAGE_TYPES
+from services.dead_letters import DeadLetter
+from services.outbound import OutboundEventV1
+from services.parsing import parse_message
+from tests import messages as m
+
+
+def test_every_inbound_message_type_travels_on_exactly_one_inbound_topic():
+    carried = [t for topic in TOPICS.inbound() for t in topic.message_types]
+    assert sorted(carried) == sorted(BY_TYPE)
+    assert len(MESSAGE_TYPES) == len(carried)
+
+
+def test_topic_names_are_the_agreed_ones_and_unique():
+    assert [t.name for t in TOPICS] == [
+        "antrian.orders",
+        "antrian.inventory",
+        "antrian.purchasing",
+        "antrian.deadletter",
+        "antrian.order.events",
+        "antrian.stock.events",
+        "antrian.supplier.events",
+    ]
+    assert all(t.partitions == 4 and t.writer for t in TOPICS)
+
+
+def test_inbound_messages_are_keyed_by_order_sku_or_supplier():
+    placed = parse_message(m.order_placed("m1", "O-9"))
+    assert inbound_topic_for("OrderPlaced").name == "antrian.orders"
+    assert inbound_topic_for(placed) is inbound_topic_for(type(placed)) is TOPICS.orders
+    assert TOPICS.orders.key(placed) == b"O-9"
+    assert TOPICS.orders.key(m.order_cancelled("m2", "O-9")) == b"O-9"  # plain dicts too
+    assert inbound_topic_for("SkuConfigured").key(m.sku_configured("m3", "TEA-1")) == b"TEA-1"
+    assert inbound_topic_for("PurchaseOrderDelayed").key(m.po_delayed("m4", "PO", m.day(3), "acme")) == b"acme"
+    with pytest.raises(KeyError, match="no inbound topic"):
+        inbound_topic_for("Nope")
+
+
+def test_outbound_events_go_to_their_aggregate_topic_keyed_by_aggregate_id():
+    assert outbound_topic_for("Order").name == "antrian.order.events"
+    assert outbound_topic_for("Supplier").contract == (OutboundEventV1,)
+
+    class Envelope:
+        aggregate_id = "6a1c0a8e-0000-5000-8000-000000000000"
+
+    assert outbound_topic_for("Stock").key(Envelope()) == b"6a1c0a8e-0000-5000-8000-000000000000"
+    with pytest.raises(KeyError):
+        outbound_topic_for("AppliedMessage")
+
+
+def test_dead_letters_keep_the_original_key_and_say_where_from_and_why():
+    assert TOPICS.deadletter.key(b"O-1") == b"O-1"
+    assert TOPICS.deadletter.key(None) is None
+    assert deadletter_headers("antrian.orders", 2, 41, "bad quantity", "lines", "m-7", "OrderShipped") == [
+        ("source_topic", b"antrian.orders"),
+        ("source_partition", b"2"),
+        ("source_offset", b"41"),
+        ("reason", b"bad quantity"),
+        ("field", b"lines"),
+        ("message_id", b"m-7"),
+        ("message_type", b"OrderShipped"),
+    ]
+
+
+def test_a_stored_dead_letter_becomes_the_original_record_with_headers():
+    letter = DeadLetter.of("antrian.orders:2:41", b'{"x":1}', b"O-1", "m-7", "OrderShipped", "lines", "bad")
+    record = dead_letter_record(letter.collect_events()[0])
+    assert (record.key, record.value) == (b"O-1", b'{"x":1}')
+    assert dict(record.headers) == {
+        "source_topic": b"antrian.orders",
+        "source_partition": b"2",
+        "source_offset": b"41",
+        "reason": b"bad",
+        "field": b"lines",
+        "message_id": b"m-7",
+        "message_type": b"OrderShipped",
+    }
+    from_file = DeadLetter.of("messages.jsonl:12", b"nope", None, None, None, None, "not JSON")
+    record = dead_letter_record(from_file.collect_events()[0])
+    assert record.key is None and record.value == b"nope"
+    assert record.headers == [("source", b"messages.jsonl:12"), ("reason", b"not JSON")]
+
+
+def test_a_prefix_renames_every_topic_so_tests_on_one_broker_do_not_collide():
+    registry = TopicRegistry(prefix="test-xyz.")
+    assert all(t.name.startswith("test-xyz.antrian.") for t in registry)
+    assert registry.inbound_topic_for("StockReceived").name == "test-xyz.antrian.inventory"
+    assert registry.outbound_topic_for("Order").name == "test-xyz.antrian.order.events"
+    assert registry.by_name("test-xyz.antrian.deadletter") is registry.deadletter
+    with pytest.raises(ValueError, match="prefix"):
+        TopicRegistry(prefix="bad prefix/")
