@@ -34,6 +34,7 @@ from services.session import Session
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
+CONFLICT_RETRIES = 5  # other writers kept changing what this message needs
 
 
 class Status(str, Enum):
@@ -87,10 +88,17 @@ class Engine(Application):
         try:
             return self._attempt(message, careful=False)
         except IntegrityError:
+            pass
+        for attempt in range(1, CONFLICT_RETRIES + 1):
             duplicate = self._already_applied(message)
             if duplicate is not None:
                 return duplicate
-            return self._attempt(message, careful=True)
+            try:
+                return self._attempt(message, careful=True)
+            except IntegrityError:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def _attempt(self, message: Message, careful: bool) -> Outcome:
         mtype = message.type  # type: ignore[attr-defined]
