@@ -58,6 +58,8 @@ class AllocationPolicy:
         if not backorder:
             return RequestPlan(allocate=allocate, backorder=0, position=None, units_ahead=0)
         index = self.position_for(queue, request)
+        if index and queue[index - 1].key == (request.order_id, request.line_id):
+            index -= 1  # the line already waits (units taken back): it keeps its place
         behind = sum(entry.quantity for entry in queue[index:])
         return RequestPlan(
             allocate=allocate, backorder=backorder, position=index + 1, units_ahead=waiting - behind

@@ -387,7 +387,12 @@ class Stock(Aggregate):
                 since=since,
                 wait_limit=request.wait_limit,
             )
-            self.queue.insert((plan.position or 1) - 1, entry)
+            index = (plan.position or 1) - 1
+            if index < len(self.queue) and self.queue[index].key == entry.key:
+                entry = self.queue[index].model_copy(update={"quantity": self.queue[index].quantity + plan.backorder})
+                self.queue[index] = entry
+            else:
+                self.queue.insert(index, entry)
             self.waiting += plan.backorder
 
     @event("QueueFilled")

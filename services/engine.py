@@ -8,6 +8,8 @@ which `handle` does before reporting the rejection.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -34,7 +36,8 @@ from services.session import Session
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
-CONFLICT_RETRIES = 5  # other writers kept changing what this message needs
+CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
+CONFLICT_BACKOFF = 0.005  # seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish
 
 
 class Status(str, Enum):
@@ -82,8 +85,9 @@ class Engine(Application):
         before, an order placed twice, or an aggregate changed by another
         writer all end in the store refusing the save (unique versions).
         Then the touched aggregates are evicted and the message is looked
-        at again carefully: reported as a duplicate, or re-run once on
-        fresh state with the existence checks made.
+        at again carefully: reported as a duplicate, or re-run on fresh
+        state with the existence checks made (again, after a short jittered
+        backoff, while other writers keep changing what it needs).
         """
         try:
             return self._attempt(message, careful=False)
@@ -98,6 +102,7 @@ class Engine(Application):
             except IntegrityError:
                 if attempt == CONFLICT_RETRIES:
                     raise
+                time.sleep(random.uniform(0, min(0.5, CONFLICT_BACKOFF * 2**attempt)))
         raise AssertionError("unreachable")
 
     def _attempt(self, message: Message, careful: bool) -> Outcome:
@@ -216,11 +221,10 @@ class Engine(Application):
         return self.factory.process_recorder()
 
     def _apply_prefix(self, messages: Sequence[Message]) -> list[Outcome]:
-        if not messages:
-            return []
-        outcomes, refused = self._try_batch(messages, None)
-        assert refused is None, "a message applied once in this batch was refused on a re-run"
-        return outcomes
+        # Another writer may have changed the state since the first pass (e.g. taken
+        # the units a later shipment in the prefix counted on), so a message applied
+        # then may be refused now: the prefix is a batch like any other.
+        return self.handle_batch(messages) if messages else []
 
     def _save_processing(self, processing: ProcessingEvent) -> None:
         recordings = self._record(processing)

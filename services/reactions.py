@@ -22,13 +22,15 @@ def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
     for backorder, ref in effects.backordered:
         order = session.order(backorder.order_id)
         promise = effects.promise_for(backorder.order_id, backorder.line_id)
+        # No new promise: the line already waited here and its promise stands.
+        waiting = None if promise else session.stock(sku).queued(backorder.order_id, backorder.line_id)
         announced.add((backorder.order_id, backorder.line_id))
         order.backorder(
             backorder.line_id,
             backorder.quantity,
             backorder.position,
-            eta=promise.eta if promise else None,
-            needs_purchase=promise.needs_purchase if promise else False,
+            eta=promise.eta if promise else waiting.eta if waiting else None,
+            needs_purchase=promise.needs_purchase if promise else bool(waiting and waiting.needs_purchase),
             decision=ref,
             eta_decision=promise.decision if promise else None,
         )

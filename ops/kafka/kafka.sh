@@ -4,6 +4,8 @@
 #   ops/kafka/kafka.sh up       start it (idempotent) and wait until it answers
 #   ops/kafka/kafka.sh down     stop it and delete its data
 #   ops/kafka/kafka.sh status   exit 0 and print the bootstrap address if it answers
+#   ops/kafka/kafka.sh restart  stop it and start it again on the same ports, data kept
+#                               (topics, offsets, groups): what clients see of a broker bounce
 #
 # The broker jars come from Maven Central through ops/kafka/pom.xml into
 # .cache/kafka/libs (git-ignored; Maven's own ~/.m2 cache makes later copies quick).
@@ -135,6 +137,11 @@ port_free() {
     "$PY" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
 }
 
+port_listenable() { # nobody listens on it (connections of a stopped broker may linger in TIME_WAIT;
+    # the JVM binds with SO_REUSEADDR, so they do not stop a new broker)
+    "$PY" -c 'import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()' "$1" 2>/dev/null
+}
+
 cluster_id() {
     # Same shape as `kafka.tools.StorageTool random-uuid` (base64url of 16 random bytes),
     # without paying for a JVM start.
@@ -216,25 +223,30 @@ cmd_up() {
         "$HERE/server.properties.in" >"$PROPS"
     : >"$LOG"
 
-    local jvm=(-server $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
-        -Djava.awt.headless=true
-        -Dorg.slf4j.simpleLogger.showDateTime=true
-        "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS"
-        -Dorg.slf4j.simpleLogger.defaultLogLevel=info
-        -cp "$LIBS/*")
-
     local cid
     cid="$(cluster_id)"
-    if ! "$JAVA_CMD" "${jvm[@]}" kafka.tools.StorageTool format --standalone -t "$cid" -c "$PROPS" >>"$LOG" 2>&1; then
+    if ! "$JAVA_CMD" "${JVM[@]}" kafka.tools.StorageTool format --standalone -t "$cid" -c "$PROPS" >>"$LOG" 2>&1; then
         log_tail
         die "could not format the KRaft storage in $DATA"
     fi
 
     say "starting Kafka on 127.0.0.1:$port (controller $cport), log: $LOG"
-    (exec 9>&-; cd "$STATE" && exec setsid nohup "$JAVA_CMD" "${jvm[@]}" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null) &
+    bootstrap="127.0.0.1:$port"
+    start_broker "$bootstrap" "$started"
+}
+
+JVM=(-server $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true
+    -Dorg.slf4j.simpleLogger.showDateTime=true
+    "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS"
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=info
+    -cp "$LIBS/*")
+
+start_broker() { # start_broker BOOTSTRAP STARTED: run the broker of $PROPS, wait until it answers
+    local bootstrap="$1" started="$2" pid
+    (exec 9>&-; cd "$STATE" && exec setsid nohup "$JAVA_CMD" "${JVM[@]}" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null) &
     pid=$!
     echo "$pid" >"$PIDFILE"
-    bootstrap="127.0.0.1:$port"
     echo "$bootstrap" >"$BOOTFILE"
 
     local rc=0
@@ -247,6 +259,30 @@ cmd_up() {
     fi
     say "ready at $bootstrap (pid $pid) in $((SECONDS - started))s"
     echo "$bootstrap"
+}
+
+cmd_restart() {
+    local pid bootstrap port cport started=$SECONDS
+    pid="$(running_pid)" || die "no broker of $STATE is running: nothing to restart (use up)"
+    [[ -s "$BOOTFILE" && -s "$PROPS" ]] || die "broker $pid has no $BOOTFILE or $PROPS: cannot restart it"
+    bootstrap="$(cat "$BOOTFILE")"
+    port="${bootstrap##*:}"
+    cport="$(sed -n 's/^controller\.quorum\.bootstrap\.servers=.*:\([0-9]*\)$/\1/p' "$PROPS")"
+    [[ -n "$cport" ]] || die "no controller port in $PROPS"
+    ensure_java
+    say "stopping broker $pid (data kept)"
+    stop_pid "$pid"
+    ! kill -0 "$pid" 2>/dev/null || die "broker $pid did not stop"
+    # Both ports must be free again before the new broker binds them.
+    local i
+    for ((i = 0; i < 300; i++)); do
+        port_listenable "$port" && port_listenable "$cport" && break
+        sleep 0.1
+    done
+    port_listenable "$port" && port_listenable "$cport" \
+        || die "port $port or $cport is still taken 30s after broker $pid stopped"
+    say "starting Kafka again on $bootstrap, log: $LOG"
+    start_broker "$bootstrap" "$started"
 }
 
 cmd_down() {
@@ -264,8 +300,8 @@ cmd_down() {
 main() {
     local cmd="${1:-}"
     case "$cmd" in
-        up | down | status) ;;
-        *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+        up | down | status | restart) ;;
+        *) echo "usage: $0 up|down|status|restart" >&2; exit 2 ;;
     esac
     mkdir -p "$STATE"
     # One caller at a time (parallel test workers, a make target and a test run...).
