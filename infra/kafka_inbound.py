@@ -1,8 +1,9 @@
 """Upstream Kafka topics into the engine, exactly once.
 
 The truth about how far a partition was read is in the event store, not in
-Kafka: each batch's events and its position (`topic:partition` -> next
-offset) are committed in one transaction, and on start and on every
+Kafka: each batch's events, its dead letters and its position
+(`topic:partition` -> next offset) are committed in one transaction, and on
+start and on every
 partition assignment the consumer seeks to the recorded positions. A crash
 between the store's commit and Kafka's offset commit therefore neither loses
 nor repeats a message; Kafka's committed offsets are kept only so that lag
@@ -119,16 +120,24 @@ class InboundConsumer:
         parsed: list[Message | Outcome] = [_parse(record.value) for record in records]
         messages = [p for p in parsed if not isinstance(p, Outcome)]
         position = Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1)
-        applied = iter(self.engine.handle_batch(messages))
-        outcomes = [p if isinstance(p, Outcome) else next(applied) for p in parsed]
-        refused = [(r, o) for r, o in zip(records, outcomes, strict=True) if o.status is Status.REJECTED]
-        # The position moves with the dead letters, after the batch: a crash in
-        # between re-reads the batch, whose messages are then duplicates.
-        self.engine.record_refused(lambda: [_letter(tp, r, o) for r, o in refused], position)
+
+        def in_record_order(applied: list[Outcome]) -> list[Outcome]:
+            found = iter(applied)
+            return [p if isinstance(p, Outcome) else next(found) for p in parsed]
+
+        def letters(applied: list[Outcome]) -> list[DeadLetter]:
+            # Called with the outcomes so far; records not reached yet are not refused.
+            outcomes = in_record_order(applied + [_PENDING] * (len(messages) - len(applied)))
+            return [_letter(tp, r, o) for r, o in zip(records, outcomes, strict=True) if o.status is Status.REJECTED]
+
+        outcomes = in_record_order(self.engine.handle_batch(messages, position, letters))
         for outcome in outcomes:
             self.stats.count(outcome)
         self.stats.batches += 1
         return outcomes
+
+
+_PENDING = Outcome(Status.APPLIED, None)  # stands in for records the batch has not reached
 
 
 def _parse(raw: bytes) -> Message | Outcome:

@@ -36,6 +36,7 @@ from services.session import Session
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
+Letters = Callable[[list["Outcome"]], list[Any]]  # outcomes so far -> dead letters to keep
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
 CONFLICT_BACKOFF = 0.005  # seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish
 
@@ -119,31 +120,38 @@ class Engine(Application):
             raise
         return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
 
-    def handle_batch(self, messages: Sequence[Message], tracking: Tracking | None = None) -> list[Outcome]:
+    def handle_batch(
+        self,
+        messages: Sequence[Message],
+        tracking: Tracking | None = None,
+        dead_letters: Letters | None = None,
+    ) -> list[Outcome]:
         """Apply many messages in one transaction, each still all-or-nothing.
 
         One commit per message caps throughput at the store's commit rate;
         a batch shares one. A message refused half-way leaves no trace: the
         batch's aggregates are evicted, the messages before it are applied
         again from the store's state, and the rest go on. `tracking` (the
-        feed's position after the last message) is recorded in the same
-        transaction as the last part, so a crash repeats or loses nothing.
+        feed's position after the last message) and the `dead_letters` made
+        from the refusals are recorded in the same transaction as the last
+        part, so a crash repeats or loses nothing.
         """
+        letters = dead_letters or _no_letters
         outcomes: list[Outcome] = []
         start = 0
         while True:
-            done, refused = self._try_batch(messages[start:], tracking)
+            done, refused = self._try_batch(messages[start:], tracking, lambda part: letters([*outcomes, *part]))
             outcomes.extend(done)
             if refused is None:
                 return outcomes
             start += len(done) + 1
             outcomes.append(refused)
             if start == len(messages):
-                self._advance(tracking)
+                self.record_refused(lambda: letters(outcomes), tracking)
                 return outcomes
 
     def _try_batch(
-        self, messages: Sequence[Message], tracking: Tracking | None
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
     ) -> tuple[list[Outcome], Outcome | None]:
         """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
         processing = ProcessingEvent(tracking=tracking)
@@ -167,13 +175,14 @@ class Engine(Application):
             seen[message.message_id] = inbox.fingerprint
             events = len(processing.events) - before - 1
             outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
+        processing.collect_events(*letters(outcomes))
         try:
             self._save_processing(processing)
         except IntegrityError:
             # A duplicate or a concurrent writer: fall back to one message at a time.
             self._forget_all(batch)
             outcomes = [self.handle(message) for message in messages]
-            self._advance(tracking)
+            self.record_refused(lambda: letters(outcomes), tracking)
             return outcomes, None
         except BaseException:
             self._forget_all(batch)
@@ -194,14 +203,9 @@ class Engine(Application):
             for letter in letters():
                 with suppress(IntegrityError):
                     self.save(letter)
-            self._advance(tracking)
-
-    def _advance(self, tracking: Tracking | None) -> None:
-        """Record a feed position on its own (its messages were refused or duplicates)."""
-        if tracking is None:
-            return
-        with suppress(IntegrityError):  # another instance recorded it first
-            self._record(ProcessingEvent(tracking=tracking))
+            if tracking is not None:
+                with suppress(IntegrityError):  # another instance recorded it first
+                    self._record(ProcessingEvent(tracking=tracking))
 
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
@@ -279,6 +283,10 @@ class Engine(Application):
 
     def get_supplier(self, supplier_id: str) -> Supplier:
         return self.repository.get(supplier_uuid(supplier_id))
+
+
+def _no_letters(outcomes: list[Outcome]) -> list[Any]:
+    return []
 
 
 def _repeat(message: Message, fingerprint_seen: str) -> Outcome:

@@ -97,3 +97,26 @@ def test_a_batch_ending_in_a_refusal_still_records_its_position(store):
 def _business(engine) -> dict:
     """Aggregate states without the inbox records' ids (they are the same) or timestamps."""
     return {key: value for key, value in snapshot_of(engine).items()}
+
+
+def test_dead_letters_of_a_batch_are_kept_with_its_position(store):
+    # Given a batch with a refused message and a way to keep refusals as dead letters
+    from services.dead_letters import DeadLetter
+
+    batch = [*history()[:3], m.order_cancelled("x", "NOPE", at=m.ts(1)), *history()[3:]]
+
+    def letters(outcomes):
+        return [
+            DeadLetter.of(f"feed:{i}", b"raw", None, o.message_id, o.message_type, o.field, o.detail)
+            for i, o in enumerate(outcomes)
+            if o.status is Status.REJECTED
+        ]
+
+    # When it is applied with its feed position
+    outcomes = store.handle_batch(parsed(batch), Tracking(FEED, 12), letters)
+
+    # Then the refusal is kept, with its reason, and the position moved past it
+    assert [o.status for o in outcomes].count(Status.REJECTED) == 1
+    (kept,) = store.dead_letters()
+    assert kept.source == "feed:3" and kept.field == "order_id"
+    assert store.position(FEED) == 12
