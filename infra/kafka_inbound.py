@@ -25,6 +25,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
+from infra.polling import poll_until_stopped
 from services.contracts import Message
 from services.dead_letters import DeadLetter
 from services.engine import Engine, Outcome, Status, outcome_of
@@ -97,14 +98,7 @@ class InboundConsumer:
     def run(self, idle_polls: int | None = None) -> InboundStats:
         """Poll and apply until stopped (or after `idle_polls` empty polls in a row)."""
         self.start()
-        idle = 0
-        while not self.stopping.is_set():
-            if self.poll_once():
-                idle = 0
-            else:
-                idle += 1
-                if idle_polls is not None and idle >= idle_polls:
-                    break
+        poll_until_stopped(self.poll_once, self.stopping, idle_polls)
         return self.stats
 
     def poll_once(self, timeout_ms: int = 200) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from kafka import KafkaProducer
 
+from infra.polling import poll_until_stopped
 from infra.topics import TopicRegistry, dead_letter_record
 from services.engine import Engine
 from services.outbound import DEAD_LETTERS, CausationTracker, encode, headers, to_outbound
@@ -50,15 +51,7 @@ class OutboundRelay:
         self.stopping = threading.Event()
 
     def run(self, idle_polls: int | None = None, interval: float = 0.05) -> RelayStats:
-        idle = 0
-        while not self.stopping.is_set():
-            if self.relay_once():
-                idle = 0
-            else:
-                idle += 1
-                if idle_polls is not None and idle >= idle_polls:
-                    break
-                self.stopping.wait(interval)
+        poll_until_stopped(self.relay_once, self.stopping, idle_polls, pause=interval)
         return self.stats
 
     def relay_once(self) -> int:
