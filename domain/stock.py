@@ -9,7 +9,6 @@ available to new orders.
 
 from __future__ import annotations
 
-from bisect import insort
 from datetime import date, datetime
 from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -17,10 +16,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.allocation import Fill, RequestPlan, get_policy, line_key, split_line_key
-from domain.base import Aggregate, AggregateSnapshot, SnapshotState, Value
+from domain.base import Aggregate, AggregateSnapshot
 from domain.effects import Backorder, StockEffects
 from domain.errors import InsufficientStock, NotAllocated
 from domain.eta import ETA_POLICY, EtaPlan, best_source, plan_etas, supply_order
+from domain.queue import apply_promises, entry_for, join_at, join_in_order, take_from_head
+from domain.stock_state import StockState, Watcher, eta_reason, request_reason
 from domain.values import (
     Cause,
     Contact,
@@ -33,28 +34,6 @@ from domain.values import (
     Source,
     inbound_key,
 )
-
-
-class Watcher(Value):
-    customer_id: str
-    contact: Contact
-
-
-class StockState(SnapshotState):
-    sku: str
-    policy: str
-    on_hand: dict[str, int]
-    reservations: dict[str, Reservation]
-    allocated: int
-    queue: list[QueueEntry]
-    waiting: int
-    inbound: dict[str, InboundLine]  # by inbound_key(supplier, PO)
-    sources: dict[str, Source]
-    substitutes: list[str]
-    reorder_point: int
-    safety_stock: int
-    suggested: int
-    watchers: list[Watcher]
 
 
 class Stock(Aggregate):
@@ -142,7 +121,7 @@ class Stock(Aggregate):
         """Allocate what is free to a new line; queue the rest in policy order."""
         policy = get_policy(self.policy)
         plan = policy.plan_request(self.available, self.queue, self.waiting, request)
-        reason = _request_reason(plan, self.available)
+        reason = request_reason(plan, self.available)
         info = self._decision(
             cause,
             reason,
@@ -309,7 +288,7 @@ class Stock(Aggregate):
         if plan.changes or plan.expired:
             info = self._decision(
                 cause,
-                _eta_reason(plan),
+                eta_reason(plan),
                 policy=ETA_POLICY,
                 start=start,
                 units_ahead=self.units_ahead_of(start),
@@ -378,73 +357,31 @@ class Stock(Aggregate):
         if plan.allocate:
             self._reserve(request.order_id, request.line_id, plan.allocate, request)
         if plan.backorder:
-            entry = QueueEntry(
-                order_id=request.order_id,
-                line_id=request.line_id,
-                quantity=plan.backorder,
-                tier=request.tier,
-                placed_at=request.placed_at,
-                since=since,
-                wait_limit=request.wait_limit,
-            )
-            index = (plan.position or 1) - 1
-            if index < len(self.queue) and self.queue[index].key == entry.key:
-                entry = self.queue[index].model_copy(update={"quantity": self.queue[index].quantity + plan.backorder})
-                self.queue[index] = entry
-            else:
-                self.queue.insert(index, entry)
+            entry = entry_for(request, request.order_id, request.line_id, plan.backorder, since)
+            join_at(self.queue, (plan.position or 1) - 1, entry)
             self.waiting += plan.backorder
 
     @event("QueueFilled")
     def _queue_filled(self, fills: list[Fill], decision: DecisionInfo) -> None:
         for fill in fills:
-            entry = self.queue[0]
-            self._reserve(fill.order_id, fill.line_id, fill.quantity, entry)
+            served = take_from_head(self.queue, fill.quantity)
+            self._reserve(fill.order_id, fill.line_id, fill.quantity, served)
             self.waiting -= fill.quantity
-            if fill.quantity == entry.quantity:
-                self.queue.pop(0)
-            else:
-                self.queue[0] = entry.model_copy(update={"quantity": entry.quantity - fill.quantity})
 
     @event("AllocationsRevoked")
     def _allocations_revoked(self, revoked: list[Fill], since: date, decision: DecisionInfo) -> None:
-        key = get_policy(self.policy).key
         for fill in revoked:
             reservation = self.reservations[line_key(fill.order_id, fill.line_id)]
             self._unreserve(fill.order_id, fill.line_id, fill.quantity)
-            if reservation.substitute_for is not None:
-                continue
-            queued = self.queued(fill.order_id, fill.line_id)
-            if queued is not None:
-                self.queue.remove(queued)
-                entry = queued.model_copy(update={"quantity": queued.quantity + fill.quantity})
-            else:
-                entry = QueueEntry(
-                    order_id=fill.order_id,
-                    line_id=fill.line_id,
-                    quantity=fill.quantity,
-                    tier=reservation.tier,
-                    placed_at=reservation.placed_at,
-                    since=since,
-                    wait_limit=reservation.wait_limit,
-                )
-            insort(self.queue, entry, key=key)
-            self.waiting += fill.quantity
+            if reservation.substitute_for is None:  # substitutes are asked of the line's own SKU
+                entry = entry_for(reservation, fill.order_id, fill.line_id, fill.quantity, since)
+                join_in_order(self.queue, entry, get_policy(self.policy).key)
+                self.waiting += fill.quantity
 
     @event("EtasRevised")
     def _etas_revised(self, start: int, plan: EtaPlan, decision: DecisionInfo) -> None:
-        changes = {(c.order_id, c.line_id): c for c in plan.changes}
-        gone = {(e.order_id, e.line_id) for e in plan.expired}
-        kept = self.queue[:start]
-        for entry in self.queue[start:]:
-            if entry.key in gone:
-                self.waiting -= entry.quantity
-                continue
-            change = changes.get(entry.key)
-            if change is not None:
-                entry = entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase})
-            kept.append(entry)
-        self.queue = kept
+        self.queue, left = apply_promises(self.queue, start, plan)
+        self.waiting -= left
 
     @event("Received")
     def _received(self, warehouse: str, quantity: int, po_key: str | None) -> None:
@@ -529,25 +466,6 @@ class Stock(Aggregate):
 @lru_cache(maxsize=65536)
 def stock_id(sku: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:stock:{sku}")
-
-
-def _request_reason(plan: RequestPlan, available: int) -> str:
-    if not plan.backorder:
-        return f"{available} unit(s) free and nobody waiting: allocated {plan.allocate}"
-    head = f"allocated {plan.allocate} of {available} free; " if plan.allocate else ""
-    return (
-        f"{head}backordered {plan.backorder} at position {plan.position} "
-        f"behind {plan.units_ahead} waiting unit(s)"
-    )
-
-
-def _eta_reason(plan: EtaPlan) -> str:
-    parts = []
-    if plan.changes:
-        parts.append(f"{len(plan.changes)} promise(s) changed")
-    if plan.expired:
-        parts.append(f"{len(plan.expired)} line(s) past their maximum wait left the queue")
-    return "; ".join(parts) + " after walking the queue against open purchase orders"
 
 
 __all__ = ["Stock", "StockState", "Watcher", "stock_id", "split_line_key"]

@@ -1,0 +1,73 @@
+"""Changes to a SKU's backorder queue: one sorted list, one entry per waiting line.
+
+Used by the Stock's event bodies, so they only change state: the decisions
+(who, how many, where) were taken before and are in the events.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from domain.eta import EtaPlan
+from domain.values import QueueEntry
+
+
+def entry_for(line: Any, order_id: str, line_id: str, quantity: int, since: date) -> QueueEntry:
+    """A waiting entry for a line request or a reservation taken back."""
+    return QueueEntry(
+        order_id=order_id,
+        line_id=line_id,
+        quantity=quantity,
+        tier=line.tier,
+        placed_at=line.placed_at,
+        since=since,
+        wait_limit=line.wait_limit,
+    )
+
+
+def join_at(queue: list[QueueEntry], index: int, entry: QueueEntry) -> None:
+    """Put `entry` at `index`, or add its units to the same line's entry already there."""
+    if index < len(queue) and queue[index].key == entry.key:
+        queue[index] = queue[index].model_copy(update={"quantity": queue[index].quantity + entry.quantity})
+    else:
+        queue.insert(index, entry)
+
+
+def join_in_order(queue: list[QueueEntry], entry: QueueEntry, key: Callable[[Any], tuple]) -> None:
+    """Add `entry` at its policy place, merged with the line's entry if it already waits."""
+    for index, waiting in enumerate(queue):
+        if waiting.key == entry.key:
+            del queue[index]
+            entry = waiting.model_copy(update={"quantity": waiting.quantity + entry.quantity})
+            break
+    insort(queue, entry, key=key)
+
+
+def take_from_head(queue: list[QueueEntry], quantity: int) -> QueueEntry:
+    """Serve `quantity` units to the head entry; returns it as it was."""
+    head = queue[0]
+    if quantity == head.quantity:
+        queue.pop(0)
+    else:
+        queue[0] = head.model_copy(update={"quantity": head.quantity - quantity})
+    return head
+
+
+def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[list[QueueEntry], int]:
+    """The queue with new promises and without expired lines; and the units that left."""
+    changes = {(c.order_id, c.line_id): c for c in plan.changes}
+    gone = {(e.order_id, e.line_id) for e in plan.expired}
+    kept = queue[:start]
+    left = 0
+    for entry in queue[start:]:
+        if entry.key in gone:
+            left += entry.quantity
+            continue
+        change = changes.get(entry.key)
+        if change is not None:
+            entry = entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase})
+        kept.append(entry)
+    return kept, left
