@@ -8,8 +8,8 @@ which `handle` does before reporting the rejection.
 
 from __future__ import annotations
 
-import random
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -103,7 +103,7 @@ class Engine(Application):
             except IntegrityError:
                 if attempt == CONFLICT_RETRIES:
                     raise
-                time.sleep(random.uniform(0, min(0.5, CONFLICT_BACKOFF * 2**attempt)))
+                time.sleep(_backoff(message.message_id, attempt))
         raise AssertionError("unreachable")
 
     def _attempt(self, message: Message, careful: bool) -> Outcome:
@@ -283,6 +283,12 @@ class Engine(Application):
 
     def get_supplier(self, supplier_id: str) -> Supplier:
         return self.repository.get(supplier_uuid(supplier_id))
+
+
+def _backoff(message_id: str, attempt: int) -> float:
+    """Seconds to let another writer finish: doubling, spread by message id (timing only, never a decision)."""
+    spread = (zlib.crc32(f"{message_id}:{attempt}".encode()) % 1000) / 1000
+    return spread * min(0.5, CONFLICT_BACKOFF * 2**attempt)
 
 
 def _no_letters(outcomes: list[Outcome]) -> list[Any]:
