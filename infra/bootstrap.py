@@ -30,8 +30,8 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env["SQLITE_LOCK_TIMEOUT"] = "10"
     if settings.store == "postgres":
         env.update(postgres_env(settings))
-        # Several instances may write: refresh cached aggregates from the store on every read.
-        env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
+        # Several instances may write: the engine evicts what others changed, once per batch.
+        env["ANTRIAN_SHARED_STORE"] = "y"
     return env
 
 

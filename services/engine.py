@@ -71,6 +71,26 @@ class Engine(Application):
         super().__init__(env)
         self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
         get_policy(self.default_policy)
+        # Other processes may write to this store (several engines on PostgreSQL).
+        self.shared_store = self.env.get("ANTRIAN_SHARED_STORE", "n") == "y"
+        self._seen = self.recorder.max_notification_id() or 0
+
+    def catch_up(self) -> None:
+        """Evict cached aggregates that other writers changed since we last looked.
+
+        One read of the notification log per batch, instead of one per
+        aggregate read (the library's fast-forwarding). What changes between
+        this read and our save is caught by the store's version check.
+        """
+        cache = self.repository.cache
+        if not self.shared_store or cache is None:
+            return
+        while notes := self.recorder.select_notifications(self._seen + 1, 5000):
+            for note in notes:
+                with suppress(KeyError):
+                    if cache.get(note.originator_id).version < note.originator_version:
+                        cache.get(note.originator_id, evict=True)
+            self._seen = notes[-1].id
 
     def handle_raw(self, raw: bytes | str | dict[str, Any]) -> Outcome:
         try:
@@ -90,6 +110,7 @@ class Engine(Application):
         state with the existence checks made (again, after a short jittered
         backoff, while other writers keep changing what it needs).
         """
+        self.catch_up()
         try:
             return self._attempt(message, careful=False)
         except IntegrityError:
@@ -137,6 +158,7 @@ class Engine(Application):
         part, so a crash repeats or loses nothing.
         """
         letters = dead_letters or _no_letters
+        self.catch_up()
         outcomes: list[Outcome] = []
         start = 0
         while True:
