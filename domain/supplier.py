@@ -57,9 +57,6 @@ class PurchaseOrder(Value):
         return self.status not in (PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.CANCELLED)
 
 
-_CLOSED = (PurchaseOrderStatus.RECEIVED, PurchaseOrderStatus.CANCELLED)
-
-
 class Supplier(Aggregate):
     @staticmethod
     def create_id(supplier_id: str) -> UUID:
@@ -188,4 +185,4 @@ def supplier_uuid(supplier_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:supplier:{supplier_id}")
 
 
-__all__ = ["Supplier", "Terms", "PurchaseOrder", "PoLine", "supplier_uuid", "_CLOSED"]
+__all__ = ["Supplier", "Terms", "PurchaseOrder", "PoLine", "supplier_uuid"]

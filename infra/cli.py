@@ -144,6 +144,9 @@ def demo(
         for path in state.settings.sqlite_path.parent.glob(state.settings.sqlite_path.name + "*"):
             path.unlink()
     engine = _engine()
+    if engine.recorder.max_notification_id():
+        typer.echo(f"the demo needs an empty store and {_where()} holds events: add --fresh or use --db", err=True)
+        raise typer.Exit(2)
     started = time.perf_counter()
     summary = run_demo(engine, DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day))
     typer.echo(summary.render())

@@ -87,3 +87,16 @@ def test_replay_of_an_unknown_order_says_so(tmp_path):
 
     assert result.returncode == 2
     assert "order nope" in result.stderr
+
+
+def test_a_small_demo_prints_its_summary_and_every_decision_replays(tmp_path):
+    db = tmp_path / "demo.sqlite"
+    demo = antrian("demo", "--days", "4", "--skus", "3", "--orders-per-day", "6", db=db)
+    assert demo.returncode == 0, demo.stderr
+    assert "Fill rate" in demo.stdout and "0 rejected" in demo.stdout
+
+    verify = antrian("replay", "verify", db=db)
+    assert verify.returncode == 0 and " 0 DIFF" in verify.stdout
+
+    again = antrian("demo", "--days", "4", db=db)
+    assert again.returncode == 2 and "--fresh" in again.stderr
