@@ -6,13 +6,16 @@ when each `save()` holds one event, and when one `save()` holds many.
 Two flavours of aggregate: the library's own (`eventsourcing.domain.Aggregate`,
 default JSON transcoder) and one built like Antrian's (`domain.base.Aggregate`,
 pydantic events, the project's mapper and orjson transcoder), so the codec's
-share of the cost is visible too.
+share of the cost is visible too. bench/kafka/ times the same loops on
+PostgreSQL by passing its own `persistence` environment.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -65,22 +68,37 @@ class Ceiling:
         return self.saves / self.seconds
 
 
-def _app(path: Path, pydantic: bool) -> Application:
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+Persistence = dict[str, str]  # an eventsourcing environment: PERSISTENCE_MODULE and its settings
+
+
+def _app(persistence: Persistence, pydantic: bool) -> Application:
+    env = dict(persistence)
     if pydantic:
         env["MAPPER_TOPIC"] = "infra.persistence:PydanticMapper"
         env["TRANSCODER_TOPIC"] = "infra.persistence:OrjsonTranscoder"
     return Application(env)
 
 
-def single_event_saves(pydantic: bool, budget_s: float = 3.0, max_saves: int = 20_000) -> Ceiling:
-    """One event per save(): one SQLite transaction (and commit) per event.
+@contextmanager
+def _persistence(given: Persistence | None) -> Iterator[Persistence]:
+    """`given` as it is (e.g. PostgreSQL for bench/kafka/), else a fresh SQLite file deleted afterwards."""
+    if given is not None:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="antrian-ceiling-") as tmp:
+        yield {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(tmp) / "c.sqlite")}
+
+
+def single_event_saves(
+    pydantic: bool, budget_s: float = 3.0, max_saves: int = 20_000, persistence: Persistence | None = None
+) -> Ceiling:
+    """One event per save(): one transaction (and commit) per event, SQLite unless `persistence` says otherwise.
 
     Only `save()` is timed; making the trivial event is not.
     """
     cls = PCounter if pydantic else Counter
-    with tempfile.TemporaryDirectory(prefix="antrian-ceiling-") as tmp:
-        app = _app(Path(tmp) / "c.sqlite", pydantic)
+    with _persistence(persistence) as env:
+        app = _app(env, pydantic)
         counter = cls(name="c")
         app.save(counter)
         for _ in range(50):  # warm up
@@ -101,15 +119,20 @@ def single_event_saves(pydantic: bool, budget_s: float = 3.0, max_saves: int = 2
 
 
 def batched_saves(
-    pydantic: bool, aggregates_per_save: int = 100, budget_s: float = 3.0, max_saves: int = 2_000
+    pydantic: bool,
+    aggregates_per_save: int = 100,
+    budget_s: float = 3.0,
+    max_saves: int = 2_000,
+    persistence: Persistence | None = None,
 ) -> Ceiling:
-    """`aggregates_per_save` new aggregates (one Created event each) per save().
+    """`aggregates_per_save` new aggregates (one Created event each) per save(), SQLite unless `persistence`
+    says otherwise.
 
     Only `save()` is timed; making the trivial aggregates is not.
     """
     cls = PCounter if pydantic else Counter
-    with tempfile.TemporaryDirectory(prefix="antrian-ceiling-") as tmp:
-        app = _app(Path(tmp) / "c.sqlite", pydantic)
+    with _persistence(persistence) as env:
+        app = _app(env, pydantic)
         for _ in range(5):  # warm up
             app.save(*[cls(name=str(uuid4())) for _ in range(aggregates_per_save)])
         saves = events = 0

@@ -25,10 +25,8 @@ import gc
 import os
 import platform
 import sqlite3
-import sys
 import tempfile
 import time
-import traceback
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import ceiling as ceiling_mod
+from bench import report
+from bench.report import (
+    exit_zero,
+    guarded,
+    load_average,
+    mark,
+    parse_options,
+    print_table,
+    say,
+    say_load,
+)
 from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalogue
 from infra.bootstrap import build_engine
 from infra.settings import Settings
@@ -46,20 +55,12 @@ TARGET_LINES_PER_S = 2_000
 TARGET_DEPTH_RATIO = 1.5
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
 # --------------------------------------------------------------------------
 # helpers
 
 
 @dataclass
-class Run:
-    label: str
-    messages: int = 0
-    lines: int = 0
-    seconds: float = 0.0
+class Run(report.Run):
     domain_events: int = 0  # as reported by the engine (inbox record excluded)
     stored_events: int = 0  # rows added to stored_events (inbox included)
     snapshots: int = 0  # rows added to stored_snapshots
@@ -67,16 +68,9 @@ class Run:
     rejections: list[str] = field(default_factory=list)
 
     @property
-    def lines_per_s(self) -> float:
-        return self.lines / self.seconds if self.seconds else 0.0
-
-    @property
-    def messages_per_s(self) -> float:
-        return self.messages / self.seconds if self.seconds else 0.0
-
-    @property
-    def events_per_s(self) -> float:
-        return self.stored_events / self.seconds if self.seconds else 0.0
+    def events(self) -> int:
+        """What events_per_s counts here: rows stored, the inbox's included."""
+        return self.stored_events
 
     @property
     def us_per_line(self) -> float:
@@ -407,10 +401,6 @@ def _combine(label: str, *parts: Run) -> Run:
 # the final table
 
 
-def mark(ok: bool | None) -> str:
-    return "" if ok is None else ("PASS" if ok else "MISS")
-
-
 def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResult]) -> None:
     rows: list[tuple[str, str, str, str]] = []
 
@@ -469,26 +459,10 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
             ratio = hi.priority.us_per_line / lo.priority.us_per_line
             row("[3] cost ratio, gold/platinum lines", f"{ratio:.2f}", f"<= {TARGET_DEPTH_RATIO}",
                 ratio <= TARGET_DEPTH_RATIO)
-    widths = [max(len(r[i]) for r in rows + [("figure", "figure", "target", "mark")]) for i in range(4)]
-    head = ("measure", "figure", "target", "")
-    line = "-+-".join("-" * w for w in widths)
-    say()
-    say("=" * len(line))
-    say(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=False)))
-    say(line)
-    for r in rows:
-        say(f"{r[0].ljust(widths[0])} | {r[1].rjust(widths[1])} | {r[2].ljust(widths[2])} | {r[3]}")
-    say("=" * len(line))
+    print_table(rows)
 
 
 # --------------------------------------------------------------------------
-
-
-def _load() -> tuple[float, ...] | None:
-    try:
-        return tuple(round(x, 2) for x in os.getloadavg())
-    except OSError:
-        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -505,14 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--priority-lines", type=int, default=400)
     parser.add_argument("--preload-lines-per-order", type=int, default=100)
     parser.add_argument("--ceiling-seconds", type=float, default=3.0)
-    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite files (path printed)")
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)")
     orders = args.orders or (300 if args.quick else 3_000)
     deep = args.deep or (10_000 if args.quick else 100_000)
     long_window = args.long_window or (4_000 if args.quick else 8_000)
-    if args.quick:
-        args.ceiling_seconds = min(args.ceiling_seconds, 1.0)
 
     say(
         f"Antrian engine bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
@@ -521,22 +491,12 @@ def main(argv: list[str] | None = None) -> int:
     folder_ctx = None if args.keep else tempfile.TemporaryDirectory(prefix="antrian-bench-")
     folder = Path(folder_ctx.name) if folder_ctx else Path(tempfile.mkdtemp(prefix="antrian-bench-"))
     say(f"SQLite files in {folder}")
-    load0 = _load()
-    say(f"load average at start: {load0}")
-    if load0 and load0[0] > 0.5:
-        say("!! the machine is busy: other processes compete for the CPUs and the disk; figures may be low and noisy")
+    load0 = load_average()
+    say_load(load0)
     started = time.perf_counter()
     mixed: MixedResult | None = None
     ceilings: list = []
     depth: dict[int, DepthResult] = {}
-
-    def guarded(name: str, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except Exception:  # noqa: BLE001 - report and carry on: a bench always exits 0
-            say(f"!! part {name} failed:")
-            traceback.print_exc(file=sys.stdout)
-            return None
 
     if "1" in args.parts:
         mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
@@ -554,15 +514,11 @@ def main(argv: list[str] | None = None) -> int:
             if r is not None:
                 depth[waiting] = r
     guarded("table", lambda: table(mixed, ceilings, depth))
-    say(f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {_load()}")
+    say(f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}")
     if folder_ctx is not None:
         folder_ctx.cleanup()
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        pass
-    sys.exit(0)
+    exit_zero(main)

@@ -1,0 +1,135 @@
+"""`python -m bench.kafka`: options, the services' versions, the parts in order, the table.
+
+Each part is guarded: a failed part is reported and the others still run (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+import bench.kafka as package
+from bench.ceiling import Ceiling
+from bench.kafka.alone import Alone, part_engine_alone
+from bench.kafka.ceilings import KafkaCeiling, part_kafka_ceiling, part_pg_ceiling
+from bench.kafka.common import BATCH, REPO
+from bench.kafka.latency import Latency, part_latency
+from bench.kafka.services import SANDBOXES, find_services
+from bench.kafka.table import table
+from bench.kafka.throughput import Throughput, part_throughput
+from bench.report import exit_zero, guarded, load_average, parse_options, say, say_load
+from bench.workload import Clock, MixedCatalogue
+
+
+def _versions(bootstrap: str, dsn: str) -> str:
+    parts = []
+    try:
+        import kafka
+
+        parts.append(f"kafka-python {kafka.__version__}")
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            version = connection.execute("show server_version").fetchone()[0]
+        parts.append(f"PostgreSQL {version}")
+    except Exception as exc:  # noqa: BLE001
+        parts.append(f"PostgreSQL ? ({exc})")
+    libs = sorted((REPO / ".cache" / "kafka" / "libs").glob("kafka_*.jar"))
+    match = re.search(r"kafka_[\d.]+-([\d.]+)\.jar", libs[0].name) if libs else None
+    parts.append(f"Kafka broker {match.group(1) if match else '?'} at {bootstrap}")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.kafka", description=package.__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test, not a measurement")
+    parser.add_argument("--orders", type=int, default=None, help="pre-published OrderPlaced in part 1 (default 10000)")
+    parser.add_argument("--skus", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=BATCH, help="the engine's --batch (messages per transaction)")
+    parser.add_argument("--latency-seconds", type=float, default=None, help="part 2's paced run (default 25)")
+    parser.add_argument("--kafka-messages", type=int, default=None, help="part 3a's messages per size (default 30000)")
+    parser.add_argument("--ceiling-seconds", type=float, default=3.0)
+    parser.add_argument("--alone-orders", type=int, default=None, help="part 3c's orders (default 5000)")
+    parser.add_argument("--no-split", action="store_true",
+                        help="skip parts 1b and 2b (the engine and the relay as two processes)")
+    args = parse_options(parser, argv, keep_help="keep schemas, topics and engine logs")
+    orders = args.orders or (1_000 if args.quick else 10_000)
+    latency_s = args.latency_seconds or (6.0 if args.quick else 25.0)
+    kafka_messages = args.kafka_messages or (5_000 if args.quick else 30_000)
+    alone_orders = args.alone_orders or (1_000 if args.quick else 5_000)
+
+    started = time.perf_counter()
+    say(f"Antrian Kafka + PostgreSQL bench - Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {platform.platform()}")
+    load0 = load_average()
+
+    services = guarded("services", find_services)
+    if services is None:
+        say("!! no Kafka broker / PostgreSQL server: nothing measured (try `make kafka-up pg-up`)")
+        return 0
+    bootstrap, dsn = services
+    say(guarded("versions", lambda: _versions(bootstrap, dsn)) or "")
+    say_load(load0)
+    folder_ctx = None if args.keep else tempfile.TemporaryDirectory(prefix="antrian-bench-kafka-")
+    folder = Path(folder_ctx.name) if folder_ctx else Path(tempfile.mkdtemp(prefix="antrian-bench-kafka-"))
+    if args.keep:
+        say(f"engine logs in {folder}")
+
+    e2e: Throughput | None = None
+    split: Throughput | None = None
+    lat: Latency | None = None
+    lat_split: Latency | None = None
+    kafka: list[KafkaCeiling] = []
+    pg: list[Ceiling] = []
+    alone: tuple[Alone, Alone] | None = None
+    try:
+        if "1" in args.parts:
+            limit = max(90.0, orders / 60)  # seconds before part 1 gives up waiting
+            e2e = guarded("1", lambda: part_throughput(bootstrap, dsn, folder, orders, args.skus, args.batch, limit))
+            if not args.no_split:
+                split = guarded("1b", lambda: part_throughput(
+                    bootstrap, dsn, folder, orders, args.skus, args.batch, limit, relay_process=True))
+        if "2" in args.parts:
+            lat = guarded("2", lambda: part_latency(bootstrap, dsn, folder, latency_s, args.skus, args.batch))
+            if not args.no_split:
+                lat_split = guarded("2b", lambda: part_latency(
+                    bootstrap, dsn, folder, latency_s, args.skus, args.batch, relay_process=True))
+        if "3" in args.parts:
+            inbound = (e2e.inbound_samples if e2e else None) or (split.inbound_samples if split else None)
+            if not inbound:
+                catalogue = MixedCatalogue(skus=args.skus)
+                clock = Clock(prefix="k4")
+                catalogue.build(clock)
+                inbound = [orjson.dumps(m) for m in catalogue.orders(clock, 2_000)]
+            sizes = [("inbound OrderPlaced", inbound)]
+            outbound = (e2e.samples if e2e else None) or (split.samples if split else None)
+            if outbound:
+                sizes.append(("outbound event", outbound))
+            else:
+                say("    (no outbound events sampled in part 1: the outbound-size ceiling is skipped)")
+            kafka = guarded("3a", lambda: part_kafka_ceiling(bootstrap, dsn, sizes, kafka_messages, 15.0)) or []
+            pg = guarded("3b", lambda: part_pg_ceiling(bootstrap, dsn, args.ceiling_seconds)) or []
+            alone = guarded("3c/3d", lambda: part_engine_alone(bootstrap, dsn, alone_orders, args.skus, args.batch))
+        guarded("table", lambda: table(e2e, split, lat, lat_split, kafka, pg, alone))
+    finally:
+        if not args.keep:
+            for box in SANDBOXES:
+                box.cleanup()
+        if folder_ctx is not None:
+            folder_ctx.cleanup()
+    say(f"total Kafka bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    exit_zero(main, print_errors=True)

@@ -1,0 +1,146 @@
+"""Part 1: end-to-end throughput, upstream topic to outbound topic (1b: relay as its own process).
+
+The clock runs from the engine subprocess's start until every pre-published order
+has an event on the outbound order topic: start-up counts, as it would in production.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from bench.kafka.engine_process import EngineProcess, _say_setup, apply_setup
+from bench.kafka.kafka_io import (
+    Watcher,
+    end_offsets,
+    publish,
+    quiet,
+    upstream_producer,
+)
+from bench.kafka.services import sandbox
+from bench.report import Rates, rate, say
+from bench.workload import Clock, MixedCatalogue
+
+
+@dataclass
+class Throughput(Rates):
+    orders: int = 0
+    lines: int = 0
+    seconds: float = 0.0  # process start -> every order's event on the outbound topic
+    startup: float = 0.0  # process start -> first outbound event
+    steady_lines_per_s: float = 0.0  # between 10% and 90% of the orders seen
+    events: int = 0  # distinct outbound events (notification ids) published
+    events_seconds: float = 0.0  # process start -> last outbound event
+    stored_events: int = 0  # rows added to the store (inbox records and snapshots' events included)
+    prepublish_msgs_per_s: float = 0.0
+    inbound_bytes: int = 0
+    outbound_bytes: int = 0
+    seen: int = 0
+    by_topic: Tally = field(default_factory=Tally)
+    engine_summary: str = ""
+    samples: list[bytes] = field(default_factory=list)
+    inbound_samples: list[bytes] = field(default_factory=list)
+
+    @property
+    def messages_per_s(self) -> float:
+        return rate(self.orders, self.seconds)
+
+    @property
+    def events_per_s(self) -> float:
+        return rate(self.events, self.events_seconds)
+
+    @property
+    def stored_per_s(self) -> float:
+        return rate(self.stored_events, self.seconds)
+
+
+def part_throughput(
+    bootstrap: str, dsn: str, folder: Path, orders: int, skus: int, batch: int, limit: float, relay_process: bool = False
+) -> Throughput:
+    how = (f"`antrian engine --kafka --no-relay --batch {batch}` + `antrian relay`, two subprocesses" if relay_process
+           else f"`antrian engine --kafka --batch {batch}` (relay thread inside) as a subprocess")
+    say(f"[{'1b' if relay_process else '1'}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
+        f"x 2 lines, {skus} SKUs, {how}")
+    result = Throughput()
+    box = sandbox(bootstrap, dsn, "e2e2" if relay_process else "e2e")
+    topics = box.topics
+    catalogue = MixedCatalogue(skus=skus)
+    clock = Clock(prefix="k1")
+    setup = catalogue.build(clock)
+    stream = list(catalogue.orders(clock, orders))
+    _say_setup(apply_setup(box, setup))
+
+    outbound_names = [t.name for t in topics.outbound()] + [topics.deadletter.name]
+    start = end_offsets(bootstrap, outbound_names)
+    stored0 = box.stored_events()
+    producer = upstream_producer(bootstrap)
+    t = time.perf_counter()
+    count, size = publish(producer, topics, stream)
+    seconds = time.perf_counter() - t
+    producer.close(timeout=10)
+    result.orders = count
+    result.lines = sum(len(m["lines"]) for m in stream)
+    result.inbound_bytes = size
+    result.prepublish_msgs_per_s = count / seconds
+    result.inbound_samples = [orjson.dumps(m) for m in stream[:2_000]]
+    say(f"    pre-published {count:,} messages ({size / count:,.0f} B avg) in {seconds:.2f} s "
+        f"({count / seconds:,.0f} msgs/s)")
+
+    ids = {m["message_id"] for m in stream}
+    watcher = Watcher(bootstrap, start, topics.order_events.name, expected=ids, samples=2_000)
+    watcher.start()
+    engine = EngineProcess(box, folder, batch, relay_process=relay_process)
+    t0 = engine.started
+    next_report = t0 + 5
+    try:
+        while not watcher.done.wait(0.05):
+            now = time.perf_counter()
+            seen = len(watcher.first_seen)
+            if now >= next_report:
+                say(f"    {now - t0:5.1f} s: {seen:,}/{len(ids):,} orders out, {watcher.events:,} events")
+                next_report += 5
+            if not engine.alive:
+                raise RuntimeError(f"the engine exited ({engine.process.returncode}):\n{engine.tail()}")
+            if watcher.error is not None:
+                raise RuntimeError(f"the outbound watcher failed: {watcher.error!r}")
+            if now - t0 > limit:
+                raise RuntimeError(f"not all orders came out within {limit:.0f} s: {seen:,}/{len(ids):,}")
+        seen_times = sorted(watcher.first_seen[i] for i in ids if i in watcher.first_seen)
+        done = seen_times[-1]
+        marks = {q: seen_times[max(0, math.ceil(q * len(seen_times)) - 1)] for q in (0.1, 0.9)}
+        quiet(watcher)
+    finally:
+        result.engine_summary = engine.stop()
+        watcher.stop()
+    result.seconds = done - t0
+    result.startup = (watcher.first_event or done) - t0
+    span = marks[0.9] - marks[0.1]
+    result.steady_lines_per_s = 0.8 * result.lines / span if span > 0 else 0.0
+    result.events = watcher.events
+    result.events_seconds = (watcher.last_event or done) - t0
+    result.outbound_bytes = watcher.value_bytes
+    result.by_topic = watcher.by_topic
+    result.seen = len(watcher.first_seen)
+    result.samples = watcher.samples
+    result.stored_events = box.stored_events() - stored0
+    say(
+        f"    all {result.orders:,} orders out {result.seconds:.2f} s after the engine process started "
+        f"(first outbound event after {result.startup:.2f} s: interpreter, engine, group join, first batch)"
+    )
+    say(
+        f"    -> {result.lines_per_s:,.0f} lines/s, {result.messages_per_s:,.0f} msgs/s end to end; "
+        f"steady state (10%..90% of orders) {result.steady_lines_per_s:,.0f} lines/s"
+    )
+    say(
+        f"    outbound: {result.events:,} events ({dict(result.by_topic)}), {result.events_per_s:,.0f} events/s, "
+        f"{result.outbound_bytes / max(result.events, 1):,.0f} B avg, {watcher.duplicates} repeats dropped, "
+        f"{watcher.dead_letters} dead letters; stored {result.stored_events:,} events "
+        f"({result.stored_per_s:,.0f}/s, {result.stored_events / max(result.orders, 1):.1f}/msg incl. inbox)"
+    )
+    say(f"    engine: {result.engine_summary}")
+    return result
