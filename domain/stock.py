@@ -277,9 +277,10 @@ class Stock(Aggregate):
         effects = StockEffects(self.sku)
         if start and self.queue[0].eta is not None and self.queue[0].eta < cause.today:
             start = 0
+        units_ahead = self.units_ahead_of(start)
         plan = plan_etas(
             self.queue,
-            self.units_ahead_of(start),
+            units_ahead,
             start,
             list(self.inbound.values()),
             list(self.sources.values()),
@@ -291,7 +292,7 @@ class Stock(Aggregate):
                 eta_reason(plan),
                 policy=ETA_POLICY,
                 start=start,
-                units_ahead=self.units_ahead_of(start),
+                units_ahead=units_ahead,
                 inbound=[[i.po_id, i.quantity, i.arrival.isoformat()] for i in self._supply_order()],
                 today=cause.today.isoformat(),
             )

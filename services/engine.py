@@ -134,10 +134,10 @@ class Engine(Application):
             HANDLERS[mtype](session, message, _cause(message))
             recordings = self.save(*session.touched.values(), AppliedMessage.of(message))
         except (MessageRejected, DomainError) as error:
-            self._forget(session)
+            self._forget_all(session.touched)
             return self._already_applied(message) or _refusal(message, error)
         except BaseException:
-            self._forget(session)
+            self._forget_all(session.touched)
             raise
         return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
 
@@ -292,9 +292,6 @@ class Engine(Application):
                 "message_id",
             )
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
-
-    def _forget(self, session: Session) -> None:
-        self._forget_all(session.touched)
 
     # Reads used by the command line, the replay and the tests.
     def get_order(self, order_id: str) -> Order:
