@@ -73,7 +73,7 @@ class Engine(Application):
         get_policy(self.default_policy)
         # Other processes may write to this store (several engines on PostgreSQL).
         self.shared_store = self.env.get("ANTRIAN_SHARED_STORE", "n") == "y"
-        self._seen = self.recorder.max_notification_id() or 0
+        self._seen = (self.recorder.max_notification_id() or 0) if self.shared_store else 0
 
     def catch_up(self) -> None:
         """Evict cached aggregates that other writers changed since we last looked.
