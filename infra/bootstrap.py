@@ -37,7 +37,9 @@ def engine_env(settings: Settings) -> dict[str, str]:
 
 def postgres_env(settings: Settings) -> dict[str, str]:
     if not settings.postgres_dsn:
-        raise ValueError("ANTRIAN_STORE=postgres needs ANTRIAN_POSTGRES_DSN (postgresql://user:pw@host:port/db)")
+        raise ValueError(
+            "ANTRIAN_STORE=postgres needs ANTRIAN_POSTGRES_DSN (postgresql://user:pw@host:port/db)"
+        )
     dsn = urlsplit(settings.postgres_dsn)
     env = {
         "POSTGRES_HOST": dsn.hostname or "127.0.0.1",

@@ -13,6 +13,9 @@ import typer
 from eventsourcing.application import AggregateNotFoundError
 
 from infra.bootstrap import build_engine
+from infra.cli_state import state
+from infra.projections_cli import projections_app
+from infra.read_cli import register_read_commands
 from infra.schema_cli import schema_app
 from infra.settings import Settings
 from services.contracts import Message
@@ -24,19 +27,16 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
 app.add_typer(replay_app, name="replay")
 app.add_typer(schema_app, name="schema")
-
-
-class State:
-    settings: Settings
-
-
-state = State()
+app.add_typer(projections_app, name="projections")
+register_read_commands(app)
 
 
 @app.callback()
 def _configure(
     db: Path = typer.Option(None, "--db", envvar="ANTRIAN_DB", help="SQLite event store file."),
-    store: str = typer.Option(None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default), postgres or memory."),
+    store: str = typer.Option(
+        None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default), postgres or memory."
+    ),
 ) -> None:
     state.settings = Settings.from_env(sqlite_path=db, store=store)
 
@@ -145,7 +145,9 @@ def demo(
             path.unlink()
     engine = _engine()
     if engine.recorder.max_notification_id():
-        typer.echo(f"the demo needs an empty store and {_where()} holds events: add --fresh or use --db", err=True)
+        typer.echo(
+            f"the demo needs an empty store and {_where()} holds events: add --fresh or use --db", err=True
+        )
         raise typer.Exit(2)
     started = time.perf_counter()
     summary = run_demo(engine, DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day))
@@ -200,7 +202,9 @@ def dead_letters(limit: int = typer.Option(20, help="How many of the latest to s
     typer.echo(f"{len(letters)} dead letter(s)")
     for letter in letters[-limit:]:
         assert isinstance(letter, DeadLetter.Recorded)
-        typer.echo(f"  {letter.source}: {letter.message_id or '?'} ({letter.message_type or '?'}) {letter.reason}")
+        typer.echo(
+            f"  {letter.source}: {letter.message_id or '?'} ({letter.message_type or '?'}) {letter.reason}"
+        )
 
 
 def _given(**values: Any) -> dict[str, Any]:

@@ -40,7 +40,9 @@ class RelayStats:
 
 
 class OutboundRelay:
-    def __init__(self, engine: Engine, producer: KafkaProducer, topics: TopicRegistry, page: int = 1000) -> None:
+    def __init__(
+        self, engine: Engine, producer: KafkaProducer, topics: TopicRegistry, page: int = 1000
+    ) -> None:
         self.engine = engine
         self.producer = producer
         self.topics = topics
@@ -70,7 +72,9 @@ class OutboundRelay:
         event = self.engine.mapper.to_domain_event(notification)
         if type(event) in DEAD_LETTERS:
             record = dead_letter_record(event)
-            self.producer.send(self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers)
+            self.producer.send(
+                self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers
+            )
             self.stats.dead_letters += 1
             return
         outbound = to_outbound(event, notification.id, causation)

@@ -26,6 +26,15 @@ class Settings:
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_group: str = "antrian-engine"
     topic_prefix: str = ""
+    read_store: str | None = None  # "sqlite" or "postgres"; default: postgres when the store is
+    read_db: Path | None = None  # SQLite read models; default: next to the event store
+    read_dsn: str | None = None  # default: the event store's DSN
+    read_schema: str = "antrian_read"
+    notify_channel: str = "file"  # "file" or "webhook"
+    notify_file: Path | None = None  # default: next to the event store
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    notify_max_attempts: int = 8
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -46,12 +55,43 @@ class Settings:
         ):
             if key in env:
                 values[name] = env[key]
+        for name, key in (
+            ("read_store", "ANTRIAN_READ_STORE"),
+            ("read_db", "ANTRIAN_READ_DB"),
+            ("read_dsn", "ANTRIAN_READ_DSN"),
+            ("read_schema", "ANTRIAN_READ_SCHEMA"),
+            ("notify_channel", "ANTRIAN_NOTIFY_CHANNEL"),
+            ("notify_file", "ANTRIAN_NOTIFY_FILE"),
+            ("webhook_url", "ANTRIAN_WEBHOOK_URL"),
+            ("webhook_secret", "ANTRIAN_WEBHOOK_SECRET"),
+        ):
+            if key in env:
+                values[name] = env[key]
+        if "ANTRIAN_NOTIFY_MAX_ATTEMPTS" in env:
+            values["notify_max_attempts"] = int(env["ANTRIAN_NOTIFY_MAX_ATTEMPTS"])
         if "ANTRIAN_DEFAULT_POLICY" in env:
             values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if isinstance(values.get("sqlite_path"), str):
-            values["sqlite_path"] = Path(values["sqlite_path"])  # type: ignore[arg-type]
+        for name in ("sqlite_path", "read_db", "notify_file"):
+            if isinstance(values.get(name), str):
+                values[name] = Path(values[name])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def read_backend(self) -> str:
+        """Where read models live: PostgreSQL in production, else SQLite."""
+        return self.read_store or ("postgres" if self.store == "postgres" else "sqlite")
+
+    @property
+    def read_db_path(self) -> Path | str:
+        if self.read_db is not None:
+            return self.read_db
+        return ":memory:" if self.store == "memory" else self.sqlite_path.with_suffix(".read.sqlite")
+
+    @property
+    def notify_file_path(self) -> Path:
+        """The file channel's output: one JSON line per delivered notification."""
+        return self.notify_file or self.sqlite_path.with_suffix(".notifications.jsonl")
 
     @property
     def rejected_path(self) -> Path:

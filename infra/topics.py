@@ -102,8 +102,18 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes], tuple[type[BaseModel], ...]
         "purchasing (supplier management)",
     ),
     "deadletter": ("antrian.deadletter", _original_key, (), "antrian inbound consumer"),
-    "order_events": ("antrian.order.events", _field("aggregate_id"), (OutboundEventV1,), "antrian outbound relay"),
-    "stock_events": ("antrian.stock.events", _field("aggregate_id"), (OutboundEventV1,), "antrian outbound relay"),
+    "order_events": (
+        "antrian.order.events",
+        _field("aggregate_id"),
+        (OutboundEventV1,),
+        "antrian outbound relay",
+    ),
+    "stock_events": (
+        "antrian.stock.events",
+        _field("aggregate_id"),
+        (OutboundEventV1,),
+        "antrian outbound relay",
+    ),
     "supplier_events": (
         "antrian.supplier.events",
         _field("aggregate_id"),
@@ -219,7 +229,12 @@ def dead_letter_record(recorded: DeadLetter.Recorded) -> DeadLetterRecord:
             "source_offset": int(where["offset"]),
         }
         if where
-        else {"source_topic": None, "source_partition": None, "source_offset": None, "source": recorded.source}
+        else {
+            "source_topic": None,
+            "source_partition": None,
+            "source_offset": None,
+            "source": recorded.source,
+        }
     )
     return DeadLetterRecord(
         key=base64.b64decode(recorded.key_b64) if recorded.key_b64 is not None else None,

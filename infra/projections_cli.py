@@ -1,0 +1,150 @@
+"""`antrian projections run|status|rebuild`: keep read models current, see how far behind, rebuild."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from infra.cli_state import state
+from infra.read_side import build_read_store, build_runner, log_feed
+from projections import catalog
+from projections.runner import Feed, ProjectionRunner
+
+projections_app = typer.Typer(no_args_is_help=True, help="Build and rebuild the read models.")
+NAMES = typer.Argument(None, help=f"Projections (default: all): {', '.join(catalog.CATALOG)}.")
+KAFKA = typer.Option(
+    False, "--kafka", help="Read the outbound Kafka topics instead of the event store's log."
+)
+
+
+def _feed(kafka: bool, names: list[str] | None) -> Feed:
+    if kafka:
+        from infra.kafka_projections import kafka_feed
+
+        return kafka_feed(state.settings, names)
+    from infra.bootstrap import build_engine
+
+    return log_feed(build_engine(state.settings))
+
+
+def _runner(names: list[str] | None) -> ProjectionRunner:
+    try:
+        return build_runner(build_read_store(state.settings), names)
+    except KeyError as unknown:
+        raise typer.BadParameter(str(unknown.args[0])) from None
+
+
+@projections_app.command("run")
+def run(
+    names: list[str] = NAMES,
+    kafka: bool = KAFKA,
+    once: bool = typer.Option(False, "--once", help="Catch up and exit instead of following."),
+    batch: int = typer.Option(1000, min=1, help="Events per transaction."),
+) -> None:
+    """Apply new events to the read models, following the feed until stopped (Ctrl-C / SIGTERM)."""
+    runner = _runner(names)
+    feed = _feed(kafka, names)
+    stop = None if once else _stop_on_signals()
+    started = time.perf_counter()
+    total = runner.run(feed, batch_size=batch, stop=stop)
+    elapsed = time.perf_counter() - started
+    per = ", ".join(f"{name} {count}" for name, count in total.per_projection.items())
+    typer.echo(f"applied {total.events} event(s) in {elapsed:.1f} s ({per})")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+@projections_app.command("status")
+def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
+    """Per projection: state, version, position and lag in each feed."""
+    runner = _runner(names)
+    ends = _feed(kafka, names).ends()
+    states = runner.states()
+    table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
+    for projection in runner.projections:
+        stored = states.get(projection.name)
+        version = f"{stored.version}" if stored else "-"
+        if stored and stored.version != projection.version:
+            version += f" (code {projection.version}: rebuild)"
+        current = runner.positions()[projection.name]
+        for feed in sorted(set(ends) | set(current)):
+            position = current[feed].position if feed in current else 0
+            end = ends.get(feed, position)
+            table.add_row(
+                projection.name,
+                stored.status if stored else "new",
+                version,
+                feed,
+                str(position),
+                str(end),
+                str(max(end - position, 0)),
+                str(stored.applied if stored else 0),
+            )
+    Console().print(table)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        return Text(f"{task.speed or 0:,.0f} records/s")
+
+
+@projections_app.command("rebuild")
+def rebuild(
+    names: list[str] = NAMES,
+    kafka: bool = KAFKA,
+    restart: bool = typer.Option(False, "--restart", help="Start over even if a rebuild was interrupted."),
+    batch: int = typer.Option(2000, min=1, help="Events per transaction."),
+) -> None:
+    """Drop the read models and rebuild them from the start of the log; an interrupted rebuild resumes."""
+    runner = _runner(names)
+    feed = _feed(kafka, names)
+    started = runner.start_rebuild(restart=restart)
+    resumed = [name for name in runner.names if name not in started]
+    if resumed:
+        typer.echo(f"resuming the interrupted rebuild of {', '.join(resumed)}")
+    ends = feed.ends()
+    begin = runner.resume_points()
+    total = sum(end - begin.get(feed_key, 0) for feed_key, end in ends.items())
+    clock = time.perf_counter()
+    with Progress(
+        TextColumn("rebuild"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("rebuild", total=max(total, 1))
+        done = runner.run(
+            feed,
+            batch_size=batch,
+            until=lambda: runner.caught_up(ends),
+            on_batch=lambda applied: progress.advance(task, applied.read),
+        )
+        progress.update(task, completed=max(total, 1))
+    runner.finish_rebuild()
+    elapsed = time.perf_counter() - clock
+    rate = done.events / elapsed if elapsed else 0.0
+    typer.echo(
+        f"rebuilt {', '.join(runner.names)}: {done.events} event(s) in {elapsed:.1f} s ({rate:,.0f} events/s)"
+    )

@@ -1,0 +1,58 @@
+"""The one input every projection reads: a published event, as consumers see it.
+
+Projections are downstream consumers of the outbound contract
+(services/outbound), not of the stored events: the embedded feed maps each
+stored event to its `OutboundEventV1` and dumps it to JSON form, the Kafka
+feed parses the same JSON from the topic. Both end in the same plain dict,
+so one set of handlers builds identical read models from either feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectedEvent:
+    feed: str  # "log" (embedded notification log) or "<topic>:<partition>"
+    position: int  # where the feed resumes after this event (next notification id / next offset)
+    notification_id: int  # strictly increasing across the log: the de-duplication key
+    event_type: str  # e.g. "Order.LineBackordered"
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    occurred_at: str  # ISO 8601, when Antrian recorded it (business time is in data)
+    causation_message_id: str | None
+    data: dict[str, Any]
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any], feed: str, position: int) -> ProjectedEvent:
+        """`envelope` is an OutboundEventV1 in JSON form (model_dump(mode="json") or the Kafka value)."""
+        return cls(
+            feed=feed,
+            position=position,
+            notification_id=envelope["notification_id"],
+            event_type=envelope["event_type"],
+            aggregate_type=envelope["aggregate_type"],
+            aggregate_id=envelope["aggregate_id"],
+            aggregate_version=envelope["aggregate_version"],
+            occurred_at=envelope["occurred_at"],
+            causation_message_id=envelope.get("causation_message_id"),
+            data=envelope["data"],
+        )
+
+    @property
+    def business_time(self) -> str:
+        """When it happened in the shop: the decision's as_of where there is one, else occurred_at.
+
+        Analytics and timelines use this, never the recording time: a replayed
+        or late-relayed history must give the same figures.
+        """
+        decision = self.data.get("decision")
+        if isinstance(decision, dict) and decision.get("as_of"):
+            return decision["as_of"]
+        for key in ("placed_at", "announced_at"):
+            if self.data.get(key):
+                return self.data[key]
+        return self.occurred_at

@@ -1,0 +1,161 @@
+"""Where read models live: SQLite (embedded default) or PostgreSQL (production).
+
+Projections write portable SQL with `?` placeholders (translated for psycopg)
+and `INSERT ... ON CONFLICT`, which both engines understand. A write
+transaction holds the read store's writer lock from its first statement
+(SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so two runners on
+one read store never apply the same events: each reads the positions
+inside its own transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+WRITER_LOCK = 0x616E7472  # pg advisory lock key: "antr"
+
+
+class Tx(Protocol):
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+
+class ReadStore(Protocol):
+    dialect: str
+
+    def transaction(self) -> Any: ...  # context manager yielding a Tx, holding the writer lock
+    def reading(self) -> Any: ...  # context manager yielding a Tx for queries
+    def close(self) -> None: ...
+
+
+class _SqliteTx:
+    dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._c = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(sql, rows)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._c.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        return self._c.execute(sql, params).fetchone()
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._c.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class SqliteReadStore:
+    """One SQLite file (or ":memory:"), WAL, committed transactions survive a SIGKILL."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self._c = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        self._c.execute("PRAGMA journal_mode=WAL")
+        self._c.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def transaction(self) -> Iterator[_SqliteTx]:
+        self._c.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTx(self._c)
+        except BaseException:
+            self._c.execute("ROLLBACK")
+            raise
+        self._c.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[_SqliteTx]:
+        self._c.execute("BEGIN")
+        try:
+            yield _SqliteTx(self._c)
+        finally:
+            self._c.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._c.close()
+
+
+@lru_cache(maxsize=1024)
+def to_psycopg(sql: str) -> str:
+    """`?` placeholders to `%s`; literal `%` doubled."""
+    return re.sub(r"\?", "%s", sql.replace("%", "%%"))
+
+
+class _PostgresTx:
+    dialect = "postgres"
+
+    def __init__(self, connection: Any) -> None:
+        self._c = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(to_psycopg(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._c.cursor() as cursor:
+            cursor.executemany(to_psycopg(sql), rows)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._c.execute(to_psycopg(sql), params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        return self._c.execute(to_psycopg(sql), params).fetchone()
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._c.execute(to_psycopg(sql), params)
+        names = [d.name for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class PostgresReadStore:
+    """Read models in their own schema of a PostgreSQL database."""
+
+    dialect = "postgres"
+
+    def __init__(self, dsn: str, schema: str = "antrian_read") -> None:
+        import psycopg
+
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+            raise ValueError(f"read-model schema {schema!r}: lower-case letters, digits and _ only")
+        # autocommit: every statement outside `transaction()` stands alone, and
+        # `transaction()` is a real BEGIN/COMMIT, never a savepoint.
+        self._c = psycopg.connect(dsn, autocommit=True)
+        self._c.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        self._c.execute(f"SET search_path TO {schema}")
+        self.schema = schema
+
+    @contextmanager
+    def transaction(self) -> Iterator[_PostgresTx]:
+        with self._c.transaction():
+            self._c.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            yield _PostgresTx(self._c)
+
+    @contextmanager
+    def reading(self) -> Iterator[_PostgresTx]:
+        with self._c.transaction():
+            yield _PostgresTx(self._c)
+
+    def close(self) -> None:
+        self._c.close()
