@@ -141,8 +141,7 @@ def demo(
     from services.simulation import DemoOptions, run_demo
 
     if fresh and state.settings.store == "sqlite":
-        for path in state.settings.sqlite_path.parent.glob(state.settings.sqlite_path.name + "*"):
-            path.unlink()
+        _delete_embedded_files(state.settings)
     engine = _engine()
     if engine.recorder.max_notification_id():
         typer.echo(
@@ -153,6 +152,16 @@ def demo(
     summary = run_demo(engine, DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day))
     typer.echo(summary.render())
     typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s; store: {_where()})")
+
+
+def _delete_embedded_files(settings: Settings) -> None:
+    """The store and everything derived from it: a fresh store with old read models would lie."""
+    stems = [settings.sqlite_path, Path(settings.read_db_path)]
+    for stem in stems:
+        for path in stem.parent.glob(stem.name + "*"):
+            path.unlink()
+    for path in (settings.notify_file_path, settings.rejected_path):
+        path.unlink(missing_ok=True)
 
 
 def _where() -> str:

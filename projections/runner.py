@@ -111,7 +111,9 @@ class ProjectionRunner:
         nothing. With `stop`: follow the feed until the event is set, pausing
         `feed.idle_pause` seconds when idle. With `until`: return once it is true.
         """
-        feed.start(self.resume_points())
+        resume = self.resume_points()
+        _check_not_ahead(resume, feed.ends())
+        feed.start(resume)
         total = Applied(per_projection={name: 0 for name in self.names})
         pause = getattr(feed, "idle_pause", 0.1)
         while stop is None or not stop.is_set():
@@ -170,6 +172,26 @@ class ProjectionRunner:
     def export(self) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
         with self.store.reading() as tx:
             return {p.name: p.export(tx) for p in self.projections}
+
+
+class ReadModelAhead(RuntimeError):
+    """The read store has applied more than the feed holds: it belongs to another (or a reset) log."""
+
+
+def _check_not_ahead(resume: dict[str, int], ends: dict[str, int]) -> None:
+    ahead = {
+        feed: (position, ends[feed])
+        for feed, position in resume.items()
+        if feed in ends and position > ends[feed]
+    }
+    if ahead:
+        where = ", ".join(
+            f"{feed} at {position} but the feed ends at {end}" for feed, (position, end) in ahead.items()
+        )
+        raise ReadModelAhead(
+            f"the read models are ahead of their feed ({where}): they were built from another event store "
+            "or topics; run `antrian projections rebuild --restart`"
+        )
 
 
 def _add(total: Applied, done: Applied) -> None:
