@@ -1,9 +1,58 @@
-"""Commands over the audit read model (being written)."""
+"""`antrian audit`: the full timeline of one order or one SKU, with every decision's why."""
 
 from __future__ import annotations
 
+import sys
+
+import orjson
 import typer
+
+from infra.cli_state import state
+from projections.audit_timeline import Entry
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    """Add `audit` to `app`."""
+    app.command("audit")(audit)
+
+
+def audit(
+    order_id: str = typer.Argument(None, help="Order to show (or use --sku)."),
+    sku: str = typer.Option(None, "--sku", help="Show a SKU's timeline instead of an order's."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per timeline entry on stdout."),
+) -> None:
+    """Every event about an order (or a SKU) in log order, with policy, inputs and reason of each decision."""
+    from infra.read_side import open_for_query
+    from projections.audit_timeline import order_timeline, sku_timeline
+
+    if (order_id is None) == (sku is None):
+        typer.echo("audit: give an ORDER_ID or --sku SKU (one of them)", err=True)
+        raise typer.Exit(2)
+    subject = f"order {order_id}" if sku is None else f"SKU {sku}"
+    store = open_for_query(state.settings, ["audit"])
+    try:
+        with store.reading() as tx:
+            entries = order_timeline(tx, order_id) if sku is None else sku_timeline(tx, sku)
+    finally:
+        store.close()
+    if not entries:
+        typer.echo(f"no events about {subject}", err=True)
+        raise typer.Exit(1)
+    if jsonl:
+        for entry in entries:
+            sys.stdout.write(orjson.dumps(entry.as_json()).decode() + "\n")
+        return
+    typer.echo(f"{subject}: {len(entries)} event(s)")
+    for entry in entries:
+        _print(entry)
+
+
+def _print(entry: Entry) -> None:
+    typer.echo(f"\n#{entry.notification_id}  {entry.business_time}  {entry.event_type}  {entry.summary}")
+    for label, decision in entry.decisions.items():
+        as_of = decision.get("as_of") or f"see {decision.get('sku')} v{decision.get('stock_version')}"
+        typer.echo(f"    {label}: {decision['policy']}  message {decision['message_id']}  as of {as_of}")
+        typer.echo(f"      inputs: {orjson.dumps(decision['inputs'], option=orjson.OPT_SORT_KEYS).decode()}")
+        typer.echo(f"      reason: {decision['reason']}")
+    for command in entry.replay:
+        typer.echo(f"    replay: {command}")

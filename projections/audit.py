@@ -1,0 +1,141 @@
+"""Audit history: every published event about an order or a SKU, in log order.
+
+One row per event (`audit_events`, keyed by notification id, which is the
+same in both feeds), and one link row per subject the event concerns
+(`audit_links`): an order or a SKU, both named by their aggregate id. Stock
+events that name orders (a request, fills, take-backs, ETA changes,
+shipments, releases, withdrawals) are linked to each of those orders through
+`Order.create_id(order_id)`, a pure function of the event, so no handler
+ever reads another aggregate's rows and any interleaving of the feeds gives
+the same links. A timeline is then one indexed join, sorted by notification
+id when asked; summaries are worded at query time from the stored payload
+(projections/audit_timeline.py), so rewording them needs no rebuild.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import orjson
+
+from domain.order import Order
+from domain.stock import Stock
+from projections.base import Projection, handles
+from projections.event import ProjectedEvent
+from projections.store import Tx
+
+_EVENT = (
+    "INSERT INTO audit_events (notification_id, event_type, aggregate_type, aggregate_id, "
+    "aggregate_version, business_time, causation_message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (notification_id) DO NOTHING"
+)
+_LINK = "INSERT INTO audit_links (subject, notification_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+# Stock payload fields holding lists of {order_id, line_id, ...}.
+_LINE_LISTS = ("fills", "revoked", "changes", "expired")
+
+
+def orders_named(data: dict[str, Any]) -> list[str]:
+    """Order ids a Stock payload names, in first-mention order."""
+    named = [data["order_id"]] if "order_id" in data else []
+    for field in _LINE_LISTS:
+        named.extend(item["order_id"] for item in data.get(field) or ())
+    return list(dict.fromkeys(named))
+
+
+def skus_named(event_type: str, data: dict[str, Any]) -> list[str]:
+    """SKUs a Supplier payload names: purchase order lines, a receipt, terms."""
+    if event_type == "Supplier.PurchaseOrderReceived":
+        return [data["sku"]]
+    items = data.get("lines") or data.get("terms") or ()
+    return list(dict.fromkeys(item["sku"] for item in items))
+
+
+def order_subject(order_id: str) -> str:
+    return str(Order.create_id(order_id))
+
+
+def sku_subject(sku: str) -> str:
+    return str(Stock.create_id(sku))
+
+
+class AuditProjection(Projection):
+    name: ClassVar[str] = "audit"
+    version: ClassVar[int] = 1
+    tables: ClassVar[dict[str, str]] = {
+        "audit_events": (
+            "notification_id BIGINT PRIMARY KEY, event_type TEXT NOT NULL, aggregate_type TEXT NOT NULL, "
+            "aggregate_id TEXT NOT NULL, aggregate_version INTEGER NOT NULL, business_time TEXT NOT NULL, "
+            "causation_message_id TEXT, data TEXT NOT NULL"
+        ),
+        # subject: an Order or Stock aggregate id (uuid5 of the order id / SKU).
+        "audit_links": "subject TEXT NOT NULL, notification_id BIGINT NOT NULL, PRIMARY KEY (subject, notification_id)",
+    }
+
+    def _record(self, tx: Tx, event: ProjectedEvent, subjects: list[str]) -> None:
+        tx.execute(
+            _EVENT,
+            (
+                event.notification_id,
+                event.event_type,
+                event.aggregate_type,
+                event.aggregate_id,
+                event.aggregate_version,
+                event.business_time,
+                event.causation_message_id,
+                orjson.dumps(event.data).decode(),
+            ),
+        )
+        tx.executemany(_LINK, [(subject, event.notification_id) for subject in subjects])
+
+    @handles(
+        "Order.Placed",
+        "Order.LineAllocated",
+        "Order.LineBackordered",
+        "Order.BackorderFilled",
+        "Order.AllocationRevoked",
+        "Order.EtaRevised",
+        "Order.SubstituteOffered",
+        "Order.SubstituteAccepted",
+        "Order.SubstituteDeclined",
+        "Order.LineCancelled",
+        "Order.LineShipped",
+    )
+    def order_event(self, tx: Tx, event: ProjectedEvent) -> None:
+        self._record(tx, event, [event.aggregate_id])
+
+    @handles(
+        "Stock.Registered",
+        "Stock.Configured",
+        "Stock.SourceSet",
+        "Stock.SourceRemoved",
+        "Stock.SubstitutesDeclared",
+        "Stock.LineRequested",
+        "Stock.QueueFilled",
+        "Stock.AllocationsRevoked",
+        "Stock.EtasRevised",
+        "Stock.Received",
+        "Stock.Adjusted",
+        "Stock.Shipped",
+        "Stock.Released",
+        "Stock.Withdrawn",
+        "Stock.InboundScheduled",
+        "Stock.InboundCancelled",
+        "Stock.ReplenishmentSuggested",
+        "Stock.SuggestionReduced",
+        "Stock.BackInStockRequested",
+        "Stock.BackInStockAnnounced",
+    )
+    def stock_event(self, tx: Tx, event: ProjectedEvent) -> None:
+        orders = [order_subject(order_id) for order_id in orders_named(event.data)]
+        self._record(tx, event, [event.aggregate_id, *orders])
+
+    @handles(
+        "Supplier.Registered",
+        "Supplier.TermsUpdated",
+        "Supplier.PurchaseOrderPlaced",
+        "Supplier.PurchaseOrderReceived",
+    )
+    def supplier_event(self, tx: Tx, event: ProjectedEvent) -> None:
+        """Only the supplier events that name SKUs: they belong on those SKUs' timelines."""
+        self._record(tx, event, [sku_subject(sku) for sku in skus_named(event.event_type, event.data)])
