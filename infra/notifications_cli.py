@@ -1,9 +1,94 @@
-"""Commands over the notifications read model (being written)."""
+"""`antrian notifications list|dispatch`: what customers are told, and sending it."""
 
 from __future__ import annotations
 
+import sys
+
+import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra.cli_state import state
+from infra.settings import Settings
+from projections.notifications.channels import Channel, FileChannel, WebhookChannel
+from projections.notifications.outbox import Status
+
+notifications_app = typer.Typer(no_args_is_help=True, help="Customer notifications: list and dispatch.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    """Add `notifications` to `app`."""
+    app.add_typer(notifications_app, name="notifications")
+
+
+def build_channel(settings: Settings) -> Channel:
+    if settings.notify_channel == "file":
+        return FileChannel(settings.notify_file_path)
+    if settings.notify_channel == "webhook":
+        if not settings.webhook_url:
+            raise typer.BadParameter("the webhook channel needs ANTRIAN_WEBHOOK_URL")
+        return WebhookChannel(settings.webhook_url, settings.webhook_secret or "")
+    raise typer.BadParameter(
+        f"ANTRIAN_NOTIFY_CHANNEL must be file or webhook, not {settings.notify_channel!r}"
+    )
+
+
+@notifications_app.command("list")
+def list_notifications(
+    status: Status = typer.Option(None, "--status", help="Only notifications with this delivery status."),
+    limit: int = typer.Option(None, "--limit", min=1, help="At most this many (oldest first)."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per notification on stdout."),
+) -> None:
+    """Every notification composed, oldest first, with its delivery status."""
+    from infra.read_side import open_for_query
+    from projections.notifications.outbox import listing
+
+    store = open_for_query(state.settings, ["notifications"])
+    try:
+        with store.reading() as tx:
+            found = listing(tx, status, limit)
+    finally:
+        store.close()
+    if jsonl:
+        for row in found:
+            sys.stdout.write(orjson.dumps(row).decode() + "\n")
+        return
+    table = Table(title=f"{len(found)} notification(s)")
+    for column in ("key", "status", "tries", "kind", "to", "locale", "subject", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in found:
+        table.add_row(
+            row["idempotency_key"],
+            row["status"],
+            str(row["attempts"]),
+            row["kind"],
+            row["recipient"],
+            row["locale"],
+            row["subject"],
+            row["last_error"] or "",
+        )
+    Console(width=max(160, Console().width)).print(table)
+
+
+@notifications_app.command("dispatch")
+def dispatch(
+    limit: int = typer.Option(None, "--limit", min=1, help="Send at most this many notifications."),
+) -> None:
+    """Compose what is new, then deliver due notifications through ANTRIAN_NOTIFY_CHANNEL (file or webhook)."""
+    from infra.read_side import open_for_query
+    from projections.notifications.dispatcher import Dispatcher, RetryPolicy
+
+    channel = build_channel(state.settings)
+    store = open_for_query(state.settings, ["notifications"])
+    try:
+        dispatcher = Dispatcher(store, channel, RetryPolicy(max_attempts=state.settings.notify_max_attempts))
+        recovered = dispatcher.recover()
+        report = dispatcher.dispatch(limit)
+    finally:
+        store.close()
+    typer.echo(
+        f"delivered {report.delivered}, failed {report.failed}, dead {report.dead}, "
+        f"superseded {report.superseded}"
+        + (f" ({recovered} interrupted send(s) retried)" if recovered else "")
+    )

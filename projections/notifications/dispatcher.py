@@ -1,0 +1,174 @@
+"""Delivering the outbox: claim, send, record, retry with backoff, give up after N attempts.
+
+Each claim is committed (status `sending`, attempts + 1) before anything is
+sent, and each outcome in its own transaction after. A crash in between
+leaves `sending` rows: `recover()` makes them due again on the next start
+and they go out with the same idempotency key, which the receiver (or the
+file channel) recognises. So a notification may be sent twice but is never
+delivered twice. Run one dispatcher per outbox.
+
+The wall clock is used only to schedule retries, never in read models, and
+is injectable so tests control time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from projections.notifications.channels import Channel, DeliveryFailed
+from projections.notifications.outbox import NOTIFICATIONS, Status
+from projections.store import ReadStore
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """One fixed ISO form, so timestamps compare as text in SQL on both engines."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+
+    def delay(self, attempts: int) -> timedelta:
+        """Exponential: base, 2 x base, 4 x base, ... capped; `attempts` made so far (>= 1)."""
+        return min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
+
+
+@dataclass
+class Report:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    superseded: int = 0
+    keys: list[str] = field(default_factory=list)  # claimed, in order
+
+
+@dataclass(frozen=True)
+class Claimed:
+    key: str
+    subject_key: str
+    created_from: int
+    payload: str
+    attempts: int
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: ReadStore,
+        channel: Channel,
+        policy: RetryPolicy | None = None,
+        clock: Clock = wall_clock,
+        batch: int = 20,
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+        self.batch = batch
+
+    def recover(self) -> int:
+        """Make notifications a crashed dispatcher left `sending` due again; returns how many."""
+        with self.store.transaction() as tx:
+            left = [Claimed(*row) for row in tx.all(_SELECT + " WHERE status = ?", (Status.SENDING.value,))]
+        for claimed in left:
+            self._failed(
+                claimed, "interrupted: the dispatcher stopped before recording the outcome", due_now=True
+            )
+        return len(left)
+
+    def dispatch(self, limit: int | None = None) -> Report:
+        """Send what is due, batch by batch, until nothing is due or `limit` were claimed."""
+        report = Report()
+        while limit is None or len(report.keys) < limit:
+            room = self.batch if limit is None else min(self.batch, limit - len(report.keys))
+            report.superseded += self._supersede_stale_failures()
+            claimed = self._claim(room)
+            if not claimed:
+                break
+            for notification in claimed:
+                report.keys.append(notification.key)
+                self._deliver(notification, report)
+        return report
+
+    def _supersede_stale_failures(self) -> int:
+        """A failed notification with a newer one about the same line is not worth retrying."""
+        with self.store.transaction() as tx:
+            stale = tx.all(
+                f"SELECT idempotency_key FROM {NOTIFICATIONS} AS older WHERE status = ? AND EXISTS ("
+                f"SELECT 1 FROM {NOTIFICATIONS} AS newer WHERE newer.subject_key = older.subject_key "
+                "AND newer.created_from > older.created_from AND newer.status <> ?)",
+                (Status.FAILED.value, Status.SUPERSEDED.value),
+            )
+            tx.executemany(
+                f"UPDATE {NOTIFICATIONS} SET status = ?, next_attempt_at = NULL WHERE idempotency_key = ?",
+                [(Status.SUPERSEDED.value, key) for (key,) in stale],
+            )
+        return len(stale)
+
+    def _claim(self, limit: int) -> list[Claimed]:
+        now = stamp(self.clock())
+        with self.store.transaction() as tx:
+            due = [
+                Claimed(*row)
+                for row in tx.all(
+                    _SELECT + " WHERE status IN (?, ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+                    "ORDER BY created_from, idempotency_key LIMIT ?",
+                    (Status.PENDING.value, Status.FAILED.value, now, limit),
+                )
+            ]
+            tx.executemany(
+                f"UPDATE {NOTIFICATIONS} SET status = ?, attempts = attempts + 1 WHERE idempotency_key = ?",
+                [(Status.SENDING.value, claimed.key) for claimed in due],
+            )
+        return [Claimed(c.key, c.subject_key, c.created_from, c.payload, c.attempts + 1) for c in due]
+
+    def _deliver(self, claimed: Claimed, report: Report) -> None:
+        try:
+            self.channel.send(claimed.key, claimed.payload.encode())
+        except DeliveryFailed as error:
+            outcome = self._failed(claimed, str(error))
+            setattr(report, outcome.value, getattr(report, outcome.value) + 1)
+            return
+        with self.store.transaction() as tx:
+            tx.execute(
+                f"UPDATE {NOTIFICATIONS} SET status = ?, delivered_at = ?, next_attempt_at = NULL "
+                "WHERE idempotency_key = ?",
+                (Status.DELIVERED.value, stamp(self.clock()), claimed.key),
+            )
+        report.delivered += 1
+
+    def _failed(self, claimed: Claimed, error: str, due_now: bool = False) -> Status:
+        """Retry later, give up, or drop it when a newer notification about the same thing exists."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            newer = tx.one(
+                f"SELECT 1 FROM {NOTIFICATIONS} WHERE subject_key = ? AND created_from > ? AND status <> ? LIMIT 1",
+                (claimed.subject_key, claimed.created_from, Status.SUPERSEDED.value),
+            )
+            if newer is not None:
+                status, retry_at = Status.SUPERSEDED, None
+            elif claimed.attempts >= self.policy.max_attempts:
+                status, retry_at = Status.DEAD, None
+            else:
+                status = Status.FAILED
+                retry_at = stamp(now if due_now else now + self.policy.delay(claimed.attempts))
+            tx.execute(
+                f"UPDATE {NOTIFICATIONS} SET status = ?, last_error = ?, next_attempt_at = ? "
+                "WHERE idempotency_key = ?",
+                (status.value, error, retry_at, claimed.key),
+            )
+        return status
+
+
+_SELECT = f"SELECT idempotency_key, subject_key, created_from, payload, attempts FROM {NOTIFICATIONS}"
