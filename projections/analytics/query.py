@@ -1,0 +1,33 @@
+"""Reading the analytics facts and turning them into a report.
+
+Every row is read: the walk that tells whether a line still waits needs all
+of its facts, and dates are compared in Python (business times keep the
+offset the message was sent with, so their text does not sort as time).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from projections.analytics import report
+from projections.analytics.lines import follow
+from projections.analytics.suppliers import first_receipts
+from projections.store import Tx
+
+
+def read_report(tx: Tx, start: date | None = None, end: date | None = None, top: int = 5) -> report.Report:
+    outcomes, waiting = follow(
+        tx.dicts("SELECT * FROM analytics_requests"),
+        tx.dicts("SELECT * FROM analytics_movements"),
+        {
+            (k, line): eta
+            for k, line, eta in tx.all("SELECT order_key, line_id, first_eta FROM analytics_promises")
+        },
+        tx.dicts("SELECT order_key, line_id, automatic FROM analytics_cancellations"),
+    )
+    receipts = first_receipts(tx.dicts("SELECT * FROM analytics_po_events"))
+    names = {
+        key: (sid, name)
+        for key, sid, name in tx.all("SELECT supplier_key, supplier_id, name FROM analytics_suppliers")
+    }
+    return report.build(outcomes, waiting, receipts, names, start, end, top)
