@@ -1,9 +1,170 @@
-"""Commands over the analytics read model (being written)."""
+"""`antrian report`: service analytics for a date range, as tables and optionally PNG charts."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra.cli_state import state
+from projections.analytics.report import DEFINITIONS, Report
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    """Add `report` to `app`."""
+    app.command("report")(report)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+def report(
+    start: str = typer.Option(
+        None, "--from", help="First business day (YYYY-MM-DD); default: the beginning."
+    ),
+    end: str = typer.Option(None, "--to", help="Last business day, inclusive; default: the end."),
+    charts: Path = typer.Option(
+        None, "--charts", file_okay=False, help="Write PNG charts into this directory."
+    ),
+    top: int = typer.Option(5, "--top", min=1, help="How many SKUs the SKU tables and charts show."),
+    daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
+) -> None:
+    """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
+    from infra.read_side import open_for_query
+    from projections.analytics.query import read_report
+
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if first and last and first > last:
+        raise typer.BadParameter(f"--from {first} is after --to {last}")
+    store = open_for_query(state.settings, ["analytics"])
+    try:
+        with store.reading() as tx:
+            found = read_report(tx, first, last, top)
+    finally:
+        store.close()
+    console = Console()
+    for table in (
+        _service(found),
+        _skus(found, top),
+        _weekly(found, top),
+        _waiting(found),
+        _suppliers(found),
+    ):
+        console.print(table)
+    if daily:
+        console.print(_daily(found, top))
+    typer.echo("Definitions:")
+    for term, meaning in DEFINITIONS:
+        typer.echo(f"  {term}: {meaning}")
+    if charts is not None:
+        from projections.analytics.charts import write_charts
+
+        for path in write_charts(found, charts, top):
+            typer.echo(f"wrote {path}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} d"
+
+
+def _service(r: Report) -> Table:
+    span = f"{r.start or 'beginning'} .. {r.end or 'end'}"
+    table = Table(title=f"Service, lines ordered {span}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows = (
+        ("lines ordered", f"{r.lines} ({r.units} units)"),
+        ("fill rate", _pct(r.fill_rate)),
+        ("backorder rate", _pct(r.backorder_rate)),
+        ("backordered lines", f"{r.backordered_lines} ({r.backordered_units} units)"),
+        ("filled after backorder", str(r.filled_after_backorder)),
+        ("still waiting", str(r.still_waiting_lines)),
+        ("wait mean", _days(r.wait_mean_days)),
+        ("wait p90", _days(r.wait_p90_days)),
+        ("on time by first ETA", f"{_pct(r.eta_on_time)} of {r.promised_lines}"),
+        ("mean ETA slip", _days(r.mean_slip_days)),
+        ("cancelled by customer", str(r.cancelled_by_customer)),
+        ("cancelled automatically", str(r.cancelled_automatically)),
+        ("supplier on time", _pct(r.supplier_on_time)),
+        ("supplier mean delay", _days(r.supplier_mean_delay_days)),
+    )
+    for metric, value in rows:
+        table.add_row(metric, value)
+    return table
+
+
+def _skus(r: Report, top: int) -> Table:
+    table = Table(title=f"Top {top} SKUs by units ordered")
+    for column in ("sku", "lines", "units", "backordered lines", "share", "backordered units"):
+        table.add_column(column, justify="left" if column == "sku" else "right")
+    for f in r.skus[:top]:
+        table.add_row(
+            f.sku,
+            str(f.lines),
+            str(f.units),
+            str(f.backordered_lines),
+            _pct(f.backorder_share),
+            str(f.backordered_units),
+        )
+    return table
+
+
+def _weekly(r: Report, top: int) -> Table:
+    skus = [f.sku for f in r.skus[:top]]
+    weeks = sorted({week for sku in skus for week in r.demand_by_week[sku]})
+    table = Table(title="Units ordered per ISO week")
+    table.add_column("sku")
+    for week in weeks:
+        table.add_column(week, justify="right")
+    for sku in skus:
+        table.add_row(sku, *(str(r.demand_by_week[sku].get(week, 0)) for week in weeks))
+    return table
+
+
+def _daily(r: Report, top: int) -> Table:
+    table = Table(title="Units ordered per day")
+    table.add_column("day")
+    skus = [f.sku for f in r.skus[:top]]
+    for sku in skus:
+        table.add_column(sku, justify="right")
+    for day in sorted({d for sku in skus for d in r.demand_by_day[sku]}):
+        table.add_row(day.isoformat(), *(str(r.demand_by_day[sku].get(day, 0)) for sku in skus))
+    return table
+
+
+def _waiting(r: Report) -> Table:
+    table = Table(title="Units waiting now")
+    table.add_column("sku")
+    table.add_column("units", justify="right")
+    for sku, units in r.top_waiting:
+        table.add_row(sku, str(units))
+    return table
+
+
+def _suppliers(r: Report) -> Table:
+    table = Table(title="Suppliers, first receipts in range")
+    for column in ("supplier", "name", "POs received", "on time", "rate", "mean delay"):
+        table.add_column(column, justify="right" if column not in ("supplier", "name") else "left")
+    for s in r.suppliers:
+        table.add_row(
+            s.supplier_id,
+            s.name,
+            str(s.receipts),
+            str(s.on_time),
+            _pct(s.on_time_rate),
+            f"{s.mean_delay_days:+.2f} d",
+        )
+    return table

@@ -76,6 +76,7 @@ class Report:
     fill_rate: float | None = None
     backorder_rate: float | None = None
     backordered_lines: int = 0
+    backordered_units: int = 0
     filled_after_backorder: int = 0
     still_waiting_lines: int = 0
     cancelled_by_customer: int = 0
@@ -191,6 +192,7 @@ def build(
     report = Report(start=start, end=end, lines=len(lines), units=sum(line.requested for line in lines))
     report.fill_rate, report.backorder_rate = fill_rate(lines), backorder_rate(lines)
     report.backordered_lines = len(backordered)
+    report.backordered_units = sum(line.backordered for line in backordered)
     report.waits = waits(backordered)
     report.filled_after_backorder = len(report.waits)
     report.still_waiting_lines = sum(line.waiting > 0 for line in lines)
