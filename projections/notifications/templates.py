@@ -105,6 +105,7 @@ PHRASES = {
         "estimate": "no supplier date yet (our estimate from the supplier's usual lead time: {date})",
         "expected": "expected {date}",
         "waiting": "{waiting} unit(s) wait at position {position} in the queue; {promise}.",
+        "queued": "{waiting} unit(s) wait in the queue; {promise}.",
         "ready": "{ready} unit(s) are ready to ship.",
         "too_late": "the earliest date we could promise ({eta}) is later than the longest wait you accepted",
         "free": "Cancelling is free of charge.",
@@ -114,6 +115,7 @@ PHRASES = {
         "estimate": "belum ada tanggal dari pemasok (perkiraan kami dari waktu kirim biasa pemasok: {date})",
         "expected": "perkiraan tiba {date}",
         "waiting": "{waiting} unit menunggu di antrean nomor {position}; {promise}.",
+        "queued": "{waiting} unit menunggu di antrean; {promise}.",
         "ready": "{ready} unit siap dikirim.",
         "too_late": "tanggal paling awal yang bisa kami janjikan ({eta}) melewati batas waktu tunggu "
         "yang Anda pilih",
@@ -169,8 +171,10 @@ def render_line(kind: Kind, locale: str, order_id: str, told: LineView, now: Lin
     if now.ready and kind is not Kind.ALLOCATED:
         sentences.append(words["ready"].format(ready=now.ready))
     if now.waiting:
+        # Units taken back join the queue without a new place being announced for them.
+        where = "waiting" if now.position is not None else "queued"
         sentences.append(
-            words["waiting"].format(waiting=now.waiting, position=now.position, promise=promise(now, locale))
+            words[where].format(waiting=now.waiting, position=now.position, promise=promise(now, locale))
         )
     return Message(subject=subject.format(**values), body=" ".join(sentences))
 
