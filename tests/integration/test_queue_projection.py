@@ -9,12 +9,16 @@ and every order's projected lines must equal the Order aggregate's lines.
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from infra.cli import app
 from infra.read_side import log_feed
 from projections.event import ProjectedEvent
 from projections.queue import BackorderQueueProjection
@@ -24,6 +28,8 @@ from projections.runner import Batch, ProjectionRunner
 from projections.store import SqliteReadStore
 from services.engine import Engine
 from services.simulation import DemoOptions, run_demo
+from tests import messages as m
+from tests.messages import ts
 
 pytestmark = pytest.mark.integration
 
@@ -195,3 +201,91 @@ def test_a_waiting_lines_live_position_in_its_order_is_its_place_in_the_stocks_q
                     assert line.units_ahead == stock.units_ahead_of(line.position - 1)
                     checked += 1
     assert checked > 0
+
+
+# ------------------------------------------------------------------ the command line
+CLI_MESSAGES = (
+    m.sku_configured("cfg", "A"),
+    m.stock_received("r1", "A", 1),
+    m.stock_received("r2", "B9", 5),
+    m.order_placed("o1", "O1", [("1", "A", 3)], at=ts(0, 1), customer_id="C-1"),
+    m.order_placed("o2", "O2", [("1", "A", 2), ("2", "B9", 1)], tier="gold", at=ts(0, 2), customer_id="C-2"),
+)
+
+
+@pytest.fixture
+def antrian(tmp_path, monkeypatch):
+    """`antrian ...` in this process over a SQLite store filled with `antrian ingest`."""
+    for name in [k for k in os.environ if k.startswith("ANTRIAN_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ANTRIAN_DB", str(tmp_path / "store.sqlite"))
+    monkeypatch.setenv("COLUMNS", "200")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(message) + "\n" for message in CLI_MESSAGES))
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", str(source)])
+    assert ingested.output == "applied 5, already applied 0, rejected 0\n", ingested.output
+
+    def run(*args: str) -> Result:
+        return runner.invoke(app, list(args))
+
+    return run
+
+
+def table_rows(output: str) -> list[list[str]]:
+    """The cells of a rich table's body rows."""
+    return [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in output.splitlines()
+        if line.startswith("│")
+    ]
+
+
+def test_queue_prints_a_skus_waiting_lines_in_serving_order_with_its_totals(antrian) -> None:
+    result = antrian("queue", "A")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "A (priority-fifo-v1): 4 unit(s) waiting on 2 line(s), oldest waiting since 2026-01-05; "
+        "0 covered by open POs (0 on order), 4 need a purchase\n"
+    )
+    # O1 took the one unit on hand; gold O2 then queued ahead of O1's remaining 2
+    assert [row[:9] for row in table_rows(result.output)] == [
+        ["1", "O2", "1", "2", "0", "C-2", "gold", "2026-01-05", "-"],
+        ["2", "O1", "1", "2", "2", "C-1", "standard", "2026-01-05", "-"],
+    ]
+
+
+def test_queue_top_lists_the_skus_with_most_units_waiting_and_json_gives_the_same(antrian) -> None:
+    result = antrian("queue", "--top", "5")
+    assert result.exit_code == 0, result.output
+    assert [row[:3] for row in table_rows(result.output)] == [["A", "4", "2"]]
+
+    as_json = antrian("queue", "A", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    queue = json.loads(as_json.output)
+    assert [(e["position"], e["order_id"], e["quantity"]) for e in queue["entries"]] == [
+        (1, "O2", 2),
+        (2, "O1", 2),
+    ]
+    assert queue["totals"]["units_waiting"] == 4
+
+
+def test_order_prints_each_line_with_status_units_and_live_position(antrian) -> None:
+    result = antrian("order", "O1")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("order O1: customer C-1 (standard), placed 2026-01-05T11:00:00+00:00")
+    # O1 was told position 1 when it joined; the gold line has overtaken it since
+    assert [row[:9] for row in table_rows(result.output)] == [
+        ["1", "A", "partially_allocated", "3", "1", "2", "0", "0", "2"],
+    ]
+
+
+def test_unknown_skus_and_orders_exit_with_2_and_say_so(antrian) -> None:
+    sku = antrian("queue", "NOPE")
+    order = antrian("order", "NOPE")
+
+    assert (sku.exit_code, order.exit_code) == (2, 2)
+    assert "unknown SKU 'NOPE'" in sku.output
+    assert "unknown order 'NOPE'" in order.output
