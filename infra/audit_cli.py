@@ -48,7 +48,8 @@ def audit(
 
 
 def _print(entry: Entry) -> None:
-    typer.echo(f"\n#{entry.notification_id}  {entry.business_time}  {entry.event_type}  {entry.summary}")
+    when = entry.business_time or "-"
+    typer.echo(f"\n#{entry.notification_id}  {when}  {entry.event_type}  {entry.summary}")
     for label, decision in entry.decisions.items():
         as_of = decision.get("as_of") or f"see {decision.get('sku')} v{decision.get('stock_version')}"
         typer.echo(f"    {label}: {decision['policy']}  message {decision['message_id']}  as of {as_of}")

@@ -51,6 +51,21 @@ def skus_named(event_type: str, data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(item["sku"] for item in items))
 
 
+def business_time(data: dict[str, Any]) -> str | None:
+    """When it happened in the shop, where the payload says; never the recording time.
+
+    Order events refer to the Stock decision (its as-of is null on them), so
+    they have none of their own: the timeline's order places them.
+    """
+    decision = data.get("decision")
+    if decision and decision.get("as_of"):
+        return decision["as_of"]
+    for key in ("placed_at", "announced_at", "received_on"):
+        if data.get(key):
+            return data[key]
+    return None
+
+
 def order_subject(order_id: str) -> str:
     return str(Order.create_id(order_id))
 
@@ -65,7 +80,7 @@ class AuditProjection(Projection):
     tables: ClassVar[dict[str, str]] = {
         "audit_events": (
             "notification_id BIGINT PRIMARY KEY, event_type TEXT NOT NULL, aggregate_type TEXT NOT NULL, "
-            "aggregate_id TEXT NOT NULL, aggregate_version INTEGER NOT NULL, business_time TEXT NOT NULL, "
+            "aggregate_id TEXT NOT NULL, aggregate_version INTEGER NOT NULL, business_time TEXT, "
             "causation_message_id TEXT, data TEXT NOT NULL"
         ),
         # subject: an Order or Stock aggregate id (uuid5 of the order id / SKU).
@@ -81,7 +96,7 @@ class AuditProjection(Projection):
                 event.aggregate_type,
                 event.aggregate_id,
                 event.aggregate_version,
-                event.business_time,
+                business_time(event.data),
                 event.causation_message_id,
                 orjson.dumps(event.data).decode(),
             ),

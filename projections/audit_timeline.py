@@ -33,7 +33,7 @@ class Entry:
     aggregate_type: str
     aggregate_id: str
     aggregate_version: int
-    business_time: str
+    business_time: str | None  # from the payload; None on Order events (see projections/audit.py)
     causation_message_id: str | None
     summary: str
     decisions: dict[str, dict[str, Any]]  # "decision" / "eta_decision" -> the decision as published
