@@ -107,6 +107,7 @@ PHRASES = {
         "waiting": "{waiting} unit(s) wait at position {position} in the queue; {promise}.",
         "queued": "{waiting} unit(s) wait in the queue; {promise}.",
         "ready": "{ready} unit(s) are ready to ship.",
+        "substitute": "They are sent as {substitute_sku}, the substitute you accepted.",
         "too_late": "the earliest date we could promise ({eta}) is later than the longest wait you accepted",
         "free": "Cancelling is free of charge.",
     },
@@ -117,6 +118,7 @@ PHRASES = {
         "waiting": "{waiting} unit menunggu di antrean nomor {position}; {promise}.",
         "queued": "{waiting} unit menunggu di antrean; {promise}.",
         "ready": "{ready} unit siap dikirim.",
+        "substitute": "Yang dikirim adalah {substitute_sku}, pengganti yang Anda terima.",
         "too_late": "tanggal paling awal yang bisa kami janjikan ({eta}) melewati batas waktu tunggu "
         "yang Anda pilih",
         "free": "Pembatalan tidak dikenai biaya.",
@@ -166,6 +168,8 @@ def render_line(kind: Kind, locale: str, order_id: str, told: LineView, now: Lin
     }
     subject, headline = HEADLINES[lang][kind]
     sentences = [headline.format(**values)]
+    if kind is Kind.ALLOCATED and now.substitute_sku:
+        sentences.append(words["substitute"].format(substitute_sku=now.substitute_sku))
     if kind is Kind.CANCELLED:
         sentences.append(words["free"])
     if now.ready and kind is not Kind.ALLOCATED:

@@ -24,6 +24,7 @@ class LineView:
     needs_purchase: bool = False
     offer_sku: str | None = None
     offer_quantity: int = 0
+    substitute_sku: str | None = None  # accepted: the ready units are this SKU
     cancelled: int = 0
     cancel_reason: str | None = None
     cancel_automatic: bool = False
@@ -63,9 +64,13 @@ def advance(view: LineView, event_type: str, data: dict[str, Any]) -> LineView:
             eta=data["eta"],
             needs_purchase=data["needs_purchase"],
         )
-    if kind in ("BackorderFilled", "SubstituteAccepted"):
+    if kind == "BackorderFilled":
         quantity = data["quantity"]
         return _left_waiting(replace(view, ready=view.ready + quantity), view.waiting - quantity)
+    if kind == "SubstituteAccepted":
+        quantity = data["quantity"]
+        accepted = replace(view, ready=view.ready + quantity, substitute_sku=data["substitute_sku"])
+        return _left_waiting(accepted, view.waiting - quantity)
     if kind == "AllocationRevoked":
         # Substitute units taken back are asked of the line's own SKU again by a later event.
         waits = data["quantity"] if data["sku"] == view.sku else 0
