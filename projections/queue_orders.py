@@ -17,9 +17,9 @@ from projections.store import Tx
 
 _LINE = "order_key = ? AND line_id = ?"
 
-# domain.order._queue_left: a line with nothing waiting has no queue place, promise or offer.
+# domain.order._queue_left: a line with nothing waiting has no promise or offer.
 _LEFT_QUEUE = (
-    "UPDATE queue_order_lines SET reported_position = NULL, eta = NULL, needs_purchase = 0, "
+    "UPDATE queue_order_lines SET eta = NULL, needs_purchase = 0, "
     f"offer_sku = NULL, offer_quantity = NULL WHERE {_LINE} AND backordered = 0"
 )
 
@@ -45,7 +45,7 @@ class OrderLinesMixin:
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, seq INTEGER NOT NULL, sku TEXT NOT NULL, "
             "ordered INTEGER NOT NULL, "
             "allocated INTEGER NOT NULL, substitute_allocated INTEGER NOT NULL, backordered INTEGER NOT NULL, "
-            "cancelled INTEGER NOT NULL, shipped INTEGER NOT NULL, reported_position INTEGER, eta TEXT, "
+            "cancelled INTEGER NOT NULL, shipped INTEGER NOT NULL, eta TEXT, "
             "needs_purchase INTEGER NOT NULL, eta_revisions INTEGER NOT NULL, offer_sku TEXT, "
             "offer_quantity INTEGER, PRIMARY KEY (order_key, line_id)"
         ),
@@ -96,11 +96,11 @@ class OrderLinesMixin:
     def line_backordered(self, tx: Tx, event: ProjectedEvent) -> None:
         d = event.data
         tx.execute(
-            "UPDATE queue_order_lines SET backordered = backordered + ?, reported_position = ?, eta = ?, "
+            # The position it reports is where the line joined; the live one is computed when asked.
+            "UPDATE queue_order_lines SET backordered = backordered + ?, eta = ?, "
             f"needs_purchase = ? WHERE {_LINE}",
             (
                 d["quantity"],
-                d["queue_position"],
                 d["eta"],
                 int(d["needs_purchase"]),
                 event.aggregate_id,

@@ -23,9 +23,9 @@ from infra.read_side import log_feed
 from projections.event import ProjectedEvent
 from projections.queue import BackorderQueueProjection
 from projections.queue_order_read import order_view
-from projections.queue_read import sku_queue
+from projections.queue_read import sku_queue, top_queues
 from projections.runner import Batch, ProjectionRunner
-from projections.store import SqliteReadStore
+from projections.store import PostgresReadStore, SqliteReadStore
 from services.engine import Engine
 from services.simulation import DemoOptions, run_demo
 from tests import messages as m
@@ -289,3 +289,33 @@ def test_unknown_skus_and_orders_exit_with_2_and_say_so(antrian) -> None:
     assert (sku.exit_code, order.exit_code) == (2, 2)
     assert "unknown SKU 'NOPE'" in sku.output
     assert "unknown order 'NOPE'" in order.output
+
+
+@pytest.mark.postgres
+def test_the_queue_read_model_on_postgresql_holds_and_answers_the_same_as_on_sqlite(
+    memory_engine, postgres_schema
+) -> None:
+    dsn, schema = postgres_schema
+    run_demo(memory_engine, OPTIONS)
+    events = published(memory_engine)
+    projection = BackorderQueueProjection()
+    exports = []
+    for store in (SqliteReadStore(":memory:"), PostgresReadStore(dsn, schema)):
+        runner = ProjectionRunner(store, [projection])
+        runner.apply(Batch(events=events, advance={}))
+        with store.reading() as tx:
+            skus = [sku for (sku,) in tx.all("SELECT sku FROM queue_skus ORDER BY sku")]
+            orders = [
+                order_id for (order_id,) in tx.all("SELECT order_id FROM queue_orders ORDER BY order_id")
+            ]
+            exports.append(
+                (
+                    projection.export(tx),
+                    [sku_queue(tx, sku) for sku in skus],
+                    top_queues(tx, 10),
+                    [order_view(tx, order_id) for order_id in orders],
+                )
+            )
+        store.close()
+    assert exports[0] == exports[1]
+    assert any(queue.entries for queue in exports[0][1])
