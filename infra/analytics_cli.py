@@ -52,6 +52,9 @@ def report(
     finally:
         store.close()
     console = Console()
+    typer.echo(
+        f"Report for lines ordered {found.start or 'from the beginning'} .. {found.end or 'to the end'}"
+    )
     for table in (
         _service(found),
         _skus(found, top),
@@ -81,8 +84,7 @@ def _days(value: float | None) -> str:
 
 
 def _service(r: Report) -> Table:
-    span = f"{r.start or 'beginning'} .. {r.end or 'end'}"
-    table = Table(title=f"Service, lines ordered {span}")
+    table = Table(title="Service")
     table.add_column("metric")
     table.add_column("value", justify="right")
     rows = (
