@@ -51,8 +51,11 @@ def _print(entry: Entry) -> None:
     when = entry.business_time or "-"
     typer.echo(f"\n#{entry.notification_id}  {when}  {entry.event_type}  {entry.summary}")
     for label, decision in entry.decisions.items():
-        as_of = decision.get("as_of") or f"see {decision.get('sku')} v{decision.get('stock_version')}"
-        typer.echo(f"    {label}: {decision['policy']}  message {decision['message_id']}  as of {as_of}")
+        if decision.get("as_of"):
+            taken = f"as of {decision['as_of']}"
+        else:  # Order events refer to the Stock event that holds the decision
+            taken = f"taken on {decision.get('sku')} at version {decision.get('stock_version')}"
+        typer.echo(f"    {label}: {decision['policy']}  message {decision['message_id']}  {taken}")
         typer.echo(f"      inputs: {orjson.dumps(decision['inputs'], option=orjson.OPT_SORT_KEYS).decode()}")
         typer.echo(f"      reason: {decision['reason']}")
     for command in entry.replay:

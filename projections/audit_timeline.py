@@ -9,7 +9,7 @@ command that re-runs the decisions about the orders it concerns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import orjson
@@ -33,7 +33,7 @@ class Entry:
     aggregate_type: str
     aggregate_id: str
     aggregate_version: int
-    business_time: str | None  # from the payload; None on Order events (see projections/audit.py)
+    business_time: str | None  # from the payload, else from another event of the same message, else None
     causation_message_id: str | None
     summary: str
     decisions: dict[str, dict[str, Any]]  # "decision" / "eta_decision" -> the decision as published
@@ -46,7 +46,7 @@ class Entry:
 
 def order_timeline(tx: Tx, order_id: str) -> list[Entry]:
     """Every event about `order_id`: its own and the Stock events that name it."""
-    return [_entry(row, [order_id]) for row in tx.all(_TIMELINE, (order_subject(order_id),))]
+    return _timed([_entry(row, [order_id]) for row in tx.all(_TIMELINE, (order_subject(order_id),))])
 
 
 def sku_timeline(tx: Tx, sku: str) -> list[Entry]:
@@ -55,7 +55,19 @@ def sku_timeline(tx: Tx, sku: str) -> list[Entry]:
     for row in tx.all(_TIMELINE, (sku_subject(sku),)):
         data = orjson.loads(row[7])
         entries.append(_entry(row, orders_named(data) if row[2] == "Stock" else [], data))
-    return entries
+    return _timed(entries)
+
+
+def _timed(entries: list[Entry]) -> list[Entry]:
+    """Give events with no time of their own (Order events) the business time of the message that caused them.
+
+    Every event one inbound message caused shares its business time; the
+    Stock events of that message carry it in their decision's as-of.
+    """
+    times = {e.causation_message_id: e.business_time for e in entries if e.business_time}
+    return [
+        e if e.business_time else replace(e, business_time=times.get(e.causation_message_id)) for e in entries
+    ]
 
 
 def _entry(row: tuple[Any, ...], orders: list[str], data: dict[str, Any] | None = None) -> Entry:

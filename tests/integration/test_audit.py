@@ -147,3 +147,13 @@ def test_projecting_in_two_steps_gives_the_same_rows_as_projecting_once(memory_e
     once = project(memory_engine, [AuditProjection()])
 
     assert stepwise.export() == once.export()
+
+
+def test_order_events_take_the_business_time_of_the_message_that_caused_them(memory_engine):
+    runner = timelines(memory_engine, *HISTORY)
+
+    times = {e.event_type: e.business_time for e in order_timeline_of(runner, "o2")}
+
+    assert times["Order.Placed"] == ts(1)
+    assert times["Order.LineBackordered"] == ts(1)  # the request's decision time, same message
+    assert times["Order.BackorderFilled"] == ts(2)

@@ -46,6 +46,8 @@ def test_audit_of_an_order_prints_each_decision_with_its_policy_inputs_reason_an
     assert "    decision: priority-fifo-v1  message m3  as of 2026-01-06T10:00:00Z" in result.output
     assert '      inputs: {"available":0,"position":2,"queue_length":1,' in result.output
     assert "    replay: antrian replay decision o2" in result.output
+    assert "Order.LineBackordered" in result.output
+    assert "    decision: priority-fifo-v1  message m3  taken on A at version 5" in result.output
 
 
 def test_audit_jsonl_writes_one_object_per_timeline_entry(antrian):
