@@ -1,0 +1,105 @@
+"""`antrian notifications dispatch` killed with SIGKILL mid-batch and started again.
+
+The receiver records each delivery and only then, a moment later, answers:
+killing the dispatcher in that moment leaves a notification the receiver
+has but the outbox does not know was delivered. The restart must send it
+again with the same idempotency key (the receiver recognises the repeat),
+send everything else exactly once, and compose what happened meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from projections.store import SqliteReadStore
+from tests.conftest import make_engine
+from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
+from tests.support.webhook_receiver import Receiver
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "e2e-secret"
+
+
+def record(db: Path, *messages: dict) -> None:
+    engine = make_engine("sqlite", db)
+    apply(engine, *messages)
+    engine.close()
+
+
+def dispatch_command(db: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from infra.cli import main; main()",
+        "--db",
+        str(db),
+        "notifications",
+        "dispatch",
+    ]
+
+
+def webhook_env(receiver: Receiver) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
+    return env | {
+        "ANTRIAN_NOTIFY_CHANNEL": "webhook",
+        "ANTRIAN_WEBHOOK_URL": receiver.url,
+        "ANTRIAN_WEBHOOK_SECRET": SECRET,
+    }
+
+
+def outbox(db: Path) -> dict[str, str]:
+    store = SqliteReadStore(db.with_suffix(".read.sqlite"))
+    try:
+        with store.reading() as tx:
+            return dict(tx.all("SELECT idempotency_key, status FROM notifications ORDER BY created_from"))
+    finally:
+        store.close()
+
+
+def test_a_dispatcher_killed_mid_batch_and_restarted_delivers_every_notification_exactly_once(tmp_path):
+    # Given twelve customers waiting for A, none notified yet
+    db = tmp_path / "shop.sqlite"
+    orders = [order_placed(f"o{n}", f"O{n:02}", (("1", "A", 1),), at=ts(0, n)) for n in range(1, 13)]
+    record(
+        db,
+        supplier_registered("m1", skus=("A",)),
+        po_placed("m2", "PO1", (("A", 20),), expected=day(7)),
+        *orders,
+    )
+
+    with Receiver(SECRET, delay=1.0) as receiver:
+        # When the dispatcher is killed while the receiver holds the 4th delivery's answer
+        dispatcher = subprocess.Popen(
+            dispatch_command(db), env=webhook_env(receiver), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        receiver.wait_for(4, while_true=lambda: dispatcher.poll() is None)
+        dispatcher.send_signal(signal.SIGKILL)
+        dispatcher.wait()
+        left = outbox(db)
+        fourth = receiver.deliveries[3]
+
+        # and two more orders arrive before it is started again
+        record(db, *(order_placed(f"o{n}", f"O{n:02}", (("1", "A", 1),), at=ts(1, n)) for n in (13, 14)))
+        receiver.delay = 0
+        restarted = subprocess.run(
+            dispatch_command(db), env=webhook_env(receiver), capture_output=True, text=True, timeout=300
+        )
+
+    # Then the kill left the in-flight notifications `sending`, the 4th among them
+    assert restarted.returncode == 0, restarted.stderr
+    assert len(left) == 12 and left[fourth] == "sending"
+    assert list(left.values()).count("delivered") == 3
+    # and after the restart every notification was accepted once by key, only the 4th sent twice
+    final = outbox(db)
+    assert len(final) == 14 and set(final.values()) == {"delivered"}
+    assert set(receiver.accepted) == set(final)
+    assert receiver.repeats() == {fourth: 1}
+    assert receiver.refused == []
+    assert "delivered 11, failed 0, dead 0" in restarted.stdout
