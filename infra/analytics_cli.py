@@ -35,7 +35,9 @@ def report(
     charts: Path = typer.Option(
         None, "--charts", file_okay=False, help="Write PNG charts into this directory."
     ),
-    top: int = typer.Option(5, "--top", min=1, help="How many SKUs the SKU tables and charts show."),
+    top: int = typer.Option(
+        5, "--top", min=1, help="How many SKUs the waiting list, daily table and charts show."
+    ),
     daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
 ) -> None:
     """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
@@ -57,8 +59,8 @@ def report(
     )
     for table in (
         _service(found),
-        _skus(found, top),
-        _weekly(found, top),
+        _skus(found),
+        _weekly(found),
         _waiting(found),
         _suppliers(found),
     ):
@@ -108,11 +110,11 @@ def _service(r: Report) -> Table:
     return table
 
 
-def _skus(r: Report, top: int) -> Table:
-    table = Table(title=f"Top {top} SKUs by units ordered")
+def _skus(r: Report) -> Table:
+    table = Table(title="Demand and backorders per SKU, most ordered first")
     for column in ("sku", "lines", "units", "backordered lines", "share", "backordered units"):
         table.add_column(column, justify="left" if column == "sku" else "right")
-    for f in r.skus[:top]:
+    for f in r.skus:
         table.add_row(
             f.sku,
             str(f.lines),
@@ -124,8 +126,8 @@ def _skus(r: Report, top: int) -> Table:
     return table
 
 
-def _weekly(r: Report, top: int) -> Table:
-    skus = [f.sku for f in r.skus[:top]]
+def _weekly(r: Report) -> Table:
+    skus = [f.sku for f in r.skus]
     weeks = sorted({week for sku in skus for week in r.demand_by_week[sku]})
     table = Table(title="Units ordered per ISO week")
     table.add_column("sku")
@@ -148,7 +150,8 @@ def _daily(r: Report, top: int) -> Table:
 
 
 def _waiting(r: Report) -> Table:
-    table = Table(title="Units waiting now")
+    title = f"SKUs with the most units waiting now (top {len(r.top_waiting)})"
+    table = Table(title=title, min_width=len(title))
     table.add_column("sku")
     table.add_column("units", justify="right")
     for sku, units in r.top_waiting:
