@@ -1,6 +1,8 @@
-"""`antrian notifications dispatch` killed with SIGKILL mid-batch and started again.
+"""The notification processes killed with SIGKILL mid-batch and started again.
 
-The receiver records each delivery and only then, a moment later, answers:
+`antrian projections run notifications` composes each notification once:
+the outbox, its cursors and the feed position commit together. For
+`antrian notifications dispatch` the receiver records each delivery and only then, a moment later, answers:
 killing the dispatcher in that moment leaves a notification the receiver
 has but the outbox does not know was delivered. The restart must send it
 again with the same idempotency key (the receiver recognises the repeat),
@@ -13,13 +15,17 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from projections.notifications.projection import NotificationsProjection
 from projections.store import SqliteReadStore
+from services.simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
 from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
+from tests.support.read_side import project
 from tests.support.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
@@ -54,13 +60,76 @@ def webhook_env(receiver: Receiver) -> dict[str, str]:
     }
 
 
-def outbox(db: Path) -> dict[str, str]:
-    store = SqliteReadStore(db.with_suffix(".read.sqlite"))
+def query(path: Path, sql: str) -> list[tuple]:
+    store = SqliteReadStore(path)
     try:
         with store.reading() as tx:
-            return dict(tx.all("SELECT idempotency_key, status FROM notifications ORDER BY created_from"))
+            return [tuple(row) for row in tx.all(sql)]
     finally:
         store.close()
+
+
+def outbox(db: Path) -> dict[str, str]:
+    return dict(query(db.with_suffix(".read.sqlite"), "SELECT idempotency_key, status FROM notifications"))
+
+
+def composed_any(read_db: Path) -> bool:
+    return read_db.exists() and bool(
+        query(read_db, "SELECT name FROM sqlite_master WHERE name = 'notifications'")
+        and query(read_db, "SELECT 1 FROM notifications LIMIT 1")
+    )
+
+
+COMPOSED = (
+    "SELECT idempotency_key, kind, subject, body, status, attempts, created_from, updated_from "
+    "FROM notifications ORDER BY created_from"
+)
+
+
+def test_a_projection_killed_mid_batch_and_restarted_composes_every_notification_exactly_once(tmp_path):
+    # Given a demo shop's history
+    db = tmp_path / "shop.sqlite"
+    engine = make_engine("sqlite", db)
+    run_demo(engine, DemoOptions(days=20, skus=6, orders_per_day=20))
+    end = engine.recorder.max_notification_id() + 1
+    engine.close()
+    read_db = db.with_suffix(".read.sqlite")
+    command = [
+        sys.executable,
+        "-c",
+        "from infra.cli import main; main()",
+        "--db",
+        str(db),
+        "projections",
+        "run",
+    ]
+
+    # When the projection is killed as soon as it composed its first notification
+    running = subprocess.Popen([*command, "notifications", "--batch", "1"], stderr=subprocess.PIPE)
+    while not composed_any(read_db):
+        assert running.poll() is None, running.stderr.read()
+        time.sleep(0.005)
+    running.send_signal(signal.SIGKILL)
+    running.wait()
+    (killed_at,) = query(
+        read_db, "SELECT position FROM projection_positions WHERE projection = 'notifications'"
+    )
+
+    # and started again until it catches up
+    restarted = subprocess.run(
+        [*command, "notifications", "--once"], capture_output=True, text=True, timeout=300
+    )
+
+    # Then it was killed mid-history, and the outbox is exactly what one uninterrupted run composes
+    assert restarted.returncode == 0, restarted.stderr
+    assert killed_at[0] < end
+    reference = tmp_path / "reference.sqlite"
+    engine = make_engine("sqlite", db)
+    project(engine, [NotificationsProjection()], SqliteReadStore(reference)).store.close()
+    engine.close()
+    composed = query(read_db, COMPOSED)
+    assert composed == query(reference, COMPOSED)
+    assert len({row[0] for row in composed}) == len(composed) > 100
 
 
 def test_a_dispatcher_killed_mid_batch_and_restarted_delivers_every_notification_exactly_once(tmp_path):
