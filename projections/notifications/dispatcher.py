@@ -13,6 +13,7 @@ is injectable so tests control time.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,11 +47,24 @@ class RetryPolicy:
 
 @dataclass
 class Report:
-    delivered: int = 0
-    failed: int = 0
-    dead: int = 0
-    superseded: int = 0
+    outcomes: Counter[Status] = field(default_factory=Counter)
     keys: list[str] = field(default_factory=list)  # claimed, in order
+
+    @property
+    def delivered(self) -> int:
+        return self.outcomes[Status.DELIVERED]
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes[Status.FAILED]
+
+    @property
+    def dead(self) -> int:
+        return self.outcomes[Status.DEAD]
+
+    @property
+    def superseded(self) -> int:
+        return self.outcomes[Status.SUPERSEDED]
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,7 @@ class Dispatcher:
         report = Report()
         while limit is None or len(report.keys) < limit:
             room = self.batch if limit is None else min(self.batch, limit - len(report.keys))
-            report.superseded += self._supersede_stale_failures()
+            report.outcomes[Status.SUPERSEDED] += self._supersede_stale_failures()
             claimed = self._claim(room)
             if not claimed:
                 break
@@ -137,8 +151,7 @@ class Dispatcher:
         try:
             self.channel.send(claimed.key, claimed.payload.encode())
         except DeliveryFailed as error:
-            outcome = self._failed(claimed, str(error))
-            setattr(report, outcome.value, getattr(report, outcome.value) + 1)
+            report.outcomes[self._failed(claimed, str(error))] += 1
             return
         with self.store.transaction() as tx:
             tx.execute(
@@ -146,7 +159,7 @@ class Dispatcher:
                 "WHERE idempotency_key = ?",
                 (Status.DELIVERED.value, stamp(self.clock()), claimed.key),
             )
-        report.delivered += 1
+        report.outcomes[Status.DELIVERED] += 1
 
     def _failed(self, claimed: Claimed, error: str, due_now: bool = False) -> Status:
         """Retry later, give up, or drop it when a newer notification about the same thing exists."""
