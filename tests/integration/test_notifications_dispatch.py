@@ -11,7 +11,7 @@ import pytest
 from projections.notifications.channels import FileChannel, WebhookChannel
 from projections.notifications.dispatcher import Dispatcher, RetryPolicy
 from projections.notifications.projection import NotificationsProjection
-from projections.store import ReadStore, SqliteReadStore
+from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
 from tests.support.read_side import project
 from tests.support.webhook_receiver import Receiver
@@ -35,16 +35,19 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-@pytest.fixture
-def outbox(memory_engine, tmp_path) -> Iterator[ReadStore]:
-    """Three orders waiting for A: three pending 'backordered' notifications."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def outbox(request, memory_engine, tmp_path) -> Iterator[ReadStore]:
+    """Three orders waiting for A: three pending 'backordered' notifications, on SQLite or PostgreSQL."""
     apply(
         memory_engine,
         supplier_registered("m1", skus=("A",)),
         po_placed("m2", "PO1", (("A", 10),), expected=day(7)),
         *(order_placed(f"o{n}", f"O{n}", (("1", "A", 2),), at=ts(n)) for n in (1, 2, 3)),
     )
-    store = SqliteReadStore(tmp_path / "read.sqlite")
+    if request.param == "sqlite":
+        store: ReadStore = SqliteReadStore(tmp_path / "read.sqlite")
+    else:
+        store = PostgresReadStore(*request.getfixturevalue("postgres_schema"))
     project(memory_engine, [NotificationsProjection()], store)
     yield store
     store.close()
