@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -93,7 +94,7 @@ def first_time(tx: Tx, subject_key: str, version: int) -> bool:
 
 def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView) -> None:
     """Create, re-decide or withdraw the line's draft after one change to it."""
-    subject_key = f"line:{order['order_id']}:{line_id}"
+    subject_key = f"line:{_part(order['order_id'])}:{_part(line_id)}"
     if not first_time(tx, subject_key, event.aggregate_version):
         return
     told = last_told(tx, subject_key) or nothing_told(now)
@@ -105,7 +106,7 @@ def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: 
         return
     recipient = Recipient(order["customer_id"], order["email"], order["locale"])
     message = render_line(kind, recipient.locale, order["order_id"], told, now)
-    key = f"{order['order_id']}:{line_id}:v{event.aggregate_version}"
+    key = f"{subject_key.removeprefix('line:')}:v{event.aggregate_version}"
     payload = {"order_id": order["order_id"], "line_id": line_id, "line": now.as_dict()}
     draft = Draft(subject_key, key, kind, message, payload, now.sku, order["order_id"], line_id)
     _save(tx, event, recipient, draft, draft_key)
@@ -114,13 +115,18 @@ def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: 
 def compose_back_in_stock(
     tx: Tx, event: ProjectedEvent, sku: str, recipient: Recipient, available: int
 ) -> None:
-    subject_key = f"bis:{sku}:{recipient.customer_id}"
+    subject_key = f"bis:{_part(sku)}:{_part(recipient.customer_id)}"
     if not first_time(tx, subject_key, event.aggregate_version):
         return
     message = render_back_in_stock(recipient.locale, sku, available)
-    key = f"bis:{sku}:{recipient.customer_id}:v{event.aggregate_version}"
+    key = f"{subject_key}:v{event.aggregate_version}"
     draft = Draft(subject_key, key, Kind.BACK_IN_STOCK, message, {"available": available}, sku)
     _save(tx, event, recipient, draft, _draft_key(tx, subject_key))
+
+
+def _part(identifier: str) -> str:
+    """An id as one part of a key: ':' and '%' escaped, so two different ids never make one key."""
+    return quote(identifier, safe="")
 
 
 def last_told(tx: Tx, subject_key: str) -> LineView | None:

@@ -303,3 +303,15 @@ def test_a_rebuild_composes_nothing_again_and_keeps_what_customers_were_told(
     # And the views still move on: the next change composes against what was told
     catch_up(memory_engine, read_store, BACK_ON_TIME)
     assert [status for _, _, status, *_ in outbox(read_store)] == ["delivered", "superseded"]
+
+
+def test_ids_containing_the_key_separator_never_share_an_idempotency_key(memory_engine, read_store):
+    catch_up(
+        memory_engine,
+        read_store,
+        stock_received("m1", "A", 5),
+        order_placed("m2", "a:b", (("c", "A", 1),)),
+        order_placed("m3", "a", (("b:c", "A", 1),)),
+    )
+
+    assert [key for key, *_ in outbox(read_store)] == ["a%3Ab:c:v2", "a:b%3Ac:v2"]
