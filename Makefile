@@ -33,14 +33,16 @@ test-integration: install
 test-e2e: install
 	$(BIN)/pytest tests/e2e
 
-# Both benchmarks: the SQLite one in-process, then Kafka + PostgreSQL (bench/kafka.py) on the
+# The benchmarks: the SQLite one in-process, then Kafka + PostgreSQL (bench/kafka.py) on the
 # local services, started first like `make kafka-up pg-up` (a failure there is reported by the
-# Kafka bench, which still exits 0).
+# Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
+# uses the broker started for the Kafka bench).
 bench: install
 	$(BIN)/python -m bench.engine
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka
+	$(BIN)/python -m bench.projections
 
 lint: install
 	$(BIN)/ruff check .
