@@ -16,8 +16,12 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import invariant
 from typer.testing import CliRunner, Result
 
+from domain.order import Order
+from domain.stock import Stock
 from infra.cli import app
 from infra.read_side import log_feed
 from projections.event import ProjectedEvent
@@ -29,6 +33,7 @@ from projections.store import PostgresReadStore, SqliteReadStore
 from services.engine import Engine
 from services.simulation import DemoOptions, run_demo
 from tests import messages as m
+from tests.integration.test_invariants_stateful import EngineMachine
 from tests.messages import ts
 
 pytestmark = pytest.mark.integration
@@ -88,6 +93,7 @@ def order_lines(engine: Engine, order_id: str) -> list[tuple[Any, ...]]:
             line.line_id,
             line.status.value,
             line.allocated_total,
+            sum(units for sku, units in line.allocated.items() if sku != line.sku),
             line.backordered,
             line.shipped,
             line.cancelled,
@@ -107,6 +113,7 @@ def projected_lines(tx: Any, order_id: str) -> list[tuple[Any, ...]]:
             line.line_id,
             line.status,
             line.allocated,
+            line.substitute_allocated,
             line.backordered,
             line.shipped,
             line.cancelled,
@@ -319,3 +326,44 @@ def test_the_queue_read_model_on_postgresql_holds_and_answers_the_same_as_on_sql
         store.close()
     assert exports[0] == exports[1]
     assert any(queue.entries for queue in exports[0][1])
+
+
+# ------------------------------------------------------------------ random traffic
+class QueueReadModelMachine(EngineMachine):
+    """The engine machine's random traffic (every message type, valid and not, policy switches,
+    counts, substitutes); after every step the read model must mirror every Stock's queue and
+    every Order's lines. The engine's own invariants are test_invariants_stateful's job."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read = ProjectionRunner(SqliteReadStore(":memory:"), [BackorderQueueProjection()])
+
+    def stock_adds_up(self) -> None: ...
+    def order_lines_add_up_and_match_the_stocks(self) -> None: ...
+    def open_purchase_orders_are_expected_on_their_skus(self) -> None: ...
+    def each_sku_knows_exactly_who_sells_it_and_how_late_they_are(self) -> None: ...
+    def the_log_rebuilds_what_the_engine_holds(self) -> None: ...
+
+    def teardown(self) -> None:
+        self.engine.close()
+
+    @invariant()
+    def the_read_model_mirrors_every_queue_and_order_line(self) -> None:
+        self.read.run(log_feed(self.engine))
+        with self.read.store.reading() as tx:
+            for stock in self._aggregates(Stock):
+                assert projected_queue(tx, stock.sku) == stock_queue(self.engine, stock.sku), stock.sku
+            for order in self._aggregates(Order):
+                assert projected_lines(tx, order.order_id) == order_lines(self.engine, order.order_id)
+                for line in order_view(tx, order.order_id).lines:
+                    stock = self.engine.get_stock(line.sku)
+                    assert line.position == stock.position_of(order.order_id, line.line_id)
+
+
+QueueReadModelMachine.TestCase.settings = settings(
+    max_examples=100,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestQueueReadModelUnderRandomTraffic = QueueReadModelMachine.TestCase

@@ -266,6 +266,26 @@ def test_substitute_units_taken_back_wait_for_the_lines_own_sku_not_the_substitu
     assert (o1.status, o1.allocated, o1.substitute_allocated, o1.position) == ("backordered", 0, 0, 1)
 
 
+def test_cancelling_a_line_that_holds_substitute_units_gives_them_all_back(memory_engine, reader):
+    substitute_offered(memory_engine)
+    apply(
+        memory_engine, m.substitute_accepted("acc", "O1", at=ts(1)), m.order_cancelled("c1", "O1", at=ts(2))
+    )
+    o1 = reader.line("O1")
+    assert (o1.status, o1.allocated, o1.substitute_allocated, o1.cancelled) == ("cancelled", 0, 0, 4)
+
+
+def test_shipping_substitute_units_counts_them_shipped_and_no_longer_held(memory_engine, reader):
+    substitute_offered(memory_engine)
+    apply(
+        memory_engine,
+        m.substitute_accepted("acc", "O1", at=ts(1)),
+        m.order_shipped("s1", "O1", [("1", 3)], at=ts(2)),
+    )
+    o1 = reader.line("O1")
+    assert (o1.status, o1.allocated, o1.substitute_allocated, o1.shipped) == ("partially_shipped", 1, 1, 3)
+
+
 # ------------------------------------------------------------------ lookups
 def test_top_lists_skus_with_the_most_units_waiting_first(memory_engine, reader):
     three_waiting_for_a(memory_engine)
