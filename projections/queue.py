@@ -78,7 +78,8 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
     }
     indexes: ClassVar[tuple[str, ...]] = (
         "CREATE UNIQUE INDEX IF NOT EXISTS queue_skus_by_sku ON queue_skus (sku)",
-        "CREATE INDEX IF NOT EXISTS queue_lines_by_order ON queue_lines (order_id, line_id)",
+        # Most rows are lines that never waited or no longer wait: index only the waiting ones.
+        "CREATE INDEX IF NOT EXISTS queue_lines_waiting ON queue_lines (stock_key) WHERE waiting > 0",
         *OrderLinesMixin.order_indexes,
     )
 
