@@ -105,7 +105,8 @@ def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: 
             _supersede(tx, draft_key, "nothing new for the customer since the last notification")
         return
     recipient = Recipient(order["customer_id"], order["email"], order["locale"])
-    message = render_line(kind, recipient.locale, order["order_id"], told, now)
+    complete = order["shipping_preference"] == "complete"
+    message = render_line(kind, recipient.locale, order["order_id"], told, now, ships_complete=complete)
     key = f"{subject_key.removeprefix('line:')}:v{event.aggregate_version}"
     payload = {"order_id": order["order_id"], "line_id": line_id, "line": now.as_dict()}
     draft = Draft(subject_key, key, kind, message, payload, now.sku, order["order_id"], line_id)

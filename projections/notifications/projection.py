@@ -40,7 +40,7 @@ class NotificationsProjection(Projection):
     tables: ClassVar[dict[str, str]] = {
         "notifications_orders": (
             "order_key TEXT PRIMARY KEY, order_id TEXT NOT NULL, customer_id TEXT NOT NULL, "
-            "email TEXT NOT NULL, locale TEXT NOT NULL"
+            "email TEXT NOT NULL, locale TEXT NOT NULL, shipping_preference TEXT NOT NULL"
         ),
         "notifications_lines": (
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, "
@@ -56,14 +56,15 @@ class NotificationsProjection(Projection):
     def placed(self, tx: Tx, event: ProjectedEvent) -> None:
         data = event.data
         tx.execute(
-            "INSERT INTO notifications_orders (order_key, order_id, customer_id, email, locale) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO notifications_orders (order_key, order_id, customer_id, email, locale, "
+            "shipping_preference) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 event.aggregate_id,
                 data["order_id"],
                 data["customer_id"],
                 data["contact"]["email"],
                 data["contact"]["locale"],
+                data["shipping_preference"],
             ),
         )
         for line in data["lines"]:
@@ -75,7 +76,8 @@ class NotificationsProjection(Projection):
         now = advance(_load_view(tx, event.aggregate_id, line_id), event.event_type, event.data)
         _save_view(tx, event, line_id, now)
         order = tx.dicts(
-            "SELECT order_id, customer_id, email, locale FROM notifications_orders WHERE order_key = ?",
+            "SELECT order_id, customer_id, email, locale, shipping_preference FROM notifications_orders "
+            "WHERE order_key = ?",
             (event.aggregate_id,),
         )[0]
         outbox.compose_line(tx, event, order, line_id, now)

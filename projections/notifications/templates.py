@@ -108,6 +108,7 @@ PHRASES = {
         "queued": "{waiting} unit(s) wait in the queue; {promise}.",
         "ready": "{ready} unit(s) are ready to ship.",
         "substitute": "They are sent as {substitute_sku}, the substitute you accepted.",
+        "complete": "As you asked, your order ships once every line is ready.",
         "too_late": "the earliest date we could promise ({eta}) is later than the longest wait you accepted",
         "free": "Cancelling is free of charge.",
     },
@@ -119,6 +120,7 @@ PHRASES = {
         "queued": "{waiting} unit menunggu di antrean; {promise}.",
         "ready": "{ready} unit siap dikirim.",
         "substitute": "Yang dikirim adalah {substitute_sku}, pengganti yang Anda terima.",
+        "complete": "Sesuai permintaan Anda, pesanan dikirim setelah semua barang siap.",
         "too_late": "tanggal paling awal yang bisa kami janjikan ({eta}) melewati batas waktu tunggu "
         "yang Anda pilih",
         "free": "Pembatalan tidak dikenai biaya.",
@@ -150,8 +152,13 @@ def promise(view: LineView, locale: str) -> str:
     return words[key].format(date=long_date(view.eta, locale))
 
 
-def render_line(kind: Kind, locale: str, order_id: str, told: LineView, now: LineView) -> Message:
-    """A message about one order line: the headline for `kind`, then where the line stands now."""
+def render_line(
+    kind: Kind, locale: str, order_id: str, told: LineView, now: LineView, ships_complete: bool = False
+) -> Message:
+    """A message about one order line: the headline for `kind`, then where the line stands now.
+
+    `ships_complete`: the order waits for all its lines, so "ready" units do not leave yet.
+    """
     lang = language(locale)
     words = PHRASES[lang]
     reason = now.cancel_reason or ""
@@ -170,6 +177,8 @@ def render_line(kind: Kind, locale: str, order_id: str, told: LineView, now: Lin
     sentences = [headline.format(**values)]
     if kind is Kind.ALLOCATED and now.substitute_sku:
         sentences.append(words["substitute"].format(substitute_sku=now.substitute_sku))
+    if kind is Kind.ALLOCATED and ships_complete:
+        sentences.append(words["complete"])
     if kind is Kind.CANCELLED:
         sentences.append(words["free"])
     if now.ready and kind is not Kind.ALLOCATED:

@@ -122,8 +122,15 @@ def test_backordered_then_the_eta_moved_before_dispatch_is_one_backordered_messa
             "version": 3,
         }
     ]
-    assert rows(runner, "SELECT order_id, customer_id, email, locale FROM notifications_orders") == [
-        {"order_id": "O1", "customer_id": "cust-O1", "email": "customer@example.com", "locale": "en"}
+    assert rows(runner, "SELECT * FROM notifications_orders") == [
+        {
+            "order_key": "e0d5baa5-09d4-5320-ae90-d241238fc71a",
+            "order_id": "O1",
+            "customer_id": "cust-O1",
+            "email": "customer@example.com",
+            "locale": "en",
+            "shipping_preference": "partial",
+        }
     ]
 
 
@@ -315,3 +322,25 @@ def test_ids_containing_the_key_separator_never_share_an_idempotency_key(memory_
     )
 
     assert [key for key, *_ in outbox(read_store)] == ["a%3Ab:c:v2", "a:b%3Ac:v2"]
+
+
+def test_an_order_shipped_complete_is_told_its_ready_units_wait_for_the_other_lines(
+    memory_engine, read_store
+):
+    placed = order_placed("m3", "O1", (("1", "B", 1), ("2", "A", 1)), shipping="complete")
+
+    catch_up(memory_engine, read_store, *SUPPLY, stock_received("m2b", "B", 1), placed)
+
+    assert [(key, kind, body) for key, kind, _, _, _, body in outbox(read_store)] == [
+        (
+            "O1:1:v2",
+            "allocated",
+            "1 of 1 unit(s) of B on order O1 are reserved for you and ready to ship. "
+            "As you asked, your order ships once every line is ready.",
+        ),
+        (
+            "O1:2:v3",
+            "backordered",
+            "A on order O1 is not in stock yet. 1 unit(s) wait at position 1 in the queue; expected 14 January 2026.",
+        ),
+    ]

@@ -98,6 +98,15 @@ def test_an_automatic_cancel_explains_the_date_was_past_the_customers_maximum_wa
     )
 
 
+def test_ready_units_of_an_order_shipped_complete_wait_for_the_other_lines_in_indonesian():
+    now = replace(ORDERED, ready=5)
+
+    assert render_line(Kind.ALLOCATED, "id", "O1", ORDERED, now, ships_complete=True).body == (
+        "5 dari 5 unit A pada pesanan O1 sudah disiapkan untuk Anda dan siap dikirim. "
+        "Sesuai permintaan Anda, pesanan dikirim setelah semua barang siap."
+    )
+
+
 def test_a_customer_cancel_gives_their_reason_and_what_is_left():
     now = replace(ORDERED, ready=2, cancelled=3, cancel_reason="changed my mind")
 
