@@ -160,16 +160,22 @@ def profile(folder: Path, engine: Engine, size: int, top: int = 12) -> None:
     say("[profile] per projection, top functions by own time")
     batches = decoded_batches(engine, size)
     for name in catalog.CATALOG:
-        runner = ProjectionRunner(SqliteReadStore(folder / f"profile-{name}.sqlite"), catalog.build([name]))
-        profiler = cProfile.Profile()
-        profiler.enable()
+        say(f"--- {name}")
+        guarded(f"profile ({name})", lambda n=name: say(_profiled(folder, n, batches, top)))
+
+
+def _profiled(folder: Path, name: str, batches: list[Batch], top: int) -> str:
+    runner = ProjectionRunner(SqliteReadStore(folder / f"profile-{name}.sqlite"), catalog.build([name]))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
         for batch in batches:
             runner.apply(batch)
+    finally:
         profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-        say(f"--- {name}")
-        say("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return "\n".join(line for line in out.getvalue().splitlines() if line.strip())
 
 
 def table(results: Results) -> None:

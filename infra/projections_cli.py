@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -42,6 +44,17 @@ def _feed(kafka: bool, names: list[str] | None) -> Feed:
     return log_feed(build_engine(state.settings))
 
 
+@contextmanager
+def _closed_after(feed: Feed) -> Iterator[Feed]:
+    """The Kafka feed's consumer leaves its group on the way out: else the next run waits for a rebalance."""
+    try:
+        yield feed
+    finally:
+        close = getattr(feed, "close", None)
+        if close is not None:
+            close()
+
+
 def _runner(names: list[str] | None) -> ProjectionRunner:
     try:
         return build_runner(build_read_store(state.settings), names)
@@ -61,7 +74,8 @@ def run(
     feed = _feed(kafka, names)
     stop = None if once else _stop_on_signals()
     started = time.perf_counter()
-    total = runner.run(feed, batch_size=batch, stop=stop)
+    with _closed_after(feed):
+        total = runner.run(feed, batch_size=batch, stop=stop)
     elapsed = time.perf_counter() - started
     per = ", ".join(f"{name} {count}" for name, count in total.per_projection.items())
     typer.echo(f"applied {total.events} event(s) in {elapsed:.1f} s ({per})")
@@ -78,7 +92,8 @@ def _stop_on_signals() -> threading.Event:
 def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
     """Per projection: state, version, position and lag in each feed."""
     runner = _runner(names)
-    ends = _feed(kafka, names).ends()
+    with _closed_after(_feed(kafka, names)) as feed:
+        ends = feed.ends()
     states = runner.states()
     table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
     for projection in runner.projections:
@@ -126,14 +141,17 @@ def rebuild(
     begin = runner.resume_points()
     total = sum(end - begin.get(feed_key, 0) for feed_key, end in ends.items())
     clock = time.perf_counter()
-    with Progress(
-        TextColumn("rebuild"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-        transient=False,
-    ) as progress:
+    with (
+        _closed_after(feed),
+        Progress(
+            TextColumn("rebuild"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        ) as progress,
+    ):
         task = progress.add_task("rebuild", total=max(total, 1))
         done = runner.run(
             feed,
