@@ -10,14 +10,16 @@ shows the rows that differ.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import cache
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -228,13 +230,9 @@ def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_
         source.close()
 
     # When read models are built from the topics
-    feed = kafka_feed(Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix))
-    try:
-        runner = ProjectionRunner(SqliteReadStore(tmp_path / "read.sqlite"), catalog.build())
-        done = runner.run(feed)
-        ends = feed.ends()
-    finally:
-        feed.close()
+    settings = Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix)
+    runner = ProjectionRunner(SqliteReadStore(tmp_path / "read.sqlite"), catalog.build())
+    done, ends = catch_up(runner, kafka_feed(settings))
 
     # Then they read every record, applied each event once, and equal the embedded build
     assert sum(ends.values()) == 2 * len(demo_events()) == done.read
@@ -242,6 +240,44 @@ def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_
     embedded = build(iter([list(demo_events())]))
     assert done.per_projection == embedded_applied(embedded)
     assert_same(embedded.export(), runner.export())
+    # And a runner in another consumer group resumes from the read store's positions, not Kafka's
+    again, _ = catch_up(runner, kafka_feed(settings, group=f"{prefix}other"))
+    assert again.read == 0
+
+
+def catch_up(runner: ProjectionRunner, feed: Any) -> tuple[Any, dict[str, int]]:
+    try:
+        return runner.run(feed), feed.ends()
+    finally:
+        feed.close()
+
+
+@pytest.mark.kafka
+def test_a_record_that_is_not_an_outbound_event_stops_the_kafka_feed_naming_where_it_is(kafka_bootstrap):
+    from kafka import KafkaProducer
+
+    from infra.kafka_projections import UnreadableRecord, kafka_feed
+    from infra.topics import TopicRegistry
+
+    # Given an outbound topic holding an event, then something else
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    topic = TopicRegistry(prefix).order_events.name
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    good = {k: v for k, v in asdict(demo_events()[0]).items() if k not in ("feed", "position")}
+    for value in (orjson.dumps(good), b"{not json"):
+        producer.send(topic, value=value, partition=0)
+    producer.flush()
+    producer.close()
+    runner = ProjectionRunner(SqliteReadStore(":memory:"), catalog.build())
+
+    # When the read models are caught up from it
+    with pytest.raises(
+        UnreadableRecord, match=rf"{re.escape(topic)} partition 0 offset 1: not an outbound event"
+    ):
+        catch_up(runner, kafka_feed(Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix)))
+
+    # Then nothing was applied past it, nor the good record read with it
+    assert runner.positions() == {name: {} for name in runner.names}
 
 
 def embedded_applied(runner: ProjectionRunner) -> dict[str, int]:
