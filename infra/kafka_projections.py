@@ -157,6 +157,9 @@ def projections_consumer(bootstrap: str, group: str, **overrides: Any) -> KafkaC
         "enable_auto_commit": False,  # positions live in the read store
         "auto_offset_reset": "earliest",
         "isolation_level": "read_committed",
+        # A runner killed without leaving the group holds its partitions until this expires, and a
+        # restarted runner waits that long to be assigned them (kafka-python's default is 45 s).
+        "session_timeout_ms": 10_000,
     }
     config.update(overrides)
     return KafkaConsumer(**config)
