@@ -240,23 +240,27 @@ def test_a_restarted_rebuild_starts_over(tmp_path):
 # ------------------------------------------------------------------ the command line
 
 
+class Cli:
+    """`antrian --db <db> projections ...` in this process; the read store is next to the event store."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.read_db = db.with_suffix(".read.sqlite")
+
+    def __call__(self, *args: str) -> str:
+        result = CliRunner().invoke(app, ["--db", str(self.db), "projections", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
 @pytest.fixture
-def cli(monkeypatch, tmp_path):
-    """`antrian --db <tmp> projections ...` in this process, with Trail in the catalog."""
+def cli(monkeypatch, tmp_path) -> Cli:
+    """The command line with Trail in the catalog and no ANTRIAN_* settings from outside."""
     monkeypatch.setitem(catalog.CATALOG, "trail", f"{__name__}:Trail")
     monkeypatch.setenv("COLUMNS", "200")
     for name in [k for k in os.environ if k.startswith("ANTRIAN_")]:
         monkeypatch.delenv(name)
-    db = tmp_path / "events.sqlite"
-
-    def invoke(*args: str) -> str:
-        result = CliRunner().invoke(app, ["--db", str(db), "projections", *args])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    invoke.db = db  # type: ignore[attr-defined]
-    invoke.read_db = db.with_suffix(".read.sqlite")  # type: ignore[attr-defined]
-    return invoke
+    return Cli(tmp_path / "events.sqlite")
 
 
 def status_row(output: str, projection: str) -> list[str]:
