@@ -50,4 +50,7 @@ class LogFeed:
         )
 
     def ends(self) -> dict[str, int]:
-        return {LOG_FEED: (self.recorder.max_notification_id() or 0) + 1}
+        """The next notification id to read once everything is; 0 for an empty log, where a
+        projection's position stays 0 (1 would never be reached: a rebuild would wait forever)."""
+        last = self.recorder.max_notification_id() or 0
+        return {LOG_FEED: last + 1 if last else 0}

@@ -301,3 +301,8 @@ def test_rebuild_on_the_command_line_resumes_an_interrupted_rebuild_and_restart_
     assert "resuming" not in restarted
     assert f"rebuilt trail: {total} event(s)" in restarted
     assert trail_ids(runner) == [e.notification_id for e in published(engine)]
+
+
+def test_rebuilding_from_an_empty_log_finishes_at_once(cli):
+    assert "rebuilt trail: 0 event(s)" in cli("rebuild", "trail")
+    assert status_row(cli("status", "trail"), "trail") == ["trail", "live", "1", "log", "0", "0", "0", "0"]
