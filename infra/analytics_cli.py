@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from infra.cli_state import state
+from infra.console import wide_console
 from projections.analytics.report import DEFINITIONS, Report
 
 
@@ -53,7 +53,7 @@ def report(
             found = read_report(tx, first, last, top)
     finally:
         store.close()
-    console = Console()
+    console = wide_console()
     typer.echo(
         f"Report for lines ordered {found.start or 'from the beginning'} .. {found.end or 'to the end'}"
     )

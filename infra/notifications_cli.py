@@ -6,10 +6,10 @@ import sys
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from infra.cli_state import state
+from infra.console import wide_console
 from infra.settings import Settings
 from projections.notifications.channels import Channel, FileChannel, WebhookChannel
 from projections.notifications.outbox import Status
@@ -68,7 +68,7 @@ def list_notifications(
             row["subject"],
             row["last_error"] or "",
         )
-    Console(width=max(160, Console().width)).print(table)
+    wide_console().print(table)
 
 
 @notifications_app.command("dispatch")

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from infra.cli_state import state
+from infra.console import wide_console
 from infra.read_side import open_for_query
 from projections.queue_order_read import OrderView, order_view
 from projections.queue_read import QueueTotals, SkuQueue, sku_queue, top_queues
@@ -87,7 +87,7 @@ def _totals_line(t: QueueTotals) -> str:
 
 
 def _render_queue(q: SkuQueue) -> None:
-    console = Console()
+    console = wide_console()
     console.print(_totals_line(q.totals))
     if not q.entries:
         console.print("nobody waits")
@@ -115,7 +115,7 @@ def _render_queue(q: SkuQueue) -> None:
 
 
 def _render_top(totals: list[QueueTotals], top: int) -> None:
-    console = Console()
+    console = wide_console()
     if not totals:
         console.print("nobody waits for any SKU")
         return
@@ -136,7 +136,7 @@ def _render_top(totals: list[QueueTotals], top: int) -> None:
 
 
 def _render_order(o: OrderView) -> None:
-    console = Console()
+    console = wide_console()
     console.print(
         f"order {o.order_id}: customer {o.customer_id} ({o.tier}), placed {o.placed_at.isoformat()}, "
         f"ships {o.shipping}{', accepts substitutes' if o.accept_substitutes else ''}"
