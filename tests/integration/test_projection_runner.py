@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from projections.base import Projection, handles
 from projections.event import ProjectedEvent
 from projections.feeds import LOG_FEED
 from projections.runner import Batch, ProjectionRunner
-from projections.store import SqliteReadStore
+from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from services.engine import Engine
 from services.outbound import PAYLOADS
 from services.simulation import DemoOptions, run_demo
@@ -95,9 +96,19 @@ def as_partition(events: list[ProjectedEvent], feed: str, first_offset: int) -> 
     return [replace(e, feed=feed, position=first_offset + i + 1) for i, e in enumerate(events)]
 
 
-def test_a_redelivered_batch_changes_nothing():
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def read_store(request, tmp_path) -> Iterator[ReadStore]:
+    if request.param == "postgres":
+        store: ReadStore = PostgresReadStore(*request.getfixturevalue("postgres_schema"))
+    else:
+        store = SqliteReadStore(tmp_path / "read.sqlite")
+    yield store
+    store.close()
+
+
+def test_a_redelivered_batch_changes_nothing(read_store):
     events = published(demo_engine())
-    runner = fresh_runner()
+    runner = ProjectionRunner(read_store, [Trail()])
     batch = Batch(events=events[:50], advance={LOG_FEED: events[49].position})
     runner.apply(batch)
     before, positions = runner.export(), runner.positions()
@@ -110,11 +121,11 @@ def test_a_redelivered_batch_changes_nothing():
     assert trail_ids(runner) == [e.notification_id for e in events[:50]]
 
 
-def test_a_handler_failing_mid_batch_rolls_back_every_projections_rows_and_positions():
+def test_a_handler_failing_mid_batch_rolls_back_every_projections_rows_and_positions(read_store):
     # Given two projections caught up with the first 40 events
     events = published(demo_engine())
     tripwire = Tripwire(fail_at=events[60].notification_id)
-    runner = fresh_runner(Trail(), tripwire)
+    runner = ProjectionRunner(read_store, [Trail(), tripwire])
     runner.apply(Batch(events=events[:40], advance={LOG_FEED: events[39].position}))
     before, positions = runner.export(), runner.positions()
 
