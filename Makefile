@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/antrian --db $(DEMO_DB) demo --fresh
 	$(BIN)/antrian --db $(DEMO_DB) replay verify
+	$(BIN)/antrian --db $(DEMO_DB) projections run --once
+	$(BIN)/antrian --db $(DEMO_DB) queue --top 5
+	$(BIN)/antrian --db $(DEMO_DB) report --top 5 --charts $(DATA)/demo-charts
+	$(BIN)/antrian --db $(DEMO_DB) notifications dispatch
 
 test: install
 	$(BIN)/pytest
