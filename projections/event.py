@@ -44,10 +44,12 @@ class ProjectedEvent:
 
     @property
     def business_time(self) -> str:
-        """When it happened in the shop: the decision's as_of where there is one, else occurred_at.
+        """When it happened in the shop, as near as the event tells: the decision's as_of,
+        else placed_at/announced_at, else the recording time.
 
-        Analytics and timelines use this, never the recording time: a replayed
-        or late-relayed history must give the same figures.
+        The last fallback differs between a live run and a rebuild, so rows that
+        rebuilds must reproduce (audit, analytics) take times from the payload
+        only; this is for kept records such as when a notification was composed.
         """
         decision = self.data.get("decision")
         if isinstance(decision, dict) and decision.get("as_of"):
