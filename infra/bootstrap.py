@@ -30,6 +30,7 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env["SQLITE_LOCK_TIMEOUT"] = "10"
     if settings.store == "postgres":
         env.update(postgres_env(settings))
+        env["PROCESS_RECORDER_TOPIC"] = "infra.pg_recorder:TypedArrayProcessRecorder"
         # Several instances may write: the engine evicts what others changed, once per batch.
         env["ANTRIAN_SHARED_STORE"] = "y"
     return env
