@@ -122,7 +122,11 @@ def to_outbound(domain_event: Any, notification_id: int, causation_message_id: s
             "or declare it in UNPUBLISHED / DEAD_LETTERS"
         )
     payload = mapping.convert(domain_event)
-    return OutboundEventV1(
+    # The payload was validated as it was built, and every other field is the stored
+    # event's own (a UUID, versions and log positions from 1, an aware timestamp):
+    # validating the envelope again cost the relay a quarter of its time per event.
+    # The tests check that every envelope made here decodes back equal to itself.
+    return OutboundEventV1.model_construct(
         event_type=payload.EVENT_TYPE,
         aggregate_type=payload.aggregate_type(),
         aggregate_id=domain_event.originator_id,
@@ -135,8 +139,8 @@ def to_outbound(domain_event: Any, notification_id: int, causation_message_id: s
 
 
 def encode(outbound: OutboundEventV1) -> bytes:
-    """The Kafka record value: compact JSON."""
-    return orjson.dumps(outbound.model_dump(mode="json"))
+    """The Kafka record value: compact JSON, written by pydantic's serializer straight to bytes."""
+    return outbound.__pydantic_serializer__.to_json(outbound)
 
 
 def decode(value: bytes | str) -> OutboundEventV1:
