@@ -252,6 +252,19 @@ class Engine(Application):
         # then may be refused now: the prefix is a batch like any other.
         return self.handle_batch(messages) if messages else []
 
+    def _record(self, processing_event: ProcessingEvent) -> list[Any]:
+        """Record, and move the catch-up mark past our own events when nobody wrote in between.
+
+        The store's table lock gives one save's events consecutive ids, so a save that
+        starts right after the mark leaves nothing of another writer's behind it. Without
+        this, the next batch's catch-up reads back every event this engine just wrote.
+        """
+        recordings = super()._record(processing_event)
+        ids = [r.notification.id for r in recordings if r.notification.id is not None]
+        if self.shared_store and ids and min(ids) == self._seen + 1:
+            self._seen = max(ids)
+        return recordings
+
     def _save_processing(self, processing: ProcessingEvent) -> None:
         recordings = self._record(processing)
         self._take_snapshots(processing)
