@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.cli_state import state
+from infra.console import wide_console
 from infra.read_side import build_read_store, build_runner, log_feed
 from projections import catalog
 from projections.runner import Feed, ProjectionRunner
@@ -102,20 +102,17 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
         if stored and stored.version != projection.version:
             version += f" (code {projection.version}: rebuild)"
         current = runner.positions()[projection.name]
-        for feed in sorted(set(ends) | set(current)):
+        state_name = stored.status if stored else "new"
+        applied = str(stored.applied if stored else 0)
+        feeds = sorted(set(ends) | set(current))
+        if not feeds:  # nothing to read yet (no events, or no outbound topics yet)
+            table.add_row(projection.name, state_name, version, "-", "0", "0", "0", applied)
+        for feed in feeds:
             position = current[feed].position if feed in current else 0
             end = ends.get(feed, position)
-            table.add_row(
-                projection.name,
-                stored.status if stored else "new",
-                version,
-                feed,
-                str(position),
-                str(end),
-                str(max(end - position, 0)),
-                str(stored.applied if stored else 0),
-            )
-    Console().print(table)
+            lag = str(max(end - position, 0))
+            table.add_row(projection.name, state_name, version, feed, str(position), str(end), lag, applied)
+    wide_console().print(table)
 
 
 class _RateColumn(ProgressColumn):
