@@ -10,7 +10,7 @@ from services.engine import Engine
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
     "sqlite": {"PERSISTENCE_MODULE": "eventsourcing.sqlite"},
-    "postgres": {"PERSISTENCE_MODULE": "eventsourcing.postgres"},
+    "postgres": {"PERSISTENCE_MODULE": "infra.pg_recorder:AntrianPostgresFactory"},
 }
 
 
@@ -30,7 +30,6 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env["SQLITE_LOCK_TIMEOUT"] = "10"
     if settings.store == "postgres":
         env.update(postgres_env(settings))
-        env["PROCESS_RECORDER_TOPIC"] = "infra.pg_recorder:TypedArrayProcessRecorder"
         # Several instances may write: the engine evicts what others changed, once per batch.
         env["ANTRIAN_SHARED_STORE"] = "y"
     return env

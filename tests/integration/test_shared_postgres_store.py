@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -60,3 +61,30 @@ def test_an_engine_reads_another_writers_events_once_and_sees_their_effect(engin
     assert sum(reads) == written
     # and decides on the fresh state: only one unit was left for the third order
     assert first.get_stock("A").allocated == 5 and first.get_stock("A").available == 0
+
+
+def test_engines_started_together_on_a_new_schema_all_start(postgres_schema):
+    # Given a new schema, when several processes (here threads) build their engines at the same moment
+    dsn, schema = postgres_schema
+    starting = threading.Barrier(6)
+    started: list[Engine] = []
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        starting.wait()
+        try:
+            started.append(make_engine("postgres", dsn=dsn, schema=schema))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then every one of them starts, on the same tables
+    assert failures == []
+    m.apply(started[0], m.stock_received("r1", "A", 5))
+    assert started[-1].get_stock("A").available == 5
+    for engine in started:
+        engine.close()
