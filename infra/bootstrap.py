@@ -55,4 +55,19 @@ def postgres_env(settings: Settings) -> dict[str, str]:
 
 
 def build_engine(settings: Settings | None = None) -> Engine:
-    return Engine(engine_env(settings or Settings.from_env()))
+    settings = settings or Settings.from_env()
+    if settings.store == "postgres" and settings.postgres_schema:
+        create_schema(settings.postgres_dsn or "", settings.postgres_schema)
+    return Engine(engine_env(settings))
+
+
+def create_schema(dsn: str, schema: str) -> None:
+    """The library creates tables, not schemas: a named schema that is not there yet is made here."""
+    import psycopg
+    from psycopg import errors, sql
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        try:
+            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        except errors.UniqueViolation:  # another process created it at the same moment
+            pass
