@@ -21,6 +21,7 @@ from typing import Any
 
 from domain.base import Value
 from domain.errors import UnknownPolicy
+from domain.queue import units_before
 from domain.values import LineRequest, QueueEntry, Reservation, Tier
 
 
@@ -60,9 +61,11 @@ class AllocationPolicy:
         index = self.position_for(queue, request)
         if index and queue[index - 1].key == (request.order_id, request.line_id):
             index -= 1  # the line already waits (units taken back): it keeps its place
-        behind = sum(entry.quantity for entry in queue[index:])
         return RequestPlan(
-            allocate=allocate, backorder=backorder, position=index + 1, units_ahead=waiting - behind
+            allocate=allocate,
+            backorder=backorder,
+            position=index + 1,
+            units_ahead=units_before(queue, index, waiting),
         )
 
     def plan_fill(self, units: int, queue: Sequence[QueueEntry]) -> list[Fill]:

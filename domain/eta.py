@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from itertools import islice
 
 from domain.base import Value
 from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
@@ -79,53 +80,86 @@ def plan_etas(
     sources: Sequence[Source],
     today: date,
 ) -> EtaPlan:
-    """Recompute promises for queue[start:], given `units_ahead` waiting before it."""
+    """Recompute promises for queue[start:], given `units_ahead` waiting before it.
+
+    Once the open POs are used up, a line's promise no longer depends on the
+    units ahead of it, so the rest of the walk skips the supply bookkeeping:
+    a gold line joining ahead of a long standard queue is walked cheaply.
+    """
     supply = sorted(inbound, key=supply_order)
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead
-    source = best_source(sources)
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
-    for entry in queue[start:]:
+    delay = _purchase_delay(sources)
+    entries = islice(queue, start, None)
+    for entry in entries:
         position_end = cumulative + entry.quantity
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
             covered_up_to += supply[cursor].quantity
             cursor += 1
-        if cursor < len(supply):
-            eta, needs_purchase = max(supply[cursor].arrival, today), False
-        else:
-            eta, needs_purchase = _uncovered_eta(entry, source, today), True
-        if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
-            expired.append(
-                Expiry(
-                    order_id=entry.order_id,
-                    line_id=entry.line_id,
-                    quantity=entry.quantity,
-                    eta=eta,
-                    wait_limit=entry.wait_limit,
-                )
-            )
-            continue
-        cumulative = position_end
-        if eta != entry.eta or needs_purchase != entry.needs_purchase:
-            changes.append(
-                EtaChange(
-                    order_id=entry.order_id,
-                    line_id=entry.line_id,
-                    old=entry.eta,
-                    new=eta,
-                    needs_purchase=needs_purchase,
-                )
-            )
+        if cursor == len(supply):
+            _promise_uncovered(entry, delay, today, changes, expired)
+            break
+        eta = max(supply[cursor].arrival, today)
+        if _promised(entry, eta, False, changes, expired):
+            cumulative = position_end
+    for entry in entries:  # what the POs do not cover
+        _promise_uncovered(entry, delay, today, changes, expired)
     return EtaPlan(changes=changes, expired=expired)
 
 
-def _uncovered_eta(entry: QueueEntry, source: Source | None, today: date) -> date | None:
+def _purchase_delay(sources: Sequence[Source]) -> timedelta | None:
+    source = best_source(sources)
     if source is None:
         return None
-    delay = timedelta(days=source.lead_time_days + source.lateness_days)
-    earliest = max(entry.since, today) + delay
-    if entry.needs_purchase and entry.eta is not None and entry.eta >= earliest:
-        return entry.eta
-    return earliest
+    return timedelta(days=source.lead_time_days + source.lateness_days)
+
+
+def _promise_uncovered(
+    entry: QueueEntry,
+    delay: timedelta | None,
+    today: date,
+    changes: list[EtaChange],
+    expired: list[Expiry],
+) -> None:
+    """A line to buy for: an earlier promise still achievable is kept."""
+    eta = None
+    if delay is not None:
+        eta = max(entry.since, today) + delay
+        if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
+            eta = entry.eta
+    _promised(entry, eta, True, changes, expired)
+
+
+def _promised(
+    entry: QueueEntry,
+    eta: date | None,
+    needs_purchase: bool,
+    changes: list[EtaChange],
+    expired: list[Expiry],
+) -> bool:
+    """Record the line's expiry or changed promise; False if it leaves the queue."""
+    if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
+        expired.append(
+            Expiry(
+                order_id=entry.order_id,
+                line_id=entry.line_id,
+                quantity=entry.quantity,
+                eta=eta,
+                wait_limit=entry.wait_limit,
+            )
+        )
+        return False
+    if eta != entry.eta or needs_purchase != entry.needs_purchase:
+        changes.append(
+            EtaChange(
+                order_id=entry.order_id,
+                line_id=entry.line_id,
+                old=entry.eta,
+                new=eta,
+                needs_purchase=needs_purchase,
+            )
+        )
+    return True

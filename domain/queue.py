@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import insort
 from collections.abc import Callable
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from domain.eta import EtaPlan
@@ -57,17 +58,35 @@ def take_from_head(queue: list[QueueEntry], quantity: int) -> QueueEntry:
 
 
 def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[list[QueueEntry], int]:
-    """The queue with new promises and without expired lines; and the units that left."""
+    """The queue with new promises and without expired lines; and the units that left.
+
+    Runs on every replay and walks all the lines behind `start`, so each
+    line costs one tuple and a lookup or two.
+    """
     changes = {(c.order_id, c.line_id): c for c in plan.changes}
     gone = {(e.order_id, e.line_id) for e in plan.expired}
     kept = queue[:start]
     left = 0
-    for entry in queue[start:]:
-        if entry.key in gone:
+    for entry in islice(queue, start, None):
+        key = (entry.order_id, entry.line_id)
+        if key in gone:
             left += entry.quantity
             continue
-        change = changes.get(entry.key)
+        change = changes.get(key)
         if change is not None:
             entry = entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase})
         kept.append(entry)
     return kept, left
+
+
+def units_before(queue: list[QueueEntry], index: int, waiting: int) -> int:
+    """Units waiting ahead of queue[index], summing whichever side is shorter.
+
+    Every event body changes `waiting` by exactly the units it adds to or
+    takes from the queue, so `waiting` always equals the queue's total and
+    both sides give the same figure; a line joining near the head of a long
+    queue then costs the lines ahead of it, not those behind.
+    """
+    if index <= len(queue) // 2:
+        return sum(entry.quantity for entry in islice(queue, index))
+    return waiting - sum(entry.quantity for entry in islice(queue, index, None))

@@ -20,7 +20,7 @@ from domain.base import Aggregate, AggregateSnapshot
 from domain.effects import Backorder, StockEffects
 from domain.errors import InsufficientStock, NotAllocated
 from domain.eta import ETA_POLICY, EtaPlan, best_source, plan_etas, supply_order
-from domain.queue import apply_promises, entry_for, join_at, join_in_order, take_from_head
+from domain.queue import apply_promises, entry_for, join_at, join_in_order, take_from_head, units_before
 from domain.stock_state import StockState, Watcher, eta_reason, request_reason
 from domain.values import (
     Cause,
@@ -90,7 +90,7 @@ class Stock(Aggregate):
         return reservation.quantity if reservation else 0
 
     def units_ahead_of(self, index: int) -> int:
-        return self.waiting - sum(entry.quantity for entry in self.queue[index:])
+        return units_before(self.queue, index, self.waiting)
 
     # -------------------------------------------------------------- commands
     def configure(
