@@ -106,6 +106,11 @@ def plan_etas(
         if _promised(entry, eta, False, changes, expired):
             cumulative = position_end
     for entry in entries:  # what the POs do not cover
+        if delay is not None and entry.needs_purchase and entry.eta is not None:
+            if entry.eta >= max(entry.since, today) + delay and (
+                entry.wait_limit is None or entry.eta <= entry.wait_limit
+            ):
+                continue  # the promise is kept and within the wait: nothing to record
         _promise_uncovered(entry, delay, today, changes, expired)
     return EtaPlan(changes=changes, expired=expired)
 

@@ -60,22 +60,30 @@ def take_from_head(queue: list[QueueEntry], quantity: int) -> QueueEntry:
 def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[list[QueueEntry], int]:
     """The queue with new promises and without expired lines; and the units that left.
 
-    Runs on every replay and walks all the lines behind `start`, so each
-    line costs one tuple and a lookup or two.
+    Runs on every replay; a plan usually names a few lines of a long queue, so
+    only the entries of the orders it names are looked at one by one, and the
+    runs of lines between them are copied as they are.
     """
     changes = {(c.order_id, c.line_id): c for c in plan.changes}
     gone = {(e.order_id, e.line_id) for e in plan.expired}
+    orders = {order_id for order_id, _ in changes} | {order_id for order_id, _ in gone}
+    named = [i for i, entry in enumerate(islice(queue, start, None), start) if entry.order_id in orders]
     kept = queue[:start]
     left = 0
-    for entry in islice(queue, start, None):
+    copied_to = start
+    for index in named:
+        entry = queue[index]
         key = (entry.order_id, entry.line_id)
-        if key in gone:
-            left += entry.quantity
+        change = None if key in gone else changes.get(key)
+        if key not in gone and change is None:
             continue
-        change = changes.get(key)
-        if change is not None:
-            entry = entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase})
-        kept.append(entry)
+        kept.extend(queue[copied_to:index])
+        copied_to = index + 1
+        if change is None:
+            left += entry.quantity
+        else:
+            kept.append(entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase}))
+    kept.extend(queue[copied_to:])
     return kept, left
 
 
