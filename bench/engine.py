@@ -222,7 +222,7 @@ def part_mixed(folder: Path, orders: int, skus: int, repeat: int) -> MixedResult
     say(
         f"    set-up: {s.messages} messages (suppliers, SKU config, receipts, POs, substitutes) "
         f"in {time.perf_counter() - t:.2f} s; not applied: "
-        f"{ {k.value: v for k, v in s.statuses.items() if k is not Status.APPLIED} or 'none'}"
+        f"{ {k.value: v for k, v in s.statuses.items() if k is not Status.APPLIED} or 'none' }"
     )
     for r in s.rejections:
         say(f"    !! {r}")
@@ -252,8 +252,10 @@ def part_mixed(folder: Path, orders: int, skus: int, repeat: int) -> MixedResult
     t = time.perf_counter()
     parsed = [parse_message(m) for m in stream]
     result.parse_only_s = time.perf_counter() - t
-    say(f"    parsing alone: {len(stream):,} msgs in {result.parse_only_s:.2f} s "
-        f"({result.parse_only_s / len(stream) * 1e6:,.0f} us/msg)")
+    say(
+        f"    parsing alone: {len(stream):,} msgs in {result.parse_only_s:.2f} s "
+        f"({result.parse_only_s / len(stream) * 1e6:,.0f} us/msg)"
+    )
     store = Store(folder, "mixed-parsed")
     feed(store, setup)
     result.parsed = timed(store, "handle(parsed), SQLite", parsed, raw=False)
@@ -309,7 +311,13 @@ class DepthResult:
 
 
 def part_depth(
-    folder: Path, waiting: int, skus: int, window: int, long_window: int, priority_lines: int, preload_lpo: int
+    folder: Path,
+    waiting: int,
+    skus: int,
+    window: int,
+    long_window: int,
+    priority_lines: int,
+    preload_lpo: int,
 ) -> DepthResult:
     say(f"[3] queue depth: {waiting:,} lines waiting across {skus} SKUs")
     res = DepthResult(waiting)
@@ -409,8 +417,12 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
 
     if mixed and mixed.raw:
         r = mixed.raw
-        row("[1] lines/s, end to end from dict (HEADLINE)", f"{r.lines_per_s:,.0f}", f">= {TARGET_LINES_PER_S:,}",
-            r.lines_per_s >= TARGET_LINES_PER_S)
+        row(
+            "[1] lines/s, end to end from dict (HEADLINE)",
+            f"{r.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            r.lines_per_s >= TARGET_LINES_PER_S,
+        )
         row("[1] messages/s, end to end from dict", f"{r.messages_per_s:,.0f}")
         row("[1] events/s stored (incl. 1 inbox event/msg)", f"{r.events_per_s:,.0f}")
         row("[1] us per line, end to end", f"{r.us_per_line:,.0f}")
@@ -420,8 +432,12 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
         row("[1] messages/s, pre-parsed messages", f"{r.messages_per_s:,.0f}")
         row("[1] events/s stored, pre-parsed", f"{r.events_per_s:,.0f}")
     if mixed and mixed.batched:
-        row("[1] lines/s, ingest path (batches of 500)", f"{mixed.batched.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", mixed.batched.lines_per_s >= TARGET_LINES_PER_S)
+        row(
+            "[1] lines/s, ingest path (batches of 500)",
+            f"{mixed.batched.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            mixed.batched.lines_per_s >= TARGET_LINES_PER_S,
+        )
     if mixed and mixed.memory:
         row("[1] lines/s, in-memory store (domain only)", f"{mixed.memory.lines_per_s:,.0f}")
     single = next((c for c in ceilings if c.label.startswith("1 event") and "library" in c.label), None)
@@ -432,15 +448,24 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
         e = mixed.raw.events_per_s
         row("[2] engine events/s / 1-event-per-save ceiling", f"{e / single.events_per_s:.2f}")
         row("[2] engine events/s / 100-events-per-save ceiling", f"{e / batch.events_per_s:.2f}")
-        row("[2] engine msgs/s / ceiling saves/s (1 save per msg)", f"{mixed.raw.messages_per_s / single.saves_per_s:.2f}")
+        row(
+            "[2] engine msgs/s / ceiling saves/s (1 save per msg)",
+            f"{mixed.raw.messages_per_s / single.saves_per_s:.2f}",
+        )
     for waiting, d in sorted(depth.items()):
         if d.first:
             row(f"[3] us/line, first window @ {waiting:,} waiting", f"{d.first.us_per_line:,.0f}")
-            row(f"[3] lines/s, first window @ {waiting:,} waiting", f"{d.first.lines_per_s:,.0f}",
-                f">= {TARGET_LINES_PER_S:,}", d.first.lines_per_s >= TARGET_LINES_PER_S)
+            row(
+                f"[3] lines/s, first window @ {waiting:,} waiting",
+                f"{d.first.lines_per_s:,.0f}",
+                f">= {TARGET_LINES_PER_S:,}",
+                d.first.lines_per_s >= TARGET_LINES_PER_S,
+            )
         if d.long:
-            row(f"[3] us/line, long window @ {waiting:,} waiting ({d.long.snapshots} snaps)",
-                f"{d.long.us_per_line:,.0f}")
+            row(
+                f"[3] us/line, long window @ {waiting:,} waiting ({d.long.snapshots} snaps)",
+                f"{d.long.us_per_line:,.0f}",
+            )
         if d.priority:
             row(f"[3] us/line, gold/platinum lines @ {waiting:,} waiting", f"{d.priority.us_per_line:,.0f}")
         row(f"[3] preload lines/s via engine (to {waiting:,})", f"{d.preload_lines / d.preload_s:,.0f}")
@@ -449,16 +474,28 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
         lo, hi = depth[depths[0]], depth[depths[-1]]
         if lo.first and hi.first:
             ratio = hi.first.us_per_line / lo.first.us_per_line
-            row(f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, first window", f"{ratio:.2f}",
-                f"<= {TARGET_DEPTH_RATIO}", ratio <= TARGET_DEPTH_RATIO)
+            row(
+                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, first window",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
         if lo.long and hi.long:
             ratio = hi.long.us_per_line / lo.long.us_per_line
-            row(f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, long window", f"{ratio:.2f}",
-                f"<= {TARGET_DEPTH_RATIO}", ratio <= TARGET_DEPTH_RATIO)
+            row(
+                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, long window",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
         if lo.priority and hi.priority:
             ratio = hi.priority.us_per_line / lo.priority.us_per_line
-            row("[3] cost ratio, gold/platinum lines", f"{ratio:.2f}", f"<= {TARGET_DEPTH_RATIO}",
-                ratio <= TARGET_DEPTH_RATIO)
+            row(
+                "[3] cost ratio, gold/platinum lines",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
     print_table(rows)
 
 
@@ -468,10 +505,14 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test, not a measurement")
-    parser.add_argument("--orders", type=int, default=None, help="OrderPlaced messages in part 1 (default 3000)")
+    parser.add_argument(
+        "--orders", type=int, default=None, help="OrderPlaced messages in part 1 (default 3000)"
+    )
     parser.add_argument("--skus", type=int, default=300, help="SKUs in part 1")
     parser.add_argument("--repeat", type=int, default=3, help="part 1 headline runs (median reported)")
-    parser.add_argument("--deep", type=int, default=None, help="the deep case's waiting lines (default 100000)")
+    parser.add_argument(
+        "--deep", type=int, default=None, help="the deep case's waiting lines (default 100000)"
+    )
     parser.add_argument("--shallow", type=int, default=1_000, help="the shallow case's waiting lines")
     parser.add_argument("--depth-skus", type=int, default=100)
     parser.add_argument("--window", type=int, default=2_000, help="lines timed in part 3's first window")
@@ -507,14 +548,21 @@ def main(argv: list[str] | None = None) -> int:
             r = guarded(
                 f"3 ({waiting:,} waiting)",
                 lambda w=waiting: part_depth(
-                    folder, w, args.depth_skus, args.window, long_window, args.priority_lines,
+                    folder,
+                    w,
+                    args.depth_skus,
+                    args.window,
+                    long_window,
+                    args.priority_lines,
                     args.preload_lines_per_order,
                 ),
             )
             if r is not None:
                 depth[waiting] = r
     guarded("table", lambda: table(mixed, ceilings, depth))
-    say(f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}")
+    say(
+        f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
+    )
     if folder_ctx is not None:
         folder_ctx.cleanup()
     return 0

@@ -55,7 +55,9 @@ class Run(Rates):
     seconds: float = 0.0
 
 
-def parse_options(parser: argparse.ArgumentParser, argv: list[str] | None, keep_help: str) -> argparse.Namespace:
+def parse_options(
+    parser: argparse.ArgumentParser, argv: list[str] | None, keep_help: str
+) -> argparse.Namespace:
     """Add --parts and --keep (last, as both benches list them) and parse; --quick caps --ceiling-seconds at 1 s."""
     parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13")
     parser.add_argument("--keep", action="store_true", help=keep_help)
@@ -99,7 +101,9 @@ def say_load(load: tuple[float, ...] | None) -> None:
     """The load average at start, with a warning when other work competes with the bench."""
     say(f"load average at start: {load}")
     if load and load[0] > 0.5:
-        say("!! the machine is busy: other processes compete for the CPUs and the disk; figures may be low and noisy")
+        say(
+            "!! the machine is busy: other processes compete for the CPUs and the disk; figures may be low and noisy"
+        )
 
 
 def guarded(name: str, fn: Callable[[], Any]) -> Any:

@@ -31,8 +31,16 @@ import tempfile
 import time
 from pathlib import Path
 
-VARIANTS = ("base", "noff", "noprecheck", "sync", "nocheck", "snap", "noff+noprecheck+nocheck+snap",
-            "noff+noprecheck+nocheck+snap+sync")
+VARIANTS = (
+    "base",
+    "noff",
+    "noprecheck",
+    "sync",
+    "nocheck",
+    "snap",
+    "noff+noprecheck+nocheck+snap",
+    "noff+noprecheck+nocheck+snap+sync",
+)
 
 
 def _apply(variant: str, env: dict[str, str]) -> None:
@@ -122,7 +130,9 @@ def main(argv: list[str]) -> int:
         for variant in variants:  # interleaved, so a noisy neighbour hits every variant alike
             out = subprocess.run(
                 [sys.executable, "-m", "bench.whatif", "--child", variant, str(orders)],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             try:
                 results[variant].append(float(out.stdout.strip().splitlines()[-1]))

@@ -209,7 +209,9 @@ class MixedCatalogue:
         # substitutes for a tenth of the catalogue
         for i, sku in enumerate(skus):
             if i % 10 == 3:
-                msgs.append(substitutes_declared(clock, sku, [skus[(i + 1) % len(skus)], skus[(i + 2) % len(skus)]]))
+                msgs.append(
+                    substitutes_declared(clock, sku, [skus[(i + 1) % len(skus)], skus[(i + 2) % len(skus)]])
+                )
         # skewed popularity: a few SKUs are hot
         self.weights = [1.0 / (1 + i) ** 0.8 for i in range(self.skus)]
         rnd.shuffle(self.weights)
@@ -243,9 +245,7 @@ class MixedCatalogue:
 
 
 def deep_catalogue(clock: Clock, skus: int, lead_time_days: int = 14) -> list[Msg]:
-    terms = [
-        {"sku": sku_name(i), "lead_time_days": lead_time_days, "unit_cost": "9.50"} for i in range(skus)
-    ]
+    terms = [{"sku": sku_name(i), "lead_time_days": lead_time_days, "unit_cost": "9.50"} for i in range(skus)]
     return [supplier_registered(clock, "SUP-DEEP", terms)]
 
 

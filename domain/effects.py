@@ -52,4 +52,3 @@ class StockEffects:
     def extend(self, other: StockEffects) -> None:
         for name in ("allocated", "backordered", "filled", "revoked", "etas", "expired"):
             getattr(self, name).extend(getattr(other, name))
-

@@ -104,8 +104,7 @@ class Order(Aggregate):
         self.max_wait_days = max_wait_days
         self.contact = contact
         self.lines: dict[str, Line] = {
-            spec.line_id: Line(line_id=spec.line_id, sku=spec.sku, quantity=spec.quantity)
-            for spec in lines
+            spec.line_id: Line(line_id=spec.line_id, sku=spec.sku, quantity=spec.quantity) for spec in lines
         }
 
     # ----------------------------------------------------------------- reads
@@ -171,9 +170,7 @@ class Order(Aggregate):
     def revoke(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         self._allocation_revoked(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
 
-    def revise_eta(
-        self, line_id: str, new: date | None, needs_purchase: bool, decision: DecisionRef
-    ) -> None:
+    def revise_eta(self, line_id: str, new: date | None, needs_purchase: bool, decision: DecisionRef) -> None:
         line = self.line(line_id)
         if line.backordered and (line.eta, line.needs_purchase) != (new, needs_purchase):
             self._eta_revised(
@@ -206,7 +203,14 @@ class Order(Aggregate):
             )
         return line
 
-    def cancel(self, line_id: str, reason: str, automatic: bool, decision: DecisionRef | None, quantity: int | None = None) -> None:
+    def cancel(
+        self,
+        line_id: str,
+        reason: str,
+        automatic: bool,
+        decision: DecisionRef | None,
+        quantity: int | None = None,
+    ) -> None:
         """Cancel what is still open on a line (or `quantity` of its backorder). Always free."""
         line = self.check_cancellable(line_id)
         released = 0 if quantity is not None else line.allocated_total

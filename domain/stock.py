@@ -354,7 +354,9 @@ class Stock(Aggregate):
         self.substitutes = list(substitutes)
 
     @event("LineRequested")
-    def _line_requested(self, request: LineRequest, plan: RequestPlan, since: date, decision: DecisionInfo) -> None:
+    def _line_requested(
+        self, request: LineRequest, plan: RequestPlan, since: date, decision: DecisionInfo
+    ) -> None:
         if plan.allocate:
             self._reserve(request.order_id, request.line_id, plan.allocate, request)
         if plan.backorder:

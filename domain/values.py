@@ -79,7 +79,6 @@ class LineRequest(Value):
     substitute_for: str | None = None  # set when these units replace another SKU
 
 
-
 class QueueEntry(Value):
     """A line (or the unallocated part of it) waiting for a SKU."""
 

@@ -38,7 +38,9 @@ STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
 Letters = Callable[[list["Outcome"]], list[Any]]  # outcomes so far -> dead letters to keep
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
-CONFLICT_BACKOFF = 0.005  # seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish
+CONFLICT_BACKOFF = (
+    0.005  # seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish
+)
 
 
 class Status(str, Enum):
@@ -162,7 +164,9 @@ class Engine(Application):
         outcomes: list[Outcome] = []
         start = 0
         while True:
-            done, refused = self._try_batch(messages[start:], tracking, lambda part: letters([*outcomes, *part]))
+            done, refused = self._try_batch(
+                messages[start:], tracking, lambda part: letters([*outcomes, *part])
+            )
             outcomes.extend(done)
             if refused is None:
                 return outcomes
@@ -332,7 +336,11 @@ def _repeat(message: Message, fingerprint_seen: str) -> Outcome:
     if fingerprint(message) == fingerprint_seen:
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
     return Outcome(
-        Status.REJECTED, message.message_id, mtype, "message_id was already used by a different message", "message_id"
+        Status.REJECTED,
+        message.message_id,
+        mtype,
+        "message_id was already used by a different message",
+        "message_id",
     )
 
 
@@ -344,7 +352,11 @@ def _refusal(message: Message, error: Exception) -> Outcome:
     if isinstance(error, MessageRejected):
         return outcome_of(error)
     return Outcome(
-        Status.REJECTED, message.message_id, message.type, str(error), getattr(error, "field", None)  # type: ignore[attr-defined]
+        Status.REJECTED,
+        message.message_id,
+        message.type,
+        str(error),
+        getattr(error, "field", None),  # type: ignore[attr-defined]
     )
 
 

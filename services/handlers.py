@@ -160,7 +160,9 @@ def purchase_order_placed(s: Session, m: c.PurchaseOrderPlaced, cause: Cause) ->
     supplier = s.supplier(m.supplier_id)
     for i, line in enumerate(m.lines):
         s.stock(line.sku, field=f"lines.{i}.sku")
-    supplier.place(m.purchase_order_id, {line.sku: line.quantity for line in m.lines}, m.expected_date, cause.at)
+    supplier.place(
+        m.purchase_order_id, {line.sku: line.quantity for line in m.lines}, m.expected_date, cause.at
+    )
     _schedule(s, supplier, m.purchase_order_id, cause)
 
 
@@ -204,7 +206,7 @@ def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> No
             f"{needed} needed: the line keeps its queue place",
         )
     effects = substitute.request(order.request_for(m.line_id, needed, substitute=True), cause)
-    (_, ref), = effects.allocated
+    ((_, ref),) = effects.allocated
     order.accept_substitute(m.line_id, ref)
     mirror(s, s.stock(line.sku).withdraw(order.order_id, m.line_id, "substitute accepted", cause), cause)
 

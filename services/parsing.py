@@ -32,9 +32,7 @@ def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
             f"{'.'.join(str(p) for p in problem['loc']) or '(message)'}: {problem['msg']}"
             for problem in problems
         )
-        raise MessageRejected(
-            detail, message_id=message_id, message_type=message_type, field=field
-        ) from None
+        raise MessageRejected(detail, message_id=message_id, message_type=message_type, field=field) from None
 
 
 def _field_of(problem: Any) -> str | None:

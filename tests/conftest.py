@@ -17,7 +17,9 @@ pytest_plugins = ["tests.support.fixtures"]
 STORES = ("memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
 
 
-def make_engine(store: str, path: Path | None = None, dsn: str | None = None, schema: str | None = None) -> Engine:
+def make_engine(
+    store: str, path: Path | None = None, dsn: str | None = None, schema: str | None = None
+) -> Engine:
     if store == "sqlite":
         assert path is not None, "a sqlite engine needs a file"
         return build_engine(Settings(store="sqlite", sqlite_path=path))

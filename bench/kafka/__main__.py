@@ -53,15 +53,24 @@ def _versions(bootstrap: str, dsn: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.kafka", description=package.__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test, not a measurement")
-    parser.add_argument("--orders", type=int, default=None, help="pre-published OrderPlaced in part 1 (default 10000)")
+    parser.add_argument(
+        "--orders", type=int, default=None, help="pre-published OrderPlaced in part 1 (default 10000)"
+    )
     parser.add_argument("--skus", type=int, default=300)
-    parser.add_argument("--batch", type=int, default=BATCH, help="the engine's --batch (messages per transaction)")
+    parser.add_argument(
+        "--batch", type=int, default=BATCH, help="the engine's --batch (messages per transaction)"
+    )
     parser.add_argument("--latency-seconds", type=float, default=None, help="part 2's paced run (default 25)")
-    parser.add_argument("--kafka-messages", type=int, default=None, help="part 3a's messages per size (default 30000)")
+    parser.add_argument(
+        "--kafka-messages", type=int, default=None, help="part 3a's messages per size (default 30000)"
+    )
     parser.add_argument("--ceiling-seconds", type=float, default=3.0)
     parser.add_argument("--alone-orders", type=int, default=None, help="part 3c's orders (default 5000)")
-    parser.add_argument("--no-split", action="store_true",
-                        help="skip parts 1b and 2b (the engine and the relay as two processes)")
+    parser.add_argument(
+        "--no-split",
+        action="store_true",
+        help="skip parts 1b and 2b (the engine and the relay as two processes)",
+    )
     args = parse_options(parser, argv, keep_help="keep schemas, topics and engine logs")
     orders = args.orders or (1_000 if args.quick else 10_000)
     latency_s = args.latency_seconds or (6.0 if args.quick else 25.0)
@@ -69,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     alone_orders = args.alone_orders or (1_000 if args.quick else 5_000)
 
     started = time.perf_counter()
-    say(f"Antrian Kafka + PostgreSQL bench - Python {platform.python_version()}, {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, {platform.platform()}")
+    say(
+        f"Antrian Kafka + PostgreSQL bench - Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {platform.platform()}"
+    )
     load0 = load_average()
 
     services = guarded("services", find_services)
@@ -95,15 +106,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "1" in args.parts:
             limit = max(90.0, orders / 60)  # seconds before part 1 gives up waiting
-            e2e = guarded("1", lambda: part_throughput(bootstrap, dsn, folder, orders, args.skus, args.batch, limit))
+            e2e = guarded(
+                "1", lambda: part_throughput(bootstrap, dsn, folder, orders, args.skus, args.batch, limit)
+            )
             if not args.no_split:
-                split = guarded("1b", lambda: part_throughput(
-                    bootstrap, dsn, folder, orders, args.skus, args.batch, limit, relay_process=True))
+                split = guarded(
+                    "1b",
+                    lambda: part_throughput(
+                        bootstrap, dsn, folder, orders, args.skus, args.batch, limit, relay_process=True
+                    ),
+                )
         if "2" in args.parts:
             lat = guarded("2", lambda: part_latency(bootstrap, dsn, folder, latency_s, args.skus, args.batch))
             if not args.no_split:
-                lat_split = guarded("2b", lambda: part_latency(
-                    bootstrap, dsn, folder, latency_s, args.skus, args.batch, relay_process=True))
+                lat_split = guarded(
+                    "2b",
+                    lambda: part_latency(
+                        bootstrap, dsn, folder, latency_s, args.skus, args.batch, relay_process=True
+                    ),
+                )
         if "3" in args.parts:
             inbound = (e2e.inbound_samples if e2e else None) or (split.inbound_samples if split else None)
             if not inbound:
@@ -117,9 +138,13 @@ def main(argv: list[str] | None = None) -> int:
                 sizes.append(("outbound event", outbound))
             else:
                 say("    (no outbound events sampled in part 1: the outbound-size ceiling is skipped)")
-            kafka = guarded("3a", lambda: part_kafka_ceiling(bootstrap, dsn, sizes, kafka_messages, 15.0)) or []
+            kafka = (
+                guarded("3a", lambda: part_kafka_ceiling(bootstrap, dsn, sizes, kafka_messages, 15.0)) or []
+            )
             pg = guarded("3b", lambda: part_pg_ceiling(bootstrap, dsn, args.ceiling_seconds)) or []
-            alone = guarded("3c/3d", lambda: part_engine_alone(bootstrap, dsn, alone_orders, args.skus, args.batch))
+            alone = guarded(
+                "3c/3d", lambda: part_engine_alone(bootstrap, dsn, alone_orders, args.skus, args.batch)
+            )
         guarded("table", lambda: table(e2e, split, lat, lat_split, kafka, pg, alone))
     finally:
         if not args.keep:
@@ -127,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                 box.cleanup()
         if folder_ctx is not None:
             folder_ctx.cleanup()
-    say(f"total Kafka bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}")
+    say(
+        f"total Kafka bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
+    )
     return 0
 
 

@@ -26,7 +26,6 @@ class Alone(Run):
     events: int = 0
 
 
-
 def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: int) -> tuple[Alone, Alone]:
     """The engine on PostgreSQL without Kafka, then the relay draining what it stored."""
     from infra.bootstrap import build_engine
@@ -34,7 +33,9 @@ def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: i
     from services.engine import Status
     from services.parsing import parse_message
 
-    say(f"[3c] the engine alone on PostgreSQL: parse bytes + handle_batch({batch}), {orders:,} OrderPlaced x 2 lines")
+    say(
+        f"[3c] the engine alone on PostgreSQL: parse bytes + handle_batch({batch}), {orders:,} OrderPlaced x 2 lines"
+    )
     box = sandbox(bootstrap, dsn, "alone")
     catalogue = MixedCatalogue(skus=skus)
     clock = Clock(prefix="k3")
@@ -54,9 +55,11 @@ def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: i
     engine_run.seconds = time.perf_counter() - t
     engine_run.events = box.stored_events() - stored0
     not_applied = {k.value: v for k, v in statuses.items() if k is not Status.APPLIED}
-    say(f"    {engine_run.messages:,} msgs in {engine_run.seconds:.2f} s -> {engine_run.lines_per_s:,.0f} lines/s, "
+    say(
+        f"    {engine_run.messages:,} msgs in {engine_run.seconds:.2f} s -> {engine_run.lines_per_s:,.0f} lines/s, "
         f"{engine_run.messages_per_s:,.0f} msgs/s, {engine_run.events_per_s:,.0f} events/s stored"
-        + (f"; not applied: {not_applied}" if not_applied else ""))
+        + (f"; not applied: {not_applied}" if not_applied else "")
+    )
 
     say("[3d] the relay alone: the same store (set-up + orders) to Kafka, page 1000, acks=all")
     relay_run = Alone("relay alone")
@@ -70,7 +73,9 @@ def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: i
     relay_run.events = relay.stats.published
     producer.close(timeout=10)
     engine.close()
-    say(f"    {relay_run.messages:,} notifications read, {relay_run.events:,} events published in "
+    say(
+        f"    {relay_run.messages:,} notifications read, {relay_run.events:,} events published in "
         f"{relay_run.seconds:.2f} s -> {relay_run.events_per_s:,.0f} events/s "
-        f"(the engine run above stored {engine_run.events_per_s:,.0f}/s)")
+        f"(the engine run above stored {engine_run.events_per_s:,.0f}/s)"
+    )
     return engine_run, relay_run

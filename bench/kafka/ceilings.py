@@ -38,7 +38,9 @@ class KafkaCeiling:
         return rate(self.messages, self.consume_s)
 
 
-def kafka_ceiling(bootstrap: str, dsn: str, label: str, values: list[bytes], count: int, budget_s: float) -> KafkaCeiling:
+def kafka_ceiling(
+    bootstrap: str, dsn: str, label: str, values: list[bytes], count: int, budget_s: float
+) -> KafkaCeiling:
     from kafka import KafkaConsumer
 
     box = sandbox(bootstrap, dsn, "kc", schema=False, topics=False)
@@ -63,7 +65,9 @@ def kafka_ceiling(bootstrap: str, dsn: str, label: str, values: list[bytes], cou
     produce_s = time.perf_counter() - t
     producer.close(timeout=10)
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, max_poll_records=BATCH)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, max_poll_records=BATCH
+    )
     tps = partitions_of(consumer, [name])
     consumer.assign(tps)
     consumer.seek_to_beginning(*tps)
@@ -75,21 +79,29 @@ def kafka_ceiling(bootstrap: str, dsn: str, label: str, values: list[bytes], cou
         got += sum(len(r) for r in consumer.poll(timeout_ms=200).values())
     consume_s = time.perf_counter() - t
     consumer.close()
-    return KafkaCeiling(label, sent, size / sent, produce_s, consume_s if got >= sent else float("inf"), settings)
+    return KafkaCeiling(
+        label, sent, size / sent, produce_s, consume_s if got >= sent else float("inf"), settings
+    )
 
 
-def part_kafka_ceiling(bootstrap: str, dsn: str, sizes: list[tuple[str, list[bytes]]], count: int, budget_s: float) -> list[KafkaCeiling]:
-    say("[3a] raw kafka-python ceiling on the same broker: the relay's producer settings (relay_producer), "
-        "flush at the end; a plain consumer, max_poll_records 500")
+def part_kafka_ceiling(
+    bootstrap: str, dsn: str, sizes: list[tuple[str, list[bytes]]], count: int, budget_s: float
+) -> list[KafkaCeiling]:
+    say(
+        "[3a] raw kafka-python ceiling on the same broker: the relay's producer settings (relay_producer), "
+        "flush at the end; a plain consumer, max_poll_records 500"
+    )
     results = []
     for label, values in sizes:
         c = kafka_ceiling(bootstrap, dsn, label, values, count, budget_s)
         results.append(c)
         if len(results) == 1:
             say(f"    producer: {c.settings}")
-        say(f"    {label} ({c.avg_bytes:,.0f} B avg): produced {c.messages:,} in {c.produce_s:.2f} s -> "
+        say(
+            f"    {label} ({c.avg_bytes:,.0f} B avg): produced {c.messages:,} in {c.produce_s:.2f} s -> "
             f"{c.produce_per_s:,.0f} msgs/s ({c.produce_per_s * c.avg_bytes / 1e6:,.1f} MB/s); consumed in "
-            f"{c.consume_s:.2f} s -> {c.consume_per_s:,.0f} msgs/s")
+            f"{c.consume_s:.2f} s -> {c.consume_per_s:,.0f} msgs/s"
+        )
     return results
 
 
@@ -101,13 +113,17 @@ def _postgres(box: Sandbox) -> dict[str, str]:
 
 
 def part_pg_ceiling(bootstrap: str, dsn: str, budget_s: float) -> list[Ceiling]:
-    say("[3b] raw eventsourcing PostgreSQL append ceiling (plain Application, trivial aggregate, fresh schema)")
+    say(
+        "[3b] raw eventsourcing PostgreSQL append ceiling (plain Application, trivial aggregate, fresh schema)"
+    )
     results = []
     for pydantic in (False, True):
         for fn in (single_event_saves, batched_saves):
             box = sandbox(bootstrap, dsn, "pgc", topics=False)
             c = fn(pydantic, budget_s=budget_s, persistence=_postgres(box))
             results.append(c)
-            say(f"    {c.label}: {c.events:,} events in {c.saves:,} saves, {c.seconds:.2f} s -> "
-                f"{c.events_per_s:,.0f} events/s, {c.saves_per_s:,.0f} saves/s")
+            say(
+                f"    {c.label}: {c.events:,} events in {c.saves:,} saves, {c.seconds:.2f} s -> "
+                f"{c.events_per_s:,.0f} events/s, {c.saves_per_s:,.0f} saves/s"
+            )
     return results

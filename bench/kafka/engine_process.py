@@ -36,7 +36,11 @@ class EngineProcess:
         if prelude:
             base = [sys.executable, "-c", f"{prelude}\nfrom infra.cli import main; main()"]
         else:
-            base = [str(script)] if script.exists() else [sys.executable, "-c", "from infra.cli import main; main()"]
+            base = (
+                [str(script)]
+                if script.exists()
+                else [sys.executable, "-c", "from infra.cli import main; main()"]
+            )
         engine = [*base, "engine", "--kafka", "--batch", str(batch)]
         self.log = folder / f"engine-{box.label}-{box.tag}.log"
         self._out = self.log.open("wb")
@@ -83,7 +87,9 @@ class EngineProcess:
         return self.summary()
 
     def summary(self) -> str:
-        lines = [line for line in self.tail(50).splitlines() if line.startswith(("stopped:", "relay stopped"))]
+        lines = [
+            line for line in self.tail(50).splitlines() if line.startswith(("stopped:", "relay stopped"))
+        ]
         return "; ".join(lines) if lines else f"(no summary; exit code {self.process.poll()})"
 
     def tail(self, count: int = 20) -> str:
@@ -139,7 +145,9 @@ def apply_setup(box: Sandbox, setup: list[Msg]) -> dict[str, Any]:
             deadline = time.perf_counter() + 120
             while True:
                 behind = [
-                    tp for tp, end in ends.items() if end and (engine.position(feed_name(tp.topic, tp.partition)) or 0) < end
+                    tp
+                    for tp, end in ends.items()
+                    if end and (engine.position(feed_name(tp.topic, tp.partition)) or 0) < end
                 ]
                 if not behind:
                     break

@@ -35,8 +35,10 @@ def relay_settings_producer(bootstrap: str) -> Any:
 
 def _describe(producer: Any) -> str:
     c = producer.config
-    return (f"acks={c['acks']}, idempotence={c['enable_idempotence']}, linger {c['linger_ms']} ms, "
-            f"batch {c['batch_size'] // 1024} KB")
+    return (
+        f"acks={c['acks']}, idempotence={c['enable_idempotence']}, linger {c['linger_ms']} ms, "
+        f"batch {c['batch_size'] // 1024} KB"
+    )
 
 
 def publish(producer: Any, topics: Any, messages: Iterable[Msg]) -> tuple[int, int]:

@@ -54,8 +54,10 @@ def part_latency(
 ) -> Latency:
     rate = LATENCY_LINES_PER_S / 2
     how = "engine + relay as two processes" if relay_process else "relay thread inside the engine"
-    say(f"[{'2b' if relay_process else '2'}] latency, publish -> first outbound order event: {rate:.0f} "
-        f"OrderPlaced/s x 2 lines ({LATENCY_LINES_PER_S} lines/s) for {seconds:.0f} s, {how}")
+    say(
+        f"[{'2b' if relay_process else '2'}] latency, publish -> first outbound order event: {rate:.0f} "
+        f"OrderPlaced/s x 2 lines ({LATENCY_LINES_PER_S} lines/s) for {seconds:.0f} s, {how}"
+    )
     result = Latency()
     box = sandbox(bootstrap, dsn, "lat2" if relay_process else "lat")
     topics = box.topics
@@ -83,8 +85,10 @@ def part_latency(
             if not engine.alive or time.perf_counter() > deadline:
                 raise RuntimeError(f"the engine did not come up:\n{engine.tail()}")
             time.sleep(0.02)
-        say(f"    engine up: warm-up message out {watcher.first_seen[warm['message_id']] - engine.started:.2f} s "
-            "after the process started")
+        say(
+            f"    engine up: warm-up message out {watcher.first_seen[warm['message_id']] - engine.started:.2f} s "
+            "after the process started"
+        )
         values = [(m["message_id"], order_topic.key(m), orjson.dumps(m), len(m["lines"])) for m in stream]
         clock_ = time.perf_counter
         t0 = clock_()
@@ -106,7 +110,9 @@ def part_latency(
         producer.close(timeout=10)
         result.engine_summary = engine.stop()
         watcher.stop()
-    result.ms = [(watcher.first_seen[mid] - at) * 1e3 for mid, at in sent.items() if mid in watcher.first_seen]
+    result.ms = [
+        (watcher.first_seen[mid] - at) * 1e3 for mid, at in sent.items() if mid in watcher.first_seen
+    ]
     result.received = len(result.ms)
     say(
         f"    sent {result.sent:,} msgs ({result.lines:,} lines) in {result.seconds:.1f} s = "
@@ -124,7 +130,11 @@ def part_latency(
         for mid, at in sent.items():
             if mid in watcher.first_seen:
                 windows.setdefault(int((at - t_first) // 5), []).append((watcher.first_seen[mid] - at) * 1e3)
-        say("    p50/p99 ms per 5 s window: " + ", ".join(
-            f"{percentile(v, 0.5):,.0f}/{percentile(v, 0.99):,.0f}" for _, v in sorted(windows.items())))
+        say(
+            "    p50/p99 ms per 5 s window: "
+            + ", ".join(
+                f"{percentile(v, 0.5):,.0f}/{percentile(v, 0.99):,.0f}" for _, v in sorted(windows.items())
+            )
+        )
     say(f"    engine: {result.engine_summary}")
     return result

@@ -150,7 +150,9 @@ class Sandbox:
                     (self.schema, "%\\_events"),
                 )
             ]
-            return sum(connection.execute(f"select count(*) from {self.schema}.{t}").fetchone()[0] for t in tables)
+            return sum(
+                connection.execute(f"select count(*) from {self.schema}.{t}").fetchone()[0] for t in tables
+            )
 
     def cleanup(self) -> None:
         if self.schema:

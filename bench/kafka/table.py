@@ -29,35 +29,60 @@ def table(
         rows.append((what, figure, target, mark(ok)))
 
     if e2e:
-        row("[1] lines/s end to end, engine start -> all out (HEADLINE)", f"{e2e.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", e2e.lines_per_s >= TARGET_LINES_PER_S)
-        row("[1] lines/s steady state (10%..90% of orders out)", f"{e2e.steady_lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", e2e.steady_lines_per_s >= TARGET_LINES_PER_S)
+        row(
+            "[1] lines/s end to end, engine start -> all out (HEADLINE)",
+            f"{e2e.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            e2e.lines_per_s >= TARGET_LINES_PER_S,
+        )
+        row(
+            "[1] lines/s steady state (10%..90% of orders out)",
+            f"{e2e.steady_lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            e2e.steady_lines_per_s >= TARGET_LINES_PER_S,
+        )
         row("[1] messages/s end to end", f"{e2e.messages_per_s:,.0f}")
         row("[1] outbound events/s published", f"{e2e.events_per_s:,.0f}")
         row("[1] events/s stored (incl. inbox)", f"{e2e.stored_per_s:,.0f}")
         row("[1] engine start -> first outbound event, s", f"{e2e.startup:.2f}")
     if split:
-        row("[1b] lines/s end to end, relay as its own process", f"{split.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", split.lines_per_s >= TARGET_LINES_PER_S)
-        row("[1b] lines/s steady state, relay as its own process", f"{split.steady_lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", split.steady_lines_per_s >= TARGET_LINES_PER_S)
+        row(
+            "[1b] lines/s end to end, relay as its own process",
+            f"{split.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            split.lines_per_s >= TARGET_LINES_PER_S,
+        )
+        row(
+            "[1b] lines/s steady state, relay as its own process",
+            f"{split.steady_lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            split.steady_lines_per_s >= TARGET_LINES_PER_S,
+        )
         row("[1b] outbound events/s published, relay as its own process", f"{split.events_per_s:,.0f}")
     if lat and lat.ms:
         row(f"[2] achieved load, lines/s (target {LATENCY_LINES_PER_S})", f"{lat.achieved_lines_per_s:,.0f}")
         row("[2] latency p50, ms", f"{lat.pct(0.5):,.0f}")
         row("[2] latency p90, ms", f"{lat.pct(0.9):,.0f}")
-        row(f"[2] latency p99, ms @ {LATENCY_LINES_PER_S} lines/s", f"{lat.pct(0.99):,.0f}",
-            f"< {TARGET_P99_MS:.0f}", lat.pct(0.99) < TARGET_P99_MS and lat.received == lat.sent)
+        row(
+            f"[2] latency p99, ms @ {LATENCY_LINES_PER_S} lines/s",
+            f"{lat.pct(0.99):,.0f}",
+            f"< {TARGET_P99_MS:.0f}",
+            lat.pct(0.99) < TARGET_P99_MS and lat.received == lat.sent,
+        )
         row("[2] latency max, ms", f"{max(lat.ms):,.0f}")
         if lat.received < lat.sent:
             row("[2] messages that never came out (20 s grace)", f"{lat.sent - lat.received:,}")
     if lat_split and lat_split.ms:
-        row("[2b] latency p50 / p90, ms, relay as its own process",
-            f"{lat_split.pct(0.5):,.0f} / {lat_split.pct(0.9):,.0f}")
-        row(f"[2b] latency p99, ms @ {LATENCY_LINES_PER_S} lines/s, relay as its own process",
-            f"{lat_split.pct(0.99):,.0f}", f"< {TARGET_P99_MS:.0f}",
-            lat_split.pct(0.99) < TARGET_P99_MS and lat_split.received == lat_split.sent)
+        row(
+            "[2b] latency p50 / p90, ms, relay as its own process",
+            f"{lat_split.pct(0.5):,.0f} / {lat_split.pct(0.9):,.0f}",
+        )
+        row(
+            f"[2b] latency p99, ms @ {LATENCY_LINES_PER_S} lines/s, relay as its own process",
+            f"{lat_split.pct(0.99):,.0f}",
+            f"< {TARGET_P99_MS:.0f}",
+            lat_split.pct(0.99) < TARGET_P99_MS and lat_split.received == lat_split.sent,
+        )
         row("[2b] latency max, ms, relay as its own process", f"{max(lat_split.ms):,.0f}")
     for c in kafka:
         row(f"[3a] kafka produce, {c.label} ({c.avg_bytes:,.0f} B), msgs/s", f"{c.produce_per_s:,.0f}")
@@ -66,8 +91,12 @@ def table(
         row(f"[3b] PG ceiling {c.label}, events/s", f"{c.events_per_s:,.0f}")
     if alone:
         engine_run, relay_run = alone
-        row(f"[3c] engine alone on PG (handle_batch {BATCH}), lines/s", f"{engine_run.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}", engine_run.lines_per_s >= TARGET_LINES_PER_S)
+        row(
+            f"[3c] engine alone on PG (handle_batch {BATCH}), lines/s",
+            f"{engine_run.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            engine_run.lines_per_s >= TARGET_LINES_PER_S,
+        )
         row("[3c] engine alone on PG, events/s stored", f"{engine_run.events_per_s:,.0f}")
         row("[3d] relay alone, outbound events/s published", f"{relay_run.events_per_s:,.0f}")
     # ratios to the ceilings
@@ -77,19 +106,40 @@ def table(
     single = next((c for c in pg if c.label.startswith("1 event") and "pydantic" in c.label), None)
     if e2e:
         if inbound:
-            row("[r] e2e msgs/s / kafka consume ceiling (inbound size)", f"{e2e.messages_per_s / inbound.consume_per_s:.3f}")
-            row("[r] e2e msgs/s / kafka produce ceiling (inbound size)", f"{e2e.messages_per_s / inbound.produce_per_s:.3f}")
+            row(
+                "[r] e2e msgs/s / kafka consume ceiling (inbound size)",
+                f"{e2e.messages_per_s / inbound.consume_per_s:.3f}",
+            )
+            row(
+                "[r] e2e msgs/s / kafka produce ceiling (inbound size)",
+                f"{e2e.messages_per_s / inbound.produce_per_s:.3f}",
+            )
         if outbound:
-            row("[r] e2e events/s / kafka produce ceiling (outbound size)", f"{e2e.events_per_s / outbound.produce_per_s:.3f}")
+            row(
+                "[r] e2e events/s / kafka produce ceiling (outbound size)",
+                f"{e2e.events_per_s / outbound.produce_per_s:.3f}",
+            )
         if batch:
-            row("[r] e2e stored events/s / PG 100-events/save ceiling", f"{e2e.stored_per_s / batch.events_per_s:.3f}")
+            row(
+                "[r] e2e stored events/s / PG 100-events/save ceiling",
+                f"{e2e.stored_per_s / batch.events_per_s:.3f}",
+            )
         if single:
             row("[r] e2e msgs/s / PG 1-event/save saves/s", f"{e2e.messages_per_s / single.saves_per_s:.2f}")
         if alone:
-            row("[r] e2e lines/s / engine alone on PG lines/s", f"{e2e.lines_per_s / alone[0].lines_per_s:.2f}")
-            row("[r] e2e events/s published / relay alone events/s", f"{e2e.events_per_s / alone[1].events_per_s:.2f}")
+            row(
+                "[r] e2e lines/s / engine alone on PG lines/s",
+                f"{e2e.lines_per_s / alone[0].lines_per_s:.2f}",
+            )
+            row(
+                "[r] e2e events/s published / relay alone events/s",
+                f"{e2e.events_per_s / alone[1].events_per_s:.2f}",
+            )
     if alone and batch:
-        row("[r] engine alone stored events/s / PG 100-events/save ceiling", f"{alone[0].events_per_s / batch.events_per_s:.3f}")
+        row(
+            "[r] engine alone stored events/s / PG 100-events/save ceiling",
+            f"{alone[0].events_per_s / batch.events_per_s:.3f}",
+        )
     if not rows:
         say("(no figures)")
         return

@@ -60,12 +60,24 @@ class Throughput(Rates):
 
 
 def part_throughput(
-    bootstrap: str, dsn: str, folder: Path, orders: int, skus: int, batch: int, limit: float, relay_process: bool = False
+    bootstrap: str,
+    dsn: str,
+    folder: Path,
+    orders: int,
+    skus: int,
+    batch: int,
+    limit: float,
+    relay_process: bool = False,
 ) -> Throughput:
-    how = (f"`antrian engine --kafka --no-relay --batch {batch}` + `antrian relay`, two subprocesses" if relay_process
-           else f"`antrian engine --kafka --batch {batch}` (relay thread inside) as a subprocess")
-    say(f"[{'1b' if relay_process else '1'}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
-        f"x 2 lines, {skus} SKUs, {how}")
+    how = (
+        f"`antrian engine --kafka --no-relay --batch {batch}` + `antrian relay`, two subprocesses"
+        if relay_process
+        else f"`antrian engine --kafka --batch {batch}` (relay thread inside) as a subprocess"
+    )
+    say(
+        f"[{'1b' if relay_process else '1'}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
+        f"x 2 lines, {skus} SKUs, {how}"
+    )
     result = Throughput()
     box = sandbox(bootstrap, dsn, "e2e2" if relay_process else "e2e")
     topics = box.topics
@@ -88,8 +100,10 @@ def part_throughput(
     result.inbound_bytes = size
     result.prepublish_msgs_per_s = count / seconds
     result.inbound_samples = [orjson.dumps(m) for m in stream[:2_000]]
-    say(f"    pre-published {count:,} messages ({size / count:,.0f} B avg) in {seconds:.2f} s "
-        f"({count / seconds:,.0f} msgs/s)")
+    say(
+        f"    pre-published {count:,} messages ({size / count:,.0f} B avg) in {seconds:.2f} s "
+        f"({count / seconds:,.0f} msgs/s)"
+    )
 
     ids = {m["message_id"] for m in stream}
     watcher = Watcher(bootstrap, start, topics.order_events.name, expected=ids, samples=2_000)

@@ -59,14 +59,18 @@ class Decision(Contract):
     withdrew the line's units.
     """
 
-    policy: str = Field(description="Versioned policy that decided, e.g. priority-fifo-v1, eta-v1, substitute-v1.")
+    policy: str = Field(
+        description="Versioned policy that decided, e.g. priority-fifo-v1, eta-v1, substitute-v1."
+    )
     message_id: str = Field(description="Inbound message the decision was taken for.")
     as_of: AwareDatetime | None = Field(
         description="Business time the decision used (the message's occurred_at); null on Order events."
     )
     inputs: dict[str, Any] = Field(description="What the policy saw; enough to replay the decision.")
     reason: str = Field(description="Human-readable explanation.")
-    sku: str | None = Field(default=None, description="Order events only: SKU of the Stock the decision refers to.")
+    sku: str | None = Field(
+        default=None, description="Order events only: SKU of the Stock the decision refers to."
+    )
     stock_version: int | None = Field(
         default=None,
         description="Order events only: version of that Stock the decision refers to (see Decision).",

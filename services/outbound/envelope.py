@@ -63,7 +63,9 @@ class OutboundEventV1(Contract):
     aggregate_type: AggregateType
     aggregate_id: UUID = Field(description="The aggregate's id; also the Kafka record key.")
     aggregate_version: int = Field(ge=1, description="Increases by one per event of the aggregate.")
-    notification_id: int = Field(ge=1, description="Position in the store's notification log: de-duplicate on it.")
+    notification_id: int = Field(
+        ge=1, description="Position in the store's notification log: de-duplicate on it."
+    )
     occurred_at: AwareDatetime = Field(
         description="When Antrian recorded the event. Business time of a decision is data.decision.as_of."
     )
@@ -101,13 +103,19 @@ class OutboundEventV1(Contract):
     @model_validator(mode="after")
     def _consistent(self) -> OutboundEventV1:
         if type(self.data) is not PAYLOADS[self.event_type]:
-            raise ValueError(f"data is a {type(self.data).__name__}, {self.event_type} carries {PAYLOADS[self.event_type].__name__}")
+            raise ValueError(
+                f"data is a {type(self.data).__name__}, {self.event_type} carries {PAYLOADS[self.event_type].__name__}"
+            )
         if self.aggregate_type != PAYLOADS[self.event_type].aggregate_type():
-            raise ValueError(f"aggregate_type {self.aggregate_type} does not match event_type {self.event_type}")
+            raise ValueError(
+                f"aggregate_type {self.aggregate_type} does not match event_type {self.event_type}"
+            )
         return self
 
 
-def to_outbound(domain_event: Any, notification_id: int, causation_message_id: str | None) -> OutboundEventV1 | None:
+def to_outbound(
+    domain_event: Any, notification_id: int, causation_message_id: str | None
+) -> OutboundEventV1 | None:
     """The envelope for a stored event; UnmappedEvent if nobody mapped it.
 
     None for the inbox record (never published) and for dead letters (which

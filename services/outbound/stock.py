@@ -247,7 +247,13 @@ def _etas_revised(e: Stock.EtasRevised) -> StockEtasRevisedV1:
             for c in e.plan.changes
         ],
         expired=[
-            ExpiryV1(order_id=x.order_id, line_id=x.line_id, quantity=x.quantity, eta=x.eta, wait_limit=x.wait_limit)
+            ExpiryV1(
+                order_id=x.order_id,
+                line_id=x.line_id,
+                quantity=x.quantity,
+                eta=x.eta,
+                wait_limit=x.wait_limit,
+            )
             for x in e.plan.expired
         ],
         decision=decision_of(e.decision),
@@ -279,7 +285,11 @@ def _inbound_scheduled(e: Stock.InboundScheduled) -> StockInboundScheduledV1:
 
 
 MAPPINGS: tuple[Mapping, ...] = (
-    Mapping(Stock.Registered, StockRegisteredV1, lambda e: StockRegisteredV1(sku=e.sku, allocation_policy=e.policy)),
+    Mapping(
+        Stock.Registered,
+        StockRegisteredV1,
+        lambda e: StockRegisteredV1(sku=e.sku, allocation_policy=e.policy),
+    ),
     Mapping(
         Stock.Configured,
         StockConfiguredV1,
@@ -288,7 +298,9 @@ MAPPINGS: tuple[Mapping, ...] = (
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),
-    Mapping(Stock.SourceRemoved, StockSourceRemovedV1, lambda e: StockSourceRemovedV1(supplier_id=e.supplier_id)),
+    Mapping(
+        Stock.SourceRemoved, StockSourceRemovedV1, lambda e: StockSourceRemovedV1(supplier_id=e.supplier_id)
+    ),
     Mapping(
         Stock.SubstitutesDeclared,
         StockSubstitutesDeclaredV1,
@@ -330,12 +342,16 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Stock.Released,
         StockReleasedV1,
-        lambda e: StockReleasedV1(order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason),
+        lambda e: StockReleasedV1(
+            order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason
+        ),
     ),
     Mapping(
         Stock.Withdrawn,
         StockWithdrawnV1,
-        lambda e: StockWithdrawnV1(order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason),
+        lambda e: StockWithdrawnV1(
+            order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason
+        ),
     ),
     Mapping(Stock.InboundScheduled, StockInboundScheduledV1, _inbound_scheduled),
     Mapping(

@@ -22,7 +22,7 @@ DECIMAL = r"^-?\d+(\.\d+)?$"
 class TermsV1(Contract):
     sku: str
     lead_time_days: int
-    unit_cost: str = Field(pattern=DECIMAL, description="Decimal as a string, e.g. \"2.40\".")
+    unit_cost: str = Field(pattern=DECIMAL, description='Decimal as a string, e.g. "2.40".')
     priority: SupplierPriorityV1
     minimum_order_quantity: int
 
@@ -37,7 +37,9 @@ class SupplierRegisteredV1(Payload):
 class SupplierTermsUpdatedV1(Payload):
     EVENT_TYPE = "Supplier.TermsUpdated"
     name: str
-    terms: list[TermsV1] = Field(description="The complete terms now in force (SKUs absent are no longer supplied).")
+    terms: list[TermsV1] = Field(
+        description="The complete terms now in force (SKUs absent are no longer supplied)."
+    )
 
 
 class SupplierPurchaseOrderPlacedV1(Payload):
@@ -117,7 +119,9 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Supplier.PurchaseOrderDelayed,
         SupplierPurchaseOrderDelayedV1,
-        lambda e: SupplierPurchaseOrderDelayedV1(purchase_order_id=e.po_id, expected_date=e.expected, reason=e.reason),
+        lambda e: SupplierPurchaseOrderDelayedV1(
+            purchase_order_id=e.po_id, expected_date=e.expected, reason=e.reason
+        ),
     ),
     Mapping(
         Supplier.PurchaseOrderCancelled,

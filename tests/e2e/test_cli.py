@@ -13,11 +13,25 @@ pytestmark = pytest.mark.e2e
 
 T = "2026-03-02T09:00:00Z"
 MESSAGES = [
-    {"message_id": "m1", "type": "SupplierRegistered", "occurred_at": T, "supplier_id": "s1", "name": "S1",
-     "terms": [{"sku": "A", "lead_time_days": 4, "unit_cost": "1.00"}]},
+    {
+        "message_id": "m1",
+        "type": "SupplierRegistered",
+        "occurred_at": T,
+        "supplier_id": "s1",
+        "name": "S1",
+        "terms": [{"sku": "A", "lead_time_days": 4, "unit_cost": "1.00"}],
+    },
     {"message_id": "m2", "type": "StockReceived", "occurred_at": T, "sku": "A", "quantity": 2},
-    {"message_id": "m3", "type": "OrderPlaced", "occurred_at": T, "order_id": "o1", "customer_id": "c1",
-     "placed_at": T, "lines": [{"line_id": "1", "sku": "A", "quantity": 5}], "contact": {"email": "c@x.io"}},
+    {
+        "message_id": "m3",
+        "type": "OrderPlaced",
+        "occurred_at": T,
+        "order_id": "o1",
+        "customer_id": "c1",
+        "placed_at": T,
+        "lines": [{"line_id": "1", "sku": "A", "quantity": 5}],
+        "contact": {"email": "c@x.io"},
+    },
 ]
 
 
@@ -33,8 +47,12 @@ def write_jsonl(path: Path, lines: list[object]) -> Path:
 
 def test_ingest_reports_refused_lines_keeps_them_and_applies_the_rest(tmp_path):
     # Given a file with good messages, a line that is not JSON and an order for an unknown SKU
-    bad_order = {**MESSAGES[2], "message_id": "m4", "order_id": "o2",
-                 "lines": [{"line_id": "1", "sku": "NOPE", "quantity": 1}]}
+    bad_order = {
+        **MESSAGES[2],
+        "message_id": "m4",
+        "order_id": "o2",
+        "lines": [{"line_id": "1", "sku": "NOPE", "quantity": 1}],
+    }
     source = write_jsonl(tmp_path / "in.jsonl", [*MESSAGES, "{oops", bad_order])
 
     # When it is ingested

@@ -67,7 +67,11 @@ class Antrian:
         log = self.tmp_path / f"antrian-{len(self.processes)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                self.command(*args), env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self.command(*args),
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         self.processes.append(process)
         self.logs[process.pid] = log
@@ -89,7 +93,9 @@ class Antrian:
     def check_alive(self) -> None:
         for process in self.processes:
             if process.poll() is not None and process.returncode not in (0, -signal.SIGKILL):
-                pytest.fail(f"engine pid {process.pid} died with exit code {process.returncode}\n{self.tail(process)}")
+                pytest.fail(
+                    f"engine pid {process.pid} died with exit code {process.returncode}\n{self.tail(process)}"
+                )
 
     def stop(self, process: subprocess.Popen[bytes]) -> int:
         """SIGTERM: the engine finishes its batch and exits."""
@@ -97,7 +103,9 @@ class Antrian:
         try:
             return process.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"engine pid {process.pid} did not stop within {WAIT:.0f}s of SIGTERM\n{self.tail(process)}")
+            pytest.fail(
+                f"engine pid {process.pid} did not stop within {WAIT:.0f}s of SIGTERM\n{self.tail(process)}"
+            )
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         process.kill()
@@ -225,7 +233,9 @@ class Upstream:
         futures = []
         for message in messages:
             topic = self.registry.inbound_topic_for(message["type"])
-            futures.append(self.producer.send(topic.name, key=topic.key(message), value=orjson.dumps(message)))
+            futures.append(
+                self.producer.send(topic.name, key=topic.key(message), value=orjson.dumps(message))
+            )
         self.producer.flush(timeout=60)
         return [future.get(timeout=60) for future in futures]
 
@@ -300,7 +310,12 @@ def wait_for_group(bootstrap: str, group: str, members: int, antrian: Antrian) -
             found = admin.describe_groups([group])[group]
             return found["group_state"], len(found["members"])
 
-        wait_for(f"{members} members in group {group}", lambda: described() == ("Stable", members), antrian, described)
+        wait_for(
+            f"{members} members in group {group}",
+            lambda: described() == ("Stable", members),
+            antrian,
+            described,
+        )
     finally:
         admin.close()
 
@@ -354,7 +369,9 @@ def assert_books_balance(store: Engine, order_ids: Iterable[str], skus: Iterable
         expected = {key: line.allocated[sku] for key, line in lines.items() if line.allocated.get(sku)}
         assert reserved == expected, f"{sku}: reservations do not match the order lines' allocations"
         queued = {(e.order_id, e.line_id): e.quantity for e in stock.queue}
-        waiting = {key: line.backordered for key, line in lines.items() if line.sku == sku and line.backordered}
+        waiting = {
+            key: line.backordered for key, line in lines.items() if line.sku == sku and line.backordered
+        }
         assert queued == waiting, f"{sku}: the queue does not match the backordered lines"
 
 
@@ -400,7 +417,9 @@ def test_the_kafka_engine_decides_exactly_what_the_embedded_engine_decides(
     assert recorded(store) == aggregates
     for aggregate_id, (_, topic) in aggregates.items():
         if topic != INBOX_TOPIC:
-            assert state(store.repository.get(aggregate_id)) == state(embedded.repository.get(aggregate_id)), topic
+            assert state(store.repository.get(aggregate_id)) == state(
+                embedded.repository.get(aggregate_id)
+            ), topic
 
     # And the decisions published to the outbound topics are exactly the embedded store's
     # events mapped to the outbound contract, cause included, in the same order
@@ -415,7 +434,9 @@ def test_the_kafka_engine_decides_exactly_what_the_embedded_engine_decides(
     assert sum(e.event_type == "Order.LineAllocated" for e in published) > 0
 
 
-def runs_by_topic(stream: Sequence[dict[str, Any]], registry: TopicRegistry) -> Iterator[list[dict[str, Any]]]:
+def runs_by_topic(
+    stream: Sequence[dict[str, Any]], registry: TopicRegistry
+) -> Iterator[list[dict[str, Any]]]:
     """Consecutive messages that travel on the same inbound topic."""
     run: list[dict[str, Any]] = []
     for message in stream:
@@ -453,8 +474,13 @@ def test_a_killed_engine_restarted_mid_batch_neither_loses_nor_repeats_anything(
         if n % 10 == 0:
             bulk.append(m.stock_received(f"rcv-{n}", rng.choice(SKUS), rng.randint(5, 30), at=at))
         else:
-            lines = [(str(i + 1), sku, rng.randint(1, 4)) for i, sku in enumerate(rng.sample(SKUS, rng.randint(1, 2)))]
-            bulk.append(m.order_placed(f"ord-{n}", f"O-{n}", lines, tier=rng.choice(["standard", "gold"]), at=at))
+            lines = [
+                (str(i + 1), sku, rng.randint(1, 4))
+                for i, sku in enumerate(rng.sample(SKUS, rng.randint(1, 2)))
+            ]
+            bulk.append(
+                m.order_placed(f"ord-{n}", f"O-{n}", lines, tier=rng.choice(["standard", "gold"]), at=at)
+            )
     upstream.publish(bulk)
     total = start + len(bulk)
 
@@ -525,8 +551,13 @@ def test_two_instances_in_one_group_split_the_work_and_never_allocate_a_unit_twi
             bulk.append(m.order_shipped(f"shp-{n}", rng.choice(placed), at=at))
         else:
             order_id = f"O-{n}"
-            lines = [(str(i + 1), sku, rng.randint(1, 5)) for i, sku in enumerate(rng.sample(skus, rng.randint(1, 2)))]
-            bulk.append(m.order_placed(f"ord-{n}", order_id, lines, tier=rng.choice(["standard", "gold"]), at=at))
+            lines = [
+                (str(i + 1), sku, rng.randint(1, 5))
+                for i, sku in enumerate(rng.sample(skus, rng.randint(1, 2)))
+            ]
+            bulk.append(
+                m.order_placed(f"ord-{n}", order_id, lines, tier=rng.choice(["standard", "gold"]), at=at)
+            )
             placed.append(order_id)
     upstream.publish(bulk)
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)
@@ -621,7 +652,9 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
     reasons = {what: letters[(s.topic, s.partition, s.offset)][1] for what, s in sent.items()}
     assert "not valid JSON" in reasons["not JSON"]["reason"]
     assert reasons["wrong schema"]["field"] == "quantity"
-    assert reasons["unknown SKU"]["field"] == "lines.0.sku" and "unknown SKU" in reasons["unknown SKU"]["reason"]
+    assert (
+        reasons["unknown SKU"]["field"] == "lines.0.sku" and "unknown SKU" in reasons["unknown SKU"]["reason"]
+    )
     assert reasons["unknown SKU"]["message_id"] == "o3"
 
     # And every good one was applied
@@ -701,10 +734,14 @@ def test_the_engine_survives_a_broker_restart(tmp_path, own_broker, postgres_sch
         upstream.publish(setup_messages())
         wait_until_consumed(store, registry, own_broker.bootstrap, antrian)
         orders = [
-            m.order_placed(f"ord-{n}", f"O-{n}", [("1", SKUS[n % len(SKUS)], 1 + n % 3)], at=m.ts(1, minutes=n))
+            m.order_placed(
+                f"ord-{n}", f"O-{n}", [("1", SKUS[n % len(SKUS)], 1 + n % 3)], at=m.ts(1, minutes=n)
+            )
             for n in range(400)
         ]
-        receipts = [m.stock_received(f"rcv-{n}", sku, 40, at=m.ts(2, minutes=n)) for n, sku in enumerate(SKUS)]
+        receipts = [
+            m.stock_received(f"rcv-{n}", sku, 40, at=m.ts(2, minutes=n)) for n, sku in enumerate(SKUS)
+        ]
         upstream.publish(orders[:200])
         wait_until_consumed(store, registry, own_broker.bootstrap, antrian)
         wait_until_relayed(store, antrian)

@@ -36,7 +36,9 @@ def consumer_for(bootstrap: str, group: str) -> KafkaConsumer:
 
 
 def dead_letters(engine) -> list:
-    notes = engine.recorder.select_notifications(1, 10_000, topics=["services.dead_letters:DeadLetter.Recorded"])
+    notes = engine.recorder.select_notifications(
+        1, 10_000, topics=["services.dead_letters:DeadLetter.Recorded"]
+    )
     return [engine.mapper.to_domain_event(n) for n in notes]
 
 
@@ -48,7 +50,9 @@ GOOD = [
 ]
 
 
-def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_reason(kafka_bootstrap, tmp_path):
+def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_reason(
+    kafka_bootstrap, tmp_path
+):
     # Given a topic with good messages, a line that is not JSON and an order for an unknown SKU
     topic = f"t-{uuid.uuid4().hex[:10]}.inbound"
     unknown_sku = m.order_placed("o3", "O3", [("1", "NOPE", 1)], at=m.ts(0, 4))
@@ -74,7 +78,9 @@ def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_
 def test_a_restarted_engine_resumes_from_the_store_and_applies_nothing_twice(kafka_bootstrap, tmp_path):
     topic = f"t-{uuid.uuid4().hex[:10]}.inbound"
     publish(kafka_bootstrap, topic, [orjson.dumps(v) for v in GOOD])
-    first = InboundConsumer(make_engine("sqlite", tmp_path / "s.sqlite"), consumer_for(kafka_bootstrap, "g1"), [topic])
+    first = InboundConsumer(
+        make_engine("sqlite", tmp_path / "s.sqlite"), consumer_for(kafka_bootstrap, "g1"), [topic]
+    )
     first.run(idle_polls=10)
     first.consumer.close()
 

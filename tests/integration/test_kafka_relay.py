@@ -60,7 +60,10 @@ def test_every_domain_event_is_published_once_with_its_notification_id_and_cause
     assert len(envelopes) == stats.published == published_events(engine)
     assert len({e.notification_id for e in envelopes}) == len(envelopes)
     assert all(r.key == str(decode(r.value).aggregate_id).encode() for r in records)
-    assert all(dict(r.headers)[HEADER_NOTIFICATION_ID] == str(decode(r.value).notification_id).encode() for r in records)
+    assert all(
+        dict(r.headers)[HEADER_NOTIFICATION_ID] == str(decode(r.value).notification_id).encode()
+        for r in records
+    )
     allocated = [e for e in envelopes if e.event_type == "Order.LineAllocated"]
     assert allocated and allocated[0].causation_message_id == "o1"
     # And the relay's position is in the store

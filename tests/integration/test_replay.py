@@ -31,25 +31,65 @@ def _order(mid: str, order_id: str, qty: int, tier: str = "standard", at: str = 
 
 
 HISTORY = [
-    {"message_id": "s1", "type": "SupplierRegistered", "occurred_at": DAY1, "supplier_id": "acme",
-     "name": "Acme", "terms": [{"sku": "A", "lead_time_days": 5, "unit_cost": "3.10"},
-                               {"sku": "B", "lead_time_days": 2, "unit_cost": "3.90"}]},
+    {
+        "message_id": "s1",
+        "type": "SupplierRegistered",
+        "occurred_at": DAY1,
+        "supplier_id": "acme",
+        "name": "Acme",
+        "terms": [
+            {"sku": "A", "lead_time_days": 5, "unit_cost": "3.10"},
+            {"sku": "B", "lead_time_days": 2, "unit_cost": "3.90"},
+        ],
+    },
     {"message_id": "s2", "type": "StockReceived", "occurred_at": DAY1, "sku": "A", "quantity": 4},
     {"message_id": "s3", "type": "StockReceived", "occurred_at": DAY1, "sku": "B", "quantity": 6},
-    {"message_id": "s4", "type": "SubstitutesDeclared", "occurred_at": DAY1, "sku": "A", "substitutes": ["B"]},
+    {
+        "message_id": "s4",
+        "type": "SubstitutesDeclared",
+        "occurred_at": DAY1,
+        "sku": "A",
+        "substitutes": ["B"],
+    },
     _order("o1", "o1", 3),
     _order("o2", "o2", 3, at="2026-01-05T09:05:00Z", accept_substitutes=True),
     _order("o3", "o3", 2, tier="platinum", at="2026-01-05T09:10:00Z"),
     _order("o4", "o4", 5, at="2026-01-05T09:15:00Z", max_wait_days=3),
-    {"message_id": "p1", "type": "PurchaseOrderPlaced", "occurred_at": DAY2, "purchase_order_id": "po1",
-     "supplier_id": "acme", "lines": [{"sku": "A", "quantity": 4}], "expected_date": "2026-01-09"},
-    {"message_id": "p2", "type": "PurchaseOrderDelayed", "occurred_at": DAY2, "purchase_order_id": "po1",
-     "supplier_id": "acme", "new_expected_date": "2026-01-12", "reason": "port congestion"},
+    {
+        "message_id": "p1",
+        "type": "PurchaseOrderPlaced",
+        "occurred_at": DAY2,
+        "purchase_order_id": "po1",
+        "supplier_id": "acme",
+        "lines": [{"sku": "A", "quantity": 4}],
+        "expected_date": "2026-01-09",
+    },
+    {
+        "message_id": "p2",
+        "type": "PurchaseOrderDelayed",
+        "occurred_at": DAY2,
+        "purchase_order_id": "po1",
+        "supplier_id": "acme",
+        "new_expected_date": "2026-01-12",
+        "reason": "port congestion",
+    },
     {"message_id": "x1", "type": "OrderCancelled", "occurred_at": DAY2, "order_id": "o1"},
-    {"message_id": "r1", "type": "StockReceived", "occurred_at": DAY9, "sku": "A", "quantity": 4,
-     "purchase_order_id": "po1"},
-    {"message_id": "a1", "type": "StockAdjusted", "occurred_at": DAY9, "sku": "A", "counted": 1,
-     "reason": "cycle count: two damaged"},
+    {
+        "message_id": "r1",
+        "type": "StockReceived",
+        "occurred_at": DAY9,
+        "sku": "A",
+        "quantity": 4,
+        "purchase_order_id": "po1",
+    },
+    {
+        "message_id": "a1",
+        "type": "StockAdjusted",
+        "occurred_at": DAY9,
+        "sku": "A",
+        "counted": 1,
+        "reason": "cycle count: two damaged",
+    },
 ]
 
 
@@ -70,8 +110,15 @@ def test_every_recorded_decision_replays_to_the_same_answer(engine):
     # Then every decision kind was re-run, and none differs
     kinds = {verdict.kind for verdict in report.verdicts}
     assert {"LineRequested", "QueueFilled", "EtasRevised", "AllocationsRevoked"} <= kinds
-    assert {"LineAllocated", "LineBackordered", "BackorderFilled", "EtaRevised",
-            "SubstituteOffered", "LineCancelled", "AllocationRevoked"} <= kinds
+    assert {
+        "LineAllocated",
+        "LineBackordered",
+        "BackorderFilled",
+        "EtaRevised",
+        "SubstituteOffered",
+        "LineCancelled",
+        "AllocationRevoked",
+    } <= kinds
     assert report.diffs == []
 
 
@@ -103,8 +150,13 @@ def test_a_policy_that_changed_behaviour_under_a_released_name_is_caught(engine,
 def test_decisions_replay_with_the_policy_version_they_were_taken_with(engine):
     # Given the SKU later switches to fifo-v1
     outcome = engine.handle_raw(
-        {"message_id": "cfg", "type": "SkuConfigured", "occurred_at": DAY9, "sku": "A",
-         "allocation_policy": "fifo-v1"}
+        {
+            "message_id": "cfg",
+            "type": "SkuConfigured",
+            "occurred_at": DAY9,
+            "sku": "A",
+            "allocation_policy": "fifo-v1",
+        }
     )
     assert outcome.status is Status.APPLIED
 

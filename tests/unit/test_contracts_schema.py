@@ -37,7 +37,9 @@ def test_the_committed_contract_schemas_are_up_to_date(tmp_path):
 
 def test_there_is_one_schema_per_inbound_message_and_per_outbound_payload_plus_the_envelope():
     names = set(contract_schemas())
-    assert {n for n in names if n.startswith("inbound/")} == {f"inbound/{c.__name__}.v1.json" for c in MESSAGE_TYPES}
+    assert {n for n in names if n.startswith("inbound/")} == {
+        f"inbound/{c.__name__}.v1.json" for c in MESSAGE_TYPES
+    }
     assert {n for n in names if n.startswith("outbound/")} == {"outbound/OutboundEventV1.json"} | {
         f"outbound/{t}.v1.json" for t in PAYLOADS
     }

@@ -231,7 +231,9 @@ def test_payloads_are_explicit_json_with_iso_dates_and_decimal_strings(published
 
 
 def test_order_decisions_reference_the_stock_event_they_concern(published):
-    stock = {(e.aggregate_id, e.aggregate_version): e for _, e in published if e and e.aggregate_type == "Stock"}
+    stock = {
+        (e.aggregate_id, e.aggregate_version): e for _, e in published if e and e.aggregate_type == "Stock"
+    }
     kinds = set()
     for _, e in published:
         ref = getattr(e.data, "decision", None) if e and e.aggregate_type == "Order" else None

@@ -45,7 +45,9 @@ def test_inbound_messages_are_keyed_by_order_sku_or_supplier():
     assert TOPICS.orders.key(placed) == b"O-9"
     assert TOPICS.orders.key(m.order_cancelled("m2", "O-9")) == b"O-9"  # plain dicts too
     assert inbound_topic_for("SkuConfigured").key(m.sku_configured("m3", "TEA-1")) == b"TEA-1"
-    assert inbound_topic_for("PurchaseOrderDelayed").key(m.po_delayed("m4", "PO", m.day(3), "acme")) == b"acme"
+    assert (
+        inbound_topic_for("PurchaseOrderDelayed").key(m.po_delayed("m4", "PO", m.day(3), "acme")) == b"acme"
+    )
     with pytest.raises(KeyError, match="no inbound topic"):
         inbound_topic_for("Nope")
 
