@@ -38,9 +38,8 @@ STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
 Letters = Callable[[list["Outcome"]], list[Any]]  # outcomes so far -> dead letters to keep
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
-CONFLICT_BACKOFF = (
-    0.005  # seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish
-)
+# Seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish.
+CONFLICT_BACKOFF = 0.005
 
 
 class Status(str, Enum):
