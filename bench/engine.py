@@ -25,7 +25,6 @@ import gc
 import os
 import platform
 import sqlite3
-import tempfile
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
@@ -44,6 +43,7 @@ from bench.report import (
     print_table,
     say,
     say_load,
+    work_folder,
 )
 from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalogue
 from infra.bootstrap import build_engine
@@ -529,8 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Antrian engine bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}"
     )
-    folder_ctx = None if args.keep else tempfile.TemporaryDirectory(prefix="antrian-bench-")
-    folder = Path(folder_ctx.name) if folder_ctx else Path(tempfile.mkdtemp(prefix="antrian-bench-"))
+    folder, remove_folder = work_folder("antrian-bench-", args.keep)
     say(f"SQLite files in {folder}")
     load0 = load_average()
     say_load(load0)
@@ -563,8 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     say(
         f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
     )
-    if folder_ctx is not None:
-        folder_ctx.cleanup()
+    remove_folder()
     return 0
 
 

@@ -27,7 +27,6 @@ import os
 import platform
 import pstats
 import sqlite3
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ import orjson
 
 from bench.projections_kafka import KafkaRates, part_kafka, running_broker
 from bench.projections_lag import Lag, part_lag
-from bench.report import exit_zero, guarded, load_average, mark, print_table, rate, say, say_load
+from bench.report import exit_zero, guarded, load_average, mark, print_table, rate, say, say_load, work_folder
 from infra.bootstrap import build_engine
 from infra.read_side import log_feed
 from infra.settings import Settings
@@ -248,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Antrian projections bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs; projections: {', '.join(catalog.CATALOG)}"
     )
-    folder_ctx = None if args.keep else tempfile.TemporaryDirectory(prefix="antrian-bench-proj-")
-    folder = Path(folder_ctx.name) if folder_ctx else Path(tempfile.mkdtemp(prefix="antrian-bench-proj-"))
+    folder, remove_folder = work_folder("antrian-bench-proj-", args.keep)
     say(f"SQLite files in {folder}")
     load0 = load_average()
     say_load(load0)
@@ -276,8 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     say(
         f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
     )
-    if folder_ctx is not None:
-        folder_ctx.cleanup()
+    remove_folder()
     return 0
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 Row = tuple[str, str, str, str]  # measure, figure, target, mark
@@ -65,6 +67,14 @@ def parse_options(
     if args.quick:
         args.ceiling_seconds = min(args.ceiling_seconds, 1.0)
     return args
+
+
+def work_folder(prefix: str, keep: bool) -> tuple[Path, Callable[[], None]]:
+    """A folder for a bench's stores, and what deletes it at the end (nothing when `keep`)."""
+    if keep:
+        return Path(tempfile.mkdtemp(prefix=prefix)), lambda: None
+    folder = tempfile.TemporaryDirectory(prefix=prefix)
+    return Path(folder.name), folder.cleanup
 
 
 def say(text: str = "") -> None:

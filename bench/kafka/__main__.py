@@ -9,9 +9,7 @@ import argparse
 import os
 import platform
 import re
-import tempfile
 import time
-from pathlib import Path
 
 import orjson
 
@@ -24,7 +22,7 @@ from bench.kafka.latency import Latency, part_latency
 from bench.kafka.services import SANDBOXES, find_services
 from bench.kafka.table import table
 from bench.kafka.throughput import Throughput, part_throughput
-from bench.report import exit_zero, guarded, load_average, parse_options, say, say_load
+from bench.report import exit_zero, guarded, load_average, parse_options, say, say_load, work_folder
 from bench.workload import Clock, MixedCatalogue
 
 
@@ -91,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap, dsn = services
     say(guarded("versions", lambda: _versions(bootstrap, dsn)) or "")
     say_load(load0)
-    folder_ctx = None if args.keep else tempfile.TemporaryDirectory(prefix="antrian-bench-kafka-")
-    folder = Path(folder_ctx.name) if folder_ctx else Path(tempfile.mkdtemp(prefix="antrian-bench-kafka-"))
+    folder, remove_folder = work_folder("antrian-bench-kafka-", args.keep)
     if args.keep:
         say(f"engine logs in {folder}")
 
@@ -150,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             for box in SANDBOXES:
                 box.cleanup()
-        if folder_ctx is not None:
-            folder_ctx.cleanup()
+        remove_folder()
     say(
         f"total Kafka bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
     )
