@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -39,27 +39,29 @@ class ReadStore(Protocol):
     def close(self) -> None: ...
 
 
-class _SqliteTx:
-    dialect = "sqlite"
+class _Tx:
+    """A Tx over a DB-API connection; `translate` adapts the `?` placeholders to the driver."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: Any, dialect: str, translate: Callable[[str], str] = str) -> None:
         self._c = connection
+        self.dialect = dialect
+        self._sql = translate
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._c.execute(sql, params)
+        self._c.execute(self._sql(sql), params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._c.executemany(sql, rows)
+        self._c.cursor().executemany(self._sql(sql), rows)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._c.execute(sql, params).fetchall()
+        return self._c.execute(self._sql(sql), params).fetchall()
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self._c.execute(sql, params).fetchone()
+        return self._c.execute(self._sql(sql), params).fetchone()
 
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._c.execute(sql, params)
-        names = [d[0] for d in cursor.description]
+        cursor = self._c.execute(self._sql(sql), params)
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -77,20 +79,20 @@ class SqliteReadStore:
         self._c.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
-    def transaction(self) -> Iterator[_SqliteTx]:
+    def transaction(self) -> Iterator[Tx]:
         self._c.execute("BEGIN IMMEDIATE")
         try:
-            yield _SqliteTx(self._c)
+            yield _Tx(self._c, self.dialect)
         except BaseException:
             self._c.execute("ROLLBACK")
             raise
         self._c.execute("COMMIT")
 
     @contextmanager
-    def reading(self) -> Iterator[_SqliteTx]:
+    def reading(self) -> Iterator[Tx]:
         self._c.execute("BEGIN")
         try:
-            yield _SqliteTx(self._c)
+            yield _Tx(self._c, self.dialect)
         finally:
             self._c.execute("ROLLBACK")
 
@@ -102,31 +104,6 @@ class SqliteReadStore:
 def to_psycopg(sql: str) -> str:
     """`?` placeholders to `%s`; literal `%` doubled."""
     return re.sub(r"\?", "%s", sql.replace("%", "%%"))
-
-
-class _PostgresTx:
-    dialect = "postgres"
-
-    def __init__(self, connection: Any) -> None:
-        self._c = connection
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._c.execute(to_psycopg(sql), params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._c.cursor() as cursor:
-            cursor.executemany(to_psycopg(sql), rows)
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._c.execute(to_psycopg(sql), params).fetchall()
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self._c.execute(to_psycopg(sql), params).fetchone()
-
-    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._c.execute(to_psycopg(sql), params)
-        names = [d.name for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class PostgresReadStore:
@@ -147,15 +124,15 @@ class PostgresReadStore:
         self.schema = schema
 
     @contextmanager
-    def transaction(self) -> Iterator[_PostgresTx]:
+    def transaction(self) -> Iterator[Tx]:
         with self._c.transaction():
             self._c.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
-            yield _PostgresTx(self._c)
+            yield _Tx(self._c, self.dialect, to_psycopg)
 
     @contextmanager
-    def reading(self) -> Iterator[_PostgresTx]:
+    def reading(self) -> Iterator[Tx]:
         with self._c.transaction():
-            yield _PostgresTx(self._c)
+            yield _Tx(self._c, self.dialect, to_psycopg)
 
     def close(self) -> None:
         self._c.close()
