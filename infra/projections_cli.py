@@ -95,13 +95,14 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
     with _closed_after(_feed(kafka, names)) as feed:
         ends = feed.ends()
     states = runner.states()
+    positions = runner.positions()
     table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
     for projection in runner.projections:
         stored = states.get(projection.name)
         version = f"{stored.version}" if stored else "-"
         if stored and stored.version != projection.version:
             version += f" (code {projection.version}: rebuild)"
-        current = runner.positions()[projection.name]
+        current = positions[projection.name]
         state_name = stored.status if stored else "new"
         applied = str(stored.applied if stored else 0)
         feeds = sorted(set(ends) | set(current))

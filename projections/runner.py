@@ -11,6 +11,7 @@ and a projection that is behind the others (after a rebuild) all safe.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -129,7 +130,7 @@ class ProjectionRunner:
                 if stop is None and until is None:
                     break
                 if pause:
-                    (stop or threading.Event()).wait(pause)
+                    stop.wait(pause) if stop is not None else time.sleep(pause)
         return total
 
     def caught_up(self, ends: dict[str, int]) -> bool:
