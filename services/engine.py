@@ -32,6 +32,7 @@ from services.errors import MessageRejected
 from services.handlers import HANDLERS
 from services.inbox import AppliedMessage, applied_id, fingerprint
 from services.parsing import parse_message
+from services.processing import Processing
 from services.session import Session
 
 STOCK_SNAPSHOT_INTERVAL = 200
@@ -179,7 +180,7 @@ class Engine(Application):
         self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
     ) -> tuple[list[Outcome], Outcome | None]:
         """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
-        processing = ProcessingEvent(tracking=tracking)
+        processing = Processing(tracking=tracking)
         batch: dict[UUID, Any] = {}
         seen: dict[str, str] = {}  # message id -> fingerprint, within this batch
         outcomes: list[Outcome] = []
@@ -220,7 +221,7 @@ class Engine(Application):
         `letters` makes fresh aggregates: after a refused save the first ones
         have given up their pending events.
         """
-        processing = ProcessingEvent(tracking=tracking)
+        processing = Processing(tracking=tracking)
         processing.collect_events(*letters())
         try:
             self._save_processing(processing)
@@ -230,7 +231,7 @@ class Engine(Application):
                     self.save(letter)
             if tracking is not None:
                 with suppress(IntegrityError):  # another instance recorded it first
-                    self._record(ProcessingEvent(tracking=tracking))
+                    self._record(Processing(tracking=tracking))
 
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
@@ -268,10 +269,16 @@ class Engine(Application):
             self._seen = max(ids)
         return recordings
 
-    def _save_processing(self, processing: ProcessingEvent) -> None:
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        processing = Processing()
+        processing.collect_events(*objs, **kwargs)
+        return self._save_processing(processing)
+
+    def _save_processing(self, processing: ProcessingEvent) -> list[Any]:
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)
+        return recordings
 
     def _forget_all(self, batch: dict[UUID, Any]) -> None:
         cache = self.repository.cache
