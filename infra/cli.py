@@ -176,6 +176,9 @@ def engine(
     group: str = typer.Option(None, envvar="ANTRIAN_KAFKA_GROUP", help="Consumer group of the instances."),
     batch: int = typer.Option(500, min=1, help="Messages per transaction."),
     relay: bool = typer.Option(True, help="Also publish stored events to the outbound topics."),
+    relay_thread: bool = typer.Option(
+        False, help="Relay in a thread of this process instead of a child process (shares one GIL)."
+    ),
 ) -> None:
     """Run one engine instance; several in one group share the partitions."""
     from dataclasses import replace
@@ -185,7 +188,8 @@ def engine(
     if not kafka:
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
     settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap, kafka_group=group))
-    run_engine(settings, build_engine(settings), batch, relay)
+    mode = "thread" if relay_thread else "process"
+    run_engine(settings, build_engine(settings), batch, mode if relay else "none")
 
 
 @app.command("relay")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -22,10 +23,12 @@ def _stop_on_signals(*stoppables: Any) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def run_engine(settings: Settings, engine: Any, batch: int, relay: bool) -> None:
+def run_engine(settings: Settings, engine: Any, batch: int, relay: str = "process") -> None:
+    """Consume the upstream topics; `relay`: "process" (a child), "thread" or "none"."""
     from kafka import KafkaConsumer
 
-    from infra.kafka_inbound import InboundConsumer
+    from infra.kafka_inbound import FETCH_MAX_WAIT_MS, InboundConsumer
+    from infra.relay_process import RelayProcess
     from infra.topics import TopicRegistry
 
     topics = TopicRegistry(settings.topic_prefix)
@@ -35,15 +38,26 @@ def run_engine(settings: Settings, engine: Any, batch: int, relay: bool) -> None
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=batch,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
     inbound = InboundConsumer(engine, consumer, [t.name for t in topics.inbound()], batch_size=batch)
     stoppables: list[Any] = [inbound]
     relay_thread = None
-    if relay:
+    child = None
+    relay_died: list[int | None] = []
+    if relay == "thread":
         outbound = _relay(settings, engine, topics)
         stoppables.append(outbound)
         relay_thread = threading.Thread(target=outbound.run, name="relay", daemon=True)
         relay_thread.start()
+    elif relay == "process":
+        child = RelayProcess(settings)
+
+        def on_death(code: int | None) -> None:
+            relay_died.append(code)
+            inbound.stopping.set()
+
+        child.start(on_death)
     _stop_on_signals(*stoppables)
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
@@ -54,17 +68,24 @@ def run_engine(settings: Settings, engine: Any, batch: int, relay: bool) -> None
             stoppable.stopping.set()
         if relay_thread is not None:
             relay_thread.join(timeout=30)
+        if child is not None:
+            child.stop()
     typer.echo(
         f"stopped: applied {stats.applied}, duplicates {stats.duplicates}, dead letters {stats.dead_letters}",
         err=True,
     )
+    if relay_died:
+        typer.echo(f"error: the relay process exited (code {relay_died[0]}): the engine stopped", err=True)
+        raise typer.Exit(1)
 
 
-def run_relay(settings: Settings, engine: Any) -> None:
+def run_relay(settings: Settings, engine: Any, on_start: Callable[[Any], None] | None = None) -> None:
     from infra.topics import TopicRegistry
 
     relay = _relay(settings, engine, TopicRegistry(settings.topic_prefix))
     _stop_on_signals(relay)
+    if on_start is not None:
+        on_start(relay)
     stats = relay.run()
     typer.echo(f"relay stopped at notification {stats.position}: published {stats.published}", err=True)
 

@@ -34,6 +34,11 @@ from services.parsing import parse_message
 
 log = logging.getLogger(__name__)
 
+# A fetch for partitions with nothing new waits this long at the broker, and kafka-python sends
+# one fetch at a time: at start-up the first one (for the partitions whose positions came from
+# the store) held back the backlog of the others for the default 500 ms.
+FETCH_MAX_WAIT_MS = 100
+
 
 def feed_name(topic: str, partition: int) -> str:
     return f"{topic}:{partition}"

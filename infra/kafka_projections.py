@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
-from infra.kafka_inbound import feed_name
+from infra.kafka_inbound import FETCH_MAX_WAIT_MS, feed_name
 from infra.settings import Settings
 from infra.topics import TopicRegistry
 from projections.event import ProjectedEvent
@@ -160,6 +160,7 @@ def projections_consumer(bootstrap: str, group: str, **overrides: Any) -> KafkaC
         # A runner killed without leaving the group holds its partitions until this expires, and a
         # restarted runner waits that long to be assigned them (kafka-python's default is 45 s).
         "session_timeout_ms": 10_000,
+        "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
     }
     config.update(overrides)
     return KafkaConsumer(**config)

@@ -14,17 +14,17 @@ PostgreSQL schema and under its own topic prefix, both dropped at the end.
    substitutes) is published to the inbound topics and applied first (in
    this process, topic by topic, so set-up never races); then N 2-line
    `OrderPlaced` messages are pre-published to the orders topic, and only
-   then is `antrian engine --kafka` started as a subprocess (inbound consumer
-   plus relay thread). The clock runs from the subprocess's start until the
+   then is `antrian engine --kafka` started as a subprocess (inbound consumer;
+   the relay is its child process, the default). The clock runs from the subprocess's start until the
    outbound order topic carries an event caused by every one of the N
    messages (a plain KafkaConsumer reads the outbound topics, de-duplicating
-   by notification_id). 1b: the same with the relay as its own process
+   by notification_id). 1b: the same with the relay started on its own
    (`antrian engine --kafka --no-relay` + `antrian relay`).
 2. Latency at a steady 500 lines/s (250 `OrderPlaced`/s of 2 lines): a paced
    producer records each message's publish time; a consumer on the outbound
    order topic records when the first event caused by it (header
    causation_message_id) arrives. p50/p90/p99/max. 2b: the same with the
-   relay as its own process.
+   relay started on its own.
 3. Ceilings, same broker, same server, same run: (a) kafka-python produce
    and consume rates at the inbound and outbound message sizes, with the
    relay's producer settings (infra/kafka_relay.py: acks=all, idempotence); (b) the raw

@@ -53,7 +53,11 @@ def part_latency(
     bootstrap: str, dsn: str, folder: Path, seconds: float, skus: int, batch: int, relay_process: bool = False
 ) -> Latency:
     rate = LATENCY_LINES_PER_S / 2
-    how = "engine + relay as two processes" if relay_process else "relay thread inside the engine"
+    how = (
+        "`antrian engine --no-relay` + `antrian relay`"
+        if relay_process
+        else "`antrian engine` (relay a child process)"
+    )
     say(
         f"[{'2b' if relay_process else '2'}] latency, publish -> first outbound order event: {rate:.0f} "
         f"OrderPlaced/s x 2 lines ({LATENCY_LINES_PER_S} lines/s) for {seconds:.0f} s, {how}"

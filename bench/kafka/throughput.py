@@ -72,7 +72,7 @@ def part_throughput(
     how = (
         f"`antrian engine --kafka --no-relay --batch {batch}` + `antrian relay`, two subprocesses"
         if relay_process
-        else f"`antrian engine --kafka --batch {batch}` (relay thread inside) as a subprocess"
+        else f"`antrian engine --kafka --batch {batch}` (its relay a child process) as a subprocess"
     )
     say(
         f"[{'1b' if relay_process else '1'}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "

@@ -1,0 +1,80 @@
+"""The relay as a child process of `antrian engine --kafka`.
+
+Engine and relay are both CPU-bound Python: as two threads of one process they
+share one GIL, and end to end ran at two thirds of the rate of the same two as
+separate processes (bench.kafka parts 1 and 1b). So the engine starts its relay
+as a child, with its own interpreter and store connection. The child stops when
+asked (SIGTERM/SIGINT, as `antrian relay` does), and also when its parent is
+gone, even if the parent was killed with SIGKILL, so no orphan keeps publishing.
+A relay that dies on its own stops the engine with an error, for the supervisor
+to restart both, rather than leaving an engine whose events nobody publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from typing import Any
+
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 30.0  # seconds a stopping relay gets to finish its page before it is killed
+
+
+class RelayProcess:
+    def __init__(self, settings: Settings) -> None:
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=_relay_main, args=(settings,), name="antrian-relay", daemon=False
+        )
+        self.stopping = False
+
+    def start(self, on_death: Callable[[int | None], None]) -> None:
+        """Start the child; `on_death(exit code)` is called if it ends before `stop()`."""
+        self.process.start()
+        threading.Thread(target=self._watch, args=(on_death,), name="relay-watch", daemon=True).start()
+
+    def stop(self) -> int | None:
+        """Ask the child to finish its page and stop; its exit code."""
+        self.stopping = True
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGTERM)  # type: ignore[arg-type]
+        self.process.join(STOP_TIMEOUT)
+        if self.process.is_alive():
+            log.error("the relay did not stop within %.0f s: killed", STOP_TIMEOUT)
+            self.process.kill()
+            self.process.join()
+        return self.process.exitcode
+
+    def _watch(self, on_death: Callable[[int | None], None]) -> None:
+        wait([self.process.sentinel])
+        if not self.stopping:
+            self.process.join()  # its exit status, once the system has it
+            on_death(self.process.exitcode)
+
+
+def _relay_main(settings: Settings) -> None:
+    from infra.bootstrap import build_engine
+    from infra.kafka_cli import run_relay
+
+    run_relay(settings, build_engine(settings), on_start=_stop_with_parent)
+
+
+def _stop_with_parent(relay: Any) -> None:
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        if not relay.stopping.is_set():
+            log.warning("the engine process is gone: the relay stops")
+            relay.stopping.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -1,0 +1,104 @@
+"""`antrian engine --kafka` runs its relay as a child process: it publishes, and it never outlives the engine."""
+
+# ruff: noqa: F811 - the fixtures of test_kafka_processes are imported, then named as parameters
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import messages as m
+from tests.e2e.test_kafka_processes import (  # noqa: F401 - fixtures among them
+    WAIT,
+    Antrian,
+    antrian,
+    prefix,
+    registry,
+    store,
+    upstream,
+    wait_until_consumed,
+    wait_until_relayed,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def relay_child(antrian: Antrian, engine) -> int:
+    """The engine's relay child (the only child the engine process starts)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        antrian.check_alive()
+        found = [c for c in children_of(engine.pid) if "spawn" in _cmdline(c)]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    pytest.fail(f"engine pid {engine.pid} started no relay process\n{antrian.tail(engine)}")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+
+
+def wait_until_gone(pid: int, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not gone(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"{what} (pid {pid}) still runs {WAIT:.0f}s later")
+        time.sleep(0.05)
+
+
+def test_the_engine_s_relay_child_publishes_and_stops_with_the_engine(antrian, store, upstream):
+    engine = antrian.engine("--batch", "10")
+    child = relay_child(antrian, engine)
+    upstream.publish([m.stock_received("m-1", "A", 5), m.order_placed("m-2", "O-1", [("1", "A", 2)])])
+    wait_until_relayed_some(store, antrian)
+    assert antrian.stop(engine) == 0, antrian.tail(engine)
+    wait_until_gone(child, "the relay after the engine stopped")
+    assert "relay stopped at notification" in antrian.output(engine)
+
+
+def test_a_relay_child_stops_by_itself_when_its_engine_is_killed(antrian, store, upstream):
+    engine = antrian.engine("--batch", "10")
+    child = relay_child(antrian, engine)
+    upstream.publish([m.stock_received("m-1", "A", 5)])
+    wait_until_relayed_some(store, antrian)  # the child is relaying, not still starting
+    antrian.kill(engine)  # SIGKILL: the engine cannot tell its child anything
+    wait_until_gone(child, "the relay of an engine killed with SIGKILL")
+    assert "the engine process is gone: the relay stops" in antrian.output(engine)
+
+
+def test_an_engine_whose_relay_dies_stops_with_an_error(antrian, store):
+    engine = antrian.engine("--batch", "10")
+    os.kill(relay_child(antrian, engine), signal.SIGKILL)
+    assert engine.wait(timeout=WAIT) == 1, antrian.tail(engine)
+    assert "the relay process exited (code -9): the engine stopped" in antrian.output(engine)
+
+
+def wait_until_relayed_some(store, antrian: Antrian) -> None:
+    deadline = time.monotonic() + WAIT
+    while not (store.recorder.max_notification_id() or 0):
+        if time.monotonic() > deadline:
+            pytest.fail("the engine stored nothing")
+        time.sleep(0.05)
+    wait_until_relayed(store, antrian)
