@@ -8,6 +8,7 @@ it), so a line's history explains itself and can be replayed.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -365,6 +366,7 @@ class Order(Aggregate):
         self._update(line_id, allocated=allocated, shipped=line.shipped + sum(by_sku.values()))
 
 
+@lru_cache(maxsize=65536)  # asked for several times per message: once per line and per effect
 def order_uuid(order_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:order:{order_id}")
 

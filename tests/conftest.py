@@ -69,16 +69,27 @@ def sqlite_file(tmp_path: Path) -> Path:
     return tmp_path / "antrian.sqlite"
 
 
-@pytest.fixture
-def open_sqlite(sqlite_file: Path) -> Iterator[Callable[[], Engine]]:
-    """Opens (and later closes) engines on one SQLite file, like separate processes would."""
+def _openers(store: str, path: Path, dsn: str | None = None, schema: str | None = None):
     engines: list[Engine] = []
 
     def opener() -> Engine:
-        engine = make_engine("sqlite", sqlite_file)
+        engine = make_engine(store, path, dsn, schema)
         engines.append(engine)
         return engine
 
     yield opener
     for engine in engines:
         _close(engine)
+
+
+@pytest.fixture
+def open_sqlite(sqlite_file: Path) -> Iterator[Callable[[], Engine]]:
+    """Opens (and later closes) engines on one SQLite file, like separate processes would."""
+    yield from _openers("sqlite", sqlite_file)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def open_durable(request: pytest.FixtureRequest, sqlite_file: Path) -> Iterator[Callable[[], Engine]]:
+    """Opens engines on one durable store (a SQLite file, a PostgreSQL schema), like separate processes."""
+    dsn, schema = request.getfixturevalue("postgres_schema") if request.param == "postgres" else (None, None)
+    yield from _openers(request.param, sqlite_file, dsn, schema)

@@ -687,9 +687,9 @@ def test_back_in_stock_request_is_announced_when_stock_arrives(store):
 
 
 # ------------------------------------------------------------- snapshots
-def test_stock_snapshots_keep_a_hot_sku_loadable(open_sqlite):
+def test_stock_snapshots_keep_a_hot_sku_loadable(open_durable):
     # Given a hot SKU with well over 200 events: receipts, orders, counts
-    engine = open_sqlite()
+    engine = open_durable()
     apply(engine, m.supplier_registered("s1", "S1", ["A"]))
     for i in range(80):
         apply(
@@ -712,8 +712,8 @@ def test_stock_snapshots_keep_a_hot_sku_loadable(open_sqlite):
     snapshots = list(engine.snapshots.get(stock_id("A")))
     assert snapshots and all(s.originator_version >= 200 for s in snapshots)  # one per 200 events crossed
 
-    # When a fresh engine opens the same file
-    fresh = open_sqlite()
+    # When a fresh engine opens the same store
+    fresh = open_durable()
 
     # Then it loads the stock (from the snapshot plus later events) with equal state
     assert state(fresh.get_stock("A")) == state(stock)
