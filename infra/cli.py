@@ -189,7 +189,7 @@ def engine(
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
     settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap, kafka_group=group))
     mode = "thread" if relay_thread else "process"
-    run_engine(settings, build_engine(settings), batch, mode if relay else "none")
+    run_engine(settings, batch, mode if relay else "none")
 
 
 @app.command("relay")

@@ -23,14 +23,27 @@ def _stop_on_signals(*stoppables: Any) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def run_engine(settings: Settings, engine: Any, batch: int, relay: str = "process") -> None:
+def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     """Consume the upstream topics; `relay`: "process" (a child), "thread" or "none"."""
     from kafka import KafkaConsumer
 
+    from infra.bootstrap import build_engine
     from infra.kafka_inbound import FETCH_MAX_WAIT_MS, InboundConsumer
     from infra.relay_process import RelayProcess
     from infra.topics import TopicRegistry
 
+    stopping = threading.Event()
+    relay_died: list[int | None] = []
+    child = None
+    if relay == "process":  # first, while this process has no threads or connections to fork
+        child = RelayProcess(settings)
+
+        def on_death(code: int | None) -> None:
+            relay_died.append(code)
+            stopping.set()
+
+        child.start(on_death)
+    engine = build_engine(settings)
     topics = TopicRegistry(settings.topic_prefix)
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -41,23 +54,14 @@ def run_engine(settings: Settings, engine: Any, batch: int, relay: str = "proces
         fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
     inbound = InboundConsumer(engine, consumer, [t.name for t in topics.inbound()], batch_size=batch)
+    inbound.stopping = stopping
     stoppables: list[Any] = [inbound]
     relay_thread = None
-    child = None
-    relay_died: list[int | None] = []
     if relay == "thread":
         outbound = _relay(settings, engine, topics)
         stoppables.append(outbound)
         relay_thread = threading.Thread(target=outbound.run, name="relay", daemon=True)
         relay_thread.start()
-    elif relay == "process":
-        child = RelayProcess(settings)
-
-        def on_death(code: int | None) -> None:
-            relay_died.append(code)
-            inbound.stopping.set()
-
-        child.start(on_death)
     _stop_on_signals(*stoppables)
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
