@@ -25,15 +25,23 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresDatastore,
     PostgresFactory,
     PostgresProcessRecorder,
 )
+from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 log = logging.getLogger(__name__)
@@ -115,6 +123,45 @@ class TypedArrayProcessRecorder(CreatesTablesBesideOthers, PostgresProcessRecord
             datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
         )
         self.insert_events_statement = binary_insert_statement(datastore, events_table_name, returning=True)
+        self.select_page_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """A page of the log as the library reads it, with the rows in binary format.
+
+        The relay reads every event once: text rows (bytea as hex, uuids as text)
+        cost it 6 us of CPU per notification, binary rows 3.5 us.
+        """
+        if start is None or stop is not None or topics or not inclusive_of_start:
+            return super().select_notifications(
+                start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+            )
+        return self._select_page(start, limit)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _select_page(self, start: int, limit: int) -> list[Notification]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_page_statement, (start, limit), prepare=True, binary=True)
+            return [
+                Notification(
+                    id=notification_id,
+                    originator_id=originator_id,
+                    originator_version=originator_version,
+                    topic=topic,
+                    state=bytes(state),
+                )
+                for notification_id, originator_id, originator_version, topic, state in curs.fetchall()
+            ]
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
