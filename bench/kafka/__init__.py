@@ -19,7 +19,9 @@ PostgreSQL schema and under its own topic prefix, both dropped at the end.
    outbound order topic carries an event caused by every one of the N
    messages (a plain KafkaConsumer reads the outbound topics, de-duplicating
    by notification_id). 1b: the same with the relay started on its own
-   (`antrian engine --kafka --no-relay` + `antrian relay`).
+   (`antrian engine --kafka --no-relay` + `antrian relay`). The machines are
+   shared and noisy, so 1 and 1b run three times, alternating (`--repeat`):
+   the table shows the median run and lists every run.
 2. Latency at a steady 500 lines/s (250 `OrderPlaced`/s of 2 lines): a paced
    producer records each message's publish time; a consumer on the outbound
    order topic records when the first event caused by it (header

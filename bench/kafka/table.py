@@ -22,7 +22,9 @@ def table(
     kafka: list[KafkaCeiling],
     pg: list[Ceiling],
     alone: tuple[Alone, Alone] | None,
+    runs: tuple[list[Throughput | None], list[Throughput | None]] = ([], []),
 ) -> None:
+    """`e2e` and `split` are the median runs of `runs` (each part 1 / 1b run, None if it failed)."""
     rows: list[tuple[str, str, str, str]] = []
 
     def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:
@@ -41,6 +43,8 @@ def table(
             f">= {TARGET_LINES_PER_S:,}",
             e2e.steady_lines_per_s >= TARGET_LINES_PER_S,
         )
+        if len(runs[0]) > 1:
+            row("[1] lines/s end to end, every run (median above)", _each(runs[0]))
         row("[1] messages/s end to end", f"{e2e.messages_per_s:,.0f}")
         row("[1] outbound events/s published", f"{e2e.events_per_s:,.0f}")
         row("[1] events/s stored (incl. inbox)", f"{e2e.stored_per_s:,.0f}")
@@ -58,6 +62,8 @@ def table(
             f">= {TARGET_LINES_PER_S:,}",
             split.steady_lines_per_s >= TARGET_LINES_PER_S,
         )
+        if len(runs[1]) > 1:
+            row("[1b] lines/s end to end, every run", _each(runs[1]))
         row("[1b] outbound events/s published, relay started on its own", f"{split.events_per_s:,.0f}")
     if lat and lat.ms:
         row(f"[2] achieved load, lines/s (target {LATENCY_LINES_PER_S})", f"{lat.achieved_lines_per_s:,.0f}")
@@ -144,3 +150,7 @@ def table(
         say("(no figures)")
         return
     print_table(rows, "measure (Kafka + PostgreSQL)")
+
+
+def _each(runs: list[Throughput | None]) -> str:
+    return " / ".join("failed" if r is None else f"{r.lines_per_s:,.0f}" for r in runs)
