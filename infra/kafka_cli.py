@@ -53,8 +53,9 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         max_poll_records=batch,
         fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
-    inbound = InboundConsumer(engine, consumer, [t.name for t in topics.inbound()], batch_size=batch)
-    inbound.stopping = stopping
+    inbound = InboundConsumer(
+        engine, consumer, [t.name for t in topics.inbound()], batch_size=batch, stopping=stopping
+    )
     stoppables: list[Any] = [inbound]
     relay_thread = None
     if relay == "thread":

@@ -80,13 +80,15 @@ class InboundConsumer:
         consumer: KafkaConsumer,
         topics: Sequence[str],
         batch_size: int = 500,
+        stopping: threading.Event | None = None,
     ) -> None:
+        """`stopping`: set it to stop after the current batch (one is made if not given)."""
         self.engine = engine
         self.consumer = consumer
         self.topics = list(topics)
         self.batch_size = batch_size
         self.stats = InboundStats()
-        self.stopping = threading.Event()
+        self.stopping = stopping or threading.Event()
 
     def start(self) -> None:
         self.consumer.subscribe(self.topics, listener=_SeekToStore(self))

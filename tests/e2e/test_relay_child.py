@@ -1,4 +1,7 @@
-"""`antrian engine --kafka` runs its relay as a child process: it publishes, and it never outlives the engine."""
+"""`antrian engine --kafka` runs its relay as a child process: it publishes, and it never outlives the engine.
+
+(`--relay-thread` keeps the relay in the engine's process instead.)
+"""
 
 # ruff: noqa: F811 - the fixtures of test_kafka_processes are imported, then named as parameters
 
@@ -95,3 +98,11 @@ def wait_until_relayed_some(store, antrian: Antrian) -> None:
             pytest.fail("the engine stored nothing")
         time.sleep(0.05)
     wait_until_relayed(store, antrian)
+
+
+def test_with_relay_thread_the_engine_publishes_from_its_own_process(antrian, store, upstream):
+    engine = antrian.engine("--batch", "10", "--relay-thread")
+    upstream.publish([m.stock_received("m-1", "A", 5)])
+    wait_until_relayed_some(store, antrian)
+    assert children_of(engine.pid) == []
+    assert antrian.stop(engine) == 0, antrian.tail(engine)
