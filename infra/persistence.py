@@ -1,4 +1,4 @@
-"""Stored-event mapping: pydantic does the modelling, orjson does the bytes.
+"""Stored-event mapping: pydantic does the modelling and writes the bytes, orjson reads them.
 
 The library's default JSON transcoder needs a transcoding per custom type;
 with pydantic events every value object already knows how to become JSON and

@@ -270,6 +270,7 @@ class Engine(Application):
         return recordings
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """The library's save, collecting with `Processing` (services/processing.py)."""
         processing = Processing()
         processing.collect_events(*objs, **kwargs)
         return self._save_processing(processing)
