@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [("inbound OrderPlaced", inbound)]
             outbound = (e2e.samples if e2e else None) or (split.samples if split else None)
             if outbound:
-                sizes.append(("outbound event", outbound))
+                sizes.append(("outbound order event", outbound))
             else:
                 say("    (no outbound events sampled in part 1: the outbound-size ceiling is skipped)")
             kafka = (
