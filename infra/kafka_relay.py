@@ -117,6 +117,7 @@ class RememberingPartitioner(DefaultPartitioner):
 
     def __init__(self) -> None:
         self.hashes: dict[bytes, int] = {}
+        self.ordered: dict[str, tuple[set[int], list[int]]] = {}  # topic -> its partitions, sorted
 
     def partition(
         self, topic: str, key: Any, serialized_key: Any, value: Any, serialized_value: Any, cluster: Any
@@ -131,7 +132,10 @@ class RememberingPartitioner(DefaultPartitioner):
             if len(self.hashes) >= self.REMEMBERED:
                 self.hashes.clear()
             hashed = self.hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
-        return sorted(partitions)[hashed % len(partitions)]
+        known = self.ordered.get(topic)
+        if known is None or known[0] != partitions:
+            known = self.ordered[topic] = (set(partitions), sorted(partitions))
+        return known[1][hashed % len(partitions)]
 
 
 def relay_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:

@@ -36,3 +36,21 @@ def test_the_remembered_hashes_are_bounded():
         key = str(uuid4()).encode()
         remembering.partition("events", key, key, b"v", b"v", cluster)
     assert len(remembering.hashes) <= 10
+
+
+class Growing(FourPartitions):
+    def __init__(self) -> None:
+        self.count = 2
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return set(range(self.count))
+
+
+def test_a_topic_given_more_partitions_is_partitioned_like_the_default_again():
+    remembering, default, cluster = RememberingPartitioner(), DefaultPartitioner(), Growing()
+    keys = [str(uuid4()).encode() for _ in range(200)]
+    for count in (2, 6):
+        cluster.count = count
+        expected = [default.partition("events", k, k, b"v", b"v", cluster) for k in keys]
+        assert [remembering.partition("events", k, k, b"v", b"v", cluster) for k in keys] == expected
+        assert set(expected) == set(range(count))
