@@ -15,10 +15,12 @@ PostgreSQL schema and under its own topic prefix, both dropped at the end.
    this process, topic by topic, so set-up never races); then N 2-line
    `OrderPlaced` messages are pre-published to the orders topic, and only
    then is `antrian engine --kafka` started as a subprocess (inbound consumer;
-   the relay is its child process, the default). The clock runs from the subprocess's start until the
-   outbound order topic carries an event caused by every one of the N
-   messages (a plain KafkaConsumer reads the outbound topics, de-duplicating
-   by notification_id). 1b: the same with the relay started on its own
+   the relay is its child process, the default). The clock runs from the
+   subprocess's start until the outbound order topic carries an event caused
+   by every one of the N messages (a plain KafkaConsumer reads the order
+   events and dead letters, de-duplicating by notification_id; the other
+   outbound topics are counted from their offsets, so the measuring costs the
+   measured machine little). 1b: the same with the relay started on its own
    (`antrian engine --kafka --no-relay` + `antrian relay`). The machines are
    shared and noisy, so 1 and 1b run three times, alternating (`--repeat`):
    the table shows the median run and lists every run.

@@ -121,30 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "1" in args.parts:
             limit = max(90.0, orders / 60)  # seconds before part 1 gives up waiting
+
+            def throughput(relay_process: bool) -> Throughput:
+                return part_throughput(
+                    bootstrap, dsn, folder, orders, args.skus, args.batch, limit, relay_process=relay_process
+                )
+
             for n in range(1, repeat + 1):
                 tag = f" (run {n} of {repeat})" if repeat > 1 else ""
-                e2e_runs.append(
-                    guarded(
-                        f"1{tag}",
-                        lambda: part_throughput(bootstrap, dsn, folder, orders, args.skus, args.batch, limit),
-                    )
-                )
+                e2e_runs.append(guarded(f"1{tag}", lambda: throughput(False)))
                 if not args.no_split:
-                    split_runs.append(
-                        guarded(
-                            f"1b{tag}",
-                            lambda: part_throughput(
-                                bootstrap,
-                                dsn,
-                                folder,
-                                orders,
-                                args.skus,
-                                args.batch,
-                                limit,
-                                relay_process=True,
-                            ),
-                        )
-                    )
+                    split_runs.append(guarded(f"1b{tag}", lambda: throughput(True)))
             e2e, split = median_run(e2e_runs), median_run(split_runs)
         if "2" in args.parts:
             lat = guarded("2", lambda: part_latency(bootstrap, dsn, folder, latency_s, args.skus, args.batch))
