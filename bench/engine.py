@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import platform
 import sqlite3
 import time
@@ -39,11 +38,11 @@ from bench.report import (
     guarded,
     load_average,
     mark,
+    open_sqlite_bench,
     parse_options,
     print_table,
     say,
     say_load,
-    work_folder,
 )
 from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalogue
 from infra.bootstrap import build_engine
@@ -525,12 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     deep = args.deep or (10_000 if args.quick else 100_000)
     long_window = args.long_window or (4_000 if args.quick else 8_000)
 
-    say(
-        f"Antrian engine bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}"
+    folder, remove_folder = open_sqlite_bench(
+        "engine", f", {platform.platform()}", "antrian-bench-", args.keep
     )
-    folder, remove_folder = work_folder("antrian-bench-", args.keep)
-    say(f"SQLite files in {folder}")
     load0 = load_average()
     say_load(load0)
     started = time.perf_counter()

@@ -23,10 +23,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
-import platform
 import pstats
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +32,18 @@ import orjson
 
 from bench.projections_kafka import KafkaRates, part_kafka, running_broker
 from bench.projections_lag import Lag, part_lag
-from bench.report import exit_zero, guarded, load_average, mark, print_table, rate, say, say_load, work_folder
+from bench.report import (
+    exit_zero,
+    guarded,
+    load_average,
+    mark,
+    open_sqlite_bench,
+    parse_options,
+    print_table,
+    rate,
+    say,
+    say_load,
+)
 from infra.bootstrap import build_engine
 from infra.read_side import log_feed
 from infra.settings import Settings
@@ -234,21 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=2000, help="events per transaction (`rebuild` default)")
     parser.add_argument("--lag-orders", type=int, default=None, help="orders in part 3 (default 3000)")
     parser.add_argument("--profile", action="store_true", help="print each projection's hotspots")
-    parser.add_argument("--parts", default="1234", help="which parts to run, e.g. 12")
-    parser.add_argument("--keep", action="store_true", help="keep the SQLite files (path printed)")
-    args = parser.parse_args(argv)
+    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)", parts="1234")
     options = DemoOptions(
         days=args.days or (15 if args.quick else 60),
         skus=args.skus,
         orders_per_day=args.orders_per_day or (40 if args.quick else 120),
     )
     lag_orders = args.lag_orders or (500 if args.quick else 3_000)
-    say(
-        f"Antrian projections bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs; projections: {', '.join(catalog.CATALOG)}"
+    folder, remove_folder = open_sqlite_bench(
+        "projections", f"; projections: {', '.join(catalog.CATALOG)}", "antrian-bench-proj-", args.keep
     )
-    folder, remove_folder = work_folder("antrian-bench-proj-", args.keep)
-    say(f"SQLite files in {folder}")
     load0 = load_average()
     say_load(load0)
     started = time.perf_counter()

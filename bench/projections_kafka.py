@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.kafka.services import _answers, _from_state, sandbox
-from bench.report import say
+from bench.report import rate, say
 from infra.bootstrap import build_engine
 from infra.kafka_projections import kafka_feed
 from infra.kafka_relay import OutboundRelay, relay_producer
@@ -34,15 +34,15 @@ class KafkaRates:
 
     @property
     def relay_per_s(self) -> float:
-        return self.records / self.relay_seconds if self.relay_seconds else 0.0
+        return rate(self.records, self.relay_seconds)
 
     @property
     def decode_per_s(self) -> float:
-        return self.records / self.decode_seconds if self.decode_seconds else 0.0
+        return rate(self.records, self.decode_seconds)
 
     @property
     def rebuild_per_s(self) -> float:
-        return self.rebuild_events / self.rebuild_seconds if self.rebuild_seconds else 0.0
+        return rate(self.rebuild_events, self.rebuild_seconds)
 
 
 def running_broker() -> str | None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.report import say
+from bench.report import rate, say
 from bench.workload import Clock, MixedCatalogue
 from infra.bootstrap import build_engine
 from infra.read_side import log_feed
@@ -44,7 +44,7 @@ class Lag:
 
     @property
     def lines_per_s(self) -> float:
-        return self.lines / self.engine_seconds if self.engine_seconds else 0.0
+        return rate(self.lines, self.engine_seconds)
 
 
 class _TimedFeed:

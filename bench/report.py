@@ -1,14 +1,16 @@
-"""What both benchmarks print around their figures: lines, the final table, the load average.
+"""What the benchmarks print around their figures: lines, the final table, the load average.
 
-bench/engine.py and bench/kafka/ print their results the same way (a four-column
-table of measure, figure, target and PASS/MISS) and both say how busy the machine
-was, so the two outputs read alike; the code for that lives here once.
+bench/engine.py, bench/projections.py and bench/kafka/ print their results the same way (a four-column
+table of measure, figure, target and PASS/MISS) and all say how busy the machine
+was, so the outputs read alike; the code for that lives here once.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -58,15 +60,28 @@ class Run(Rates):
 
 
 def parse_options(
-    parser: argparse.ArgumentParser, argv: list[str] | None, keep_help: str
+    parser: argparse.ArgumentParser, argv: list[str] | None, keep_help: str, parts: str = "123"
 ) -> argparse.Namespace:
-    """Add --parts and --keep (last, as both benches list them) and parse; --quick caps --ceiling-seconds at 1 s."""
-    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13")
+    """Add --parts and --keep (last, as every bench lists them) and parse; --quick caps --ceiling-seconds at 1 s."""
+    parser.add_argument("--parts", default=parts, help=f"which parts to run, e.g. {parts[0]}{parts[-1]}")
     parser.add_argument("--keep", action="store_true", help=keep_help)
     args = parser.parse_args(argv)
-    if args.quick:
+    if args.quick and hasattr(args, "ceiling_seconds"):
         args.ceiling_seconds = min(args.ceiling_seconds, 1.0)
     return args
+
+
+def open_sqlite_bench(
+    name: str, detail: str, folder_prefix: str, keep: bool
+) -> tuple[Path, Callable[[], None]]:
+    """The opening lines of a bench on SQLite files (machine, where the files are, load); its folder."""
+    say(
+        f"Antrian {name} bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs{detail}"
+    )
+    folder, remove_folder = work_folder(folder_prefix, keep)
+    say(f"SQLite files in {folder}")
+    return folder, remove_folder
 
 
 def work_folder(prefix: str, keep: bool) -> tuple[Path, Callable[[], None]]:
