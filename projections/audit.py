@@ -23,6 +23,7 @@ from domain.stock import Stock
 from projections.base import Projection, handles
 from projections.event import ProjectedEvent
 from projections.store import Tx
+from services.outbound import event_types_of
 
 _EVENT = (
     "INSERT INTO audit_events (notification_id, event_type, aggregate_type, aggregate_id, "
@@ -103,44 +104,12 @@ class AuditProjection(Projection):
         )
         tx.executemany(_LINK, [(subject, event.notification_id) for subject in subjects])
 
-    @handles(
-        "Order.Placed",
-        "Order.LineAllocated",
-        "Order.LineBackordered",
-        "Order.BackorderFilled",
-        "Order.AllocationRevoked",
-        "Order.EtaRevised",
-        "Order.SubstituteOffered",
-        "Order.SubstituteAccepted",
-        "Order.SubstituteDeclined",
-        "Order.LineCancelled",
-        "Order.LineShipped",
-    )
+    @handles(*event_types_of("Order"))
     def order_event(self, tx: Tx, event: ProjectedEvent) -> None:
+        """Every Order event, a new one included: it is about its order."""
         self._record(tx, event, [event.aggregate_id])
 
-    @handles(
-        "Stock.Registered",
-        "Stock.Configured",
-        "Stock.SourceSet",
-        "Stock.SourceRemoved",
-        "Stock.SubstitutesDeclared",
-        "Stock.LineRequested",
-        "Stock.QueueFilled",
-        "Stock.AllocationsRevoked",
-        "Stock.EtasRevised",
-        "Stock.Received",
-        "Stock.Adjusted",
-        "Stock.Shipped",
-        "Stock.Released",
-        "Stock.Withdrawn",
-        "Stock.InboundScheduled",
-        "Stock.InboundCancelled",
-        "Stock.ReplenishmentSuggested",
-        "Stock.SuggestionReduced",
-        "Stock.BackInStockRequested",
-        "Stock.BackInStockAnnounced",
-    )
+    @handles(*event_types_of("Stock"))
     def stock_event(self, tx: Tx, event: ProjectedEvent) -> None:
         orders = [order_subject(order_id) for order_id in orders_named(event.data)]
         self._record(tx, event, [event.aggregate_id, *orders])

@@ -26,6 +26,7 @@ from services.outbound.envelope import (
     decode,
     domain_event_classes,
     encode,
+    event_types_of,
     headers,
     to_outbound,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "decode",
     "domain_event_classes",
     "encode",
+    "event_types_of",
     "headers",
     "to_outbound",
 ]

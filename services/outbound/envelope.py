@@ -42,6 +42,12 @@ PAYLOADS: dict[str, type[Payload]] = {m.payload.EVENT_TYPE: m.payload for m in M
 if len(BY_DOMAIN_EVENT) != len(MAPPINGS) or len(PAYLOADS) != len(MAPPINGS):
     raise RuntimeError("outbound mappings: each stored event and each event_type must appear once")
 
+
+def event_types_of(aggregate_type: str) -> tuple[str, ...]:
+    """Every published event type of one aggregate ("Order", "Stock", "Supplier"), in registry order."""
+    return tuple(name for name, payload in PAYLOADS.items() if payload.aggregate_type() == aggregate_type)
+
+
 EventType = Literal[tuple(PAYLOADS)]  # type: ignore[valid-type]
 AnyPayload = Union[tuple(PAYLOADS.values())]  # type: ignore[valid-type]  # noqa: UP007
 
