@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from typer.testing import CliRunner
 
-from infra.cli import app
 from tests.integration.test_analytics import HISTORY
+from tests.support.cli import cli_over
 
 pytestmark = pytest.mark.integration
 
@@ -17,15 +14,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def antrian(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANTRIAN_DB", str(tmp_path / "store.sqlite"))
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(m) + "\n" for m in HISTORY))
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(source)]).exit_code == 0
-
-    def run(*args: str):
-        return runner.invoke(app, list(args))
-
+    run, _ = cli_over(HISTORY, tmp_path, monkeypatch)
     return run
 
 

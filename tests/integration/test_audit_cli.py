@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from infra.cli import app
 from tests.messages import order_placed, stock_received, ts
+from tests.support.cli import cli_over
 
 pytestmark = pytest.mark.integration
 
@@ -22,15 +21,7 @@ MESSAGES = (
 
 @pytest.fixture
 def antrian(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANTRIAN_DB", str(tmp_path / "store.sqlite"))
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(m) + "\n" for m in MESSAGES))
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(source)]).exit_code == 0
-
-    def run(*args: str):
-        return runner.invoke(app, list(args))
-
+    run, _ = cli_over(MESSAGES, tmp_path, monkeypatch)
     return run
 
 

@@ -10,7 +10,6 @@ and every order's projected lines must equal the Order aggregate's lines.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -18,11 +17,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
-from typer.testing import CliRunner, Result
 
 from domain.order import Order
 from domain.stock import Stock
-from infra.cli import app
 from infra.read_side import log_feed
 from projections.event import ProjectedEvent
 from projections.queue import BackorderQueueProjection
@@ -35,6 +32,7 @@ from services.simulation import DemoOptions, run_demo
 from tests import messages as m
 from tests.integration.test_invariants_stateful import EngineMachine
 from tests.messages import ts
+from tests.support.cli import cli_over
 
 pytestmark = pytest.mark.integration
 
@@ -223,19 +221,8 @@ CLI_MESSAGES = (
 @pytest.fixture
 def antrian(tmp_path, monkeypatch):
     """`antrian ...` in this process over a SQLite store filled with `antrian ingest`."""
-    for name in [k for k in os.environ if k.startswith("ANTRIAN_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("ANTRIAN_DB", str(tmp_path / "store.sqlite"))
-    monkeypatch.setenv("COLUMNS", "200")
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(message) + "\n" for message in CLI_MESSAGES))
-    runner = CliRunner()
-    ingested = runner.invoke(app, ["ingest", str(source)])
-    assert ingested.output == "applied 5, already applied 0, rejected 0\n", ingested.output
-
-    def run(*args: str) -> Result:
-        return runner.invoke(app, list(args))
-
+    run, ingested = cli_over(CLI_MESSAGES, tmp_path, monkeypatch)
+    assert ingested == "applied 5, already applied 0, rejected 0\n", ingested
     return run
 
 
