@@ -8,21 +8,19 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from infra.kafka_relay import OutboundRelay, relay_producer
 from infra.read_side import log_feed
-from infra.topics import TopicRegistry
 from projections import catalog
 from projections.runner import ProjectionRunner
 from projections.store import SqliteReadStore
 from services.engine import Engine
 from services.simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
+from tests.support.kafka_topics import fresh_outbound_topics
 
 pytestmark = pytest.mark.e2e
 
@@ -110,13 +108,8 @@ def test_a_kafka_runner_killed_mid_way_resumes_from_the_read_store_to_a_clean_bu
 ):
     # Given the demo's history relayed to the outbound topics (4 partitions each)
     engine, db = demo_store(tmp_path)
-    prefix = f"t{uuid.uuid4().hex[:10]}."
-    topics = TopicRegistry(prefix)
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic.name, 4, 1) for topic in topics.outbound()])
-    finally:
-        admin.close()
+    topics = fresh_outbound_topics(kafka_bootstrap)
+    prefix = topics.prefix
     relay = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)
     published = relay.run(idle_polls=2).published
     relay.producer.close()

@@ -32,6 +32,7 @@ from projections.runner import Batch, ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from services.simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
+from tests.support.kafka_topics import fresh_outbound_topics
 
 pytestmark = pytest.mark.integration
 
@@ -201,11 +202,9 @@ def test_any_interleaving_of_aggregates_that_keeps_each_aggregates_order_gives_t
 def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_relay_repeats(
     kafka_bootstrap, tmp_path
 ):
-    from kafka.admin import KafkaAdminClient, NewTopic
 
     from infra.kafka_projections import kafka_feed
     from infra.kafka_relay import OutboundRelay, relay_producer
-    from infra.topics import TopicRegistry
 
     # Given the demo in a SQLite event store, and a copy taken before any relay ran
     engine = make_engine("sqlite", tmp_path / "events.sqlite")
@@ -213,13 +212,8 @@ def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_
         engine.handle_raw(message)
     engine.close()
     shutil.copy(tmp_path / "events.sqlite", tmp_path / "backup.sqlite")
-    prefix = f"t{uuid.uuid4().hex[:10]}."
-    topics = TopicRegistry(prefix)
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic.name, 4, 1) for topic in topics.outbound()])
-    finally:
-        admin.close()
+    topics = fresh_outbound_topics(kafka_bootstrap)
+    prefix = topics.prefix
 
     # And the relay published it all, then a relay restored from the backup published it all again
     for path in ("events.sqlite", "backup.sqlite"):
