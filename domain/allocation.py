@@ -83,7 +83,7 @@ class AllocationPolicy:
         """Take back `shortfall` allocated units, last in policy order first."""
         ordered = sorted(
             reservations.items(),
-            key=lambda item: self.key(_Keyed.of(item[0], item[1])),
+            key=lambda item: self.key(Keyed.of(item[0], item[1])),
             reverse=True,
         )
         revoked: list[Fill] = []
@@ -98,14 +98,16 @@ class AllocationPolicy:
 
 
 @dataclass(frozen=True)
-class _Keyed:
+class Keyed:
+    """What allocation policies sort by: enough of a waiting line or a reservation."""
+
     order_id: str
     line_id: str
     tier: Tier
     placed_at: datetime
 
     @classmethod
-    def of(cls, line_key: str, reservation: Reservation) -> _Keyed:
+    def of(cls, line_key: str, reservation: Reservation) -> Keyed:
         order_id, line_id = split_line_key(line_key)
         return cls(order_id, line_id, reservation.tier, reservation.placed_at)
 

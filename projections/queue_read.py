@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.allocation import get_policy
+from domain.allocation import Keyed, get_policy
 from domain.values import LineStatus, Tier
 from projections.store import Tx
 
@@ -55,23 +55,13 @@ class SkuQueue:
     entries: list[QueueEntryView]
 
 
-@dataclass(frozen=True)
-class _Keyed:
-    """What allocation policies sort by."""
-
-    order_id: str
-    line_id: str
-    tier: Tier
-    placed_at: datetime
-
-
 def in_policy_order(rows: list[dict[str, Any]], policy: str) -> list[dict[str, Any]]:
     """Waiting rows (with order_id, line_id, tier, placed_at) in the order the policy serves them."""
     key = get_policy(policy).key
 
     def sort_key(row: dict[str, Any]) -> tuple:
         placed_at = datetime.fromisoformat(row["placed_at"])
-        return key(_Keyed(row["order_id"], row["line_id"], Tier(row["tier"]), placed_at))
+        return key(Keyed(row["order_id"], row["line_id"], Tier(row["tier"]), placed_at))
 
     return sorted(rows, key=sort_key)
 
