@@ -30,40 +30,40 @@ def table(
     def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:
         rows.append((what, figure, target, mark(ok)))
 
+    def lines_rows(
+        part: str, run: Throughput, every: list[Throughput | None], headline: str, steady: str
+    ) -> None:
+        """A part 1 run's lines/s against the target, end to end and in steady state, and every run."""
+        for what, figure in ((headline, run.lines_per_s), (steady, run.steady_lines_per_s)):
+            row(
+                f"{part} {what}", f"{figure:,.0f}", f">= {TARGET_LINES_PER_S:,}", figure >= TARGET_LINES_PER_S
+            )
+        if len(every) > 1:
+            row(
+                f"{part} lines/s end to end, every run{' (median above)' if part == '[1]' else ''}",
+                _each(every),
+            )
+
     if e2e:
-        row(
-            "[1] lines/s end to end, engine start -> all out (HEADLINE)",
-            f"{e2e.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}",
-            e2e.lines_per_s >= TARGET_LINES_PER_S,
+        lines_rows(
+            "[1]",
+            e2e,
+            runs[0],
+            "lines/s end to end, engine start -> all out (HEADLINE)",
+            "lines/s steady state (10%..90% of orders out)",
         )
-        row(
-            "[1] lines/s steady state (10%..90% of orders out)",
-            f"{e2e.steady_lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}",
-            e2e.steady_lines_per_s >= TARGET_LINES_PER_S,
-        )
-        if len(runs[0]) > 1:
-            row("[1] lines/s end to end, every run (median above)", _each(runs[0]))
         row("[1] messages/s end to end", f"{e2e.messages_per_s:,.0f}")
         row("[1] outbound events/s published", f"{e2e.events_per_s:,.0f}")
         row("[1] events/s stored (incl. inbox)", f"{e2e.stored_per_s:,.0f}")
         row("[1] engine start -> first outbound event, s", f"{e2e.startup:.2f}")
     if split:
-        row(
-            "[1b] lines/s end to end, relay started on its own",
-            f"{split.lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}",
-            split.lines_per_s >= TARGET_LINES_PER_S,
+        lines_rows(
+            "[1b]",
+            split,
+            runs[1],
+            "lines/s end to end, relay started on its own",
+            "lines/s steady state, relay started on its own",
         )
-        row(
-            "[1b] lines/s steady state, relay started on its own",
-            f"{split.steady_lines_per_s:,.0f}",
-            f">= {TARGET_LINES_PER_S:,}",
-            split.steady_lines_per_s >= TARGET_LINES_PER_S,
-        )
-        if len(runs[1]) > 1:
-            row("[1b] lines/s end to end, every run", _each(runs[1]))
         row("[1b] outbound events/s published, relay started on its own", f"{split.events_per_s:,.0f}")
     if lat and lat.ms:
         row(f"[2] achieved load, lines/s (target {LATENCY_LINES_PER_S})", f"{lat.achieved_lines_per_s:,.0f}")
