@@ -40,7 +40,7 @@ def table(
             )
         if len(every) > 1:
             row(
-                f"{part} lines/s end to end, every run{' (median above)' if part == '[1]' else ''}",
+                f"{part} lines/s end to end, every run (median above)",
                 _each(every),
             )
 
