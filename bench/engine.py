@@ -43,6 +43,7 @@ from bench.report import (
     print_table,
     say,
     say_load,
+    say_total,
 )
 from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalogue
 from infra.bootstrap import build_engine
@@ -555,9 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             if r is not None:
                 depth[waiting] = r
     guarded("table", lambda: table(mixed, ceilings, depth))
-    say(
-        f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
-    )
+    say_total(started, load0)
     remove_folder()
     return 0
 

@@ -43,6 +43,7 @@ from bench.report import (
     rate,
     say,
     say_load,
+    say_total,
 )
 from infra.bootstrap import build_engine
 from infra.read_side import log_feed
@@ -274,9 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results.kafka = guarded("4", lambda: part_kafka(folder, folder / "events.sqlite", bootstrap))
     guarded("table", lambda: table(results))
-    say(
-        f"total bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
-    )
+    say_total(started, load0)
     remove_folder()
     return 0
 

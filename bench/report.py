@@ -13,6 +13,7 @@ import platform
 import sqlite3
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,6 +130,14 @@ def say_load(load: tuple[float, ...] | None) -> None:
         say(
             "!! the machine is busy: other processes compete for the CPUs and the disk; figures may be low and noisy"
         )
+
+
+def say_total(started: float, load0: tuple[float, ...] | None, what: str = "bench") -> None:
+    """The closing line: how long the bench took, and how busy the machine was at both ends."""
+    say(
+        f"total {what} time {time.perf_counter() - started:.0f} s; load average at start {load0}, "
+        f"at end {load_average()}"
+    )
 
 
 def guarded(name: str, fn: Callable[[], Any]) -> Any:

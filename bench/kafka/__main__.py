@@ -22,7 +22,16 @@ from bench.kafka.latency import Latency, part_latency
 from bench.kafka.services import SANDBOXES, find_services
 from bench.kafka.table import table
 from bench.kafka.throughput import Throughput, part_throughput
-from bench.report import exit_zero, guarded, load_average, parse_options, say, say_load, work_folder
+from bench.report import (
+    exit_zero,
+    guarded,
+    load_average,
+    parse_options,
+    say,
+    say_load,
+    say_total,
+    work_folder,
+)
 from bench.workload import Clock, MixedCatalogue
 
 
@@ -171,9 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             for box in SANDBOXES:
                 box.cleanup()
         remove_folder()
-    say(
-        f"total Kafka bench time {time.perf_counter() - started:.0f} s; load average at start {load0}, at end {load_average()}"
-    )
+    say_total(started, load0, "Kafka bench")
     return 0
 
 
