@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -14,6 +15,13 @@ from infra.settings import Settings
 
 
 def _stop_on_signals(*stoppables: Any) -> None:
+    """SIGTERM/SIGINT stop after the current batch; SIGUSR1 prints every thread's stack to stderr.
+
+    The stack dump is for a process that looks stuck: `kill -USR1 <pid>` shows where each of
+    its threads is (the consumer's, the client's network thread, the relay's) without stopping it.
+    """
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
     def stop(signum: int, _frame: Any) -> None:
         logging.getLogger("antrian").info("signal %s: stopping after the current batch", signum)
         for stoppable in stoppables:

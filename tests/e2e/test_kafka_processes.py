@@ -90,6 +90,20 @@ class Antrian:
         text = "\n".join(self.output(process).splitlines()[-lines:])
         return f"----- last lines of engine pid {process.pid} -----\n{text}"
 
+    def stuck(self) -> str:
+        """Every live process's thread stacks (SIGUSR1), then its log's last lines: why a wait failed."""
+        live = [p for p in self.processes if p.poll() is None]
+        sizes = {p.pid: self.logs[p.pid].stat().st_size for p in live}
+        for process in live:
+            for pid in [process.pid, *_children(process.pid)]:
+                os.kill(pid, signal.SIGUSR1)
+        time.sleep(1.0)
+        parts = []
+        for process in live:
+            dump = self.logs[process.pid].read_bytes()[sizes[process.pid] :].decode(errors="replace")
+            parts.append(f"----- thread stacks of engine pid {process.pid} (and its relay) -----\n{dump}")
+        return "\n".join([*parts, *(self.tail(p) for p in self.processes)])
+
     def check_alive(self) -> None:
         for process in self.processes:
             if process.poll() is not None and process.returncode not in (0, -signal.SIGKILL):
@@ -104,7 +118,7 @@ class Antrian:
             return process.wait(timeout=WAIT)
         except subprocess.TimeoutExpired:
             pytest.fail(
-                f"engine pid {process.pid} did not stop within {WAIT:.0f}s of SIGTERM\n{self.tail(process)}"
+                f"engine pid {process.pid} did not stop within {WAIT:.0f}s of SIGTERM\n{self.stuck()}"
             )
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
@@ -116,6 +130,14 @@ class Antrian:
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    """The process's children (the engine's relay), from /proc."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 @pytest.fixture
@@ -285,8 +307,7 @@ def wait_for(
     while not done():
         antrian.check_alive()
         if time.monotonic() > deadline:
-            tails = "\n".join(antrian.tail(p) for p in antrian.processes)
-            pytest.fail(f"{what}: not reached within {WAIT:.0f}s; now: {progress()}\n{tails}")
+            pytest.fail(f"{what}: not reached within {WAIT:.0f}s; now: {progress()}\n{antrian.stuck()}")
         time.sleep(0.05)
 
 
@@ -307,8 +328,8 @@ def wait_for_group(bootstrap: str, group: str, members: int, antrian: Antrian) -
     try:
 
         def described() -> tuple[str, int]:
-            found = admin.describe_groups([group])[group]
-            return found["group_state"], len(found["members"])
+            found = admin.describe_consumer_groups([group])[0]
+            return found.state, len(found.members)
 
         wait_for(
             f"{members} members in group {group}",
