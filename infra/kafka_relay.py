@@ -105,8 +105,8 @@ class OutboundRelay:
         self.stats.position = position
 
 
-class RememberingPartitioner(DefaultPartitioner):
-    """The default key -> partition mapping, with each key's hash remembered.
+class RememberingPartitioner:
+    """kafka-python's default key -> partition mapping, with each key's hash remembered.
 
     kafka-python hashes keys with a pure-Python murmur2, a few percent of the relay's
     time; the relay sends one aggregate's events again and again. The partition is
@@ -117,25 +117,18 @@ class RememberingPartitioner(DefaultPartitioner):
 
     def __init__(self) -> None:
         self.hashes: dict[bytes, int] = {}
-        self.ordered: dict[str, tuple[set[int], list[int]]] = {}  # topic -> its partitions, sorted
+        self.default = DefaultPartitioner()
 
-    def partition(
-        self, topic: str, key: Any, serialized_key: Any, value: Any, serialized_value: Any, cluster: Any
-    ) -> int:
-        if serialized_key is None:
-            return super().partition(topic, key, serialized_key, value, serialized_value, cluster)
-        partitions = cluster.partitions_for_topic(topic)
-        if not partitions:
-            raise ValueError(f"Topic {topic} not found in ClusterMetadata")
-        hashed = self.hashes.get(serialized_key)
+    def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+        """The producer's partitioner call: `all_partitions` sorted, as the default expects."""
+        if key is None:
+            return self.default(key, all_partitions, available)
+        hashed = self.hashes.get(key)
         if hashed is None:
             if len(self.hashes) >= self.REMEMBERED:
                 self.hashes.clear()
-            hashed = self.hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
-        known = self.ordered.get(topic)
-        if known is None or known[0] != partitions:
-            known = self.ordered[topic] = (set(partitions), sorted(partitions))
-        return known[1][hashed % len(partitions)]
+            hashed = self.hashes[key] = murmur2(key) & 0x7FFFFFFF
+        return all_partitions[hashed % len(all_partitions)]
 
 
 def relay_producer(bootstrap: str, **overrides: Any) -> KafkaProducer:
