@@ -169,7 +169,7 @@ class Sandbox:
 
                 admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
                 try:
-                    admin.delete_topics(self.topic_names, timeout_ms=30_000, raise_errors=False)
+                    admin.delete_topics(self.topic_names, timeout_ms=30_000)
                 finally:
                     admin.close()
             except Exception as exc:  # noqa: BLE001

@@ -8,9 +8,6 @@ import pytest
 
 from tests.support.fixtures import kafka_bootstrap, postgres_dsn  # noqa: F401 - fixtures
 
-# kafka-python 3.0 loads its protocol schemas with importlib.resources' legacy API (~100 warnings per import).
-pytestmark = pytest.mark.filterwarnings(r"ignore:.*is deprecated\. Use files\(\) instead:DeprecationWarning")
-
 
 @pytest.mark.kafka
 def test_kafka_round_trip(kafka_bootstrap: str) -> None:  # noqa: F811
