@@ -14,7 +14,7 @@ import typer
 from infra.settings import Settings
 
 
-def _stop_on_signals(*stoppables: Any) -> None:
+def _handle_signals(*stoppables: Any) -> None:
     """SIGTERM/SIGINT stop after the current batch; SIGUSR1 prints every thread's stack to stderr.
 
     The stack dump is for a process that looks stuck: `kill -USR1 <pid>` shows where each of
@@ -71,7 +71,7 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         stoppables.append(outbound)
         relay_thread = threading.Thread(target=outbound.run, name="relay", daemon=True)
         relay_thread.start()
-    _stop_on_signals(*stoppables)
+    _handle_signals(*stoppables)
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
         stats = inbound.run()
@@ -96,7 +96,7 @@ def run_relay(settings: Settings, engine: Any, on_start: Callable[[Any], None] |
     from infra.topics import TopicRegistry
 
     relay = _relay(settings, engine, TopicRegistry(settings.topic_prefix))
-    _stop_on_signals(relay)
+    _handle_signals(relay)
     if on_start is not None:
         on_start(relay)
     stats = relay.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import threading
 import time
@@ -82,6 +83,8 @@ def run(
 
 
 def _stop_on_signals() -> threading.Event:
+    """SIGINT/SIGTERM stop the runner; SIGUSR1 prints its threads' stacks (as the engine's does)."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -9,6 +9,7 @@ and never assert on time: waits are generous caps with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -95,8 +96,9 @@ class Antrian:
         live = [p for p in self.processes if p.poll() is None]
         sizes = {p.pid: self.logs[p.pid].stat().st_size for p in live}
         for process in live:
-            for pid in [process.pid, *_children(process.pid)]:
-                os.kill(pid, signal.SIGUSR1)
+            for pid in [process.pid, *children_of(process.pid)]:
+                with contextlib.suppress(ProcessLookupError):  # ended meanwhile: its log says how
+                    os.kill(pid, signal.SIGUSR1)
         time.sleep(1.0)
         parts = []
         for process in live:
@@ -132,10 +134,10 @@ class Antrian:
                 process.wait(timeout=30)
 
 
-def _children(pid: int) -> list[int]:
-    """The process's children (the engine's relay), from /proc."""
+def children_of(pid: int) -> list[int]:
+    """The process's children (the engine's relay), from /proc; none once it has ended."""
     try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
 

@@ -19,6 +19,7 @@ from tests.e2e.test_kafka_processes import (  # noqa: F401 - fixtures among them
     WAIT,
     Antrian,
     antrian,
+    children_of,
     prefix,
     registry,
     store,
@@ -28,11 +29,6 @@ from tests.e2e.test_kafka_processes import (  # noqa: F401 - fixtures among them
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
-
-
-def children_of(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
 def relay_child(antrian: Antrian, engine) -> int:
@@ -105,4 +101,30 @@ def test_with_relay_thread_the_engine_publishes_from_its_own_process(antrian, st
     upstream.publish([m.stock_received("m-1", "A", 5)])
     wait_until_relayed_some(store, antrian)
     assert children_of(engine.pid) == []
+    assert antrian.stop(engine) == 0, antrian.tail(engine)
+
+
+def test_sigusr1_makes_the_engine_and_its_relay_print_their_stacks_and_carry_on(
+    antrian, store, upstream, registry, kafka_bootstrap
+):
+    engine = antrian.engine("--batch", "10")
+    child = relay_child(antrian, engine)
+    upstream.publish([m.stock_received("m-1", "A", 5)])
+    wait_until_relayed_some(store, antrian)
+    log = antrian.logs[engine.pid]
+    before = log.stat().st_size
+
+    os.kill(engine.pid, signal.SIGUSR1)
+    os.kill(child, signal.SIGUSR1)
+    deadline = time.monotonic() + WAIT
+    while (dump := log.read_bytes()[before:].decode(errors="replace")).count("Current thread") < 2:
+        antrian.check_alive()
+        if time.monotonic() > deadline:
+            pytest.fail(f"no stack dump from the engine and its relay\n{antrian.tail(engine)}")
+        time.sleep(0.05)
+
+    assert "kafka_inbound.py" in dump and "kafka_relay.py" in dump, dump  # each process's own loop
+    upstream.publish([m.order_placed("m-2", "O-1", [("1", "A", 2)])])
+    wait_until_consumed(store, registry, kafka_bootstrap, antrian)
+    wait_until_relayed(store, antrian)
     assert antrian.stop(engine) == 0, antrian.tail(engine)
