@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from infra.bootstrap import build_engine
+from infra.bootstrap import build_engine, create_schema
 from infra.settings import Settings
 from services.engine import Engine
 
@@ -35,8 +35,7 @@ def postgres_schema(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]
 
     dsn = request.getfixturevalue("postgres_dsn")
     schema = f"t_{uuid4().hex[:16]}"
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
+    create_schema(dsn, schema)
     yield dsn, schema
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(f"DROP SCHEMA {schema} CASCADE")

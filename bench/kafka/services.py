@@ -101,11 +101,10 @@ class Sandbox:
         )
 
     def create_schema(self) -> str:
-        import psycopg
+        from infra.bootstrap import create_schema
 
         self.schema = f"bench_{self.label}_{self.tag}"
-        with psycopg.connect(self.dsn, autocommit=True) as connection:
-            connection.execute(f"CREATE SCHEMA {self.schema}")
+        create_schema(self.dsn, self.schema)
         return self.schema
 
     def create_topics(self, names: Iterable[str] | None = None) -> list[str]:
