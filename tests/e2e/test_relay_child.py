@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from tests.e2e.test_kafka_processes import (  # noqa: F401 - fixtures among them
     registry,
     store,
     upstream,
+    wait_for,
     wait_until_consumed,
     wait_until_relayed,
 )
@@ -33,14 +33,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
 def relay_child(antrian: Antrian, engine) -> int:
     """The engine's relay child (the only child the engine process starts)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        antrian.check_alive()
-        found = children_of(engine.pid)
-        if found:
-            return found[0]
-        time.sleep(0.05)
-    pytest.fail(f"engine pid {engine.pid} started no relay process\n{antrian.tail(engine)}")
+    wait_for(
+        f"engine pid {engine.pid} starting its relay process", lambda: bool(children_of(engine.pid)), antrian
+    )
+    return children_of(engine.pid)[0]
 
 
 def gone(pid: int) -> bool:
@@ -51,13 +47,12 @@ def gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
 
 
-def wait_until_gone(pid: int, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not gone(pid):
-        if time.monotonic() > deadline:
+def wait_until_gone(pid: int, what: str, antrian: Antrian) -> None:
+    try:
+        wait_for(f"{what} (pid {pid}) ended", lambda: gone(pid), antrian)
+    finally:
+        if not gone(pid):  # no orphan outlives a failed test
             os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"{what} (pid {pid}) still runs {WAIT:.0f}s later")
-        time.sleep(0.05)
 
 
 def test_the_engine_s_relay_child_publishes_and_stops_with_the_engine(antrian, store, upstream):
@@ -66,7 +61,7 @@ def test_the_engine_s_relay_child_publishes_and_stops_with_the_engine(antrian, s
     upstream.publish([m.stock_received("m-1", "A", 5), m.order_placed("m-2", "O-1", [("1", "A", 2)])])
     wait_until_relayed_some(store, antrian)
     assert antrian.stop(engine) == 0, antrian.tail(engine)
-    wait_until_gone(child, "the relay after the engine stopped")
+    wait_until_gone(child, "the relay after the engine stopped", antrian)
     assert "relay stopped at notification" in antrian.output(engine)
 
 
@@ -76,7 +71,7 @@ def test_a_relay_child_stops_by_itself_when_its_engine_is_killed(antrian, store,
     upstream.publish([m.stock_received("m-1", "A", 5)])
     wait_until_relayed_some(store, antrian)  # the child is relaying, not still starting
     antrian.kill(engine)  # SIGKILL: the engine cannot tell its child anything
-    wait_until_gone(child, "the relay of an engine killed with SIGKILL")
+    wait_until_gone(child, "the relay of an engine killed with SIGKILL", antrian)
     assert "the engine process is gone: the relay stops" in antrian.output(engine)
 
 
@@ -88,11 +83,7 @@ def test_an_engine_whose_relay_dies_stops_with_an_error(antrian, store):
 
 
 def wait_until_relayed_some(store, antrian: Antrian) -> None:
-    deadline = time.monotonic() + WAIT
-    while not (store.recorder.max_notification_id() or 0):
-        if time.monotonic() > deadline:
-            pytest.fail("the engine stored nothing")
-        time.sleep(0.05)
+    wait_for("the engine storing an event", lambda: bool(store.recorder.max_notification_id()), antrian)
     wait_until_relayed(store, antrian)
 
 
@@ -114,15 +105,18 @@ def test_sigusr1_makes_the_engine_and_its_relay_print_their_stacks_and_carry_on(
     log = antrian.logs[engine.pid]
     before = log.stat().st_size
 
+    def dumped() -> str:
+        return log.read_bytes()[before:].decode(errors="replace")
+
     os.kill(engine.pid, signal.SIGUSR1)
     os.kill(child, signal.SIGUSR1)
-    deadline = time.monotonic() + WAIT
-    while (dump := log.read_bytes()[before:].decode(errors="replace")).count("Current thread") < 2:
-        antrian.check_alive()
-        if time.monotonic() > deadline:
-            pytest.fail(f"no stack dump from the engine and its relay\n{antrian.tail(engine)}")
-        time.sleep(0.05)
+    wait_for(
+        "a stack dump from the engine and one from its relay",
+        lambda: dumped().count("Current thread") >= 2,
+        antrian,
+    )
 
+    dump = dumped()
     assert "kafka_inbound.py" in dump and "kafka_relay.py" in dump, dump  # each process's own loop
     upstream.publish([m.order_placed("m-2", "O-1", [("1", "A", 2)])])
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)

@@ -29,7 +29,7 @@ def test_the_remembered_hashes_are_bounded():
     assert len(remembering.hashes) <= 10
 
 
-def test_a_topic_given_more_partitions_is_partitioned_like_the_default_again():
+def test_keys_spread_over_any_number_of_partitions_as_the_default_partitioner_spreads_them():
     remembering, default = RememberingPartitioner(), DefaultPartitioner()
     keys = [str(uuid4()).encode() for _ in range(200)]
     for count in (2, 6):
