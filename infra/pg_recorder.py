@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import (
     IntegrityError,
@@ -97,13 +98,66 @@ def binary_arrays(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]
     )
 
 
-class SnapshotRecorder(CreatesTablesBesideOthers, PostgresAggregateRecorder):
+class ReadsManyAggregates:
+    """Stored events of many aggregates in one query: an engine's cold cache.
+
+    An engine that starts, or takes partitions over in a rebalance, would read
+    each SKU its first batch needs with two queries of its own: hundreds of
+    round trips (services/warm.py says who asks).
+    """
+
+    datastore: PostgresDatastore
+    events_table_name: str
+
+    def _many_statements(self) -> None:
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+            "id_type": Identifier(self.datastore.originator_id_type),
+        }
+        self.select_latest_statement = SQL(
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state"
+            " FROM {schema}.{table} WHERE originator_id = ANY(%b::{id_type}[])"
+            " ORDER BY originator_id, originator_version DESC"
+        ).format(**names)
+        self.select_after_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state"
+            " FROM unnest(%b::{id_type}[], %b::bigint[]) AS a(id, after)"
+            " JOIN {schema}.{table} e ON e.originator_id = a.id AND e.originator_version > a.after"
+            " ORDER BY e.originator_id, e.originator_version"
+        ).format(**names)
+
+    def select_latest_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """The last stored event of each of these aggregates (the latest snapshot, in a snapshot table)."""
+        return self._select_many(self.select_latest_statement, (list(originator_ids),))
+
+    def select_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
+        """Each aggregate's events after the given version, in version order per aggregate."""
+        return self._select_many(self.select_after_statement, (list(versions), list(versions.values())))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _select_many(self, statement: Composed, params: tuple[list[Any], ...]) -> list[StoredEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True, binary=True)
+            return [
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=originator_version,
+                    topic=topic,
+                    state=bytes(state),
+                )
+                for originator_id, originator_version, topic, state in curs.fetchall()
+            ]
+
+
+class SnapshotRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, PostgresAggregateRecorder):
     """Snapshots are whole Stock states (tens of KB): the text format's hex round trip
     made their insert 3% of the engine's time."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.insert_events_statement = binary_insert_statement(datastore, events_table_name, returning=False)
+        self._many_statements()
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -111,7 +165,7 @@ class SnapshotRecorder(CreatesTablesBesideOthers, PostgresAggregateRecorder):
         curs.execute(self.insert_events_statement, binary_arrays(stored_events))
 
 
-class TypedArrayProcessRecorder(CreatesTablesBesideOthers, PostgresProcessRecorder):
+class TypedArrayProcessRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, PostgresProcessRecorder):
     def __init__(
         self,
         datastore: PostgresDatastore,
@@ -123,6 +177,7 @@ class TypedArrayProcessRecorder(CreatesTablesBesideOthers, PostgresProcessRecord
             datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
         )
         self.insert_events_statement = binary_insert_statement(datastore, events_table_name, returning=True)
+        self._many_statements()
         self.select_page_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table}"
             " WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"

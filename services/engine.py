@@ -34,6 +34,7 @@ from services.inbox import AppliedMessage, applied_id, fingerprint
 from services.parsing import parse_message
 from services.processing import Processing
 from services.session import Session
+from services.warm import warm
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
@@ -161,6 +162,7 @@ class Engine(Application):
         """
         letters = dead_letters or _no_letters
         self.catch_up()
+        warm(self, messages)
         outcomes: list[Outcome] = []
         start = 0
         while True:

@@ -1,0 +1,83 @@
+"""Reading a batch's cold aggregates together, before its messages ask one by one.
+
+An engine that starts, or takes partitions over in a rebalance, has an empty
+cache: the first batch read every SKU it touched with two queries of its own,
+hundreds of round trips (0.75 s of a 1.7 s start in `bench.kafka`). The
+messages name what they will read; a store that can (`ReadsMany`) returns the
+latest snapshots and the events after them for all of those in two queries.
+
+The names are hints: an aggregate they miss (a substitute a reaction looks at)
+is read on its own as before, and one they name in vain costs nothing but its
+share of a query. What is loaded is what the repository would have built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, groupby
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.application import Application, project_aggregate
+from eventsourcing.persistence import StoredEvent
+
+from domain.order import order_uuid
+from domain.stock import stock_id
+from domain.supplier import supplier_uuid
+from services.contracts import Message
+
+# One aggregate missing is read as the repository reads it: two queries either way.
+AT_LEAST = 2
+
+
+@runtime_checkable
+class ReadsMany(Protocol):
+    def select_latest_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]: ...
+
+    def select_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]: ...
+
+
+def reads_of(message: Message) -> Iterable[UUID]:
+    """The Stock, Supplier and (existing) Order aggregates a message's handler reads first."""
+    skus = [getattr(message, "sku", None), *getattr(message, "substitutes", ())]
+    skus += [getattr(line, "sku", None) for line in getattr(message, "lines", ())]
+    yield from (stock_id(sku) for sku in skus if sku)
+    supplier_id = getattr(message, "supplier_id", None)
+    if supplier_id:
+        yield supplier_uuid(supplier_id)
+    order_id = getattr(message, "order_id", None)
+    if order_id and message.type != "OrderPlaced":  # type: ignore[attr-defined]
+        yield order_uuid(order_id)  # a new order is not read: the store refuses a second one
+
+
+def warm(app: Application, messages: Sequence[Message]) -> int:
+    """Put the aggregates `messages` will read into the cache; how many were loaded."""
+    cache = app.repository.cache
+    if cache is None or not isinstance(app.recorder, ReadsMany):
+        return 0
+    wanted = dict.fromkeys(chain.from_iterable(map(reads_of, messages)))
+    missing = [aggregate_id for aggregate_id in wanted if aggregate_id not in cache.cache]
+    if len(missing) < AT_LEAST:
+        return 0
+    aggregates = load_many(app, missing)
+    for aggregate_id, aggregate in aggregates.items():
+        cache.put(aggregate_id, aggregate)
+    return len(aggregates)
+
+
+def load_many(app: Application, aggregate_ids: Sequence[UUID]) -> dict[UUID, Any]:
+    """Latest snapshot plus the events after it, for each id that exists, as `repository.get` builds it."""
+    snapshots: dict[UUID, Any] = {}
+    store = app.snapshots.recorder if app.snapshots is not None else None
+    if isinstance(store, ReadsMany):
+        for stored in store.select_latest_of(aggregate_ids):
+            snapshots[stored.originator_id] = app.mapper.to_domain_event(stored)
+    after = {i: snapshots[i].originator_version if i in snapshots else 0 for i in aggregate_ids}
+    events = app.recorder.select_after(after)  # type: ignore[attr-defined]
+    loaded: dict[UUID, Any] = {}
+    for aggregate_id, stored in groupby(events, key=lambda e: e.originator_id):
+        start = [snapshots.pop(aggregate_id)] if aggregate_id in snapshots else []
+        loaded[aggregate_id] = project_aggregate(None, chain(start, map(app.mapper.to_domain_event, stored)))
+    for aggregate_id, snapshot in snapshots.items():  # nothing stored after the snapshot
+        loaded[aggregate_id] = project_aggregate(None, [snapshot])
+    return loaded
