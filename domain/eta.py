@@ -86,7 +86,7 @@ def plan_etas(
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
     a gold line joining ahead of a long standard queue is walked cheaply.
     """
-    supply = sorted(inbound, key=supply_order)
+    supply = [(line.quantity, line.arrival) for line in sorted(inbound, key=supply_order)]
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead
@@ -96,21 +96,34 @@ def plan_etas(
     entries = islice(queue, start, None)
     for entry in entries:
         position_end = cumulative + entry.quantity
-        while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
-            covered_up_to += supply[cursor].quantity
+        while cursor < len(supply) and covered_up_to + supply[cursor][0] < position_end:
+            covered_up_to += supply[cursor][0]
             cursor += 1
         if cursor == len(supply):
             _promise_uncovered(entry, delay, today, changes, expired)
             break
-        eta = max(supply[cursor].arrival, today)
+        eta = max(supply[cursor][1], today)
         if _promised(entry, eta, False, changes, expired):
             cumulative = position_end
-    for entry in entries:  # what the POs do not cover
-        if delay is not None and entry.needs_purchase and entry.eta is not None:
-            if entry.eta >= max(entry.since, today) + delay and (
-                entry.wait_limit is None or entry.eta <= entry.wait_limit
-            ):
-                continue  # the promise is kept and within the wait: nothing to record
+    if delay is None:
+        for entry in entries:
+            _promise_uncovered(entry, None, today, changes, expired)
+        return EtaPlan(changes=changes, expired=expired)
+    # What the POs do not cover: a long queue's tail, looked at once per line, and
+    # left alone while its promise is still reachable and within the line's wait.
+    # `eta >= max(since, today) + delay`, without adding dates for the lines that
+    # started waiting before today (nearly all of them).
+    reachable = today + delay
+    for entry in entries:
+        eta = entry.eta
+        if (
+            eta is not None
+            and entry.needs_purchase
+            and eta >= reachable
+            and (entry.since <= today or eta >= entry.since + delay)
+            and (entry.wait_limit is None or eta <= entry.wait_limit)
+        ):
+            continue
         _promise_uncovered(entry, delay, today, changes, expired)
     return EtaPlan(changes=changes, expired=expired)
 

@@ -60,18 +60,20 @@ def take_from_head(queue: list[QueueEntry], quantity: int) -> QueueEntry:
 def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[list[QueueEntry], int]:
     """The queue with new promises and without expired lines; and the units that left.
 
-    Runs on every replay; a plan usually names a few lines of a long queue, so
-    only the entries of the orders it names are looked at one by one, and the
-    runs of lines between them are copied as they are.
+    Runs on every replay; a plan usually names a few lines of a long queue, near
+    `start` (the line that joined and those it pushed past a PO), so the look
+    stops at the last line it names, only the entries of the orders it names are
+    looked at one by one, and the runs of lines between them are copied as they are.
     """
     changes = {(c.order_id, c.line_id): c for c in plan.changes}
     gone = {(e.order_id, e.line_id) for e in plan.expired}
     orders = {order_id for order_id, _ in changes} | {order_id for order_id, _ in gone}
-    named = [i for i, entry in enumerate(islice(queue, start, None), start) if entry.order_id in orders]
+    unseen = len(changes) + len(gone)
     kept = queue[:start]
     left = 0
     copied_to = start
-    for index in named:
+    named = (i for i, entry in enumerate(islice(queue, start, None), start) if entry.order_id in orders)
+    for index in named if unseen else ():
         entry = queue[index]
         key = (entry.order_id, entry.line_id)
         change = None if key in gone else changes.get(key)
@@ -83,6 +85,9 @@ def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[
             left += entry.quantity
         else:
             kept.append(entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase}))
+        unseen -= 1
+        if not unseen:
+            break
     kept.extend(queue[copied_to:])
     return kept, left
 

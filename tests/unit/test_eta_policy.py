@@ -195,6 +195,18 @@ def test_an_earlier_uncovered_promise_is_kept_while_still_achievable_and_moved_w
     assert promises(plan) == {"A": (d(15), True)}
 
 
+def test_lines_behind_the_first_uncovered_one_keep_or_move_their_promise_by_the_same_rule():
+    """The tail of a long queue is checked line by line, counting from `since` when it is later than today."""
+    first = entry("A", 1, eta=d(20), needs_purchase=True)
+    kept = entry("B", 1, eta=d(9), needs_purchase=True, since=d(3))  # since + lead 5 = d(8): reachable
+    too_early = entry("C", 1, eta=d(7), needs_purchase=True, since=d(3))  # before d(8): moves
+    stale = entry("D", 1, eta=d(4), needs_purchase=True, since=d(-9))  # before today + 5: moves
+    past_wait = entry("E", 1, eta=d(9), needs_purchase=True, wait_limit=d(8))
+    plan = plan_etas([first, kept, too_early, stale, past_wait], 0, 0, [], [source(lead=5)], TODAY)
+    assert promises(plan) == {"C": (d(8), True), "D": (d(5), True)}
+    assert [e.order_id for e in plan.expired] == ["E"]
+
+
 def test_losing_po_coverage_turns_a_promise_into_needs_purchase():
     covered = entry("A", 3, eta=d(4))
     plan = plan_etas([covered], 0, 0, [], [source(lead=7, lateness=2)], TODAY)
