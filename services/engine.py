@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -277,7 +276,7 @@ class Engine(Application):
         processing.collect_events(*objs, **kwargs)
         return self._save_processing(processing)
 
-    def _save_processing(self, processing: ProcessingEvent) -> list[Any]:
+    def _save_processing(self, processing: Processing) -> list[Any]:
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)
@@ -289,17 +288,16 @@ class Engine(Application):
             with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
-    def _take_snapshots(self, processing_event: ProcessingEvent) -> None:
+    def _take_snapshots(self, processing_event: Processing) -> None:
         """Snapshot from the aggregate just saved, instead of re-reading it.
 
         The library re-reads the aggregate from the store to snapshot it;
         for a hot SKU that is the previous snapshot plus an interval of
         events, parsed again for nothing.
         """
-        new_events = Counter(event.originator_id for event in processing_event.events)
         for aggregate_id, aggregate in processing_event.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))
-            added = new_events.get(aggregate_id, 0)
+            added = processing_event.added.get(aggregate_id, 0)
             if interval and added and aggregate.version // interval > (aggregate.version - added) // interval:
                 self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
 

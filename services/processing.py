@@ -5,22 +5,32 @@ eventsourcing's ProcessingEvent asks `isinstance(obj, DomainEventProtocol)` and 
 Protocol check walks the protocol's members each time: 7% of the engine's time on a
 batch of orders. Every aggregate here derives from the library's BaseAggregate, so
 one ordinary isinstance decides; anything else still goes the library's way.
+
+It also counts each aggregate's new events as they are collected, for the
+snapshot check, instead of hashing every event's originator id afterwards.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import BaseAggregate
 
 
 class Processing(ProcessingEvent):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.added: dict[UUID, int] = {}  # new events per aggregate
+
     def collect_events(self, *objs: Any, **kwargs: Any) -> None:
         for obj in objs:
             if isinstance(obj, BaseAggregate):
-                self.events.extend(obj.collect_events())
+                events = obj.collect_events()
+                self.events.extend(events)
                 self.aggregates[obj.id] = obj
+                self.added[obj.id] = self.added.get(obj.id, 0) + len(events)
             elif obj is not None:
                 super().collect_events(obj)
         self.saved_kwargs.update(kwargs)
