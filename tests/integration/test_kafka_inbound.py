@@ -6,7 +6,7 @@ import uuid
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from infra.kafka_inbound import InboundConsumer, feed_name
 from tests import messages as m
@@ -73,6 +73,35 @@ def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_
     assert "not valid JSON" in letters[f"{topic}:0:1"].reason
     assert letters[f"{topic}:0:5"].field == "lines.0.sku" and "unknown SKU" in letters[f"{topic}:0:5"].reason
     assert engine.position(feed_name(topic, 0)) == 6
+
+
+def test_lag_tools_see_a_cleanly_stopped_engine_at_the_end_of_its_partitions(kafka_bootstrap, tmp_path):
+    """Offsets go to Kafka without waiting (a hint, the store holds the truth), and once more at a clean stop."""
+    topic = f"t-{uuid.uuid4().hex[:10]}.inbound"
+    publish(kafka_bootstrap, topic, [orjson.dumps(v) for v in GOOD])
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+    group = f"{topic}-g"
+    inbound = InboundConsumer(engine, consumer_for(kafka_bootstrap, group), [topic])
+    applying = inbound.apply
+
+    def apply_then_stop(tp, records):  # as a SIGTERM during the last batch would
+        inbound.stopping.set()
+        return applying(tp, records)
+
+    inbound.apply = apply_then_stop
+    assert inbound.run().applied == len(GOOD)
+    inbound.consumer.close()
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    reader = KafkaConsumer(bootstrap_servers=kafka_bootstrap)
+    try:
+        committed = {tp: meta.offset for tp, meta in admin.list_consumer_group_offsets(group).items()}
+        ends = reader.end_offsets(list(committed))
+    finally:
+        admin.close()
+        reader.close()
+    assert committed == ends
+    assert sum(ends.values()) == len(GOOD)
 
 
 def test_a_restarted_engine_resumes_from_the_store_and_applies_nothing_twice(kafka_bootstrap, tmp_path):
