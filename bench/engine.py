@@ -48,7 +48,8 @@ from bench.report import (
 from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalogue
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services.engine import Engine, Status
+from services.engine import Engine
+from services.outcomes import Status
 from services.parsing import parse_message
 
 TARGET_LINES_PER_S = 2_000

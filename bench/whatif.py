@@ -99,7 +99,8 @@ def run_one(variant: str, orders: int) -> float:
     with tempfile.TemporaryDirectory(prefix="antrian-whatif-") as tmp:
         env = engine_env(Settings(store="sqlite", sqlite_path=Path(tmp) / "w.sqlite"))
         _apply(variant, env)
-        from services.engine import Engine, Status
+        from services.engine import Engine
+        from services.outcomes import Status
 
         engine = Engine(env)
         catalogue = MixedCatalogue(skus=300)

@@ -19,8 +19,9 @@ from infra.read_cli import register_read_commands
 from infra.schema_cli import schema_app
 from infra.settings import Settings
 from services.contracts import Message
-from services.engine import Engine, Outcome, Status, outcome_of
+from services.engine import Engine
 from services.errors import MessageRejected
+from services.outcomes import Outcome, Status, outcome_of
 from services.parsing import parse_message
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)

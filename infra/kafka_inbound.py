@@ -29,8 +29,9 @@ from kafka.errors import KafkaError
 from infra.polling import poll_until_stopped
 from services.contracts import Message
 from services.dead_letters import DeadLetter
-from services.engine import Engine, Outcome, Status, outcome_of
+from services.engine import Engine
 from services.errors import MessageRejected
+from services.outcomes import Outcome, Status, outcome_of
 from services.parsing import parse_message
 
 log = logging.getLogger(__name__)

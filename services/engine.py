@@ -12,8 +12,6 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -30,6 +28,7 @@ from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
 from services.inbox import AppliedMessage, applied_id, fingerprint
+from services.outcomes import Outcome, Status, outcome_of, refusal_of, repeat_of
 from services.parsing import parse_message
 from services.processing import Processing
 from services.session import Session
@@ -41,22 +40,6 @@ Letters = Callable[[list["Outcome"]], list[Any]]  # outcomes so far -> dead lett
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
 # Seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish.
 CONFLICT_BACKOFF = 0.005
-
-
-class Status(str, Enum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    message_id: str | None
-    message_type: str | None = None
-    detail: str = ""
-    field: str | None = None
-    events: int = 0
 
 
 class Engine(Application):
@@ -137,7 +120,7 @@ class Engine(Application):
             recordings = self.save(*session.touched.values(), AppliedMessage.of(message))
         except (MessageRejected, DomainError) as error:
             self._forget_all(session.touched)
-            return self._already_applied(message) or _refusal(message, error)
+            return self._already_applied(message) or refusal_of(message, error)
         except BaseException:
             self._forget_all(session.touched)
             raise
@@ -187,14 +170,14 @@ class Engine(Application):
         outcomes: list[Outcome] = []
         for index, message in enumerate(messages):
             if message.message_id in seen:
-                outcomes.append(_repeat(message, seen[message.message_id]))
+                outcomes.append(repeat_of(message, seen[message.message_id]))
                 continue
             session = Session(self.repository, message, self.default_policy, careful=False, batch=batch)
             try:
                 HANDLERS[message.type](session, message, _cause(message))  # type: ignore[attr-defined]
             except (MessageRejected, DomainError) as error:
                 self._forget_all(batch)
-                refusal = self._already_applied(message) or _refusal(message, error)
+                refusal = self._already_applied(message) or refusal_of(message, error)
                 return self._apply_prefix(messages[:index]), refusal
             before = len(processing.events)
             inbox = AppliedMessage.of(message)
@@ -338,36 +321,5 @@ def _no_letters(outcomes: list[Outcome]) -> list[Any]:
     return []
 
 
-def _repeat(message: Message, fingerprint_seen: str) -> Outcome:
-    mtype = message.type  # type: ignore[attr-defined]
-    if fingerprint(message) == fingerprint_seen:
-        return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
-    return Outcome(
-        Status.REJECTED,
-        message.message_id,
-        mtype,
-        "message_id was already used by a different message",
-        "message_id",
-    )
-
-
 def _cause(message: Message) -> Cause:
     return Cause(message_id=message.message_id, at=message.occurred_at)
-
-
-def _refusal(message: Message, error: Exception) -> Outcome:
-    if isinstance(error, MessageRejected):
-        return outcome_of(error)
-    return Outcome(
-        Status.REJECTED,
-        message.message_id,
-        message.type,
-        str(error),
-        getattr(error, "field", None),  # type: ignore[attr-defined]
-    )
-
-
-def outcome_of(rejected: MessageRejected) -> Outcome:
-    return Outcome(
-        Status.REJECTED, rejected.message_id, rejected.message_type, rejected.reason, rejected.field
-    )

@@ -335,7 +335,7 @@ def po_cancelled(
 # ----------------------------------------------------------------- driving
 def apply(engine: Any, *messages: dict[str, Any]) -> list[Any]:
     """Apply messages in order, failing loudly on the first one that is not APPLIED."""
-    from services.engine import Status
+    from services.outcomes import Status
 
     outcomes = []
     for message in messages:

@@ -30,7 +30,7 @@ def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: i
     """The engine on PostgreSQL without Kafka, then the relay draining what it stored."""
     from infra.bootstrap import build_engine
     from infra.kafka_relay import OutboundRelay
-    from services.engine import Status
+    from services.outcomes import Status
     from services.parsing import parse_message
 
     say(

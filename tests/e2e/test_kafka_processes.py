@@ -31,8 +31,9 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from infra.kafka_inbound import feed_name
 from infra.kafka_relay import RELAY_FEED
 from infra.topics import TopicRegistry
-from services.engine import DEAD_LETTER_TOPIC, Engine, Status
+from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
+from services.outcomes import Status
 from services.simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine

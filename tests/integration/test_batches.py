@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
-from services.engine import Status
+from services.outcomes import Status
 from services.parsing import parse_message
 from tests import messages as m
 from tests.conftest import make_engine

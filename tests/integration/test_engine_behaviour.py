@@ -17,7 +17,8 @@ from domain.order import Line
 from domain.stock import stock_id
 from domain.substitution import SUBSTITUTE_POLICY
 from domain.values import LineStatus
-from services.engine import Engine, Status
+from services.engine import Engine
+from services.outcomes import Status
 from services.parsing import parse_message
 from services.replay import Replayer
 from tests import messages as m

@@ -31,7 +31,7 @@ from domain.values import inbound_key
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.contracts import BY_TYPE
-from services.engine import Status
+from services.outcomes import Status
 from services.replay import Replayer
 from tests import messages as m
 from tests.state import state

@@ -7,7 +7,7 @@ import pytest
 from domain import allocation
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services.engine import Status
+from services.outcomes import Status
 from services.replay import Replayer
 
 DAY1 = "2026-01-05T09:00:00Z"

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from services import contracts
-from services.engine import Status
 from services.errors import MessageRejected
+from services.outcomes import Status
 from services.parsing import parse_message
 from tests import messages as m
 
