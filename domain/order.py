@@ -13,68 +13,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import Aggregate, Value
+from domain.base import Aggregate
 from domain.errors import LineNotOpen, NoOpenOffer, NotAllocated, UnknownLine
+from domain.order_lines import Line, LineSpec, Offer, queue_left, with_count
 from domain.values import (
     Contact,
     DecisionRef,
     LineRequest,
-    LineStatus,
     ShippingPreference,
     Tier,
 )
-
-
-class LineSpec(Value):
-    line_id: str
-    sku: str
-    quantity: int
-
-
-class Offer(Value):
-    sku: str
-    quantity: int
-
-
-class Line(Value):
-    """One order line; ordered = allocated + backordered + cancelled + shipped."""
-
-    line_id: str
-    sku: str
-    quantity: int
-    allocated: dict[str, int] = {}  # by SKU: the line's own, or an accepted substitute
-    backordered: int = 0
-    cancelled: int = 0
-    shipped: int = 0
-    position: int | None = None
-    eta: date | None = None
-    first_eta: date | None = None
-    eta_revisions: int = 0
-    needs_purchase: bool = False
-    offer: Offer | None = None
-
-    @property
-    def skus(self) -> list[str]:
-        """Every SKU whose stock holds units or a queue place for this line."""
-        return sorted({self.sku, *self.allocated})
-
-    @property
-    def allocated_total(self) -> int:
-        return sum(self.allocated.values())
-
-    @property
-    def is_open(self) -> bool:
-        return self.allocated_total + self.backordered > 0
-
-    @property
-    def status(self) -> LineStatus:
-        if self.offer is not None and self.backordered:
-            return LineStatus.SUBSTITUTE_OFFERED
-        if self.backordered:
-            return LineStatus.PARTIALLY_ALLOCATED if self.allocated_total else LineStatus.BACKORDERED
-        if self.allocated_total:
-            return LineStatus.PARTIALLY_SHIPPED if self.shipped else LineStatus.ALLOCATED
-        return LineStatus.SHIPPED if self.shipped else LineStatus.CANCELLED
 
 
 class Order(Aggregate):
@@ -259,7 +207,7 @@ class Order(Aggregate):
     @event("LineAllocated")
     def _line_allocated(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         line = self.lines[line_id]
-        self._update(line_id, allocated=_add(line.allocated, sku, quantity))
+        self._update(line_id, allocated=with_count(line.allocated, sku, quantity))
 
     @event("LineBackordered")
     def _line_backordered(
@@ -288,9 +236,9 @@ class Order(Aggregate):
         backordered = line.backordered - quantity
         self._update(
             line_id,
-            allocated=_add(line.allocated, sku, quantity),
+            allocated=with_count(line.allocated, sku, quantity),
             backordered=backordered,
-            **_queue_left(backordered),
+            **queue_left(backordered),
         )
 
     @event("AllocationRevoked")
@@ -301,7 +249,7 @@ class Order(Aggregate):
         waits = quantity if sku == line.sku else 0
         self._update(
             line_id,
-            allocated=_add(line.allocated, sku, -quantity),
+            allocated=with_count(line.allocated, sku, -quantity),
             backordered=line.backordered + waits,
         )
 
@@ -328,9 +276,9 @@ class Order(Aggregate):
         backordered = line.backordered - quantity
         self._update(
             line_id,
-            allocated=_add(line.allocated, sku, quantity),
+            allocated=with_count(line.allocated, sku, quantity),
             backordered=backordered,
-            **_queue_left(backordered),
+            **queue_left(backordered),
         )
 
     @event("SubstituteDeclined")
@@ -354,7 +302,7 @@ class Order(Aggregate):
             allocated={} if released else line.allocated,
             backordered=backordered,
             cancelled=line.cancelled + released + withdrawn,
-            **_queue_left(backordered),
+            **queue_left(backordered),
         )
 
     @event("LineShipped")
@@ -362,25 +310,10 @@ class Order(Aggregate):
         line = self.lines[line_id]
         allocated = dict(line.allocated)
         for sku, quantity in by_sku.items():
-            allocated = _add(allocated, sku, -quantity)
+            allocated = with_count(allocated, sku, -quantity)
         self._update(line_id, allocated=allocated, shipped=line.shipped + sum(by_sku.values()))
 
 
 @lru_cache(maxsize=65536)  # asked for several times per message: once per line and per effect
 def order_uuid(order_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:order:{order_id}")
-
-
-def _add(counts: dict[str, int], key: str, delta: int) -> dict[str, int]:
-    updated = dict(counts)
-    updated[key] = updated.get(key, 0) + delta
-    if not updated[key]:
-        del updated[key]
-    return updated
-
-
-def _queue_left(backordered: int) -> dict:
-    """A line with nothing waiting has no queue place or promise any more."""
-    if backordered:
-        return {}
-    return {"position": None, "eta": None, "needs_purchase": False, "offer": None}
