@@ -1,209 +1,39 @@
-"""Outbound payloads of Stock events, version 1, and how each stored event maps onto one.
-
-The Stock (one per SKU) is where allocation and ETA decisions are taken, so
-its events carry the full decision (policy, cause, as-of time, inputs,
-reason). Only `Stock.Registered` names the SKU (natural key); the others
-are joined on the envelope's aggregate_id.
-
-Purchase orders appear as `purchase_order_key` ("<supplier_id>/<po_id>",
-the Stock's own key for inbound supply) because `Received` and
-`InboundCancelled` store only that key, and splitting it is ambiguous when
-an id contains "/". `InboundScheduled` publishes the key next to both ids,
-so consumers can resolve it.
-"""
+"""How each stored Stock event maps onto its version-1 outbound payload (services/outbound/stock_payloads.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import AwareDatetime, Field
-
 from domain.stock import Stock
 from services.outbound.contract import (
-    ContactV1,
-    Contract,
-    Decision,
     LineQuantity,
     Mapping,
-    Payload,
-    SupplierPriorityV1,
-    TierV1,
     contact_of,
     decision_of,
 )
-
-
-class EtaChangeV1(Contract):
-    order_id: str
-    line_id: str
-    previous_eta: date | None
-    eta: date | None
-    needs_purchase: bool
-
-
-class ExpiryV1(Contract):
-    """A waiting line whose ETA passed its maximum wait: it leaves the queue."""
-
-    order_id: str
-    line_id: str
-    quantity: int
-    eta: date
-    wait_limit: date
-
-
-class WatcherV1(Contract):
-    customer_id: str
-    contact: ContactV1
-
-
-class StockRegisteredV1(Payload):
-    EVENT_TYPE = "Stock.Registered"
-    sku: str
-    allocation_policy: str
-
-
-class StockConfiguredV1(Payload):
-    EVENT_TYPE = "Stock.Configured"
-    reorder_point: int
-    safety_stock: int
-    allocation_policy: str
-
-
-class StockSourceSetV1(Payload):
-    EVENT_TYPE = "Stock.SourceSet"
-    supplier_id: str
-    lead_time_days: int
-    priority: SupplierPriorityV1
-    minimum_order_quantity: int
-    lateness_days: int = Field(description="Supplier's observed lateness (p90 of past delays).")
-
-
-class StockSourceRemovedV1(Payload):
-    EVENT_TYPE = "Stock.SourceRemoved"
-    supplier_id: str
-
-
-class StockSubstitutesDeclaredV1(Payload):
-    EVENT_TYPE = "Stock.SubstitutesDeclared"
-    substitutes: list[str] = Field(description="Acceptable replacement SKUs, best first.")
-
-
-class StockLineRequestedV1(Payload):
-    EVENT_TYPE = "Stock.LineRequested"
-    order_id: str
-    line_id: str
-    requested_quantity: int
-    customer_tier: TierV1
-    placed_at: AwareDatetime
-    wait_limit: date | None = Field(description="Latest acceptable ETA (from the order's max wait).")
-    substitute_for: str | None = Field(description="SKU these units replace, when a substitute was accepted.")
-    allocated_quantity: int
-    backordered_quantity: int
-    queue_position: int | None = Field(description="1-based place in the queue, when backordered.")
-    units_ahead: int
-    waiting_since: date
-    decision: Decision
-
-
-class StockQueueFilledV1(Payload):
-    EVENT_TYPE = "Stock.QueueFilled"
-    fills: list[LineQuantity] = Field(description="Units handed to waiting lines, in policy order.")
-    decision: Decision
-
-
-class StockAllocationsRevokedV1(Payload):
-    EVENT_TYPE = "Stock.AllocationsRevoked"
-    revoked: list[LineQuantity]
-    waiting_since: date
-    decision: Decision
-
-
-class StockEtasRevisedV1(Payload):
-    EVENT_TYPE = "Stock.EtasRevised"
-    from_queue_position: int = Field(description="1-based queue position the promises were recomputed from.")
-    changes: list[EtaChangeV1]
-    expired: list[ExpiryV1]
-    decision: Decision
-
-
-class StockReceivedV1(Payload):
-    EVENT_TYPE = "Stock.Received"
-    warehouse: str
-    quantity: int
-    purchase_order_key: str | None
-
-
-class StockAdjustedV1(Payload):
-    EVENT_TYPE = "Stock.Adjusted"
-    warehouse: str
-    counted_quantity: int
-    previous_quantity: int
-    reason: str
-
-
-class StockShippedV1(Payload):
-    EVENT_TYPE = "Stock.Shipped"
-    order_id: str
-    line_id: str
-    quantity: int
-    warehouse: str
-
-
-class StockReleasedV1(Payload):
-    EVENT_TYPE = "Stock.Released"
-    order_id: str
-    line_id: str
-    quantity: int
-    reason: str
-
-
-class StockWithdrawnV1(Payload):
-    EVENT_TYPE = "Stock.Withdrawn"
-    order_id: str
-    line_id: str
-    quantity: int
-    reason: str
-
-
-class StockInboundScheduledV1(Payload):
-    EVENT_TYPE = "Stock.InboundScheduled"
-    purchase_order_key: str
-    purchase_order_id: str
-    supplier_id: str
-    open_quantity: int
-    expected_date: date
-    lateness_days: int
-    expected_arrival: date = Field(description="expected_date plus the supplier's lateness.")
-
-
-class StockInboundCancelledV1(Payload):
-    EVENT_TYPE = "Stock.InboundCancelled"
-    purchase_order_key: str
-
-
-class StockReplenishmentSuggestedV1(Payload):
-    EVENT_TYPE = "Stock.ReplenishmentSuggested"
-    supplier_id: str
-    quantity: int
-    decision: Decision
-
-
-class StockSuggestionReducedV1(Payload):
-    EVENT_TYPE = "Stock.SuggestionReduced"
-    outstanding_quantity: int
-
-
-class StockBackInStockRequestedV1(Payload):
-    EVENT_TYPE = "Stock.BackInStockRequested"
-    customer_id: str
-    contact: ContactV1
-
-
-class StockBackInStockAnnouncedV1(Payload):
-    EVENT_TYPE = "Stock.BackInStockAnnounced"
-    watchers: list[WatcherV1]
-    available_quantity: int
-    announced_at: AwareDatetime
+from services.outbound.stock_payloads import (
+    EtaChangeV1,
+    ExpiryV1,
+    StockAdjustedV1,
+    StockAllocationsRevokedV1,
+    StockBackInStockAnnouncedV1,
+    StockBackInStockRequestedV1,
+    StockConfiguredV1,
+    StockEtasRevisedV1,
+    StockInboundCancelledV1,
+    StockInboundScheduledV1,
+    StockLineRequestedV1,
+    StockQueueFilledV1,
+    StockReceivedV1,
+    StockRegisteredV1,
+    StockReleasedV1,
+    StockReplenishmentSuggestedV1,
+    StockShippedV1,
+    StockSourceRemovedV1,
+    StockSourceSetV1,
+    StockSubstitutesDeclaredV1,
+    StockSuggestionReducedV1,
+    StockWithdrawnV1,
+    WatcherV1,
+)
 
 
 def _line_quantities(fills) -> list[LineQuantity]:
