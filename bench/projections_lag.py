@@ -5,7 +5,7 @@ The follower is a separate process running the runner exactly as
 times each event from when the engine recorded it (`occurred_at`, the
 domain event's wall-clock timestamp, taken just before the commit) to when
 the batch holding it committed in the read store. The engine runs the
-mixed workload of bench/engine.py part 1 as fast as it can in this process.
+mixed workload of bench/engine/ part 1 as fast as it can in this process.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the benchmarks print around their figures: lines, the final table, the load average.
 
-bench/engine.py, bench/projections.py and bench/kafka/ print their results the same way (a four-column
+bench/engine/, bench/projections.py and bench/kafka/ print their results the same way (a four-column
 table of measure, figure, target and PASS/MISS) and all say how busy the machine
 was, so the outputs read alike; the code for that lives here once.
 """

@@ -1,6 +1,6 @@
 """The final table of the Kafka bench: every part's headline figures, targets and ratios to the ceilings.
 
-The layout is bench/report.py's, shared with bench/engine.py.
+The layout is bench/report.py's, shared with bench/engine/.
 """
 
 from __future__ import annotations

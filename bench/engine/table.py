@@ -1,0 +1,102 @@
+"""The engine bench's final table, with its targets."""
+
+from __future__ import annotations
+
+from bench.engine.parts import DepthResult, MixedResult
+from bench.report import (
+    mark,
+    print_table,
+)
+
+TARGET_LINES_PER_S = 2_000
+TARGET_DEPTH_RATIO = 1.5
+
+
+def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResult]) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:
+        rows.append((what, figure, target, mark(ok)))
+
+    if mixed and mixed.raw:
+        r = mixed.raw
+        row(
+            "[1] lines/s, end to end from dict (HEADLINE)",
+            f"{r.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            r.lines_per_s >= TARGET_LINES_PER_S,
+        )
+        row("[1] messages/s, end to end from dict", f"{r.messages_per_s:,.0f}")
+        row("[1] events/s stored (incl. 1 inbox event/msg)", f"{r.events_per_s:,.0f}")
+        row("[1] us per line, end to end", f"{r.us_per_line:,.0f}")
+    if mixed and mixed.parsed:
+        r = mixed.parsed
+        row("[1] lines/s, pre-parsed messages", f"{r.lines_per_s:,.0f}")
+        row("[1] messages/s, pre-parsed messages", f"{r.messages_per_s:,.0f}")
+        row("[1] events/s stored, pre-parsed", f"{r.events_per_s:,.0f}")
+    if mixed and mixed.batched:
+        row(
+            "[1] lines/s, ingest path (batches of 500)",
+            f"{mixed.batched.lines_per_s:,.0f}",
+            f">= {TARGET_LINES_PER_S:,}",
+            mixed.batched.lines_per_s >= TARGET_LINES_PER_S,
+        )
+    if mixed and mixed.memory:
+        row("[1] lines/s, in-memory store (domain only)", f"{mixed.memory.lines_per_s:,.0f}")
+    single = next((c for c in ceilings if c.label.startswith("1 event") and "library" in c.label), None)
+    batch = next((c for c in ceilings if c.label.startswith("100 events") and "library" in c.label), None)
+    for c in ceilings:
+        row(f"[2] ceiling {c.label}, events/s", f"{c.events_per_s:,.0f}")
+    if mixed and mixed.raw and single and batch:
+        e = mixed.raw.events_per_s
+        row("[2] engine events/s / 1-event-per-save ceiling", f"{e / single.events_per_s:.2f}")
+        row("[2] engine events/s / 100-events-per-save ceiling", f"{e / batch.events_per_s:.2f}")
+        row(
+            "[2] engine msgs/s / ceiling saves/s (1 save per msg)",
+            f"{mixed.raw.messages_per_s / single.saves_per_s:.2f}",
+        )
+    for waiting, d in sorted(depth.items()):
+        if d.first:
+            row(f"[3] us/line, first window @ {waiting:,} waiting", f"{d.first.us_per_line:,.0f}")
+            row(
+                f"[3] lines/s, first window @ {waiting:,} waiting",
+                f"{d.first.lines_per_s:,.0f}",
+                f">= {TARGET_LINES_PER_S:,}",
+                d.first.lines_per_s >= TARGET_LINES_PER_S,
+            )
+        if d.long:
+            row(
+                f"[3] us/line, long window @ {waiting:,} waiting ({d.long.snapshots} snaps)",
+                f"{d.long.us_per_line:,.0f}",
+            )
+        if d.priority:
+            row(f"[3] us/line, gold/platinum lines @ {waiting:,} waiting", f"{d.priority.us_per_line:,.0f}")
+        row(f"[3] preload lines/s via engine (to {waiting:,})", f"{d.preload_lines / d.preload_s:,.0f}")
+    depths = sorted(depth)
+    if len(depths) >= 2:
+        lo, hi = depth[depths[0]], depth[depths[-1]]
+        if lo.first and hi.first:
+            ratio = hi.first.us_per_line / lo.first.us_per_line
+            row(
+                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, first window",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
+        if lo.long and hi.long:
+            ratio = hi.long.us_per_line / lo.long.us_per_line
+            row(
+                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, long window",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
+        if lo.priority and hi.priority:
+            ratio = hi.priority.us_per_line / lo.priority.us_per_line
+            row(
+                "[3] cost ratio, gold/platinum lines",
+                f"{ratio:.2f}",
+                f"<= {TARGET_DEPTH_RATIO}",
+                ratio <= TARGET_DEPTH_RATIO,
+            )
+    print_table(rows)
