@@ -2,9 +2,11 @@
 
 An engine that starts, or takes partitions over in a rebalance, has an empty
 cache: the first batch read every SKU it touched with two queries of its own,
-hundreds of round trips (0.75 s of a 1.7 s start in `bench.kafka`). The
-messages name what they will read; a store that can (`ReadsMany`) returns the
-latest snapshots and the events after them for all of those in two queries.
+hundreds of round trips. The messages name what they will read; a store that
+can (`ReadsMany`) returns the latest snapshots and the events after them for
+all of those in two queries. In `bench.kafka` the first batch's 245 aggregates
+took 0.32 s one by one and 0.19 s together, the rest being the decoding of
+their events; the engine's first outbound event came 0.15 s sooner.
 
 The names are hints: an aggregate they miss (a substitute a reaction looks at)
 is read on its own as before, and one they name in vain costs nothing but its
