@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 # one fetch at a time: at start-up the first one (for the partitions whose positions came from
 # the store) held back the backlog of the others for the default 500 ms.
 FETCH_MAX_WAIT_MS = 100
+# The offsets committed at a clean stop are a hint: a broker that is down must not hold the stop.
+STOP_COMMIT_TIMEOUT_MS = 5_000
 
 
 def feed_name(topic: str, partition: int) -> str:
@@ -109,7 +111,8 @@ class InboundConsumer:
         self.start()
         poll_until_stopped(self.poll_once, self.stopping, idle_polls)
         try:
-            self.consumer.commit()  # where a clean stop left off, for lag tools
+            # where a clean stop left off, for lag tools
+            self.consumer.commit(timeout_ms=STOP_COMMIT_TIMEOUT_MS)
         except KafkaError as error:
             log.warning("offsets not committed at stop (the store keeps the positions): %s", error)
         return self.stats
