@@ -103,13 +103,14 @@ class ReadsManyAggregates:
 
     An engine that starts, or takes partitions over in a rebalance, would read
     each SKU its first batch needs with two queries of its own: hundreds of
-    round trips (services/warm.py says who asks).
+    round trips (services/warm.py says who asks). Rows come back in binary format.
     """
 
     datastore: PostgresDatastore
     events_table_name: str
 
-    def _many_statements(self) -> None:
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)  # type: ignore[call-arg]
         names = {
             "schema": Identifier(self.datastore.schema),
             "table": Identifier(self.events_table_name),
@@ -129,25 +130,25 @@ class ReadsManyAggregates:
 
     def select_latest_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """The last stored event of each of these aggregates (the latest snapshot, in a snapshot table)."""
-        return self._select_many(self.select_latest_statement, (list(originator_ids),))
+        return _stored_events(self._binary_rows(self.select_latest_statement, (list(originator_ids),)))
 
     def select_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
         """Each aggregate's events after the given version, in version order per aggregate."""
-        return self._select_many(self.select_after_statement, (list(versions), list(versions.values())))
+        params = (list(versions), list(versions.values()))
+        return _stored_events(self._binary_rows(self.select_after_statement, params))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _select_many(self, statement: Composed, params: tuple[list[Any], ...]) -> list[StoredEvent]:
+    def _binary_rows(self, statement: Composed, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True, binary=True)
-            return [
-                StoredEvent(
-                    originator_id=originator_id,
-                    originator_version=originator_version,
-                    topic=topic,
-                    state=bytes(state),
-                )
-                for originator_id, originator_version, topic, state in curs.fetchall()
-            ]
+            return curs.fetchall()
+
+
+def _stored_events(rows: list[tuple[Any, ...]]) -> list[StoredEvent]:
+    return [
+        StoredEvent(originator_id=oid, originator_version=version, topic=topic, state=bytes(state))
+        for oid, version, topic, state in rows
+    ]
 
 
 class SnapshotRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, PostgresAggregateRecorder):
@@ -157,7 +158,6 @@ class SnapshotRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, PostgresA
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.insert_events_statement = binary_insert_statement(datastore, events_table_name, returning=False)
-        self._many_statements()
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -177,7 +177,6 @@ class TypedArrayProcessRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, 
             datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
         )
         self.insert_events_statement = binary_insert_statement(datastore, events_table_name, returning=True)
-        self._many_statements()
         self.select_page_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table}"
             " WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
@@ -203,20 +202,19 @@ class TypedArrayProcessRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, 
             )
         return self._select_page(start, limit)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _select_page(self, start: int, limit: int) -> list[Notification]:
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self.select_page_statement, (start, limit), prepare=True, binary=True)
-            return [
-                Notification(
-                    id=notification_id,
-                    originator_id=originator_id,
-                    originator_version=originator_version,
-                    topic=topic,
-                    state=bytes(state),
-                )
-                for notification_id, originator_id, originator_version, topic, state in curs.fetchall()
-            ]
+        return [
+            Notification(
+                id=notification_id,
+                originator_id=originator_id,
+                originator_version=originator_version,
+                topic=topic,
+                state=bytes(state),
+            )
+            for notification_id, originator_id, originator_version, topic, state in self._binary_rows(
+                self.select_page_statement, (start, limit)
+            )
+        ]
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
