@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
+from domain.stock import stock_id
+from services.engine import STOCK_SNAPSHOT_INTERVAL as EVERY
 from services.outcomes import Status
 from services.parsing import parse_message
 from tests import messages as m
@@ -123,9 +125,6 @@ def test_dead_letters_of_a_batch_are_kept_with_its_position(store):
 
 
 def test_batches_snapshot_a_hot_sku_when_it_passes_every_200_events(store):
-    from domain.stock import stock_id
-    from services.engine import STOCK_SNAPSHOT_INTERVAL as EVERY
-
     # Given SKUs that gain a few events per order (a request, a promise, a suggestion)
     store.handle_batch(parsed([m.supplier_registered("s1", "S1", ["A", "B"])]))
     orders = [

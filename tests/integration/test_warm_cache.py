@@ -37,6 +37,19 @@ def schema_of(postgres_schema):
     return dsn, schema, cut, snapshotted
 
 
+def reads_alone(engine, monkeypatch) -> list:
+    """The ids the engine's repository goes on to read one by one from now on."""
+    read: list = []
+    reconstruct = engine.repository._reconstruct_aggregate
+
+    def spy(aggregate_id, *args):
+        read.append(aggregate_id)
+        return reconstruct(aggregate_id, *args)
+
+    monkeypatch.setattr(engine.repository, "_reconstruct_aggregate", spy)
+    return read
+
+
 def every_aggregate(engine) -> list:
     return list(dict.fromkeys(n.originator_id for n in engine.recorder.select_notifications(1, 10**6)))
 
@@ -70,14 +83,7 @@ def test_a_cold_engine_reads_none_of_a_batch_s_named_aggregates_on_its_own(schem
     named = {i for message in batch for i in reads_of(message)}
     cold = make_engine("postgres", dsn=dsn, schema=schema)
     stored = set(every_aggregate(cold))
-    read_alone: list = []
-    reconstruct = cold.repository._reconstruct_aggregate
-
-    def spy(aggregate_id, *args):
-        read_alone.append(aggregate_id)
-        return reconstruct(aggregate_id, *args)
-
-    monkeypatch.setattr(cold.repository, "_reconstruct_aggregate", spy)
+    read_alone = reads_alone(cold, monkeypatch)
     outcomes = cold.handle_batch(batch)
     assert not (named & stored) & set(read_alone)
     assert len(named & stored) > 5
@@ -98,13 +104,7 @@ def test_without_the_bulk_read_the_batch_reads_each_aggregate_alone(schema_of, m
     dsn, schema, cut, _ = schema_of
     monkeypatch.setattr(engine_module, "warm", lambda app, messages: 0)
     cold = make_engine("postgres", dsn=dsn, schema=schema)
-    read_alone: list = []
-    reconstruct = cold.repository._reconstruct_aggregate
-    monkeypatch.setattr(
-        cold.repository,
-        "_reconstruct_aggregate",
-        lambda aggregate_id, *args: read_alone.append(aggregate_id) or reconstruct(aggregate_id, *args),
-    )
+    read_alone = reads_alone(cold, monkeypatch)
     cold.handle_batch([parse_message(raw) for raw in MESSAGES[cut:]])
     assert len(set(read_alone)) > 5
     cold.close()
