@@ -32,6 +32,8 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env.update(postgres_env(settings))
         # Several instances may write: the engine evicts what others changed, once per batch.
         env["ANTRIAN_SHARED_STORE"] = "y"
+        # The next batch is decided while PostgreSQL writes this one (services/write_behind.py).
+        env["ANTRIAN_WRITE_BEHIND"] = "y"
     return env
 
 

@@ -12,13 +12,18 @@ shows in the usual tools.
 Refused messages (not JSON, wrong schema, refused by a domain rule) are kept
 as dead letters in the store, in the transaction that moves the position past
 them; the relay publishes them to the dead-letter topic.
+
+On PostgreSQL a batch is written while the next is polled and decided
+(services/write_behind.py); its outcomes are counted once it is written.
+Kafka's committed offsets may then be a batch ahead of the store for a moment,
+which costs nothing: positions are read from the store.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +32,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from infra.polling import poll_until_stopped
+from services.batching import PendingBatch
 from services.contracts import Message
 from services.dead_letters import DeadLetter
 from services.engine import Engine
@@ -72,6 +78,7 @@ class _SeekToStore(ConsumerRebalanceListener):
 
     def on_partitions_revoked(self, revoked: Any) -> None:
         log.info("partitions revoked: %s", sorted(str(tp) for tp in revoked))
+        self.inbound.settle()  # the position of the batch being written is in the store before another takes over
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.inbound.seek_to_recorded(assigned)
@@ -93,6 +100,7 @@ class InboundConsumer:
         self.batch_size = batch_size
         self.stats = InboundStats()
         self.stopping = stopping or threading.Event()
+        self._unsettled: tuple[PendingBatch, Callable[[list[Outcome]], list[Outcome]]] | None = None
 
     def start(self) -> None:
         self.consumer.subscribe(self.topics, listener=_SeekToStore(self))
@@ -110,6 +118,7 @@ class InboundConsumer:
         """Poll and apply until stopped (or after `idle_polls` empty polls in a row)."""
         self.start()
         poll_until_stopped(self.poll_once, self.stopping, idle_polls)
+        self.settle()
         try:
             # where a clean stop left off, for lag tools
             self.consumer.commit(timeout_ms=STOP_COMMIT_TIMEOUT_MS)
@@ -126,10 +135,26 @@ class InboundConsumer:
             # commit cost a broker round trip (7-9 ms) per batch, and one refused in a
             # rebalance would have stopped the loop.
             self.consumer.commit_async()
+        else:
+            self.settle()  # nothing new: the last batch's outcomes are counted before waiting
         return sum(len(batch) for batch in records.values())
 
-    def apply(self, tp: TopicPartition, records: Sequence[Any]) -> list[Outcome]:
-        """One partition's records: applied in a batch, refusals kept as dead letters."""
+    def settle(self) -> list[Outcome]:
+        """Wait for the batch being written, count its outcomes and return them (in record order)."""
+        if self._unsettled is None:
+            return []
+        (pending, in_record_order), self._unsettled = self._unsettled, None
+        outcomes = in_record_order(pending.result())
+        for outcome in outcomes:
+            self.stats.count(outcome)
+        self.stats.batches += 1
+        return outcomes
+
+    def apply(self, tp: TopicPartition, records: Sequence[Any]) -> PendingBatch:
+        """One partition's records: applied in a batch, refusals kept as dead letters.
+
+        Submitting it settles the batch before (its outcomes are counted then).
+        """
         parsed: list[Message | Outcome] = [_parse(record.value) for record in records]
         messages = [p for p in parsed if not isinstance(p, Outcome)]
         position = Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1)
@@ -147,11 +172,10 @@ class InboundConsumer:
                 if o.status is Status.REJECTED
             ]
 
-        outcomes = in_record_order(self.engine.handle_batch(messages, position, letters))
-        for outcome in outcomes:
-            self.stats.count(outcome)
-        self.stats.batches += 1
-        return outcomes
+        pending = self.engine.submit_batch(messages, position, letters)
+        self.settle()
+        self._unsettled = (pending, in_record_order)
+        return pending
 
 
 _PENDING = Outcome(Status.APPLIED, None)  # stands in for records the batch has not reached

@@ -3,46 +3,46 @@
 Aggregates are cached in memory (a hot SKU's queue is never re-read from
 the store on every order) and are not deep-copied out of the cache; the
 price is that a message that fails half-way must evict what it touched,
-which `handle` does before reporting the rejection.
+which `handle` does before reporting the rejection. Batches, and writing
+them behind, are in services/batching.py.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from domain.allocation import DEFAULT_POLICY, get_policy
 from domain.errors import DomainError
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
-from domain.values import Cause
+from services.batching import Batching, cause_of
 from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
 from services.inbox import AppliedMessage, applied_id, fingerprint
-from services.outcomes import Outcome, Status, outcome_of, refusal_of, repeat_of
+from services.outcomes import Outcome, Status, outcome_of, refusal_of
 from services.parsing import parse_message
 from services.processing import Processing
 from services.session import Session
-from services.warm import warm
+from services.write_behind import WriteBehind
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
-Letters = Callable[[list["Outcome"]], list[Any]]  # outcomes so far -> dead letters to keep
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
 # Seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish.
 CONFLICT_BACKOFF = 0.005
 
 
-class Engine(Application):
+class Engine(Batching, Application):
     name = "Antrian"
     snapshotting_intervals: ClassVar = {Stock: STOCK_SNAPSHOT_INTERVAL}
     env: ClassVar[dict[str, str]] = {
@@ -59,6 +59,8 @@ class Engine(Application):
         # Other processes may write to this store (several engines on PostgreSQL).
         self.shared_store = self.env.get("ANTRIAN_SHARED_STORE", "n") == "y"
         self._seen = (self.recorder.max_notification_id() or 0) if self.shared_store else 0
+        if self.env.get("ANTRIAN_WRITE_BEHIND", "n") == "y":
+            self.write_behind = WriteBehind()
 
     def catch_up(self) -> None:
         """Evict cached aggregates that other writers changed since we last looked.
@@ -95,6 +97,7 @@ class Engine(Application):
         state with the existence checks made (again, after a short jittered
         backoff, while other writers keep changing what it needs).
         """
+        self.settle()
         self.catch_up()
         try:
             return self._attempt(message, careful=False)
@@ -116,7 +119,7 @@ class Engine(Application):
         mtype = message.type  # type: ignore[attr-defined]
         session = Session(self.repository, message, self.default_policy, careful=careful)
         try:
-            HANDLERS[mtype](session, message, _cause(message))
+            HANDLERS[mtype](session, message, cause_of(message))
             recordings = self.save(*session.touched.values(), AppliedMessage.of(message))
         except (MessageRejected, DomainError) as error:
             self._forget_all(session.touched)
@@ -126,99 +129,9 @@ class Engine(Application):
             raise
         return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
 
-    def handle_batch(
-        self,
-        messages: Sequence[Message],
-        tracking: Tracking | None = None,
-        dead_letters: Letters | None = None,
-    ) -> list[Outcome]:
-        """Apply many messages in one transaction, each still all-or-nothing.
-
-        One commit per message caps throughput at the store's commit rate;
-        a batch shares one. A message refused half-way leaves no trace: the
-        batch's aggregates are evicted, the messages before it are applied
-        again from the store's state, and the rest go on. `tracking` (the
-        feed's position after the last message) and the `dead_letters` made
-        from the refusals are recorded in the same transaction as the last
-        part, so a crash repeats or loses nothing.
-        """
-        letters = dead_letters or _no_letters
-        self.catch_up()
-        warm(self, messages)
-        outcomes: list[Outcome] = []
-        start = 0
-        while True:
-            done, refused = self._try_batch(
-                messages[start:], tracking, lambda part: letters([*outcomes, *part])
-            )
-            outcomes.extend(done)
-            if refused is None:
-                return outcomes
-            start += len(done) + 1
-            outcomes.append(refused)
-            if start == len(messages):
-                self.record_refused(lambda: letters(outcomes), tracking)
-                return outcomes
-
-    def _try_batch(
-        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
-    ) -> tuple[list[Outcome], Outcome | None]:
-        """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
-        processing = Processing(tracking=tracking)
-        batch: dict[UUID, Any] = {}
-        seen: dict[str, str] = {}  # message id -> fingerprint, within this batch
-        outcomes: list[Outcome] = []
-        for index, message in enumerate(messages):
-            if message.message_id in seen:
-                outcomes.append(repeat_of(message, seen[message.message_id]))
-                continue
-            session = Session(self.repository, message, self.default_policy, careful=False, batch=batch)
-            try:
-                HANDLERS[message.type](session, message, _cause(message))  # type: ignore[attr-defined]
-            except (MessageRejected, DomainError) as error:
-                self._forget_all(batch)
-                refusal = self._already_applied(message) or refusal_of(message, error)
-                return self._apply_prefix(messages[:index]), refusal
-            before = len(processing.events)
-            inbox = AppliedMessage.of(message)
-            processing.collect_events(*session.touched.values(), inbox)
-            seen[message.message_id] = inbox.fingerprint
-            events = len(processing.events) - before - 1
-            outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
-        processing.collect_events(*letters(outcomes))
-        try:
-            self._save_processing(processing)
-        except IntegrityError:
-            # A duplicate or a concurrent writer: fall back to one message at a time.
-            self._forget_all(batch)
-            outcomes = [self.handle(message) for message in messages]
-            self.record_refused(lambda: letters(outcomes), tracking)
-            return outcomes, None
-        except BaseException:
-            self._forget_all(batch)
-            raise
-        return outcomes, None
-
-    def record_refused(self, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
-        """Keep dead letters, with the feed position past them, in one transaction.
-
-        `letters` makes fresh aggregates: after a refused save the first ones
-        have given up their pending events.
-        """
-        processing = Processing(tracking=tracking)
-        processing.collect_events(*letters())
-        try:
-            self._save_processing(processing)
-        except IntegrityError:  # some were kept before (a redelivery): keep the others
-            for letter in letters():
-                with suppress(IntegrityError):
-                    self.save(letter)
-            if tracking is not None:
-                with suppress(IntegrityError):  # another instance recorded it first
-                    self._record(Processing(tracking=tracking))
-
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
+        self.settle()
         found: list[Any] = []
         start = 1
         while notes := self.recorder.select_notifications(start, 1000, topics=[DEAD_LETTER_TOPIC]):
@@ -228,17 +141,12 @@ class Engine(Application):
 
     def position(self, feed: str) -> int | None:
         """The last position recorded for a feed (e.g. a Kafka topic partition)."""
+        self.settle()
         return self.recorder.max_tracking_id(feed)
 
     def construct_recorder(self) -> Any:
         # A process recorder also keeps feed positions, in the same transaction as events.
         return self.factory.process_recorder()
-
-    def _apply_prefix(self, messages: Sequence[Message]) -> list[Outcome]:
-        # Another writer may have changed the state since the first pass (e.g. taken
-        # the units a later shipment in the prefix counted on), so a message applied
-        # then may be refused now: the prefix is a batch like any other.
-        return self.handle_batch(messages) if messages else []
 
     def _record(self, processing_event: ProcessingEvent) -> list[Any]:
         """Record, and move the catch-up mark past our own events when nobody wrote in between.
@@ -248,10 +156,12 @@ class Engine(Application):
         this, the next batch's catch-up reads back every event this engine just wrote.
         """
         recordings = super()._record(processing_event)
-        ids = [r.notification.id for r in recordings if r.notification.id is not None]
+        self._passed_own([r.notification.id for r in recordings if r.notification.id is not None])
+        return recordings
+
+    def _passed_own(self, ids: Sequence[int]) -> None:
         if self.shared_store and ids and min(ids) == self._seen + 1:
             self._seen = max(ids)
-        return recordings
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
         """The library's save, collecting with `Processing` (services/processing.py)."""
@@ -278,11 +188,19 @@ class Engine(Application):
         for a hot SKU that is the previous snapshot plus an interval of
         events, parsed again for nothing.
         """
-        for aggregate_id, aggregate in processing_event.aggregates.items():
+        due = self._snapshots_due(processing_event)
+        if due:
+            self.snapshots.put(due)
+
+    def _snapshots_due(self, processing: Processing) -> list[Any]:
+        """A snapshot of each aggregate whose new events passed a multiple of its interval."""
+        due = []
+        for aggregate_id, aggregate in processing.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))
-            added = processing_event.added.get(aggregate_id, 0)
+            added = processing.added.get(aggregate_id, 0)
             if interval and added and aggregate.version // interval > (aggregate.version - added) // interval:
-                self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
+                due.append(type(aggregate).Snapshot.take(aggregate))
+        return due
 
     def _already_applied(self, message: Message) -> Outcome | None:
         mtype = message.type  # type: ignore[attr-defined]
@@ -300,6 +218,15 @@ class Engine(Application):
             )
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
 
+    def close(self) -> None:
+        """Wait for the batch being written (its failure is raised), then close the store."""
+        try:
+            self.settle()
+        finally:
+            if self.write_behind is not None:
+                self.write_behind.close()
+            super().close()
+
     # Reads used by the command line, the replay and the tests.
     def get_order(self, order_id: str) -> Order:
         return self.repository.get(order_uuid(order_id))
@@ -315,11 +242,3 @@ def _backoff(message_id: str, attempt: int) -> float:
     """Seconds to let another writer finish: doubling, spread by message id (timing only, never a decision)."""
     spread = (zlib.crc32(f"{message_id}:{attempt}".encode()) % 1000) / 1000
     return spread * min(0.5, CONFLICT_BACKOFF * 2**attempt)
-
-
-def _no_letters(outcomes: list[Outcome]) -> list[Any]:
-    return []
-
-
-def _cause(message: Message) -> Cause:
-    return Cause(message_id=message.message_id, at=message.occurred_at)

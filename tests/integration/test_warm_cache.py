@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.stock import stock_id
-from services import engine as engine_module
+from services import batching as batching_module
 from services.parsing import parse_message
 from services.simulation import DemoOptions, generate_messages
 from services.warm import load_many, reads_of, warm
@@ -102,7 +102,7 @@ def test_a_cold_engine_reads_none_of_a_batch_s_named_aggregates_on_its_own(schem
 def test_without_the_bulk_read_the_batch_reads_each_aggregate_alone(schema_of, monkeypatch):
     """The control for the test above: the spy does see reads when nothing warms the cache."""
     dsn, schema, cut, _ = schema_of
-    monkeypatch.setattr(engine_module, "warm", lambda app, messages: 0)
+    monkeypatch.setattr(batching_module, "warm", lambda app, messages: 0)
     cold = make_engine("postgres", dsn=dsn, schema=schema)
     read_alone = reads_alone(cold, monkeypatch)
     cold.handle_batch([parse_message(raw) for raw in MESSAGES[cut:]])

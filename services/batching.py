@@ -1,0 +1,265 @@
+"""Many messages per transaction, each still all-or-nothing; written behind if asked.
+
+One commit per message caps throughput at the store's commit rate; a batch
+shares one. `submit_batch` decides a batch and, with write-behind
+(services/write_behind.py), hands its save to the writer and returns; the
+outcomes are final once the batch is settled (`PendingBatch.result`), which
+the next submission, a read of the store's positions and a clean stop do.
+`handle_batch` is submit-and-settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from domain.errors import DomainError
+from domain.values import Cause
+from services.contracts import Message
+from services.errors import MessageRejected
+from services.handlers import HANDLERS
+from services.inbox import AppliedMessage
+from services.outcomes import Outcome, Status, refusal_of, repeat_of
+from services.processing import Processing
+from services.session import Session
+from services.warm import warm
+from services.write_behind import WriteBehind, prepare
+
+if TYPE_CHECKING:
+    from services.engine import Engine
+
+Letters = Callable[[list[Outcome]], list[Any]]  # outcomes so far -> dead letters to keep
+
+
+@dataclass
+class Decided:
+    """A batch decided in memory, up to the first refused message (if any)."""
+
+    outcomes: list[Outcome]
+    processing: Processing
+    touched: dict[UUID, Any]
+    refused_at: int | None = None
+    error: Exception | None = None
+
+
+@dataclass
+class PendingBatch:
+    """A batch handed to the writer; `result()` waits for it and gives the final outcomes."""
+
+    engine: Engine
+    messages: Sequence[Message]
+    tracking: Tracking | None
+    letters: Letters
+    outcomes: list[Outcome]
+    cached: dict[UUID, Any] = field(default_factory=dict)  # evicted if the store refuses the batch
+    written: Future[Sequence[int]] | None = None
+    failed: BaseException | None = None  # the store could not be written: nothing of it was kept
+
+    def result(self) -> list[Outcome]:
+        if self.engine.in_flight is self:
+            self.engine.settle()
+        if self.failed is not None:
+            raise self.failed
+        return self.outcomes
+
+
+class Batching:
+    """The engine's batch path (mixed into `Engine`)."""
+
+    write_behind: WriteBehind | None = None
+    in_flight: PendingBatch | None = None
+
+    def handle_batch(
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None = None,
+        dead_letters: Letters | None = None,
+    ) -> list[Outcome]:
+        """Apply many messages in one transaction, each still all-or-nothing.
+
+        A message refused half-way leaves no trace: the batch's aggregates are
+        evicted, the messages before it are applied again from the store's
+        state, and the rest go on. `tracking` (the feed's position after the
+        last message) and the `dead_letters` made from the refusals are recorded
+        in the same transaction as the last part, so a crash repeats or loses nothing.
+        """
+        return self.submit_batch(messages, tracking, dead_letters).result()
+
+    def submit_batch(
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None = None,
+        dead_letters: Letters | None = None,
+    ) -> PendingBatch:
+        """Decide a batch; with write-behind, leave its save to the writer.
+
+        Decided on top of the batch still being written: if the store refuses
+        that one, this one is decided again after it (`settle`). A batch with a
+        refused message is handled at once, on settled state.
+        """
+        letters = dead_letters or _no_letters
+        if self.write_behind is None:
+            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
+        self.catch_up()
+        warm(self, messages)
+        decided = self._decide(messages, letters)
+        if decided.refused_at is not None:
+            self._forget_all(decided.touched)
+            self.settle()
+            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
+        decided.processing.tracking = tracking
+        write = prepare(self, decided.processing, self._snapshots_due(decided.processing))
+        # In the cache from now on, so evicted if the store refuses them: what the messages
+        # read and changed, and the inbox entries and dead letters they made.
+        cached = {**decided.touched, **decided.processing.aggregates}
+        if not self.settle(decided_on_top=cached):
+            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
+        pending = PendingBatch(self, messages, tracking, letters, decided.outcomes, cached)
+        pending.written = self.write_behind.submit(write)
+        self.in_flight = pending
+        return pending
+
+    def settle(self: Engine, decided_on_top: dict[UUID, Any] | None = None) -> bool:
+        """Wait for the batch being written; False if the store refused it and it was redone.
+
+        Then what was `decided_on_top` of it is evicted too, for the caller to decide again.
+        Any other failure of the write evicts both and is raised.
+        """
+        pending, self.in_flight = self.in_flight, None
+        if pending is None or pending.written is None:
+            return True
+        try:
+            ids = pending.written.result()
+        except IntegrityError:
+            self._forget_all(decided_on_top or {})
+            self._forget_all(pending.cached)
+            pending.outcomes = self._one_by_one(pending.messages, pending.tracking, pending.letters)
+            return False
+        except BaseException as error:
+            self._forget_all(decided_on_top or {})
+            self._forget_all(pending.cached)
+            pending.failed = error
+            raise
+        self._passed_own(ids)
+        return True
+
+    def record_refused(self: Engine, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
+        """Keep dead letters, with the feed position past them, in one transaction.
+
+        `letters` makes fresh aggregates: after a refused save the first ones
+        have given up their pending events.
+        """
+        processing = Processing(tracking=tracking)
+        processing.collect_events(*letters())
+        try:
+            self._save_processing(processing)
+        except IntegrityError:  # some were kept before (a redelivery): keep the others
+            for letter in letters():
+                with suppress(IntegrityError):
+                    self.save(letter)
+            if tracking is not None:
+                with suppress(IntegrityError):  # another instance recorded it first
+                    self._record(Processing(tracking=tracking))
+
+    def _done(
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        outcomes: list[Outcome],
+    ) -> PendingBatch:
+        return PendingBatch(self, messages, tracking, letters, outcomes)
+
+    def _handle_settled(
+        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> list[Outcome]:
+        """The batch decided and saved now, nothing being written meanwhile."""
+        self.catch_up()
+        warm(self, messages)
+        outcomes: list[Outcome] = []
+        start = 0
+        while True:
+            done, refused = self._try_batch(
+                messages[start:], tracking, lambda part: letters([*outcomes, *part])
+            )
+            outcomes.extend(done)
+            if refused is None:
+                return outcomes
+            start += len(done) + 1
+            outcomes.append(refused)
+            if start == len(messages):
+                self.record_refused(lambda: letters(outcomes), tracking)
+                return outcomes
+
+    def _decide(self: Engine, messages: Sequence[Message], letters: Letters) -> Decided:
+        """Apply the messages in memory, in order, until one is refused."""
+        processing = Processing()
+        touched: dict[UUID, Any] = {}
+        seen: dict[str, str] = {}  # message id -> fingerprint, within this batch
+        outcomes: list[Outcome] = []
+        for index, message in enumerate(messages):
+            if message.message_id in seen:
+                outcomes.append(repeat_of(message, seen[message.message_id]))
+                continue
+            session = Session(self.repository, message, self.default_policy, careful=False, batch=touched)
+            try:
+                HANDLERS[message.type](session, message, cause_of(message))  # type: ignore[attr-defined]
+            except (MessageRejected, DomainError) as error:
+                return Decided(outcomes, processing, touched, refused_at=index, error=error)
+            before = len(processing.events)
+            inbox = AppliedMessage.of(message)
+            processing.collect_events(*session.touched.values(), inbox)
+            seen[message.message_id] = inbox.fingerprint
+            events = len(processing.events) - before - 1
+            outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
+        processing.collect_events(*letters(outcomes))
+        return Decided(outcomes, processing, touched)
+
+    def _try_batch(
+        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> tuple[list[Outcome], Outcome | None]:
+        """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
+        decided = self._decide(messages, letters)
+        if decided.refused_at is not None:
+            self._forget_all(decided.touched)
+            message = messages[decided.refused_at]
+            refusal = self._already_applied(message) or refusal_of(message, decided.error)
+            return self._apply_prefix(messages[: decided.refused_at]), refusal
+        decided.processing.tracking = tracking
+        try:
+            self._save_processing(decided.processing)
+        except IntegrityError:
+            # A duplicate or a concurrent writer: fall back to one message at a time.
+            self._forget_all(decided.touched)
+            return self._one_by_one(messages, tracking, letters), None
+        except BaseException:
+            self._forget_all(decided.touched)
+            raise
+        return decided.outcomes, None
+
+    def _one_by_one(
+        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> list[Outcome]:
+        outcomes = [self.handle(message) for message in messages]
+        self.record_refused(lambda: letters(outcomes), tracking)
+        return outcomes
+
+    def _apply_prefix(self: Engine, messages: Sequence[Message]) -> list[Outcome]:
+        # Another writer may have changed the state since the first pass (e.g. taken
+        # the units a later shipment in the prefix counted on), so a message applied
+        # then may be refused now: the prefix is a batch like any other.
+        return self._handle_settled(messages, None, _no_letters) if messages else []
+
+
+def _no_letters(outcomes: list[Outcome]) -> list[Any]:
+    return []
+
+
+def cause_of(message: Message) -> Cause:
+    return Cause(message_id=message.message_id, at=message.occurred_at)
