@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 # one fetch at a time: at start-up the first one (for the partitions whose positions came from
 # the store) held back the backlog of the others for the default 500 ms.
 FETCH_MAX_WAIT_MS = 100
+# How long a poll waits while the consumer has no partitions yet (joining the group).
+JOINING_POLL_MS = 20
 # The offsets committed at a clean stop are a hint: a broker that is down must not hold the stop.
 STOP_COMMIT_TIMEOUT_MS = 5_000
 
@@ -106,10 +108,17 @@ class InboundConsumer:
         self.consumer.subscribe(self.topics, listener=_SeekToStore(self))
 
     def seek_to_recorded(self, partitions: Any) -> None:
+        # Offset 0 is the beginning, or before it once old segments are deleted, which the
+        # consumer's "earliest" reset then turns into the beginning. seek_to_beginning asks the
+        # broker first, and until it answers the partition is left out of fetches: at start-up
+        # the first fetch was for the partitions with nothing new, and waited FETCH_MAX_WAIT_MS.
+        from_zero = self.consumer.config.get("auto_offset_reset") == "earliest"
         for tp in partitions:
             position = self.engine.position(feed_name(tp.topic, tp.partition))
-            if position is None:
+            if position is None and not from_zero:
                 self.consumer.seek_to_beginning(tp)
+            elif position is None:
+                self.consumer.seek(tp, 0)
             else:
                 self.consumer.seek(tp, position)
             log.info("%s:%s resumes at %s", tp.topic, tp.partition, position or "the beginning")
@@ -127,7 +136,10 @@ class InboundConsumer:
         return self.stats
 
     def poll_once(self, timeout_ms: int = 200) -> int:
-        records = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size)
+        # While the group is being joined, a poll that waits its whole timeout notices the
+        # join's end only at the next poll (200 ms of every engine's start-up).
+        wait = timeout_ms if self.consumer.assignment() else min(timeout_ms, JOINING_POLL_MS)
+        records = self.consumer.poll(timeout_ms=wait, max_records=self.batch_size)
         for tp, batch in records.items():
             self.apply(tp, batch)
         if records:

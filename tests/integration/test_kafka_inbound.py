@@ -123,3 +123,29 @@ def test_a_restarted_engine_resumes_from_the_store_and_applies_nothing_twice(kaf
     # Then it seeks to the position recorded in the store: only the new message is read
     assert (stats.applied, stats.duplicates, stats.dead_letters) == (1, 0, 0)
     assert engine.get_order("O9").lines["1"].backordered == 1
+
+
+def test_a_partition_whose_oldest_records_were_deleted_is_read_from_its_first_remaining_record(
+    kafka_bootstrap, tmp_path
+):
+    # Given a topic whose first record is gone (retention), and a store that never read it
+    from kafka import TopicPartition
+
+    topic = f"t-{uuid.uuid4().hex[:10]}.inbound"
+    publish(kafka_bootstrap, topic, [orjson.dumps(v) for v in GOOD])
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        admin.delete_records({TopicPartition(topic, 0): 1})
+    finally:
+        admin.close()
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+
+    # When the engine consumes it from the beginning
+    inbound = InboundConsumer(engine, consumer_for(kafka_bootstrap, f"{topic}-g"), [topic])
+    stats = inbound.run(idle_polls=10)
+    inbound.consumer.close()
+
+    # Then it starts at the first record still there and reads every one after it
+    assert (stats.applied, stats.dead_letters) == (len(GOOD) - 1, 0)
+    assert engine.get_stock("A").total_on_hand == 3
+    assert engine.position(feed_name(topic, 0)) == len(GOOD)
