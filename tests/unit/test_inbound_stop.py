@@ -17,6 +17,9 @@ class BrokerGone:
     def subscribe(self, topics, listener=None) -> None:
         pass
 
+    def assignment(self) -> set:
+        return set()
+
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict:
         return {}
 
