@@ -5,7 +5,8 @@ shares one. `submit_batch` decides a batch and, with write-behind
 (services/write_behind.py), hands its save to the writer and returns; the
 outcomes are final once the batch is settled (`PendingBatch.result`), which
 the next submission, a read of the store's positions and a clean stop do.
-`handle_batch` is submit-and-settle.
+`handle_batch` is submit-and-settle. One thread submits and settles (the
+consumer's); the writer thread only writes.
 """
 
 from __future__ import annotations

@@ -154,6 +154,7 @@ def apply_setup(box: Sandbox, setup: list[Msg]) -> dict[str, Any]:
                 if time.perf_counter() > deadline:
                     raise RuntimeError(f"set-up not applied within 120 s: behind on {behind}")
                 inbound.poll_once()
+        inbound.settle()  # the last batch's outcomes are counted once it is written
         while relay.relay_once():
             pass
     finally:

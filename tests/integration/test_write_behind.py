@@ -164,3 +164,28 @@ def test_a_write_that_fails_is_raised_and_nothing_of_its_batch_stays_in_memory(t
         engine.get_order("O1")
     assert engine.get_stock("A").allocated == 0
     assert _business(engine) == _stored(other)
+
+
+def test_a_revoked_partition_has_its_batch_written_before_another_instance_takes_it_over(two_engines):
+    from collections import namedtuple
+
+    import orjson
+    from kafka import TopicPartition
+
+    from infra.kafka_inbound import InboundConsumer, _SeekToStore
+
+    engine, other = two_engines
+    gate = Gate(engine)
+    inbound = InboundConsumer(engine, consumer=None, topics=["antrian.orders"])  # type: ignore[arg-type]
+    tp = TopicPartition("antrian.orders", 0)
+    Record = namedtuple("Record", "offset key value")
+    inbound.apply(tp, [Record(i, None, orjson.dumps(message)) for i, message in enumerate(history())])
+    assert other.position("antrian.orders:0") is None
+
+    # When the group takes the partition away (a rebalance)
+    gate.open_soon()
+    _SeekToStore(inbound).on_partitions_revoked({tp})
+
+    # Then the batch and its position are in the store, and its outcomes counted
+    assert other.position("antrian.orders:0") == len(history())
+    assert (inbound.stats.applied, inbound.stats.batches) == (len(history()), 1)
