@@ -202,7 +202,7 @@ class Batching:
         """Apply the messages in memory, in order, until one is refused."""
         processing = Processing()
         touched: dict[UUID, Any] = {}
-        seen: dict[str, str] = {}  # message id -> fingerprint, within this batch
+        seen: dict[str, AppliedMessage] = {}  # message id -> its inbox entry, within this batch
         outcomes: list[Outcome] = []
         for index, message in enumerate(messages):
             if message.message_id in seen:
@@ -216,7 +216,7 @@ class Batching:
             before = len(processing.events)
             inbox = AppliedMessage.of(message)
             processing.collect_events(*session.touched.values(), inbox)
-            seen[message.message_id] = inbox.fingerprint
+            seen[message.message_id] = inbox
             events = len(processing.events) - before - 1
             outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
         processing.collect_events(*letters(outcomes))

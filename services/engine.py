@@ -28,8 +28,8 @@ from services.batching import Batching, cause_of
 from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
-from services.inbox import AppliedMessage, applied_id, fingerprint
-from services.outcomes import Outcome, Status, outcome_of, refusal_of
+from services.inbox import AppliedMessage, applied_id
+from services.outcomes import Outcome, Status, outcome_of, refusal_of, repeat_of
 from services.parsing import parse_message
 from services.processing import Processing
 from services.session import Session
@@ -203,20 +203,11 @@ class Engine(Batching, Application):
         return due
 
     def _already_applied(self, message: Message) -> Outcome | None:
-        mtype = message.type  # type: ignore[attr-defined]
         try:
             applied: AppliedMessage = self.repository.get(applied_id(message.message_id))
         except AggregateNotFoundError:
             return None
-        if applied.fingerprint != fingerprint(message):
-            return Outcome(
-                Status.REJECTED,
-                message.message_id,
-                mtype,
-                f"message_id was already used by a different {applied.message_type} message",
-                "message_id",
-            )
-        return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
+        return repeat_of(message, applied)
 
     def close(self) -> None:
         """Wait for the batch being written (its failure is raised), then close the store."""

@@ -11,7 +11,7 @@ from enum import Enum
 
 from services.contracts import Message
 from services.errors import MessageRejected
-from services.inbox import fingerprint
+from services.inbox import AppliedMessage, fingerprint
 
 
 class Status(str, Enum):
@@ -30,15 +30,20 @@ class Outcome:
     events: int = 0
 
 
-def repeat_of(message: Message, fingerprint_seen: str) -> Outcome:
+def repeat_of(message: Message, first: AppliedMessage) -> Outcome:
+    """A message whose id was applied before: a duplicate, or a different message reusing the id.
+
+    The same words whether the first one is in the store or earlier in the same batch, so a
+    batch decided again message by message keeps the same dead letters.
+    """
     mtype = message.type  # type: ignore[attr-defined]
-    if fingerprint(message) == fingerprint_seen:
+    if fingerprint(message) == first.fingerprint:
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
     return Outcome(
         Status.REJECTED,
         message.message_id,
         mtype,
-        "message_id was already used by a different message",
+        f"message_id was already used by a different {first.message_type} message",
         "message_id",
     )
 
