@@ -30,7 +30,7 @@ from services.outcomes import Outcome, Status, refusal_of, repeat_of
 from services.processing import Processing
 from services.session import Session
 from services.warm import warm
-from services.write_behind import WriteBehind, prepare
+from services.write_behind import WriteBehind
 
 if TYPE_CHECKING:
     from services.engine import Engine
@@ -106,21 +106,21 @@ class Batching:
         """
         letters = dead_letters or _no_letters
         if self.write_behind is None:
-            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
+            return self._now(messages, tracking, letters)
         self.catch_up()
         warm(self, messages)
-        decided = self._decide(messages, letters)
+        decided = self._decide(messages, tracking, letters)
         if decided.refused_at is not None:
             self._forget_all(decided.touched)
             self.settle()
-            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
-        decided.processing.tracking = tracking
-        write = prepare(self, decided.processing, self._snapshots_due(decided.processing))
+            return self._now(messages, tracking, letters)
+        write = self._write_for(decided.processing)
+        self._cache_saved(decided.processing)
         # In the cache from now on, so evicted if the store refuses them: what the messages
         # read and changed, and the inbox entries and dead letters they made.
         cached = {**decided.touched, **decided.processing.aggregates}
         if not self.settle(decided_on_top=cached):
-            return self._done(messages, tracking, letters, self._handle_settled(messages, tracking, letters))
+            return self._now(messages, tracking, letters)
         pending = PendingBatch(self, messages, tracking, letters, decided.outcomes, cached)
         pending.written = self.write_behind.submit(write)
         self.in_flight = pending
@@ -137,16 +137,14 @@ class Batching:
             return True
         try:
             ids = pending.written.result()
-        except IntegrityError:
-            self._forget_all(decided_on_top or {})
-            self._forget_all(pending.cached)
-            pending.outcomes = self._one_by_one(pending.messages, pending.tracking, pending.letters)
-            return False
         except BaseException as error:
             self._forget_all(decided_on_top or {})
             self._forget_all(pending.cached)
-            pending.failed = error
-            raise
+            if not isinstance(error, IntegrityError):
+                pending.failed = error
+                raise
+            pending.outcomes = self._one_by_one(pending.messages, pending.tracking, pending.letters)
+            return False
         self._passed_own(ids)
         return True
 
@@ -166,16 +164,15 @@ class Batching:
                     self.save(letter)
             if tracking is not None:
                 with suppress(IntegrityError):  # another instance recorded it first
-                    self._record(Processing(tracking=tracking))
+                    self._save_processing(Processing(tracking=tracking))
 
-    def _done(
-        self: Engine,
-        messages: Sequence[Message],
-        tracking: Tracking | None,
-        letters: Letters,
-        outcomes: list[Outcome],
+    def _now(
+        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
     ) -> PendingBatch:
-        return PendingBatch(self, messages, tracking, letters, outcomes)
+        """The batch handled at once, on settled state: a batch that is already done."""
+        return PendingBatch(
+            self, messages, tracking, letters, self._handle_settled(messages, tracking, letters)
+        )
 
     def _handle_settled(
         self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
@@ -198,9 +195,11 @@ class Batching:
                 self.record_refused(lambda: letters(outcomes), tracking)
                 return outcomes
 
-    def _decide(self: Engine, messages: Sequence[Message], letters: Letters) -> Decided:
+    def _decide(
+        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> Decided:
         """Apply the messages in memory, in order, until one is refused."""
-        processing = Processing()
+        processing = Processing(tracking=tracking)
         touched: dict[UUID, Any] = {}
         seen: dict[str, AppliedMessage] = {}  # message id -> its inbox entry, within this batch
         outcomes: list[Outcome] = []
@@ -226,13 +225,12 @@ class Batching:
         self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
     ) -> tuple[list[Outcome], Outcome | None]:
         """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
-        decided = self._decide(messages, letters)
+        decided = self._decide(messages, tracking, letters)
         if decided.refused_at is not None:
             self._forget_all(decided.touched)
             message = messages[decided.refused_at]
             refusal = self._already_applied(message) or refusal_of(message, decided.error)
             return self._apply_prefix(messages[: decided.refused_at]), refusal
-        decided.processing.tracking = tracking
         try:
             self._save_processing(decided.processing)
         except IntegrityError:

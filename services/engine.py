@@ -16,7 +16,7 @@ from contextlib import suppress
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain.allocation import DEFAULT_POLICY, get_policy
@@ -33,7 +33,7 @@ from services.outcomes import Outcome, Status, outcome_of, refusal_of, repeat_of
 from services.parsing import parse_message
 from services.processing import Processing
 from services.session import Session
-from services.write_behind import WriteBehind
+from services.write_behind import Write, WriteBehind, prepare
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
@@ -120,14 +120,14 @@ class Engine(Batching, Application):
         session = Session(self.repository, message, self.default_policy, careful=careful)
         try:
             HANDLERS[mtype](session, message, cause_of(message))
-            recordings = self.save(*session.touched.values(), AppliedMessage.of(message))
+            ids = self.save(*session.touched.values(), AppliedMessage.of(message))
         except (MessageRejected, DomainError) as error:
             self._forget_all(session.touched)
             return self._already_applied(message) or refusal_of(message, error)
         except BaseException:
             self._forget_all(session.touched)
             raise
-        return Outcome(Status.APPLIED, message.message_id, mtype, events=len(recordings) - 1)
+        return Outcome(Status.APPLIED, message.message_id, mtype, events=len(ids) - 1)
 
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
@@ -148,32 +148,36 @@ class Engine(Batching, Application):
         # A process recorder also keeps feed positions, in the same transaction as events.
         return self.factory.process_recorder()
 
-    def _record(self, processing_event: ProcessingEvent) -> list[Any]:
-        """Record, and move the catch-up mark past our own events when nobody wrote in between.
+    def _passed_own(self, ids: Sequence[int]) -> None:
+        """Move the catch-up mark past our own events when nobody wrote in between.
 
         The store's table lock gives one save's events consecutive ids, so a save that
         starts right after the mark leaves nothing of another writer's behind it. Without
         this, the next batch's catch-up reads back every event this engine just wrote.
         """
-        recordings = super()._record(processing_event)
-        self._passed_own([r.notification.id for r in recordings if r.notification.id is not None])
-        return recordings
-
-    def _passed_own(self, ids: Sequence[int]) -> None:
         if self.shared_store and ids and min(ids) == self._seen + 1:
             self._seen = max(ids)
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
-        """The library's save, collecting with `Processing` (services/processing.py)."""
+    def save(self, *objs: Any, **kwargs: Any) -> Sequence[int]:
+        """The library's save, collecting with `Processing` (services/processing.py); notification ids."""
         processing = Processing()
         processing.collect_events(*objs, **kwargs)
         return self._save_processing(processing)
 
-    def _save_processing(self, processing: Processing) -> list[Any]:
-        recordings = self._record(processing)
-        self._take_snapshots(processing)
-        self._notify(recordings)
-        return recordings
+    def _save_processing(self, processing: Processing) -> Sequence[int]:
+        """Write now, the way the writer thread writes a batch behind; then cache what was saved."""
+        ids = self._write_for(processing)()
+        self._cache_saved(processing)
+        self._passed_own(ids)
+        return ids
+
+    def _write_for(self, processing: Processing) -> Write:
+        return prepare(self, processing, self._snapshots_due(processing))
+
+    def _cache_saved(self, processing: Processing) -> None:
+        cache = self.repository.cache
+        for aggregate_id, aggregate in processing.aggregates.items() if cache is not None else ():
+            cache.put(aggregate_id, aggregate)
 
     def _forget_all(self, batch: dict[UUID, Any]) -> None:
         cache = self.repository.cache
@@ -181,19 +185,12 @@ class Engine(Batching, Application):
             with suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
-    def _take_snapshots(self, processing_event: Processing) -> None:
-        """Snapshot from the aggregate just saved, instead of re-reading it.
-
-        The library re-reads the aggregate from the store to snapshot it;
-        for a hot SKU that is the previous snapshot plus an interval of
-        events, parsed again for nothing.
-        """
-        due = self._snapshots_due(processing_event)
-        if due:
-            self.snapshots.put(due)
-
     def _snapshots_due(self, processing: Processing) -> list[Any]:
-        """A snapshot of each aggregate whose new events passed a multiple of its interval."""
+        """A snapshot of each aggregate whose new events passed a multiple of its interval.
+
+        Taken from the aggregate just saved: the library re-reads it from the store,
+        for a hot SKU the previous snapshot plus an interval of events, parsed again.
+        """
         due = []
         for aggregate_id, aggregate in processing.aggregates.items():
             interval = self.snapshotting_intervals.get(type(aggregate))

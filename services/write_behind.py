@@ -8,9 +8,10 @@ to one writer thread, in one transaction as before, and the engine goes on
 deciding the next batch from the state it holds in memory.
 
 What the writer is given is fixed in the engine's thread: the events encoded,
-the snapshots taken, the aggregates put in the cache (so the next batch finds
-an order placed in this one). The writer touches nothing else, so a batch
-that is refused later cannot put back what the engine evicted. One batch is
+the snapshots taken; and the engine puts the aggregates in the cache (so the
+next batch finds an order placed in this one). The writer touches nothing else,
+so a batch that is refused later cannot put back what the engine evicted. A
+save that is not written behind runs the same `prepare`d write at once. One batch is
 written at a time, in order; before the next is handed over, the engine waits
 for the last one, and if the store refused it (a version or inbox conflict:
 another writer, or a redelivery) everything decided on top of it is evicted
@@ -42,23 +43,20 @@ class WriteBehind:
 
 
 def prepare(app: Application, processing: ProcessingEvent, snapshots: Sequence[Any]) -> Write:
-    """Everything of a save that reads the aggregates, done now; the writing left for later.
+    """A save's events and snapshots encoded now, from the aggregates as they are; the write left for later.
 
-    `snapshots` are taken by the caller from the aggregates as they are now; the next
-    batch changes the same objects in place.
+    The events and the feed position go in one transaction, the snapshots after it.
+    `snapshots` are taken by the caller now: the next batch changes the same objects in place.
     """
     stored = [app.mapper.to_stored_event(event) for event in processing.events]
     store = app.snapshots
     stored_snapshots = [store.mapper.to_stored_event(s) for s in snapshots] if store else []
-    cache = app.repository.cache
-    if cache is not None:
-        for aggregate_id, aggregate in processing.aggregates.items():
-            cache.put(aggregate_id, aggregate)
     tracking = processing.tracking
+    options = dict(processing.saved_kwargs)
     recorder = app.recorder
 
     def write() -> Sequence[int]:
-        ids = recorder.insert_events(stored, tracking=tracking) or []
+        ids = recorder.insert_events(stored, tracking=tracking, **options) or []
         if stored_snapshots and store is not None:
             store.recorder.insert_events(stored_snapshots)
         return ids
