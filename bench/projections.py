@@ -35,15 +35,12 @@ from bench.projections_lag import Lag, part_lag
 from bench.report import (
     exit_zero,
     guarded,
-    load_average,
     mark,
-    open_sqlite_bench,
     parse_options,
     print_table,
     rate,
     say,
-    say_load,
-    say_total,
+    sqlite_bench,
 )
 from infra.bootstrap import build_engine
 from infra.read_side import log_feed
@@ -250,33 +247,28 @@ def main(argv: list[str] | None = None) -> int:
         orders_per_day=args.orders_per_day or (40 if args.quick else 120),
     )
     lag_orders = args.lag_orders or (500 if args.quick else 3_000)
-    folder, remove_folder = open_sqlite_bench(
+    with sqlite_bench(
         "projections", f"; projections: {', '.join(catalog.CATALOG)}", "antrian-bench-proj-", args.keep
-    )
-    load0 = load_average()
-    say_load(load0)
-    started = time.perf_counter()
-    results = Results()
-    engine = guarded("history", lambda: history(folder, options))
-    if engine is not None:
-        if "1" in args.parts:
-            results.reads = guarded("1", lambda: part_reads(engine, args.batch))
-        if "2" in args.parts:
-            results.rebuilds = guarded("2", lambda: part_rebuild(folder, engine, args.batch)) or {}
-        if args.profile:
-            guarded("profile", lambda: profile(folder, engine, args.batch))
-        engine.close()
-    if "3" in args.parts:
-        results.lag = guarded("3", lambda: part_lag(folder, lag_orders, 300))
-    if "4" in args.parts and engine is not None:
-        bootstrap = running_broker()
-        if bootstrap is None:
-            say("[4] Kafka feed: no broker answers (ANTRIAN_KAFKA_BOOTSTRAP, `make kafka-up`): skipped")
-        else:
-            results.kafka = guarded("4", lambda: part_kafka(folder, folder / "events.sqlite", bootstrap))
-    guarded("table", lambda: table(results))
-    say_total(started, load0)
-    remove_folder()
+    ) as folder:
+        results = Results()
+        engine = guarded("history", lambda: history(folder, options))
+        if engine is not None:
+            if "1" in args.parts:
+                results.reads = guarded("1", lambda: part_reads(engine, args.batch))
+            if "2" in args.parts:
+                results.rebuilds = guarded("2", lambda: part_rebuild(folder, engine, args.batch)) or {}
+            if args.profile:
+                guarded("profile", lambda: profile(folder, engine, args.batch))
+            engine.close()
+        if "3" in args.parts:
+            results.lag = guarded("3", lambda: part_lag(folder, lag_orders, 300))
+        if "4" in args.parts and engine is not None:
+            bootstrap = running_broker()
+            if bootstrap is None:
+                say("[4] Kafka feed: no broker answers (ANTRIAN_KAFKA_BOOTSTRAP, `make kafka-up`): skipped")
+            else:
+                results.kafka = guarded("4", lambda: part_kafka(folder, folder / "events.sqlite", bootstrap))
+        guarded("table", lambda: table(results))
     return 0
 
 

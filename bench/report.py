@@ -15,7 +15,8 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -72,17 +73,22 @@ def parse_options(
     return args
 
 
-def open_sqlite_bench(
-    name: str, detail: str, folder_prefix: str, keep: bool
-) -> tuple[Path, Callable[[], None]]:
-    """The opening lines of a bench on SQLite files (machine, where the files are, load); its folder."""
+@contextmanager
+def sqlite_bench(name: str, detail: str, folder_prefix: str, keep: bool) -> Iterator[Path]:
+    """A bench on SQLite files: its opening lines (machine, where the files are, load), its
+    folder, and its closing line (time taken, load at both ends)."""
     say(
         f"Antrian {name} bench - Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs{detail}"
     )
     folder, remove_folder = work_folder(folder_prefix, keep)
     say(f"SQLite files in {folder}")
-    return folder, remove_folder
+    load0 = load_average()
+    say_load(load0)
+    started = time.perf_counter()
+    yield folder
+    say_total(started, load0)
+    remove_folder()
 
 
 def work_folder(prefix: str, keep: bool) -> tuple[Path, Callable[[], None]]:

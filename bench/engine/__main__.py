@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 
 import bench.engine as package
 from bench.engine.parts import DepthResult, MixedResult, part_ceiling, part_depth, part_mixed
 from bench.engine.table import table
-from bench.report import (
-    exit_zero,
-    guarded,
-    load_average,
-    open_sqlite_bench,
-    parse_options,
-    say_load,
-    say_total,
-)
+from bench.report import exit_zero, guarded, parse_options, sqlite_bench
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,40 +36,39 @@ def main(argv: list[str] | None = None) -> int:
     deep = args.deep or (10_000 if args.quick else 100_000)
     long_window = args.long_window or (4_000 if args.quick else 8_000)
 
-    folder, remove_folder = open_sqlite_bench(
-        "engine", f", {platform.platform()}", "antrian-bench-", args.keep
-    )
-    load0 = load_average()
-    say_load(load0)
-    started = time.perf_counter()
-    mixed: MixedResult | None = None
-    ceilings: list = []
-    depth: dict[int, DepthResult] = {}
-
-    if "1" in args.parts:
-        mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
-    if "2" in args.parts:
-        ceilings = guarded("2", lambda: part_ceiling(args.ceiling_seconds)) or []
-    if "3" in args.parts:
-        for waiting in (args.shallow, deep):
-            r = guarded(
-                f"3 ({waiting:,} waiting)",
-                lambda w=waiting: part_depth(
-                    folder,
-                    w,
-                    args.depth_skus,
-                    args.window,
-                    long_window,
-                    args.priority_lines,
-                    args.preload_lines_per_order,
-                ),
-            )
-            if r is not None:
-                depth[waiting] = r
-    guarded("table", lambda: table(mixed, ceilings, depth))
-    say_total(started, load0)
-    remove_folder()
+    with sqlite_bench("engine", f", {platform.platform()}", "antrian-bench-", args.keep) as folder:
+        mixed: MixedResult | None = None
+        ceilings: list = []
+        depth: dict[int, DepthResult] = {}
+        if "1" in args.parts:
+            mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
+        if "2" in args.parts:
+            ceilings = guarded("2", lambda: part_ceiling(args.ceiling_seconds)) or []
+        if "3" in args.parts:
+            depth = _depths(folder, args, (args.shallow, deep), long_window)
+        guarded("table", lambda: table(mixed, ceilings, depth))
     return 0
+
+
+def _depths(folder, args, waitings: tuple[int, int], long_window: int) -> dict[int, DepthResult]:
+    """Part 3 at each queue depth; a depth whose run failed is left out."""
+    depth: dict[int, DepthResult] = {}
+    for waiting in waitings:
+        r = guarded(
+            f"3 ({waiting:,} waiting)",
+            lambda w=waiting: part_depth(
+                folder,
+                w,
+                args.depth_skus,
+                args.window,
+                long_window,
+                args.priority_lines,
+                args.preload_lines_per_order,
+            ),
+        )
+        if r is not None:
+            depth[waiting] = r
+    return depth
 
 
 if __name__ == "__main__":

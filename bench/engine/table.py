@@ -75,28 +75,19 @@ def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResul
     depths = sorted(depth)
     if len(depths) >= 2:
         lo, hi = depth[depths[0]], depth[depths[-1]]
-        if lo.first and hi.first:
-            ratio = hi.first.us_per_line / lo.first.us_per_line
-            row(
-                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, first window",
-                f"{ratio:.2f}",
-                f"<= {TARGET_DEPTH_RATIO}",
-                ratio <= TARGET_DEPTH_RATIO,
-            )
-        if lo.long and hi.long:
-            ratio = hi.long.us_per_line / lo.long.us_per_line
-            row(
-                f"[3] cost ratio {depths[-1]:,} / {depths[0]:,} waiting, long window",
-                f"{ratio:.2f}",
-                f"<= {TARGET_DEPTH_RATIO}",
-                ratio <= TARGET_DEPTH_RATIO,
-            )
-        if lo.priority and hi.priority:
-            ratio = hi.priority.us_per_line / lo.priority.us_per_line
-            row(
-                "[3] cost ratio, gold/platinum lines",
-                f"{ratio:.2f}",
-                f"<= {TARGET_DEPTH_RATIO}",
-                ratio <= TARGET_DEPTH_RATIO,
-            )
+        deep_over_shallow = f"cost ratio {depths[-1]:,} / {depths[0]:,} waiting"
+        for window, label in (
+            ("first", f"{deep_over_shallow}, first window"),
+            ("long", f"{deep_over_shallow}, long window"),
+            ("priority", "cost ratio, gold/platinum lines"),
+        ):
+            low, high = getattr(lo, window), getattr(hi, window)
+            if low and high:
+                ratio = high.us_per_line / low.us_per_line
+                row(
+                    f"[3] {label}",
+                    f"{ratio:.2f}",
+                    f"<= {TARGET_DEPTH_RATIO}",
+                    ratio <= TARGET_DEPTH_RATIO,
+                )
     print_table(rows)
