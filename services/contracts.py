@@ -8,29 +8,33 @@ refactored without breaking publishers. Each message carries `message_id`
 
 from __future__ import annotations
 
-from datetime import UTC, date
-from decimal import Decimal
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    NonNegativeInt,
-    PositiveInt,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
-
-Id = Annotated[str, Field(min_length=1, max_length=200)]
-Utc = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
+from services.contract_values import (
+    MAX_DAYS,
+    MAX_LINES,
+    MAX_SUBSTITUTES,
+    Count,
+    Day,
+    Days,
+    Email,
+    Id,
+    Money,
+    Text,
+    Units,
+    Utc,
+    WaitDays,
+)
 
 
 class Contract(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Strict: upstream's JSON types are taken as they are, never coerced (services/contract_values.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class Message(Contract):
@@ -40,14 +44,14 @@ class Message(Contract):
 
 
 class ContactIn(Contract):
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Email
     locale: Locale = Locale.EN
 
 
 class OrderLineIn(Contract):
     line_id: Id
     sku: Id
-    quantity: PositiveInt
+    quantity: Units
 
 
 class OrderPlaced(Message):
@@ -56,10 +60,10 @@ class OrderPlaced(Message):
     customer_id: Id
     customer_tier: Tier = Tier.STANDARD
     placed_at: Utc
-    lines: Annotated[list[OrderLineIn], Field(min_length=1)]
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_LINES)]
     shipping_preference: ShippingPreference = ShippingPreference.PARTIAL
     accept_substitutes: bool = False
-    max_wait_days: PositiveInt | None = None
+    max_wait_days: WaitDays | None = None
     contact: ContactIn
 
     @model_validator(mode="after")
@@ -75,27 +79,29 @@ class OrderPlaced(Message):
 class OrderCancelled(Message):
     type: Literal["OrderCancelled"]
     order_id: Id
-    line_ids: list[Id] | None = None  # None: the whole order
-    reason: str = "customer request"
+    line_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_LINES)] | None = (
+        None  # None: the whole order
+    )
+    reason: Text = "customer request"
 
 
 class ShippedLineIn(Contract):
     line_id: Id
-    quantity: PositiveInt | None = None  # None: everything allocated to the line
+    quantity: Units | None = None  # None: everything allocated to the line
 
 
 class OrderShipped(Message):
     type: Literal["OrderShipped"]
     order_id: Id
     warehouse: Id = DEFAULT_WAREHOUSE
-    lines: Annotated[list[ShippedLineIn], Field(min_length=1)]
+    lines: Annotated[list[ShippedLineIn], Field(min_length=1, max_length=MAX_LINES)]
 
 
 class StockReceived(Message):
     type: Literal["StockReceived"]
     sku: Id
     warehouse: Id = DEFAULT_WAREHOUSE
-    quantity: PositiveInt
+    quantity: Units
     purchase_order_id: Id | None = None
     supplier_id: Id | None = None  # found from the open PO when omitted
 
@@ -104,42 +110,49 @@ class StockAdjusted(Message):
     type: Literal["StockAdjusted"]
     sku: Id
     warehouse: Id = DEFAULT_WAREHOUSE
-    counted: NonNegativeInt
-    reason: Annotated[str, Field(min_length=1)]
+    counted: Count
+    reason: Text
 
 
 class TermsIn(Contract):
     sku: Id
-    lead_time_days: NonNegativeInt
-    unit_cost: Annotated[Decimal, Field(ge=0)]
+    lead_time_days: Days
+    unit_cost: Money
     priority: SupplierPriority = SupplierPriority.PRIMARY
-    minimum_order_quantity: PositiveInt = 1
+    minimum_order_quantity: Units = 1
 
 
 class SupplierRegistered(Message):
     type: Literal["SupplierRegistered"]
     supplier_id: Id
     name: Id
-    terms: list[TermsIn]
+    terms: Annotated[list[TermsIn], Field(max_length=MAX_LINES)]
+
+
+def _near(message: Message, field: str, day: date) -> None:
+    """A PO's date within MAX_DAYS of its message: ETAs add lead times and lateness to it."""
+    if abs((day - message.occurred_at.date()).days) > MAX_DAYS:
+        raise ValueError(f"{field}: must be within {MAX_DAYS} days of occurred_at")
 
 
 class PoLineIn(Contract):
     sku: Id
-    quantity: PositiveInt
+    quantity: Units
 
 
 class PurchaseOrderPlaced(Message):
     type: Literal["PurchaseOrderPlaced"]
     purchase_order_id: Id
     supplier_id: Id
-    lines: Annotated[list[PoLineIn], Field(min_length=1)]
-    expected_date: date
+    lines: Annotated[list[PoLineIn], Field(min_length=1, max_length=MAX_LINES)]
+    expected_date: Day
 
     @model_validator(mode="after")
     def _unique_skus(self) -> PurchaseOrderPlaced:
         skus = [line.sku for line in self.lines]
         if len(skus) != len(set(skus)):
             raise ValueError("lines: each SKU may appear once per purchase order")
+        _near(self, "expected_date", self.expected_date)
         return self
 
 
@@ -147,28 +160,38 @@ class PurchaseOrderConfirmed(Message):
     type: Literal["PurchaseOrderConfirmed"]
     purchase_order_id: Id
     supplier_id: Id
-    expected_date: date
+    expected_date: Day
+
+    @model_validator(mode="after")
+    def _near_its_message(self) -> PurchaseOrderConfirmed:
+        _near(self, "expected_date", self.expected_date)
+        return self
 
 
 class PurchaseOrderDelayed(Message):
     type: Literal["PurchaseOrderDelayed"]
     purchase_order_id: Id
     supplier_id: Id
-    new_expected_date: date
-    reason: Annotated[str, Field(min_length=1)]
+    new_expected_date: Day
+    reason: Text
+
+    @model_validator(mode="after")
+    def _near_its_message(self) -> PurchaseOrderDelayed:
+        _near(self, "new_expected_date", self.new_expected_date)
+        return self
 
 
 class PurchaseOrderCancelled(Message):
     type: Literal["PurchaseOrderCancelled"]
     purchase_order_id: Id
     supplier_id: Id
-    reason: str = "cancelled by purchasing"
+    reason: Text = "cancelled by purchasing"
 
 
 class SubstitutesDeclared(Message):
     type: Literal["SubstitutesDeclared"]
     sku: Id
-    substitutes: list[Id]  # best first
+    substitutes: Annotated[list[Id], Field(max_length=MAX_SUBSTITUTES)]  # best first
 
 
 class SubstituteAccepted(Message):
@@ -195,9 +218,9 @@ class SkuConfigured(Message):
 
     type: Literal["SkuConfigured"]
     sku: Id
-    reorder_point: NonNegativeInt = 0
-    safety_stock: NonNegativeInt = 0
-    allocation_policy: str | None = None
+    reorder_point: Count = 0
+    safety_stock: Count = 0
+    allocation_policy: Id | None = None
 
 
 MESSAGE_TYPES: tuple[type[Message], ...] = (

@@ -1,7 +1,14 @@
-"""Turning raw upstream bytes into a validated message, or a precise refusal."""
+"""Turning raw upstream bytes into a validated message, or a precise refusal.
+
+The contracts are checked strictly, on the JSON as it was sent (pydantic's
+JSON mode): `"quantity": "5"` is refused, not read as 5. A JSON object that
+names a key twice is refused too: parsers disagree on which value wins, so
+upstream and Antrian could read two different messages from the same bytes.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -13,7 +20,7 @@ from services.errors import MessageRejected
 
 
 def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
-    data = _decode(raw)
+    data, text = _decode(raw)
     message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
     message_type = data.get("type")
     cls = BY_TYPE.get(message_type) if isinstance(message_type, str) else None
@@ -24,7 +31,7 @@ def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
             field="type",
         )
     try:
-        return cls.model_validate(data)
+        return cls.model_validate_json(text)
     except ValidationError as error:
         problems = error.errors(include_url=False)
         field = _field_of(problems[0])
@@ -44,13 +51,60 @@ def _field_of(problem: Any) -> str | None:
     return named.group(1) if named else None
 
 
-def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+def _decode(raw: bytes | str | dict[str, Any]) -> tuple[dict[str, Any], bytes | str]:
+    """The message as a dict (for its id and type) and as the JSON text the contract is checked on."""
     if isinstance(raw, dict):
-        return raw
+        try:
+            return raw, orjson.dumps(raw)
+        except TypeError as error:
+            raise MessageRejected(f"not representable as JSON: {error}") from None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise MessageRejected(f"not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise MessageRejected(f"a message must be a JSON object, got {type(data).__name__}")
-    return data
+    _refuse_repeated_keys(raw, data)
+    return data, raw
+
+
+def _refuse_repeated_keys(raw: bytes | str, data: dict[str, Any]) -> None:
+    """Checked only when the text holds more key-like strings than the decoded message has keys."""
+    if _quoted_colons(raw) <= _keys(data):
+        return
+    message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
+    message_type = data.get("type") if isinstance(data.get("type"), str) else None
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise MessageRejected(
+                    f"key {key!r} appears more than once in one JSON object",
+                    message_id=message_id,
+                    message_type=message_type,
+                    field=key,
+                )
+            seen.add(key)
+        return dict(items)
+
+    json.loads(raw, object_pairs_hook=pairs)
+
+
+_KEY_END_BYTES = re.compile(rb'"\s*:')
+_KEY_END_TEXT = re.compile(r'"\s*:')
+
+
+def _quoted_colons(raw: bytes | str) -> int:
+    """An upper bound of the keys in the text (a value may hold '":' too)."""
+    if isinstance(raw, bytes):
+        return len(_KEY_END_BYTES.findall(raw))
+    return len(_KEY_END_TEXT.findall(raw))
+
+
+def _keys(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_keys(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_keys(item) for item in value)
+    return 0
