@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from infra.settings import Settings
+from projections.private_files import make_private_dirs, prepare_sqlite_file
 from services.engine import Engine
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-    "sqlite": {"PERSISTENCE_MODULE": "eventsourcing.sqlite"},
+    "sqlite": {"PERSISTENCE_MODULE": "infra.sqlite_recorder:AntrianSQLiteFactory"},
     "postgres": {"PERSISTENCE_MODULE": "infra.pg_recorder:AntrianPostgresFactory"},
 }
 
@@ -25,7 +26,9 @@ def engine_env(settings: Settings) -> dict[str, str]:
         "ANTRIAN_DEFAULT_POLICY": settings.default_policy,
     }
     if settings.store == "sqlite":
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        # Customer data: the store, and the -wal/-shm SQLite derives from it, are 0600 (0700 folders).
+        make_private_dirs(settings.sqlite_path.parent)
+        prepare_sqlite_file(settings.sqlite_path)
         env["SQLITE_DBNAME"] = str(settings.sqlite_path)
         env["SQLITE_LOCK_TIMEOUT"] = "10"
     if settings.store == "postgres":

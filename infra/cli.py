@@ -18,6 +18,7 @@ from infra.projections_cli import projections_app
 from infra.read_cli import register_read_commands
 from infra.schema_cli import schema_app
 from infra.settings import Settings
+from projections.private_files import append_private, make_private_dirs
 from services.contracts import Message
 from services.engine import Engine
 from services.errors import MessageRejected
@@ -102,7 +103,11 @@ def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]]) -> list[Outcome
 
 
 class _Appender:
-    """Appends refused messages, with why, to a JSONL file opened on first use."""
+    """Appends refused messages, with why, to a JSONL file opened on first use.
+
+    They hold customer data: the file is created 0600 (a folder it creates, 0700),
+    and a file of ours found more open is tightened (projections/private_files.py).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -113,8 +118,8 @@ class _Appender:
 
     def write(self, source: Path, number: int, raw: bytes, outcome: Any) -> None:
         if self.handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = self.path.open("ab")
+            make_private_dirs(self.path.parent)
+            self.handle = append_private(self.path)
         record = {
             "source": f"{source}:{number}",
             "message_id": outcome.message_id,

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from projections.private_files import make_private_dirs, prepare_sqlite_file
+
 WRITER_LOCK = 0x616E7472  # pg advisory lock key: "antr"
 
 
@@ -66,13 +68,19 @@ class _Tx:
 
 
 class SqliteReadStore:
-    """One SQLite file (or ":memory:"), WAL, committed transactions survive a SIGKILL."""
+    """One SQLite file (or ":memory:"), WAL, committed transactions survive a SIGKILL.
+
+    The read models hold customer data: the file and its -wal/-shm are 0600, folders
+    it creates 0700, and a file of ours found more open is tightened
+    (projections/private_files.py).
+    """
 
     dialect = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(Path(path).parent)
+            prepare_sqlite_file(path)
         self.path = str(path)
         self._c = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
         self._c.execute("PRAGMA journal_mode=WAL")

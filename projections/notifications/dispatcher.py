@@ -1,11 +1,16 @@
 """Delivering the outbox: claim, send, record, retry with backoff, give up after N attempts.
 
-Each claim is committed (status `sending`, attempts + 1) before anything is
-sent, and each outcome in its own transaction after. A crash in between
-leaves `sending` rows: `recover()` makes them due again on the next start
-and they go out with the same idempotency key, which the receiver (or the
-file channel) recognises. So a notification may be sent twice but is never
-delivered twice. Run one dispatcher per outbox.
+Notifications are claimed one at a time, just before each is sent: the
+claim (status `sending`) is committed, then the channel is called, then the
+outcome is committed in its own transaction together with the attempt it
+cost (attempts + 1). An attempt is never counted ahead of its send, so a
+dispatcher that dies mid-batch leaves the rest of the batch untouched
+(still due, no attempt counted), and at most one notification `sending`:
+the one whose send had started. `recover()` records that one as an
+interrupted attempt and makes it due again; it goes out with the same
+idempotency key, which the receiver (or the file channel) recognises. So a
+notification may be sent twice but is never delivered twice. Run one
+dispatcher per outbox.
 
 The wall clock is used only to schedule retries, never in read models, and
 is injectable so tests control time.
@@ -73,7 +78,12 @@ class Claimed:
     subject_key: str
     created_from: int
     payload: str
-    attempts: int
+    attempts: int  # counting the one being made; written with its outcome
+
+    @classmethod
+    def row(cls, key: str, subject_key: str, created_from: int, payload: str, attempts: int) -> Claimed:
+        """The stored row (attempts made before) as the attempt about to be recorded."""
+        return cls(key, subject_key, created_from, payload, attempts + 1)
 
 
 class Dispatcher:
@@ -92,9 +102,14 @@ class Dispatcher:
         self.batch = batch
 
     def recover(self) -> int:
-        """Make notifications a crashed dispatcher left `sending` due again; returns how many."""
+        """Make notifications a crashed dispatcher left `sending` due again; returns how many.
+
+        Each had its send started (it was claimed just before), so it counts as an attempt.
+        """
         with self.store.transaction() as tx:
-            left = [Claimed(*row) for row in tx.all(_SELECT + " WHERE status = ?", (Status.SENDING.value,))]
+            left = [
+                Claimed.row(*row) for row in tx.all(_SELECT + " WHERE status = ?", (Status.SENDING.value,))
+            ]
         for claimed in left:
             self._failed(
                 claimed, "interrupted: the dispatcher stopped before recording the outcome", due_now=True
@@ -107,12 +122,13 @@ class Dispatcher:
         while limit is None or len(report.keys) < limit:
             room = self.batch if limit is None else min(self.batch, limit - len(report.keys))
             report.outcomes[Status.SUPERSEDED] += self._supersede_stale_failures()
-            claimed = self._claim(room)
-            if not claimed:
+            sent = 0
+            while sent < room and (claimed := self._claim_next()) is not None:
+                report.keys.append(claimed.key)
+                self._deliver(claimed, report)
+                sent += 1
+            if sent < room:
                 break
-            for notification in claimed:
-                report.keys.append(notification.key)
-                self._deliver(notification, report)
         return report
 
     def _supersede_stale_failures(self) -> int:
@@ -130,22 +146,28 @@ class Dispatcher:
             )
         return len(stale)
 
-    def _claim(self, limit: int) -> list[Claimed]:
+    def _claim_next(self) -> Claimed | None:
+        """The oldest due notification, marked `sending` (no attempt counted yet), or None.
+
+        Claimed right before its send, never a batch ahead: what is not being
+        sent stays as it was, and the payload is read in the claiming
+        transaction (under the writer lock), so it is the one sent.
+        """
         now = stamp(self.clock())
         with self.store.transaction() as tx:
-            due = [
-                Claimed(*row)
-                for row in tx.all(
-                    _SELECT + " WHERE status IN (?, ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                    "ORDER BY created_from, idempotency_key LIMIT ?",
-                    (Status.PENDING.value, Status.FAILED.value, now, limit),
-                )
-            ]
-            tx.executemany(
-                f"UPDATE {NOTIFICATIONS} SET status = ?, attempts = attempts + 1 WHERE idempotency_key = ?",
-                [(Status.SENDING.value, claimed.key) for claimed in due],
+            row = tx.one(
+                _SELECT + " WHERE status IN (?, ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+                "ORDER BY created_from, idempotency_key LIMIT 1",
+                (Status.PENDING.value, Status.FAILED.value, now),
             )
-        return [Claimed(c.key, c.subject_key, c.created_from, c.payload, c.attempts + 1) for c in due]
+            if row is None:
+                return None
+            claimed = Claimed.row(*row)
+            tx.execute(
+                f"UPDATE {NOTIFICATIONS} SET status = ? WHERE idempotency_key = ?",
+                (Status.SENDING.value, claimed.key),
+            )
+        return claimed
 
     def _deliver(self, claimed: Claimed, report: Report) -> None:
         try:
@@ -155,9 +177,9 @@ class Dispatcher:
             return
         with self.store.transaction() as tx:
             tx.execute(
-                f"UPDATE {NOTIFICATIONS} SET status = ?, delivered_at = ?, next_attempt_at = NULL "
+                f"UPDATE {NOTIFICATIONS} SET status = ?, attempts = ?, delivered_at = ?, next_attempt_at = NULL "
                 "WHERE idempotency_key = ?",
-                (Status.DELIVERED.value, stamp(self.clock()), claimed.key),
+                (Status.DELIVERED.value, claimed.attempts, stamp(self.clock()), claimed.key),
             )
         report.outcomes[Status.DELIVERED] += 1
 
@@ -177,9 +199,9 @@ class Dispatcher:
                 status = Status.FAILED
                 retry_at = stamp(now if due_now else now + self.policy.delay(claimed.attempts))
             tx.execute(
-                f"UPDATE {NOTIFICATIONS} SET status = ?, last_error = ?, next_attempt_at = ? "
+                f"UPDATE {NOTIFICATIONS} SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
                 "WHERE idempotency_key = ?",
-                (status.value, error, retry_at, claimed.key),
+                (status.value, claimed.attempts, error, retry_at, claimed.key),
             )
         return status
 

@@ -8,8 +8,9 @@ them again: nobody is notified twice.
 
 A notification that is pending and was never attempted is still a draft:
 a newer change re-decides it from the latest view (`compose.what_to_say`).
-Once the dispatcher has claimed it, its key may already be at the receiver,
-so it is never rewritten; a later change makes a new notification.
+Once the dispatcher has claimed it (`sending`, its first attempt not yet
+counted), its key may already be at the receiver, so it is never
+rewritten; a later change makes a new notification.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from projections.store import Tx
 
 class Status(StrEnum):
     PENDING = "pending"  # waiting for the dispatcher (a draft while attempts = 0)
-    SENDING = "sending"  # claimed; the attempt's outcome is not recorded yet
+    SENDING = "sending"  # claimed, its send started; the attempt is counted with its outcome
     DELIVERED = "delivered"
     FAILED = "failed"  # will be retried at next_attempt_at
     DEAD = "dead"  # gave up after the maximum attempts; last_error says why
@@ -131,11 +132,11 @@ def _part(identifier: str) -> str:
 
 
 def last_told(tx: Tx, subject_key: str) -> LineView | None:
-    """The line as the latest notification that left the outbox (was attempted) described it."""
+    """The line as the latest notification that left the outbox (attempted, or being sent) described it."""
     row = tx.one(
-        f"SELECT payload FROM {NOTIFICATIONS} WHERE subject_key = ? AND attempts > 0 "
+        f"SELECT payload FROM {NOTIFICATIONS} WHERE subject_key = ? AND (attempts > 0 OR status = ?) "
         "ORDER BY created_from DESC LIMIT 1",
-        (subject_key,),
+        (subject_key, Status.SENDING.value),
     )
     return None if row is None else LineView.from_dict(orjson.loads(row[0])["line"])
 

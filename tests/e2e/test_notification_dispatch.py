@@ -152,6 +152,9 @@ def test_a_dispatcher_killed_mid_batch_and_restarted_delivers_every_notification
         dispatcher.send_signal(signal.SIGKILL)
         dispatcher.wait()
         left = outbox(db)
+        tries = dict(
+            query(db.with_suffix(".read.sqlite"), "SELECT idempotency_key, attempts FROM notifications")
+        )
         fourth = receiver.deliveries[3]
 
         # and two more orders arrive before it is started again
@@ -161,10 +164,12 @@ def test_a_dispatcher_killed_mid_batch_and_restarted_delivers_every_notification
             dispatch_command(db), env=webhook_env(receiver), capture_output=True, text=True, timeout=300
         )
 
-    # Then the kill left the in-flight notifications `sending`, the 4th among them
+    # Then the kill left the notification in flight, the 4th, `sending`, and the ones it never
+    # started pending with no attempt counted
     assert restarted.returncode == 0, restarted.stderr
     assert len(left) == 12 and left[fourth] == "sending"
-    assert list(left.values()).count("delivered") == 3
+    assert sorted(left.values()) == ["delivered"] * 3 + ["pending"] * 8 + ["sending"]
+    assert tries == {key: 1 if status == "delivered" else 0 for key, status in left.items()}
     # and after the restart every notification was accepted once by key, only the 4th sent twice
     final = outbox(db)
     assert len(final) == 14 and set(final.values()) == {"delivered"}
@@ -172,3 +177,38 @@ def test_a_dispatcher_killed_mid_batch_and_restarted_delivers_every_notification
     assert receiver.repeats() == {fourth: 1}
     assert receiver.refused == []
     assert "delivered 11, failed 0, dead 0" in restarted.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("file:///etc/passwd", "must start with http:// or https://, not file://"),
+        ("ftp://example.com/hooks", "must start with http:// or https://, not ftp://"),
+        ("http://", "names no host"),
+    ],
+    ids=["file", "ftp", "no-host"],
+)
+def test_dispatch_to_a_webhook_url_it_cannot_post_to_exits_2_with_one_line_and_no_traceback(
+    tmp_path, url, says
+):
+    # Given a customer waiting, so there is something to send
+    db = tmp_path / "shop.sqlite"
+    record(
+        db,
+        supplier_registered("m1", skus=("A",)),
+        po_placed("m2", "PO1", (("A", 20),), expected=day(7)),
+        order_placed("o1", "O01", (("1", "A", 1),), at=ts(0, 1)),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")} | {
+        "ANTRIAN_NOTIFY_CHANNEL": "webhook",
+        "ANTRIAN_WEBHOOK_URL": url,
+        "ANTRIAN_WEBHOOK_SECRET": SECRET,
+    }
+
+    # When the dispatcher is started with a URL that is not http(s) or has no host
+    result = subprocess.run(dispatch_command(db), env=env, capture_output=True, text=True, timeout=120)
+
+    # Then it refuses at once: exit code 2, one line naming the setting and why, nothing sent
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [f"error: ANTRIAN_WEBHOOK_URL: the webhook URL {url!r} {says}"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -12,7 +14,7 @@ from projections.notifications.channels import FileChannel, WebhookChannel
 from projections.notifications.dispatcher import Dispatcher, RetryPolicy
 from projections.notifications.projection import NotificationsProjection
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
-from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
+from tests.messages import apply, day, order_placed, po_delayed, po_placed, supplier_registered, ts
 from tests.support.read_side import project
 from tests.support.webhook_receiver import Receiver
 
@@ -163,7 +165,7 @@ def test_a_notification_is_dead_after_the_maximum_attempts_with_the_last_error_k
     assert [(r.failed, r.dead) for r in reports] == [(3, 0), (3, 0), (0, 3)]
     key, status, attempts, next_at, error, delivered = statuses(outbox)[0]
     assert (status, attempts, next_at, delivered) == ("dead", 3, None, None)
-    assert error.startswith("URLError: ") and "refused" in error.lower()
+    assert error.startswith("ConnectError: ") and "refused" in error.lower()
     clock.advance(3600)
     assert dispatcher.dispatch().keys == []
 
@@ -185,13 +187,14 @@ def test_after_a_crash_mid_batch_the_interrupted_sends_go_again_with_the_same_ke
         channel = WebhookChannel(receiver.url, SECRET)
         with pytest.raises(SystemExit):
             Dispatcher(outbox, CrashAfter(channel), POLICY, Clock()).dispatch()
-        assert [row[1] for row in statuses(outbox)] == ["delivered", "sending", "sending"]
+        # only the send in flight is left `sending`; the third was never started: no attempt counted
+        assert [row[1:3] for row in statuses(outbox)] == [("delivered", 1), ("sending", 0), ("pending", 0)]
 
         restarted = Dispatcher(outbox, channel, POLICY, Clock())
-        assert restarted.recover() == 2
+        assert restarted.recover() == 1
         assert restarted.dispatch().delivered == 2
 
-    assert [row[1] for row in statuses(outbox)] == ["delivered"] * 3
+    assert [row[1:3] for row in statuses(outbox)] == [("delivered", 1), ("delivered", 2), ("delivered", 1)]
     assert sorted(receiver.accepted) == KEYS
     assert receiver.repeats() == {"O2:1:v2": 1}  # sent twice, recognised by its key
 
@@ -211,3 +214,147 @@ def test_the_file_channel_writes_each_key_once_even_when_the_outbox_forgot_it_wa
     assert [line["idempotency_key"] for line in lines] == KEYS
     assert lines == [payloads(outbox)[key] for key in KEYS]
     assert [row[1] for row in statuses(outbox)] == ["delivered"] * 3
+
+
+class DiesOnSend:
+    """A dispatcher process that is killed (or a channel that raises) as it starts a send: nothing leaves."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def send(self, key: str, body: bytes) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize("death", [SystemExit("killed"), RuntimeError("a bug in the channel")], ids=str)
+def test_a_dispatcher_dying_at_its_first_send_counts_no_attempt_for_the_notifications_it_never_sent(
+    outbox, death
+):
+    clock = Clock()
+    with pytest.raises(type(death)):
+        Dispatcher(outbox, DiesOnSend(death), POLICY, clock).dispatch()
+
+    # Only the notification whose send had started is `sending`; the others are as they were
+    assert [row[:3] for row in statuses(outbox)] == [
+        ("O1:1:v2", "sending", 0),
+        ("O2:1:v2", "pending", 0),
+        ("O3:1:v2", "pending", 0),
+    ]
+
+    with Receiver(SECRET) as receiver:
+        restarted = Dispatcher(outbox, WebhookChannel(receiver.url, SECRET), POLICY, clock)
+        assert restarted.recover() == 1
+        assert restarted.dispatch().delivered == 3
+
+    # The interrupted send counts as one attempt, the never-started ones as none
+    assert [row[1:3] for row in statuses(outbox)] == [("delivered", 2), ("delivered", 1), ("delivered", 1)]
+    assert receiver.deliveries == KEYS
+
+
+def test_notifications_a_killed_dispatcher_never_sent_are_not_given_up_at_the_maximum_attempts(outbox):
+    clock = Clock()
+    # Given three notifications that failed twice (the maximum is 3 attempts)
+    with Receiver(SECRET, answers=[500] * 6) as receiver:
+        dispatcher = Dispatcher(outbox, WebhookChannel(receiver.url, SECRET), POLICY, clock)
+        dispatcher.dispatch()
+        clock.advance(30)
+        dispatcher.dispatch()
+    assert [row[1:3] for row in statuses(outbox)] == [("failed", 2)] * 3
+
+    # When the dispatcher making the third attempts is killed as it starts the first of them
+    clock.advance(60)
+    with pytest.raises(SystemExit):
+        Dispatcher(outbox, DiesOnSend(SystemExit("killed")), POLICY, clock).dispatch()
+
+    # Then after a restart only that one used up its last attempt; the two never sent are delivered
+    with Receiver(SECRET) as receiver:
+        restarted = Dispatcher(outbox, WebhookChannel(receiver.url, SECRET), POLICY, clock)
+        assert restarted.recover() == 1
+        report = restarted.dispatch()
+    assert (report.delivered, report.dead) == (2, 0)
+    first, second, third = statuses(outbox)
+    assert first[1:3] == ("dead", 3) and first[4].startswith("interrupted")
+    assert [second[1:3], third[1:3]] == [("delivered", 3), ("delivered", 3)]
+    assert receiver.deliveries == KEYS[1:]
+
+
+def test_a_change_while_a_notification_is_being_sent_is_told_as_a_change_from_what_it_says(
+    outbox, memory_engine
+):
+    # Given the dispatcher died while sending O1's first notification (its attempt not counted yet)
+    with pytest.raises(SystemExit):
+        Dispatcher(outbox, DiesOnSend(SystemExit("killed")), POLICY, Clock()).dispatch()
+
+    # When the purchase order is delayed before a dispatcher starts again
+    apply(memory_engine, po_delayed("m9", "PO1", day(10), at=ts(4)))
+    project(memory_engine, [NotificationsProjection()], outbox)
+
+    # Then O1 (whose customer may already have the first message) gets a new one saying the date moved,
+    # while O2 and O3, never sent, are still one draft each, re-decided with the new date
+    with outbox.reading() as tx:
+        composed = [tuple(row) for row in tx.all("SELECT idempotency_key, kind, status FROM notifications")]
+    assert sorted(composed) == [
+        ("O1:1:v2", "backordered", "sending"),
+        ("O1:1:v3", "eta_later", "pending"),
+        ("O2:1:v2", "backordered", "pending"),
+        ("O3:1:v2", "backordered", "pending"),
+    ]
+    assert "17 January" in payloads(outbox)["O2:1:v2"]["body"]
+
+
+class Redirecting:
+    """A receiver that moved: it answers a POST with a redirect, and a GET of the new place with 200."""
+
+    def __init__(self, status: int = 302) -> None:
+        self.status = status
+        self.requests: list[tuple[str, str, bytes]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.requests.append((self.command, self.path, body))
+                if self.path == "/moved":
+                    self.send_response(200)
+                else:
+                    self.send_response(owner.status)
+                    self.send_header("Location", "/moved")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}/notifications"
+
+    def __enter__(self) -> Redirecting:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_a_redirect_is_not_followed_and_the_notification_is_failed_not_delivered(outbox):
+    clock = Clock()
+    with Redirecting(302) as moved:
+        report = Dispatcher(outbox, WebhookChannel(moved.url, SECRET), POLICY, clock).dispatch(limit=1)
+
+    assert (report.delivered, report.failed) == (0, 1)
+    assert statuses(outbox)[0] == (
+        "O1:1:v2",
+        "failed",
+        1,
+        at(clock, 30),
+        "HTTP 302 redirect to /moved not followed",
+        None,
+    )
+    # one POST with the payload, and no GET of the place it pointed to
+    assert [(method, path) for method, path, _ in moved.requests] == [("POST", "/notifications")]
+    assert json.loads(moved.requests[0][2]) == payloads(outbox)["O1:1:v2"]
