@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from infra.settings import Settings
+from infra.store_lock import StoreWriteLock
 from projections.private_files import make_private_dirs, prepare_sqlite_file
 from services.engine import Engine
 
@@ -31,6 +32,9 @@ def engine_env(settings: Settings) -> dict[str, str]:
         prepare_sqlite_file(settings.sqlite_path)
         env["SQLITE_DBNAME"] = str(settings.sqlite_path)
         env["SQLITE_LOCK_TIMEOUT"] = "10"
+        # Another process may write the same file: decisions are made under its write lock
+        # (infra/store_lock.py), after catching up with what the other one stored.
+        env["ANTRIAN_SHARED_STORE"] = "y"
     if settings.store == "postgres":
         env.update(postgres_env(settings))
         # Several instances may write: the engine evicts what others changed, once per batch.
@@ -63,7 +67,10 @@ def build_engine(settings: Settings | None = None) -> Engine:
     settings = settings or Settings.from_env()
     if settings.store == "postgres" and settings.postgres_schema:
         create_schema(settings.postgres_dsn or "", settings.postgres_schema)
-    return Engine(engine_env(settings))
+    engine = Engine(engine_env(settings))
+    if settings.store == "sqlite":
+        engine.write_lock = StoreWriteLock(settings.sqlite_path)
+    return engine
 
 
 def create_schema(dsn: str, schema: str) -> None:

@@ -178,11 +178,7 @@ class InboundConsumer:
         def letters(applied: list[Outcome]) -> list[DeadLetter]:
             # Called with the outcomes so far; records not reached yet are not refused.
             outcomes = in_record_order(applied + [_PENDING] * (len(messages) - len(applied)))
-            return [
-                _letter(tp, r, o)
-                for r, o in zip(records, outcomes, strict=True)
-                if o.status is Status.REJECTED
-            ]
+            return [_letter(tp, r, o) for r, o in zip(records, outcomes, strict=True) if o.status.refused]
 
         pending = self.engine.submit_batch(messages, position, letters)
         self.settle()

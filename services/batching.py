@@ -25,9 +25,10 @@ from domain.values import Cause
 from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
-from services.inbox import AppliedMessage
-from services.outcomes import Outcome, Status, refusal_of, repeat_of
+from services.inbox_check import BatchInbox
+from services.outcomes import Outcome, Status, refusal_of
 from services.processing import Processing
+from services.refusals import changed_anything, is_refusable
 from services.session import Session
 from services.warm import warm
 from services.write_behind import WriteBehind
@@ -81,22 +82,27 @@ class Batching:
         messages: Sequence[Message],
         tracking: Tracking | None = None,
         dead_letters: Letters | None = None,
+        retry: bool = False,
     ) -> list[Outcome]:
         """Apply many messages in one transaction, each still all-or-nothing.
 
-        A message refused half-way leaves no trace: the batch's aggregates are
-        evicted, the messages before it are applied again from the store's
-        state, and the rest go on. `tracking` (the feed's position after the
-        last message) and the `dead_letters` made from the refusals are recorded
-        in the same transaction as the last part, so a crash repeats or loses nothing.
+        A message refused before it changed anything is recorded as refused (with
+        its fingerprint: sent again, it is answered "refused before" and not judged
+        again unless `retry`) and the batch goes on. One refused half-way leaves no
+        trace: the batch's aggregates are evicted, the messages before it are applied
+        again from the store's state, and the rest go on. `tracking` (the feed's
+        position after the last message) and the `dead_letters` made from the
+        refusals are recorded in the same transaction as the last part, so a crash
+        repeats or loses nothing.
         """
-        return self.submit_batch(messages, tracking, dead_letters).result()
+        return self.submit_batch(messages, tracking, dead_letters, retry).result()
 
     def submit_batch(
         self: Engine,
         messages: Sequence[Message],
         tracking: Tracking | None = None,
         dead_letters: Letters | None = None,
+        retry: bool = False,
     ) -> PendingBatch:
         """Decide a batch; with write-behind, leave its save to the writer.
 
@@ -105,8 +111,10 @@ class Batching:
         refused message is handled at once, on settled state.
         """
         letters = dead_letters or _no_letters
-        if self.write_behind is None:
-            return self._now(messages, tracking, letters)
+        if self.write_behind is None or retry:
+            self.settle()
+            with self.write_lock:
+                return self._now(messages, tracking, letters, retry)
         self.catch_up()
         warm(self, messages)
         decided = self._decide(messages, tracking, letters)
@@ -148,6 +156,14 @@ class Batching:
         self._passed_own(ids)
         return True
 
+    def record_refusal(self: Engine, message: Message, refusal: Outcome) -> None:
+        """The inbox's record of a message refused half-way, saved alone once its batch is saved.
+
+        Another writer that recorded a refusal of the same id first keeps its record.
+        """
+        with suppress(IntegrityError):
+            self.save(BatchInbox(self, [message]).refused(message, refusal))
+
     def record_refused(self: Engine, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
         """Keep dead letters, with the feed position past them, in one transaction.
 
@@ -167,15 +183,23 @@ class Batching:
                     self._save_processing(Processing(tracking=tracking))
 
     def _now(
-        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
     ) -> PendingBatch:
         """The batch handled at once, on settled state: a batch that is already done."""
         return PendingBatch(
-            self, messages, tracking, letters, self._handle_settled(messages, tracking, letters)
+            self, messages, tracking, letters, self._handle_settled(messages, tracking, letters, retry)
         )
 
     def _handle_settled(
-        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
     ) -> list[Outcome]:
         """The batch decided and saved now, nothing being written meanwhile."""
         self.catch_up()
@@ -184,7 +208,7 @@ class Batching:
         start = 0
         while True:
             done, refused = self._try_batch(
-                messages[start:], tracking, lambda part: letters([*outcomes, *part])
+                messages[start:], tracking, lambda part: letters([*outcomes, *part]), retry
             )
             outcomes.extend(done)
             if refused is None:
@@ -196,64 +220,94 @@ class Batching:
                 return outcomes
 
     def _decide(
-        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
     ) -> Decided:
-        """Apply the messages in memory, in order, until one is refused."""
+        """Apply the messages in memory, in order, until one is refused after changing something.
+
+        Messages the inbox knows are answered from it; a message refused before it
+        changed anything is recorded as refused and the batch goes on. One refused
+        half-way (or failing unexpectedly) ends the decided part: the caller evicts
+        what the batch touched and decides the rest again (`refused_at`).
+        """
         processing = Processing(tracking=tracking)
         touched: dict[UUID, Any] = {}
-        seen: dict[str, AppliedMessage] = {}  # message id -> its inbox entry, within this batch
+        inbox = BatchInbox(self, messages)
         outcomes: list[Outcome] = []
         for index, message in enumerate(messages):
-            if message.message_id in seen:
-                outcomes.append(repeat_of(message, seen[message.message_id]))
+            known = inbox.known(message, retry)
+            if known is not None:
+                outcomes.append(known)
                 continue
             session = Session(self.repository, message, self.default_policy, careful=False, batch=touched)
             try:
                 HANDLERS[message.type](session, message, cause_of(message))  # type: ignore[attr-defined]
-            except (MessageRejected, DomainError) as error:
-                return Decided(outcomes, processing, touched, refused_at=index, error=error)
+            except Exception as error:
+                unexpected = not isinstance(error, MessageRejected | DomainError)
+                if unexpected and not is_refusable(error, message):
+                    raise
+                if unexpected or changed_anything(session):
+                    touched.update(inbox.changed)
+                    return Decided(outcomes, processing, touched, refused_at=index, error=error)
+                refusal = refusal_of(message, error)
+                processing.collect_events(inbox.refused(message, refusal))
+                outcomes.append(refusal)
+                continue
             before = len(processing.events)
-            inbox = AppliedMessage.of(message)
-            processing.collect_events(*session.touched.values(), inbox)
-            seen[message.message_id] = inbox
+            processing.collect_events(*session.touched.values(), inbox.applied(message))
             events = len(processing.events) - before - 1
             outcomes.append(Outcome(Status.APPLIED, message.message_id, message.type, events=events))  # type: ignore[attr-defined]
+        touched.update(inbox.changed)  # evicted with the rest if the store refuses the batch
         processing.collect_events(*letters(outcomes))
         return Decided(outcomes, processing, touched)
 
     def _try_batch(
-        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
     ) -> tuple[list[Outcome], Outcome | None]:
         """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
-        decided = self._decide(messages, tracking, letters)
+        decided = self._decide(messages, tracking, letters, retry)
         if decided.refused_at is not None:
             self._forget_all(decided.touched)
             message = messages[decided.refused_at]
-            refusal = self._already_applied(message) or refusal_of(message, decided.error)
-            return self._apply_prefix(messages[: decided.refused_at]), refusal
+            assert decided.error is not None
+            refusal = refusal_of(message, decided.error)
+            done = self._apply_prefix(messages[: decided.refused_at], retry)
+            self.record_refusal(message, refusal)
+            return done, refusal
         try:
             self._save_processing(decided.processing)
         except IntegrityError:
             # A duplicate or a concurrent writer: fall back to one message at a time.
             self._forget_all(decided.touched)
-            return self._one_by_one(messages, tracking, letters), None
+            return self._one_by_one(messages, tracking, letters, retry), None
         except BaseException:
             self._forget_all(decided.touched)
             raise
         return decided.outcomes, None
 
     def _one_by_one(
-        self: Engine, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+        self: Engine,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
     ) -> list[Outcome]:
-        outcomes = [self.handle(message) for message in messages]
+        outcomes = [self.handle(message, retry) for message in messages]
         self.record_refused(lambda: letters(outcomes), tracking)
         return outcomes
 
-    def _apply_prefix(self: Engine, messages: Sequence[Message]) -> list[Outcome]:
+    def _apply_prefix(self: Engine, messages: Sequence[Message], retry: bool) -> list[Outcome]:
         # Another writer may have changed the state since the first pass (e.g. taken
         # the units a later shipment in the prefix counted on), so a message applied
         # then may be refused now: the prefix is a batch like any other.
-        return self._handle_settled(messages, None, _no_letters) if messages else []
+        return self._handle_settled(messages, None, _no_letters, retry) if messages else []
 
 
 def _no_letters(outcomes: list[Outcome]) -> list[Any]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 
 from domain.allocation import DEFAULT_POLICY, get_policy
@@ -28,10 +28,11 @@ from services.batching import Batching, cause_of
 from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
-from services.inbox import AppliedMessage, applied_id
-from services.outcomes import Outcome, Status, outcome_of, refusal_of, repeat_of
+from services.inbox_check import BatchInbox
+from services.outcomes import Outcome, Status, outcome_of, refusal_of
 from services.parsing import parse_message
 from services.processing import Processing
+from services.refusals import is_refusable
 from services.session import Session
 from services.write_behind import Write, WriteBehind, prepare
 
@@ -54,6 +55,9 @@ class Engine(Batching, Application):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
+        # Held while a batch is decided and saved, where the store has no lock of its own
+        # for that (a SQLite file: infra/store_lock.py, set by the composition root).
+        self.write_lock: AbstractContextManager[Any] = nullcontext()
         self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
         get_policy(self.default_policy)
         # Other processes may write to this store (several engines on PostgreSQL).
@@ -86,48 +90,62 @@ class Engine(Batching, Application):
             return outcome_of(rejected)
         return self.handle(message)
 
-    def handle(self, message: Message) -> Outcome:
-        """Apply one message atomically, or refuse it whole.
+    def handle(self, message: Message, retry: bool = False) -> Outcome:
+        """Apply one message atomically, or refuse it whole and record the refusal.
 
-        The fast path reads nothing it does not need: a message applied
-        before, an order placed twice, or an aggregate changed by another
-        writer all end in the store refusing the save (unique versions).
-        Then the touched aggregates are evicted and the message is looked
-        at again carefully: reported as a duplicate, or re-run on fresh
-        state with the existence checks made (again, after a short jittered
+        The inbox is read first: a message applied before, or whose very content was
+        refused before (unless `retry`), is answered from it. An aggregate changed by
+        another writer meanwhile ends in the store refusing the save (unique versions);
+        then the touched aggregates are evicted and the message is looked at again,
+        on fresh state with the existence checks made (again, after a short jittered
         backoff, while other writers keep changing what it needs).
         """
-        self.settle()
-        self.catch_up()
-        try:
-            return self._attempt(message, careful=False)
-        except IntegrityError:
-            pass
-        for attempt in range(1, CONFLICT_RETRIES + 1):
-            duplicate = self._already_applied(message)
-            if duplicate is not None:
-                return duplicate
+        with self.write_lock:
+            self.settle()
+            self.catch_up()
+            return self._handle(message, retry)
+
+    def _handle(self, message: Message, retry: bool) -> Outcome:
+        for attempt in range(CONFLICT_RETRIES + 1):
+            inbox = BatchInbox(self, [message])
+            known = inbox.known(message, retry)
+            if known is not None:
+                return known
             try:
-                return self._attempt(message, careful=True)
+                return self._attempt(message, inbox, careful=attempt > 0)
             except IntegrityError:
                 if attempt == CONFLICT_RETRIES:
                     raise
-                time.sleep(_backoff(message.message_id, attempt))
+                if attempt:
+                    time.sleep(_backoff(message.message_id, attempt))
         raise AssertionError("unreachable")
 
-    def _attempt(self, message: Message, careful: bool) -> Outcome:
+    def _attempt(self, message: Message, inbox: BatchInbox, careful: bool) -> Outcome:
         mtype = message.type  # type: ignore[attr-defined]
         session = Session(self.repository, message, self.default_policy, careful=careful)
         try:
             HANDLERS[mtype](session, message, cause_of(message))
-            ids = self.save(*session.touched.values(), AppliedMessage.of(message))
-        except (MessageRejected, DomainError) as error:
+        except Exception as error:
             self._forget_all(session.touched)
-            return self._already_applied(message) or refusal_of(message, error)
+            if not isinstance(error, MessageRejected | DomainError) and not is_refusable(error, message):
+                raise
+            refusal = refusal_of(message, error)
+            self._save_entry(inbox.refused(message, refusal))
+            return refusal
+        try:
+            ids = self.save(*session.touched.values(), inbox.applied(message))
         except BaseException:
             self._forget_all(session.touched)
             raise
         return Outcome(Status.APPLIED, message.message_id, mtype, events=len(ids) - 1)
+
+    def _save_entry(self, entry: Any) -> None:
+        """An inbox entry saved alone; evicted if the store refuses it (another writer's came first)."""
+        try:
+            self.save(entry)
+        except BaseException:
+            self._forget_all({entry.id: entry})
+            raise
 
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
@@ -198,13 +216,6 @@ class Engine(Batching, Application):
             if interval and added and aggregate.version // interval > (aggregate.version - added) // interval:
                 due.append(type(aggregate).Snapshot.take(aggregate))
         return due
-
-    def _already_applied(self, message: Message) -> Outcome | None:
-        try:
-            applied: AppliedMessage = self.repository.get(applied_id(message.message_id))
-        except AggregateNotFoundError:
-            return None
-        return repeat_of(message, applied)
 
     def close(self) -> None:
         """Wait for the batch being written (its failure is raised), then close the store."""

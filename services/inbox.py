@@ -1,8 +1,16 @@
-"""The inbox: one tiny aggregate per applied message, saved with its effects.
+"""The inbox: what became of each message id, saved with the message's effects.
 
-Because it is created in the same atomic save as everything the message
-changed, a second attempt to apply the same message id fails on the store's
-uniqueness constraint even across processes: exactly-once without locks.
+An applied message leaves an `AppliedMessage`, created in the same atomic
+save as everything the message changed, so a second attempt to apply the
+same id fails on the store's uniqueness constraint even across processes:
+exactly-once without locks.
+
+A refused message leaves a `RefusedMessage` with its fingerprint and why.
+Without it, a re-sent file was judged again against a state that had moved
+on: a cancel refused because its order did not exist yet was applied on the
+second ingest. Sent again, a refused message is reported as refused before
+and changes nothing; a corrected message (same id, other content) or an
+explicit retry is judged again, and a new refusal is added to the record.
 """
 
 from __future__ import annotations
@@ -37,8 +45,35 @@ class AppliedMessage(Aggregate):
         )
 
 
+class RefusedMessage(Aggregate):
+    """Every content refused under one message id, each with the latest reason it was refused for."""
+
+    @staticmethod
+    def create_id(message_id: str) -> UUID:
+        return refused_id(message_id)
+
+    @event("Refused")
+    def __init__(
+        self, message_id: str, message_type: str, fingerprint: str, reason: str, field: str | None
+    ) -> None:
+        self.message_id = message_id
+        self.refusals: dict[str, tuple[str, str | None]] = {fingerprint: (reason, field)}
+
+    @event("RefusedAgain")
+    def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
+        self.refusals[fingerprint] = (reason, field)
+
+    def refusal_of(self, message: Message) -> tuple[str, str | None] | None:
+        """Why this very content was refused, if it was."""
+        return self.refusals.get(fingerprint(message))
+
+
 def applied_id(message_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:message:{message_id}")
+
+
+def refused_id(message_id: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"antrian:refused:{message_id}")
 
 
 def fingerprint(message: Message) -> str:

@@ -1,4 +1,4 @@
-"""What became of one upstream message: applied, a duplicate, or refused with a reason.
+"""What became of one upstream message: applied, a duplicate, refused with a reason, or refused before.
 
 The engine returns one per message; the Kafka consumer, the CLI and the tests
 read them, and refusals become dead letters.
@@ -9,15 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from domain.errors import DomainError
 from services.contracts import Message
 from services.errors import MessageRejected
-from services.inbox import AppliedMessage, fingerprint
+from services.inbox import AppliedMessage, RefusedMessage, fingerprint
 
 
 class Status(str, Enum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    REFUSED_BEFORE = "refused_before"  # the same content was refused under this id: not judged again
+
+    @property
+    def refused(self) -> bool:
+        return self in (Status.REJECTED, Status.REFUSED_BEFORE)
 
 
 @dataclass(frozen=True)
@@ -48,15 +54,30 @@ def repeat_of(message: Message, first: AppliedMessage) -> Outcome:
     )
 
 
+def refused_before(message: Message, record: RefusedMessage) -> Outcome | None:
+    """The outcome of a message whose very content was refused under its id, if it was."""
+    refusal = record.refusal_of(message)
+    if refusal is None:
+        return None
+    reason, field = refusal
+    mtype = message.type  # type: ignore[attr-defined]
+    return Outcome(Status.REFUSED_BEFORE, message.message_id, mtype, f"refused before: {reason}", field)
+
+
 def refusal_of(message: Message, error: Exception) -> Outcome:
     if isinstance(error, MessageRejected):
         return outcome_of(error)
+    detail = (
+        str(error)
+        if isinstance(error, DomainError)
+        else f"could not be applied: {type(error).__name__}: {error}"
+    )
     return Outcome(
         Status.REJECTED,
         message.message_id,
-        message.type,
-        str(error),
-        getattr(error, "field", None),  # type: ignore[attr-defined]
+        message.type,  # type: ignore[attr-defined]
+        detail,
+        getattr(error, "field", None),
     )
 
 

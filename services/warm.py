@@ -75,19 +75,22 @@ def warm(app: Application, messages: Sequence[Message]) -> int:
     return len(aggregates)
 
 
-def load_many(app: Application, aggregate_ids: Sequence[UUID]) -> dict[UUID, Any]:
-    """Latest snapshot plus the events after it, for each id that exists, as `repository.get` builds it."""
-    snapshots: dict[UUID, Any] = {}
-    store = app.snapshots.recorder if app.snapshots is not None else None
+def load_many(app: Application, aggregate_ids: Sequence[UUID], snapshots: bool = True) -> dict[UUID, Any]:
+    """Latest snapshot plus the events after it, for each id that exists, as `repository.get` builds it.
+
+    `snapshots=False` for aggregates that are never snapshotted (inbox entries): one query, not two.
+    """
+    latest: dict[UUID, Any] = {}
+    store = app.snapshots.recorder if app.snapshots is not None and snapshots else None
     if isinstance(store, ReadsMany):
         for stored in store.select_latest_of(aggregate_ids):
-            snapshots[stored.originator_id] = app.mapper.to_domain_event(stored)
-    after = {i: snapshots[i].originator_version if i in snapshots else 0 for i in aggregate_ids}
+            latest[stored.originator_id] = app.mapper.to_domain_event(stored)
+    after = {i: latest[i].originator_version if i in latest else 0 for i in aggregate_ids}
     events = app.recorder.select_after(after)  # type: ignore[attr-defined]
     loaded: dict[UUID, Any] = {}
     for aggregate_id, stored in groupby(events, key=lambda e: e.originator_id):
-        start = [snapshots.pop(aggregate_id)] if aggregate_id in snapshots else []
+        start = [latest.pop(aggregate_id)] if aggregate_id in latest else []
         loaded[aggregate_id] = project_aggregate(None, chain(start, map(app.mapper.to_domain_event, stored)))
-    for aggregate_id, snapshot in snapshots.items():  # nothing stored after the snapshot
+    for aggregate_id, snapshot in latest.items():  # nothing stored after the snapshot
         loaded[aggregate_id] = project_aggregate(None, [snapshot])
     return loaded

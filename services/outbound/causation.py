@@ -10,9 +10,9 @@ their cause. Events after the last inbox record of a page wait for the next
 page; `safe_position` tells the relay how far it may commit, so held events
 are read again after a restart instead of being lost.
 
-Dead letters are saved in transactions of their own, with no inbox record:
-they are released at once, with no causation (the refused message's id, if
-it had one, is in the dead letter itself).
+Dead letters and the inbox's records of refused messages come with no events
+of their message (a refusal changes nothing): they are released at once, with
+no causation (the refused message's id, if it had one, is in the record itself).
 
 Assumes every other save goes through the engine's message handling. A
 save with no inbox record would be attributed to the next message.
@@ -28,10 +28,12 @@ from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic
 
 from services.dead_letters import DeadLetter
-from services.inbox import AppliedMessage
+from services.inbox import AppliedMessage, RefusedMessage
 
 INBOX_TOPIC = get_topic(AppliedMessage.Applied)
-STANDALONE_TOPICS = frozenset({get_topic(DeadLetter.Recorded)})
+STANDALONE_TOPICS = frozenset(
+    map(get_topic, (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain))
+)
 
 Ready = tuple[Notification, str | None]
 

@@ -21,7 +21,7 @@ from domain.order import Order
 from domain.stock import Stock
 from domain.supplier import Supplier
 from services.dead_letters import DeadLetter
-from services.inbox import AppliedMessage
+from services.inbox import AppliedMessage, RefusedMessage
 from services.outbound import order, stock, supplier
 from services.outbound.contract import Contract, Mapping, Payload
 
@@ -29,9 +29,12 @@ SCHEMA_VERSION = 1
 PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier)
 AggregateType = Literal["Order", "Stock", "Supplier"]
 
-# Stored but never published: the inbox record is how exactly-once works, not
-# a business fact. Its message_id becomes the causation of its transaction.
-UNPUBLISHED: frozenset[type] = frozenset({AppliedMessage.Applied})
+# Stored but never published: the inbox records are how exactly-once works, not
+# business facts. An applied message's id becomes the causation of its events;
+# a refusal changed nothing (it is published as a dead letter, where there is one).
+UNPUBLISHED: frozenset[type] = frozenset(
+    {AppliedMessage.Applied, RefusedMessage.Refused, RefusedMessage.RefusedAgain}
+)
 # Refused inbound records: published to the dead-letter topic as they came
 # (infra/topics.py: dead_letter_record), never as an OutboundEventV1.
 DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded})

@@ -270,6 +270,7 @@ def test_a_rejected_message_changes_nothing(store):
         m.order_placed("o1", "O1", [("1", "A", 3), ("2", "B", 2)]),
     )
     before = snapshot_of(store)
+    before_topics = recorded(store)
     versions = {k: v["version"] for k, v in before.items()}
 
     # When the warehouse reports shipping line 1 (valid) together with line 2 (nothing allocated)
@@ -282,7 +283,11 @@ def test_a_rejected_message_changes_nothing(store):
     assert after == before
     assert line(store, "O1", "1").allocated == {"A": 3}
     assert store.get_stock("A").total_on_hand == 5
-    assert len(recorded(store)) == len(before)  # the message id was not consumed either
+    # and the only new record is the inbox's note of the refusal: a corrected message may use the id
+    assert {topic for _, topic in recorded(store).values()} - {t for _, t in before_topics.values()} == {
+        "services.inbox:RefusedMessage.Refused"
+    }
+    assert len(recorded(store)) == len(before) + 1
 
     # And the corrected message, even under the same id, applies cleanly afterwards
     apply(store, m.order_shipped("s1", "O1", [("1", 3)], at=ts(1)))

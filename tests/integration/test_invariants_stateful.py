@@ -34,7 +34,7 @@ from services.contracts import BY_TYPE
 from services.outcomes import Status
 from services.replay import Replayer
 from tests import messages as m
-from tests.state import state
+from tests.state import REFUSAL_TOPIC, state
 
 SKUS = ("A", "B", "C")
 UNKNOWN_SKU = "Z"
@@ -81,15 +81,15 @@ class EngineMachine(RuleBasedStateMachine):
     def days_from_now(self, days: int) -> str:
         return m.day(self.minutes // (24 * 60) + days)
 
-    def _track(self) -> int:
-        """Read the notifications recorded since last time; returns how many there were."""
+    def _track(self) -> tuple[int, int]:
+        """Read the notifications recorded since last time: how many, and how many were refusal records."""
         notes = self.engine.recorder.select_notifications(self.last_notification + 1, 100_000)
         for note in notes:
             if note.originator_version == 1:
                 self.ids[note.originator_id] = note.topic.split(":")[1].split(".")[0]
         if notes:
             self.last_notification = notes[-1].id
-        return len(notes)
+        return len(notes), sum(note.topic.startswith(REFUSAL_TOPIC) for note in notes)
 
     def _aggregates(self, kind: type) -> list[Any]:
         return [self.engine.repository.get(i) for i, name in self.ids.items() if name == kind.__name__]
@@ -104,7 +104,7 @@ class EngineMachine(RuleBasedStateMachine):
     def send(self, raw: dict[str, Any], expect: Status | None = None) -> Status:
         before = self._business_state()
         outcome = self.engine.handle_raw(raw)
-        new_events = self._track()
+        new_events, refusal_records = self._track()
         self.sent[(raw.get("type", "?"), outcome.status.value)] += 1
         if expect is not None:
             assert outcome.status is expect, (raw, outcome)
@@ -116,7 +116,9 @@ class EngineMachine(RuleBasedStateMachine):
         assert outcome.message_id == raw.get("message_id"), outcome
         if outcome.status is Status.REJECTED:
             assert outcome.detail, outcome
-        assert new_events == 0, (raw, outcome)  # not even the message id was recorded
+        # Nothing but the inbox's note that this content was refused (not for a duplicate, nor again)
+        assert new_events == refusal_records, (raw, outcome)
+        assert refusal_records == (1 if outcome.status is Status.REJECTED and _judged(raw, outcome) else 0)
         after = self._business_state()
         assert {k: v["version"] for k, v in after.items()} == {k: v["version"] for k, v in before.items()}
         assert after == before, (raw, outcome)
@@ -595,3 +597,15 @@ EngineMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestEngineInvariants = EngineMachine.TestCase
+
+
+def _judged(raw: dict[str, Any], outcome: Any) -> bool:
+    """A refusal the engine judged: of a valid message, not of its text nor of an id used before."""
+    from services.errors import MessageRejected
+    from services.parsing import parse_message
+
+    try:
+        parse_message(raw)
+    except MessageRejected:
+        return False
+    return not outcome.detail.startswith("message_id was already used")

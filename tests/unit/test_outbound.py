@@ -27,7 +27,7 @@ from domain.values import Locale, ShippingPreference, SupplierPriority, Tier
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.dead_letters import DeadLetter
-from services.inbox import AppliedMessage
+from services.inbox import AppliedMessage, RefusedMessage
 from services.outbound import (
     BY_DOMAIN_EVENT,
     DEAD_LETTERS,
@@ -122,7 +122,7 @@ def _unmapped(aggregates: list[type]) -> list[str]:
 
 def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal():
     aggregates = _aggregates()
-    assert set(PUBLISHED_AGGREGATES) | {AppliedMessage, DeadLetter} == set(aggregates)
+    assert set(PUBLISHED_AGGREGATES) | {AppliedMessage, RefusedMessage, DeadLetter} == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
     assert len(BY_DOMAIN_EVENT) == 38
 
@@ -155,7 +155,7 @@ def test_the_event_classes_found_are_exactly_the_event_decorators_in_the_source(
 
 
 def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
-    assert UNPUBLISHED == {AppliedMessage.Applied}
+    assert UNPUBLISHED == {AppliedMessage.Applied, RefusedMessage.Refused, RefusedMessage.RefusedAgain}
     assert DEAD_LETTERS == {DeadLetter.Recorded}
     applied = AppliedMessage(message_id="m-1", message_type="OrderPlaced", fingerprint="f")
     assert to_outbound(applied.collect_events()[0], 1, None) is None

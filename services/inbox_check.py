@@ -1,0 +1,88 @@
+"""What a batch's message ids already are, read before anything is decided.
+
+A message applied before, or whose very content was refused before, must
+be recognised before it is decided again. Found only when the store refused
+the batch's save, a re-sent file of 2,000 messages took 86 s against 3.3 s
+the first time: every message was decided, refused by the store, then
+handled alone with a commit each. Here the batch's inbox entries are read
+together (the cache first, then one query) and such messages are answered
+from them; the batch's own new entries are added as it goes, so an id
+repeated within the batch is answered the same way as one repeated across
+batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from services.contracts import Message
+from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerprint, refused_id
+from services.outcomes import Outcome, refused_before, repeat_of
+from services.warm import ReadsMany, load_many
+
+
+class BatchInbox:
+    """The inbox entries of a batch's message ids, as the batch changes them."""
+
+    def __init__(self, app: Application, messages: Sequence[Message]) -> None:
+        ids = dict.fromkeys(message.message_id for message in messages)
+        wanted = [applied_id(i) for i in ids] + [refused_id(i) for i in ids]
+        self.entries: dict[UUID, Any] = read_entries(app, wanted)
+        self.changed: dict[UUID, Any] = {}  # entries this batch made or added to
+
+    def known(self, message: Message, retry: bool = False) -> Outcome | None:
+        """A duplicate, an id reused for other content, or content refused before (unless retried)."""
+        applied = self.entries.get(applied_id(message.message_id))
+        if applied is not None:
+            return repeat_of(message, applied)
+        refused = self.entries.get(refused_id(message.message_id))
+        if refused is not None and not retry:
+            return refused_before(message, refused)
+        return None
+
+    def applied(self, message: Message) -> AppliedMessage:
+        return self._keep(AppliedMessage.of(message))
+
+    def refused(self, message: Message, outcome: Outcome) -> RefusedMessage:
+        """The refusal recorded: a new entry, or added to the id's earlier refusals."""
+        mtype: str = message.type  # type: ignore[attr-defined]
+        record = self.entries.get(refused_id(message.message_id))
+        if record is None:
+            return self._keep(
+                RefusedMessage(message.message_id, mtype, fingerprint(message), outcome.detail, outcome.field)
+            )
+        record.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field)
+        return self._keep(record)
+
+    def _keep(self, entry: Any) -> Any:
+        self.entries[entry.id] = self.changed[entry.id] = entry
+        return entry
+
+
+def read_entries(app: Application, ids: Sequence[UUID]) -> dict[UUID, Any]:
+    """Those of `ids` that exist: from the cache, else from the store in one query where it can."""
+    found: dict[UUID, Any] = {}
+    cache = app.repository.cache
+    missing = []
+    for entry_id in ids:
+        try:
+            found[entry_id] = cache.get(entry_id) if cache is not None else None
+        except KeyError:
+            missing.append(entry_id)
+    if cache is None:
+        missing, found = list(ids), {}
+    if not missing:
+        return found
+    if isinstance(app.recorder, ReadsMany):
+        found.update(load_many(app, missing, snapshots=False))
+        return found
+    for entry_id in missing:
+        try:
+            found[entry_id] = app.repository.get(entry_id)
+        except AggregateNotFoundError:
+            pass
+    return found
