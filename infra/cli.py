@@ -51,32 +51,52 @@ def _engine() -> Engine:
 def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one message a line."),
     rejected: Path = typer.Option(None, help="Where refused messages go (default: next to the store)."),
-    strict: bool = typer.Option(False, help="Exit 1 if any message was refused."),
+    strict: bool = typer.Option(False, help="Exit 1 if any message was refused (now or before)."),
     batch: int = typer.Option(500, min=1, help="Messages per transaction (each still all-or-nothing)."),
+    retry_refused: bool = typer.Option(
+        False, "--retry-refused", help="Judge again messages refused before with the same content."
+    ),
 ) -> None:
-    """Apply upstream messages from a JSONL file; refused ones are reported and kept."""
+    """Apply upstream messages from a JSONL file; refused ones are reported and kept.
+
+    A message refused before, sent again with the same content, is reported as
+    refused before and changes nothing; a corrected message (same id, other
+    content) is judged again, and so is every message with --retry-refused.
+    """
     engine = _engine()
     rejected_path = rejected or state.settings.rejected_path
     counts = {status: 0 for status in Status}
     with file.open("rb") as lines, _Appender(rejected_path) as dead_letters:
         for chunk in _chunks(_numbered(lines), batch):
-            for (number, raw), outcome in zip(chunk, _apply_chunk(engine, chunk), strict=True):
+            for (number, raw), outcome in zip(chunk, _apply_chunk(engine, chunk, retry_refused), strict=True):
                 counts[outcome.status] += 1
-                if outcome.status is Status.REJECTED:
-                    where = f"field {outcome.field}: " if outcome.field else ""
-                    typer.echo(
-                        f"{file}:{number}: rejected message {outcome.message_id or '?'} "
-                        f"({outcome.message_type or '?'}): {where}{outcome.detail}",
-                        err=True,
-                    )
+                if outcome.status.refused:
+                    typer.echo(f"{file}:{number}: {_refusal_line(outcome)}", err=True)
+                if outcome.status is Status.REJECTED:  # one refused before is in the file already
                     dead_letters.write(file, number, raw, outcome)
+    refused = counts[Status.REJECTED] + counts[Status.REFUSED_BEFORE]
     typer.echo(
         f"applied {counts[Status.APPLIED]}, already applied {counts[Status.DUPLICATE]}, "
         f"rejected {counts[Status.REJECTED]}"
         + (f" (kept in {rejected_path})" if counts[Status.REJECTED] else "")
+        + (f", refused before {counts[Status.REFUSED_BEFORE]}" if counts[Status.REFUSED_BEFORE] else "")
     )
-    if strict and counts[Status.REJECTED]:
+    if strict and refused:
         raise typer.Exit(1)
+
+
+def _refusal_line(outcome: Outcome) -> str:
+    """One line, whatever the message held: ids and reasons are shown escaped (no terminal control)."""
+    what = "refused before" if outcome.status is Status.REFUSED_BEFORE else "rejected"
+    where = f"field {outcome.field}: " if outcome.field else ""
+    detail = outcome.detail.removeprefix("refused before: ")
+    return _shown(
+        f"{what} message {outcome.message_id or '?'} ({outcome.message_type or '?'}): {where}{detail}"
+    )
+
+
+def _shown(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _numbered(lines: Any) -> Iterator[tuple[int, bytes]]:
@@ -90,7 +110,7 @@ def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tupl
         yield chunk
 
 
-def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]]) -> list[Outcome]:
+def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = False) -> list[Outcome]:
     """Outcomes in line order: refused-at-parse lines, and the batch applied in one transaction."""
     parsed: list[Message | Outcome] = []
     for _, raw in chunk:
@@ -98,7 +118,7 @@ def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]]) -> list[Outcome
             parsed.append(parse_message(raw))
         except MessageRejected as rejected:
             parsed.append(outcome_of(rejected))
-    applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)]))
+    applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)], retry=retry))
     return [p if isinstance(p, Outcome) else next(applied) for p in parsed]
 
 

@@ -1,0 +1,196 @@
+"""What upstream systems really send, through `antrian ingest` on the SQLite default.
+
+Each test reproduces a defect found by feeding the engine real traffic: one
+absurd value that stopped ingest for good, a receipt that made a SKU
+unreadable, a re-sent file that changed state, two writers that lost orders.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.bootstrap import build_engine
+from infra.settings import Settings
+from services.contract_values import MAX_UNITS
+from tests import messages as m
+
+pytestmark = pytest.mark.e2e
+
+
+def antrian(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def write_jsonl(path: Path, lines: list[object]) -> Path:
+    path.write_text("".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines))
+    return path
+
+
+def shop() -> list[dict]:
+    return [
+        m.supplier_registered("s", "S1", ["TEA-1"]),
+        m.sku_configured("cfg", "TEA-1"),
+        m.stock_received("r0", "TEA-1", 3),
+    ]
+
+
+ABSURD = [
+    '{"message_id":"p1","type":"StockReceived","occurred_at":"9999-12-31T23:59:59Z","sku":"TEA-1","quantity":1}',
+    '{"message_id":"p2","type":"StockReceived","occurred_at":"9999-12-31T23:00:00-05:00","sku":"TEA-1","quantity":1}',
+    '{"message_id":"p3","type":"StockReceived","occurred_at":"0001-01-01T00:00:00+05:00","sku":"TEA-1","quantity":1}',
+    json.dumps(m.order_placed("p4", "O-P4", [("1", "TEA-1", 1)], max_wait_days=2**62)),
+    json.dumps(m.po_placed("p5", "PO-P5", [("TEA-1", 5)], supplier_id="S1", expected="9999-12-31")),
+    json.dumps(m.supplier_registered("p6", "S2", [m.terms("TEA-1", 10**9)])),
+    json.dumps(m.stock_received("p7", "TEA-1", 18446744073709551615)),
+]
+
+
+def test_absurd_values_are_refused_one_by_one_and_every_valid_line_around_them_is_applied(tmp_path):
+    # Given a file where each absurd message (each once stopped ingest for good) sits between valid ones
+    valid = [m.stock_received(f"ok{i}", "TEA-1", 1, at=m.ts(1, i)) for i in range(len(ABSURD) + 1)]
+    lines: list[object] = [*shop()]
+    for good, bad in zip(valid, ABSURD, strict=False):
+        lines += [good, bad]
+    lines.append(valid[-1])
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    db = tmp_path / "s.sqlite"
+
+    # When it is ingested, twice
+    first = antrian("ingest", str(source), db=db)
+    again = antrian("ingest", str(source), db=db)
+
+    # Then every absurd line is refused with its field, the rest applied, and no run stopped
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr + again.stderr
+    assert f"applied {len(shop()) + len(valid)}, already applied 0, rejected {len(ABSURD)}" in first.stdout
+    for field in ("occurred_at", "max_wait_days", "expected_date", "lead_time_days", "quantity"):
+        assert f"field {field}" in first.stderr or f"field terms.0.{field}" in first.stderr, field
+    assert again.returncode == 0 and f"already applied {len(shop()) + len(valid)}" in again.stdout
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        assert engine.get_stock("TEA-1").total_on_hand == 3 + len(valid)
+    finally:
+        engine.close()
+
+
+def test_a_sku_that_received_the_most_units_a_receipt_may_carry_many_times_stays_readable(tmp_path):
+    # Given a SKU that received MAX_UNITS 250 times (past a snapshot, taken every 200 events)
+    db = tmp_path / "s.sqlite"
+    receipts = [m.stock_received(f"r{i}", "TEA-1", MAX_UNITS, at=m.ts(1, 0, i)) for i in range(250)]
+    source = write_jsonl(tmp_path / "in.jsonl", [m.sku_configured("cfg", "TEA-1"), *receipts])
+    assert antrian("ingest", str(source), db=db).returncode == 0
+
+    # When a new process reads it back (from the snapshot and the events after it) and orders against it
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        stock = engine.get_stock("TEA-1")
+        assert stock.total_on_hand == 250 * MAX_UNITS
+        outcome = engine.handle_raw(m.order_placed("o1", "O1", [("1", "TEA-1", MAX_UNITS)], at=m.ts(2)))
+    finally:
+        engine.close()
+
+    # Then the order is allocated: nothing accepted made the state unreadable
+    assert outcome.status.value == "applied", outcome
+
+
+def test_re_sending_a_file_whose_cancel_came_before_its_order_changes_nothing(tmp_path):
+    # Given a file whose first line cancels order o-5 and whose second line places it
+    db = tmp_path / "s.sqlite"
+    cancel = m.order_cancelled("c-5", "o-5", at=m.ts(1))
+    place = m.order_placed("p-5", "o-5", [("1", "TEA-1", 1)], at=m.ts(1, 1))
+    setup = write_jsonl(tmp_path / "shop.jsonl", shop())
+    source = write_jsonl(tmp_path / "in.jsonl", [cancel, place])
+    assert antrian("ingest", str(setup), db=db).returncode == 0
+
+    # When it is ingested, and then sent again
+    first = antrian("ingest", str(source), db=db)
+    again = antrian("ingest", str(source), db=db)
+
+    # Then the first run refuses the cancel and allocates the order; the second changes nothing
+    assert "applied 1, already applied 0, rejected 1" in first.stdout
+    assert "applied 0, already applied 1, rejected 0" in again.stdout
+    assert "refused before 1" in again.stdout and "refused before message c-5" in again.stderr
+    assert again.returncode == 0
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        assert engine.get_order("o-5").lines["1"].status.value == "allocated"
+    finally:
+        engine.close()
+    # and the rejected file holds the refusal once, not once per re-send
+    assert (tmp_path / "s.rejected.jsonl").read_text().count("\n") == 1
+
+    # When an operator asks for the refused messages to be judged again
+    retried = antrian("ingest", "--retry-refused", str(source), db=db)
+
+    # Then the cancel is judged on today's state, and this time it applies
+    assert "applied 1, already applied 1, rejected 0" in retried.stdout, retried.stdout + retried.stderr
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        assert engine.get_order("o-5").lines["1"].status.value == "cancelled"
+    finally:
+        engine.close()
+
+
+def test_a_corrected_message_under_a_refused_id_is_judged_again(tmp_path):
+    # Given an order refused because its SKU was unknown
+    db = tmp_path / "s.sqlite"
+    wrong = m.order_placed("o-7", "O7", [("1", "TEA-9", 1)], at=m.ts(1))
+    assert antrian("ingest", str(write_jsonl(tmp_path / "a.jsonl", [*shop(), wrong])), db=db).returncode == 0
+
+    # When upstream sends the corrected order under the same message id
+    fixed = {**wrong, "lines": [{"line_id": "1", "sku": "TEA-1", "quantity": 1}]}
+    result = antrian("ingest", str(write_jsonl(tmp_path / "b.jsonl", [fixed, wrong])), db=db)
+
+    # Then the correction applies, and the old content sent again is refused before
+    assert "applied 1, already applied 0, rejected 1" in result.stdout, result.stdout + result.stderr
+    assert "message_id was already used by a different OrderPlaced message" in result.stderr
+
+
+ORDERS = 1500
+
+
+def test_two_processes_ingesting_one_store_at_once_never_refuse_a_valid_message(tmp_path):
+    # Given one store, a file of orders and cancellations and a file of receipts, for the same SKUs
+    db = tmp_path / "s.sqlite"
+    skus = ["A", "B", "C"]
+    setup = [m.sku_configured(f"cfg-{s}", s) for s in skus]
+    assert antrian("ingest", str(write_jsonl(tmp_path / "setup.jsonl", setup)), db=db).returncode == 0
+    orders: list[object] = []
+    for i in range(ORDERS):
+        orders.append(m.order_placed(f"o{i}", f"SO-{i}", [("1", skus[i % 3], 2)], at=m.ts(1, 0, i)))
+        if i % 4 == 3:
+            orders.append(m.order_cancelled(f"c{i}", f"SO-{i - 1}", at=m.ts(1, 0, i)))
+    receipts = [m.stock_received(f"r{i}", skus[i % 3], 1, at=m.ts(1, 0, i)) for i in range(2 * ORDERS)]
+    files = [
+        write_jsonl(tmp_path / "orders.jsonl", orders),
+        write_jsonl(tmp_path / "receipts.jsonl", receipts),
+    ]
+
+    # When both are ingested at the same time, in small batches, by two processes
+    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db)]
+    runs = [
+        subprocess.Popen(
+            [*command, "ingest", "--batch", "7", str(f)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for f in files
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    results = [(run.returncode, *output) for run, output in zip(runs, outputs, strict=True)]
+
+    # Then every message of both files is applied, none refused
+    for (code, out, err), expected in zip(results, (len(orders), len(receipts)), strict=True):
+        assert code == 0, err
+        assert f"applied {expected}, already applied 0, rejected 0" in out.decode(), out + err
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        assert sum(engine.get_stock(s).total_on_hand for s in skus) == 2 * ORDERS
+        cancelled = {engine.get_order(f"SO-{i}").lines["1"].status.value for i in range(2, ORDERS, 4)}
+        assert cancelled == {"cancelled"}
+    finally:
+        engine.close()

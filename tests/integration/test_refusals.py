@@ -1,0 +1,120 @@
+"""Refusals cost what an applied message costs, are remembered, and an unexpected error is one of them."""
+
+from __future__ import annotations
+
+import pytest
+from eventsourcing.persistence import OperationalError
+
+from domain.order import order_uuid
+from services import handlers
+from services.outcomes import Status
+from services.parsing import parse_message
+from tests import messages as m
+from tests.conftest import make_engine
+from tests.messages import apply
+from tests.state import snapshot_of
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+    apply(engine, m.sku_configured("cfg", "A"), m.stock_received("r0", "A", 5))
+    yield engine
+    engine.close()
+
+
+def parsed(*raw):
+    return [parse_message(message) for message in raw]
+
+
+def test_an_error_nobody_expected_while_deciding_refuses_that_message_and_the_rest_of_its_batch_applies(
+    engine, monkeypatch, tmp_path
+):
+    # Given a handler that overflows on one message (as a date in the year 9999 once did)
+    def overflowing(session, message, cause):
+        session.stock("A").receive("main", 1, None, cause)  # changes something first
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setitem(handlers.HANDLERS, "StockAdjusted", overflowing)
+    batch = parsed(
+        m.stock_received("r1", "A", 1, at=m.ts(1)),
+        m.stock_adjusted("bad", "A", 3, at=m.ts(1, 1)),
+        m.stock_received("r2", "A", 1, at=m.ts(1, 2)),
+    )
+
+    # When the batch is handled
+    outcomes = engine.handle_batch(batch)
+
+    # Then that one message is refused with the error named, and the rest apply as if it never came
+    assert [o.status for o in outcomes] == [Status.APPLIED, Status.REJECTED, Status.APPLIED]
+    assert outcomes[1].detail == "could not be applied: OverflowError: date value out of range"
+    assert engine.get_stock("A").total_on_hand == 7
+    # and the single-message path says the same
+    again = engine.handle(parse_message(m.stock_adjusted("bad2", "A", 3, at=m.ts(1, 3))))
+    assert again.status is Status.REJECTED and "OverflowError" in again.detail
+    assert engine.get_stock("A").total_on_hand == 7
+
+
+def test_a_failure_of_the_store_while_deciding_is_raised_not_turned_into_a_refusal(engine, monkeypatch):
+    def store_down(session, message, cause):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setitem(handlers.HANDLERS, "StockAdjusted", store_down)
+    with pytest.raises(OperationalError):
+        engine.handle_batch(parsed(m.stock_adjusted("a1", "A", 3, at=m.ts(1))))
+    with pytest.raises(OperationalError):
+        engine.handle(parse_message(m.stock_adjusted("a1", "A", 3, at=m.ts(1))))
+
+
+def test_a_refusal_that_changed_nothing_lets_its_batch_go_on_without_reading_anything_again(engine):
+    # Given an engine that holds the SKU and an order in memory
+    apply(engine, m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 1)))
+    reads: list[object] = []
+    original = engine.recorder.select_events
+    engine.recorder.select_events = lambda *a, **k: (
+        reads.append(k.get("originator_id", a[:1])) or original(*a, **k)
+    )
+
+    # When a batch holds refusals among valid messages (an unknown order, a shipment of nothing)
+    outcomes = engine.handle_batch(
+        parsed(
+            m.order_placed("o2", "O2", [("1", "A", 1)], at=m.ts(1)),
+            m.order_cancelled("x1", "NOPE", at=m.ts(1, 1)),
+            m.order_shipped("x2", "O2", [("1", 9)], at=m.ts(1, 2)),
+            m.order_placed("o3", "O3", [("1", "A", 1)], at=m.ts(1, 3)),
+        )
+    )
+
+    # Then they are refused, the rest applied, and nothing was read from the store again but the
+    # order nobody placed (looked for once)
+    assert [o.status for o in outcomes] == [Status.APPLIED, Status.REJECTED, Status.REJECTED, Status.APPLIED]
+    assert reads == [order_uuid("NOPE")]
+
+
+def test_the_same_refused_content_twice_in_one_batch_is_refused_before_the_second_time(engine):
+    bad = m.order_cancelled("x1", "NOPE", at=m.ts(1))
+    outcomes = engine.handle_batch(parsed(bad, bad))
+    assert [o.status for o in outcomes] == [Status.REJECTED, Status.REFUSED_BEFORE]
+    assert outcomes[1].detail == f"refused before: {outcomes[0].detail}"
+
+
+def test_a_refused_message_sent_again_changes_nothing_even_when_it_would_now_apply(engine):
+    # Given a cancel refused because its order was not placed yet, then the order
+    outcome = engine.handle_raw(m.order_cancelled("c5", "O5", at=m.ts(1)))
+    assert outcome.status is Status.REJECTED
+    apply(engine, m.order_placed("p5", "O5", [("1", "A", 1)], at=m.ts(1, 1)))
+    before = snapshot_of(engine)
+
+    # When the cancel is sent again, alone and in a batch
+    alone = engine.handle_raw(m.order_cancelled("c5", "O5", at=m.ts(1)))
+    batched = engine.handle_batch(parsed(m.order_cancelled("c5", "O5", at=m.ts(1))))
+
+    # Then it is reported as refused before, with the first reason, and nothing changed
+    assert alone.status is batched[0].status is Status.REFUSED_BEFORE
+    assert alone.detail == f"refused before: {outcome.detail}"
+    assert snapshot_of(engine) == before
+
+    # When it is explicitly retried, it is judged on today's state
+    retried = engine.handle(parse_message(m.order_cancelled("c5", "O5", at=m.ts(1))), retry=True)
+    assert retried.status is Status.APPLIED
+    assert engine.get_order("O5").lines["1"].status.value == "cancelled"
