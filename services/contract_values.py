@@ -15,12 +15,13 @@ with its offset, not a Unix number.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 MAX_UNITS = 1_000_000_000
 """Most units in one order line, receipt, count, PO line or stock setting.
@@ -38,14 +39,28 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 """Every time and date lies in [EARLIEST, LATEST): date arithmetic on them can never overflow."""
 
-# Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters.
-_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters,
+# line and paragraph separators.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Letters and marks that display as nothing (Unicode's default ignorables outside Cf, the blank
+# Braille pattern): an id holding one looks like another id.
+_BLANK = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]
+)
+MAX_MARKS = 4  # combining marks on one character: more is a glitch, not a name
 
 
 def _visible(value: str, allow: str = "") -> str:
-    for char in value:
-        if char not in allow and unicodedata.category(char) in _HIDDEN:
+    marks = 0
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if char not in allow and (category in _HIDDEN or ord(char) in _BLANK):
             raise ValueError(f"must not contain control or invisible characters (found U+{ord(char):04X})")
+        marks = marks + 1 if category.startswith("M") else 0
+        if marks and index == 0:
+            raise ValueError("must not start with a combining mark")
+        if marks > MAX_MARKS:
+            raise ValueError(f"must not stack more than {MAX_MARKS} combining marks on one character")
     return value
 
 
@@ -64,6 +79,43 @@ def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
     return _visible(value, allow="\n\t")
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+# Times, dates and amounts are checked as text here, then read by pydantic's lax parser (strict
+# mode would not read a text handed on by a validator): it also reads "1767607200" as a time,
+# "1_000" and Arabic-Indic digits as amounts, which upstream never means.
+
+
+def _rfc3339(value: object) -> object:
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 date and time as text, e.g. 2026-01-05T10:00:00Z")
+    return value
+
+
+def _iso_day(value: object) -> object:
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("must be a date as text, YYYY-MM-DD")
+    return value
+
+
+def _plain_decimal(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a decimal number or a text such as 2.40")
+    if isinstance(value, str) and not _DECIMAL.match(value):
+        raise ValueError("must be a plain decimal number such as 2.40")
+    return value
+
+
+def exact_int(value: object) -> object:
+    """`true` and `1.0` are not 1: pydantic's strict mode lets them through a Literal."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a JSON integer")
+    return value
 
 
 def _in_range(value: datetime) -> datetime:
@@ -101,12 +153,24 @@ Email = Annotated[
 ]
 Utc = Annotated[
     AwareDatetime,
-    Field(description=f"RFC 3339 text with its UTC offset, {_RANGE} once in UTC; never a number"),
+    Field(
+        strict=False, description=f"RFC 3339 text with its UTC offset, {_RANGE} once in UTC; never a number"
+    ),
+    BeforeValidator(_rfc3339),
     AfterValidator(_in_range),
 ]
-Day = Annotated[date, Field(description=f"YYYY-MM-DD, {_RANGE}"), AfterValidator(_day_in_range)]
+Day = Annotated[
+    date,
+    Field(strict=False, description=f"YYYY-MM-DD, {_RANGE}"),
+    BeforeValidator(_iso_day),
+    AfterValidator(_day_in_range),
+]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 Count = Annotated[int, Field(ge=0, le=MAX_UNITS)]
 Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 WaitDays = Annotated[int, Field(ge=1, le=MAX_DAYS)]
-Money = Annotated[Decimal, Field(ge=0, le=MAX_UNITS, max_digits=20, decimal_places=6)]
+Money = Annotated[
+    Decimal,
+    Field(strict=False, ge=0, le=MAX_UNITS, max_digits=20, decimal_places=6),
+    BeforeValidator(_plain_decimal),
+]

@@ -8,10 +8,10 @@ refactored without breaking publishers. Each message carries `message_id`
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
 from services.contract_values import (
@@ -28,7 +28,11 @@ from services.contract_values import (
     Units,
     Utc,
     WaitDays,
+    exact_int,
 )
+
+MAX_PLACED_BEFORE = timedelta(days=30)  # an order forwarded late; older ones would jump the queue
+CLOCK_SKEW = timedelta(minutes=15)  # placed_at after its own message: clocks disagree a little
 
 
 class Contract(BaseModel):
@@ -40,7 +44,7 @@ class Contract(BaseModel):
 class Message(Contract):
     message_id: Id
     occurred_at: Utc
-    schema_version: Literal[1] = 1
+    schema_version: Annotated[Literal[1], BeforeValidator(exact_int)] = 1
 
 
 class ContactIn(Contract):
@@ -65,6 +69,16 @@ class OrderPlaced(Message):
     accept_substitutes: bool = False
     max_wait_days: WaitDays | None = None
     contact: ContactIn
+
+    @model_validator(mode="after")
+    def _placed_near_its_message(self) -> OrderPlaced:
+        """Placed before its message, up to MAX_PLACED_BEFORE; an order from far back would jump its queue."""
+        if not self.occurred_at - MAX_PLACED_BEFORE <= self.placed_at <= self.occurred_at + CLOCK_SKEW:
+            raise ValueError(
+                f"placed_at: must be at most {MAX_PLACED_BEFORE.days} days before occurred_at "
+                f"and at most {CLOCK_SKEW.seconds // 60} minutes after it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_lines(self) -> OrderPlaced:
@@ -128,6 +142,13 @@ class SupplierRegistered(Message):
     name: Id
     terms: Annotated[list[TermsIn], Field(max_length=MAX_LINES)]
 
+    @model_validator(mode="after")
+    def _one_term_per_sku(self) -> SupplierRegistered:
+        skus = [term.sku for term in self.terms]
+        if len(skus) != len(set(skus)):
+            raise ValueError("terms: each SKU may appear once per supplier")
+        return self
+
 
 def _near(message: Message, field: str, day: date) -> None:
     """A PO's date within MAX_DAYS of its message: ETAs add lead times and lateness to it."""
@@ -178,6 +199,8 @@ class PurchaseOrderDelayed(Message):
     @model_validator(mode="after")
     def _near_its_message(self) -> PurchaseOrderDelayed:
         _near(self, "new_expected_date", self.new_expected_date)
+        if self.new_expected_date < self.occurred_at.date():
+            raise ValueError("new_expected_date: a delay cannot move a purchase order into the past")
         return self
 
 

@@ -64,13 +64,14 @@ def _decode(raw: bytes | str | dict[str, Any]) -> tuple[dict[str, Any], bytes | 
         raise MessageRejected(f"not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise MessageRejected(f"a message must be a JSON object, got {type(data).__name__}")
-    _refuse_repeated_keys(raw, data)
+    keys = _keys_within_depth(data)
+    _refuse_repeated_keys(raw, data, keys)
     return data, raw
 
 
-def _refuse_repeated_keys(raw: bytes | str, data: dict[str, Any]) -> None:
+def _refuse_repeated_keys(raw: bytes | str, data: dict[str, Any], keys: int) -> None:
     """Checked only when the text holds more key-like strings than the decoded message has keys."""
-    if _quoted_colons(raw) <= _keys(data):
+    if _quoted_colons(raw) <= keys:
         return
     message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
     message_type = data.get("type") if isinstance(data.get("type"), str) else None
@@ -102,9 +103,23 @@ def _quoted_colons(raw: bytes | str) -> int:
     return len(_KEY_END_TEXT.findall(raw))
 
 
-def _keys(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_keys(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_keys(item) for item in value)
-    return 0
+MAX_DEPTH = 16  # the deepest contract nests 3 levels; orjson reads 1,024, Python recursion fails near 500
+
+
+def _keys_within_depth(data: dict[str, Any]) -> int:
+    """The keys of all objects in the message, walked without recursion; too deep a message is refused."""
+    keys = 0
+    level: list[Any] = [data]
+    for _ in range(MAX_DEPTH):
+        below: list[Any] = []
+        for value in level:
+            if isinstance(value, dict):
+                keys += len(value)
+                below.extend(value.values())
+            elif isinstance(value, list):
+                below.extend(value)
+        if not below:
+            return keys
+        level = below
+    message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
+    raise MessageRejected(f"nested more than {MAX_DEPTH} levels deep", message_id=message_id)
