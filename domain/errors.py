@@ -34,6 +34,12 @@ class NotAllocated(DomainError):
     field = "lines"
 
 
+class BeforeItsOrder(DomainError):
+    """A message about an order dated before the order was placed: a clock upstream is wrong."""
+
+    field = "occurred_at"
+
+
 class InsufficientStock(DomainError):
     """A warehouse cannot give out more units than it holds."""
 

@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.base import Aggregate
-from domain.errors import LineNotOpen, NoOpenOffer, NotAllocated, UnknownLine
+from domain.errors import BeforeItsOrder, LineNotOpen, NoOpenOffer, NotAllocated, UnknownLine
 from domain.order_lines import Line, LineSpec, Offer, queue_left, with_count
 from domain.values import (
     Contact,
@@ -186,6 +186,14 @@ class Order(Aggregate):
                 field="order_id",
             )
         return line
+
+    def check_not_before_placed(self, at: datetime) -> None:
+        """A shipment dated before its order was placed would make a negative wait in every report."""
+        if at < self.placed_at:
+            raise BeforeItsOrder(
+                f"order {self.order_id} was placed {self.placed_at:%Y-%m-%dT%H:%M:%SZ}: "
+                f"nothing of it can be shipped at {at:%Y-%m-%dT%H:%M:%SZ}, before that"
+            )
 
     def ship(self, line_id: str, quantity: int, warehouse: str, message_id: str) -> dict[str, int]:
         """Ship allocated units, the line's own SKU first; returns units per SKU."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -38,8 +39,21 @@ from domain.values import (
 
 
 class Stock(StockRules, Aggregate):
+    clock: datetime | None = None  # the latest time this SKU decided at (an older snapshot has none)
+
     class Snapshot(AggregateSnapshot):
         state: StockState
+
+    class Event(Aggregate.Event):
+        def mutate(self, aggregate: Any) -> Any:
+            """Every decision moves the SKU's clock (StockRules._at): on replay too, as it is kept in no body."""
+            aggregate = super().mutate(aggregate)
+            decision = getattr(self, "decision", None)
+            if isinstance(decision, DecisionInfo) and (
+                aggregate.clock is None or decision.as_of > aggregate.clock
+            ):
+                aggregate.clock = decision.as_of
+            return aggregate
 
     @staticmethod
     def create_id(sku: str) -> UUID:
@@ -101,7 +115,7 @@ class Stock(StockRules, Aggregate):
             position=plan.position,
             units_ahead=plan.units_ahead,
         )
-        self._line_requested(request=request, plan=plan, since=cause.today, decision=info)
+        self._line_requested(request=request, plan=plan, since=info.as_of.date(), decision=info)
         effects = StockEffects(self.sku)
         ref = DecisionRef.of(self.sku, self.version, info)
         if plan.allocate:

@@ -10,6 +10,8 @@ event's topic stays `domain.stock:Stock.<Name>`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.allocation import get_policy, line_key
 from domain.effects import StockEffects
 from domain.eta import ETA_POLICY, best_source, plan_etas, supply_order
@@ -20,7 +22,9 @@ from domain.values import Cause, DecisionInfo, DecisionRef, InboundLine, QueueEn
 
 class StockRules:
     """Needs a Stock's state (sku, policy, on_hand, reservations, allocated, queue, waiting,
-    inbound, sources, reorder_point, safety_stock, suggested, watchers) and its event methods."""
+    inbound, sources, reorder_point, safety_stock, suggested, watchers, clock) and its event methods."""
+
+    clock: datetime | None
 
     # ----------------------------------------------------------------- reads
     @property
@@ -54,11 +58,25 @@ class StockRules:
         return units_before(self.queue, index, self.waiting)
 
     # -------------------------------------------------------------- internal
+    def _at(self, cause: Cause) -> datetime:
+        """When this SKU decides: the later of the message's time and the SKU's clock.
+
+        The clock is the latest time the SKU decided at. A message dated before it (a
+        receipt reported weeks late, a count keyed in the next morning) is decided now,
+        with its own time kept among the decision's inputs: no promise is made for a
+        day already past, and no wait measured from the SKU's decisions is negative.
+        """
+        clock = self.clock
+        return cause.at if clock is None or cause.at >= clock else clock
+
     def _decision(self, cause: Cause, reason: str, policy: str | None = None, **inputs) -> DecisionInfo:
+        at = self._at(cause)
+        if at != cause.at:
+            inputs["message_at"] = cause.at.isoformat()
         return DecisionInfo(
             policy=policy or self.policy,
             message_id=cause.message_id,
-            as_of=cause.at,
+            as_of=at,
             inputs={"sku": self.sku, **inputs},
             reason=reason,
         )
@@ -94,7 +112,7 @@ class StockRules:
             allocated=self.allocated,
             shortfall=shortfall,
         )
-        self._allocations_revoked(revoked=revoked, since=cause.today, decision=info)
+        self._allocations_revoked(revoked=revoked, since=info.as_of.date(), decision=info)
         effects = StockEffects(self.sku)
         ref = DecisionRef.of(self.sku, self.version, info)
         effects.revoked.extend((fill, ref) for fill in revoked)
@@ -109,7 +127,8 @@ class StockRules:
         so no waiting line keeps a date that cannot come true.
         """
         effects = StockEffects(self.sku)
-        if start and self.queue[0].eta is not None and self.queue[0].eta < cause.today:
+        today = self._at(cause).date()
+        if start and self.queue[0].eta is not None and self.queue[0].eta < today:
             start = 0
         units_ahead = self.units_ahead_of(start)
         plan = plan_etas(
@@ -118,7 +137,7 @@ class StockRules:
             start,
             list(self.inbound.values()),
             list(self.sources.values()),
-            cause.today,
+            today,
         )
         if plan.changes or plan.expired:
             info = self._decision(
@@ -128,7 +147,7 @@ class StockRules:
                 start=start,
                 units_ahead=units_ahead,
                 inbound=[[i.po_id, i.quantity, i.arrival.isoformat()] for i in self._supply_order()],
-                today=cause.today.isoformat(),
+                today=today.isoformat(),
             )
             self._etas_revised(start=start, plan=plan, decision=info)
             ref = DecisionRef.of(self.sku, self.version, info)
@@ -164,7 +183,7 @@ class StockRules:
 
     def _announce_if_available(self, cause: Cause) -> None:
         if self.watchers and self.available > 0:
-            self._back_in_stock(watchers=list(self.watchers), available=self.available, at=cause.at)
+            self._back_in_stock(watchers=list(self.watchers), available=self.available, at=self._at(cause))
 
     # ------------------------------------------------------------- helpers
     def _reserve(self, order_id: str, line_id: str, quantity: int, line) -> None:

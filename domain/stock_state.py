@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.allocation import RequestPlan
 from domain.base import SnapshotState, Value
 from domain.eta import EtaPlan
@@ -28,6 +30,7 @@ class StockState(SnapshotState):
     safety_stock: int
     suggested: int
     watchers: list[Watcher]
+    clock: datetime | None = None
 
 
 def request_reason(plan: RequestPlan, available: int) -> str:

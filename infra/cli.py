@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -113,9 +114,11 @@ def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tupl
 def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = False) -> list[Outcome]:
     """Outcomes in line order: refused-at-parse lines, and the batch applied in one transaction."""
     parsed: list[Message | Outcome] = []
+    received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
+    ahead = timedelta(minutes=state.settings.max_ahead_minutes)
     for _, raw in chunk:
         try:
-            parsed.append(parse_message(raw))
+            parsed.append(parse_message(raw, received_at, ahead))
         except MessageRejected as rejected:
             parsed.append(outcome_of(rejected))
     applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)], retry=retry))

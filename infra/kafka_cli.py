@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import typer
@@ -62,7 +63,12 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
     )
     inbound = InboundConsumer(
-        engine, consumer, [t.name for t in topics.inbound()], batch_size=batch, stopping=stopping
+        engine,
+        consumer,
+        [t.name for t in topics.inbound()],
+        batch_size=batch,
+        stopping=stopping,
+        ahead=timedelta(minutes=settings.max_ahead_minutes),
     )
     stoppables: list[Any] = [inbound]
     relay_thread = None

@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -33,6 +34,7 @@ from kafka.errors import KafkaError
 
 from infra.polling import poll_until_stopped
 from services.batching import PendingBatch
+from services.contract_values import MAX_AHEAD
 from services.contracts import Message
 from services.dead_letters import DeadLetter
 from services.engine import Engine
@@ -94,9 +96,12 @@ class InboundConsumer:
         topics: Sequence[str],
         batch_size: int = 500,
         stopping: threading.Event | None = None,
+        ahead: timedelta = MAX_AHEAD,
     ) -> None:
-        """`stopping`: set it to stop after the current batch (one is made if not given)."""
+        """`stopping`: set it to stop after the current batch (one is made if not given);
+        `ahead`: how far after its arrival a message may be dated."""
         self.engine = engine
+        self.ahead = ahead
         self.consumer = consumer
         self.topics = list(topics)
         self.batch_size = batch_size
@@ -167,7 +172,10 @@ class InboundConsumer:
 
         Submitting it settles the batch before (its outcomes are counted then).
         """
-        parsed: list[Message | Outcome] = [_parse(record.value) for record in records]
+        received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
+        parsed: list[Message | Outcome] = [
+            _parse(record.value, received_at, self.ahead) for record in records
+        ]
         messages = [p for p in parsed if not isinstance(p, Outcome)]
         position = Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1)
 
@@ -189,9 +197,9 @@ class InboundConsumer:
 _PENDING = Outcome(Status.APPLIED, None)  # stands in for records the batch has not reached
 
 
-def _parse(raw: bytes) -> Message | Outcome:
+def _parse(raw: bytes, received_at: datetime, ahead: timedelta) -> Message | Outcome:
     try:
-        return parse_message(raw)
+        return parse_message(raw, received_at, ahead)
     except MessageRejected as rejected:
         return outcome_of(rejected)
 

@@ -35,6 +35,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     notify_max_attempts: int = 8
+    max_ahead_minutes: int = 60  # how far after its arrival a message may be dated
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -69,6 +70,8 @@ class Settings:
                 values[name] = env[key]
         if "ANTRIAN_NOTIFY_MAX_ATTEMPTS" in env:
             values["notify_max_attempts"] = int(env["ANTRIAN_NOTIFY_MAX_ATTEMPTS"])
+        if "ANTRIAN_MAX_AHEAD_MINUTES" in env:
+            values["max_ahead_minutes"] = int(env["ANTRIAN_MAX_AHEAD_MINUTES"])
         if "ANTRIAN_DEFAULT_POLICY" in env:
             values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
         values.update({k: v for k, v in overrides.items() if v is not None})

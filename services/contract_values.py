@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -31,6 +31,8 @@ MAX_DAYS = 3650
 """Longest lead time, wait or distance of a PO's expected date from its message (ten years)."""
 MAX_LINES = 1000
 """Most lines in one order, shipment, cancellation or purchase order; most terms per supplier."""
+MAX_AHEAD = timedelta(hours=1)
+"""How far after its arrival a message may be dated (clocks disagree a little; nobody sends the future)."""
 MAX_SUBSTITUTES = 20
 MAX_ID_LENGTH = 200
 MAX_TEXT_LENGTH = 1000

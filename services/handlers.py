@@ -78,6 +78,7 @@ def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cau
 
 def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
     order = s.order(m.order_id)
+    order.check_not_before_placed(m.occurred_at)
     for shipped in m.lines:
         quantity = shipped.quantity or order.line(shipped.line_id).allocated_total
         if not quantity:

@@ -10,16 +10,47 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
+from services.contract_values import MAX_AHEAD
 from services.contracts import BY_TYPE, Message
 from services.errors import MessageRejected
 
 
-def parse_message(raw: bytes | str | dict[str, Any]) -> Message:
+def parse_message(
+    raw: bytes | str | dict[str, Any], received_at: datetime | None = None, ahead: timedelta = MAX_AHEAD
+) -> Message:
+    """The message, or MessageRejected naming its id and field.
+
+    `received_at`, given where messages come in (a file read, a Kafka poll: the edge
+    reads the clock, decisions never do), refuses a message dated more than `ahead`
+    after it: no upstream sends a true time from the future, and one order dated 2099
+    once set another customer's promise to 2099 for good. Such a refusal is not
+    remembered: the same message, sent when its time has come, is judged.
+    """
+    message = _validated(raw)
+    if received_at is not None and message.occurred_at > received_at + ahead:
+        raise MessageRejected(
+            f"is {_duration(message.occurred_at - received_at)} after it was received "
+            f"({received_at:%Y-%m-%dT%H:%M:%SZ}); at most {_duration(ahead)} ahead is allowed",
+            message_id=message.message_id,
+            message_type=message.type,  # type: ignore[attr-defined]
+            field="occurred_at",
+        )
+    return message
+
+
+def _duration(delta: timedelta) -> str:
+    if delta >= timedelta(days=2):
+        return f"{delta.days} days"
+    return f"{delta.total_seconds() / 3600:.1f} hours"
+
+
+def _validated(raw: bytes | str | dict[str, Any]) -> Message:
     data, text = _decode(raw)
     message_id = data.get("message_id") if isinstance(data.get("message_id"), str) else None
     message_type = data.get("type")

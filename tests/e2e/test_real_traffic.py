@@ -194,3 +194,23 @@ def test_two_processes_ingesting_one_store_at_once_never_refuse_a_valid_message(
         assert cancelled == {"cancelled"}
     finally:
         engine.close()
+
+
+def test_an_order_dated_in_2099_is_refused_on_arrival_and_moves_nobody_elses_promise(tmp_path):
+    # Given a SKU with a waiting line whose promise comes from a purchase order
+    db = tmp_path / "s.sqlite"
+    waiting = m.order_placed("o1", "O1", [("1", "TEA-1", 5)], at=m.ts(1))
+    po = m.po_placed("po", "PO-1", [("TEA-1", 5)], supplier_id="S1", expected=m.day(9), at=m.ts(1))
+    future = m.order_placed("o2", "O2", [("1", "TEA-1", 1)], at="2099-01-01T00:00:00Z")
+    source = write_jsonl(tmp_path / "in.jsonl", [*shop(), waiting, po, future])
+
+    # When the file is ingested
+    result = antrian("ingest", str(source), db=db)
+
+    # Then the order from the future is refused, naming its time, and the promise stands
+    assert "rejected 1" in result.stdout and "field occurred_at" in result.stderr, result.stderr
+    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
+    try:
+        assert engine.get_order("O1").lines["1"].eta.year == 2026
+    finally:
+        engine.close()

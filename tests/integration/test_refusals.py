@@ -118,3 +118,65 @@ def test_a_refused_message_sent_again_changes_nothing_even_when_it_would_now_app
     retried = engine.handle(parse_message(m.order_cancelled("c5", "O5", at=m.ts(1))), retry=True)
     assert retried.status is Status.APPLIED
     assert engine.get_order("O5").lines["1"].status.value == "cancelled"
+
+
+def test_a_shipment_dated_before_its_order_was_placed_is_refused(engine):
+    apply(engine, m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(1)))
+    outcome = engine.handle_raw(m.order_shipped("s1", "O1", [("1", 2)], at=m.ts(0, 5)))
+    assert outcome.status is Status.REJECTED and outcome.field == "occurred_at"
+    assert "before that" in outcome.detail
+    assert engine.handle_raw(m.order_shipped("s2", "O1", [("1", 2)], at=m.ts(1, 1))).status is Status.APPLIED
+
+
+def test_a_message_dated_after_its_arrival_is_refused_at_the_edge_and_judged_when_sent_in_time():
+    from datetime import UTC, datetime, timedelta
+
+    from services.errors import MessageRejected
+
+    raw = m.stock_received("r9", "A", 1, at="2026-01-05T12:00:00Z")
+    arrived = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    with pytest.raises(MessageRejected) as refused:
+        parse_message(raw, received_at=arrived)
+    assert refused.value.field == "occurred_at" and "2.0 hours after it was received" in refused.value.reason
+    assert parse_message(raw, received_at=arrived + timedelta(hours=1)).message_id == "r9"
+    assert parse_message(raw, received_at=arrived, ahead=timedelta(hours=3)).message_id == "r9"
+
+
+def test_a_receipt_reported_weeks_late_is_decided_at_the_skus_time_with_its_own_time_kept(engine):
+    # Given a line waiting since day 10
+    apply(engine, m.order_placed("o1", "O1", [("1", "A", 8)], at=m.ts(10)))
+    assert engine.get_order("O1").lines["1"].backordered == 3
+
+    # When a receipt dated day 1 (reported weeks late) arrives
+    apply(engine, m.stock_received("late", "A", 3, at=m.ts(1)))
+
+    # Then the line is filled at the SKU's time, never before it waited, and the receipt's own time is kept
+    stock = engine.get_stock("A")
+    fill = next(
+        e
+        for e in engine.events.get(stock.id)
+        if getattr(e, "decision", None) and e.decision.message_id == "late"
+    )
+    assert fill.decision.as_of == stock.clock >= engine.get_order("O1").placed_at
+    assert fill.decision.inputs["message_at"] == "2026-01-06T10:00:00+00:00"
+    assert engine.get_order("O1").lines["1"].backordered == 0
+
+
+def test_a_skus_clock_is_the_latest_time_it_decided_at_and_an_older_message_is_decided_then():
+    from datetime import UTC, datetime
+
+    from domain.stock import Stock
+    from domain.values import Cause, LineRequest, Tier
+
+    stock = Stock(sku="A", policy="fifo-v1")
+    early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+
+    def request(line: str, at: datetime) -> None:
+        line_request = LineRequest(order_id="O", line_id=line, quantity=1, tier=Tier.STANDARD, placed_at=at)
+        stock.request(line_request, Cause(message_id=line, at=at))
+
+    request("1", late)
+    request("2", early)
+    assert stock.clock == late
+    assert stock.queued("O", "2").since == late.date()  # waiting since the SKU's time, not before it
+    assert stock._at(Cause(message_id="c", at=datetime(2026, 1, 3, tzinfo=UTC))).day == 3
