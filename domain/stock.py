@@ -102,7 +102,13 @@ class Stock(StockRules, Aggregate):
         self._substitutes_declared(substitutes=[s for s in substitutes if s != self.sku])
 
     def request(self, request: LineRequest, cause: Cause) -> StockEffects:
-        """Allocate what is free to a new line; queue the rest in policy order."""
+        """Allocate what is free to a new line; queue the rest in policy order.
+
+        Decided no earlier than the line was placed (an order system's clock may run a
+        few minutes ahead of its messages'), so no wait measured from placed_at is negative.
+        """
+        if request.placed_at > cause.at:
+            cause = Cause(message_id=cause.message_id, at=request.placed_at)
         policy = get_policy(self.policy)
         plan = policy.plan_request(self.available, self.queue, self.waiting, request)
         reason = request_reason(plan, self.available)
