@@ -6,9 +6,6 @@ nothing; the valid line after it must be applied as if the nasty one never came.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,6 +32,7 @@ from tests.adversarial.corpus import (
 )
 from tests.conftest import make_engine
 from tests.state import snapshot_of
+from tests.support.process import antrian
 
 CASES = cases()
 PARSE = [c for c in CASES if c.stage == "parse"]
@@ -142,11 +140,6 @@ def test_a_refused_line_sent_again_is_refused_again_with_the_same_field_and_chan
 
 
 # ------------------------------------------------------------------ antrian ingest
-def antrian(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    """`antrian` as a process, as tests/e2e/test_cli.py runs it; no ANTRIAN_* of the calling shell leaks in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
-    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
 
 
 def _refusals_on_stderr(stderr: str, source: Path) -> dict[int, str]:

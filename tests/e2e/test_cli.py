@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+
+from tests.support.process import antrian, write_jsonl
 
 pytestmark = pytest.mark.e2e
 
@@ -33,16 +32,6 @@ MESSAGES = [
         "contact": {"email": "c@x.io"},
     },
 ]
-
-
-def antrian(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
-
-
-def write_jsonl(path: Path, lines: list[object]) -> Path:
-    path.write_text("".join((json.dumps(m) if isinstance(m, dict) else m) + "\n" for m in lines))
-    return path
 
 
 def test_ingest_reports_refused_lines_keeps_them_and_applies_the_rest(tmp_path):

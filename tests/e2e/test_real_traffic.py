@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,18 +16,9 @@ from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.contract_values import MAX_UNITS
 from tests import messages as m
+from tests.support.process import COMMAND, antrian, write_jsonl
 
 pytestmark = pytest.mark.e2e
-
-
-def antrian(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
-
-
-def write_jsonl(path: Path, lines: list[object]) -> Path:
-    path.write_text("".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines))
-    return path
 
 
 def shop() -> list[dict]:
@@ -173,7 +162,7 @@ def test_two_processes_ingesting_one_store_at_once_never_refuse_a_valid_message(
     ]
 
     # When both are ingested at the same time, in small batches, by two processes
-    command = [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db)]
+    command = [*COMMAND, "--db", str(db)]
     runs = [
         subprocess.Popen(
             [*command, "ingest", "--batch", "7", str(f)], stdout=subprocess.PIPE, stderr=subprocess.PIPE

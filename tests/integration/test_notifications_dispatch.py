@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,6 +13,7 @@ from projections.notifications.dispatcher import Dispatcher, RetryPolicy
 from projections.notifications.projection import NotificationsProjection
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from tests.messages import apply, day, order_placed, po_delayed, po_placed, supplier_registered, ts
+from tests.support.misbehaving_receiver import Server, redirect
 from tests.support.read_side import project
 from tests.support.webhook_receiver import Receiver
 
@@ -302,48 +301,9 @@ def test_a_change_while_a_notification_is_being_sent_is_told_as_a_change_from_wh
     assert "17 January" in payloads(outbox)["O2:1:v2"]["body"]
 
 
-class Redirecting:
-    """A receiver that moved: it answers a POST with a redirect, and a GET of the new place with 200."""
-
-    def __init__(self, status: int = 302) -> None:
-        self.status = status
-        self.requests: list[tuple[str, str, bytes]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                owner.requests.append((self.command, self.path, body))
-                if self.path == "/moved":
-                    self.send_response(200)
-                else:
-                    self.send_response(owner.status)
-                    self.send_header("Location", "/moved")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}/notifications"
-
-    def __enter__(self) -> Redirecting:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 def test_a_redirect_is_not_followed_and_the_notification_is_failed_not_delivered(outbox):
     clock = Clock()
-    with Redirecting(302) as moved:
+    with Server(redirect(302)) as moved:
         report = Dispatcher(outbox, WebhookChannel(moved.url, SECRET), POLICY, clock).dispatch(limit=1)
 
     assert (report.delivered, report.failed) == (0, 1)

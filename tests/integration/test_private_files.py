@@ -17,6 +17,7 @@ from infra.settings import Settings
 from projections.notifications.channels import FileChannel
 from projections.store import SqliteReadStore
 from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
+from tests.support.umask import under_umask
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +34,8 @@ FILES = (
 @pytest.fixture(params=[0o000, 0o022], ids=["umask-000", "umask-022"])
 def umask(request: pytest.FixtureRequest) -> Iterator[int]:
     """The process umask for the test, restored after it."""
-    previous = os.umask(request.param)
-    try:
-        yield request.param
-    finally:
-        os.umask(previous)
+    with under_umask(request.param) as mask:
+        yield mask
 
 
 @pytest.fixture

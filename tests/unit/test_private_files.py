@@ -15,6 +15,7 @@ from projections.private_files import (
     prepare_sqlite_file,
     tighten_if_there,
 )
+from tests.support.umask import under_umask
 
 
 def mode(path: Path) -> int:
@@ -24,11 +25,8 @@ def mode(path: Path) -> int:
 @pytest.fixture(params=[0o000, 0o022, 0o277], ids=["umask-000", "umask-022", "umask-277"])
 def umask(request: pytest.FixtureRequest) -> Iterator[int]:
     """The process umask for the test (0o277 even masks the owner's write bit), restored after it."""
-    previous = os.umask(request.param)
-    try:
-        yield request.param
-    finally:
-        os.umask(previous)
+    with under_umask(request.param) as mask:
+        yield mask
 
 
 def test_missing_folders_are_created_owner_only_and_folders_already_there_are_left_alone(umask, tmp_path):
