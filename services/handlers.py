@@ -55,25 +55,36 @@ def order_cancelled(s: Session, m: c.OrderCancelled, cause: Cause) -> None:
 
 
 def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cause) -> None:
+    """Release the line on every SKU it holds or waits on, then cancel it on the order.
+
+    The order's decision names the Stock event that released it: the first one the
+    release recorded, on the line's own SKU if it recorded one there (its units may sit
+    on a substitute, its queue place given up when the substitute was accepted).
+    """
     line = order.line(line_id)
     stocks = [s.stock(sku) for sku in line.skus]
     queued = {st.sku: entry.quantity for st in stocks if (entry := st.queued(order.order_id, line_id))}
     own = stocks[line.skus.index(line.sku)]
+    inputs = {
+        "released": dict(line.allocated),
+        "withdrawn": queued,
+        "position": own.position_of(order.order_id, line_id),
+    }
+    before = {stock.sku: stock.version for stock in stocks}
+    effects = [stock.release(order.order_id, line_id, reason, cause) for stock in stocks]
+    changed = [stock for stock in stocks if stock.version > before[stock.sku]]
+    where = own if own in changed or not changed else changed[0]
     ref = DecisionRef(
-        sku=line.sku,
-        stock_version=own.version + 1,
-        policy=own.policy,
+        sku=where.sku,
+        stock_version=before[where.sku] + 1 if where in changed else where.version,
+        policy=where.policy,
         message_id=cause.message_id,
-        inputs={
-            "released": dict(line.allocated),
-            "withdrawn": queued,
-            "position": own.position_of(order.order_id, line_id),
-        },
+        inputs=inputs,
         reason=f"cancelled by the customer ({reason}): allocation released and queue place given up, free of charge",
     )
     order.cancel(line_id, reason, automatic=False, decision=ref)
-    for stock in stocks:
-        mirror(s, stock.release(order.order_id, line_id, reason, cause), cause)
+    for effect in effects:
+        mirror(s, effect, cause)
 
 
 def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:

@@ -424,6 +424,27 @@ def test_accepting_a_substitute_after_part_of_the_line_arrived_moves_only_what_s
     assert accepted.quantity == 2
 
 
+def test_cancelling_a_line_served_by_a_substitute_names_the_substitutes_release_as_its_decision(store):
+    # Given O1 took 4 of B as a substitute for A, and A moved on after that
+    _substitute_setup(store)
+    apply(
+        store,
+        m.order_placed("o1", "O1", [("1", "A", 4)], accept_substitutes=True, at=ts(0, 1)),
+        m.substitute_accepted("acc", "O1", "1", at=ts(1)),
+        m.stock_received("r-a", "A", 3, at=ts(1, 1)),
+    )
+    # When the customer cancels, and A keeps moving
+    apply(store, m.order_cancelled("c1", "O1", at=ts(2)), m.stock_received("r-a2", "A", 1, at=ts(3)))
+
+    # Then the cancel's decision names the event that released the 4 units of B, not a later one of A
+    (cancelled,) = order_events(store, "O1", "LineCancelled")
+    ref = cancelled.decision
+    stock_b = store.get_stock("B")
+    released = list(store.events.get(stock_b.id, gt=ref.stock_version - 1, lte=ref.stock_version))
+    assert ref.sku == "B" and type(released[0]).__name__ == "Released"
+    assert released[0].order_id == "O1" and released[0].quantity == 4
+
+
 def test_taking_back_substitute_units_keeps_the_line_consistent(store):
     # Given O1 took 4 of B as a substitute for A
     _substitute_setup(store)
