@@ -291,7 +291,7 @@ class Order(Aggregate):
 
     @event("SubstituteDeclined")
     def _substitute_declined(self, line_id: str, sku: str, message_id: str) -> None:
-        self._update(line_id, offer=None)
+        self._update(line_id, offer=None, declined=[*self.lines[line_id].declined, sku])
 
     @event("LineCancelled")
     def _line_cancelled(

@@ -39,6 +39,7 @@ class Line(Value):
     eta_revisions: int = 0
     needs_purchase: bool = False
     offer: Offer | None = None
+    declined: list[str] = []  # substitutes the customer said no to
 
     @property
     def skus(self) -> list[str]:

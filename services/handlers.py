@@ -14,7 +14,7 @@ from domain.supplier import Supplier, Terms
 from domain.values import Cause, Contact, DecisionRef, InboundLine
 from services import contracts as c
 from services.errors import MessageRejected
-from services.reactions import mirror
+from services.reactions import mirror, offer_substitute
 from services.session import Session
 
 
@@ -198,10 +198,17 @@ def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cau
 
 
 def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
+    """Declared while lines wait: each waiting customer who accepts substitutes, has no offer
+    and declined none, is offered one now, as a line backordered from now on would be."""
     stock = s.stock(m.sku)
     for i, sku in enumerate(m.substitutes):
         s.stock(sku, field=f"substitutes.{i}")
     stock.declare_substitutes(list(dict.fromkeys(m.substitutes)))
+    for entry in list(stock.queue):
+        order = s.order(entry.order_id)
+        line = order.line(entry.line_id)
+        if line.offer is None and not line.declined:
+            offer_substitute(s, order, entry.line_id, cause)
 
 
 def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> None:

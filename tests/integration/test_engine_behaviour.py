@@ -351,6 +351,34 @@ def _substitute_setup(store: Engine) -> None:
     )
 
 
+def test_substitutes_declared_while_lines_wait_are_offered_to_those_who_accept_them(store):
+    # Given lines waiting for A, which has no substitute yet: one customer accepts substitutes, one does not
+    apply(
+        store,
+        m.sku_configured("cfg-a", "A"),
+        m.stock_received("r-b", "B", 10),
+        m.stock_received("r-c", "C", 10),
+        m.order_placed("o1", "O1", [("1", "A", 4)], accept_substitutes=True, at=ts(0, 1)),
+        m.order_placed("o2", "O2", [("1", "A", 4)], at=ts(0, 2)),
+    )
+    assert line(store, "O1").offer is None
+
+    # When B is declared A's substitute
+    apply(store, m.substitutes_declared("subs-b", "A", ["B"], at=ts(0, 3)))
+
+    # Then the waiting customer who accepts substitutes is offered B, the other one is not
+    assert (line(store, "O1").offer.sku, line(store, "O1").offer.quantity) == ("B", 4)
+    assert line(store, "O2").offer is None
+
+    # When that customer declines, and C is declared too: nobody is asked again
+    apply(
+        store,
+        m.substitute_declined("no", "O1", "1", at=ts(0, 4)),
+        m.substitutes_declared("subs-cb", "A", ["C", "B"], at=ts(0, 5)),
+    )
+    assert line(store, "O1").offer is None and line(store, "O1").declined == ["B"]
+
+
 def test_substitute_offer_accept_moves_the_line_to_the_substitute(store):
     # Given A is out of stock, B is declared its substitute and has 10 free
     _substitute_setup(store)
