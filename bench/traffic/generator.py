@@ -12,6 +12,7 @@ percent are sent again, byte for byte, some many messages later.
 from __future__ import annotations
 
 import random
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +40,10 @@ class _Shop:
     count: int = 0
     orders: list[tuple[str, str]] = field(default_factory=list)  # (order id, sku)
     open_pos: list[tuple[str, str, str, int]] = field(default_factory=list)  # (po, supplier, sku, qty)
+    # Per SKU: orders with the units ordered up to them, and the units received: roughly who holds stock.
+    ordered: dict[str, deque[tuple[str, int]]] = field(default_factory=lambda: defaultdict(deque))
+    demand: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    supplied: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def message(self, type_: str, skew_hours: float = 0.0, **fields: Any) -> Msg:
         self.count += 1
@@ -68,9 +73,9 @@ def realistic(
 
     for message in _setup(shop):
         send(message)
-    # Queues are grown first; then units arrive at about the rate they are ordered (1.5 a message,
-    # in purchase orders of 50-250 units that cover much of a queue), so queues stay near that
-    # depth while their purchase orders are confirmed, delayed and cancelled.
+    # Queues are grown first; then units arrive at about the rate they are ordered (1.6 a message,
+    # in parts of 10-30 units of purchase orders of 300-1,200 that cover the queues), so queues
+    # stay near that depth while their purchase orders are confirmed, delayed and cancelled.
     backlog = waiting_per_sku * skus
     while len(traffic.lines) < messages:
         roll = rng.random()
@@ -82,13 +87,13 @@ def realistic(
         elif roll < 0.55 or backlog > 0:
             backlog -= 1
             send(_order(shop))
-        elif roll < 0.62:
+        elif roll < 0.60:
             send(_cancel(shop))
-        elif roll < 0.64:
+        elif roll < 0.61:
             send(_po_placed(shop))
-        elif roll < 0.90 and shop.open_pos:
+        elif roll < 0.81 and shop.open_pos:
             send(_po_churn(shop))
-        elif roll < 0.915 and shop.open_pos:
+        elif roll < 0.89 and shop.open_pos:
             send(_receipt(shop))
         else:
             send(_shipment(shop))
@@ -107,7 +112,9 @@ def _setup(shop: _Shop) -> list[Msg]:
             messages.append(
                 shop.message("SupplierRegistered", supplier_id=supplier, name=supplier, terms=terms)
             )
-        messages.append(shop.message("StockReceived", sku=sku, quantity=shop.rng.randint(0, 5) or 1))
+        units = shop.rng.randint(1, 5)
+        shop.supplied[sku] += units
+        messages.append(shop.message("StockReceived", sku=sku, quantity=units))
     return messages
 
 
@@ -121,10 +128,14 @@ def _skew(shop: _Shop) -> float:
     return -shop.rng.uniform(0, 0.05)
 
 
-def _order(shop: _Shop) -> Msg:
+def _order(shop: _Shop, kept: bool = True) -> Msg:
     order_id = f"SO-{shop.count:07d}"
     sku = shop.rng.choice(shop.skus)
-    shop.orders.append((order_id, sku))
+    quantity = shop.rng.randint(1, 5)
+    if kept:  # not for an order sent to be refused
+        shop.orders.append((order_id, sku))
+        shop.demand[sku] += quantity
+        shop.ordered[sku].append((order_id, shop.demand[sku]))
     skew = _skew(shop)
     message = shop.message(
         "OrderPlaced",
@@ -133,7 +144,7 @@ def _order(shop: _Shop) -> Msg:
         customer_id=f"C-{shop.rng.randint(1, 5000)}",
         customer_tier=shop.rng.choices(["standard", "gold", "platinum"], [85, 12, 3])[0],
         placed_at=_iso(shop.now + timedelta(hours=skew)),
-        lines=[{"line_id": "1", "sku": sku, "quantity": shop.rng.randint(1, 5)}],
+        lines=[{"line_id": "1", "sku": sku, "quantity": quantity}],
         contact={"email": f"c{shop.count}@example.com"},
         max_wait_days=shop.rng.choice([None, None, 30, 60]),
     )
@@ -149,7 +160,7 @@ def _po_placed(shop: _Shop) -> Msg:
     sku = shop.rng.choice(shop.skus)
     po = f"PO-{shop.count:07d}"
     supplier = f"SUP-{shop.rng.randrange(4)}"
-    quantity = shop.rng.randint(50, 250)
+    quantity = shop.rng.randint(300, 1200)
     shop.open_pos.append((po, supplier, sku, quantity))
     expected = (shop.now + timedelta(days=shop.rng.randint(5, 30))).date().isoformat()
     return shop.message(
@@ -184,16 +195,30 @@ def _po_churn(shop: _Shop) -> Msg:
 
 
 def _receipt(shop: _Shop) -> Msg:
-    po, supplier, sku, quantity = shop.open_pos.pop(shop.rng.randrange(len(shop.open_pos)))
+    """Part of the oldest open purchase order arrives (a pallet, not the whole order)."""
+    po, supplier, sku, quantity = shop.open_pos[0]
+    part = min(quantity, shop.rng.randint(10, 30))
+    shop.supplied[sku] += part
+    if part == quantity:
+        shop.open_pos.pop(0)
+    else:
+        shop.open_pos[0] = (po, supplier, sku, quantity - part)
     return shop.message(
-        "StockReceived", _skew(shop), sku=sku, quantity=quantity, purchase_order_id=po, supplier_id=supplier
+        "StockReceived", _skew(shop), sku=sku, quantity=part, purchase_order_id=po, supplier_id=supplier
     )
 
 
 def _shipment(shop: _Shop) -> Msg:
-    """The warehouse ships what it picked: mostly the oldest orders, which stock reached first."""
-    oldest = shop.rng.randrange(min(len(shop.orders), 40)) if shop.orders else None
-    order_id, _ = shop.orders.pop(oldest) if oldest is not None else ("SO-X", "")
+    """The warehouse ships an order stock has reached: the oldest whose units were received, with a
+    margin for the gold and platinum orders served before it; now and then one that still waits."""
+    sku = shop.rng.choice(shop.skus)
+    waiting = shop.ordered[sku]
+    if waiting and waiting[0][1] + 30 <= shop.supplied[sku]:
+        order_id = waiting.popleft()[0]
+    elif shop.orders and shop.rng.random() < 0.1:
+        order_id = shop.rng.choice(shop.orders)[0]  # refused, as it should be
+    else:
+        return _order(shop)
     return shop.message("OrderShipped", _skew(shop), order_id=order_id, lines=[{"line_id": "1"}])
 
 
@@ -204,16 +229,14 @@ def _nasty(shop: _Shop, absurd: bool) -> Msg | bytes:
     if kind == 0:
         return b'{"message_id": "broken-' + str(shop.count).encode() + b'", "type": "OrderPlaced",'
     if kind == 1:
-        bad = _order(shop)
+        bad = _order(shop, kept=False)
         bad["lines"][0]["quantity"] = shop.rng.choice(
             [0, -3, "5", True, 18446744073709551615 if absurd else -1]
         )
-        shop.orders.pop()
         return bad
     if kind == 2:
-        bad = _order(shop)
+        bad = _order(shop, kept=False)
         bad["lines"][0]["sku"] = "NO-SUCH-SKU"
-        shop.orders.pop()
         return bad
     if kind == 3:
         return shop.message("OrderCancelled", order_id=f"SO-UNKNOWN-{shop.count}")
