@@ -195,7 +195,9 @@ class Order(Aggregate):
                 f"nothing of it can be shipped at {at:%Y-%m-%dT%H:%M:%SZ}, before that"
             )
 
-    def ship(self, line_id: str, quantity: int, warehouse: str, message_id: str) -> dict[str, int]:
+    def ship(
+        self, line_id: str, quantity: int, warehouse: str, message_id: str, at: datetime
+    ) -> dict[str, int]:
         """Ship allocated units, the line's own SKU first; returns units per SKU."""
         line = self.check_shippable(line_id, quantity)
         by_sku: dict[str, int] = {}
@@ -205,7 +207,7 @@ class Order(Aggregate):
             if take:
                 by_sku[sku] = take
                 left -= take
-        self._line_shipped(line_id=line_id, by_sku=by_sku, warehouse=warehouse, message_id=message_id)
+        self._line_shipped(line_id=line_id, by_sku=by_sku, warehouse=warehouse, message_id=message_id, at=at)
         return by_sku
 
     # ---------------------------------------------------------------- events
@@ -314,7 +316,14 @@ class Order(Aggregate):
         )
 
     @event("LineShipped")
-    def _line_shipped(self, line_id: str, by_sku: dict[str, int], warehouse: str, message_id: str) -> None:
+    def _line_shipped(
+        self,
+        line_id: str,
+        by_sku: dict[str, int],
+        warehouse: str,
+        message_id: str,
+        at: datetime | None = None,  # None in events stored before the business time was kept
+    ) -> None:
         line = self.lines[line_id]
         allocated = dict(line.allocated)
         for sku, quantity in by_sku.items():

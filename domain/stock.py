@@ -143,7 +143,8 @@ class Stock(StockRules, Aggregate):
         self, warehouse: str, quantity: int, po: tuple[str, str] | None, cause: Cause
     ) -> StockEffects:
         """Book units in; `po` is (supplier id, PO id) when they came on a purchase order."""
-        self._received(warehouse=warehouse, quantity=quantity, po_key=inbound_key(*po) if po else None)
+        po_key = inbound_key(*po) if po else None
+        self._received(warehouse=warehouse, quantity=quantity, po_key=po_key, at=self._at(cause))
         return self._offer_to_queue(cause)
 
     def adjust(self, warehouse: str, counted: int, reason: str, cause: Cause) -> StockEffects:
@@ -156,7 +157,7 @@ class Stock(StockRules, Aggregate):
             return self._revoke(shortfall, cause)
         return self._offer_to_queue(cause)
 
-    def ship(self, order_id: str, line_id: str, quantity: int, warehouse: str) -> None:
+    def ship(self, order_id: str, line_id: str, quantity: int, warehouse: str, at: datetime) -> None:
         if self.reserved_for(order_id, line_id) < quantity:
             raise NotAllocated(
                 f"line {order_id}/{line_id} has {self.reserved_for(order_id, line_id)} "
@@ -168,14 +169,16 @@ class Stock(StockRules, Aggregate):
                 f"of {self.sku}, cannot ship {quantity}",
                 field="warehouse",
             )
-        self._shipped(order_id=order_id, line_id=line_id, quantity=quantity, warehouse=warehouse)
+        self._shipped(order_id=order_id, line_id=line_id, quantity=quantity, warehouse=warehouse, at=at)
 
     def release(self, order_id: str, line_id: str, reason: str, cause: Cause) -> StockEffects:
         """Give back a line's allocated units and take it out of the queue."""
         effects = StockEffects(self.sku)
         reserved = self.reserved_for(order_id, line_id)
         if reserved:
-            self._released(order_id=order_id, line_id=line_id, quantity=reserved, reason=reason)
+            self._released(
+                order_id=order_id, line_id=line_id, quantity=reserved, reason=reason, at=self._at(cause)
+            )
         effects.extend(self.withdraw(order_id, line_id, reason, cause))
         if reserved:
             effects.extend(self._offer_to_queue(cause))
@@ -263,8 +266,11 @@ class Stock(StockRules, Aggregate):
         self.queue, left = apply_promises(self.queue, start, plan)
         self.waiting -= left
 
+    # `at`: the business time (the SKU's decision time), None in events stored before it was kept.
     @event("Received")
-    def _received(self, warehouse: str, quantity: int, po_key: str | None) -> None:
+    def _received(
+        self, warehouse: str, quantity: int, po_key: str | None, at: datetime | None = None
+    ) -> None:
         self.on_hand[warehouse] = self.on_hand.get(warehouse, 0) + quantity
         line = self.inbound.get(po_key or "")
         if line is not None:
@@ -279,12 +285,16 @@ class Stock(StockRules, Aggregate):
         self.on_hand[warehouse] = counted
 
     @event("Shipped")
-    def _shipped(self, order_id: str, line_id: str, quantity: int, warehouse: str) -> None:
+    def _shipped(
+        self, order_id: str, line_id: str, quantity: int, warehouse: str, at: datetime | None = None
+    ) -> None:
         self.on_hand[warehouse] -= quantity
         self._unreserve(order_id, line_id, quantity)
 
     @event("Released")
-    def _released(self, order_id: str, line_id: str, quantity: int, reason: str) -> None:
+    def _released(
+        self, order_id: str, line_id: str, quantity: int, reason: str, at: datetime | None = None
+    ) -> None:
         self._unreserve(order_id, line_id, quantity)
 
     @event("Withdrawn")

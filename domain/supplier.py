@@ -112,17 +112,17 @@ class Supplier(Aggregate):
             raise SkuNotSupplied(f"supplier {self.supplier_id} has no terms for {', '.join(unknown)}")
         self._placed(po_id=po_id, lines=lines, expected=expected, at=at)
 
-    def confirm(self, po_id: str, expected: date) -> None:
+    def confirm(self, po_id: str, expected: date, at: datetime) -> None:
         self.open_purchase_order(po_id)
-        self._confirmed(po_id=po_id, expected=expected)
+        self._confirmed(po_id=po_id, expected=expected, at=at)
 
-    def delay(self, po_id: str, expected: date, reason: str) -> None:
+    def delay(self, po_id: str, expected: date, reason: str, at: datetime) -> None:
         self.open_purchase_order(po_id)
-        self._delayed(po_id=po_id, expected=expected, reason=reason)
+        self._delayed(po_id=po_id, expected=expected, reason=reason, at=at)
 
-    def cancel(self, po_id: str, reason: str) -> None:
+    def cancel(self, po_id: str, reason: str, at: datetime) -> None:
         self.open_purchase_order(po_id)
-        self._cancelled(po_id=po_id, reason=reason)
+        self._cancelled(po_id=po_id, reason=reason, at=at)
 
     def receive(self, po_id: str, sku: str, quantity: int, on: date) -> None:
         po = self.open_purchase_order(po_id)
@@ -148,21 +148,21 @@ class Supplier(Aggregate):
         )
 
     @event("PurchaseOrderConfirmed")
-    def _confirmed(self, po_id: str, expected: date) -> None:
+    def _confirmed(self, po_id: str, expected: date, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(
             update={"promised": expected, "expected": expected, "status": PurchaseOrderStatus.CONFIRMED}
         )
 
     @event("PurchaseOrderDelayed")
-    def _delayed(self, po_id: str, expected: date, reason: str) -> None:
+    def _delayed(self, po_id: str, expected: date, reason: str, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(
             update={"expected": expected, "status": PurchaseOrderStatus.DELAYED}
         )
 
     @event("PurchaseOrderCancelled")
-    def _cancelled(self, po_id: str, reason: str) -> None:
+    def _cancelled(self, po_id: str, reason: str, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(update={"status": PurchaseOrderStatus.CANCELLED})
 

@@ -94,8 +94,10 @@ def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
         quantity = shipped.quantity or order.line(shipped.line_id).allocated_total
         if not quantity:
             raise _reject(m, "lines", f"line {shipped.line_id} has nothing allocated to ship")
-        for sku, units in order.ship(shipped.line_id, quantity, m.warehouse, m.message_id).items():
-            s.stock(sku).ship(order.order_id, shipped.line_id, units, m.warehouse)
+        for sku, units in order.ship(
+            shipped.line_id, quantity, m.warehouse, m.message_id, m.occurred_at
+        ).items():
+            s.stock(sku).ship(order.order_id, shipped.line_id, units, m.warehouse, m.occurred_at)
 
 
 def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
@@ -180,19 +182,19 @@ def purchase_order_placed(s: Session, m: c.PurchaseOrderPlaced, cause: Cause) ->
 
 def purchase_order_confirmed(s: Session, m: c.PurchaseOrderConfirmed, cause: Cause) -> None:
     supplier = s.supplier(m.supplier_id)
-    supplier.confirm(m.purchase_order_id, m.expected_date)
+    supplier.confirm(m.purchase_order_id, m.expected_date, m.occurred_at)
     _schedule(s, supplier, m.purchase_order_id, cause)
 
 
 def purchase_order_delayed(s: Session, m: c.PurchaseOrderDelayed, cause: Cause) -> None:
     supplier = s.supplier(m.supplier_id)
-    supplier.delay(m.purchase_order_id, m.new_expected_date, m.reason)
+    supplier.delay(m.purchase_order_id, m.new_expected_date, m.reason, m.occurred_at)
     _schedule(s, supplier, m.purchase_order_id, cause)
 
 
 def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cause) -> None:
     supplier = s.supplier(m.supplier_id)
-    supplier.cancel(m.purchase_order_id, m.reason)
+    supplier.cancel(m.purchase_order_id, m.reason, m.occurred_at)
     for sku in sorted(supplier.purchase_order(m.purchase_order_id).lines):
         mirror(s, s.stock(sku).cancel_inbound(supplier.supplier_id, m.purchase_order_id, cause), cause)
 

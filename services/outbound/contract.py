@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.values import Contact, DecisionInfo, DecisionRef
+
+OccurredAt = Annotated[
+    AwareDatetime | None,
+    Field(
+        description="When it happened, in business time (the message's occurred_at; for a Stock, the later "
+        "of that and the SKU's clock); null in events recorded before this was kept."
+    ),
+]
 
 TierV1 = Literal["platinum", "gold", "standard"]
 LocaleV1 = Literal["en", "id"]

@@ -19,6 +19,7 @@ from services.outbound.contract import (
     Contract,
     Decision,
     Mapping,
+    OccurredAt,
     Payload,
     ShippingPreferenceV1,
     SkuQuantity,
@@ -132,6 +133,7 @@ class OrderLineShippedV1(Payload):
     warehouse: str
     shipped: list[SkuQuantity] = Field(description="Units shipped per SKU (the line's own SKU first).")
     message_id: str = Field(description="The OrderShipped message.")
+    occurred_at: OccurredAt = None
 
 
 def _placed(e: Order.Placed) -> OrderPlacedV1:
@@ -222,6 +224,7 @@ def _shipped(e: Order.LineShipped) -> OrderLineShippedV1:
         warehouse=e.warehouse,
         shipped=[SkuQuantity(sku=sku, quantity=qty) for sku, qty in e.by_sku.items()],
         message_id=e.message_id,
+        occurred_at=e.at,
     )
 
 

@@ -153,7 +153,9 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Stock.Received,
         StockReceivedV1,
-        lambda e: StockReceivedV1(warehouse=e.warehouse, quantity=e.quantity, purchase_order_key=e.po_key),
+        lambda e: StockReceivedV1(
+            warehouse=e.warehouse, quantity=e.quantity, purchase_order_key=e.po_key, occurred_at=e.at
+        ),
     ),
     Mapping(
         Stock.Adjusted,
@@ -166,14 +168,18 @@ MAPPINGS: tuple[Mapping, ...] = (
         Stock.Shipped,
         StockShippedV1,
         lambda e: StockShippedV1(
-            order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, warehouse=e.warehouse
+            order_id=e.order_id,
+            line_id=e.line_id,
+            quantity=e.quantity,
+            warehouse=e.warehouse,
+            occurred_at=e.at,
         ),
     ),
     Mapping(
         Stock.Released,
         StockReleasedV1,
         lambda e: StockReleasedV1(
-            order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason
+            order_id=e.order_id, line_id=e.line_id, quantity=e.quantity, reason=e.reason, occurred_at=e.at
         ),
     ),
     Mapping(

@@ -23,6 +23,7 @@ from services.outbound.contract import (
     Contract,
     Decision,
     LineQuantity,
+    OccurredAt,
     Payload,
     SupplierPriorityV1,
     TierV1,
@@ -127,6 +128,7 @@ class StockReceivedV1(Payload):
     warehouse: str
     quantity: int
     purchase_order_key: str | None
+    occurred_at: OccurredAt = None
 
 
 class StockAdjustedV1(Payload):
@@ -143,6 +145,7 @@ class StockShippedV1(Payload):
     line_id: str
     quantity: int
     warehouse: str
+    occurred_at: OccurredAt = None
 
 
 class StockReleasedV1(Payload):
@@ -151,6 +154,7 @@ class StockReleasedV1(Payload):
     line_id: str
     quantity: int
     reason: str
+    occurred_at: OccurredAt = None
 
 
 class StockWithdrawnV1(Payload):

@@ -14,7 +14,7 @@ from datetime import date
 from pydantic import AwareDatetime, Field
 
 from domain.supplier import Supplier, Terms
-from services.outbound.contract import Contract, Mapping, Payload, SkuQuantity, SupplierPriorityV1
+from services.outbound.contract import Contract, Mapping, OccurredAt, Payload, SkuQuantity, SupplierPriorityV1
 
 DECIMAL = r"^-?\d+(\.\d+)?$"
 
@@ -54,6 +54,7 @@ class SupplierPurchaseOrderConfirmedV1(Payload):
     EVENT_TYPE = "Supplier.PurchaseOrderConfirmed"
     purchase_order_id: str
     expected_date: date
+    occurred_at: OccurredAt = None
 
 
 class SupplierPurchaseOrderDelayedV1(Payload):
@@ -61,12 +62,14 @@ class SupplierPurchaseOrderDelayedV1(Payload):
     purchase_order_id: str
     expected_date: date = Field(description="The new expected date.")
     reason: str
+    occurred_at: OccurredAt = None
 
 
 class SupplierPurchaseOrderCancelledV1(Payload):
     EVENT_TYPE = "Supplier.PurchaseOrderCancelled"
     purchase_order_id: str
     reason: str
+    occurred_at: OccurredAt = None
 
 
 class SupplierPurchaseOrderReceivedV1(Payload):
@@ -114,19 +117,23 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Supplier.PurchaseOrderConfirmed,
         SupplierPurchaseOrderConfirmedV1,
-        lambda e: SupplierPurchaseOrderConfirmedV1(purchase_order_id=e.po_id, expected_date=e.expected),
+        lambda e: SupplierPurchaseOrderConfirmedV1(
+            purchase_order_id=e.po_id, expected_date=e.expected, occurred_at=e.at
+        ),
     ),
     Mapping(
         Supplier.PurchaseOrderDelayed,
         SupplierPurchaseOrderDelayedV1,
         lambda e: SupplierPurchaseOrderDelayedV1(
-            purchase_order_id=e.po_id, expected_date=e.expected, reason=e.reason
+            purchase_order_id=e.po_id, expected_date=e.expected, reason=e.reason, occurred_at=e.at
         ),
     ),
     Mapping(
         Supplier.PurchaseOrderCancelled,
         SupplierPurchaseOrderCancelledV1,
-        lambda e: SupplierPurchaseOrderCancelledV1(purchase_order_id=e.po_id, reason=e.reason),
+        lambda e: SupplierPurchaseOrderCancelledV1(
+            purchase_order_id=e.po_id, reason=e.reason, occurred_at=e.at
+        ),
     ),
     Mapping(
         Supplier.PurchaseOrderReceived,

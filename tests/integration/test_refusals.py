@@ -180,3 +180,36 @@ def test_a_skus_clock_is_the_latest_time_it_decided_at_and_an_older_message_is_d
     assert stock.clock == late
     assert stock.queued("O", "2").since == late.date()  # waiting since the SKU's time, not before it
     assert stock._at(Cause(message_id="c", at=datetime(2026, 1, 3, tzinfo=UTC))).day == 3
+
+
+def test_receipts_shipments_releases_and_po_changes_carry_their_business_time(engine):
+    apply(
+        engine,
+        m.supplier_registered("s", "S1", ["A"]),
+        m.po_placed("p", "PO-1", [("A", 5)], expected=m.day(9), at=m.ts(0, 1)),
+        m.po_delayed("d", "PO-1", m.day(12), at=m.ts(0, 2)),
+        m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 3)),
+        m.order_shipped("sh", "O1", [("1", 1)], at=m.ts(0, 4)),
+        m.order_cancelled("c", "O1", at=m.ts(0, 5)),
+        m.stock_received("r", "A", 1, at=m.ts(0, 6)),
+    )
+    stock, order = engine.get_stock("A"), engine.get_order("O1")
+    times = {type(e).__name__: e.at for e in engine.events.get(stock.id) if hasattr(e, "at")}
+    assert times["Shipped"].hour == 14 and times["Released"].hour == 15 and times["Received"].hour == 16
+    (shipped,) = [e for e in engine.events.get(order.id) if type(e).__name__ == "LineShipped"]
+    assert shipped.at.hour == 14
+    supplier = engine.get_supplier("S1")
+    (delayed,) = [e for e in engine.events.get(supplier.id) if type(e).__name__ == "PurchaseOrderDelayed"]
+    assert delayed.at.hour == 12
+
+
+def test_an_event_stored_before_its_business_time_was_kept_still_loads_without_it(engine):
+    import orjson
+    from eventsourcing.persistence import StoredEvent
+
+    stock = engine.get_stock("A")
+    (note,) = [n for n in engine.recorder.select_notifications(1, 100) if n.topic.endswith("Stock.Received")]
+    older = orjson.loads(note.state)
+    del older["at"]
+    stored = StoredEvent(stock.id, note.originator_version, note.topic, orjson.dumps(older))
+    assert engine.mapper.to_domain_event(stored).at is None

@@ -87,9 +87,9 @@ def test_a_line_moves_from_backordered_through_filled_to_shipped():
     assert line.status is LineStatus.ALLOCATED
     assert (line.position, line.eta, line.needs_purchase) == (None, None, False)
     assert line.first_eta == TODAY + timedelta(days=9)  # what was first promised is remembered
-    order.ship("1", 4, "main", "ship-1")
+    order.ship("1", 4, "main", "ship-1", T0)
     assert order.lines["1"].status is LineStatus.PARTIALLY_SHIPPED
-    order.ship("1", 1, "main", "ship-2")
+    order.ship("1", 1, "main", "ship-2", T0)
     assert order.lines["1"].status is LineStatus.SHIPPED
     assert names(order) == [
         "LineAllocated",
@@ -160,7 +160,7 @@ def test_an_automatic_expiry_cancels_only_the_waiting_part():
 def test_a_shipped_or_cancelled_line_cannot_be_cancelled():
     order = new_order(("1", "A", 1), ("2", "B", 1))
     order.allocate("1", "A", 1, ref())
-    order.ship("1", 1, "main", "ship")
+    order.ship("1", 1, "main", "ship", T0)
     with pytest.raises(LineNotOpen, match="shipped"):
         order.check_cancellable("1")
     order.backorder("2", 1, 1, None, True, ref(), None)
@@ -176,7 +176,7 @@ def test_shipping_more_than_is_allocated_is_refused():
     order.allocate("1", "A", 2, ref())
     order.collect_events()
     with pytest.raises(NotAllocated, match="cannot ship 3") as error:
-        order.ship("1", 3, "main", "ship")
+        order.ship("1", 3, "main", "ship", T0)
     assert error.value.field == "lines"
     assert names(order) == []
 
@@ -199,7 +199,7 @@ def test_a_partial_order_may_ship_what_is_allocated_while_other_lines_wait():
     order.allocate("1", "A", 2, ref())
     order.backorder("2", 2, 1, None, True, ref("B"), None)
     assert order.ready_to_ship
-    assert order.ship("1", 2, "main", "ship") == {"A": 2}
+    assert order.ship("1", 2, "main", "ship", T0) == {"A": 2}
 
 
 def test_shipping_takes_the_lines_own_sku_before_a_substitute():
@@ -209,7 +209,7 @@ def test_shipping_takes_the_lines_own_sku_before_a_substitute():
     order.offer_substitute("1", "B", 3, ref("B", policy="substitute-v1"))
     order.accept_substitute("1", ref("B"))
     assert order.lines["1"].allocated == {"A": 2, "B": 3}
-    assert order.ship("1", 4, "main", "ship") == {"A": 2, "B": 2}
+    assert order.ship("1", 4, "main", "ship", T0) == {"A": 2, "B": 2}
     assert order.lines["1"].allocated == {"B": 1}
     assert balanced(order)
 

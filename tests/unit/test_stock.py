@@ -188,7 +188,7 @@ def test_a_count_that_matches_the_books_records_nothing():
 def test_shipping_reduces_on_hand_and_the_lines_allocation():
     stock = new_stock(on_hand=5)
     stock.request(request("O1", 3), cause())
-    stock.ship("O1", "1", 2, "main")
+    stock.ship("O1", "1", 2, "main", T0)
     assert stock.total_on_hand == 3 and stock.reserved_for("O1", "1") == 1 and stock.allocated == 1
 
 
@@ -197,9 +197,9 @@ def test_shipping_more_than_allocated_or_from_an_empty_warehouse_is_refused_with
     stock.request(request("O1", 3), cause())
     stock.collect_events()
     with pytest.raises(NotAllocated, match="cannot ship 4"):
-        stock.ship("O1", "1", 4, "main")
+        stock.ship("O1", "1", 4, "main", T0)
     with pytest.raises(InsufficientStock) as refused:
-        stock.ship("O1", "1", 1, "elsewhere")
+        stock.ship("O1", "1", 1, "elsewhere", T0)
     assert refused.value.field == "warehouse"
     assert event_names(stock) == []
 

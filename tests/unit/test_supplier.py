@@ -89,10 +89,10 @@ def test_placing_a_po_twice_or_for_an_sku_without_terms_is_refused():
 def test_confirming_moves_the_promise_but_a_delay_does_not():
     supplier = new_supplier()
     supplier.place("PO-1", {"A": 10}, d(7), T0)
-    supplier.confirm("PO-1", d(9))
+    supplier.confirm("PO-1", d(9), T0)
     po = supplier.purchase_order("PO-1")
     assert (po.promised, po.expected, po.status) == (d(9), d(9), PurchaseOrderStatus.CONFIRMED)
-    supplier.delay("PO-1", d(15), "port congestion")
+    supplier.delay("PO-1", d(15), "port congestion", T0)
     po = supplier.purchase_order("PO-1")
     assert (po.promised, po.expected, po.status) == (d(9), d(15), PurchaseOrderStatus.DELAYED)
 
@@ -132,19 +132,19 @@ def test_lateness_follows_the_90th_percentile_of_deliveries():
 def test_closed_or_unknown_pos_refuse_further_changes():
     supplier = new_supplier()
     supplier.place("PO-1", {"A": 1}, d(7), T0)
-    supplier.cancel("PO-1", "not needed")
+    supplier.cancel("PO-1", "not needed", T0)
     assert supplier.purchase_order("PO-1").status is PurchaseOrderStatus.CANCELLED
     supplier.collect_events()
     for attempt in (
-        lambda: supplier.confirm("PO-1", d(8)),
-        lambda: supplier.delay("PO-1", d(8), "x"),
-        lambda: supplier.cancel("PO-1", "x"),
+        lambda: supplier.confirm("PO-1", d(8), T0),
+        lambda: supplier.delay("PO-1", d(8), "x", T0),
+        lambda: supplier.cancel("PO-1", "x", T0),
         lambda: supplier.receive("PO-1", "A", 1, d(8)),
     ):
         with pytest.raises(PurchaseOrderClosed):
             attempt()
     with pytest.raises(UnknownPurchaseOrder) as error:
-        supplier.confirm("PO-404", d(8))
+        supplier.confirm("PO-404", d(8), T0)
     assert error.value.field == "purchase_order_id"
     assert names(supplier) == []
 
