@@ -47,6 +47,15 @@ class ReadsManyFromSQLite:
     def select_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
         """Each aggregate's events after the given version, in version order per aggregate."""
         found: list[StoredEvent] = []
+        if not any(versions.values()):  # all of them (inbox entries): a plain look-up by key
+            for chunk in _chunks(list(versions)):
+                marks = ",".join("?" * len(chunk))
+                found += self._rows(
+                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
+                    f" WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version",
+                    [i.hex for i in chunk],
+                )
+            return found
         for chunk in _chunks(list(versions)):
             pairs = ",".join("(?,?)" for _ in chunk)
             params: list[Any] = []

@@ -159,10 +159,11 @@ class Batching:
     def record_refusal(self: Engine, message: Message, refusal: Outcome) -> None:
         """The inbox's record of a message refused half-way, saved alone once its batch is saved.
 
-        Another writer that recorded a refusal of the same id first keeps its record.
+        Another writer that recorded a refusal of the same id first keeps its record (and the
+        entry this one added to, maybe the cached one, is evicted).
         """
         with suppress(IntegrityError):
-            self.save(BatchInbox(self, [message]).refused(message, refusal))
+            self._save_entry(BatchInbox(self, [message]).refused(message, refusal))
 
     def record_refused(self: Engine, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
         """Keep dead letters, with the feed position past them, in one transaction.

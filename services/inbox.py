@@ -15,6 +15,7 @@ explicit retry is judged again, and a new refusal is added to the record.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import sha256
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -68,10 +69,12 @@ class RefusedMessage(Aggregate):
         return self.refusals.get(fingerprint(message))
 
 
+@lru_cache(maxsize=100_000)  # asked before, during and after a message is decided
 def applied_id(message_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:message:{message_id}")
 
 
+@lru_cache(maxsize=100_000)
 def refused_id(message_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:refused:{message_id}")
 

@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from services.contracts import Message
 from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerprint, refused_id
 from services.outcomes import Outcome, refused_before, repeat_of
-from services.warm import ReadsMany, load_many
+from services.warm import load_many, reads_many
 
 
 class BatchInbox:
@@ -77,7 +77,7 @@ def read_entries(app: Application, ids: Sequence[UUID]) -> dict[UUID, Any]:
         missing, found = list(ids), {}
     if not missing:
         return found
-    if isinstance(app.recorder, ReadsMany):
+    if reads_many(app.recorder):
         found.update(load_many(app, missing, snapshots=False))
         return found
     for entry_id in missing:
