@@ -26,9 +26,10 @@ class Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Fields added to events after some were stored, with what an event stored before them reads as.
-# eventsourcing builds an event class from its method's parameters without their defaults, so an
-# older event would fail to load; `at` (the business time) is unknown in events stored before it.
+# Fields added to events after some were stored, with what an event stored before them reads as
+# (the mapper fills them in: infra/persistence.py). eventsourcing builds an event class from its
+# method's parameters without their defaults, so an older event would fail to load; `at` (the
+# business time) is unknown in events stored before it was kept.
 ADDED_LATER: dict[str, Any] = {"at": None}
 
 
@@ -40,15 +41,6 @@ class DomainEvent(BaseModel):
     originator_id: UUID
     originator_version: int
     timestamp: datetime
-
-    @model_validator(mode="before")
-    @classmethod
-    def _stored_before_a_field_was_added(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            missing = {k: v for k, v in ADDED_LATER.items() if k in cls.model_fields and k not in data}
-            if missing:
-                return {**data, **missing}
-        return data
 
 
 class SnapshotState(BaseModel):

@@ -14,6 +14,8 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from domain.base import ADDED_LATER
+
 STORED_APART = {"originator_id", "originator_version"}  # columns of their own, not in the state
 
 
@@ -53,4 +55,7 @@ class PydanticMapper(Mapper):
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         cls = resolve_topic(stored_event.topic)
+        for name, value in ADDED_LATER.items():  # stored before the field was added
+            if name not in state and name in cls.model_fields:
+                state[name] = value
         return cls(**state)

@@ -114,7 +114,9 @@ class Batching:
         if self.write_behind is None or retry:
             self.settle()
             with self.write_lock:
-                return self._now(messages, tracking, letters, retry)
+                done = self._now(messages, tracking, letters, retry)
+                self._leave_mark()
+                return done
         self.catch_up()
         warm(self, messages)
         decided = self._decide(messages, tracking, letters)

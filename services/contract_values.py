@@ -40,6 +40,7 @@ MAX_EMAIL_LENGTH = 254
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 """Every time and date lies in [EARLIEST, LATEST): date arithmetic on them can never overflow."""
+_EARLIEST_NAIVE, _LATEST_NAIVE = EARLIEST.replace(tzinfo=None), LATEST.replace(tzinfo=None)
 
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned characters,
 # line and paragraph separators.
@@ -53,6 +54,8 @@ MAX_MARKS = 4  # combining marks on one character: more is a glitch, not a name
 
 
 def _visible(value: str, allow: str = "") -> str:
+    if value.isascii() and value.isprintable():  # most ids: no character to look up (6 us a message)
+        return value
     marks = 0
     for index, char in enumerate(value):
         category = unicodedata.category(char)
@@ -68,7 +71,8 @@ def _visible(value: str, allow: str = "") -> str:
 
 def _id(value: str) -> str:
     """NFC, so that an id typed on two keyboards is one id; trimmed and visible."""
-    value = unicodedata.normalize("NFC", value)
+    if not value.isascii():  # ASCII is NFC already
+        value = unicodedata.normalize("NFC", value)
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     if len(value) > MAX_ID_LENGTH:  # NFC can lengthen a few characters
@@ -77,7 +81,8 @@ def _id(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    value = unicodedata.normalize("NFC", value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
     if not value.strip():
         raise ValueError("must not be blank")
     return _visible(value, allow="\n\t")
@@ -122,7 +127,7 @@ def exact_int(value: object) -> object:
 
 def _in_range(value: datetime) -> datetime:
     """Checked before the move to UTC: 0001-01-01T00:00+05:00 has no UTC time to move to."""
-    if EARLIEST.replace(tzinfo=None) <= value.replace(tzinfo=None) < LATEST.replace(tzinfo=None):
+    if _EARLIEST_NAIVE <= value.replace(tzinfo=None) < _LATEST_NAIVE:
         value = value.astimezone(UTC)
         if EARLIEST <= value < LATEST:
             return value

@@ -76,6 +76,8 @@ class Engine(Batching, Application):
         cache = self.repository.cache
         if not self.shared_store or cache is None:
             return
+        if getattr(self.write_lock, "last_position", None) == self._seen:
+            return  # nobody else wrote since our last look (infra/store_lock.py)
         while notes := self.recorder.select_notifications(self._seen + 1, 5000):
             for note in notes:
                 with suppress(KeyError):
@@ -93,21 +95,32 @@ class Engine(Batching, Application):
     def handle(self, message: Message, retry: bool = False) -> Outcome:
         """Apply one message atomically, or refuse it whole and record the refusal.
 
-        The inbox is read first: a message applied before, or whose very content was
-        refused before (unless `retry`), is answered from it. An aggregate changed by
-        another writer meanwhile ends in the store refusing the save (unique versions);
-        then the touched aggregates are evicted and the message is looked at again,
+        The fast path reads nothing it does not need: a message id with an inbox entry
+        (applied, or refused before), an order placed twice, or an aggregate changed by
+        another writer all end in the store refusing the save (unique versions). Then the
+        touched aggregates are evicted and the message is looked at again: answered from
+        its inbox entry (a duplicate, or content refused before unless `retry`), or re-run
         on fresh state with the existence checks made (again, after a short jittered
         backoff, while other writers keep changing what it needs).
         """
         with self.write_lock:
             self.settle()
             self.catch_up()
-            return self._handle(message, retry)
+            outcome = self._handle(message, retry)
+            self._leave_mark()
+            return outcome
+
+    def _leave_mark(self) -> None:
+        """Tell the next holder of the write lock how far this engine has seen the log."""
+        record = getattr(self.write_lock, "record", None)
+        if record is not None:
+            record(self._seen)
 
     def _handle(self, message: Message, retry: bool) -> Outcome:
         for attempt in range(CONFLICT_RETRIES + 1):
-            inbox = BatchInbox(self, [message])
+            # The first attempt reads nothing: an entry for the id (applied or refused before)
+            # makes the store refuse this one's, and the next attempt reads it.
+            inbox = BatchInbox(self if attempt else None, [message])
             known = inbox.known(message, retry)
             if known is not None:
                 return known
@@ -224,6 +237,8 @@ class Engine(Batching, Application):
         finally:
             if self.write_behind is not None:
                 self.write_behind.close()
+            if hasattr(self.write_lock, "close"):
+                self.write_lock.close()
             super().close()
 
     # Reads used by the command line, the replay and the tests.

@@ -1,16 +1,18 @@
 """The inbox: what became of each message id, saved with the message's effects.
 
-An applied message leaves an `AppliedMessage`, created in the same atomic
-save as everything the message changed, so a second attempt to apply the
-same id fails on the store's uniqueness constraint even across processes:
-exactly-once without locks.
+One entry per message id, at one aggregate id, created in the same atomic
+save as everything the message changed: a second attempt to record anything
+for the same id fails on the store's uniqueness constraint even across
+processes (exactly-once without locks), and the engine then reads the entry.
 
-A refused message leaves a `RefusedMessage` with its fingerprint and why.
-Without it, a re-sent file was judged again against a state that had moved
-on: a cancel refused because its order did not exist yet was applied on the
-second ingest. Sent again, a refused message is reported as refused before
-and changes nothing; a corrected message (same id, other content) or an
-explicit retry is judged again, and a new refusal is added to the record.
+An applied message leaves an `AppliedMessage`. A refused message leaves a
+`RefusedMessage` with its fingerprint and why. Without it, a re-sent file
+was judged again against a state that had moved on: a cancel refused because
+its order did not exist yet was applied on the second ingest. Sent again, a
+refused message is reported as refused before and changes nothing; a
+corrected message (same id, other content) or an explicit retry is judged
+again: refused, the refusal is added to the entry; applied, the entry says
+so (`CorrectionApplied`, which closes the message's events as `Applied` does).
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ class AppliedMessage(Aggregate):
 
 
 class RefusedMessage(Aggregate):
-    """Every content refused under one message id, each with the latest reason it was refused for."""
+    """Every content refused under one message id, and the content applied at last, if one was."""
 
     @staticmethod
     def create_id(message_id: str) -> UUID:
-        return refused_id(message_id)
+        return applied_id(message_id)
 
     @event("Refused")
     def __init__(
@@ -59,10 +61,21 @@ class RefusedMessage(Aggregate):
     ) -> None:
         self.message_id = message_id
         self.refusals: dict[str, tuple[str, str | None]] = {fingerprint: (reason, field)}
+        self.message_type: str | None = None  # of the content applied, once one is
+        self.fingerprint: str | None = None
 
     @event("RefusedAgain")
     def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
         self.refusals[fingerprint] = (reason, field)
+
+    @event("CorrectionApplied")
+    def correction_applied(self, message_id: str, message_type: str, fingerprint: str) -> None:
+        self.message_type = message_type
+        self.fingerprint = fingerprint
+
+    @property
+    def applied(self) -> bool:
+        return self.fingerprint is not None
 
     def refusal_of(self, message: Message) -> tuple[str, str | None] | None:
         """Why this very content was refused, if it was."""
@@ -72,11 +85,6 @@ class RefusedMessage(Aggregate):
 @lru_cache(maxsize=100_000)  # asked before, during and after a message is decided
 def applied_id(message_id: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"antrian:message:{message_id}")
-
-
-@lru_cache(maxsize=100_000)
-def refused_id(message_id: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"antrian:refused:{message_id}")
 
 
 def fingerprint(message: Message) -> str:

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from services.contracts import Message
-from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerprint, refused_id
+from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerprint
 from services.outcomes import Outcome, refused_before, repeat_of
 from services.warm import load_many, reads_many
 
@@ -28,35 +28,38 @@ from services.warm import load_many, reads_many
 class BatchInbox:
     """The inbox entries of a batch's message ids, as the batch changes them."""
 
-    def __init__(self, app: Application, messages: Sequence[Message]) -> None:
-        ids = dict.fromkeys(message.message_id for message in messages)
-        wanted = [applied_id(i) for i in ids] + [refused_id(i) for i in ids]
-        self.entries: dict[UUID, Any] = read_entries(app, wanted)
+    def __init__(self, app: Application | None, messages: Sequence[Message]) -> None:
+        """`app=None`: nothing read (a fast first attempt: the store refuses a second entry)."""
+        ids = [applied_id(i) for i in dict.fromkeys(message.message_id for message in messages)]
+        self.entries: dict[UUID, Any] = read_entries(app, ids) if app is not None else {}
         self.changed: dict[UUID, Any] = {}  # entries this batch made or added to
 
     def known(self, message: Message, retry: bool = False) -> Outcome | None:
         """A duplicate, an id reused for other content, or content refused before (unless retried)."""
-        applied = self.entries.get(applied_id(message.message_id))
-        if applied is not None:
-            return repeat_of(message, applied)
-        refused = self.entries.get(refused_id(message.message_id))
-        if refused is not None and not retry:
-            return refused_before(message, refused)
-        return None
+        entry = self.entries.get(applied_id(message.message_id))
+        if entry is None:
+            return None
+        if isinstance(entry, AppliedMessage) or entry.applied:
+            return repeat_of(message, entry)
+        return None if retry else refused_before(message, entry)
 
-    def applied(self, message: Message) -> AppliedMessage:
-        return self._keep(AppliedMessage.of(message))
+    def applied(self, message: Message) -> AppliedMessage | RefusedMessage:
+        entry = self.entries.get(applied_id(message.message_id))
+        if entry is None:
+            return self._keep(AppliedMessage.of(message))
+        entry.correction_applied(message.message_id, message.type, fingerprint(message))  # type: ignore[attr-defined]
+        return self._keep(entry)
 
     def refused(self, message: Message, outcome: Outcome) -> RefusedMessage:
         """The refusal recorded: a new entry, or added to the id's earlier refusals."""
         mtype: str = message.type  # type: ignore[attr-defined]
-        record = self.entries.get(refused_id(message.message_id))
-        if record is None:
+        entry = self.entries.get(applied_id(message.message_id))
+        if entry is None:
             return self._keep(
                 RefusedMessage(message.message_id, mtype, fingerprint(message), outcome.detail, outcome.field)
             )
-        record.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field)
-        return self._keep(record)
+        entry.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field)
+        return self._keep(entry)
 
     def _keep(self, entry: Any) -> Any:
         self.entries[entry.id] = self.changed[entry.id] = entry

@@ -36,7 +36,7 @@ class Outcome:
     events: int = 0
 
 
-def repeat_of(message: Message, first: AppliedMessage) -> Outcome:
+def repeat_of(message: Message, first: AppliedMessage | RefusedMessage) -> Outcome:
     """A message whose id was applied before: a duplicate, or a different message reusing the id.
 
     The same words whether the first one is in the store or earlier in the same batch, so a

@@ -31,6 +31,8 @@ from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 
 INBOX_TOPIC = get_topic(AppliedMessage.Applied)
+# A corrected message applied under an id refused before: its inbox record closes its events too.
+INBOX_TOPICS = frozenset({INBOX_TOPIC, get_topic(RefusedMessage.CorrectionApplied)})
 STANDALONE_TOPICS = frozenset(
     map(get_topic, (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain))
 )
@@ -62,7 +64,7 @@ class CausationTracker:
         self._last_fed = notification.id
         if notification.topic in self._standalone:
             return [(notification, None)]
-        if notification.topic != INBOX_TOPIC:
+        if notification.topic not in INBOX_TOPICS:
             self._held.append(notification)
             return []
         message_id = self._message_id(notification)

@@ -33,7 +33,12 @@ AggregateType = Literal["Order", "Stock", "Supplier"]
 # business facts. An applied message's id becomes the causation of its events;
 # a refusal changed nothing (it is published as a dead letter, where there is one).
 UNPUBLISHED: frozenset[type] = frozenset(
-    {AppliedMessage.Applied, RefusedMessage.Refused, RefusedMessage.RefusedAgain}
+    {
+        AppliedMessage.Applied,
+        RefusedMessage.Refused,
+        RefusedMessage.RefusedAgain,
+        RefusedMessage.CorrectionApplied,
+    }
 )
 # Refused inbound records: published to the dead-letter topic as they came
 # (infra/topics.py: dead_letter_record), never as an OutboundEventV1.

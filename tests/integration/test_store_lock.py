@@ -52,3 +52,18 @@ def test_a_second_thread_of_the_same_process_waits_for_the_first(tmp_path):
         order.append("first")
     thread.join(timeout=30)
     assert order == ["first", "second"]
+
+
+def test_the_next_holder_finds_how_far_the_last_one_saw_the_log(tmp_path):
+    first, second = StoreWriteLock(tmp_path / "s.sqlite"), StoreWriteLock(tmp_path / "s.sqlite")
+    with first:
+        assert first.last_position is None  # a new store: nobody left a mark
+        first.record(42)
+    with second:
+        assert second.last_position == 42
+    with first:  # nothing recorded this time: the mark stays
+        pass
+    with second:
+        assert second.last_position == 42
+    first.close()
+    second.close()

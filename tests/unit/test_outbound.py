@@ -155,7 +155,12 @@ def test_the_event_classes_found_are_exactly_the_event_decorators_in_the_source(
 
 
 def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
-    assert UNPUBLISHED == {AppliedMessage.Applied, RefusedMessage.Refused, RefusedMessage.RefusedAgain}
+    assert UNPUBLISHED == {
+        AppliedMessage.Applied,
+        RefusedMessage.Refused,
+        RefusedMessage.RefusedAgain,
+        RefusedMessage.CorrectionApplied,
+    }
     assert DEAD_LETTERS == {DeadLetter.Recorded}
     applied = AppliedMessage(message_id="m-1", message_type="OrderPlaced", fingerprint="f")
     assert to_outbound(applied.collect_events()[0], 1, None) is None
