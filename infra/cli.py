@@ -20,11 +20,9 @@ from infra.read_cli import register_read_commands
 from infra.schema_cli import schema_app
 from infra.settings import Settings
 from projections.private_files import append_private, make_private_dirs
-from services.contracts import Message
 from services.engine import Engine
-from services.errors import MessageRejected
-from services.outcomes import Outcome, Status, outcome_of
-from services.parsing import parse_message
+from services.ingest import apply_lines
+from services.outcomes import Outcome, Status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
@@ -112,17 +110,9 @@ def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tupl
 
 
 def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = False) -> list[Outcome]:
-    """Outcomes in line order: refused-at-parse lines, and the batch applied in one transaction."""
-    parsed: list[Message | Outcome] = []
-    received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
+    """Outcomes in line order; the edge reads the clock: a message from the future is refused."""
     ahead = timedelta(minutes=state.settings.max_ahead_minutes)
-    for _, raw in chunk:
-        try:
-            parsed.append(parse_message(raw, received_at, ahead))
-        except MessageRejected as rejected:
-            parsed.append(outcome_of(rejected))
-    applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)], retry=retry))
-    return [p if isinstance(p, Outcome) else next(applied) for p in parsed]
+    return apply_lines(engine, [raw for _, raw in chunk], datetime.now(UTC), ahead, retry)
 
 
 class _Appender:

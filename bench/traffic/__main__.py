@@ -20,10 +20,8 @@ from bench.report import mark, parse_options, print_table, say, sqlite_bench
 from bench.traffic.generator import realistic
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services.contracts import Message
-from services.errors import MessageRejected
-from services.outcomes import Outcome, Status, outcome_of
-from services.parsing import parse_message
+from services.ingest import apply_lines
+from services.outcomes import Outcome, Status
 
 BATCH = 500  # antrian ingest's default
 
@@ -46,14 +44,7 @@ def ingest(db: Path, lines: list[bytes]) -> Ingest:
     engine = build_engine(Settings(store="sqlite", sqlite_path=db))
     outcomes: list[Outcome] = []
     for start in range(0, len(lines), BATCH):
-        parsed: list[Message | Outcome] = []
-        for raw in lines[start : start + BATCH]:
-            try:
-                parsed.append(parse_message(raw))
-            except MessageRejected as rejected:
-                parsed.append(outcome_of(rejected))
-        applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)]))
-        outcomes += [p if isinstance(p, Outcome) else next(applied) for p in parsed]
+        outcomes += apply_lines(engine, lines[start : start + BATCH])
     engine.close()
     seconds = time.perf_counter() - started
     counts = {status: sum(o.status is status for o in outcomes) for status in Status}

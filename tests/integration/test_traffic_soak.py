@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from bench.traffic.generator import realistic
 from domain.order import Order
 from domain.stock import Stock
-from services.errors import MessageRejected
-from services.outcomes import Outcome, Status, outcome_of
-from services.parsing import parse_message
+from services.ingest import apply_lines
+from services.outcomes import Outcome, Status
 from tests.conftest import make_engine
 from tests.state import recorded, snapshot_of
 
@@ -26,14 +25,7 @@ def ingest(db: Path, lines: list[bytes]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
         for start in range(0, len(lines), BATCH):
-            parsed: list[object] = []
-            for raw in lines[start : start + BATCH]:
-                try:
-                    parsed.append(parse_message(raw))
-                except MessageRejected as rejected:
-                    parsed.append(outcome_of(rejected))
-            applied = iter(engine.handle_batch([p for p in parsed if not isinstance(p, Outcome)]))
-            outcomes += [p if isinstance(p, Outcome) else next(applied) for p in parsed]
+            outcomes += apply_lines(engine, lines[start : start + BATCH])
     finally:
         engine.close()
     return outcomes
