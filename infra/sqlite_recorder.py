@@ -34,28 +34,21 @@ class ReadsManyFromSQLite:
 
     def select_latest_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
         """The last stored event of each of these aggregates (the latest snapshot, in a snapshot table)."""
-        found: list[StoredEvent] = []
-        for chunk in _chunks(originator_ids):
-            marks = ",".join("?" * len(chunk))
-            found += self._rows(
-                f"SELECT originator_id, MAX(originator_version) AS originator_version, topic, state"
-                f" FROM {self.events_table_name} WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                [i.hex for i in chunk],
-            )
-        return found
+        return self._by_keys(
+            "originator_id, MAX(originator_version) AS originator_version, topic, state",
+            "GROUP BY originator_id",
+            originator_ids,
+        )
 
     def select_after(self, versions: Mapping[UUID, int]) -> list[StoredEvent]:
         """Each aggregate's events after the given version, in version order per aggregate."""
-        found: list[StoredEvent] = []
         if not any(versions.values()):  # all of them (inbox entries): a plain look-up by key
-            for chunk in _chunks(list(versions)):
-                marks = ",".join("?" * len(chunk))
-                found += self._rows(
-                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
-                    f" WHERE originator_id IN ({marks}) ORDER BY originator_id, originator_version",
-                    [i.hex for i in chunk],
-                )
-            return found
+            return self._by_keys(
+                "originator_id, originator_version, topic, state",
+                "ORDER BY originator_id, originator_version",
+                list(versions),
+            )
+        found: list[StoredEvent] = []
         for chunk in _chunks(list(versions)):
             pairs = ",".join("(?,?)" for _ in chunk)
             params: list[Any] = []
@@ -69,6 +62,16 @@ class ReadsManyFromSQLite:
                 f" ORDER BY e.originator_id, e.originator_version",
                 params,
             )
+        return found
+
+    def _by_keys(self, columns: str, tail: str, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        found: list[StoredEvent] = []
+        for chunk in _chunks(originator_ids):
+            marks = ",".join("?" * len(chunk))
+            statement = (
+                f"SELECT {columns} FROM {self.events_table_name} WHERE originator_id IN ({marks}) {tail}"
+            )
+            found += self._rows(statement, [i.hex for i in chunk])
         return found
 
     def _rows(self, statement: str, params: list[Any]) -> list[StoredEvent]:
