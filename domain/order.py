@@ -119,13 +119,6 @@ class Order(Aggregate):
     def revoke(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         self._allocation_revoked(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
 
-    def revise_eta(self, line_id: str, new: date | None, needs_purchase: bool, decision: DecisionRef) -> None:
-        line = self.line(line_id)
-        if line.backordered and (line.eta, line.needs_purchase) != (new, needs_purchase):
-            self._eta_revised(
-                line_id=line_id, old=line.eta, new=new, needs_purchase=needs_purchase, decision=decision
-            )
-
     def offer_substitute(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         self._substitute_offered(line_id=line_id, sku=sku, quantity=quantity, decision=decision)
 
@@ -263,6 +256,8 @@ class Order(Aggregate):
             backordered=line.backordered + waits,
         )
 
+    # Only in stores written before revisions stayed on the Stock (one Stock.EtasRevised names
+    # every line a decision re-promised): kept so those stores load and replay.
     @event("EtaRevised")
     def _eta_revised(
         self, line_id: str, old: date | None, new: date | None, needs_purchase: bool, decision: DecisionRef

@@ -33,7 +33,9 @@ class Line(Value):
     backordered: int = 0
     cancelled: int = 0
     shipped: int = 0
-    position: int | None = None
+    position: int | None = None  # where the line joined the queue
+    # The promise the line was backordered with. Later revisions are the Stock's
+    # (Stock.EtasRevised); only stores from before that revised them here.
     eta: date | None = None
     first_eta: date | None = None
     eta_revisions: int = 0

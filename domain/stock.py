@@ -40,6 +40,9 @@ from domain.values import (
 
 class Stock(StockRules, Aggregate):
     clock: datetime | None = None  # the latest time this SKU decided at (an older snapshot has none)
+    # SKUs that name this one as a substitute, so units arriving here can be offered to their queues
+    # (a Stock registered before this was kept has none until a SubstitutesDeclared names it again).
+    substitute_for: tuple[str, ...] = ()
 
     class Snapshot(AggregateSnapshot):
         state: StockState
@@ -71,6 +74,7 @@ class Stock(StockRules, Aggregate):
         self.inbound: dict[str, InboundLine] = {}
         self.sources: dict[str, Source] = {}
         self.substitutes: list[str] = []
+        self.substitute_for: tuple[str, ...] = ()
         self.reorder_point = 0
         self.safety_stock = 0
         self.suggested = 0  # replenishment suggested and not yet ordered
@@ -100,6 +104,13 @@ class Stock(StockRules, Aggregate):
 
     def declare_substitutes(self, substitutes: list[str]) -> None:
         self._substitutes_declared(substitutes=[s for s in substitutes if s != self.sku])
+
+    def name_as_substitute(self, for_sku: str, named: bool) -> None:
+        """Keep the reverse of `substitutes`: which SKUs this one stands in for."""
+        now = set(self.substitute_for)
+        after = now | {for_sku} if named else now - {for_sku}
+        if after != now:
+            self._substitute_for_set(skus=sorted(after))
 
     def request(self, request: LineRequest, cause: Cause) -> StockEffects:
         """Allocate what is free to a new line; queue the rest in policy order.
@@ -232,6 +243,10 @@ class Stock(StockRules, Aggregate):
     @event("SubstitutesDeclared")
     def _substitutes_declared(self, substitutes: list[str]) -> None:
         self.substitutes = list(substitutes)
+
+    @event("SubstituteForSet")
+    def _substitute_for_set(self, skus: list[str]) -> None:
+        self.substitute_for = tuple(skus)
 
     @event("LineRequested")
     def _line_requested(

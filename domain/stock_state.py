@@ -31,6 +31,7 @@ class StockState(SnapshotState):
     suggested: int
     watchers: list[Watcher]
     clock: datetime | None = None
+    substitute_for: tuple[str, ...] = ()  # older snapshots have none
 
 
 def request_reason(plan: RequestPlan, available: int) -> str:

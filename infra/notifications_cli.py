@@ -94,20 +94,35 @@ def list_notifications(
 def dispatch(
     limit: int = typer.Option(None, "--limit", min=1, help="Send at most this many notifications."),
 ) -> None:
-    """Compose what is new, then deliver due notifications through ANTRIAN_NOTIFY_CHANNEL (file or webhook)."""
+    """Compose what is new, then deliver due notifications through ANTRIAN_NOTIFY_CHANNEL (file or webhook).
+
+    Each delivery is recorded with the event store too, so an outbox restored from it sends nothing twice.
+    """
+    from infra.bootstrap import build_engine
     from infra.read_side import open_for_query
     from projections.notifications.dispatcher import Dispatcher, RetryPolicy
+    from services.notices import NoticeLedger
 
     channel = build_channel(state.settings)
-    store = open_for_query(state.settings, ["notifications"])
+    engine = build_engine(state.settings)
     try:
-        dispatcher = Dispatcher(store, channel, RetryPolicy(max_attempts=state.settings.notify_max_attempts))
-        recovered = dispatcher.recover()
-        report = dispatcher.dispatch(limit)
+        store = open_for_query(state.settings, ["notifications"], engine)
+        try:
+            policy = RetryPolicy(max_attempts=state.settings.notify_max_attempts)
+            dispatcher = Dispatcher(store, channel, policy, ledger=NoticeLedger(engine))
+            recovered = dispatcher.recover()
+            report = dispatcher.dispatch(limit)
+        finally:
+            store.close()
     finally:
-        store.close()
+        engine.close()
     typer.echo(
         f"delivered {report.delivered}, failed {report.failed}, dead {report.dead}, "
         f"superseded {report.superseded}"
+        + (
+            f", {report.told_before} told before (recorded with the event store)"
+            if report.told_before
+            else ""
+        )
         + (f" ({recovered} interrupted send(s) retried)" if recovered else "")
     )

@@ -120,8 +120,19 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes], tuple[type[BaseModel], ...]
         (OutboundEventV1,),
         "antrian outbound relay",
     ),
+    "notice_events": (
+        "antrian.notice.events",
+        _field("aggregate_id"),
+        (OutboundEventV1,),
+        "antrian outbound relay",
+    ),
 }
-_OUTBOUND = {"Order": "order_events", "Stock": "stock_events", "Supplier": "supplier_events"}
+_OUTBOUND = {
+    "Order": "order_events",
+    "Stock": "stock_events",
+    "Supplier": "supplier_events",
+    "Notice": "notice_events",
+}
 _INBOUND = ("orders", "inventory", "purchasing")
 
 
@@ -135,6 +146,7 @@ class TopicRegistry:
     order_events: Topic
     stock_events: Topic
     supplier_events: Topic
+    notice_events: Topic
 
     def __init__(self, prefix: str = "", partitions: int = DEFAULT_PARTITIONS) -> None:
         if not _LEGAL.match(prefix):

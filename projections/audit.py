@@ -33,13 +33,13 @@ _EVENT = (
 _LINK = "INSERT INTO audit_links (subject, notification_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 # Stock payload fields holding lists of {order_id, line_id, ...}.
-_LINE_LISTS = ("fills", "revoked", "changes", "expired")
+LINE_LISTS = ("fills", "revoked", "changes", "expired")
 
 
 def orders_named(data: dict[str, Any]) -> list[str]:
     """Order ids a Stock payload names, in first-mention order."""
     named = [data["order_id"]] if "order_id" in data else []
-    for field in _LINE_LISTS:
+    for field in LINE_LISTS:
         named.extend(item["order_id"] for item in data.get(field) or ())
     return list(dict.fromkeys(named))
 
@@ -61,7 +61,7 @@ def business_time(data: dict[str, Any]) -> str | None:
     decision = data.get("decision")
     if decision and decision.get("as_of"):
         return decision["as_of"]
-    for key in ("placed_at", "announced_at", "received_on"):
+    for key in ("placed_at", "announced_at", "received_on", "delivered_at"):
         if data.get(key):
             return data[key]
     return None
@@ -113,6 +113,13 @@ class AuditProjection(Projection):
     def stock_event(self, tx: Tx, event: ProjectedEvent) -> None:
         orders = [order_subject(order_id) for order_id in orders_named(event.data)]
         self._record(tx, event, [event.aggregate_id, *orders])
+
+    @handles("Notice.Delivered")
+    def notice_delivered(self, tx: Tx, event: ProjectedEvent) -> None:
+        """What a customer was told, on the order's timeline (a back-in-stock notice: on the SKU's)."""
+        sent = event.data["notification"]
+        order_id = sent.get("order_id")
+        self._record(tx, event, [order_subject(order_id) if order_id else sku_subject(sent["sku"])])
 
     @handles(
         "Supplier.Registered",

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from projections.audit import order_subject, orders_named, sku_subject
+from projections.audit import LINE_LISTS, order_subject, orders_named, sku_subject
 from projections.store import Tx
 
 _TIMELINE = """
@@ -45,8 +45,29 @@ class Entry:
 
 
 def order_timeline(tx: Tx, order_id: str) -> list[Entry]:
-    """Every event about `order_id`: its own and the Stock events that name it."""
-    return _timed([_entry(row, [order_id]) for row in tx.all(_TIMELINE, (order_subject(order_id),))])
+    """Every event about `order_id`: its own and the Stock events that name it.
+
+    A Stock decision can name hundreds of lines (one EtasRevised re-promises a
+    whole queue): the summary speaks of this order's lines and counts the rest.
+    """
+    entries = []
+    for row in tx.all(_TIMELINE, (order_subject(order_id),)):
+        entry = _entry(row, [order_id])
+        if entry.aggregate_type == "Stock":
+            entry = replace(entry, summary=_summary_for(entry.event_type, entry.data, order_id))
+        entries.append(entry)
+    return _timed(entries)
+
+
+def _summary_for(event_type: str, data: dict[str, Any], order_id: str) -> str:
+    others = 0
+    mine = dict(data)
+    for field in LINE_LISTS:
+        if data.get(field):
+            mine[field] = [item for item in data[field] if item["order_id"] == order_id]
+            others += len(data[field]) - len(mine[field])
+    summary = summarize(event_type, mine)
+    return summary + (f" (and {others} other line(s))" if others else "")
 
 
 def sku_timeline(tx: Tx, sku: str) -> list[Entry]:
@@ -165,6 +186,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "Stock.SourceRemoved": lambda d: f"source {d['supplier_id']} removed",
     "Stock.SubstitutesDeclared": lambda d: "substitutes: " + (", ".join(d["substitutes"]) or "none"),
+    "Stock.SubstituteForSet": lambda d: "stands in for: " + (", ".join(d["substitute_for"]) or "none"),
     "Stock.LineRequested": _requested,
     "Stock.QueueFilled": lambda d: "filled " + _lines(d["fills"]),
     "Stock.AllocationsRevoked": lambda d: "took back " + _lines(d["revoked"]),
@@ -193,6 +215,10 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.BackInStockRequested": lambda d: f"{d['customer_id']} asks to hear when back in stock",
     "Stock.BackInStockAnnounced": lambda d: (
         f"back in stock ({d['available_quantity']} free): {len(d['watchers'])} watcher(s) told"
+    ),
+    "Notice.Delivered": lambda d: (
+        f"{d['notification']['recipient']['customer_id']} told ({d['notification']['kind']}, "
+        f"{d['idempotency_key']}): {d['notification']['subject']}"
     ),
     "Supplier.Registered": lambda d: f"supplier {d['supplier_id']} ({d['name']}) registered",
     "Supplier.TermsUpdated": lambda d: f"supplier {d['name']} updated its terms",

@@ -10,10 +10,12 @@ line's tier, placed-at and wait limit, which only the earlier request told.
 
 Queue positions are never stored: the Stock's queue is always sorted by its
 policy's key, so a position is computed when asked, from the rows and the
-SKU's current policy (projections/queue_read.py). What orders and customers
-say (Order events) lives in tables of its own (projections/queue_orders.py)
-and is joined at query time, so any interleaving of Stock and Order events
-gives the same read model.
+SKU's current policy (projections/queue_read.py). Promises are the Stock's
+too: one `Stock.EtasRevised` names every line a decision re-promised, and a
+line counts a revision each time a promise the customer was told changed. What orders
+and customers say (Order events) lives in tables of its own
+(projections/queue_orders.py) and is joined at query time, so any
+interleaving of Stock and Order events gives the same read model.
 """
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ from projections.store import Tx
 _LINE = "stock_key = ? AND order_id = ? AND line_id = ?"
 
 # A line that starts waiting again gets a fresh entry: new since, no promise yet.
+# `told`: whether its next promise revises something the customer was told. Not
+# after a request (that promise comes with the backorder), but after a take-back
+# (they were told the units were theirs).
 _REQUEUE = """
     since = CASE WHEN {t}waiting = 0 THEN {since} ELSE {t}since END,
     eta = CASE WHEN {t}waiting = 0 THEN NULL ELSE {t}eta END,
-    needs_purchase = CASE WHEN {t}waiting = 0 THEN 0 ELSE {t}needs_purchase END
+    needs_purchase = CASE WHEN {t}waiting = 0 THEN 0 ELSE {t}needs_purchase END,
+    told = CASE WHEN {t}waiting = 0 THEN {told} ELSE {t}told END
 """
 
 _REQUESTED = f"""
@@ -46,20 +52,20 @@ ON CONFLICT (stock_key, order_id, line_id) DO UPDATE SET
     held_substitute_for = CASE WHEN ? > 0 THEN excluded.held_substitute_for
                                ELSE queue_lines.held_substitute_for END,
     waiting = queue_lines.waiting + excluded.waiting,
-    {_REQUEUE.format(t="queue_lines.", since="excluded.since")}
+    {_REQUEUE.format(t="queue_lines.", since="excluded.since", told=0)}
 """
 
 _REVOKED = f"""
 UPDATE queue_lines SET
     waiting = waiting + ?,
-    {_REQUEUE.format(t="", since="?")}
+    {_REQUEUE.format(t="", since="?", told=1)}
 WHERE {_LINE} AND held_substitute_for IS NULL
 """
 
 
 class BackorderQueueProjection(OrderLinesMixin, Projection):
     name: ClassVar[str] = "queue"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: promises and their revisions from Stock.EtasRevised only
     tables: ClassVar[dict[str, str]] = {
         "queue_skus": "stock_key TEXT PRIMARY KEY, sku TEXT NOT NULL, policy TEXT NOT NULL",
         # held_substitute_for: the SKU a reservation here replaces (Stock's Reservation.substitute_for);
@@ -68,7 +74,7 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
             "stock_key TEXT NOT NULL, order_id TEXT NOT NULL, line_id TEXT NOT NULL, "
             "tier TEXT NOT NULL, placed_at TEXT NOT NULL, wait_limit TEXT, held_substitute_for TEXT, "
             "waiting INTEGER NOT NULL, since TEXT NOT NULL, eta TEXT, needs_purchase INTEGER NOT NULL, "
-            "PRIMARY KEY (stock_key, order_id, line_id)"
+            "told INTEGER NOT NULL DEFAULT 0, eta_revisions INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stock_key, order_id, line_id)"
         ),
         "queue_inbound": (
             "stock_key TEXT NOT NULL, po_key TEXT NOT NULL, po_id TEXT NOT NULL, supplier_id TEXT NOT NULL, "
@@ -144,9 +150,16 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
         d, key = event.data, event.aggregate_id
         if d["changes"]:
             tx.executemany(
-                f"UPDATE queue_lines SET eta = ?, needs_purchase = ? WHERE {_LINE}",
+                "UPDATE queue_lines SET eta = ?, needs_purchase = ?, eta_revisions = eta_revisions + told, "
+                f"told = 1 WHERE {_LINE}",
                 [
-                    (c["eta"], int(c["needs_purchase"]), key, c["order_id"], c["line_id"])
+                    (
+                        c["eta"],
+                        int(c["needs_purchase"]),
+                        key,
+                        c["order_id"],
+                        c["line_id"],
+                    )
                     for c in d["changes"]
                 ],
             )

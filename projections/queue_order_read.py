@@ -1,8 +1,9 @@
 """One order as its customer would ask about it: each line's status, queue place and ETA.
 
-The counters and the promise come from the order's own events; the queue
-position is the line's live place in its SKU's queue (projections/queue_read.py),
-which moves as lines ahead are served, cancelled or overtaken by a higher tier.
+The counters come from the order's own events; the queue position and the
+promise are the line's live place and promise in its SKU's queue
+(projections/queue_read.py): the place moves as lines ahead are served,
+cancelled or overtaken by a higher tier, the promise as stock and POs move.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from projections.queue_read import line_status, live_place
+from projections.queue_read import line_promise, line_status, live_place
 from projections.store import Tx
 
 
@@ -73,6 +74,7 @@ def order_view(tx: Tx, order_id: str) -> OrderView | None:
 
 def _line(tx: Tx, order_id: str, line: dict, offers: list[str]) -> OrderLineView:
     place = live_place(tx, line["sku"], order_id, line["line_id"]) if line["backordered"] else None
+    promise = line_promise(tx, line["sku"], order_id, line["line_id"])
     return OrderLineView(
         line_id=line["line_id"],
         sku=line["sku"],
@@ -85,8 +87,8 @@ def _line(tx: Tx, order_id: str, line: dict, offers: list[str]) -> OrderLineView
         cancelled=line["cancelled"],
         position=place[0] if place else None,
         units_ahead=place[1] if place else None,
-        eta=date.fromisoformat(line["eta"]) if line["eta"] else None,
-        eta_revisions=line["eta_revisions"],
-        needs_purchase=bool(line["needs_purchase"]),
+        eta=promise.eta if line["backordered"] else None,
+        eta_revisions=promise.revisions,
+        needs_purchase=promise.needs_purchase and bool(line["backordered"]),
         substitute_offers=offers,
     )

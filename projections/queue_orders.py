@@ -1,8 +1,9 @@
 """The order side of the queue read model: customers, their lines, substitute offers.
 
-Order events tell who ordered (customer, tier, contact) and what each line
-was promised; they are stored keyed by the order aggregate and joined to the
-Stock-side rows (queue_lines, by order id) only at query time. Each handler
+Order events tell who ordered (customer, tier, contact) and what became of
+each line; they are stored keyed by the order aggregate and joined to the
+Stock-side rows (queue_lines, by order id, where the promises are) only at
+query time. Each handler
 mirrors one event body of domain/order.py on the line's counters, so a
 line's status is derived exactly as `Line.status` derives it.
 """
@@ -17,10 +18,9 @@ from projections.store import Tx
 
 _LINE = "order_key = ? AND line_id = ?"
 
-# domain.order._queue_left: a line with nothing waiting has no promise or offer.
+# domain.order._queue_left: a line with nothing waiting has no offer.
 _LEFT_QUEUE = (
-    "UPDATE queue_order_lines SET eta = NULL, needs_purchase = 0, "
-    f"offer_sku = NULL, offer_quantity = NULL WHERE {_LINE} AND backordered = 0"
+    f"UPDATE queue_order_lines SET offer_sku = NULL, offer_quantity = NULL WHERE {_LINE} AND backordered = 0"
 )
 
 # Allocated units move to the line; those of another SKU than the line's are a substitute.
@@ -45,8 +45,7 @@ class OrderLinesMixin:
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, seq INTEGER NOT NULL, sku TEXT NOT NULL, "
             "ordered INTEGER NOT NULL, "
             "allocated INTEGER NOT NULL, substitute_allocated INTEGER NOT NULL, backordered INTEGER NOT NULL, "
-            "cancelled INTEGER NOT NULL, shipped INTEGER NOT NULL, eta TEXT, "
-            "needs_purchase INTEGER NOT NULL, eta_revisions INTEGER NOT NULL, offer_sku TEXT, "
+            "cancelled INTEGER NOT NULL, shipped INTEGER NOT NULL, offer_sku TEXT, "
             "offer_quantity INTEGER, PRIMARY KEY (order_key, line_id)"
         ),
         "queue_substitutes": (
@@ -79,8 +78,7 @@ class OrderLinesMixin:
         )
         tx.executemany(
             "INSERT INTO queue_order_lines (order_key, line_id, seq, sku, ordered, allocated, substitute_allocated, "
-            "backordered, cancelled, shipped, needs_purchase, eta_revisions) "
-            "VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)",
+            "backordered, cancelled, shipped) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0)",
             [
                 (key, line["line_id"], seq, line["sku"], line["quantity"])
                 for seq, line in enumerate(d["lines"])
@@ -95,17 +93,10 @@ class OrderLinesMixin:
     @handles("Order.LineBackordered")
     def line_backordered(self, tx: Tx, event: ProjectedEvent) -> None:
         d = event.data
+        # Its position and promise are the Stock's, read live from queue_lines when asked.
         tx.execute(
-            # The position it reports is where the line joined; the live one is computed when asked.
-            "UPDATE queue_order_lines SET backordered = backordered + ?, eta = ?, "
-            f"needs_purchase = ? WHERE {_LINE}",
-            (
-                d["quantity"],
-                d["eta"],
-                int(d["needs_purchase"]),
-                event.aggregate_id,
-                d["line_id"],
-            ),
+            f"UPDATE queue_order_lines SET backordered = backordered + ? WHERE {_LINE}",
+            (d["quantity"], event.aggregate_id, d["line_id"]),
         )
 
     @handles("Order.BackorderFilled")
@@ -131,15 +122,6 @@ class OrderLinesMixin:
                 event.aggregate_id,
                 d["line_id"],
             ),
-        )
-
-    @handles("Order.EtaRevised")
-    def eta_revised(self, tx: Tx, event: ProjectedEvent) -> None:
-        d = event.data
-        tx.execute(
-            "UPDATE queue_order_lines SET eta = ?, needs_purchase = ?, eta_revisions = eta_revisions + 1 "
-            f"WHERE {_LINE}",
-            (d["eta"], int(d["needs_purchase"]), event.aggregate_id, d["line_id"]),
         )
 
     @handles("Order.SubstituteOffered")

@@ -77,7 +77,7 @@ def _day(value: str | None) -> date | None:
 
 _ENTRIES = """
 SELECT q.order_id, q.line_id, q.waiting, q.tier, q.placed_at, q.since, q.wait_limit, q.eta,
-       q.needs_purchase, o.customer_id, l.eta_revisions, l.offer_sku, l.offer_quantity
+       q.needs_purchase, q.eta_revisions, o.customer_id, l.offer_sku, l.offer_quantity
 FROM queue_lines q
 LEFT JOIN queue_orders o ON o.order_id = q.order_id
 LEFT JOIN queue_order_lines l ON l.order_key = o.order_key AND l.line_id = q.line_id
@@ -126,7 +126,7 @@ def _entry(position: int, row: dict[str, Any], ahead: int) -> QueueEntryView:
         waiting_since=date.fromisoformat(row["since"]),
         wait_limit=_day(row["wait_limit"]),
         eta=_day(row["eta"]),
-        eta_revisions=row["eta_revisions"] or 0,
+        eta_revisions=row["eta_revisions"],
         needs_purchase=bool(row["needs_purchase"]),
         substitute_offer=offer,
     )
@@ -170,6 +170,30 @@ def line_status(line: dict[str, Any]) -> LineStatus:
     if line["allocated"]:
         return LineStatus.PARTIALLY_SHIPPED if line["shipped"] else LineStatus.ALLOCATED
     return LineStatus.SHIPPED if line["shipped"] else LineStatus.CANCELLED
+
+
+@dataclass(frozen=True)
+class LinePromise:
+    eta: date | None  # while the line waits
+    needs_purchase: bool
+    revisions: int  # times a promise the line had was changed, over its whole life
+
+
+def line_promise(tx: Tx, sku: str, order_id: str, line_id: str) -> LinePromise:
+    """The SKU's promise to one order line (the Stock keeps promises, not the order)."""
+    row = tx.one(
+        "SELECT q.waiting, q.eta, q.needs_purchase, q.eta_revisions FROM queue_lines q "
+        "JOIN queue_skus s ON s.stock_key = q.stock_key WHERE s.sku = ? AND q.order_id = ? AND q.line_id = ?",
+        (sku, order_id, line_id),
+    )
+    if row is None:
+        return LinePromise(eta=None, needs_purchase=False, revisions=0)
+    waiting, eta, needs_purchase, revisions = row
+    return LinePromise(
+        eta=_day(eta) if waiting else None,
+        needs_purchase=bool(waiting and needs_purchase),
+        revisions=revisions,
+    )
 
 
 def live_place(tx: Tx, sku: str, order_id: str, line_id: str) -> tuple[int, int] | None:

@@ -14,7 +14,7 @@ from domain.supplier import Supplier, Terms
 from domain.values import Cause, Contact, DecisionRef, InboundLine
 from services import contracts as c
 from services.errors import MessageRejected
-from services.reactions import mirror, offer_substitute
+from services.reactions import mirror, offer_arrivals, offer_to_waiting
 from services.session import Session
 
 
@@ -85,6 +85,8 @@ def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cau
     order.cancel(line_id, reason, automatic=False, decision=ref)
     for effect in effects:
         mirror(s, effect, cause)
+    for stock in changed:  # released units are free again
+        offer_arrivals(s, stock.sku, cause)
 
 
 def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
@@ -109,6 +111,7 @@ def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
         supplier.receive(m.purchase_order_id, m.sku, m.quantity, cause.today)
     po = (supplier.supplier_id, m.purchase_order_id) if supplier is not None else None
     mirror(s, stock.receive(m.warehouse, m.quantity, po, cause), cause)
+    offer_arrivals(s, stock.sku, cause)
     if supplier is not None and supplier.lateness_days != lateness_before:
         _refresh_supplier(s, supplier, cause)
 
@@ -129,6 +132,7 @@ def _po_supplier(s: Session, m: c.StockReceived, stock: Stock) -> Supplier:
 
 def stock_adjusted(s: Session, m: c.StockAdjusted, cause: Cause) -> None:
     mirror(s, s.stock_or_new(m.sku).adjust(m.warehouse, m.counted, m.reason, cause), cause)
+    offer_arrivals(s, m.sku, cause)
 
 
 def supplier_registered(s: Session, m: c.SupplierRegistered, cause: Cause) -> None:
@@ -200,17 +204,17 @@ def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cau
 
 
 def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
-    """Declared while lines wait: each waiting customer who accepts substitutes, has no offer
-    and declined none, is offered one now, as a line backordered from now on would be."""
+    """Declared while lines wait: they are offered one now, as a line backordered from now on
+    would be; and each substitute learns whose queue its arriving units are offered to."""
     stock = s.stock(m.sku)
-    for i, sku in enumerate(m.substitutes):
-        s.stock(sku, field=f"substitutes.{i}")
+    substitutes = [s.stock(sku, field=f"substitutes.{i}") for i, sku in enumerate(m.substitutes)]
+    before = set(stock.substitutes)
     stock.declare_substitutes(list(dict.fromkeys(m.substitutes)))
-    for entry in list(stock.queue):
-        order = s.order(entry.order_id)
-        line = order.line(entry.line_id)
-        if line.offer is None and not line.declined:
-            offer_substitute(s, order, entry.line_id, cause)
+    for substitute in substitutes:
+        substitute.name_as_substitute(stock.sku, named=substitute.sku in stock.substitutes)
+    for sku in sorted(before - set(stock.substitutes)):
+        s.stock(sku).name_as_substitute(stock.sku, named=False)
+    offer_to_waiting(s, stock.sku, cause)
 
 
 def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> None:

@@ -3,6 +3,11 @@
 One handler per kind of Stock decision; each records the decision on the
 order with a reference to the Stock event that took it. Substitute offers
 are made here because they need a second Stock's view.
+
+Revised promises are not mirrored: one `Stock.EtasRevised` names every line
+whose promise changed, so a receipt or a slipped PO costs one event however
+long the queue. Read models and notices follow promises from there; an order
+line keeps the promise it was backordered with.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from services.session import Session
 
 def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
     sku = effects.sku
-    announced: set[tuple[str, str]] = set()
     for fill, ref in effects.allocated:
         session.order(fill.order_id).allocate(fill.line_id, sku, fill.quantity, ref)
     for backorder, ref in effects.backordered:
@@ -24,7 +28,6 @@ def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
         promise = effects.promise_for(backorder.order_id, backorder.line_id)
         # No new promise: the line already waited here and its promise stands.
         waiting = None if promise else session.stock(sku).queued(backorder.order_id, backorder.line_id)
-        announced.add((backorder.order_id, backorder.line_id))
         order.backorder(
             backorder.line_id,
             backorder.quantity,
@@ -44,9 +47,6 @@ def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
         if own_sku != sku:  # substitute units taken back: wait for the line's own SKU again
             request = order.request_for(fill.line_id, fill.quantity)
             mirror(session, session.stock(own_sku).request(request, cause), cause)
-    for change, ref in effects.etas:
-        if (change.order_id, change.line_id) not in announced:
-            session.order(change.order_id).revise_eta(change.line_id, change.new, change.needs_purchase, ref)
     for expiry, ref in effects.expired:
         reason = (
             f"promised date {expiry.eta} is later than the customer's maximum wait "
@@ -57,10 +57,46 @@ def mirror(session: Session, effects: StockEffects, cause: Cause) -> None:
         )
 
 
-def offer_substitute(session: Session, order: Order, line_id: str, cause: Cause) -> None:
+def offer_to_waiting(session: Session, sku: str, cause: Cause) -> None:
+    """Offer the SKU's substitutes to its waiting lines, in queue order.
+
+    For lines that waited before a substitute was declared or had units: each
+    customer who accepts substitutes, has no open offer and declined none.
+    """
+    for entry in list(session.stock(sku).queue):
+        order = session.order(entry.order_id)
+        line = order.line(entry.line_id)
+        if line.offer is None and not line.declined:
+            offer_substitute(session, order, entry.line_id, cause)
+
+
+def offer_arrivals(session: Session, sku: str, cause: Cause) -> None:
+    """Units free here after an arrival: offered to the queues of the SKUs this one stands in for.
+
+    Walks those queues in order and stops once the offers made cover what is
+    free: an offer reserves nothing, so more would promise the same units twice.
+    """
+    stock = session.stock(sku)
+    free = stock.available
+    for waited_for in stock.substitute_for:
+        for entry in list(session.stock(waited_for).queue):
+            if free <= 0:
+                return
+            if entry.quantity > free:
+                continue  # a smaller line further back may still fit
+            order = session.order(entry.order_id)
+            line = order.line(entry.line_id)
+            if line.offer is None and not line.declined:
+                offered = offer_substitute(session, order, entry.line_id, cause)
+                if offered == sku:
+                    free -= line.backordered
+
+
+def offer_substitute(session: Session, order: Order, line_id: str, cause: Cause) -> str | None:
+    """Offer the line the first substitute that can cover it; the SKU offered, or None."""
     line = order.line(line_id)
     if not order.accept_substitutes or not line.backordered:
-        return
+        return None
     candidates = [
         Candidate(sku=stock.sku, stock_version=stock.version, available=stock.available)
         for stock in (session.find_stock(sku) for sku in session.stock(line.sku).substitutes)
@@ -68,7 +104,7 @@ def offer_substitute(session: Session, order: Order, line_id: str, cause: Cause)
     ]
     chosen = choose_substitute(candidates, line.backordered)
     if chosen is None:
-        return
+        return None
     ref = DecisionRef(
         sku=chosen.sku,
         stock_version=chosen.stock_version,
@@ -84,3 +120,4 @@ def offer_substitute(session: Session, order: Order, line_id: str, cause: Cause)
         ),
     )
     order.offer_substitute(line_id, chosen.sku, line.backordered, ref)
+    return chosen.sku

@@ -113,15 +113,48 @@ class Replayer:
         return self._stock_outcomes[(sku, version)]
 
     # ---------------------------------------------------------- one order
-    def order_verdicts(self, order_id: str) -> Iterator[Verdict]:
-        order_uuid = self.engine.get_order(order_id).id
-        for event in self.engine.events.get(order_uuid):
-            yield from self._order_event_verdicts(order_id, event)
+    def order_verdicts(self, order_id: str, revisions: bool = True) -> Iterator[Verdict]:
+        """The order's own decisions, then (unless `revisions` is False) each later promise to its lines.
 
-    def _order_event_verdicts(self, order_id: str, event: Any) -> Iterator[Verdict]:
+        Revised promises are recorded on the Stock only (one EtasRevised per
+        decision), so they are found there; `verify` re-runs those whole.
+        """
+        order = self.engine.get_order(order_id)
+        checked: set[tuple[str, int, str]] = set()
+        for event in self.engine.events.get(order.id):
+            for verdict, ref in self._order_event_verdicts(order_id, event):
+                checked.add((ref.sku, ref.stock_version, event.line_id))
+                yield verdict
+        if revisions:
+            for sku in sorted({line.sku for line in order.lines.values()}):
+                yield from self._revision_verdicts(sku, order_id, checked)
+
+    def _revision_verdicts(
+        self, sku: str, order_id: str, checked: set[tuple[str, int, str]]
+    ) -> Iterator[Verdict]:
+        for event in self.engine.events.get(stock_id(sku)):
+            if type(event).__name__ != "EtasRevised":
+                continue
+            version = event.originator_version
+            for change in event.plan.changes:
+                if change.order_id != order_id or (sku, version, change.line_id) in checked:
+                    continue
+                recomputed = _line_eta(self._stock_outcome(sku, version)[1], order_id, change.line_id)
+                yield Verdict(
+                    subject=f"order {order_id} line {change.line_id}",
+                    kind="EtaRevised",
+                    policy=event.decision.policy,
+                    message_id=event.decision.message_id,
+                    inputs=event.decision.inputs,
+                    recorded={"eta": change.new, "needs_purchase": change.needs_purchase},
+                    recomputed=None if recomputed is None else _without_expiry(recomputed),
+                    reason=event.decision.reason,
+                )
+
+    def _order_event_verdicts(self, order_id: str, event: Any) -> Iterator[tuple[Verdict, Any]]:
         kind = type(event).__name__
         for ref, recorded, recompute_line in _order_checks(event):
-            yield Verdict(
+            verdict = Verdict(
                 subject=f"order {order_id} line {event.line_id}",
                 kind=kind,
                 policy=ref.policy,
@@ -131,6 +164,7 @@ class Replayer:
                 recomputed=recompute_line(self, ref, order_id, event.line_id),
                 reason=ref.reason,
             )
+            yield verdict, ref
 
     def stock_plan(self, ref: Any) -> Any:
         """What re-running the referenced Stock decision gives."""
@@ -162,8 +196,8 @@ class Replayer:
         skus, orders = self._subjects()
         for sku in skus:
             report.verdicts.extend(self.stock_verdicts(sku))
-        for order_id in orders:
-            report.verdicts.extend(self.order_verdicts(order_id))
+        for order_id in orders:  # the stock verdicts above re-ran every revised promise
+            report.verdicts.extend(self.order_verdicts(order_id, revisions=False))
         return report
 
     def _subjects(self) -> tuple[list[str], list[str]]:
@@ -191,7 +225,14 @@ def _fills(r: Replayer, ref: Any, order_id: str, line_id: str) -> int:
 
 
 def _eta(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] | None:
-    plan = r.stock_plan(ref)
+    return _line_eta(r.stock_plan(ref), order_id, line_id)
+
+
+def _without_expiry(eta: dict[str, Any]) -> dict[str, Any]:
+    return {"eta": eta["eta"], "needs_purchase": eta["needs_purchase"]}
+
+
+def _line_eta(plan: dict[str, Any], order_id: str, line_id: str) -> dict[str, Any] | None:
     for change in plan["changes"]:
         if (change["order_id"], change["line_id"]) == (order_id, line_id):
             return {"eta": change["new"], "needs_purchase": change["needs_purchase"]}
@@ -203,7 +244,7 @@ def _eta(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] |
 
 def _promise(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, Any] | None:
     eta = _eta(r, ref, order_id, line_id)
-    return None if eta is None else {"eta": eta["eta"], "needs_purchase": eta["needs_purchase"]}
+    return None if eta is None else _without_expiry(eta)
 
 
 def _expired(r: Replayer, ref: Any, order_id: str, line_id: str) -> int | None:

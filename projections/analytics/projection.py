@@ -7,13 +7,16 @@ the supplier's dates), and `report.py` computes every figure for the asked
 range from those rows. So a metric's definition can change without a
 rebuild, and no handler reads another aggregate's rows: Stock facts name
 the order id, Order facts the order's aggregate id, and the two are joined
-when reading through `Order.create_id`.
+when reading through `Order.create_id`. First promises come from both
+streams (the Order's backorder, the Stock's revised promises), keyed by the
+order's aggregate id and ordered by the Stock version that made them.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from domain.order import order_uuid
 from projections.base import Projection, handles
 from projections.event import ProjectedEvent
 from projections.store import Tx
@@ -27,10 +30,18 @@ _MOVEMENT = (
     "INSERT INTO analytics_movements (notification_id, seq, stock_key, order_id, line_id, kind, quantity, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notification_id, seq) DO NOTHING"
 )
-# The first promise wins: one Order's events arrive in order in every feed.
+# The first promise wins, first by the version of the line's Stock it was made at: a line is
+# promised by its order's Order.LineBackordered and its SKU's Stock.EtasRevised, two streams
+# no feed keeps in order between them. The same promise can come in both (the change that
+# backordered the line): the lower notification id decides, so every interleaving keeps one row.
 _PROMISE = (
-    "INSERT INTO analytics_promises (order_key, line_id, first_eta, notification_id) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (order_key, line_id) DO NOTHING"
+    "INSERT INTO analytics_promises (order_key, line_id, first_eta, stock_version, notification_id) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_key, line_id) DO UPDATE SET "
+    "first_eta = excluded.first_eta, stock_version = excluded.stock_version, "
+    "notification_id = excluded.notification_id "
+    "WHERE excluded.stock_version < analytics_promises.stock_version "
+    "OR (excluded.stock_version = analytics_promises.stock_version "
+    "AND excluded.notification_id < analytics_promises.notification_id)"
 )
 _CANCEL = (
     "INSERT INTO analytics_cancellations (notification_id, order_key, line_id, automatic, withdrawn) "
@@ -54,7 +65,9 @@ _PO_KINDS = {
 
 class AnalyticsProjection(Projection):
     name: ClassVar[str] = "analytics"
-    version: ClassVar[int] = 1
+    # 2: first promises also from Stock.EtasRevised (orders no longer record revisions), kept by
+    # the Stock version they were made at (analytics_promises.stock_version).
+    version: ClassVar[int] = 2
     tables: ClassVar[dict[str, str]] = {
         # One row per Stock.LineRequested: demand, and what the line got when it asked.
         "analytics_requests": (
@@ -69,9 +82,10 @@ class AnalyticsProjection(Projection):
             "order_id TEXT NOT NULL, line_id TEXT NOT NULL, kind TEXT NOT NULL, quantity INTEGER NOT NULL, "
             "at TEXT, PRIMARY KEY (notification_id, seq)"
         ),
+        # A line's first dated promise: the Stock version it was made at, and the event that told it.
         "analytics_promises": (
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, first_eta TEXT NOT NULL, "
-            "notification_id BIGINT NOT NULL, PRIMARY KEY (order_key, line_id)"
+            "stock_version INTEGER NOT NULL, notification_id BIGINT NOT NULL, PRIMARY KEY (order_key, line_id)"
         ),
         "analytics_cancellations": (
             "notification_id BIGINT PRIMARY KEY, order_key TEXT NOT NULL, line_id TEXT NOT NULL, "
@@ -141,17 +155,36 @@ class AnalyticsProjection(Projection):
     @handles("Stock.EtasRevised")
     def etas_revised(self, tx: Tx, event: ProjectedEvent) -> None:
         self._movements(tx, event, "expire", event.data["expired"])
+        promises = [
+            (
+                str(order_uuid(c["order_id"])),
+                c["line_id"],
+                c["eta"],
+                event.aggregate_version,
+                event.notification_id,
+            )
+            for c in event.data["changes"]
+            if c["eta"] is not None
+        ]
+        if promises:
+            tx.executemany(_PROMISE, promises)
 
     @handles("Stock.Withdrawn")
     def withdrawn(self, tx: Tx, event: ProjectedEvent) -> None:
         self._movements(tx, event, "withdraw", [event.data])
 
     # ------------------------------------------------------------------ order
-    @handles("Order.LineBackordered", "Order.EtaRevised")
+    @handles("Order.LineBackordered")
     def promised(self, tx: Tx, event: ProjectedEvent) -> None:
-        eta = event.data["eta"]
-        if eta is not None:
-            tx.execute(_PROMISE, (event.aggregate_id, event.data["line_id"], eta, event.notification_id))
+        """The promise a line is backordered with, as of the Stock version that made it.
+
+        Order.EtaRevised (only in stores from before revisions stayed on the Stock) is not
+        read: each repeats a change its Stock's Stock.EtasRevised holds.
+        """
+        d = event.data
+        if d["eta"] is not None:
+            made_at = (d.get("eta_decision") or d["decision"])["stock_version"]
+            tx.execute(_PROMISE, (event.aggregate_id, d["line_id"], d["eta"], made_at, event.notification_id))
 
     @handles("Order.LineCancelled")
     def line_cancelled(self, tx: Tx, event: ProjectedEvent) -> None:

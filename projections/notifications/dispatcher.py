@@ -12,8 +12,13 @@ idempotency key, which the receiver (or the file channel) recognises. So a
 notification may be sent twice but is never delivered twice. Run one
 dispatcher per outbox.
 
-The wall clock is used only to schedule retries, never in read models, and
-is injectable so tests control time.
+Each delivery is also recorded with the event store (services/notices.py,
+through a `Ledger`) before the outbox marks it delivered, and a claimed
+notification whose key the ledger knows is marked delivered without being
+sent: an outbox restored from the event store alone sends nothing twice.
+
+The wall clock is used only to schedule retries and stamp deliveries, never
+in decisions, and is injectable so tests control time.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from projections.notifications.channels import Channel, DeliveryFailed
 from projections.notifications.outbox import NOTIFICATIONS, Status
@@ -50,10 +56,21 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
 
 
+class Ledger(Protocol):
+    """Where deliveries are kept beside the event store (services.notices.NoticeLedger)."""
+
+    def delivered_at(self, idempotency_key: str) -> datetime | None: ...
+
+    def record(
+        self, idempotency_key: str, subject_key: str, payload: str, delivered_at: datetime
+    ) -> None: ...
+
+
 @dataclass
 class Report:
     outcomes: Counter[Status] = field(default_factory=Counter)
     keys: list[str] = field(default_factory=list)  # claimed, in order
+    told_before: int = 0  # claimed, found delivered in the ledger, not sent again
 
     @property
     def delivered(self) -> int:
@@ -94,12 +111,14 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         clock: Clock = wall_clock,
         batch: int = 20,
+        ledger: Ledger | None = None,
     ) -> None:
         self.store = store
         self.channel = channel
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.batch = batch
+        self.ledger = ledger
 
     def recover(self) -> int:
         """Make notifications a crashed dispatcher left `sending` due again; returns how many.
@@ -170,18 +189,29 @@ class Dispatcher:
         return claimed
 
     def _deliver(self, claimed: Claimed, report: Report) -> None:
+        told = self.ledger.delivered_at(claimed.key) if self.ledger is not None else None
+        if told is not None:
+            self._delivered(claimed, claimed.attempts, told)
+            report.told_before += 1
+            return
         try:
             self.channel.send(claimed.key, claimed.payload.encode())
         except DeliveryFailed as error:
             report.outcomes[self._failed(claimed, str(error))] += 1
             return
+        at = self.clock()
+        if self.ledger is not None:  # before the outbox: a crash in between re-sends the same key
+            self.ledger.record(claimed.key, claimed.subject_key, claimed.payload, at)
+        self._delivered(claimed, claimed.attempts, at)
+        report.outcomes[Status.DELIVERED] += 1
+
+    def _delivered(self, claimed: Claimed, attempts: int, at: datetime) -> None:
         with self.store.transaction() as tx:
             tx.execute(
                 f"UPDATE {NOTIFICATIONS} SET status = ?, attempts = ?, delivered_at = ?, next_attempt_at = NULL "
                 "WHERE idempotency_key = ?",
-                (Status.DELIVERED.value, claimed.attempts, stamp(self.clock()), claimed.key),
+                (Status.DELIVERED.value, attempts, stamp(at), claimed.key),
             )
-        report.outcomes[Status.DELIVERED] += 1
 
     def _failed(self, claimed: Claimed, error: str, due_now: bool = False) -> Status:
         """Retry later, give up, or drop it when a newer notification about the same thing exists."""

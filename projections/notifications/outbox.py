@@ -93,11 +93,80 @@ def first_time(tx: Tx, subject_key: str, version: int) -> bool:
     return True
 
 
-def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView) -> None:
-    """Create, re-decide or withdraw the line's draft after one change to it."""
-    subject_key = f"line:{_part(order['order_id'])}:{_part(line_id)}"
-    if not first_time(tx, subject_key, event.aggregate_version):
+def line_subject(order_id: str, line_id: str) -> str:
+    return f"line:{_part(order_id)}:{_part(line_id)}"
+
+
+def compose_line(
+    tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView, source: str = "v"
+) -> None:
+    """Create, re-decide or withdraw the line's draft after one change to it.
+
+    `source` names the stream the change came from, whose versions count the
+    cursor: "v" for the order's own, another for a Stock's promises, so a
+    rebuild skips what each stream already composed, whatever the interleaving.
+    """
+    subject_key = line_subject(order["order_id"], line_id)
+    cursor = subject_key if source == "v" else f"{subject_key}:{source}"
+    if not first_time(tx, cursor, event.aggregate_version):
         return
+    _decide_line(tx, event, order, line_id, now, f"{source}{event.aggregate_version}")
+
+
+def took_back_delivery(
+    tx: Tx, event: ProjectedEvent, sent: dict[str, Any], subject_key: str, at: str
+) -> bool:
+    """A delivery recorded with the event store, into the outbox; False if the outbox knew it already.
+
+    Only an outbox restored from the event store lacks it: the row is written
+    as it was sent, and the caller re-decides the line's draft against it.
+    """
+    key = sent["idempotency_key"]
+    known = tx.one(f"SELECT status FROM {NOTIFICATIONS} WHERE idempotency_key = ?", (key,))
+    if known is not None and known[0] == Status.DELIVERED.value:
+        return False
+    recipient = sent["recipient"]
+    tx.execute(
+        f"INSERT INTO {NOTIFICATIONS} (idempotency_key, subject_key, kind, order_id, line_id, sku, "
+        "customer_id, recipient, locale, subject, body, payload, status, attempts, delivered_at, created_from, "
+        "updated_from, aggregate_version, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (idempotency_key) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, "
+        "body = excluded.body, payload = excluded.payload, status = excluded.status, "
+        f"attempts = CASE WHEN {NOTIFICATIONS}.attempts > 0 THEN {NOTIFICATIONS}.attempts ELSE 1 END, "
+        "delivered_at = excluded.delivered_at, next_attempt_at = NULL, updated_from = excluded.updated_from",
+        (
+            key,
+            subject_key,
+            sent["kind"],
+            sent.get("order_id"),
+            sent.get("line_id"),
+            sent["sku"],
+            recipient["customer_id"],
+            recipient["email"],
+            sent["locale"],
+            sent["subject"],
+            sent["body"],
+            orjson.dumps(sent).decode(),
+            Status.DELIVERED.value,
+            at,
+            event.notification_id,
+            event.notification_id,
+            event.aggregate_version,
+            event.business_time,
+        ),
+    )
+    return True
+
+
+def redecide_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView) -> None:
+    """The line's draft against what its customer is now known to have been told."""
+    _decide_line(tx, event, order, line_id, now, f"told{event.notification_id}")
+
+
+def _decide_line(
+    tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView, suffix: str
+) -> None:
+    subject_key = line_subject(order["order_id"], line_id)
     told = last_told(tx, subject_key) or nothing_told(now)
     kind = what_to_say(told, now)
     draft_key = _draft_key(tx, subject_key)
@@ -108,7 +177,7 @@ def compose_line(tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: 
     recipient = Recipient(order["customer_id"], order["email"], order["locale"])
     complete = order["shipping_preference"] == "complete"
     message = render_line(kind, recipient.locale, order["order_id"], told, now, ships_complete=complete)
-    key = f"{subject_key.removeprefix('line:')}:v{event.aggregate_version}"
+    key = f"{subject_key.removeprefix('line:')}:{suffix}"
     payload = {"order_id": order["order_id"], "line_id": line_id, "line": now.as_dict()}
     draft = Draft(subject_key, key, kind, message, payload, now.sku, order["order_id"], line_id)
     _save(tx, event, recipient, draft, draft_key)
@@ -124,6 +193,11 @@ def compose_back_in_stock(
     key = f"{subject_key}:v{event.aggregate_version}"
     draft = Draft(subject_key, key, Kind.BACK_IN_STOCK, message, {"available": available}, sku)
     _save(tx, event, recipient, draft, _draft_key(tx, subject_key))
+
+
+def stock_source(sku: str) -> str:
+    """The `source` of a change to a line's promise made by the SKU's Stock."""
+    return f"eta:{_part(sku)}:v"
 
 
 def _part(identifier: str) -> str:
@@ -183,7 +257,9 @@ def _save(tx: Tx, event: ProjectedEvent, recipient: Recipient, draft: Draft, dra
         f"INSERT INTO {NOTIFICATIONS} (idempotency_key, subject_key, kind, order_id, line_id, sku, "
         "customer_id, recipient, locale, subject, body, payload, status, attempts, created_from, "
         "updated_from, aggregate_version, changed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) "
+        # Known already: composed before the outbox was lost, and its delivery taken back in.
+        "ON CONFLICT (idempotency_key) DO NOTHING",
         (
             key,
             draft.subject_key,

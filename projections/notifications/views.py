@@ -1,4 +1,5 @@
-"""One order line as its customer sees it, advanced by the Order events about it.
+"""One order line as its customer sees it, advanced by the Order events about it
+and by the promises its SKU's Stock makes it.
 
 Only what a customer can be told is kept: units ready (allocated, shipped
 ones included, so a shipment never reads as "less ready"), units waiting
@@ -45,7 +46,6 @@ LINE_EVENTS = (
     "Order.LineBackordered",
     "Order.BackorderFilled",
     "Order.AllocationRevoked",
-    "Order.EtaRevised",
     "Order.SubstituteOffered",
     "Order.SubstituteAccepted",
     "Order.SubstituteDeclined",
@@ -77,8 +77,6 @@ def advance(view: LineView, event_type: str, data: dict[str, Any]) -> LineView:
         # Substitute units taken back are asked of the line's own SKU again by a later event.
         waits = data["quantity"] if data["sku"] == view.sku else 0
         return replace(view, ready=view.ready - data["quantity"], waiting=view.waiting + waits)
-    if kind == "EtaRevised":
-        return replace(view, eta=data["eta"], needs_purchase=data["needs_purchase"])
     if kind == "SubstituteOffered":
         return replace(view, offer_sku=data["substitute_sku"], offer_quantity=data["quantity"])
     if kind == "SubstituteDeclined":
@@ -86,6 +84,28 @@ def advance(view: LineView, event_type: str, data: dict[str, Any]) -> LineView:
     if kind == "LineCancelled":
         return _cancelled(view, data)
     raise ValueError(f"{event_type} does not change a line's view")
+
+
+def promised(view: LineView, eta: str | None, needs_purchase: bool) -> LineView:
+    """The view with its SKU's latest promise; a line that does not wait has none."""
+    if not view.waiting:
+        return view
+    return replace(view, eta=eta, needs_purchase=needs_purchase)
+
+
+def promise_basis(event_type: str, data: dict[str, Any], before: LineView, basis: int | None) -> int | None:
+    """The version of the SKU's Stock that the view's promise is as of, after one Order event.
+
+    A promise the Stock made at a later version is newer than what the order says
+    (the Stock's stream can run ahead of the order's). A take-back of the line's own
+    units that makes it wait again re-queues it: its next promise comes after that decision.
+    """
+    kind = event_type.removeprefix("Order.")
+    if kind == "LineBackordered":
+        return (data.get("eta_decision") or data["decision"])["stock_version"]
+    if kind == "AllocationRevoked" and data["sku"] == before.sku and not before.waiting:
+        return data["decision"]["stock_version"]
+    return basis
 
 
 def _cancelled(view: LineView, data: dict[str, Any]) -> LineView:

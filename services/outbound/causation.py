@@ -13,6 +13,8 @@ are read again after a restart instead of being lost.
 Dead letters and the inbox's records of refused messages come with no events
 of their message (a refusal changes nothing): they are released at once, with
 no causation (the refused message's id, if it had one, is in the record itself).
+So are the notices of deliveries (services/notices.py), saved by the
+dispatcher alone, caused by no inbound message.
 
 Assumes every other save goes through the engine's message handling. A
 save with no inbox record would be attributed to the next message.
@@ -29,12 +31,16 @@ from eventsourcing.utils import get_topic
 
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
+from services.notices import Notice
 
 INBOX_TOPIC = get_topic(AppliedMessage.Applied)
 # A corrected message applied under an id refused before: its inbox record closes its events too.
 INBOX_TOPICS = frozenset({INBOX_TOPIC, get_topic(RefusedMessage.CorrectionApplied)})
 STANDALONE_TOPICS = frozenset(
-    map(get_topic, (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain))
+    map(
+        get_topic,
+        (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain, Notice.Delivered),
+    )
 )
 
 Ready = tuple[Notification, str | None]

@@ -22,12 +22,13 @@ from domain.stock import Stock
 from domain.supplier import Supplier
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
-from services.outbound import order, stock, supplier
+from services.notices import Notice
+from services.outbound import notice, order, stock, supplier
 from services.outbound.contract import Contract, Mapping, Payload
 
 SCHEMA_VERSION = 1
-PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier)
-AggregateType = Literal["Order", "Stock", "Supplier"]
+PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier, Notice)
+AggregateType = Literal["Order", "Stock", "Supplier", "Notice"]
 
 # Stored but never published: the inbox records are how exactly-once works, not
 # business facts. An applied message's id becomes the causation of its events;
@@ -44,11 +45,17 @@ UNPUBLISHED: frozenset[type] = frozenset(
 # (infra/topics.py: dead_letter_record), never as an OutboundEventV1.
 DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded})
 
-MAPPINGS: tuple[Mapping, ...] = order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS
+MAPPINGS: tuple[Mapping, ...] = order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS + notice.MAPPINGS
 BY_DOMAIN_EVENT: dict[type, Mapping] = {m.domain_event: m for m in MAPPINGS}
 PAYLOADS: dict[str, type[Payload]] = {m.payload.EVENT_TYPE: m.payload for m in MAPPINGS}
 if len(BY_DOMAIN_EVENT) != len(MAPPINGS) or len(PAYLOADS) != len(MAPPINGS):
     raise RuntimeError("outbound mappings: each stored event and each event_type must appear once")
+
+
+# Still mapped, so that an older store publishes and projects, but no longer recorded.
+RETIRED_EVENT_TYPES: frozenset[str] = frozenset({"Order.EtaRevised"})
+if not RETIRED_EVENT_TYPES <= set(PAYLOADS):
+    raise RuntimeError("outbound mappings: a retired event type must still be mapped")
 
 
 def event_types_of(aggregate_type: str) -> tuple[str, ...]:
@@ -70,7 +77,7 @@ class UnmappedEvent(TypeError):
 
 
 class OutboundEventV1(Contract):
-    """A stored domain event published to Kafka (antrian.{order,stock,supplier}.events)."""
+    """A stored domain event published to Kafka (antrian.{order,stock,supplier,notice}.events)."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     event_type: EventType = Field(description="<Aggregate>.<Event>, e.g. Order.LineAllocated; names `data`.")

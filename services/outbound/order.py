@@ -86,6 +86,12 @@ class OrderAllocationRevokedV1(Payload):
 
 
 class OrderEtaRevisedV1(Payload):
+    """Retired: found only in stores written before every revised promise stayed on the Stock.
+
+    Follow revised promises in Stock.EtasRevised: one per decision, naming every order line
+    (order_id, line_id) whose promise changed.
+    """
+
     EVENT_TYPE = "Order.EtaRevised"
     line_id: str
     previous_eta: date | None

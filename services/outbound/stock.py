@@ -29,6 +29,7 @@ from services.outbound.stock_payloads import (
     StockShippedV1,
     StockSourceRemovedV1,
     StockSourceSetV1,
+    StockSubstituteForSetV1,
     StockSubstitutesDeclaredV1,
     StockSuggestionReducedV1,
     StockWithdrawnV1,
@@ -135,6 +136,11 @@ MAPPINGS: tuple[Mapping, ...] = (
         Stock.SubstitutesDeclared,
         StockSubstitutesDeclaredV1,
         lambda e: StockSubstitutesDeclaredV1(substitutes=list(e.substitutes)),
+    ),
+    Mapping(
+        Stock.SubstituteForSet,
+        StockSubstituteForSetV1,
+        lambda e: StockSubstituteForSetV1(substitute_for=list(e.skus)),
     ),
     Mapping(Stock.LineRequested, StockLineRequestedV1, _line_requested),
     Mapping(

@@ -85,6 +85,13 @@ class StockSubstitutesDeclaredV1(Payload):
     substitutes: list[str] = Field(description="Acceptable replacement SKUs, best first.")
 
 
+class StockSubstituteForSetV1(Payload):
+    EVENT_TYPE = "Stock.SubstituteForSet"
+    substitute_for: list[str] = Field(
+        description="SKUs that name this one as a substitute: units arriving here are offered to their queues."
+    )
+
+
 class StockLineRequestedV1(Payload):
     EVENT_TYPE = "Stock.LineRequested"
     order_id: str

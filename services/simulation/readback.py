@@ -13,24 +13,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from domain.order import order_uuid
 from services.simulation.summary import DemoSummary
 from services.simulation.world import DemoOptions
 
 PAGE = 1000
-# Events read in full; every other topic is only counted.
+# Events read in full; every other topic is only counted. Revised promises are read from
+# Stock.EtasRevised: the Order.EtaRevised events of stores written before revisions stayed on
+# the Stock repeat changes that Stock event holds, so they are counted and otherwise ignored.
 DECODED = {
     "Order.Placed",
     "Order.LineAllocated",
     "Order.LineBackordered",
     "Order.BackorderFilled",
     "Order.AllocationRevoked",
-    "Order.EtaRevised",
     "Order.SubstituteAccepted",
     "Order.LineCancelled",
     "Order.LineShipped",
     "Stock.LineRequested",
     "Stock.QueueFilled",
     "Stock.AllocationsRevoked",
+    "Stock.EtasRevised",
     "Stock.ReplenishmentSuggested",
     "Supplier.Registered",
 }
@@ -60,9 +63,10 @@ class _Line:
     at_order: int = 0  # units allocated by the message that placed the order
     waiting: int = 0
     backordered_at: datetime | None = None
-    first_eta: date | None = None
-    eta: date | None = None
+    # (version of the line's Stock when it was made, date) of every promise the line was given
+    promises: list[tuple[int, date | None]] = field(default_factory=list)
     filled_at: datetime | None = None
+    filled_version: int | None = None  # the Stock version of the fill that left nothing waiting
     first_kept: bool | None = None
     last_kept: bool | None = None
     slip: int | None = None
@@ -82,6 +86,7 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
     counts: Counter = Counter()
     times: dict[str, datetime] = {}  # message id -> message time, from Stock decisions
     order_events: list[tuple[str, Any]] = []
+    changes: list[tuple[tuple[Any, str], int, date | None]] = []  # ((order aggregate id, line), version, eta)
     suggested_units = 0
     supplier_names: dict[str, str] = {}
     for note in notifications(engine):
@@ -94,11 +99,14 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
             order_events.append((name, event))
         elif name == "Supplier.Registered":
             supplier_names[event.supplier_id] = event.name
+        elif name == "Stock.EtasRevised":
+            version = event.originator_version
+            changes += [((order_uuid(c.order_id), c.line_id), version, c.new) for c in event.plan.changes]
         else:
             times.setdefault(event.decision.message_id, event.decision.as_of)
             if name == "Stock.ReplenishmentSuggested":
                 suggested_units += event.quantity
-    lines, stats = _replay_orders(order_events, times)
+    lines, stats = _replay_orders(order_events, times, changes)
     backordered = [line for line in lines.values() if line.backordered_at is not None]
     filled = [line for line in backordered if line.filled_at is not None]
     waits = sorted((line.filled_at - line.backordered_at).total_seconds() / 86400 for line in filled)
@@ -138,7 +146,7 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         first_eta_kept=_mean([line.first_kept for line in promised]),
         last_eta_kept=_mean([line.last_kept for line in filled if line.last_kept is not None]),
         mean_slip_days=_mean([line.slip for line in promised]),
-        eta_revisions=counts["Order.EtaRevised"],
+        eta_revisions=stats["eta_revisions"],
         lines_revised=stats["lines_revised"],
         customer_cancelled_lines=stats["cancelled_by_customer"],
         automatic_cancelled_lines=stats["cancelled_automatically"],
@@ -160,18 +168,30 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
     )
 
 
-def _replay_orders(events: list[tuple[str, Any]], times: dict[str, datetime]):
-    """Follow every order line through its events, in each order's own sequence."""
+def _replay_orders(
+    events: list[tuple[str, Any]],
+    times: dict[str, datetime],
+    changes: list[tuple[tuple[Any, str], int, date | None]],
+):
+    """Follow every order line through its events, in each order's own sequence, and its
+    Stock's changes to its promise (`changes`: (line key, Stock version, new date)).
+
+    A change is a revision unless it is the promise the line was backordered with (the
+    change its `Order.LineBackordered` names by `eta_decision`): that one the customer
+    is told with the backorder itself. Promises are placed in time by their Stock's
+    version, not by where the Stock's events fall among the orders' in the log.
+    """
     lines: dict[tuple[Any, str], _Line] = {}
     placing: dict[Any, str] = {}  # order aggregate id -> message id that placed it
+    told: set[tuple[tuple[Any, str], int]] = set()  # (line key, Stock version) promised with a backorder
     stats: dict[str, Any] = {
         "units_by_sku": Counter(),
+        "eta_revisions": 0,
         "lines_revised": 0,
         "cancelled_by_customer": 0,
         "cancelled_automatically": 0,
         "shipped_units": 0,
     }
-    revised: set[tuple[Any, str]] = set()
     for name, e in events:
         oid = e.originator_id
         if name == "Order.Placed":
@@ -179,7 +199,8 @@ def _replay_orders(events: list[tuple[str, Any]], times: dict[str, datetime]):
             for spec in e.lines:
                 lines[(oid, spec.line_id)] = _Line(sku=spec.sku, quantity=spec.quantity)
             continue
-        line = lines[(oid, e.line_id)]
+        key = (oid, e.line_id)
+        line = lines[key]
         if name == "Order.LineAllocated":
             if e.decision.message_id == placing[oid]:
                 line.at_order += e.quantity
@@ -188,16 +209,14 @@ def _replay_orders(events: list[tuple[str, Any]], times: dict[str, datetime]):
             stats["units_by_sku"][line.sku] += e.quantity
             if line.backordered_at is None:
                 line.backordered_at = times.get(e.decision.message_id)
-            line.eta = e.eta
-            line.first_eta = line.first_eta or e.eta
-        elif name == "Order.EtaRevised":
-            line.eta = e.new
-            line.first_eta = line.first_eta or e.new
-            revised.add((oid, e.line_id))
+            # No eta_decision: the line already waited there and keeps the promise it had.
+            line.promises.append(((e.eta_decision or e.decision).stock_version, e.eta))
+            if e.eta_decision is not None:
+                told.add((key, e.eta_decision.stock_version))
         elif name == "Order.BackorderFilled":
             line.waiting -= e.quantity
             if not line.waiting and line.backordered_at is not None and line.filled_at is None:
-                _filled(line, times.get(e.decision.message_id))
+                _filled(line, times.get(e.decision.message_id), e.decision.stock_version)
         elif name == "Order.AllocationRevoked":
             line.waiting += e.quantity
         elif name == "Order.SubstituteAccepted":
@@ -207,19 +226,38 @@ def _replay_orders(events: list[tuple[str, Any]], times: dict[str, datetime]):
             stats["cancelled_automatically" if e.automatic else "cancelled_by_customer"] += 1
         elif name == "Order.LineShipped":
             stats["shipped_units"] += sum(e.by_sku.values())
+    revised: set[tuple[Any, str]] = set()
+    for key, version, eta in changes:
+        lines[key].promises.append((version, eta))
+        if (key, version) not in told:
+            stats["eta_revisions"] += 1
+            revised.add(key)
     stats["lines_revised"] = len(revised)
+    for line in lines.values():
+        _judge(line)
     return lines, stats
 
 
-def _filled(line: _Line, when: datetime | None) -> None:
+def _filled(line: _Line, when: datetime | None, version: int) -> None:
     if when is None:
         return
     line.filled_at = when
-    if line.first_eta is not None:
-        line.first_kept = when.date() <= line.first_eta
-        line.slip = max(0, (when.date() - line.first_eta).days)
-    if line.eta is not None:
-        line.last_kept = when.date() <= line.eta
+    line.filled_version = version
+
+
+def _judge(line: _Line) -> None:
+    """Whether a filled line came by its first promised date, and by the one it held when filled."""
+    if line.filled_at is None or line.filled_version is None:
+        return
+    when = line.filled_at.date()
+    promises = sorted(line.promises, key=lambda promise: promise[0])
+    first_eta = next((eta for _, eta in promises if eta is not None), None)
+    held = [eta for version, eta in promises if version < line.filled_version]
+    if first_eta is not None:
+        line.first_kept = when <= first_eta
+        line.slip = max(0, (when - first_eta).days)
+    if held and held[-1] is not None:
+        line.last_kept = when <= held[-1]
 
 
 def _mean(values: list[Any]) -> float | None:

@@ -43,7 +43,7 @@ def test_an_order_timeline_holds_its_own_events_and_every_stock_event_naming_it_
         ("Order.LineAllocated", "line 1: 2 x A allocated"),
         ("Order.LineBackordered", "line 1: 3 waiting at position 1, ETA none (needs purchase)"),
         ("Order.LineAllocated", "line 2: 1 x B allocated"),
-        ("Stock.QueueFilled", "filled o1/1 x3, o2/1 x1"),
+        ("Stock.QueueFilled", "filled o1/1 x3 (and 1 other line(s))"),
         ("Order.BackorderFilled", "line 1: 3 x A filled from the queue"),
     ]
     ids = [e.notification_id for e in entries]

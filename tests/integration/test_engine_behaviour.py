@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from domain.allocation import POLICIES
-from domain.eta import ETA_POLICY
+from domain.eta import ETA_POLICY, EtaChange
 from domain.order import Line
 from domain.stock import stock_id
 from domain.substitution import SUBSTITUTE_POLICY
-from domain.values import LineStatus
+from domain.values import DecisionInfo, LineStatus, QueueEntry
 from services.engine import Engine
 from services.outcomes import Status
 from services.parsing import parse_message
@@ -45,6 +45,36 @@ def order_events(engine: Engine, order_id: str, kind: str | None = None) -> list
 def stock_events(engine: Engine, sku: str, kind: str | None = None) -> list[Any]:
     found = events_of(engine, stock_id(sku))
     return [e for e in found if kind is None or type(e).__name__ == kind]
+
+
+def promise(engine: Engine, order_id: str, line_id: str = "1", sku: str = "A") -> QueueEntry:
+    """The line's current promise: its entry in the SKU's queue (an order line keeps only the
+    promise it was backordered with)."""
+    entry = engine.get_stock(sku).queued(order_id, line_id)
+    assert entry is not None, f"{order_id}/{line_id} does not wait for {sku}"
+    return entry
+
+
+def promise_changes(
+    engine: Engine, order_id: str, line_id: str = "1", sku: str = "A"
+) -> list[tuple[EtaChange, DecisionInfo]]:
+    """Every change of the line's promise, oldest first, with the Stock decision that made it
+    (its first promise, told with the backorder, included)."""
+    return [
+        (change, event.decision)
+        for event in stock_events(engine, sku, "EtasRevised")
+        for change in event.plan.changes
+        if (change.order_id, change.line_id) == (order_id, line_id)
+    ]
+
+
+def latest_promise_change(
+    engine: Engine, order_id: str, line_id: str = "1", sku: str = "A"
+) -> tuple[EtaChange, DecisionInfo]:
+    """The latest Stock.EtasRevised change naming the line, and that event's decision."""
+    changes = promise_changes(engine, order_id, line_id, sku)
+    assert changes, f"no promise to {order_id}/{line_id} was ever made by {sku}"
+    return changes[-1]
 
 
 def rejected(engine: Engine, raw: dict[str, Any]):
@@ -150,10 +180,15 @@ def test_cancelling_a_backordered_line_frees_its_place_and_improves_etas_behind_
     assert (line(store, "O1").cancelled, line(store, "O1").status) == (3, LineStatus.CANCELLED)
     assert queue(store, "A") == [("O2", "1", 3)]
     assert store.get_stock("A").position_of("O2", "1") == 1
-    assert line(store, "O2").eta == as_date(day(6))
-    (revised,) = order_events(store, "O2", "EtaRevised")
+    assert promise(store, "O2").eta == as_date(day(6))
+    # with a Stock.EtasRevised that says why (the change after the promise told with the backorder)
+    (told, _), (revised, decision) = promise_changes(store, "O2")
+    assert (told.old, told.new) == (None, as_date(day(12)))
     assert (revised.old, revised.new) == (as_date(day(12)), as_date(day(6)))
-    assert revised.decision.message_id == "c1" and revised.decision.policy == ETA_POLICY
+    assert decision.message_id == "c1" and decision.policy == ETA_POLICY
+    # and the order keeps what it was told at backorder, with no revision of its own
+    assert line(store, "O2").eta == as_date(day(12))
+    assert not order_events(store, "O2", "EtaRevised")
     cancelled = order_events(store, "O1", "LineCancelled")[0]
     assert cancelled.automatic is False and cancelled.withdrawn == 3
 
@@ -509,7 +544,7 @@ def test_accepting_a_substitute_that_has_run_out_is_rejected_and_keeps_the_place
 
 
 # ---------------------------------------------------------------- supply
-def test_delayed_po_revises_the_eta_with_an_event(store):
+def test_a_delayed_po_revises_the_promise_with_a_stock_event_that_says_why(store):
     # Given a line promised from PO-1, due day 5 (day 7 with the default lateness)
     apply(
         store,
@@ -522,15 +557,19 @@ def test_delayed_po_revises_the_eta_with_an_event(store):
     # When the supplier reports a delay to day 12
     apply(store, m.po_delayed("d1", "PO-1", day(12), at=ts(1)))
 
-    # Then the promise moves with an EtaRevised event that says why
-    l1 = line(store, "O1")
-    assert (l1.eta, l1.first_eta, l1.eta_revisions) == (as_date(day(14)), as_date(day(7)), 1)
-    (revised,) = order_events(store, "O1", "EtaRevised")
-    assert (revised.old, revised.new, revised.needs_purchase) == (as_date(day(7)), as_date(day(14)), False)
-    assert revised.decision.policy == ETA_POLICY
-    assert revised.decision.message_id == "d1"
-    assert ["PO-1", 10, day(14)] in revised.decision.inputs["inbound"]
+    # Then the promise moves with a Stock.EtasRevised event that says why
+    assert (promise(store, "O1").eta, promise(store, "O1").needs_purchase) == (as_date(day(14)), False)
     assert store.get_stock("A").queue[0].eta == as_date(day(14))
+    (told, _), (revised, decision) = promise_changes(store, "O1")
+    assert (told.old, told.new) == (None, as_date(day(7)))
+    assert (revised.old, revised.new, revised.needs_purchase) == (as_date(day(7)), as_date(day(14)), False)
+    assert decision.policy == ETA_POLICY
+    assert decision.message_id == "d1"
+    assert ["PO-1", 10, day(14)] in decision.inputs["inbound"]
+    # And the order keeps the promise it was backordered with, revised nowhere but on the Stock
+    l1 = line(store, "O1")
+    assert (l1.eta, l1.first_eta, l1.eta_revisions) == (as_date(day(7)), as_date(day(7)), 0)
+    assert not order_events(store, "O1", "EtaRevised")
 
 
 def test_a_confirmed_or_cancelled_po_moves_the_promise(store):
@@ -541,10 +580,12 @@ def test_a_confirmed_or_cancelled_po_moves_the_promise(store):
         m.order_placed("o1", "O1", [("1", "A", 4)], at=ts(0, 1)),
     )
     apply(store, m.po_confirmed("cf", "PO-1", day(3), at=ts(1)))
-    assert line(store, "O1").eta == as_date(day(5))
+    assert promise(store, "O1").eta == as_date(day(5))
+    assert latest_promise_change(store, "O1")[1].message_id == "cf"
     apply(store, m.po_cancelled("cx", "PO-1", at=ts(2)))
-    l1 = line(store, "O1")
-    assert l1.needs_purchase and l1.eta == as_date(day(2 + 20 + 2))
+    now = promise(store, "O1")
+    assert now.needs_purchase and now.eta == as_date(day(2 + 20 + 2))
+    assert latest_promise_change(store, "O1")[1].message_id == "cx"
     assert store.get_stock("A").inbound == {}
 
 
@@ -566,9 +607,10 @@ def test_late_supplier_history_makes_promises_later(store):
     assert store.get_supplier("S1").lateness_days == 7
     assert store.get_stock("A").sources["S1"].lateness_days == 7
     assert store.get_stock("A").inbound["S1/PO-2"].lateness_days == 7
-    assert line(store, "O1").eta == as_date(day(17))
-    (revised,) = order_events(store, "O1", "EtaRevised")
-    assert revised.decision.message_id == "rb"
+    assert promise(store, "O1").eta == as_date(day(17))
+    (told, _), (revised, decision) = promise_changes(store, "O1")
+    assert (told.new, revised.old, revised.new) == (as_date(day(12)), as_date(day(12)), as_date(day(17)))
+    assert decision.message_id == "rb"
     # And a brand-new uncovered order is promised lead time plus the same lateness
     apply(store, m.order_placed("o2", "O2", [("1", "A", 10)], at=ts(8, 1)))
     assert line(store, "O2").needs_purchase
@@ -613,7 +655,10 @@ def test_uncovered_backorder_needs_purchase_and_suggests_replenishment_from_prim
     # When purchasing orders it, the suggestion is spent and the line is covered
     apply(store, m.po_placed("p1", "PO-1", [("A", 6)], expected=day(9), supplier_id="S-primary", at=ts(1)))
     assert store.get_stock("A").suggested == 0
-    assert not line(store, "O1").needs_purchase and line(store, "O1").eta == as_date(day(11))
+    assert not promise(store, "O1").needs_purchase and promise(store, "O1").eta == as_date(day(11))
+    revised, decision = latest_promise_change(store, "O1")
+    assert (revised.old, revised.new, revised.needs_purchase) == (as_date(day(12)), as_date(day(11)), False)
+    assert decision.message_id == "p1"
 
 
 def test_a_supplier_that_stops_selling_a_sku_is_no_longer_promised_or_suggested_from(store):
@@ -630,8 +675,8 @@ def test_a_supplier_that_stops_selling_a_sku_is_no_longer_promised_or_suggested_
     # Then A only knows the slow one, the promise moves, and new needs are suggested from it
     assert set(store.get_stock("A").sources) == {"S-slow"}
     assert set(store.get_stock("B").sources) == {"S-fast"}
-    assert line(store, "O1").eta == as_date(day(1 + 10 + 2))  # counted from today, day 1
-    assert order_events(store, "O1", "EtaRevised")[-1].decision.message_id == "s1-again"
+    assert promise(store, "O1").eta == as_date(day(1 + 10 + 2))  # counted from today, day 1
+    assert latest_promise_change(store, "O1")[1].message_id == "s1-again"
     apply(store, m.order_placed("o2", "O2", [("1", "A", 5)], at=ts(1, 1)))
     assert stock_events(store, "A", "ReplenishmentSuggested")[-1].supplier_id == "S-slow"
 
@@ -876,11 +921,12 @@ def test_every_decision_event_records_policy_cause_inputs_and_reason(store):
         "LineBackordered",
         "BackorderFilled",
         "AllocationRevoked",
-        "EtaRevised",
         "SubstituteOffered",
         "SubstituteAccepted",
         "LineCancelled",
     } <= seen
+    # (revised promises are decided and recorded once, on the Stock: no order records an EtaRevised)
+    assert "EtaRevised" not in seen
 
 
 def _check_reference(store: Engine, kind: str, event: Any, ref: Any) -> None:
@@ -913,3 +959,4 @@ def test_each_tier_is_accepted_and_recorded_on_the_order(store, tier):
 def test_dates_in_promises_are_plain_dates(store):
     apply(store, m.supplier_registered("s1", "S1", ["A"]), m.order_placed("o1", "O1", [("1", "A", 1)]))
     assert isinstance(line(store, "O1").eta, date)
+    assert isinstance(promise(store, "O1").eta, date)

@@ -4,7 +4,8 @@ At the end of every simulated day the projection is caught up (incrementally,
 as `antrian queue` would) and every SKU's projected queue must equal the
 Stock aggregate's own queue entry for entry - order, line, waiting units,
 tier, placed-at, since, wait limit, ETA, needs-purchase - in the same order,
-and every order's projected lines must equal the Order aggregate's lines.
+and every order's projected lines must hold the Order aggregate's counters and
+the Stock's promise to each line (the Stock keeps promises, not the order).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 
 from domain.order import Order
-from domain.stock import Stock
+from domain.stock import Stock, stock_id
 from infra.read_side import log_feed
 from projections.event import ProjectedEvent
 from projections.queue import BackorderQueueProjection
@@ -32,6 +33,7 @@ from services.simulation import DemoOptions, run_demo
 from tests import messages as m
 from tests.integration.test_invariants_stateful import EngineMachine
 from tests.messages import ts
+from tests.state import events_of
 from tests.support.cli import cli_over
 
 pytestmark = pytest.mark.integration
@@ -84,23 +86,73 @@ def projected_queue(tx: Any, sku: str) -> list[tuple[Any, ...]]:
     ]
 
 
-def order_lines(engine: Engine, order_id: str) -> list[tuple[Any, ...]]:
+def promise_revisions(engine: Engine, sku: str) -> Counter[tuple[str, str]]:
+    """How often the SKU changed a promise its customer had been told, per (order, line), from its events.
+
+    A line that starts waiting through a request is told its first promise with the backorder,
+    so that promise is no revision; one that waits again because allocated units were taken
+    back had been told the units were its own, so its next promise is one.
+    """
+    waiting: Counter[tuple[str, str]] = Counter()
+    told: set[tuple[str, str]] = set()
+    revisions: Counter[tuple[str, str]] = Counter()
+    for event in events_of(engine, stock_id(sku)):
+        kind = type(event).__name__
+        if kind == "LineRequested" and event.plan.backorder:
+            key = (event.request.order_id, event.request.line_id)
+            if not waiting[key]:
+                told.discard(key)
+            waiting[key] += event.plan.backorder
+        elif kind == "QueueFilled":
+            for fill in event.fills:
+                waiting[(fill.order_id, fill.line_id)] -= fill.quantity
+        elif kind == "AllocationsRevoked":
+            for fill in event.revoked:
+                key = (fill.order_id, fill.line_id)
+                if not waiting[key]:
+                    told.add(key)
+                waiting[key] += fill.quantity
+        elif kind == "Withdrawn":
+            waiting[(event.order_id, event.line_id)] = 0
+        elif kind == "EtasRevised":
+            for change in event.plan.changes:
+                key = (change.order_id, change.line_id)
+                revisions[key] += key in told
+                told.add(key)
+            for expiry in event.plan.expired:
+                waiting[(expiry.order_id, expiry.line_id)] = 0
+    return revisions
+
+
+def order_lines(
+    engine: Engine, order_id: str, revisions: dict[str, Counter[tuple[str, str]]]
+) -> list[tuple[Any, ...]]:
+    """Each line's counters as its Order aggregate holds them, and its promise as its SKU's Stock
+    holds it: the queue entry's ETA and needs-purchase while the line waits, none otherwise.
+
+    `revisions`: promise_revisions by SKU, filled as SKUs are met.
+    """
     order = engine.get_order(order_id)
-    return [
-        (
-            line.line_id,
-            line.status.value,
-            line.allocated_total,
-            sum(units for sku, units in line.allocated.items() if sku != line.sku),
-            line.backordered,
-            line.shipped,
-            line.cancelled,
-            line.eta,
-            line.eta_revisions,
-            line.needs_purchase,
+    lines = []
+    for line in order.lines.values():
+        queued = engine.get_stock(line.sku).queued(order_id, line.line_id)
+        if line.sku not in revisions:
+            revisions[line.sku] = promise_revisions(engine, line.sku)
+        lines.append(
+            (
+                line.line_id,
+                line.status.value,
+                line.allocated_total,
+                sum(units for sku, units in line.allocated.items() if sku != line.sku),
+                line.backordered,
+                line.shipped,
+                line.cancelled,
+                queued.eta if queued else None,
+                revisions[line.sku][(order_id, line.line_id)],
+                queued.needs_purchase if queued else False,
+            )
         )
-        for line in order.lines.values()
-    ]
+    return lines
 
 
 def projected_lines(tx: Any, order_id: str) -> list[tuple[Any, ...]]:
@@ -168,22 +220,30 @@ def test_order_events_arriving_before_or_after_stock_events_give_the_same_read_m
         assert a.one("SELECT COUNT(*) FROM queue_lines WHERE waiting > 0")[0] > 0
 
 
-def test_every_orders_projected_lines_equal_the_order_aggregates_lines(memory_engine: Engine) -> None:
+def test_every_orders_projected_lines_hold_the_orders_counts_and_the_stocks_promises(
+    memory_engine: Engine,
+) -> None:
     run_demo(memory_engine, OPTIONS)
     runner = ProjectionRunner(SqliteReadStore(":memory:"), [BackorderQueueProjection()])
     runner.run(log_feed(memory_engine))
     statuses: Counter[str] = Counter()
+    revisions: dict[str, Counter[tuple[str, str]]] = {}
+    promised = revised = 0
     with runner.store.reading() as tx:
         order_ids = [
             order_id for (order_id,) in tx.all("SELECT order_id FROM queue_orders ORDER BY order_id")
         ]
         assert order_ids
         for order_id in order_ids:
-            expected = order_lines(memory_engine, order_id)
+            expected = order_lines(memory_engine, order_id, revisions)
             assert projected_lines(tx, order_id) == expected, order_id
             statuses.update(line[1] for line in expected)
-    # Shipped, waiting and cancelled lines were all among those compared.
+            promised += sum(line[7] is not None for line in expected)
+            revised += sum(line[8] > 0 for line in expected)
+    # Shipped, waiting and cancelled lines were all among those compared,
+    # and so were lines the Stock promises a date and lines whose promise it revised.
     assert {"shipped", "backordered", "cancelled"} <= set(statuses), statuses
+    assert promised and revised, (promised, revised)
 
 
 def test_a_waiting_lines_live_position_in_its_order_is_its_place_in_the_stocks_queue(
@@ -337,11 +397,14 @@ class QueueReadModelMachine(EngineMachine):
     @invariant()
     def the_read_model_mirrors_every_queue_and_order_line(self) -> None:
         self.read.run(log_feed(self.engine))
+        revisions: dict[str, Counter[tuple[str, str]]] = {}
         with self.read.store.reading() as tx:
             for stock in self._aggregates(Stock):
                 assert projected_queue(tx, stock.sku) == stock_queue(self.engine, stock.sku), stock.sku
             for order in self._aggregates(Order):
-                assert projected_lines(tx, order.order_id) == order_lines(self.engine, order.order_id)
+                assert projected_lines(tx, order.order_id) == order_lines(
+                    self.engine, order.order_id, revisions
+                )
                 for line in order_view(tx, order.order_id).lines:
                     stock = self.engine.get_stock(line.sku)
                     assert line.position == stock.position_of(order.order_id, line.line_id)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from domain import allocation
+from domain.eta import ETA_POLICY
+from domain.order import order_uuid
+from domain.stock import stock_id
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.outcomes import Status
@@ -114,12 +117,30 @@ def test_every_recorded_decision_replays_to_the_same_answer(engine):
         "LineAllocated",
         "LineBackordered",
         "BackorderFilled",
-        "EtaRevised",
         "SubstituteOffered",
         "LineCancelled",
         "AllocationRevoked",
     } <= kinds
     assert report.diffs == []
+
+
+def test_replaying_one_order_re_runs_each_later_promise_to_its_lines_from_the_stock(engine):
+    # Revised promises are recorded once on the Stock (EtasRevised), none on the order
+    verdicts = list(Replayer(engine).order_verdicts("o2"))
+
+    revisions = [v for v in verdicts if v.kind == "EtaRevised"]
+    stock_changes = [
+        change
+        for event in engine.events.get(stock_id("A"))
+        if type(event).__name__ == "EtasRevised"
+        for change in event.plan.changes
+        if change.order_id == "o2"
+    ]
+    own = list(engine.events.get(order_uuid("o2")))
+    told_with_backorder = [e for e in own if type(e).__name__ == "LineBackordered" and e.eta_decision]
+    assert revisions and len(revisions) == len(stock_changes) - len(told_with_backorder)
+    assert all(v.matches and v.policy == ETA_POLICY for v in revisions)
+    assert not [e for e in own if type(e).__name__ == "EtaRevised"]
 
 
 def test_replaying_one_order_shows_each_decision_it_went_through(engine):

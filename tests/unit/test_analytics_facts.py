@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.order import Order
+from infra.read_side import log_feed
 from projections.analytics.lines import follow
+from projections.analytics.projection import AnalyticsProjection
 from projections.analytics.suppliers import first_receipts
+from projections.event import ProjectedEvent
+from projections.store import SqliteReadStore
+from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
 
 A, B = "stock-A", "stock-B"
 
@@ -97,6 +102,47 @@ def test_a_line_gets_its_first_promise_and_its_cancellations_through_the_order_i
 
     assert line.first_eta == date(2026, 1, 12)
     assert line.cancelled_automatically and not line.cancelled_by_customer
+
+
+def first_promises(events: list[ProjectedEvent]) -> list[tuple]:
+    """analytics_promises after applying `events` in the given order."""
+    projection, store = AnalyticsProjection(), SqliteReadStore(":memory:")
+    with store.transaction() as tx:
+        projection.create(tx)
+        for event in events:
+            projection.apply(tx, event)
+    with store.reading() as tx:
+        return tx.all(
+            "SELECT order_key, line_id, first_eta, stock_version, notification_id FROM analytics_promises"
+        )
+
+
+def test_a_lines_first_promise_is_the_same_whether_its_stocks_revisions_are_projected_before_or_after_its_backorder(
+    memory_engine,
+):
+    # Given O1's line waits for A, promised S1's lead time (7 days + 2 of assumed lateness),
+    # then a PO for A expected on day 12 moves the promise to day 14 in a Stock.EtasRevised
+    apply(
+        memory_engine,
+        supplier_registered("s1", "S1", ("A",), lead_time_days=7),
+        order_placed("o1", "O1", (("1", "A", 3),)),
+        po_placed("p1", "P1", (("A", 10),), expected=day(12), at=ts(1)),
+    )
+    events = log_feed(memory_engine).poll(10_000).events
+    stock = [e for e in events if e.aggregate_type == "Stock"]
+    others = [e for e in events if e.aggregate_type != "Stock"]
+    backordered = next(e for e in others if e.event_type == "Order.LineBackordered")
+    revisions = [e for e in stock if e.event_type == "Stock.EtasRevised"]
+    assert [c["eta"] for e in revisions for c in e.data["changes"]] == [day(9), day(14)]
+
+    # When the Stock's events are projected before the Order's, or after them
+    stock_first, order_first = first_promises(stock + others), first_promises(others + stock)
+
+    # Then both keep the promise the line was backordered with, made at the same Stock version
+    # and credited to the same event, the first in the log of the two that tell it
+    told_by = min(backordered.notification_id, revisions[0].notification_id)
+    key = str(Order.create_id("O1"))
+    assert stock_first == order_first == [(key, "1", day(9), revisions[0].aggregate_version, told_by)]
 
 
 def po(nid, kind, expected=None, on=None, po_id="P1", seq=0):

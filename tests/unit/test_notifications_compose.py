@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from projections.notifications.compose import Kind, nothing_told, what_to_say
-from projections.notifications.views import LineView, advance
+from projections.notifications.views import LineView, advance, promised
 
 ORDERED = LineView(sku="A", quantity=5)
 WAITING = replace(ORDERED, waiting=5, position=2, eta="2026-01-20")
@@ -20,8 +20,9 @@ def backordered(quantity=5, position=2, eta="2026-01-20", needs_purchase=False):
     )
 
 
-def eta_revised(eta, previous="2026-01-20", needs_purchase=False):
-    return ("Order.EtaRevised", {"previous_eta": previous, "eta": eta, "needs_purchase": needs_purchase})
+def eta_revised(eta, needs_purchase=False):
+    """A later promise of the line's SKU (a change in Stock.EtasRevised)."""
+    return ("promise", {"eta": eta, "needs_purchase": needs_purchase})
 
 
 def filled(quantity=5, sku="A"):
@@ -46,7 +47,10 @@ def cancelled(released=0, withdrawn=5, automatic=False, reason="changed my mind"
 
 def after(view, *changes):
     for event_type, data in changes:
-        view = advance(view, event_type, data)
+        if event_type == "promise":
+            view = promised(view, data["eta"], data["needs_purchase"])
+        else:
+            view = advance(view, event_type, data)
     return view
 
 
@@ -136,7 +140,7 @@ def test_units_taken_back_from_an_allocated_line_make_it_backordered_again():
     now = after(
         told,
         ("Order.AllocationRevoked", {"sku": "A", "quantity": 2}),
-        eta_revised(None, previous=None, needs_purchase=True),
+        eta_revised(None, needs_purchase=True),
     )
 
     assert (now.ready, now.waiting, now.position, now.needs_purchase) == (3, 2, None, True)

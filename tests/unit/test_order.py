@@ -101,28 +101,23 @@ def test_a_line_moves_from_backordered_through_filled_to_shipped():
     assert balanced(order)
 
 
-def test_an_eta_revision_is_recorded_only_when_the_promise_changes_and_counts_revisions():
+def test_an_eta_revision_stored_on_an_order_before_revisions_moved_to_the_stock_still_applies():
     order = new_order()
     order.backorder("1", 5, 1, TODAY + timedelta(days=9), True, ref(), None)
-    order.collect_events()
-    order.revise_eta("1", TODAY + timedelta(days=9), True, ref())
-    assert names(order) == []
-    order.revise_eta("1", TODAY + timedelta(days=4), False, ref())
-    assert names(order) == ["EtaRevised"]
+    order._eta_revised(
+        line_id="1",
+        old=TODAY + timedelta(days=9),
+        new=TODAY + timedelta(days=4),
+        needs_purchase=False,
+        decision=ref(),
+    )
     line = order.lines["1"]
-    assert (line.eta, line.first_eta, line.eta_revisions) == (
+    assert (line.eta, line.first_eta, line.eta_revisions, line.needs_purchase) == (
         TODAY + timedelta(days=4),
         TODAY + timedelta(days=9),
         1,
+        False,
     )
-
-
-def test_a_line_with_nothing_waiting_takes_no_eta_revisions():
-    order = new_order()
-    order.allocate("1", "A", 5, ref())
-    order.collect_events()
-    order.revise_eta("1", TODAY, False, ref())
-    assert names(order) == []
 
 
 def test_a_revoked_allocation_becomes_backordered_again():

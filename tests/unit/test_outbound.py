@@ -1,7 +1,7 @@
 """Outbound contracts: every stored event type is published through an explicit, versioned mapping.
 
 The scenario below runs real messages through an in-memory engine and
-reaches all 38 published event types, so each mapping is exercised on
+reaches all 40 published event types (but the retired one), so each mapping is exercised on
 events the domain really produces.
 """
 
@@ -11,6 +11,7 @@ import ast
 import importlib
 import pkgutil
 import typing
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -22,17 +23,20 @@ import domain
 import services
 from domain.base import Aggregate
 from domain.order import Order
+from domain.order_lines import LineSpec
 from domain.stock import stock_id
-from domain.values import Locale, ShippingPreference, SupplierPriority, Tier
+from domain.values import Contact, DecisionRef, Locale, ShippingPreference, SupplierPriority, Tier
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
+from services.notices import NoticeLedger
 from services.outbound import (
     BY_DOMAIN_EVENT,
     DEAD_LETTERS,
     PAYLOADS,
     PUBLISHED_AGGREGATES,
+    RETIRED_EVENT_TYPES,
     UNPUBLISHED,
     CausationTracker,
     OutboundEventV1,
@@ -77,12 +81,20 @@ SCENARIO = [
 ]
 
 
+SENT = {"idempotency_key": "O1:1:v2", "kind": "backordered", "order_id": "O1", "line_id": "1", "sku": "A"}
+
+
 @pytest.fixture(scope="module")
 def run():
     engine = build_engine(Settings(store="memory"))
-    outcomes = m.apply(engine, *SCENARIO)
+    before = m.apply(engine, *SCENARIO[:7])
+    # a notification delivered between two messages: its Notice is caused by none
+    sent = orjson.dumps(SENT).decode()
+    NoticeLedger(engine).record("O1:1:v2", "line:O1:1", sent, datetime(2026, 1, 6, tzinfo=UTC))
+    after = m.apply(engine, *SCENARIO[7:])
     notifications = engine.recorder.select_notifications(start=1, limit=10_000)
-    expected_causes = [o.message_id for o in outcomes for _ in range(o.events)]
+    expected_causes = [o.message_id for o in before for _ in range(o.events)]
+    expected_causes += [None] + [o.message_id for o in after for _ in range(o.events)]
     return engine, notifications, expected_causes
 
 
@@ -124,7 +136,7 @@ def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal
     aggregates = _aggregates()
     assert set(PUBLISHED_AGGREGATES) | {AppliedMessage, RefusedMessage, DeadLetter} == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
-    assert len(BY_DOMAIN_EVENT) == 38
+    assert len(BY_DOMAIN_EVENT) == 40
 
 
 def test_a_new_event_without_a_mapping_would_fail_the_completeness_check_and_the_mapping():
@@ -172,10 +184,10 @@ def _letter(offset: int = 41) -> DeadLetter:
 
 
 def test_event_types_are_unique_and_named_after_a_published_aggregate():
-    assert len(PAYLOADS) == 38
+    assert len(PAYLOADS) == 40
     for mapping in BY_DOMAIN_EVENT.values():
         aggregate, _, name = mapping.payload.EVENT_TYPE.partition(".")
-        assert aggregate in {"Order", "Stock", "Supplier"} and name
+        assert aggregate in {"Order", "Stock", "Supplier", "Notice"} and name
         assert mapping.domain_event.__qualname__.startswith(aggregate + ".")
 
 
@@ -191,8 +203,41 @@ def test_contract_literals_list_every_value_of_the_domain_enums():
 
 
 # ------------------------------------------------------- real events, mapped
-def test_a_small_scenario_reaches_every_published_event_type(published):
-    assert {envelope.event_type for _, envelope in published if envelope} == set(PAYLOADS)
+def test_a_small_scenario_reaches_every_published_event_type_but_the_retired_ones(published):
+    assert {envelope.event_type for _, envelope in published if envelope} == set(
+        PAYLOADS
+    ) - RETIRED_EVENT_TYPES
+
+
+def test_an_eta_revision_stored_on_an_order_by_an_older_version_is_still_published():
+    order = Order(
+        order_id="O1",
+        customer_id="c",
+        tier=Tier.STANDARD,
+        placed_at=datetime(2026, 1, 5, tzinfo=UTC),
+        shipping=ShippingPreference.PARTIAL,
+        accept_substitutes=False,
+        max_wait_days=None,
+        contact=Contact(email="c@example.com", locale=Locale.EN),
+        lines=[LineSpec(line_id="1", sku="A", quantity=2)],
+        message_id="m",
+    )
+    ref = DecisionRef(sku="A", stock_version=3, policy="eta-v1", message_id="m", inputs={}, reason="r")
+    order._line_backordered(
+        line_id="1",
+        quantity=2,
+        position=1,
+        eta=date(2026, 1, 9),
+        needs_purchase=False,
+        decision=ref,
+        eta_decision=ref,
+    )
+    order._eta_revised(
+        line_id="1", old=date(2026, 1, 9), new=date(2026, 1, 12), needs_purchase=False, decision=ref
+    )
+    envelope = to_outbound(order.collect_events()[-1], notification_id=9, causation_message_id="m")
+    assert envelope is not None and envelope.event_type == "Order.EtaRevised"
+    assert (envelope.data.previous_eta, envelope.data.eta) == (date(2026, 1, 9), date(2026, 1, 12))
 
 
 def test_every_envelope_round_trips_through_encode_and_decode(published):
@@ -395,4 +440,4 @@ def test_messages_applied_as_one_batch_are_still_attributed_message_by_message(r
     outcomes = engine.handle_batch([parse_message(raw) for raw in SCENARIO])
     assert all(o.status.value == "applied" for o in outcomes)
     notifications = engine.recorder.select_notifications(start=1, limit=10_000)
-    assert [cause for _, cause in attribute_causation(notifications)] == expected_causes
+    assert [cause for _, cause in attribute_causation(notifications)] == [c for c in expected_causes if c]

@@ -34,6 +34,7 @@ def test_topic_names_are_the_agreed_ones_and_unique():
         "antrian.order.events",
         "antrian.stock.events",
         "antrian.supplier.events",
+        "antrian.notice.events",
     ]
     assert all(t.partitions == 4 and t.writer for t in TOPICS)
 
