@@ -44,6 +44,7 @@ test-e2e: install
 bench: install
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.traffic
+	$(BIN)/python -m bench.traffic --messages 41000 --skus 20
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka

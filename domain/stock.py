@@ -30,6 +30,7 @@ from domain.values import (
     DecisionInfo,
     DecisionRef,
     InboundLine,
+    LinePlace,
     LineRequest,
     QueueEntry,
     Reservation,
@@ -132,7 +133,13 @@ class Stock(StockRules, Aggregate):
             position=plan.position,
             units_ahead=plan.units_ahead,
         )
-        self._line_requested(request=request, plan=plan, since=info.as_of.date(), decision=info)
+        self._line_requested(
+            request=request,
+            plan=plan,
+            since=info.as_of.date(),
+            decision=info,
+            pushed_back=self._pushed_back_by(request, plan),
+        )
         effects = StockEffects(self.sku)
         ref = DecisionRef.of(self.sku, self.version, info)
         if plan.allocate:
@@ -145,6 +152,22 @@ class Stock(StockRules, Aggregate):
         else:
             self._suggest_replenishment(cause)
         return effects
+
+    def _pushed_back_by(self, request: LineRequest, plan: RequestPlan) -> list[LinePlace]:
+        """The waiting lines a line joining ahead of them moves back one place, with their new places.
+
+        Customers were told their place: a higher tier overtaking them is news to them,
+        and the join is what explains it in their order's history.
+        """
+        if not plan.backorder or plan.position is None or plan.position > len(self.queue):
+            return []
+        index = plan.position - 1
+        if self.queue[index].key == (request.order_id, request.line_id):
+            return []  # the line already waits there: its units are added, nobody moves
+        return [
+            LinePlace(order_id=entry.order_id, line_id=entry.line_id, position=place)
+            for place, entry in enumerate(self.queue[index:], start=plan.position + 1)
+        ]
 
     def inbound_from(self, po_id: str) -> list[InboundLine]:
         """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
@@ -248,9 +271,15 @@ class Stock(StockRules, Aggregate):
     def _substitute_for_set(self, skus: list[str]) -> None:
         self.substitute_for = tuple(skus)
 
+    # pushed_back: none in events stored before it was kept.
     @event("LineRequested")
     def _line_requested(
-        self, request: LineRequest, plan: RequestPlan, since: date, decision: DecisionInfo
+        self,
+        request: LineRequest,
+        plan: RequestPlan,
+        since: date,
+        decision: DecisionInfo,
+        pushed_back: list[LinePlace] | None = None,
     ) -> None:
         if plan.allocate:
             self._reserve(request.order_id, request.line_id, plan.allocate, request)

@@ -79,6 +79,14 @@ class LineRequest(Value):
     substitute_for: str | None = None  # set when these units replace another SKU
 
 
+class LinePlace(Value):
+    """Where a waiting line stands after a decision moved it (1-based queue position)."""
+
+    order_id: str
+    line_id: str
+    position: int
+
+
 class QueueEntry(Value):
     """A line (or the unallocated part of it) waiting for a SKU."""
 

@@ -33,7 +33,7 @@ _EVENT = (
 _LINK = "INSERT INTO audit_links (subject, notification_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 # Stock payload fields holding lists of {order_id, line_id, ...}.
-LINE_LISTS = ("fills", "revoked", "changes", "expired")
+LINE_LISTS = ("fills", "revoked", "changes", "expired", "pushed_back")
 
 
 def orders_named(data: dict[str, Any]) -> list[str]:

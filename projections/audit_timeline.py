@@ -124,7 +124,14 @@ def _requested(d: dict[str, Any]) -> str:
     )
     if d.get("queue_position"):
         text += f" at queue position {d['queue_position']} ({d['units_ahead']} unit(s) ahead)"
-    return text + (f", substitute for {d['substitute_for']}" if d.get("substitute_for") else "")
+    text += f", substitute for {d['substitute_for']}" if d.get("substitute_for") else ""
+    pushed = d.get("pushed_back") or ()
+    return text + (
+        "; joined ahead of "
+        + ", ".join(f"{p['order_id']}/{p['line_id']} (now {p['queue_position']})" for p in pushed)
+        if pushed
+        else ""
+    )
 
 
 def _etas(d: dict[str, Any]) -> str:

@@ -106,7 +106,14 @@ def run(folder: Path, size: int, skus: int, waiting: int, absurd: bool) -> list[
     after_crash = rerun.per_s / clean_run.per_s
     per_message = events / applied
     kb = size_bytes / applied / 1024
+    budget = 60 * len(traffic.lines) / 41_000  # the target: the 41,000-line file in under 60 s
     return [
+        (
+            f"realistic stream, all {len(traffic.lines):,} lines",
+            f"{first.seconds:,.1f} s",
+            f"< {budget:,.0f} s",
+            mark(first.seconds < budget),
+        ),
         ("clean stream (its applied messages alone)", f"{clean_run.per_s:,.0f} msgs/s", "", ""),
         ("realistic stream (refusals, re-sends)", f"{first.per_s:,.0f} msgs/s", "", ""),
         ("  ratio to clean", f"{ratio:.2f}", ">= 0.8", mark(ratio >= 0.8)),

@@ -24,7 +24,13 @@ class Kind(StrEnum):
     ETA_LATER = "eta_later"
     ETA_EARLIER = "eta_earlier"
     ETA_CHANGED = "eta_changed"  # to or from "no supplier date yet", or the date became (un)backed
+    PUSHED_BACK = "pushed_back"  # higher tiers joined ahead: PUSH_TOLD places or more behind what was told
     BACK_IN_STOCK = "back_in_stock"
+
+
+# Places a line may lose to higher tiers before its customer hears of it (its date unchanged):
+# one place is not worth a message; a date that moves is told at once, with the place.
+PUSH_TOLD = 3
 
 
 def nothing_told(now: LineView) -> LineView:
@@ -49,6 +55,8 @@ def what_to_say(told: LineView, now: LineView) -> Kind | None:
         return Kind.BACKORDERED
     if (now.eta, now.needs_purchase) != (told.eta, told.needs_purchase):
         return eta_direction(told, now)
+    if now.position is not None and told.position is not None and now.position >= told.position + PUSH_TOLD:
+        return Kind.PUSHED_BACK
     return None
 
 

@@ -196,8 +196,8 @@ def compose_back_in_stock(
 
 
 def stock_source(sku: str) -> str:
-    """The `source` of a change to a line's promise made by the SKU's Stock."""
-    return f"eta:{_part(sku)}:v"
+    """The `source` of a change to a line's promise or place made by the SKU's Stock."""
+    return f"stock:{_part(sku)}:v"
 
 
 def _part(identifier: str) -> str:

@@ -13,17 +13,57 @@ a notification.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 from domain.order import order_uuid
 from projections.base import Projection, handles
 from projections.event import ProjectedEvent
 from projections.notifications import outbox
-from projections.notifications.views import LINE_EVENTS, LineView, advance, promise_basis, promised
+from projections.notifications.views import LINE_EVENTS, LineView, advance, place_basis, promise_basis
 from projections.store import Tx
 
 VIEW_COLUMNS = tuple(f.name for f in fields(LineView))
+
+
+@dataclass(frozen=True)
+class StockSide:
+    """Something the SKU's Stock says about a waiting line that the view shows: its promise, or its place.
+
+    The order's events carry it as of one Stock version; the Stock's own events may
+    say something newer, and either stream may arrive first. Each side keeps the
+    Stock's latest word per line (`table`) and the view the version it is as of.
+    """
+
+    name: str
+    table: str
+    basis_column: str
+    fields: tuple[str, ...]
+    types: str
+    basis: Callable[[str, dict[str, Any], LineView, int | None], int | None]
+
+    @property
+    def schema(self) -> str:
+        return (
+            f"order_key TEXT NOT NULL, line_id TEXT NOT NULL, stock_version INTEGER NOT NULL, {self.types}, "
+            "PRIMARY KEY (order_key, line_id)"
+        )
+
+
+PROMISE = StockSide(
+    "promise",
+    "notifications_promises",
+    "eta_version",
+    ("eta", "needs_purchase"),
+    "eta TEXT, needs_purchase INTEGER NOT NULL",
+    promise_basis,
+)
+PLACE = StockSide(
+    "place", "notifications_places", "place_version", ("position",), "position INTEGER NOT NULL", place_basis
+)
+SIDES = (PROMISE, PLACE)
+NO_BASES: dict[str, int | None] = {side.name: None for side in SIDES}
 BOOLEAN_COLUMNS = frozenset({"needs_purchase", "cancel_automatic"})
 _TYPES = {
     "quantity": "INTEGER NOT NULL",
@@ -48,13 +88,12 @@ class NotificationsProjection(Projection):
         "notifications_lines": (
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, "
             + ", ".join(f"{name} {_TYPES.get(name, 'TEXT')}" for name in VIEW_COLUMNS)
-            + ", version INTEGER NOT NULL, eta_version INTEGER, PRIMARY KEY (order_key, line_id)"
+            + ", version INTEGER NOT NULL, "
+            + ", ".join(f"{side.basis_column} INTEGER" for side in SIDES)
+            + ", PRIMARY KEY (order_key, line_id)"
         ),
         "notifications_skus": "stock_key TEXT PRIMARY KEY, sku TEXT NOT NULL",
-        "notifications_promises": (
-            "order_key TEXT NOT NULL, line_id TEXT NOT NULL, stock_version INTEGER NOT NULL, eta TEXT, "
-            "needs_purchase INTEGER NOT NULL, PRIMARY KEY (order_key, line_id)"
-        ),
+        **{side.table: side.schema for side in SIDES},
     }
     kept_tables: ClassVar[dict[str, str]] = outbox.KEPT_TABLES
     indexes: ClassVar[tuple[str, ...]] = outbox.INDEXES
@@ -76,51 +115,66 @@ class NotificationsProjection(Projection):
         )
         for line in data["lines"]:
             view = LineView(sku=line["sku"], quantity=line["quantity"])
-            _save_view(tx, event.aggregate_id, line["line_id"], view, event.aggregate_version, None)
+            _save_view(tx, event.aggregate_id, line["line_id"], view, event.aggregate_version, NO_BASES)
 
     @handles(*LINE_EVENTS)
     def line_changed(self, tx: Tx, event: ProjectedEvent) -> None:
         line_id = event.data["line_id"]
-        before, basis = _load_view(tx, event.aggregate_id, line_id)
-        now = advance(before, event.event_type, event.data)
-        basis = promise_basis(event.event_type, event.data, before, basis)
-        latest = tx.one(
-            "SELECT stock_version, eta, needs_purchase FROM notifications_promises "
-            "WHERE order_key = ? AND line_id = ?",
-            (event.aggregate_id, line_id),
-        )
-        if now.waiting and latest is not None and (basis is None or latest[0] > basis):
-            now, basis = promised(now, latest[1], bool(latest[2])), latest[0]
-        _save_view(tx, event.aggregate_id, line_id, now, event.aggregate_version, basis)
+        stored = _load_view(tx, event.aggregate_id, line_id)
+        now = advance(stored.view, event.event_type, event.data)
+        bases = dict(stored.bases)
+        for side in SIDES:
+            bases[side.name] = side.basis(event.event_type, event.data, stored.view, bases[side.name])
+            latest = _latest(tx, side, event.aggregate_id, line_id)
+            if (
+                now.waiting
+                and latest is not None
+                and (bases[side.name] is None or latest[0] > bases[side.name])
+            ):
+                now, bases[side.name] = replace(now, **latest[1]), latest[0]
+        _save_view(tx, event.aggregate_id, line_id, now, event.aggregate_version, bases)
         outbox.compose_line(tx, event, _order(tx, event.aggregate_id), line_id, now)
 
     @handles("Stock.EtasRevised")
     def etas_revised(self, tx: Tx, event: ProjectedEvent) -> None:
         """Each line re-promised: remembered, and told if its customer's view changes."""
-        sku = None
         for change in event.data["changes"]:
-            order_key, line_id = str(order_uuid(change["order_id"])), change["line_id"]
-            tx.execute(
-                "INSERT INTO notifications_promises (order_key, line_id, stock_version, eta, needs_purchase) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_key, line_id) DO UPDATE SET "
-                "stock_version = excluded.stock_version, eta = excluded.eta, "
-                "needs_purchase = excluded.needs_purchase "
-                "WHERE excluded.stock_version > notifications_promises.stock_version",
-                (order_key, line_id, event.aggregate_version, change["eta"], int(change["needs_purchase"])),
-            )
-            found = _find_view(tx, order_key, line_id)
-            if found is None:
-                continue  # the order's own stream has not reached this line yet
-            before, basis, version = found
-            if basis is not None and basis >= event.aggregate_version:
-                continue
-            now = promised(before, change["eta"], change["needs_purchase"])
-            if now == before:
-                continue
-            _save_view(tx, order_key, line_id, now, version, event.aggregate_version)
-            sku = sku or _sku(tx, event.aggregate_id)
-            routed = replace(event, aggregate_id=order_key)
-            outbox.compose_line(tx, routed, _order(tx, order_key), line_id, now, outbox.stock_source(sku))
+            promise = {"eta": change["eta"], "needs_purchase": change["needs_purchase"]}
+            self._stock_says(tx, event, PROMISE, change["order_id"], change["line_id"], promise)
+
+    @handles("Stock.LineRequested")
+    def line_requested(self, tx: Tx, event: ProjectedEvent) -> None:
+        """Lines a higher tier joined ahead of: their new places, told once they lost a few."""
+        for place in event.data.get("pushed_back") or ():
+            position = {"position": place["queue_position"]}
+            self._stock_says(tx, event, PLACE, place["order_id"], place["line_id"], position)
+
+    def _stock_says(
+        self,
+        tx: Tx,
+        event: ProjectedEvent,
+        side: StockSide,
+        order_id: str,
+        line_id: str,
+        values: dict[str, Any],
+    ) -> None:
+        order_key = str(order_uuid(order_id))
+        _remember(tx, side, order_key, line_id, event.aggregate_version, values)
+        stored = _find_view(tx, order_key, line_id)
+        if stored is None:
+            return  # the order's own stream has not reached this line yet
+        basis = stored.bases[side.name]
+        if not stored.view.waiting or (basis is not None and basis >= event.aggregate_version):
+            return
+        now = replace(stored.view, **values)
+        if now == stored.view:
+            return
+        _save_view(
+            tx, order_key, line_id, now, stored.version, {**stored.bases, side.name: event.aggregate_version}
+        )
+        sku = _sku(tx, event.aggregate_id)
+        routed = replace(event, aggregate_id=order_key)
+        outbox.compose_line(tx, routed, _order(tx, order_key), line_id, now, outbox.stock_source(sku))
 
     @handles("Notice.Delivered")
     def delivered(self, tx: Tx, event: ProjectedEvent) -> None:
@@ -132,9 +186,9 @@ class NotificationsProjection(Projection):
         if sent.get("line_id") is None:
             return  # a back-in-stock notice: nothing to re-decide
         order_key = str(order_uuid(sent["order_id"]))
-        found = _find_view(tx, order_key, sent["line_id"])
-        if found is not None:
-            outbox.redecide_line(tx, event, _order(tx, order_key), sent["line_id"], found[0])
+        stored = _find_view(tx, order_key, sent["line_id"])
+        if stored is not None:
+            outbox.redecide_line(tx, event, _order(tx, order_key), sent["line_id"], stored.view)
 
     @handles("Stock.Registered")
     def stock_registered(self, tx: Tx, event: ProjectedEvent) -> None:
@@ -164,38 +218,73 @@ def _sku(tx: Tx, stock_key: str) -> str:
     return str(tx.one("SELECT sku FROM notifications_skus WHERE stock_key = ?", (stock_key,))[0])
 
 
-def _find_view(tx: Tx, order_key: str, line_id: str) -> tuple[LineView, int | None, int] | None:
-    """(view, Stock version of its promise, order version) of a line, None if not seen yet."""
+@dataclass(frozen=True)
+class StoredView:
+    view: LineView
+    bases: dict[str, int | None]  # by side: the Stock version the view's promise / place is as of
+    version: int  # the order's
+
+
+def _find_view(tx: Tx, order_key: str, line_id: str) -> StoredView | None:
+    """A line's view as stored, None if its order was not seen yet."""
+    bases = [side.basis_column for side in SIDES]
     rows = tx.dicts(
-        f"SELECT {', '.join(VIEW_COLUMNS)}, eta_version, version FROM notifications_lines "
+        f"SELECT {', '.join(VIEW_COLUMNS)}, {', '.join(bases)}, version FROM notifications_lines "
         "WHERE order_key = ? AND line_id = ?",
         (order_key, line_id),
     )
     if not rows:
         return None
     row = rows[0]
-    basis, version = row.pop("eta_version"), row.pop("version")
+    found = {side.name: row.pop(side.basis_column) for side in SIDES}
+    version = row.pop("version")
     view = LineView.from_dict({k: bool(v) if k in BOOLEAN_COLUMNS else v for k, v in row.items()})
-    return view, basis, version
+    return StoredView(view, found, version)
 
 
-def _load_view(tx: Tx, order_key: str, line_id: str) -> tuple[LineView, int | None]:
+def _load_view(tx: Tx, order_key: str, line_id: str) -> StoredView:
     found = _find_view(tx, order_key, line_id)
     if found is None:
         raise LookupError(f"order {order_key} has no line {line_id!r} in the notifications read model")
-    return found[0], found[1]
+    return found
 
 
 def _save_view(
-    tx: Tx, order_key: str, line_id: str, view: LineView, version: int, eta_version: int | None
+    tx: Tx, order_key: str, line_id: str, view: LineView, version: int, bases: dict[str, int | None]
 ) -> None:
     values: dict[str, Any] = {k: int(v) if k in BOOLEAN_COLUMNS else v for k, v in view.as_dict().items()}
-    if not view.waiting:
-        eta_version = None  # no promise; the next wait starts from its own decision
-    columns = ("order_key", "line_id", *VIEW_COLUMNS, "version", "eta_version")
-    updates = ", ".join(f"{name} = excluded.{name}" for name in (*VIEW_COLUMNS, "version", "eta_version"))
+    # A line that does not wait has no promise or place: the next wait starts from its own decision.
+    values.update({side.basis_column: bases[side.name] if view.waiting else None for side in SIDES})
+    columns = ("order_key", "line_id", *values, "version")
+    updates = ", ".join(f"{name} = excluded.{name}" for name in (*values, "version"))
     tx.execute(
         f"INSERT INTO notifications_lines ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
         f"ON CONFLICT (order_key, line_id) DO UPDATE SET {updates}",
-        (order_key, line_id, *values.values(), version, eta_version),
+        (order_key, line_id, *values.values(), version),
     )
+
+
+def _remember(
+    tx: Tx, side: StockSide, order_key: str, line_id: str, version: int, values: dict[str, Any]
+) -> None:
+    """The Stock's latest word on the line, whichever stream gets here first."""
+    names = list(values)
+    stored = [int(v) if k in BOOLEAN_COLUMNS else v for k, v in values.items()]
+    tx.execute(
+        f"INSERT INTO {side.table} (order_key, line_id, stock_version, {', '.join(names)}) "
+        f"VALUES (?, ?, ?, {', '.join('?' * len(names))}) ON CONFLICT (order_key, line_id) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in ("stock_version", *names))
+        + f" WHERE excluded.stock_version > {side.table}.stock_version",
+        (order_key, line_id, version, *stored),
+    )
+
+
+def _latest(tx: Tx, side: StockSide, order_key: str, line_id: str) -> tuple[int, dict[str, Any]] | None:
+    names = side.fields
+    row = tx.one(
+        f"SELECT stock_version, {', '.join(names)} FROM {side.table} WHERE order_key = ? AND line_id = ?",
+        (order_key, line_id),
+    )
+    if row is None:
+        return None
+    return row[0], {k: bool(v) if k in BOOLEAN_COLUMNS else v for k, v in zip(names, row[1:], strict=True)}

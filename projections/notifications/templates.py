@@ -52,6 +52,11 @@ HEADLINES: dict[str, dict[Kind, tuple[str, str]]] = {
             "Order {order_id}: new expected date for {sku}",
             "The expected date for {sku} on order {order_id} changed (before: {old_promise}).",
         ),
+        Kind.PUSHED_BACK: (
+            "Order {order_id}: {sku} moved back in the queue",
+            "Orders with priority joined the queue for {sku} ahead of order {order_id}: "
+            "it moved from position {old_position} to {position}.",
+        ),
         Kind.BACK_IN_STOCK: (
             "{sku} is back in stock",
             "{sku} is back in stock: {available} unit(s) available now. They are not held for you, "
@@ -90,6 +95,11 @@ HEADLINES: dict[str, dict[Kind, tuple[str, str]]] = {
         Kind.ETA_CHANGED: (
             "Pesanan {order_id}: perkiraan tanggal baru untuk {sku}",
             "Perkiraan tanggal untuk {sku} pada pesanan {order_id} berubah (sebelumnya: {old_promise}).",
+        ),
+        Kind.PUSHED_BACK: (
+            "Pesanan {order_id}: antrean {sku} mundur",
+            "Pesanan dengan prioritas masuk antrean {sku} di depan pesanan {order_id}: "
+            "nomor antreannya mundur dari {old_position} menjadi {position}.",
         ),
         Kind.BACK_IN_STOCK: (
             "{sku} tersedia kembali",
@@ -171,6 +181,7 @@ def render_line(
         "reason": reason,
         "old_promise": promise(told, locale),
         "old_date": long_date(told.eta, locale) if told.eta else "",
+        "old_position": told.position,
         "new_date": long_date(now.eta, locale) if now.eta else "",
     }
     subject, headline = HEADLINES[lang][kind]

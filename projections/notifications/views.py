@@ -86,13 +86,6 @@ def advance(view: LineView, event_type: str, data: dict[str, Any]) -> LineView:
     raise ValueError(f"{event_type} does not change a line's view")
 
 
-def promised(view: LineView, eta: str | None, needs_purchase: bool) -> LineView:
-    """The view with its SKU's latest promise; a line that does not wait has none."""
-    if not view.waiting:
-        return view
-    return replace(view, eta=eta, needs_purchase=needs_purchase)
-
-
 def promise_basis(event_type: str, data: dict[str, Any], before: LineView, basis: int | None) -> int | None:
     """The version of the SKU's Stock that the view's promise is as of, after one Order event.
 
@@ -104,6 +97,13 @@ def promise_basis(event_type: str, data: dict[str, Any], before: LineView, basis
     if kind == "LineBackordered":
         return (data.get("eta_decision") or data["decision"])["stock_version"]
     if kind == "AllocationRevoked" and data["sku"] == before.sku and not before.waiting:
+        return data["decision"]["stock_version"]
+    return basis
+
+
+def place_basis(event_type: str, data: dict[str, Any], before: LineView, basis: int | None) -> int | None:
+    """The version of the SKU's Stock that the view's queue place is as of, after one Order event."""
+    if event_type == "Order.LineBackordered":
         return data["decision"]["stock_version"]
     return basis
 

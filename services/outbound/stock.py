@@ -12,6 +12,7 @@ from services.outbound.contract import (
 from services.outbound.stock_payloads import (
     EtaChangeV1,
     ExpiryV1,
+    LinePlaceV1,
     StockAdjustedV1,
     StockAllocationsRevokedV1,
     StockBackInStockAnnouncedV1,
@@ -61,6 +62,10 @@ def _line_requested(e: Stock.LineRequested) -> StockLineRequestedV1:
         units_ahead=plan.units_ahead,
         waiting_since=e.since,
         decision=decision_of(e.decision),
+        pushed_back=[
+            LinePlaceV1(order_id=p.order_id, line_id=p.line_id, queue_position=p.position)
+            for p in e.pushed_back or ()
+        ],
     )
 
 

@@ -92,6 +92,12 @@ class StockSubstituteForSetV1(Payload):
     )
 
 
+class LinePlaceV1(Contract):
+    order_id: str
+    line_id: str
+    queue_position: int = Field(description="1-based place in the queue now.")
+
+
 class StockLineRequestedV1(Payload):
     EVENT_TYPE = "Stock.LineRequested"
     order_id: str
@@ -107,6 +113,11 @@ class StockLineRequestedV1(Payload):
     units_ahead: int
     waiting_since: date
     decision: Decision
+    pushed_back: list[LinePlaceV1] = Field(
+        default=[],
+        description="Waiting lines this line joined ahead of (a higher tier), each one place further back; "
+        "empty in events recorded before this was kept.",
+    )
 
 
 class StockQueueFilledV1(Payload):

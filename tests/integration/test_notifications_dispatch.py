@@ -293,7 +293,7 @@ def test_a_change_while_a_notification_is_being_sent_is_told_as_a_change_from_wh
     with outbox.reading() as tx:
         composed = [tuple(row) for row in tx.all("SELECT idempotency_key, kind, status FROM notifications")]
     assert sorted(composed) == [
-        ("O1:1:eta:A:v11", "eta_later", "pending"),
+        ("O1:1:stock:A:v11", "eta_later", "pending"),
         ("O1:1:v2", "backordered", "sending"),
         ("O2:1:v2", "backordered", "pending"),
         ("O3:1:v2", "backordered", "pending"),

@@ -121,6 +121,7 @@ def test_backordered_then_the_eta_moved_before_dispatch_is_one_backordered_messa
             "cancel_eta": None,
             "version": 2,  # the order's own: its promise moved on the Stock
             "eta_version": 7,  # the Stock version of that promise
+            "place_version": 4,  # and of its place: where it joined
         }
     ]
     assert rows(runner, "SELECT * FROM notifications_orders") == [
@@ -146,7 +147,7 @@ def test_a_later_date_after_the_customer_was_told_is_a_new_message_saying_from_w
     assert outbox(read_store) == [
         ("O1:1:v2", "backordered", "delivered", 1, "Order O1: A is backordered", WAITING_SINCE_14),
         (
-            "O1:1:eta:A:v7",
+            "O1:1:stock:A:v7",
             "eta_later",
             "pending",
             0,
@@ -167,7 +168,7 @@ def test_a_date_that_moved_and_came_back_before_dispatch_tells_the_customer_noth
 
     assert [(key, kind, status) for key, kind, status, *_ in outbox(read_store)] == [
         ("O1:1:v2", "backordered", "delivered"),
-        ("O1:1:eta:A:v7", "eta_later", "superseded"),
+        ("O1:1:stock:A:v7", "eta_later", "superseded"),
     ]
     send_all(read_store, tmp_path)
     assert (tmp_path / "sent.jsonl").read_text().count("\n") == 1
@@ -290,7 +291,7 @@ def test_a_notification_that_was_attempted_is_never_rewritten_and_a_newer_one_re
     )
     assert [(key, kind, status) for key, kind, status, *_ in outbox(read_store)] == [
         ("O1:1:v2", "backordered", "superseded"),
-        ("O1:1:eta:A:v7", "eta_later", "delivered"),
+        ("O1:1:stock:A:v7", "eta_later", "delivered"),
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from projections.notifications.compose import Kind, nothing_told, what_to_say
-from projections.notifications.views import LineView, advance, promised
+from projections.notifications.views import LineView, advance
 
 ORDERED = LineView(sku="A", quantity=5)
 WAITING = replace(ORDERED, waiting=5, position=2, eta="2026-01-20")
@@ -48,7 +48,7 @@ def cancelled(released=0, withdrawn=5, automatic=False, reason="changed my mind"
 def after(view, *changes):
     for event_type, data in changes:
         if event_type == "promise":
-            view = promised(view, data["eta"], data["needs_purchase"])
+            view = replace(view, eta=data["eta"], needs_purchase=data["needs_purchase"])
         else:
             view = advance(view, event_type, data)
     return view

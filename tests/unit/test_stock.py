@@ -307,3 +307,26 @@ def test_a_snapshot_restores_the_same_state():
     restored = snapshot.mutate(None)
     assert restored.version == stock.version
     assert vars(restored) == vars(stock)
+
+
+def test_a_line_joining_ahead_of_waiting_lines_records_each_line_it_moved_back_with_its_new_place():
+    stock = new_stock()
+    for i, order_id in enumerate(("S1", "S2", "S3")):
+        stock.request(request(order_id, 2, minutes=i), cause(order_id))
+    stock.collect_events()
+
+    stock.request(request("G1", 1, tier=Tier.GOLD, minutes=5), cause("g1"))
+
+    (requested,) = [e for e in stock.collect_events() if type(e).__name__ == "LineRequested"]
+    assert requested.plan.position == 1
+    assert [(p.order_id, p.position) for p in requested.pushed_back] == [("S1", 2), ("S2", 3), ("S3", 4)]
+    assert [order_id for order_id, _ in queue_of(stock)] == ["G1", "S1", "S2", "S3"]
+
+
+def test_a_line_joining_at_the_tail_or_adding_to_its_own_place_moves_nobody_back():
+    stock = new_stock()
+    stock.request(request("S1", 2), cause("s1"))
+    stock.request(request("S2", 2, minutes=1), cause("s2"))  # the tail
+    stock.request(request("S1", 3), cause("s1-more"))  # the same line again: its own place
+    pushed = [e.pushed_back for e in stock.collect_events() if type(e).__name__ == "LineRequested"]
+    assert pushed == [[], [], []]
