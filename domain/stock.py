@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -37,6 +38,8 @@ from domain.values import (
     Source,
     inbound_key,
 )
+
+PUSHED_NAMED = 50  # lines a joining line names as moved back (all are counted)
 
 
 class Stock(StockRules, Aggregate):
@@ -133,12 +136,14 @@ class Stock(StockRules, Aggregate):
             position=plan.position,
             units_ahead=plan.units_ahead,
         )
+        pushed_back, moved_back = self._pushed_back_by(request, plan)
         self._line_requested(
             request=request,
             plan=plan,
             since=info.as_of.date(),
             decision=info,
-            pushed_back=self._pushed_back_by(request, plan),
+            pushed_back=pushed_back,
+            moved_back=moved_back,
         )
         effects = StockEffects(self.sku)
         ref = DecisionRef.of(self.sku, self.version, info)
@@ -153,21 +158,27 @@ class Stock(StockRules, Aggregate):
             self._suggest_replenishment(cause)
         return effects
 
-    def _pushed_back_by(self, request: LineRequest, plan: RequestPlan) -> list[LinePlace]:
-        """The waiting lines a line joining ahead of them moves back one place, with their new places.
+    def _pushed_back_by(self, request: LineRequest, plan: RequestPlan) -> tuple[list[LinePlace], int]:
+        """The waiting lines a line joining ahead of them moves back one place: the nearest, named
+        with their new places, and how many moved in all.
 
         Customers were told their place: a higher tier overtaking them is news to them,
-        and the join is what explains it in their order's history.
+        and the join is what explains it in their order's history. Only the PUSHED_NAMED
+        lines right behind it are named, so a join at the head of a queue of 100,000
+        stores a bounded event; a place that far back moving by one is nobody's news.
         """
         if not plan.backorder or plan.position is None or plan.position > len(self.queue):
-            return []
+            return [], 0
         index = plan.position - 1
         if self.queue[index].key == (request.order_id, request.line_id):
-            return []  # the line already waits there: its units are added, nobody moves
-        return [
+            return [], 0  # the line already waits there: its units are added, nobody moves
+        named = [
             LinePlace(order_id=entry.order_id, line_id=entry.line_id, position=place)
-            for place, entry in enumerate(self.queue[index:], start=plan.position + 1)
+            for place, entry in enumerate(
+                islice(self.queue, index, index + PUSHED_NAMED), start=plan.position + 1
+            )
         ]
+        return named, len(self.queue) - index
 
     def inbound_from(self, po_id: str) -> list[InboundLine]:
         """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
@@ -271,7 +282,7 @@ class Stock(StockRules, Aggregate):
     def _substitute_for_set(self, skus: list[str]) -> None:
         self.substitute_for = tuple(skus)
 
-    # pushed_back: none in events stored before it was kept.
+    # pushed_back, moved_back: none in events stored before they were kept.
     @event("LineRequested")
     def _line_requested(
         self,
@@ -280,6 +291,7 @@ class Stock(StockRules, Aggregate):
         since: date,
         decision: DecisionInfo,
         pushed_back: list[LinePlace] | None = None,
+        moved_back: int = 0,
     ) -> None:
         if plan.allocate:
             self._reserve(request.order_id, request.line_id, plan.allocate, request)

@@ -126,9 +126,10 @@ def _requested(d: dict[str, Any]) -> str:
         text += f" at queue position {d['queue_position']} ({d['units_ahead']} unit(s) ahead)"
     text += f", substitute for {d['substitute_for']}" if d.get("substitute_for") else ""
     pushed = d.get("pushed_back") or ()
+    if d.get("moved_back"):
+        text += f"; joined ahead of {d['moved_back']} waiting line(s)"
     return text + (
-        "; joined ahead of "
-        + ", ".join(f"{p['order_id']}/{p['line_id']} (now {p['queue_position']})" for p in pushed)
+        ": " + ", ".join(f"{p['order_id']}/{p['line_id']} (now {p['queue_position']})" for p in pushed)
         if pushed
         else ""
     )

@@ -66,6 +66,7 @@ def _line_requested(e: Stock.LineRequested) -> StockLineRequestedV1:
             LinePlaceV1(order_id=p.order_id, line_id=p.line_id, queue_position=p.position)
             for p in e.pushed_back or ()
         ],
+        moved_back=e.moved_back,
     )
 
 

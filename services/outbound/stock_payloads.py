@@ -115,8 +115,11 @@ class StockLineRequestedV1(Payload):
     decision: Decision
     pushed_back: list[LinePlaceV1] = Field(
         default=[],
-        description="Waiting lines this line joined ahead of (a higher tier), each one place further back; "
-        "empty in events recorded before this was kept.",
+        description="The waiting lines right behind this one that it joined ahead of (a higher tier), each "
+        "now one place further back (at most 50 named); empty in events recorded before this was kept.",
+    )
+    moved_back: int = Field(
+        default=0, description="How many waiting lines it joined ahead of in all (0 in older events)."
     )
 
 

@@ -70,4 +70,4 @@ def test_an_overtaken_orders_audit_shows_who_joined_ahead_and_its_new_place(memo
         timeline = order_timeline(tx, "S2")
 
     (joined,) = [e for e in timeline if e.event_type == "Stock.LineRequested" and e.data["order_id"] == "G1"]
-    assert "joined ahead of S2/1 (now 3) (and 2 other line(s))" in joined.summary
+    assert "joined ahead of 3 waiting line(s): S2/1 (now 3) (and 2 other line(s))" in joined.summary

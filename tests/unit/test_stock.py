@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from domain.errors import InsufficientStock, NotAllocated, UnknownPolicy
-from domain.stock import Stock, StockState, stock_id
+from domain.stock import PUSHED_NAMED, Stock, StockState, stock_id
 from domain.values import (
     Cause,
     Contact,
@@ -330,3 +330,17 @@ def test_a_line_joining_at_the_tail_or_adding_to_its_own_place_moves_nobody_back
     stock.request(request("S1", 3), cause("s1-more"))  # the same line again: its own place
     pushed = [e.pushed_back for e in stock.collect_events() if type(e).__name__ == "LineRequested"]
     assert pushed == [[], [], []]
+
+
+def test_a_line_joining_ahead_of_a_long_queue_names_only_the_nearest_lines_it_moved_back_and_counts_all():
+    stock = new_stock()
+    for i in range(PUSHED_NAMED + 30):
+        stock.request(request(f"S{i:03}", 1, minutes=i), cause(f"s{i}"))
+    stock.collect_events()
+
+    stock.request(request("G1", 1, tier=Tier.GOLD, minutes=999), cause("g1"))
+
+    (requested,) = [e for e in stock.collect_events() if type(e).__name__ == "LineRequested"]
+    assert requested.moved_back == PUSHED_NAMED + 30
+    assert len(requested.pushed_back) == PUSHED_NAMED
+    assert requested.pushed_back[-1].position == PUSHED_NAMED + 1
