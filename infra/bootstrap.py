@@ -57,6 +57,9 @@ def postgres_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(dsn.password or ""),
         "POSTGRES_DBNAME": dsn.path.lstrip("/") or "postgres",
         "CREATE_TABLE": "y",
+        # No writer waits for the event table's lock for ever (the library retries a few times).
+        "POSTGRES_LOCK_TIMEOUT": str(settings.pg_lock_timeout_seconds),
+        "ANTRIAN_WRITE_TIMEOUT_SECONDS": str(settings.write_timeout_seconds),
     }
     if settings.postgres_schema:
         env["POSTGRES_SCHEMA"] = settings.postgres_schema

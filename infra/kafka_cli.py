@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -13,6 +14,10 @@ from typing import Any
 import typer
 
 from infra.settings import Settings
+from services.write_behind import WriteStuck
+
+log = logging.getLogger(__name__)
+EXIT_WRITE_STUCK = 75  # EX_TEMPFAIL: a supervisor restarts the engine, which resumes from the store
 
 
 def _handle_signals(*stoppables: Any) -> None:
@@ -81,6 +86,16 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
         stats = inbound.run()
+    except WriteStuck as stuck:
+        # The writer thread may sit in PostgreSQL holding the event table's lock; only the
+        # end of this process closes its connection (PostgreSQL rolls the batch back, and
+        # its messages are consumed again from the store's positions). Not a clean exit:
+        # one that waits for the writer thread would wait with it.
+        log.error("%s", stuck)
+        typer.echo(f"error: {stuck}", err=True)
+        if child is not None:
+            child.stop()
+        os._exit(EXIT_WRITE_STUCK)
     finally:
         consumer.close()
         for stoppable in stoppables:

@@ -216,6 +216,25 @@ class TypedArrayProcessRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, 
             )
         ]
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert (tracking row, table lock, NOTIFY, events, ids back) without pipeline mode.
+
+        In pipeline mode a batch's arrays (megabytes) could stay in libpq's output
+        buffer while psycopg waited for results: the server sat in ClientRead inside
+        the transaction, holding the table lock, and every writer waited for good
+        (seen in `make bench`: one engine, 7,500 of 10,000 orders, the writer thread
+        in Pipeline.sync; issue 13 saw it with two). Sent one statement at a time,
+        each is flushed whole before its result is read; it costs a few local round
+        trips per batch, not per event.
+        """
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:

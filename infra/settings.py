@@ -36,6 +36,10 @@ class Settings:
     webhook_secret: str | None = None
     notify_max_attempts: int = 8
     max_ahead_minutes: int = 60  # how far after its arrival a message may be dated
+    # PostgreSQL: a writer waiting longer than this for the event table's lock gives up (and retries);
+    # a batch whose write takes longer than write_timeout stops the engine with an error.
+    pg_lock_timeout_seconds: int = 30
+    write_timeout_seconds: int = 120
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -72,6 +76,12 @@ class Settings:
             values["notify_max_attempts"] = int(env["ANTRIAN_NOTIFY_MAX_ATTEMPTS"])
         if "ANTRIAN_MAX_AHEAD_MINUTES" in env:
             values["max_ahead_minutes"] = int(env["ANTRIAN_MAX_AHEAD_MINUTES"])
+        for name, key in (
+            ("pg_lock_timeout_seconds", "ANTRIAN_PG_LOCK_TIMEOUT_SECONDS"),
+            ("write_timeout_seconds", "ANTRIAN_WRITE_TIMEOUT_SECONDS"),
+        ):
+            if key in env:
+                values[name] = int(env[key])
         if "ANTRIAN_DEFAULT_POLICY" in env:
             values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from services.processing import Processing
 from services.refusals import changed_anything, is_refusable
 from services.session import Session
 from services.warm import warm
-from services.write_behind import WriteBehind
+from services.write_behind import WriteBehind, WriteStuck
 
 if TYPE_CHECKING:
     from services.engine import Engine
@@ -76,6 +77,7 @@ class Batching:
 
     write_behind: WriteBehind | None = None
     in_flight: PendingBatch | None = None
+    write_timeout: float = 120.0  # seconds; set from ANTRIAN_WRITE_TIMEOUT_SECONDS
 
     def handle_batch(
         self: Engine,
@@ -146,7 +148,15 @@ class Batching:
         if pending is None or pending.written is None:
             return True
         try:
-            ids = pending.written.result()
+            ids = pending.written.result(timeout=self.write_timeout)
+        except FutureTimeout:
+            self._forget_all(decided_on_top or {})
+            self._forget_all(pending.cached)
+            pending.failed = WriteStuck(
+                f"a batch of {len(pending.messages)} message(s) has been writing for more than "
+                f"{self.write_timeout:.0f} s (ANTRIAN_WRITE_TIMEOUT_SECONDS): the engine stops"
+            )
+            raise pending.failed from None
         except BaseException as error:
             self._forget_all(decided_on_top or {})
             self._forget_all(pending.cached)

@@ -65,6 +65,8 @@ class Engine(Batching, Application):
         self._seen = (self.recorder.max_notification_id() or 0) if self.shared_store else 0
         if self.env.get("ANTRIAN_WRITE_BEHIND", "n") == "y":
             self.write_behind = WriteBehind()
+        # Seconds a batch's write may take before the engine gives up (services/write_behind.py).
+        self.write_timeout = float(self.env.get("ANTRIAN_WRITE_TIMEOUT_SECONDS", "120"))
 
     def catch_up(self) -> None:
         """Evict cached aggregates that other writers changed since we last looked.

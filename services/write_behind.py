@@ -29,6 +29,14 @@ from eventsourcing.application import Application, ProcessingEvent
 Write = Callable[[], Sequence[int]]  # notification ids of the batch's events
 
 
+class WriteStuck(RuntimeError):
+    """A batch's write took longer than the engine allows: it may hold the store's lock.
+
+    Nothing of the batch is committed before its transaction ends, so the way out is
+    to stop: the process's exit closes the connection and PostgreSQL rolls it back.
+    """
+
+
 class WriteBehind:
     """One writer thread; a batch's events are written in one transaction, in submission order."""
 

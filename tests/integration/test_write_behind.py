@@ -9,9 +9,11 @@ import pytest
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
+from domain.order import order_uuid
 from services.dead_letters import DeadLetter
 from services.engine import Engine
 from services.outcomes import Status
+from services.write_behind import WriteStuck
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.integration.test_batches import _business, history, parsed
@@ -189,3 +191,27 @@ def test_a_revoked_partition_has_its_batch_written_before_another_instance_takes
     # Then the batch and its position are in the store, and its outcomes counted
     assert other.position("antrian.orders:0") == len(history())
     assert (inbound.stats.applied, inbound.stats.batches) == (len(history()), 1)
+
+
+def test_a_write_that_takes_longer_than_allowed_stops_the_engine_with_an_error_and_leaves_nothing_in_memory(
+    two_engines,
+):
+    # Given an engine that allows a batch 0.3 s to be written, and a writer that hangs
+    engine, other = two_engines
+    engine.write_timeout = 0.3
+    gate = Gate(engine, fail=RuntimeError("never written: the test let it go"))
+    messages = parsed(history())
+    orders = [message.order_id for message in messages if message.type == "OrderPlaced"]
+
+    # When it waits for that write
+    engine.submit_batch(messages, Tracking(FEED, 7))
+    with pytest.raises(WriteStuck, match="ANTRIAN_WRITE_TIMEOUT_SECONDS"):
+        engine.settle()
+
+    # Then nothing the batch decided is cached as if it were stored, and the store has none of it
+    assert orders
+    for order_id in orders:
+        with pytest.raises(KeyError):
+            engine.repository.cache.get(order_uuid(order_id))
+    assert other.position(FEED) is None
+    gate.opened.set()  # the held writer fails instead of writing, so the engine can close
