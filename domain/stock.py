@@ -39,7 +39,7 @@ from domain.values import (
     inbound_key,
 )
 
-PUSHED_NAMED = 50  # lines a joining line names as moved back (all are counted)
+PUSHED_NAMED = 20  # lines a joining line names as moved back (all are counted)
 
 
 class Stock(StockRules, Aggregate):

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import orjson
 
 from projections.event import ProjectedEvent
-from projections.notifications.compose import Kind, nothing_told, what_to_say
+from projections.notifications.compose import PUSH_TOLD, Kind, nothing_told, what_to_say
 from projections.notifications.templates import Message, render_back_in_stock, render_line
 from projections.notifications.views import LineView
 from projections.store import Tx
@@ -40,6 +40,9 @@ class Status(StrEnum):
 
 NOTIFICATIONS = "notifications"
 CURSORS = "notifications_cursors"
+# Per line: the queue place in the latest notification composed for it (sent or still a draft),
+# what a push by higher tiers is measured against without composing anything.
+PLACES = "notifications_told_places"
 
 KEPT_TABLES = {
     NOTIFICATIONS: (
@@ -52,6 +55,7 @@ KEPT_TABLES = {
         "changed_at TEXT NOT NULL"
     ),
     CURSORS: "subject_key TEXT PRIMARY KEY, last_version INTEGER NOT NULL",
+    PLACES: "subject_key TEXT PRIMARY KEY, position INTEGER",
 }
 INDEXES = (
     f"CREATE INDEX IF NOT EXISTS notifications_due ON {NOTIFICATIONS} (status, next_attempt_at)",
@@ -113,6 +117,35 @@ def compose_line(
     _decide_line(tx, event, order, line_id, now, f"{source}{event.aggregate_version}")
 
 
+def _place_told(tx: Tx, subject_key: str, position: int | None) -> None:
+    tx.execute(
+        f"INSERT INTO {PLACES} (subject_key, position) VALUES (?, ?) "
+        "ON CONFLICT (subject_key) DO UPDATE SET position = excluded.position",
+        (subject_key, position),
+    )
+
+
+def pushed_far_enough(tx: Tx, order_id: str, line_id: str, version: int, sku: str, position: int) -> bool:
+    """Whether a line a higher tier moved back to `position` is worth composing for.
+
+    Every push moves the Stock's cursor for the line (so a rebuild never composes it
+    again); only a place PUSH_TOLD or more behind the one in its latest notification
+    is composed: a draft still unsent keeps the place it says until then.
+    """
+    subject_key = line_subject(order_id, line_id)
+    if not first_time(tx, f"{subject_key}:{stock_source(sku)}", version):
+        return False
+    row = tx.one(f"SELECT position FROM {PLACES} WHERE subject_key = ?", (subject_key,))
+    return row is not None and row[0] is not None and position >= row[0] + PUSH_TOLD
+
+
+def compose_pushed(
+    tx: Tx, event: ProjectedEvent, order: dict[str, Any], line_id: str, now: LineView, sku: str
+) -> None:
+    """Compose for a line `pushed_far_enough` said is worth it (its cursor already moved)."""
+    _decide_line(tx, event, order, line_id, now, f"{stock_source(sku)}{event.aggregate_version}")
+
+
 def took_back_delivery(
     tx: Tx, event: ProjectedEvent, sent: dict[str, Any], subject_key: str, at: str
 ) -> bool:
@@ -170,6 +203,7 @@ def _decide_line(
     told = last_told(tx, subject_key) or nothing_told(now)
     kind = what_to_say(told, now)
     draft_key = _draft_key(tx, subject_key)
+    _place_told(tx, subject_key, (now if kind is not None else told).position)
     if kind is None:
         if draft_key is not None:
             _supersede(tx, draft_key, "nothing new for the customer since the last notification")

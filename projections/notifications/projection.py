@@ -144,10 +144,38 @@ class NotificationsProjection(Projection):
 
     @handles("Stock.LineRequested")
     def line_requested(self, tx: Tx, event: ProjectedEvent) -> None:
-        """Lines a higher tier joined ahead of: their new places, told once they lost a few."""
-        for place in event.data.get("pushed_back") or ():
-            position = {"position": place["queue_position"]}
-            self._stock_says(tx, event, PLACE, place["order_id"], place["line_id"], position)
+        """Lines a higher tier joined ahead of: their new places, told once they lost a few.
+
+        A join at the head of a long queue moves many lines at once, so a push only
+        updates the view and composes when the line is PUSH_TOLD places behind its
+        latest notification (outbox.pushed_far_enough): a few queries per line, not a compose.
+        """
+        pushed = event.data.get("pushed_back") or ()
+        if not pushed:
+            return
+        version, sku = event.aggregate_version, None
+        for place in pushed:
+            order_key, line_id = str(order_uuid(place["order_id"])), place["line_id"]
+            now = self._placed(tx, order_key, line_id, version, place["queue_position"])
+            if now is None:
+                continue
+            sku = sku or _sku(tx, event.aggregate_id)
+            if outbox.pushed_far_enough(tx, place["order_id"], line_id, version, sku, now.position or 0):
+                routed = replace(event, aggregate_id=order_key)
+                outbox.compose_pushed(tx, routed, _order(tx, order_key), line_id, now, sku)
+
+    def _placed(self, tx: Tx, order_key: str, line_id: str, version: int, position: int) -> LineView | None:
+        """The view with the Stock's new place for the line; None if it did not change."""
+        _remember(tx, PLACE, order_key, line_id, version, {"position": position})
+        stored = _find_view(tx, order_key, line_id)
+        if stored is None or not stored.view.waiting:
+            return None
+        basis = stored.bases[PLACE.name]
+        if basis is not None and basis >= version:
+            return None
+        now = replace(stored.view, position=position)
+        _save_view(tx, order_key, line_id, now, stored.version, {**stored.bases, PLACE.name: version})
+        return None if now == stored.view else now
 
     def _stock_says(
         self,
@@ -167,11 +195,11 @@ class NotificationsProjection(Projection):
         if not stored.view.waiting or (basis is not None and basis >= event.aggregate_version):
             return
         now = replace(stored.view, **values)
-        if now == stored.view:
-            return
         _save_view(
             tx, order_key, line_id, now, stored.version, {**stored.bases, side.name: event.aggregate_version}
         )
+        if now == stored.view:
+            return  # as of a newer version, saying the same: nothing to tell
         sku = _sku(tx, event.aggregate_id)
         routed = replace(event, aggregate_id=order_key)
         outbox.compose_line(tx, routed, _order(tx, order_key), line_id, now, outbox.stock_source(sku))

@@ -116,7 +116,7 @@ class StockLineRequestedV1(Payload):
     pushed_back: list[LinePlaceV1] = Field(
         default=[],
         description="The waiting lines right behind this one that it joined ahead of (a higher tier), each "
-        "now one place further back (at most 50 named); empty in events recorded before this was kept.",
+        "now one place further back (at most 20 named); empty in events recorded before this was kept.",
     )
     moved_back: int = Field(
         default=0, description="How many waiting lines it joined ahead of in all (0 in older events)."
