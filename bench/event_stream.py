@@ -4,7 +4,8 @@ A refactoring of the engine must not change what it decides: run this before
 and after, and the digests must be equal (an intended change of the stored
 events shows here too, and is said in the commit). Each workload is fed to an
 empty SQLite store through the ingest path; the digest covers every stored
-event in log order (aggregate id, version, topic and state), not snapshots.
+event in log order (aggregate id, version, topic and state less the library's
+wall-clock `timestamp`), not snapshots.
 """
 
 from __future__ import annotations
@@ -76,9 +77,16 @@ def fingerprint(lines: Iterable[bytes]) -> tuple[int, str]:
             )
             count = 0
             for originator, version, topic, state in rows:
-                digest.update(f"{originator}|{version}|{topic}|".encode() + bytes(state) + b"\n")
+                digest.update(f"{originator}|{version}|{topic}|".encode() + _decided(state) + b"\n")
                 count += 1
         return count, digest.hexdigest()
+
+
+def _decided(state: bytes) -> bytes:
+    """An event's state less the library's `timestamp`, the wall-clock time it was made (no decision reads it)."""
+    fields = orjson.loads(state)
+    fields.pop("timestamp", None)
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
 
 
 def main() -> None:
