@@ -24,7 +24,7 @@ from bench.workload import Clock, MixedCatalogue, backorder_orders, deep_catalog
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.ingest import apply_lines
-from services.simulation import DemoOptions, generate_messages
+from simulation import DemoOptions, generate_messages
 
 BATCH = 500
 

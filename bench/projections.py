@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.projections --quick    # smaller sizes, for a smoke test
     .venv/bin/python -m bench.projections --profile  # + where each projection spends its time
 
-On a demo shop's history in a SQLite event store (services/simulation):
+On a demo shop's history in a SQLite event store (simulation):
 
 1. Reading: the raw notification log (pages + orjson decode of each stored
    event), and the embedded feed (LogFeed: the same plus the mapping to the
@@ -42,14 +42,13 @@ from bench.report import (
     say,
     sqlite_bench,
 )
-from infra.bootstrap import build_engine
-from infra.read_side import log_feed
+from infra.bootstrap import build_engine, log_feed
 from infra.settings import Settings
 from projections import catalog
 from projections.runner import Batch, ProjectionRunner
 from projections.store import SqliteReadStore
 from services.engine import Engine
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 
 TARGET_REBUILD_EVENTS_PER_S = 5_000
 TARGET_LAG_S = 1.0

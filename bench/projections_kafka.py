@@ -16,8 +16,8 @@ from pathlib import Path
 from bench.kafka.services import _answers, _from_state, sandbox
 from bench.report import rate, say
 from infra.bootstrap import build_engine
-from infra.kafka_projections import kafka_feed
-from infra.kafka_relay import OutboundRelay, relay_producer
+from infra.kafka.projections import kafka_feed
+from infra.kafka.relay import OutboundRelay, relay_producer
 from infra.settings import Settings
 from projections import catalog
 from projections.runner import ProjectionRunner

@@ -20,8 +20,7 @@ from typing import Any
 
 from bench.report import rate, say
 from bench.workload import Clock, MixedCatalogue
-from infra.bootstrap import build_engine
-from infra.read_side import log_feed
+from infra.bootstrap import build_engine, log_feed
 from infra.settings import Settings
 from projections import catalog
 from projections.runner import Applied, Batch, ProjectionRunner

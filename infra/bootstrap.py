@@ -1,18 +1,29 @@
-"""The composition root: builds the engine from settings, and nothing at import."""
+"""The composition root: builds the engine and the read side from settings, and nothing at import.
+
+In the embedded mode (SQLite or in-memory event store) query commands first
+bring the projections they read up to date from the log in this process, so
+`antrian queue` never shows a stale queue; in production a `projections run
+--kafka` process keeps them current and queries only read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 from infra.settings import Settings
-from infra.store_lock import StoreWriteLock
+from infra.sqlite.lock import StoreWriteLock
+from projections import catalog
+from projections.feeds import LogFeed
 from projections.private_files import make_private_dirs, prepare_sqlite_file
+from projections.runner import ProjectionRunner
+from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from services.engine import Engine
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-    "sqlite": {"PERSISTENCE_MODULE": "infra.sqlite_recorder:AntrianSQLiteFactory"},
-    "postgres": {"PERSISTENCE_MODULE": "infra.pg_recorder:AntrianPostgresFactory"},
+    "sqlite": {"PERSISTENCE_MODULE": "infra.sqlite.recorder:AntrianSQLiteFactory"},
+    "postgres": {"PERSISTENCE_MODULE": "infra.postgres.recorder:AntrianPostgresFactory"},
 }
 
 
@@ -33,7 +44,7 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env["SQLITE_DBNAME"] = str(settings.sqlite_path)
         env["SQLITE_LOCK_TIMEOUT"] = "10"
         # Another process may write the same file: decisions are made under its write lock
-        # (infra/store_lock.py), after catching up with what the other one stored.
+        # (infra/sqlite/lock.py), after catching up with what the other one stored.
         env["ANTRIAN_SHARED_STORE"] = "y"
     if settings.store == "postgres":
         env.update(postgres_env(settings))
@@ -86,3 +97,36 @@ def create_schema(dsn: str, schema: str) -> None:
             connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         except errors.UniqueViolation:  # another process created it at the same moment
             pass
+
+
+def build_read_store(settings: Settings) -> ReadStore:
+    backend = settings.read_backend
+    if backend == "sqlite":
+        return SqliteReadStore(settings.read_db_path)
+    if backend == "postgres":
+        dsn = settings.read_dsn or settings.postgres_dsn
+        if not dsn:
+            raise ValueError("read models on PostgreSQL need ANTRIAN_READ_DSN or ANTRIAN_POSTGRES_DSN")
+        return PostgresReadStore(dsn, settings.read_schema)
+    raise ValueError(f"ANTRIAN_READ_STORE must be sqlite or postgres, not {backend!r}")
+
+
+def build_runner(store: ReadStore, names: Sequence[str] | None = None) -> ProjectionRunner:
+    return ProjectionRunner(store, catalog.build(list(names) if names else None))
+
+
+def log_feed(engine: Engine) -> LogFeed:
+    return LogFeed(engine.recorder, engine.mapper, owner=engine)
+
+
+def is_embedded(settings: Settings) -> bool:
+    return settings.store in ("sqlite", "memory")
+
+
+def open_for_query(settings: Settings, names: Sequence[str], engine: Engine | None = None) -> ReadStore:
+    """The read store, with `names` caught up from the log first when embedded."""
+    store = build_read_store(settings)
+    if is_embedded(settings):
+        runner = build_runner(store, names)
+        runner.run(log_feed(engine or build_engine(settings)))
+    return store

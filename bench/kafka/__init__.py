@@ -31,7 +31,7 @@ PostgreSQL schema and under its own topic prefix, both dropped at the end.
    relay started on its own.
 3. Ceilings, same broker, same server, same run: (a) kafka-python produce
    and consume rates at the inbound and outbound message sizes, with the
-   relay's producer settings (infra/kafka_relay.py: acks=all, idempotence); (b) the raw
+   relay's producer settings (infra/kafka/relay.py: acks=all, idempotence); (b) the raw
    eventsourcing PostgreSQL append rate (plain Application, trivial
    aggregate, 1 and 100 events per save); (c) the engine alone on PostgreSQL
    (parse + handle_batch, no Kafka); (d) the relay alone (store -> Kafka).

@@ -29,7 +29,7 @@ class Alone(Run):
 def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: int) -> tuple[Alone, Alone]:
     """The engine on PostgreSQL without Kafka, then the relay draining what it stored."""
     from infra.bootstrap import build_engine
-    from infra.kafka_relay import OutboundRelay
+    from infra.kafka.relay import OutboundRelay
     from services.outcomes import Status
     from services.parsing import parse_message
 

@@ -34,12 +34,12 @@ class EngineProcess:
         prelude = os.environ.get("ANTRIAN_BENCH_ENGINE_PRELUDE")  # python run before the CLI (experiments)
         script = Path(sys.executable).with_name("antrian")
         if prelude:
-            base = [sys.executable, "-c", f"{prelude}\nfrom infra.cli import main; main()"]
+            base = [sys.executable, "-c", f"{prelude}\nfrom infra.cli.main import main; main()"]
         else:
             base = (
                 [str(script)]
                 if script.exists()
-                else [sys.executable, "-c", "from infra.cli import main; main()"]
+                else [sys.executable, "-c", "from infra.cli.main import main; main()"]
             )
         engine = [*base, "engine", "--kafka", "--batch", str(batch)]
         self.log = folder / f"engine-{box.label}-{box.tag}.log"
@@ -119,8 +119,8 @@ def apply_setup(box: Sandbox, setup: list[Msg]) -> dict[str, Any]:
     from kafka import KafkaConsumer
 
     from infra.bootstrap import build_engine
-    from infra.kafka_inbound import InboundConsumer, feed_name
-    from infra.kafka_relay import OutboundRelay
+    from infra.kafka.inbound import InboundConsumer, feed_name
+    from infra.kafka.relay import OutboundRelay
 
     topics = box.topics
     started = time.perf_counter()

@@ -27,8 +27,8 @@ def upstream_producer(bootstrap: str) -> Any:
 
 
 def relay_settings_producer(bootstrap: str) -> Any:
-    """A producer with exactly the relay's settings (infra/kafka_relay.py)."""
-    from infra.kafka_relay import relay_producer
+    """A producer with exactly the relay's settings (infra/kafka/relay.py)."""
+    from infra.kafka.relay import relay_producer
 
     return relay_producer(bootstrap)
 

@@ -84,7 +84,7 @@ class Sandbox:
 
     @property
     def topics(self) -> Any:
-        from infra.topics import TopicRegistry
+        from infra.kafka.topics import TopicRegistry
 
         return TopicRegistry(self.prefix, partitions=PARTITIONS)
 

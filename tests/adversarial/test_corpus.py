@@ -265,7 +265,7 @@ def _consume_all(inbound: Any, records: int, timeout: float = 180) -> Any:
 def test_the_corpus_through_the_kafka_consumer_dead_letters_each_nasty_record_with_its_reason(
     kafka_bootstrap, tmp_path, reference
 ):
-    from infra.kafka_inbound import InboundConsumer, feed_name
+    from infra.kafka.inbound import InboundConsumer, feed_name
     from tests.integration.test_kafka_inbound import consumer_for
 
     # Given a topic: the seeded shop, then each nasty record followed by a valid one

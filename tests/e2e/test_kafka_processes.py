@@ -28,13 +28,13 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from infra.kafka_inbound import feed_name
-from infra.kafka_relay import RELAY_FEED
-from infra.topics import TopicRegistry
+from infra.kafka.inbound import feed_name
+from infra.kafka.relay import RELAY_FEED
+from infra.kafka.topics import TopicRegistry
 from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
 from services.outcomes import Status
-from services.simulation import DemoOptions, generate_messages
+from simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.state import recorded, state
@@ -47,7 +47,7 @@ WAIT = 120.0  # seconds: a cap for progress, never a performance expectation
 RUN_LOGGED = (
     "import logging; logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(name)s %(message)s'); "
     "[logging.getLogger(n).setLevel(logging.INFO) for n in ('infra', 'kafka.coordinator')]; "
-    "from infra.cli import main; main()"
+    "from infra.cli.main import main; main()"
 )
 NOT_DOMAIN = {INBOX_TOPIC, DEAD_LETTER_TOPIC}
 

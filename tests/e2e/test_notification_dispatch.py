@@ -22,7 +22,7 @@ import pytest
 
 from projections.notifications.projection import NotificationsProjection
 from projections.store import SqliteReadStore
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
 from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
 from tests.support.read_side import project
@@ -43,7 +43,7 @@ def dispatch_command(db: Path) -> list[str]:
     return [
         sys.executable,
         "-c",
-        "from infra.cli import main; main()",
+        "from infra.cli.main import main; main()",
         "--db",
         str(db),
         "notifications",
@@ -97,7 +97,7 @@ def test_a_projection_killed_mid_batch_and_restarted_composes_every_notification
     command = [
         sys.executable,
         "-c",
-        "from infra.cli import main; main()",
+        "from infra.cli.main import main; main()",
         "--db",
         str(db),
         "projections",

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.kafka_relay import OutboundRelay, relay_producer
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
+from infra.kafka.relay import OutboundRelay, relay_producer
 from projections import catalog
 from projections.runner import ProjectionRunner
 from projections.store import SqliteReadStore
 from services.engine import Engine
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
 from tests.support.kafka_topics import fresh_outbound_topics
 
@@ -29,7 +29,7 @@ DEMO = DemoOptions(days=14, skus=8, orders_per_day=25)
 
 
 def antrian(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", "from infra.cli import main; main()", "--db", str(db), *args]
+    return [sys.executable, "-c", "from infra.cli.main import main; main()", "--db", str(db), *args]
 
 
 def progress(read_db: Path) -> dict[str, int]:

@@ -99,7 +99,7 @@ def test_a_range_counts_the_lines_ordered_in_it_with_their_later_outcome(memory_
 
 
 def test_the_report_agrees_with_the_demo_summary_where_their_definitions_coincide(memory_engine):
-    from services.simulation import DemoOptions, run_demo
+    from simulation import DemoOptions, run_demo
 
     summary = run_demo(memory_engine, DemoOptions(days=16, skus=8, orders_per_day=14))
 

@@ -140,7 +140,7 @@ def test_projecting_in_two_steps_gives_the_same_rows_as_projecting_once(memory_e
     apply(memory_engine, *HISTORY[:3])
     stepwise = project(memory_engine, [AuditProjection()])
     apply(memory_engine, *HISTORY[3:])
-    from infra.read_side import log_feed
+    from infra.bootstrap import log_feed
 
     stepwise.run(log_feed(memory_engine))
 

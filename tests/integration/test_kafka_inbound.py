@@ -8,7 +8,7 @@ import orjson
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
-from infra.kafka_inbound import InboundConsumer, feed_name
+from infra.kafka.inbound import InboundConsumer, feed_name
 from tests import messages as m
 from tests.conftest import make_engine
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from kafka import KafkaConsumer
 
-from infra.kafka_relay import RELAY_FEED, OutboundRelay, relay_producer
-from infra.topics import TopicRegistry
+from infra.kafka.relay import RELAY_FEED, OutboundRelay, relay_producer
+from infra.kafka.topics import TopicRegistry
 from services.outbound import HEADER_NOTIFICATION_ID, decode
 from tests import messages as m
 from tests.conftest import make_engine

@@ -8,7 +8,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli import app
+from infra.cli.main import app
 from tests.conftest import make_engine
 from tests.messages import (
     apply,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from services.simulation import DemoOptions, generate_messages
+from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
 
 pytestmark = pytest.mark.postgres

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.bootstrap import build_engine
-from infra.cli import app
+from infra.cli.main import app
 from infra.settings import Settings
 from projections.notifications.channels import FileChannel
 from projections.store import SqliteReadStore

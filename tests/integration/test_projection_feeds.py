@@ -24,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
 from infra.settings import Settings
 from projections import catalog
 from projections.event import ProjectedEvent
 from projections.runner import Batch, ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
-from services.simulation import DemoOptions, generate_messages
+from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
 from tests.support.kafka_topics import fresh_outbound_topics
 
@@ -203,8 +203,8 @@ def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_
     kafka_bootstrap, tmp_path
 ):
 
-    from infra.kafka_projections import kafka_feed
-    from infra.kafka_relay import OutboundRelay, relay_producer
+    from infra.kafka.projections import kafka_feed
+    from infra.kafka.relay import OutboundRelay, relay_producer
 
     # Given the demo in a SQLite event store, and a copy taken before any relay ran
     engine = make_engine("sqlite", tmp_path / "events.sqlite")
@@ -250,8 +250,8 @@ def catch_up(runner: ProjectionRunner, feed: Any) -> tuple[Any, dict[str, int]]:
 def test_a_record_that_is_not_an_outbound_event_stops_the_kafka_feed_naming_where_it_is(kafka_bootstrap):
     from kafka import KafkaProducer
 
-    from infra.kafka_projections import UnreadableRecord, kafka_feed
-    from infra.topics import TopicRegistry
+    from infra.kafka.projections import UnreadableRecord, kafka_feed
+    from infra.kafka.topics import TopicRegistry
 
     # Given an outbound topic holding an event, then something else
     prefix = f"t{uuid.uuid4().hex[:10]}."

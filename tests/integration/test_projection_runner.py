@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli import app
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
+from infra.cli.main import app
 from projections import catalog
 from projections.base import Projection, handles
 from projections.event import ProjectedEvent
@@ -26,7 +26,7 @@ from projections.runner import Batch, ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from services.engine import Engine
 from services.outbound import PAYLOADS
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
 
 pytestmark = pytest.mark.integration

@@ -21,7 +21,7 @@ from hypothesis.stateful import invariant
 
 from domain.order import Order
 from domain.stock import Stock, stock_id
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
 from projections.event import ProjectedEvent
 from projections.queue import BackorderQueueProjection
 from projections.queue_order_read import order_view
@@ -29,7 +29,7 @@ from projections.queue_read import sku_queue, top_queues
 from projections.runner import Batch, ProjectionRunner
 from projections.store import PostgresReadStore, SqliteReadStore
 from services.engine import Engine
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 from tests import messages as m
 from tests.integration.test_invariants_stateful import EngineMachine
 from tests.messages import ts

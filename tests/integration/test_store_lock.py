@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from infra.store_lock import StoreWriteLock
+from infra.sqlite.lock import StoreWriteLock
 
 TRY = """
 import fcntl, os, sys

@@ -7,8 +7,8 @@ import pytest
 from domain.stock import stock_id
 from services import batching as batching_module
 from services.parsing import parse_message
-from services.simulation import DemoOptions, generate_messages
 from services.warm import load_many, reads_of, warm
+from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
 
 pytestmark = pytest.mark.postgres

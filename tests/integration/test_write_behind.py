@@ -174,7 +174,7 @@ def test_a_revoked_partition_has_its_batch_written_before_another_instance_takes
     import orjson
     from kafka import TopicPartition
 
-    from infra.kafka_inbound import InboundConsumer, _SeekToStore
+    from infra.kafka.inbound import InboundConsumer, _SeekToStore
 
     engine, other = two_engines
     gate = Gate(engine)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from infra.cli import app
+from infra.cli.main import app
 
 Antrian = Callable[..., Result]
 

@@ -6,7 +6,7 @@ import uuid
 
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from infra.topics import TopicRegistry
+from infra.kafka.topics import TopicRegistry
 
 
 def fresh_outbound_topics(bootstrap: str, partitions: int = 4) -> TopicRegistry:

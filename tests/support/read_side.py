@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
 from projections.base import Projection
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore, SqliteReadStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.order import Order
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
 from projections.analytics.lines import follow
 from projections.analytics.projection import AnalyticsProjection
 from projections.analytics.suppliers import first_receipts

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 from typer.testing import CliRunner
 
-from infra.schema_cli import EXPORT_COMMAND, contract_schemas, schema_app
+from infra.cli.schema import EXPORT_COMMAND, contract_schemas, schema_app
 from services.contracts import MESSAGE_TYPES
 from services.outbound import PAYLOADS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kafka.errors import KafkaTimeoutError
 
-from infra.kafka_inbound import STOP_COMMIT_TIMEOUT_MS, InboundConsumer
+from infra.kafka.inbound import STOP_COMMIT_TIMEOUT_MS, InboundConsumer
 from tests.conftest import make_engine
 
 

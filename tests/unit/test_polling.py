@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from infra.polling import NO_AUTOMATIC_FULL_COLLECTION, FullCollections, poll_until_stopped
+from infra.kafka.polling import NO_AUTOMATIC_FULL_COLLECTION, FullCollections, poll_until_stopped
 
 
 def test_a_loop_run_until_stopped_has_no_automatic_full_collections_and_restores_them_after():

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from infra.read_side import log_feed
+from infra.bootstrap import log_feed
 from projections.queue import BackorderQueueProjection
 from projections.queue_order_read import OrderLineView, order_view
 from projections.queue_read import QueueTotals, sku_queue, top_queues

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from kafka.partitioner.default import DefaultPartitioner
 
-from infra.kafka_relay import RememberingPartitioner
+from infra.kafka.relay import RememberingPartitioner
 
 FOUR = [0, 1, 2, 3]
 

@@ -9,8 +9,8 @@ import pytest
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.parsing import parse_message
-from services.simulation import DemoOptions, DemoSummary, generate_messages, run_demo
-from services.simulation.readback import Tally, summarize
+from simulation import DemoOptions, DemoSummary, generate_messages, run_demo
+from simulation.readback import Tally, summarize
 
 SMALL = DemoOptions(days=10, skus=5, orders_per_day=10)
 MEDIUM = DemoOptions(seed=3, days=21, skus=8, orders_per_day=20)

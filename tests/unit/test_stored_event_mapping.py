@@ -8,7 +8,7 @@ import pytest
 from infra.bootstrap import build_engine
 from infra.persistence import STORED_APART
 from infra.settings import Settings
-from services.simulation import DemoOptions, run_demo
+from simulation import DemoOptions, run_demo
 
 OPTIONS = DemoOptions(seed=3, days=21, skus=8, orders_per_day=20)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.topics import (
+from infra.kafka.topics import (
     TOPICS,
     TopicRegistry,
     dead_letter_record,

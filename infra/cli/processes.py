@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import faulthandler
 import logging
 import os
-import signal
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import typer
 
+from infra.cli.signals import handle_signals
 from infra.settings import Settings
 from services.write_behind import WriteStuck
 
@@ -20,31 +18,14 @@ log = logging.getLogger(__name__)
 EXIT_WRITE_STUCK = 75  # EX_TEMPFAIL: a supervisor restarts the engine, which resumes from the store
 
 
-def _handle_signals(*stoppables: Any) -> None:
-    """SIGTERM/SIGINT stop after the current batch; SIGUSR1 prints every thread's stack to stderr.
-
-    The stack dump is for a process that looks stuck: `kill -USR1 <pid>` shows where each of
-    its threads is (the consumer's, the client's network thread, the relay's) without stopping it.
-    """
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
-
-    def stop(signum: int, _frame: Any) -> None:
-        logging.getLogger("antrian").info("signal %s: stopping after the current batch", signum)
-        for stoppable in stoppables:
-            stoppable.stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-
-
 def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     """Consume the upstream topics; `relay`: "process" (a child), "thread" or "none"."""
     from kafka import KafkaConsumer
 
     from infra.bootstrap import build_engine
-    from infra.kafka_inbound import FETCH_MAX_WAIT_MS, InboundConsumer
-    from infra.relay_process import RelayProcess
-    from infra.topics import TopicRegistry
+    from infra.cli.relay import RelayProcess, relay_of
+    from infra.kafka.inbound import FETCH_MAX_WAIT_MS, InboundConsumer
+    from infra.kafka.topics import TopicRegistry
 
     stopping = threading.Event()
     relay_died: list[int | None] = []
@@ -78,11 +59,11 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     stoppables: list[Any] = [inbound]
     relay_thread = None
     if relay == "thread":
-        outbound = _relay(settings, engine, topics)
+        outbound = relay_of(settings, engine, topics)
         stoppables.append(outbound)
         relay_thread = threading.Thread(target=outbound.run, name="relay", daemon=True)
         relay_thread.start()
-    _handle_signals(*stoppables)
+    handle_signals(*stoppables)
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
         stats = inbound.run()
@@ -111,20 +92,3 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     if relay_died:
         typer.echo(f"error: the relay process exited (code {relay_died[0]}): the engine stopped", err=True)
         raise typer.Exit(1)
-
-
-def run_relay(settings: Settings, engine: Any, on_start: Callable[[Any], None] | None = None) -> None:
-    from infra.topics import TopicRegistry
-
-    relay = _relay(settings, engine, TopicRegistry(settings.topic_prefix))
-    _handle_signals(relay)
-    if on_start is not None:
-        on_start(relay)
-    stats = relay.run()
-    typer.echo(f"relay stopped at notification {stats.position}: published {stats.published}", err=True)
-
-
-def _relay(settings: Settings, engine: Any, topics: Any) -> Any:
-    from infra.kafka_relay import OutboundRelay, relay_producer
-
-    return OutboundRelay(engine, relay_producer(settings.kafka_bootstrap), topics)

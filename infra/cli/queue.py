@@ -15,9 +15,9 @@ import orjson
 import typer
 from rich.table import Table
 
-from infra.cli_state import state
-from infra.console import wide_console
-from infra.read_side import open_for_query
+from infra.bootstrap import open_for_query
+from infra.cli.console import wide_console
+from infra.cli.state import state
 from projections.queue_order_read import OrderView, order_view
 from projections.queue_read import QueueTotals, SkuQueue, sku_queue, top_queues
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.simulation.agenda import Agenda, Outbox
-from services.simulation.world import SkuPlan, Terms, World, at
+from simulation.agenda import Agenda, Outbox
+from simulation.world import SkuPlan, Terms, World, at
 
 DELAY_REASONS = (
     "port congestion",

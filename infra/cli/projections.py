@@ -22,9 +22,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from infra.cli_state import state
-from infra.console import wide_console
-from infra.read_side import build_read_store, build_runner, log_feed
+from infra.bootstrap import build_read_store, build_runner, log_feed
+from infra.cli.console import wide_console
+from infra.cli.state import state
 from projections import catalog
 from projections.runner import Feed, ProjectionRunner
 
@@ -37,7 +37,7 @@ KAFKA = typer.Option(
 
 def _feed(kafka: bool, names: list[str] | None) -> Feed:
     if kafka:
-        from infra.kafka_projections import kafka_feed
+        from infra.kafka.projections import kafka_feed
 
         return kafka_feed(state.settings, names)
     from infra.bootstrap import build_engine

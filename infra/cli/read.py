@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from infra import analytics_cli, audit_cli, notifications_cli, queue_cli
+from infra.cli import analytics, audit, notifications, queue
 
 
 def register_read_commands(app: typer.Typer) -> None:
-    for module in (queue_cli, notifications_cli, audit_cli, analytics_cli):
+    for module in (queue, notifications, audit, analytics):
         module.register(app)

@@ -17,9 +17,9 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from services.simulation.agenda import Agenda, Outbox
-from services.simulation.purchasing import Purchasing
-from services.simulation.world import (
+from simulation.agenda import Agenda, Outbox
+from simulation.purchasing import Purchasing
+from simulation.world import (
     LINE_WEIGHTS,
     LINES_PER_ORDER,
     QUANTITIES,

@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from infra.cli_state import state
-from infra.console import wide_console
+from infra.cli.console import wide_console
+from infra.cli.state import state
 from projections.analytics.report import DEFINITIONS, Report
 
 
@@ -41,7 +41,7 @@ def report(
     daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
 ) -> None:
     """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
-    from infra.read_side import open_for_query
+    from infra.bootstrap import open_for_query
     from projections.analytics.query import read_report
 
     first, last = _day(start, "--from"), _day(end, "--to")

@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 
-from infra.kafka_inbound import FETCH_MAX_WAIT_MS, feed_name
+from infra.kafka.inbound import FETCH_MAX_WAIT_MS, feed_name
+from infra.kafka.topics import TopicRegistry
 from infra.settings import Settings
-from infra.topics import TopicRegistry
 from projections.event import ProjectedEvent
 from projections.runner import Batch
 

@@ -23,8 +23,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from kafka import KafkaProducer
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
-from infra.polling import poll_until_stopped
-from infra.topics import TopicRegistry, dead_letter_record
+from infra.kafka.polling import poll_until_stopped
+from infra.kafka.topics import TopicRegistry, dead_letter_record
 from services.engine import Engine
 from services.outbound import DEAD_LETTERS, CausationTracker, encode, headers, to_outbound
 

@@ -1,4 +1,4 @@
-"""The relay as a child process of `antrian engine --kafka`.
+"""The relay: in the foreground (`antrian relay`) or as a child process of `antrian engine --kafka`.
 
 Engine and relay are both CPU-bound Python: as two threads of one process they
 share one GIL, and end to end ran at two thirds of the rate of the same two as
@@ -21,6 +21,9 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
 
+import typer
+
+from infra.cli.signals import handle_signals
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,6 @@ class RelayProcess:
 
 def _relay_main(settings: Settings) -> None:
     from infra.bootstrap import build_engine
-    from infra.kafka_cli import run_relay
 
     run_relay(settings, build_engine(settings), on_start=_stop_with_parent)
 
@@ -81,3 +83,20 @@ def _stop_with_parent(relay: Any) -> None:
             relay.stopping.set()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def run_relay(settings: Settings, engine: Any, on_start: Callable[[Any], None] | None = None) -> None:
+    from infra.kafka.topics import TopicRegistry
+
+    relay = relay_of(settings, engine, TopicRegistry(settings.topic_prefix))
+    handle_signals(relay)
+    if on_start is not None:
+        on_start(relay)
+    stats = relay.run()
+    typer.echo(f"relay stopped at notification {stats.position}: published {stats.published}", err=True)
+
+
+def relay_of(settings: Settings, engine: Any, topics: Any) -> Any:
+    from infra.kafka.relay import OutboundRelay, relay_producer
+
+    return OutboundRelay(engine, relay_producer(settings.kafka_bootstrap), topics)

@@ -32,7 +32,7 @@ from eventsourcing.persistence import Tracking
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from infra.polling import poll_until_stopped
+from infra.kafka.polling import poll_until_stopped
 from services.batching import PendingBatch
 from services.contract_values import MAX_AHEAD
 from services.contracts import Message

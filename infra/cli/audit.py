@@ -7,7 +7,7 @@ import sys
 import orjson
 import typer
 
-from infra.cli_state import state
+from infra.cli.state import state
 from projections.audit_timeline import Entry
 
 
@@ -22,7 +22,7 @@ def audit(
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per timeline entry on stdout."),
 ) -> None:
     """Every event about an order (or a SKU) in log order, with policy, inputs and reason of each decision."""
-    from infra.read_side import open_for_query
+    from infra.bootstrap import open_for_query
     from projections.audit_timeline import order_timeline, sku_timeline
 
     if (order_id is None) == (sku is None):

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.order import order_uuid
-from services.simulation.summary import DemoSummary
-from services.simulation.world import DemoOptions
+from simulation.summary import DemoSummary
+from simulation.world import DemoOptions
 
 PAGE = 1000
 # Events read in full; every other topic is only counted. Revised promises are read from

@@ -8,8 +8,8 @@ import orjson
 import typer
 from rich.table import Table
 
-from infra.cli_state import state
-from infra.console import wide_console
+from infra.cli.console import wide_console
+from infra.cli.state import state
 from infra.settings import Settings
 from projections.notifications.channels import (
     Channel,
@@ -60,7 +60,7 @@ def list_notifications(
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per notification on stdout."),
 ) -> None:
     """Every notification composed, oldest first, with its delivery status."""
-    from infra.read_side import open_for_query
+    from infra.bootstrap import open_for_query
     from projections.notifications.outbox import listing
 
     store = open_for_query(state.settings, ["notifications"])
@@ -98,8 +98,7 @@ def dispatch(
 
     Each delivery is recorded with the event store too, so an outbox restored from it sends nothing twice.
     """
-    from infra.bootstrap import build_engine
-    from infra.read_side import open_for_query
+    from infra.bootstrap import build_engine, open_for_query
     from projections.notifications.dispatcher import Dispatcher, RetryPolicy
     from services.notices import NoticeLedger
 

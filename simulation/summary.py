@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.simulation.world import DemoOptions
+from simulation.world import DemoOptions
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`antrian demo`: a small shop run for some weeks through the engine.
+"""`antrian demo`: a small shop run for some weeks through the engine (a demo, not a service).
 
 The simulation speaks only the upstream message contracts. Customers,
 purchasing, suppliers and the warehouse react to what the engine decided
@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from services.simulation.readback import Tally, summarize
-from services.simulation.shop import Shop
-from services.simulation.summary import DemoSummary
-from services.simulation.world import DemoOptions
+from simulation.readback import Tally, summarize
+from simulation.shop import Shop
+from simulation.summary import DemoSummary
+from simulation.world import DemoOptions
 
 __all__ = ["DemoOptions", "DemoSummary", "generate_messages", "run_demo"]
 

@@ -14,10 +14,10 @@ import typer
 from eventsourcing.application import AggregateNotFoundError
 
 from infra.bootstrap import build_engine
-from infra.cli_state import state
-from infra.projections_cli import projections_app
-from infra.read_cli import register_read_commands
-from infra.schema_cli import schema_app
+from infra.cli.projections import projections_app
+from infra.cli.read import register_read_commands
+from infra.cli.schema import schema_app
+from infra.cli.state import state
 from infra.settings import Settings
 from projections.private_files import append_private, make_private_dirs
 from services.engine import Engine
@@ -157,7 +157,7 @@ def demo(
     fresh: bool = typer.Option(False, help="Delete the SQLite store first."),
 ) -> None:
     """Simulate a shop over some weeks through the real message types, then summarise."""
-    from services.simulation import DemoOptions, run_demo
+    from simulation import DemoOptions, run_demo
 
     if fresh and state.settings.store == "sqlite":
         _delete_embedded_files(state.settings)
@@ -202,7 +202,7 @@ def engine(
     """Run one engine instance; several in one group share the partitions."""
     from dataclasses import replace
 
-    from infra.kafka_cli import run_engine
+    from infra.cli.processes import run_engine
 
     if not kafka:
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
@@ -218,7 +218,7 @@ def relay_command(
     """Publish every stored event to its outbound topic (at least once, with notification ids)."""
     from dataclasses import replace
 
-    from infra.kafka_cli import run_relay
+    from infra.cli.relay import run_relay
 
     settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap))
     run_relay(settings, build_engine(settings))

@@ -1,0 +1,1 @@
+"""Entry points: the `antrian` command line and its long-running processes."""

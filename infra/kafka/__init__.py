@@ -1,0 +1,1 @@
+"""Kafka adapters: inbound consumer, outbound relay, projections feed, the topic registry."""

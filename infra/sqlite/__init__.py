@@ -1,0 +1,1 @@
+"""SQLite adapters: the event store recorder and the cross-process write lock."""
