@@ -30,7 +30,10 @@ BATCH = 500
 
 
 def _demo(seed: int) -> Callable[[], Iterable[bytes]]:
-    return lambda: (orjson.dumps(m) for m in generate_messages(DemoOptions(seed=seed, days=21)))
+    return lambda: (
+        orjson.dumps(m)
+        for m in generate_messages(DemoOptions(seed=seed, days=21), build_engine(Settings(store="memory")))
+    )
 
 
 def _traffic() -> Iterable[bytes]:

@@ -42,17 +42,14 @@ def run_demo(engine: Any, options: DemoOptions, on_progress: Progress | None = N
     return summarize(engine, options, tally)
 
 
-def generate_messages(options: DemoOptions) -> Iterator[dict]:
+def generate_messages(options: DemoOptions, shadow: Any) -> Iterator[dict[str, Any]]:
     """The demo's whole message stream, as JSON-able upstream messages.
 
-    Because the shop reacts to the engine, the stream is produced against a
-    private in-memory engine; applying it in order to an empty store gives
-    the same state as `run_demo` with the same options.
+    Because the shop reacts to the engine, the stream is produced against
+    `shadow`, an engine of its own on an empty store (in memory is enough);
+    applying the stream in order to another empty store gives the same state
+    as `run_demo` with the same options.
     """
-    from infra.bootstrap import build_engine  # the composition root, only when asked for
-    from infra.settings import Settings
-
-    shadow = build_engine(Settings(store="memory"))
     for message in Shop(options, shadow).messages():
         shadow.handle_raw(message)
         yield message

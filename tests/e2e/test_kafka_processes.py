@@ -28,9 +28,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from infra.bootstrap import build_engine
 from infra.kafka.inbound import feed_name
 from infra.kafka.relay import RELAY_FEED
 from infra.kafka.topics import TopicRegistry
+from infra.settings import Settings
 from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
 from services.outcomes import Status
@@ -413,7 +415,11 @@ def test_the_kafka_engine_decides_exactly_what_the_embedded_engine_decides(
 ):
     # Given a realistic upstream stream, and one partition per inbound topic so that each
     # topic is consumed in the order it was published
-    stream = list(generate_messages(DemoOptions(seed=3, days=5, skus=5, orders_per_day=15)))
+    stream = list(
+        generate_messages(
+            DemoOptions(seed=3, days=5, skus=5, orders_per_day=15), build_engine(Settings(store="memory"))
+        )
+    )
     by_id = {message["message_id"]: message for message in stream}
     create_topics(kafka_bootstrap, registry, inbound_partitions=1)
     engine = antrian.engine("--batch", "50")

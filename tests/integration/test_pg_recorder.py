@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from infra.bootstrap import build_engine
+from infra.settings import Settings
 from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
 
@@ -15,7 +17,9 @@ pytestmark = pytest.mark.postgres
 def filled(postgres_schema):
     dsn, schema = postgres_schema
     engine = make_engine("postgres", dsn=dsn, schema=schema)
-    for message in generate_messages(DemoOptions(seed=5, days=4, skus=4, orders_per_day=10)):
+    for message in generate_messages(
+        DemoOptions(seed=5, days=4, skus=4, orders_per_day=10), build_engine(Settings(store="memory"))
+    ):
         engine.handle_raw(message)
     yield engine
     engine.close()

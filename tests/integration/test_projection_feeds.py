@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from infra.bootstrap import log_feed
+from infra.bootstrap import build_engine, log_feed
 from infra.settings import Settings
 from projections import catalog
 from projections.event import ProjectedEvent
@@ -42,7 +42,7 @@ Export = dict[str, dict[str, list[tuple[Any, ...]]]]
 
 @cache
 def demo_messages() -> tuple[dict, ...]:
-    return tuple(generate_messages(DEMO))
+    return tuple(generate_messages(DEMO, build_engine(Settings(store="memory"))))
 
 
 @cache

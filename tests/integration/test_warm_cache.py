@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.stock import stock_id
+from infra.bootstrap import build_engine
+from infra.settings import Settings
 from services import batching as batching_module
 from services.parsing import parse_message
 from services.warm import load_many, reads_of, warm
@@ -13,7 +15,11 @@ from tests.conftest import make_engine
 
 pytestmark = pytest.mark.postgres
 
-MESSAGES = list(generate_messages(DemoOptions(seed=11, days=6, skus=5, orders_per_day=12)))
+MESSAGES = list(
+    generate_messages(
+        DemoOptions(seed=11, days=6, skus=5, orders_per_day=12), build_engine(Settings(store="memory"))
+    )
+)
 
 
 def state(aggregate) -> dict:

@@ -32,7 +32,7 @@ def small_run():
 
 @pytest.fixture(scope="module")
 def medium_stream() -> list[dict]:
-    return list(generate_messages(MEDIUM))
+    return list(generate_messages(MEDIUM, build_engine(Settings(store="memory"))))
 
 
 def test_the_demo_is_deterministic_for_a_seed():
