@@ -144,8 +144,9 @@ class Shop:
                 self.agenda.schedule(answer, self._answer_offer, placed.order_id, line_id)
 
     def _answer_offer(self, when: datetime, order_id: str, line_id: str):
-        line = self._order(order_id).lines[line_id]
-        if line.offer is None or not line.backordered:
+        order = self._order(order_id)
+        line = order.lines[line_id] if order is not None else None
+        if line is None or line.offer is None or not line.backordered:
             return  # filled or cancelled meanwhile: nothing to answer
         accept = self.customers.random() < 0.65 and self._can_accept(line)
         yield self.outbox.message(

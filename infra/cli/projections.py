@@ -111,11 +111,13 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
         feeds = sorted(set(ends) | set(current))
         if not feeds:  # nothing to read yet (no events, or no outbound topics yet)
             table.add_row(projection.name, state_name, version, "-", "0", "0", "0", applied)
-        for feed in feeds:
-            position = current[feed].position if feed in current else 0
-            end = ends.get(feed, position)
+        for feed_name in feeds:
+            position = current[feed_name].position if feed_name in current else 0
+            end = ends.get(feed_name, position)
             lag = str(max(end - position, 0))
-            table.add_row(projection.name, state_name, version, feed, str(position), str(end), lag, applied)
+            table.add_row(
+                projection.name, state_name, version, feed_name, str(position), str(end), lag, applied
+            )
     wide_console().print(table)
 
 

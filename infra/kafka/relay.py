@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from kafka import KafkaProducer
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
@@ -99,7 +99,7 @@ class OutboundRelay:
         if position <= self.stats.position:
             return
         try:
-            self.engine.recorder.insert_tracking(Tracking(RELAY_FEED, position))
+            cast(ProcessRecorder, self.engine.recorder).insert_tracking(Tracking(RELAY_FEED, position))
         except IntegrityError:  # another relay got there first; both published: consumers de-duplicate
             log.warning("relay position %s was already recorded by another relay", position)
         self.stats.position = position

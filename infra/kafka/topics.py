@@ -76,7 +76,7 @@ def _type_name(cls: type[c.Message]) -> str:
 
 # Name (without prefix), key, contract, writer. Inbound topics are written by
 # the upstream system that owns the facts; Antrian only reads them.
-_SPECS: dict[str, tuple[str, Callable[[Any], bytes], tuple[type[BaseModel], ...], str]] = {
+_SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel], ...], str]] = {
     "orders": (
         "antrian.orders",
         _field("order_id"),
