@@ -15,6 +15,13 @@ from infra.settings import Settings
 from infra.sqlite.lock import StoreWriteLock
 from projections import catalog
 from projections.feeds import LogFeed
+from projections.notifications.channels import (
+    Channel,
+    ChannelMisconfigured,
+    FileChannel,
+    WebhookChannel,
+    webhook_url,
+)
 from projections.private_files import make_private_dirs, prepare_sqlite_file
 from projections.runner import ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
@@ -37,6 +44,10 @@ def engine_env(settings: Settings) -> dict[str, str]:
         "AGGREGATE_CACHE_MAXSIZE": str(settings.cache_size),
         "ANTRIAN_DEFAULT_POLICY": settings.default_policy,
     }
+    # Every flag of the engine's own is set here, so none is picked up from the process environment.
+    env["ANTRIAN_SHARED_STORE"] = "n"
+    env["ANTRIAN_WRITE_BEHIND"] = "y" if settings.writes_behind else "n"
+    env["ANTRIAN_WRITE_TIMEOUT_SECONDS"] = str(settings.write_timeout_seconds)
     if settings.store == "sqlite":
         # Customer data: the store, and the -wal/-shm SQLite derives from it, are 0600 (0700 folders).
         make_private_dirs(settings.sqlite_path.parent)
@@ -50,8 +61,6 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env.update(postgres_env(settings))
         # Several instances may write: the engine evicts what others changed, once per batch.
         env["ANTRIAN_SHARED_STORE"] = "y"
-        # The next batch is decided while PostgreSQL writes this one (services/write_behind.py).
-        env["ANTRIAN_WRITE_BEHIND"] = "y"
     return env
 
 
@@ -70,7 +79,6 @@ def postgres_env(settings: Settings) -> dict[str, str]:
         "CREATE_TABLE": "y",
         # No writer waits for the event table's lock for ever (the library retries a few times).
         "POSTGRES_LOCK_TIMEOUT": str(settings.pg_lock_timeout_seconds),
-        "ANTRIAN_WRITE_TIMEOUT_SECONDS": str(settings.write_timeout_seconds),
     }
     if settings.postgres_schema:
         env["POSTGRES_SCHEMA"] = settings.postgres_schema
@@ -130,3 +138,20 @@ def open_for_query(settings: Settings, names: Sequence[str], engine: Engine | No
         runner = build_runner(store, names)
         runner.run(log_feed(engine or build_engine(settings)))
     return store
+
+
+def build_notify_channel(settings: Settings) -> Channel:
+    """How customers are told: ANTRIAN_NOTIFY_CHANNEL; settings it cannot work with raise ChannelMisconfigured."""
+    if settings.notify_channel == "file":
+        return FileChannel(settings.notify_file_path)
+    if settings.notify_channel == "webhook":
+        if not settings.webhook_url:
+            raise ChannelMisconfigured("the webhook channel needs ANTRIAN_WEBHOOK_URL")
+        try:
+            webhook_url(settings.webhook_url)
+        except ChannelMisconfigured as error:
+            raise ChannelMisconfigured(f"ANTRIAN_WEBHOOK_URL: {error}") from None
+        return WebhookChannel(settings.webhook_url, settings.webhook_secret or "")
+    raise ChannelMisconfigured(
+        f"ANTRIAN_NOTIFY_CHANNEL must be file or webhook, not {settings.notify_channel!r}"
+    )

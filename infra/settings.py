@@ -1,10 +1,19 @@
-"""Settings: one object, read from `ANTRIAN_*` environment variables."""
+"""Settings: one typed object, read from `ANTRIAN_*` environment variables.
+
+Every process is built from it (infra/bootstrap.py); command-line options only
+override its fields. Nothing else reads the environment for Antrian's own
+settings, and the engine is given the library's settings by the bootstrap, not
+left to find them in the environment.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import DEFAULT_POLICY
 
@@ -15,80 +24,56 @@ def default_data_dir() -> Path:
     return Path(base) / "antrian"
 
 
-@dataclass(frozen=True)
-class Settings:
-    store: str = "sqlite"  # "sqlite", "postgres" or "memory"
-    sqlite_path: Path = field(default_factory=lambda: default_data_dir() / "antrian.sqlite")
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ANTRIAN_", frozen=True, populate_by_name=True, extra="ignore"
+    )
+
+    store: Literal["sqlite", "postgres", "memory"] = "sqlite"
+    sqlite_path: Path = Field(
+        default_factory=lambda: default_data_dir() / "antrian.sqlite",
+        validation_alias=AliasChoices("sqlite_path", "ANTRIAN_DB"),
+    )
     postgres_dsn: str | None = None  # postgresql://user:password@host:port/dbname
     postgres_schema: str | None = None
     default_policy: str = DEFAULT_POLICY
-    cache_size: int = 100_000
+    cache_size: int = Field(100_000, ge=0)
+    # Decide the next batch while the store writes this one; default: on for PostgreSQL only.
+    write_behind: bool | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_group: str = "antrian-engine"
     topic_prefix: str = ""
-    read_store: str | None = None  # "sqlite" or "postgres"; default: postgres when the store is
+    read_store: Literal["sqlite", "postgres"] | None = None  # default: postgres when the store is
     read_db: Path | None = None  # SQLite read models; default: next to the event store
     read_dsn: str | None = None  # default: the event store's DSN
     read_schema: str = "antrian_read"
-    notify_channel: str = "file"  # "file" or "webhook"
+    notify_channel: Literal["file", "webhook"] = "file"
     notify_file: Path | None = None  # default: next to the event store
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    notify_max_attempts: int = 8
-    max_ahead_minutes: int = 60  # how far after its arrival a message may be dated
+    notify_max_attempts: int = Field(8, ge=1)
+    max_ahead_minutes: int = Field(60, ge=0)  # how far after its arrival a message may be dated
     # PostgreSQL: a writer waiting longer than this for the event table's lock gives up (and retries);
     # a batch whose write takes longer than write_timeout stops the engine with an error.
-    pg_lock_timeout_seconds: int = 30
-    write_timeout_seconds: int = 120
+    pg_lock_timeout_seconds: int = Field(30, ge=1)
+    write_timeout_seconds: int = Field(120, ge=1)
+
+    @model_validator(mode="after")
+    def _write_behind_needs_a_store(self) -> Settings:
+        if self.write_behind and self.store == "memory":
+            raise ValueError(
+                "ANTRIAN_WRITE_BEHIND applies to a store that is written (sqlite, postgres), not memory"
+            )
+        return self
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        if "ANTRIAN_STORE" in env:
-            values["store"] = env["ANTRIAN_STORE"]
-        if "ANTRIAN_DB" in env:
-            values["sqlite_path"] = Path(env["ANTRIAN_DB"])
-        if "ANTRIAN_POSTGRES_DSN" in env:
-            values["postgres_dsn"] = env["ANTRIAN_POSTGRES_DSN"]
-        if "ANTRIAN_POSTGRES_SCHEMA" in env:
-            values["postgres_schema"] = env["ANTRIAN_POSTGRES_SCHEMA"]
-        for name, key in (
-            ("kafka_bootstrap", "ANTRIAN_KAFKA_BOOTSTRAP"),
-            ("kafka_group", "ANTRIAN_KAFKA_GROUP"),
-            ("topic_prefix", "ANTRIAN_TOPIC_PREFIX"),
-        ):
-            if key in env:
-                values[name] = env[key]
-        for name, key in (
-            ("read_store", "ANTRIAN_READ_STORE"),
-            ("read_db", "ANTRIAN_READ_DB"),
-            ("read_dsn", "ANTRIAN_READ_DSN"),
-            ("read_schema", "ANTRIAN_READ_SCHEMA"),
-            ("notify_channel", "ANTRIAN_NOTIFY_CHANNEL"),
-            ("notify_file", "ANTRIAN_NOTIFY_FILE"),
-            ("webhook_url", "ANTRIAN_WEBHOOK_URL"),
-            ("webhook_secret", "ANTRIAN_WEBHOOK_SECRET"),
-        ):
-            if key in env:
-                values[name] = env[key]
-        if "ANTRIAN_NOTIFY_MAX_ATTEMPTS" in env:
-            values["notify_max_attempts"] = int(env["ANTRIAN_NOTIFY_MAX_ATTEMPTS"])
-        if "ANTRIAN_MAX_AHEAD_MINUTES" in env:
-            values["max_ahead_minutes"] = int(env["ANTRIAN_MAX_AHEAD_MINUTES"])
-        for name, key in (
-            ("pg_lock_timeout_seconds", "ANTRIAN_PG_LOCK_TIMEOUT_SECONDS"),
-            ("write_timeout_seconds", "ANTRIAN_WRITE_TIMEOUT_SECONDS"),
-        ):
-            if key in env:
-                values[name] = int(env[key])
-        if "ANTRIAN_DEFAULT_POLICY" in env:
-            values["default_policy"] = env["ANTRIAN_DEFAULT_POLICY"]
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("sqlite_path", "read_db", "notify_file"):
-            if isinstance(values.get(name), str):
-                values[name] = Path(values[name])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
+    def from_env(cls, **overrides: object) -> Settings:
+        """The environment's settings with `overrides` (command-line options) where they are given."""
+        return cls(**{key: value for key, value in overrides.items() if value is not None})
+
+    @property
+    def writes_behind(self) -> bool:
+        return self.write_behind if self.write_behind is not None else self.store == "postgres"
 
     @property
     def read_backend(self) -> str:

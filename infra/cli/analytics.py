@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from infra.cli.console import wide_console
 from infra.cli.state import state
-from projections.analytics.report import DEFINITIONS, Report
+
+if TYPE_CHECKING:
+    from projections.analytics.report import Report
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +46,7 @@ def report(
     """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
     from infra.bootstrap import open_for_query
     from projections.analytics.query import read_report
+    from projections.analytics.report import DEFINITIONS
 
     first, last = _day(start, "--from"), _day(end, "--to")
     if first and last and first > last:

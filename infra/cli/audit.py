@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
 
 from infra.cli.state import state
-from projections.audit_timeline import Entry
+
+if TYPE_CHECKING:
+    from projections.audit_timeline import Entry
 
 
 def register(app: typer.Typer) -> None:

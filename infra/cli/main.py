@@ -7,22 +7,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
-from eventsourcing.application import AggregateNotFoundError
 
-from infra.bootstrap import build_engine
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
 from infra.cli.state import state
-from infra.settings import Settings
-from projections.private_files import append_private, make_private_dirs
-from services.engine import Engine
-from services.ingest import apply_lines
-from services.outcomes import Outcome, Status
+
+# What a command needs is imported when it runs: `antrian --help` pays for typer alone.
+if TYPE_CHECKING:
+    from infra.settings import Settings
+    from services.engine import Engine
+    from services.outcomes import Outcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions and compare.")
@@ -34,15 +33,18 @@ register_read_commands(app)
 
 @app.callback()
 def _configure(
-    db: Path = typer.Option(None, "--db", envvar="ANTRIAN_DB", help="SQLite event store file."),
+    db: Path = typer.Option(None, "--db", help="SQLite event store file (else ANTRIAN_DB)."),
     store: str = typer.Option(
-        None, "--store", envvar="ANTRIAN_STORE", help="sqlite (default), postgres or memory."
+        None, "--store", help="sqlite (default), postgres or memory (else ANTRIAN_STORE)."
     ),
 ) -> None:
-    state.settings = Settings.from_env(sqlite_path=db, store=store)
+    """Every setting is read from ANTRIAN_* environment variables (README: Configuration); options override."""
+    state.configure(sqlite_path=db, store=store)
 
 
 def _engine() -> Engine:
+    from infra.bootstrap import build_engine
+
     return build_engine(state.settings)
 
 
@@ -62,6 +64,8 @@ def ingest(
     refused before and changes nothing; a corrected message (same id, other
     content) is judged again, and so is every message with --retry-refused.
     """
+    from services.outcomes import Status
+
     engine = _engine()
     rejected_path = rejected or state.settings.rejected_path
     counts = {status: 0 for status in Status}
@@ -86,6 +90,8 @@ def ingest(
 
 def _refusal_line(outcome: Outcome) -> str:
     """One line, whatever the message held: ids and reasons are shown escaped (no terminal control)."""
+    from services.outcomes import Status
+
     what = "refused before" if outcome.status is Status.REFUSED_BEFORE else "rejected"
     where = f"field {outcome.field}: " if outcome.field else ""
     detail = outcome.detail.removeprefix("refused before: ")
@@ -111,6 +117,8 @@ def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tupl
 
 def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = False) -> list[Outcome]:
     """Outcomes in line order; the edge reads the clock: a message from the future is refused."""
+    from services.ingest import apply_lines
+
     ahead = timedelta(minutes=state.settings.max_ahead_minutes)
     return apply_lines(engine, [raw for _, raw in chunk], datetime.now(UTC), ahead, retry)
 
@@ -131,6 +139,8 @@ class _Appender:
 
     def write(self, source: Path, number: int, raw: bytes, outcome: Any) -> None:
         if self.handle is None:
+            from projections.private_files import append_private, make_private_dirs
+
             make_private_dirs(self.path.parent)
             self.handle = append_private(self.path)
         record = {
@@ -191,8 +201,8 @@ def _where() -> str:
 @app.command()
 def engine(
     kafka: bool = typer.Option(False, "--kafka", help="Consume the upstream Kafka topics (production mode)."),
-    bootstrap: str = typer.Option(None, envvar="ANTRIAN_KAFKA_BOOTSTRAP", help="Kafka bootstrap servers."),
-    group: str = typer.Option(None, envvar="ANTRIAN_KAFKA_GROUP", help="Consumer group of the instances."),
+    bootstrap: str = typer.Option(None, help="Kafka bootstrap servers (else ANTRIAN_KAFKA_BOOTSTRAP)."),
+    group: str = typer.Option(None, help="Consumer group of the instances (else ANTRIAN_KAFKA_GROUP)."),
     batch: int = typer.Option(500, min=1, help="Messages per transaction."),
     relay: bool = typer.Option(True, help="Also publish stored events to the outbound topics."),
     relay_thread: bool = typer.Option(
@@ -200,27 +210,24 @@ def engine(
     ),
 ) -> None:
     """Run one engine instance; several in one group share the partitions."""
-    from dataclasses import replace
-
     from infra.cli.processes import run_engine
 
     if not kafka:
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
-    settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap, kafka_group=group))
+    settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap, kafka_group=group))
     mode = "thread" if relay_thread else "process"
     run_engine(settings, batch, mode if relay else "none")
 
 
 @app.command("relay")
 def relay_command(
-    bootstrap: str = typer.Option(None, envvar="ANTRIAN_KAFKA_BOOTSTRAP", help="Kafka bootstrap servers."),
+    bootstrap: str = typer.Option(None, help="Kafka bootstrap servers (else ANTRIAN_KAFKA_BOOTSTRAP)."),
 ) -> None:
     """Publish every stored event to its outbound topic (at least once, with notification ids)."""
-    from dataclasses import replace
-
+    from infra.bootstrap import build_engine
     from infra.cli.relay import run_relay
 
-    settings = replace(state.settings, **_given(kafka_bootstrap=bootstrap))
+    settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap))
     run_relay(settings, build_engine(settings))
 
 
@@ -246,6 +253,8 @@ def _given(**values: Any) -> dict[str, Any]:
 @replay_app.command("decision")
 def replay_decision(order_id: str) -> None:
     """Re-run every decision about one order on the state it saw."""
+    from eventsourcing.application import AggregateNotFoundError
+
     from services.replay import Replayer
 
     engine = _engine()

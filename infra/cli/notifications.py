@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
@@ -10,15 +11,11 @@ from rich.table import Table
 
 from infra.cli.console import wide_console
 from infra.cli.state import state
-from infra.settings import Settings
-from projections.notifications.channels import (
-    Channel,
-    ChannelMisconfigured,
-    FileChannel,
-    WebhookChannel,
-    webhook_url,
-)
 from projections.notifications.outbox import Status
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
+    from projections.notifications.channels import Channel
 
 notifications_app = typer.Typer(no_args_is_help=True, help="Customer notifications: list and dispatch.")
 
@@ -30,27 +27,14 @@ def register(app: typer.Typer) -> None:
 
 def build_channel(settings: Settings) -> Channel:
     """The configured channel. Settings it cannot work with: one line on stderr, exit code 2, nothing sent."""
+    from infra.bootstrap import build_notify_channel
+    from projections.notifications.channels import ChannelMisconfigured
+
     try:
-        return _channel(settings)
+        return build_notify_channel(settings)
     except ChannelMisconfigured as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-
-
-def _channel(settings: Settings) -> Channel:
-    if settings.notify_channel == "file":
-        return FileChannel(settings.notify_file_path)
-    if settings.notify_channel == "webhook":
-        if not settings.webhook_url:
-            raise ChannelMisconfigured("the webhook channel needs ANTRIAN_WEBHOOK_URL")
-        try:
-            webhook_url(settings.webhook_url)
-        except ChannelMisconfigured as error:
-            raise ChannelMisconfigured(f"ANTRIAN_WEBHOOK_URL: {error}") from None
-        return WebhookChannel(settings.webhook_url, settings.webhook_secret or "")
-    raise ChannelMisconfigured(
-        f"ANTRIAN_NOTIFY_CHANNEL must be file or webhook, not {settings.notify_channel!r}"
-    )
 
 
 @notifications_app.command("list")

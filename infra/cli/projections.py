@@ -8,25 +8,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from infra.bootstrap import build_read_store, build_runner, log_feed
-from infra.cli.console import wide_console
 from infra.cli.state import state
 from projections import catalog
-from projections.runner import Feed, ProjectionRunner
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from projections.runner import Feed, ProjectionRunner
 
 projections_app = typer.Typer(no_args_is_help=True, help="Build and rebuild the read models.")
 NAMES = typer.Argument(None, help=f"Projections (default: all): {', '.join(catalog.CATALOG)}.")
@@ -40,7 +32,7 @@ def _feed(kafka: bool, names: list[str] | None) -> Feed:
         from infra.kafka.projections import kafka_feed
 
         return kafka_feed(state.settings, names)
-    from infra.bootstrap import build_engine
+    from infra.bootstrap import build_engine, log_feed
 
     return log_feed(build_engine(state.settings))
 
@@ -57,6 +49,8 @@ def _closed_after(feed: Feed) -> Iterator[Feed]:
 
 
 def _runner(names: list[str] | None) -> ProjectionRunner:
+    from infra.bootstrap import build_read_store, build_runner
+
     try:
         return build_runner(build_read_store(state.settings), names)
     except KeyError as unknown:
@@ -99,6 +93,10 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
         ends = feed.ends()
     states = runner.states()
     positions = runner.positions()
+    from rich.table import Table
+
+    from infra.cli.console import wide_console
+
     table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
     for projection in runner.projections:
         stored = states.get(projection.name)
@@ -121,11 +119,6 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
     wide_console().print(table)
 
 
-class _RateColumn(ProgressColumn):
-    def render(self, task: Any) -> Text:
-        return Text(f"{task.speed or 0:,.0f} records/s")
-
-
 @projections_app.command("rebuild")
 def rebuild(
     names: list[str] = NAMES,
@@ -146,14 +139,7 @@ def rebuild(
     clock = time.perf_counter()
     with (
         _closed_after(feed),
-        Progress(
-            TextColumn("rebuild"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            _RateColumn(),
-            TimeRemainingColumn(),
-            transient=False,
-        ) as progress,
+        _progress() as progress,
     ):
         task = progress.add_task("rebuild", total=max(total, 1))
         done = runner.run(
@@ -169,3 +155,22 @@ def rebuild(
     typer.echo(
         f"rebuilt {', '.join(runner.names)}: {done.events} event(s) in {elapsed:.1f} s ({rate:,.0f} events/s)"
     )
+
+
+def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed or 0:,.0f} records/s")
+
+    columns = (TextColumn("rebuild"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeRemainingColumn())
+    return Progress(*columns, transient=False)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
 from rich.table import Table
 
-from infra.bootstrap import open_for_query
 from infra.cli.console import wide_console
 from infra.cli.state import state
-from projections.queue_order_read import OrderView, order_view
-from projections.queue_read import QueueTotals, SkuQueue, sku_queue, top_queues
+
+if TYPE_CHECKING:
+    from projections.queue_order_read import OrderView
+    from projections.queue_read import QueueTotals, SkuQueue
 
 NOT_FOUND = 2
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
@@ -37,6 +38,8 @@ def queue(
     as_json: bool = AS_JSON,
 ) -> None:
     """A SKU's backorder queue in serving order, or the SKUs with the most units waiting."""
+    from projections.queue_read import sku_queue, top_queues
+
     found: Any = _read(lambda tx: sku_queue(tx, sku) if sku else top_queues(tx, top))
     if found is None:
         typer.echo(f"unknown SKU {sku!r}: no stock event names it", err=True)
@@ -51,6 +54,8 @@ def queue(
 
 def order(order_id: str = typer.Argument(..., help="Order id."), as_json: bool = AS_JSON) -> None:
     """An order's lines: status, units, live queue position and promised date."""
+    from projections.queue_order_read import order_view
+
     found = _read(lambda tx: order_view(tx, order_id))
     if found is None:
         typer.echo(f"unknown order {order_id!r}: no order event names it", err=True)
@@ -62,6 +67,8 @@ def order(order_id: str = typer.Argument(..., help="Order id."), as_json: bool =
 
 
 def _read(query: Any) -> Any:
+    from infra.bootstrap import open_for_query
+
     store = open_for_query(state.settings, ["queue"])
     try:
         with store.reading() as tx:

@@ -15,9 +15,6 @@ from typing import Any
 import orjson
 import typer
 
-from services.contracts import MESSAGE_TYPES
-from services.outbound import PAYLOADS, OutboundEventV1
-
 EXPORT_COMMAND = "antrian schema export docs/contracts"
 SUBDIRS = ("inbound", "outbound")
 
@@ -40,6 +37,9 @@ def contract_schemas() -> dict[str, bytes]:
     may be omitted); outbound ones as emitted (serialization mode: every
     field is always present).
     """
+    from services.contracts import MESSAGE_TYPES
+    from services.outbound import PAYLOADS, OutboundEventV1
+
     files: dict[str, bytes] = {}
     for message in MESSAGE_TYPES:
         files[f"inbound/{message.__name__}.v1.json"] = render(message.model_json_schema(mode="validation"))
