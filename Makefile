@@ -50,9 +50,12 @@ bench: install
 	$(BIN)/python -m bench.kafka
 	$(BIN)/python -m bench.projections
 
+# Style, types (mypy, strict on domain/) and the dependency rules (lint-imports: pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
