@@ -102,7 +102,7 @@ class WebhookChannel:
             )
         self.secret = secret
         self.timeout = timeout
-        # Loading the CA bundle takes ~20 ms: once per channel, not per notification (httpx
+        # Loading the CA bundle is slow: once per channel, not per notification (httpx
         # would build a context for each client, even for http).
         self._tls = httpx.create_ssl_context()
 
