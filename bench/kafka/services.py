@@ -56,10 +56,10 @@ def find_services() -> tuple[str, str]:
             address = address if up else None
         found[name] = address
     if not found["kafka"] or not found["postgres"]:
-        from tests.support import services  # ops/*/*.sh up, as the tests do (stopped again at exit)
+        from ops import provision  # ops/*/*.sh up, as the tests do (stopped again at exit)
 
-        found["kafka"] = found["kafka"] or services.kafka_bootstrap()
-        found["postgres"] = found["postgres"] or services.postgres_dsn()
+        found["kafka"] = found["kafka"] or provision.kafka_bootstrap()
+        found["postgres"] = found["postgres"] or provision.postgres_dsn()
     return str(found["kafka"]), str(found["postgres"])
 
 

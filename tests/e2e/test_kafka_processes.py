@@ -31,6 +31,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from infra.kafka_inbound import feed_name
 from infra.kafka_relay import RELAY_FEED
 from infra.topics import TopicRegistry
+from ops.provision import REPO, in_ci
 from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
 from services.outcomes import Status
@@ -38,7 +39,6 @@ from services.simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.state import recorded, state
-from tests.support.services import REPO, in_ci
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
