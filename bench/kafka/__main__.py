@@ -47,8 +47,8 @@ def _versions(bootstrap: str, dsn: str) -> str:
         import psycopg
 
         with psycopg.connect(dsn, autocommit=True) as connection:
-            version = connection.execute("show server_version").fetchone()[0]
-        parts.append(f"PostgreSQL {version}")
+            row = connection.execute("show server_version").fetchone()
+        parts.append(f"PostgreSQL {row[0] if row else '?'}")
     except Exception as exc:  # noqa: BLE001
         parts.append(f"PostgreSQL ? ({exc})")
     libs = sorted((REPO / ".cache" / "kafka" / "libs").glob("kafka_*.jar"))

@@ -149,9 +149,10 @@ class Sandbox:
                     (self.schema, "%\\_events"),
                 )
             ]
-            return sum(
-                connection.execute(f"select count(*) from {self.schema}.{t}").fetchone()[0] for t in tables
+            counts = (
+                connection.execute(f"select count(*) from {self.schema}.{t}").fetchone() for t in tables
             )
+            return sum(int(count[0]) for count in counts if count is not None)
 
     def cleanup(self) -> None:
         if self.schema:
