@@ -60,7 +60,7 @@ def _versions(bootstrap: str, dsn: str) -> str:
 def median_run(runs: list[Throughput | None]) -> Throughput | None:
     """The run with the median end-to-end rate (the lower middle of an even count); None if none finished.
 
-    The machines are shared and noisy: one run can be a fifth slower than the next.
+    The machines are shared and noisy: one run alone says little about the next.
     """
     done = sorted((r for r in runs if r is not None), key=lambda r: r.lines_per_s)
     return done[(len(done) - 1) // 2] if done else None
