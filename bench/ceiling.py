@@ -71,7 +71,7 @@ class Ceiling:
 Persistence = dict[str, str]  # an eventsourcing environment: PERSISTENCE_MODULE and its settings
 
 
-def _app(persistence: Persistence, pydantic: bool) -> Application:
+def _app(persistence: Persistence, pydantic: bool) -> Application[UUID]:
     env = dict(persistence)
     if pydantic:
         env["MAPPER_TOPIC"] = "infra.persistence:PydanticMapper"

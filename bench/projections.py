@@ -26,6 +26,7 @@ import io
 import pstats
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -152,7 +153,7 @@ def part_rebuild(folder: Path, engine: Engine, size: int) -> dict[str, Rebuild]:
     batches = decoded_batches(engine, size)
     results = {}
     for name in catalog.CATALOG:
-        results[name] = guarded(f"2 ({name})", lambda n=name: rebuild(folder, engine, [n], n, batches, size))
+        results[name] = guarded(f"2 ({name})", partial(rebuild, folder, engine, [name], name, batches, size))
     results[ALL] = guarded(
         "2 (all)", lambda: rebuild(folder, engine, list(catalog.CATALOG), "all", batches, size)
     )
@@ -165,7 +166,11 @@ def profile(folder: Path, engine: Engine, size: int, top: int = 12) -> None:
     batches = decoded_batches(engine, size)
     for name in catalog.CATALOG:
         say(f"--- {name}")
-        guarded(f"profile ({name})", lambda n=name: say(_profiled(folder, n, batches, top)))
+        guarded(f"profile ({name})", partial(_say_profiled, folder, name, batches, top))
+
+
+def _say_profiled(folder: Path, name: str, batches: list[Batch], top: int) -> None:
+    say(_profiled(folder, name, batches, top))
 
 
 def _profiled(folder: Path, name: str, batches: list[Batch], top: int) -> str:
@@ -189,18 +194,21 @@ def table(results: Results) -> None:
         rows.append((what, figure, target, mark(ok)))
 
     if results.reads:
-        r = results.reads
+        reads = results.reads
         row(
             "[1] raw log read + orjson decode, notifications/s",
-            f"{rate(r.notifications, r.raw_seconds):,.0f}",
+            f"{rate(reads.notifications, reads.raw_seconds):,.0f}",
         )
-        row("[1] LogFeed decode, published events/s", f"{rate(r.events, r.feed_seconds):,.0f}")
-    for name, r in results.rebuilds.items():
-        events_per_s = rate(r.events, r.seconds)
+        row("[1] LogFeed decode, published events/s", f"{rate(reads.events, reads.feed_seconds):,.0f}")
+    for name, rebuilt in results.rebuilds.items():
+        events_per_s = rate(rebuilt.events, rebuilt.seconds)
         target = f">= {TARGET_REBUILD_EVENTS_PER_S:,}" if name == ALL else ""
         ok = events_per_s >= TARGET_REBUILD_EVENTS_PER_S if name == ALL else None
         row(f"[2] rebuild {name}, events/s from the feed", f"{events_per_s:,.0f}", target, ok)
-        row(f"[2] rebuild {name}, events/s from decoded events", f"{rate(r.events, r.apply_seconds):,.0f}")
+        row(
+            f"[2] rebuild {name}, events/s from decoded events",
+            f"{rate(rebuilt.events, rebuilt.apply_seconds):,.0f}",
+        )
     if results.lag:
         lag = results.lag
         row("[3] engine lines/s while projections follow", f"{lag.lines_per_s:,.0f}")

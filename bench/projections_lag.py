@@ -23,7 +23,7 @@ from bench.workload import Clock, MixedCatalogue
 from infra.bootstrap import build_engine, log_feed
 from infra.settings import Settings
 from projections import catalog
-from projections.runner import Applied, Batch, ProjectionRunner
+from projections.runner import Applied, Batch, Feed, ProjectionRunner
 from projections.store import SqliteReadStore
 
 WAIT = 300.0  # seconds: a cap for the follower to catch up, never a target
@@ -49,7 +49,7 @@ class Lag:
 class _TimedFeed:
     """The log feed, remembering each polled batch so `applied` can time it once committed."""
 
-    def __init__(self, feed: Any, since: float) -> None:
+    def __init__(self, feed: Feed, since: float) -> None:
         self.feed = feed
         self.since = since
         self.idle_pause = getattr(feed, "idle_pause", 0.1)
@@ -121,14 +121,14 @@ def part_lag(folder: Path, orders: int, skus: int) -> Lag:
     since = time.time()
     follower = context.Process(target=follow, args=(str(events_db), str(read_db), since, stop, results))
     follower.start()
-    if not _wait_for(read_db, engine.recorder.max_notification_id() + 1, follower):
+    if not _wait_for(read_db, (engine.recorder.max_notification_id() or 0) + 1, follower):
         result.notes.append("the follower did not catch up with the set-up")
     started = time.perf_counter()
     for message in stream:
         engine.handle_raw(message)
     result.engine_seconds = time.perf_counter() - started
     ended = time.perf_counter()
-    if not _wait_for(read_db, engine.recorder.max_notification_id() + 1, follower):
+    if not _wait_for(read_db, (engine.recorder.max_notification_id() or 0) + 1, follower):
         result.notes.append("the follower did not catch up within the cap")
     result.drain_seconds = time.perf_counter() - ended
     stop.set()

@@ -88,7 +88,9 @@ def _apply(variant: str, env: dict[str, str]) -> None:
             self.saved_kwargs.update(kwargs)
 
         ea.project_aggregate = project_aggregate
-        ea.Repository.get.__kwdefaults__["projector_func"] = project_aggregate
+        get_defaults = ea.Repository.get.__kwdefaults__
+        assert get_defaults is not None  # projector_func is one of get()'s keyword-only arguments
+        get_defaults["projector_func"] = project_aggregate
         ea.ProcessingEvent.collect_events = collect_events  # type: ignore[method-assign]
 
 

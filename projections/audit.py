@@ -60,10 +60,12 @@ def business_time(data: dict[str, Any]) -> str | None:
     """
     decision = data.get("decision")
     if decision and decision.get("as_of"):
-        return decision["as_of"]
+        as_of: str = decision["as_of"]
+        return as_of
     for key in ("placed_at", "announced_at", "received_on", "delivered_at"):
         if data.get(key):
-            return data[key]
+            stated: str = data[key]
+            return stated
     return None
 
 

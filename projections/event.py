@@ -53,8 +53,10 @@ class ProjectedEvent:
         """
         decision = self.data.get("decision")
         if isinstance(decision, dict) and decision.get("as_of"):
-            return decision["as_of"]
+            as_of: str = decision["as_of"]
+            return as_of
         for key in ("placed_at", "announced_at"):
             if self.data.get(key):
-                return self.data[key]
+                stated: str = self.data[key]
+                return stated
         return self.occurred_at

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from projections.queue_read import line_promise, line_status, live_place
 from projections.store import Tx
@@ -72,7 +73,7 @@ def order_view(tx: Tx, order_id: str) -> OrderView | None:
     )
 
 
-def _line(tx: Tx, order_id: str, line: dict, offers: list[str]) -> OrderLineView:
+def _line(tx: Tx, order_id: str, line: dict[str, Any], offers: list[str]) -> OrderLineView:
     place = live_place(tx, line["sku"], order_id, line["line_id"]) if line["backordered"] else None
     promise = line_promise(tx, line["sku"], order_id, line["line_id"])
     return OrderLineView(

@@ -59,7 +59,7 @@ def in_policy_order(rows: list[dict[str, Any]], policy: str) -> list[dict[str, A
     """Waiting rows (with order_id, line_id, tier, placed_at) in the order the policy serves them."""
     key = get_policy(policy).key
 
-    def sort_key(row: dict[str, Any]) -> tuple:
+    def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
         placed_at = datetime.fromisoformat(row["placed_at"])
         return key(Keyed(row["order_id"], row["line_id"], Tier(row["tier"]), placed_at))
 

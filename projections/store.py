@@ -41,10 +41,25 @@ class ReadStore(Protocol):
     def close(self) -> None: ...
 
 
+class _Cursor(Protocol):
+    """What a Tx uses of a DB-API cursor, as both sqlite3 and psycopg (tuple rows) give it."""
+
+    @property
+    def description(self) -> Sequence[Sequence[Any]] | None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> object: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+
+class _Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any], /) -> _Cursor: ...
+    def cursor(self) -> _Cursor: ...
+
+
 class _Tx:
     """A Tx over a DB-API connection; `translate` adapts the `?` placeholders to the driver."""
 
-    def __init__(self, connection: Any, dialect: str, translate: Callable[[str], str] = str) -> None:
+    def __init__(self, connection: _Connection, dialect: str, translate: Callable[[str], str] = str) -> None:
         self._c = connection
         self.dialect = dialect
         self._sql = translate
@@ -63,6 +78,8 @@ class _Tx:
 
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self._c.execute(self._sql(sql), params)
+        if cursor.description is None:
+            raise ValueError(f"not a query, no rows to name: {sql}")
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -56,7 +56,7 @@ class Engine(Batching, Application):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         # Held while a batch is decided and saved, where the store has no lock of its own
-        # for that (a SQLite file: infra/store_lock.py, set by the composition root).
+        # for that (a SQLite file: infra/sqlite/lock.py, set by the composition root).
         self.write_lock: AbstractContextManager[Any] = nullcontext()
         self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
         get_policy(self.default_policy)
@@ -79,7 +79,7 @@ class Engine(Batching, Application):
         if not self.shared_store or cache is None:
             return
         if getattr(self.write_lock, "last_position", None) == self._seen:
-            return  # nobody else wrote since our last look (infra/store_lock.py)
+            return  # nobody else wrote since our last look (infra/sqlite/lock.py)
         while notes := self.recorder.select_notifications(self._seen + 1, 5000):
             for note in notes:
                 with suppress(KeyError):

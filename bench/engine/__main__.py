@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import platform
+from functools import partial
+from pathlib import Path
 
 import bench.engine as package
+from bench.ceiling import Ceiling
 from bench.engine.parts import DepthResult, MixedResult, part_ceiling, part_depth, part_mixed
 from bench.engine.table import table
 from bench.report import exit_zero, guarded, parse_options, sqlite_bench
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with sqlite_bench("engine", f", {platform.platform()}", "antrian-bench-", args.keep) as folder:
         mixed: MixedResult | None = None
-        ceilings: list = []
+        ceilings: list[Ceiling] = []
         depth: dict[int, DepthResult] = {}
         if "1" in args.parts:
             mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
@@ -50,15 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _depths(folder, args, waitings: tuple[int, int], long_window: int) -> dict[int, DepthResult]:
+def _depths(
+    folder: Path, args: argparse.Namespace, waitings: tuple[int, int], long_window: int
+) -> dict[int, DepthResult]:
     """Part 3 at each queue depth; a depth whose run failed is left out."""
     depth: dict[int, DepthResult] = {}
     for waiting in waitings:
         r = guarded(
             f"3 ({waiting:,} waiting)",
-            lambda w=waiting: part_depth(
+            partial(
+                part_depth,
                 folder,
-                w,
+                waiting,
                 args.depth_skus,
                 args.window,
                 long_window,

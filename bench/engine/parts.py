@@ -35,7 +35,7 @@ class MixedResult:
     batched: Run | None = None
     parse_only_s: float = 0.0
     setup_messages: int = 0
-    outcomes: Tally = field(default_factory=Tally)
+    outcomes: Tally[str] = field(default_factory=Tally)
 
 
 def part_mixed(folder: Path, orders: int, skus: int, repeat: int) -> MixedResult:

@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.report import (
-    say,
-)
+from bench.report import rate, say
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.engine import Engine
-from services.outcomes import Status
+from services.outcomes import Outcome, Status
 from services.parsing import parse_message
 
 
@@ -27,13 +25,13 @@ class Run(report.Run):
     domain_events: int = 0  # as reported by the engine (inbox record excluded)
     stored_events: int = 0  # rows added to stored_events (inbox included)
     snapshots: int = 0  # rows added to stored_snapshots
-    statuses: Tally = field(default_factory=Tally)
+    statuses: Tally[Status] = field(default_factory=Tally)
     rejections: list[str] = field(default_factory=list)
 
     @property
-    def events(self) -> int:
-        """What events_per_s counts here: rows stored, the inbox's included."""
-        return self.stored_events
+    def events_per_s(self) -> float:
+        """Rows stored, the inbox's included: what the engine costs the store."""
+        return rate(self.stored_events, self.seconds)
 
     @property
     def us_per_line(self) -> float:
@@ -86,7 +84,7 @@ def timed(store: Store, label: str, messages: list[Any], raw: bool = True) -> Ru
     run.lines = sum(len(m["lines"] if isinstance(m, dict) else m.lines) for m in messages)
     handle = store.engine.handle_raw if raw else store.engine.handle
     events0, snaps0 = store.counts()
-    outcomes = []
+    outcomes: list[Outcome] = []
     append = outcomes.append
     gc.collect()
     clock = time.perf_counter
@@ -106,7 +104,7 @@ def timed(store: Store, label: str, messages: list[Any], raw: bool = True) -> Ru
     return run
 
 
-def timed_batches(store: Store, label: str, messages: list[dict], size: int) -> Run:
+def timed_batches(store: Store, label: str, messages: list[dict[str, Any]], size: int) -> Run:
     """Like `antrian ingest`: parse each message, apply `size` of them per transaction."""
     run = Run(label, messages=len(messages))
     run.lines = sum(len(m["lines"]) for m in messages)
@@ -138,8 +136,8 @@ def say_run(run: Run) -> None:
         say(f"    !! not applied: {not_applied}; e.g. {run.rejections[:3]}")
 
 
-def line_outcomes(engine: Engine, order_ids: list[str]) -> Tally:
-    tally: Tally = Tally()
+def line_outcomes(engine: Engine, order_ids: list[str]) -> Tally[str]:
+    tally: Tally[str] = Tally()
     for order_id in order_ids:
         try:
             order = engine.get_order(order_id)
@@ -153,7 +151,9 @@ def line_outcomes(engine: Engine, order_ids: list[str]) -> Tally:
     return tally
 
 
-def split_lines(stream: list[dict], lines: int) -> tuple[list[dict], list[dict]]:
+def split_lines(
+    stream: list[dict[str, Any]], lines: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     count = 0
     for i, m in enumerate(stream):
         if count >= lines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.ceiling import Ceiling
 from bench.engine.parts import DepthResult, MixedResult
 from bench.report import (
     mark,
@@ -12,7 +13,7 @@ TARGET_LINES_PER_S = 2_000
 TARGET_DEPTH_RATIO = 1.5
 
 
-def table(mixed: MixedResult | None, ceilings: list, depth: dict[int, DepthResult]) -> None:
+def table(mixed: MixedResult | None, ceilings: list[Ceiling], depth: dict[int, DepthResult]) -> None:
     rows: list[tuple[str, str, str, str]] = []
 
     def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:

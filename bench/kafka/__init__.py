@@ -6,7 +6,7 @@
 Needs a Kafka broker and a PostgreSQL server: ANTRIAN_KAFKA_BOOTSTRAP /
 ANTRIAN_POSTGRES_DSN if set, else the addresses in .cache/kafka/bootstrap and
 .cache/pg/dsn (`make kafka-up pg-up`), else the services are started the way
-the tests start them (tests/support/services.py). Every part works in its own
+the tests start them (ops/provision.py). Every part works in its own
 PostgreSQL schema and under its own topic prefix, both dropped at the end.
 
 1. End-to-end throughput, upstream topic to outbound topic. The realistic

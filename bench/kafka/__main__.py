@@ -47,8 +47,8 @@ def _versions(bootstrap: str, dsn: str) -> str:
         import psycopg
 
         with psycopg.connect(dsn, autocommit=True) as connection:
-            version = connection.execute("show server_version").fetchone()[0]
-        parts.append(f"PostgreSQL {version}")
+            row = connection.execute("show server_version").fetchone()
+        parts.append(f"PostgreSQL {row[0] if row else '?'}")
     except Exception as exc:  # noqa: BLE001
         parts.append(f"PostgreSQL ? ({exc})")
     libs = sorted((REPO / ".cache" / "kafka" / "libs").glob("kafka_*.jar"))
@@ -60,7 +60,7 @@ def _versions(bootstrap: str, dsn: str) -> str:
 def median_run(runs: list[Throughput | None]) -> Throughput | None:
     """The run with the median end-to-end rate (the lower middle of an even count); None if none finished.
 
-    The machines are shared and noisy: one run can be a fifth slower than the next.
+    The machines are shared and noisy: one run alone says little about the next.
     """
     done = sorted((r for r in runs if r is not None), key=lambda r: r.lines_per_s)
     return done[(len(done) - 1) // 2] if done else None

@@ -46,7 +46,7 @@ def part_engine_alone(bootstrap: str, dsn: str, orders: int, skus: int, batch: i
         engine.handle_batch([parse_message(m) for m in setup[i : i + batch]])
     stored0 = box.stored_events()
     engine_run = Alone("engine alone", messages=len(stream))
-    statuses: Tally = Tally()
+    statuses: Tally[Status] = Tally()
     t = time.perf_counter()
     for i in range(0, len(stream), batch):
         outcomes = engine.handle_batch([parse_message(raw) for raw in stream[i : i + batch]])

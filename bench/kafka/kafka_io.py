@@ -120,7 +120,7 @@ class Watcher(threading.Thread):
         self.events = 0
         self.duplicates = 0
         self.dead_letters = 0
-        self.by_topic: Tally = Tally()
+        self.by_topic: Tally[str] = Tally()
         self.value_bytes = 0
         self.first_event: float | None = None
         self.last_event: float | None = None

@@ -56,10 +56,10 @@ def find_services() -> tuple[str, str]:
             address = address if up else None
         found[name] = address
     if not found["kafka"] or not found["postgres"]:
-        from tests.support import services  # ops/*/*.sh up, as the tests do (stopped again at exit)
+        from ops import provision  # ops/*/*.sh up, as the tests do (stopped again at exit)
 
-        found["kafka"] = found["kafka"] or services.kafka_bootstrap()
-        found["postgres"] = found["postgres"] or services.postgres_dsn()
+        found["kafka"] = found["kafka"] or provision.kafka_bootstrap()
+        found["postgres"] = found["postgres"] or provision.postgres_dsn()
     return str(found["kafka"]), str(found["postgres"])
 
 
@@ -149,9 +149,10 @@ class Sandbox:
                     (self.schema, "%\\_events"),
                 )
             ]
-            return sum(
-                connection.execute(f"select count(*) from {self.schema}.{t}").fetchone()[0] for t in tables
+            counts = (
+                connection.execute(f"select count(*) from {self.schema}.{t}").fetchone() for t in tables
             )
+            return sum(int(count[0]) for count in counts if count is not None)
 
     def cleanup(self) -> None:
         if self.schema:

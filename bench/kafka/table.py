@@ -90,11 +90,11 @@ def table(
             lat_split.pct(0.99) < TARGET_P99_MS and lat_split.received == lat_split.sent,
         )
         row("[2b] latency max, ms, relay started on its own", f"{max(lat_split.ms):,.0f}")
-    for c in kafka:
-        row(f"[3a] kafka produce, {c.label} ({c.avg_bytes:,.0f} B), msgs/s", f"{c.produce_per_s:,.0f}")
-        row(f"[3a] kafka consume, {c.label} ({c.avg_bytes:,.0f} B), msgs/s", f"{c.consume_per_s:,.0f}")
-    for c in pg:
-        row(f"[3b] PG ceiling {c.label}, events/s", f"{c.events_per_s:,.0f}")
+    for k in kafka:
+        row(f"[3a] kafka produce, {k.label} ({k.avg_bytes:,.0f} B), msgs/s", f"{k.produce_per_s:,.0f}")
+        row(f"[3a] kafka consume, {k.label} ({k.avg_bytes:,.0f} B), msgs/s", f"{k.consume_per_s:,.0f}")
+    for p in pg:
+        row(f"[3b] PG ceiling {p.label}, events/s", f"{p.events_per_s:,.0f}")
     if alone:
         engine_run, relay_run = alone
         row(

@@ -42,7 +42,7 @@ class Throughput(Rates):
     inbound_bytes: int = 0
     outbound_bytes: int = 0
     seen: int = 0
-    by_topic: Tally = field(default_factory=Tally)
+    by_topic: Tally[str] = field(default_factory=Tally)
     engine_summary: str = ""
     samples: list[bytes] = field(default_factory=list)
     inbound_samples: list[bytes] = field(default_factory=list)
@@ -141,7 +141,7 @@ def part_throughput(
         result.engine_summary = engine.stop()
         watcher.stop()
     counted = {tp: end - start[tp] for tp, end in end_offsets(bootstrap, outbound_names).items()}
-    unwatched = Tally()
+    unwatched: Tally[str] = Tally()
     for tp, records in counted.items():
         if tp not in watched:
             unwatched[tp.topic.rsplit(".", 2)[-2]] += records

@@ -48,6 +48,13 @@ class LineOutcome:
             return None
         return (self.filled_at - self.requested_at).total_seconds() / 86400
 
+    @property
+    def eta_slip_days(self) -> int | None:
+        """Days the fill came after the first promise (0 if on time); None if it is not judged yet."""
+        if self.backordered == 0 or self.filled_at is None or self.first_eta is None:
+            return None
+        return max(0, (self.filled_at.date() - self.first_eta).days)
+
 
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
@@ -102,12 +109,14 @@ def follow(
     return outcomes, {sku: units for sku, units in waiting_by_sku.items() if units}
 
 
-def _walk(items: list[tuple[int, int, str, Mapping[str, Any]]]):
+def _walk(
+    items: list[tuple[int, int, str, Mapping[str, Any]]],
+) -> tuple[int, Mapping[str, Any] | None, datetime | None]:
     """(units waiting at the end, the line's first own request or None, when its backorder was filled)."""
     substitute_here = any(kind == "request" and row["substitute_for"] for _, _, kind, row in items)
-    first = None
+    first: Mapping[str, Any] | None = None
     waiting = 0
-    filled_at = None
+    filled_at: datetime | None = None
     for _, _, kind, row in items:
         if kind == "request":
             if first is None and not row["substitute_for"]:

@@ -135,9 +135,8 @@ def waits(lines: Iterable[LineOutcome]) -> list[float]:
 
 def eta_accuracy(lines: Iterable[LineOutcome]) -> tuple[int, float | None, float | None]:
     """(lines judged, share on time by the first promise, mean slip in days)."""
-    judged = [line for line in lines if line.wait_days is not None and line.first_eta is not None]
-    slips = [max(0, (line.filled_at.date() - line.first_eta).days) for line in judged]  # type: ignore[union-attr]
-    return len(judged), share([slip == 0 for slip in slips]), mean(slips)
+    slips = [slip for slip in (line.eta_slip_days for line in lines) if slip is not None]
+    return len(slips), share([slip == 0 for slip in slips]), mean(slips)
 
 
 def demand(lines: Iterable[LineOutcome]) -> tuple[dict[str, dict[date, int]], dict[str, dict[str, int]]]:

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Protocol
@@ -101,7 +102,7 @@ class WebhookChannel:
             )
         self.secret = secret
         self.timeout = timeout
-        # Loading the CA bundle takes ~20 ms: once per channel, not per notification (httpx
+        # Loading the CA bundle is slow: once per channel, not per notification (httpx
         # would build a context for each client, even for http).
         self._tls = httpx.create_ssl_context()
 
@@ -145,15 +146,22 @@ class WebhookChannel:
                 client.stream("POST", self.url, content=body, headers=headers) as response,
             ):
                 status = response.status_code
-                detail = b""
-                if not 200 <= status < 400:
-                    async with aclosing(response.aiter_bytes()) as chunks:
-                        async for chunk in chunks:
-                            detail += chunk
-                            if len(detail) >= ERROR_DETAIL_BYTES:
-                                break
+                detail = b"" if 200 <= status < 400 else await _start_of_body(response)
                 text = detail[:ERROR_DETAIL_BYTES].decode(errors="replace").strip()
                 return status, response.reason_phrase, response.headers.get("location"), text
+
+
+async def _start_of_body(response: httpx.Response) -> bytes:
+    """Read no more of an error answer than is kept: an endpoint's body can be any size."""
+    detail = b""
+    chunks = response.aiter_bytes()
+    assert isinstance(chunks, AsyncGenerator)  # as httpx makes it: closed at the break, not when collected
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            detail += chunk
+            if len(detail) >= ERROR_DETAIL_BYTES:
+                break
+    return detail
 
 
 def _describe(error: httpx.HTTPError) -> str:

@@ -53,7 +53,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int) -> timedelta:
         """Exponential: base, 2 x base, 4 x base, ... capped; `attempts` made so far (>= 1)."""
-        return min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
+        return min(self.max_delay, self.base_delay * (1 << (attempts - 1)))
 
 
 class Ledger(Protocol):

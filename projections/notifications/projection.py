@@ -124,14 +124,11 @@ class NotificationsProjection(Projection):
         now = advance(stored.view, event.event_type, event.data)
         bases = dict(stored.bases)
         for side in SIDES:
-            bases[side.name] = side.basis(event.event_type, event.data, stored.view, bases[side.name])
+            basis = side.basis(event.event_type, event.data, stored.view, bases[side.name])
             latest = _latest(tx, side, event.aggregate_id, line_id)
-            if (
-                now.waiting
-                and latest is not None
-                and (bases[side.name] is None or latest[0] > bases[side.name])
-            ):
-                now, bases[side.name] = replace(now, **latest[1]), latest[0]
+            if now.waiting and latest is not None and (basis is None or latest[0] > basis):
+                now, basis = replace(now, **latest[1]), latest[0]
+            bases[side.name] = basis
         _save_view(tx, event.aggregate_id, line_id, now, event.aggregate_version, bases)
         outbox.compose_line(tx, event, _order(tx, event.aggregate_id), line_id, now)
 
@@ -227,7 +224,7 @@ class NotificationsProjection(Projection):
 
     @handles("Stock.BackInStockAnnounced")
     def back_in_stock(self, tx: Tx, event: ProjectedEvent) -> None:
-        sku = tx.one("SELECT sku FROM notifications_skus WHERE stock_key = ?", (event.aggregate_id,))[0]
+        sku = _sku(tx, event.aggregate_id)
         for watcher in event.data["watchers"]:
             contact = watcher["contact"]
             recipient = outbox.Recipient(watcher["customer_id"], contact["email"], contact["locale"])
@@ -243,7 +240,11 @@ def _order(tx: Tx, order_key: str) -> dict[str, Any]:
 
 
 def _sku(tx: Tx, stock_key: str) -> str:
-    return str(tx.one("SELECT sku FROM notifications_skus WHERE stock_key = ?", (stock_key,))[0])
+    """The SKU of a Stock: a Stock's other events always follow its Stock.Registered in the feed."""
+    row = tx.one("SELECT sku FROM notifications_skus WHERE stock_key = ?", (stock_key,))
+    if row is None:
+        raise LookupError(f"Stock {stock_key}: an event before its Stock.Registered")
+    return str(row[0])
 
 
 @dataclass(frozen=True)

@@ -95,17 +95,23 @@ def promise_basis(event_type: str, data: dict[str, Any], before: LineView, basis
     """
     kind = event_type.removeprefix("Order.")
     if kind == "LineBackordered":
-        return (data.get("eta_decision") or data["decision"])["stock_version"]
+        return _stock_version(data.get("eta_decision") or data["decision"])
     if kind == "AllocationRevoked" and data["sku"] == before.sku and not before.waiting:
-        return data["decision"]["stock_version"]
+        return _stock_version(data["decision"])
     return basis
 
 
 def place_basis(event_type: str, data: dict[str, Any], before: LineView, basis: int | None) -> int | None:
     """The version of the SKU's Stock that the view's queue place is as of, after one Order event."""
     if event_type == "Order.LineBackordered":
-        return data["decision"]["stock_version"]
+        return _stock_version(data["decision"])
     return basis
+
+
+def _stock_version(decision: dict[str, Any]) -> int:
+    """The Stock version a decision reference (an Order event's DecisionRef) names."""
+    version: int = decision["stock_version"]
+    return version
 
 
 def _cancelled(view: LineView, data: dict[str, Any]) -> LineView:

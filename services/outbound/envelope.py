@@ -42,7 +42,7 @@ UNPUBLISHED: frozenset[type] = frozenset(
     }
 )
 # Refused inbound records: published to the dead-letter topic as they came
-# (infra/topics.py: dead_letter_record), never as an OutboundEventV1.
+# (infra/kafka/topics.py: dead_letter_record), never as an OutboundEventV1.
 DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded})
 
 MAPPINGS: tuple[Mapping, ...] = order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS + notice.MAPPINGS

@@ -33,6 +33,7 @@ from infra.kafka.inbound import feed_name
 from infra.kafka.relay import RELAY_FEED
 from infra.kafka.topics import TopicRegistry
 from infra.settings import Settings
+from ops.provision import REPO, in_ci
 from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
 from services.outcomes import Status
@@ -40,7 +41,6 @@ from simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.state import recorded, state
-from tests.support.services import REPO, in_ci
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -49,7 +49,7 @@ WAIT = 120.0  # seconds: a cap for progress, never a performance expectation
 RUN_LOGGED = (
     "import logging; logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(name)s %(message)s'); "
     "[logging.getLogger(n).setLevel(logging.INFO) for n in ('infra', 'kafka.coordinator')]; "
-    "from infra.cli.main import main; main()"
+    "from infra.cli.main.main import main; main()"
 )
 NOT_DOMAIN = {INBOX_TOPIC, DEAD_LETTER_TOPIC}
 

@@ -1,4 +1,4 @@
-"""Smoke tests: the real Kafka broker and PostgreSQL server answer (tests/support/services.py)."""
+"""Smoke tests: the real Kafka broker and PostgreSQL server answer (ops/provision.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where the tests find a real Kafka broker and a real PostgreSQL server.
+"""Where the tests and the benches find a real Kafka broker and a real PostgreSQL server.
 
 `kafka_bootstrap()` returns a bootstrap address ("host:port") and `postgres_dsn()` a
 libpq URL. Each tries these routes in order and keeps the first that works:
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 KAFKA = "kafka"
 POSTGRES = "postgres"

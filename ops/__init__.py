@@ -1,0 +1,1 @@
+"""Bringing up the real Kafka broker and PostgreSQL server that tests and benches run against."""
