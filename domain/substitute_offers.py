@@ -12,8 +12,24 @@ from __future__ import annotations
 from domain.aggregates import Aggregates
 from domain.order import Order
 from domain.order_lines import Line
+from domain.stock import Stock
 from domain.substitution import SUBSTITUTE_POLICY, Candidate, choose_substitute
 from domain.values import Cause, DecisionRef
+
+
+def declare_substitutes(found: Aggregates, stock: Stock, substitutes: list[Stock], cause: Cause) -> None:
+    """The SKU's substitutes, best first; each learns whose queue its arriving units are offered to.
+
+    Declared while lines wait: they are offered one now, as a line backordered from
+    now on would be. A SKU no longer declared forgets it stood in for this one.
+    """
+    before = set(stock.substitutes)
+    stock.declare_substitutes(list(dict.fromkeys(substitute.sku for substitute in substitutes)))
+    for substitute in substitutes:
+        substitute.name_as_substitute(stock.sku, named=substitute.sku in stock.substitutes)
+    for sku in sorted(before - set(stock.substitutes)):
+        found.stock(sku).name_as_substitute(stock.sku, named=False)
+    offer_to_waiting(found, stock.sku, cause)
 
 
 def offer_to_waiting(found: Aggregates, sku: str, cause: Cause) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from domain import fulfilment
+from domain import fulfilment, substitute_offers
 from domain.fulfilment import mirror
 from domain.order import Order
 from domain.order_lines import LineSpec
 from domain.stock import Stock
-from domain.substitute_offers import offer_to_waiting
 from domain.supplier import Supplier, Terms
 from domain.values import Cause, Contact, InboundLine
 from services import contracts as c
@@ -172,17 +171,9 @@ def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cau
 
 
 def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
-    """Declared while lines wait: they are offered one now, as a line backordered from now on
-    would be; and each substitute learns whose queue its arriving units are offered to."""
     stock = s.stock(m.sku)
     substitutes = [s.stock(sku, field=f"substitutes.{i}") for i, sku in enumerate(m.substitutes)]
-    before = set(stock.substitutes)
-    stock.declare_substitutes(list(dict.fromkeys(m.substitutes)))
-    for substitute in substitutes:
-        substitute.name_as_substitute(stock.sku, named=substitute.sku in stock.substitutes)
-    for sku in sorted(before - set(stock.substitutes)):
-        s.stock(sku).name_as_substitute(stock.sku, named=False)
-    offer_to_waiting(s, stock.sku, cause)
+    substitute_offers.declare_substitutes(s, stock, substitutes, cause)
 
 
 def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> None:

@@ -82,6 +82,6 @@ def recorded(aggregate: Order | Stock) -> list[str]:
 
 
 def stands_in_for(substitute: Stock, stock: Stock) -> None:
-    """Declare `substitute` a substitute of `stock`, both ways, as the SubstitutesDeclared handler does."""
+    """Declare `substitute` a substitute of `stock`, both ways, offering it to nobody yet."""
     stock.declare_substitutes([*stock.substitutes, substitute.sku])
     substitute.name_as_substitute(stock.sku, named=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import fulfilment
-from domain.substitute_offers import offer_arrivals, offer_substitute, offer_to_waiting
+from domain.substitute_offers import declare_substitutes, offer_arrivals, offer_substitute, offer_to_waiting
 from domain.substitution import SUBSTITUTE_POLICY
 from tests.unit.in_memory import InMemory, cause, stands_in_for
 
@@ -99,3 +99,27 @@ def test_arriving_units_of_a_substitute_are_offered_to_the_lines_they_cover_unti
 
     # O2 waits for more than is left once O1 is offered; O4 would promise units O3 was offered.
     assert offered(found) == {"O1": "B", "O2": None, "O3": "B", "O4": None}
+
+
+def test_declared_substitutes_learn_whom_they_stand_in_for_and_lines_already_waiting_are_offered_one():
+    found = InMemory()
+    found.add_stock("A")
+    waiting_for_a(found, 2)
+    b, c = found.add_stock("B"), found.add_stock("C", on_hand=5)
+
+    declare_substitutes(found, found.stock("A"), [b, c, b], cause("declared"))
+
+    assert found.stock("A").substitutes == ["B", "C"]
+    assert b.substitute_for == c.substitute_for == ("A",)
+    assert offered(found) == {"O1": "C"}
+
+
+def test_a_substitute_no_longer_declared_forgets_the_sku_it_stood_in_for():
+    found = InMemory()
+    a, b, c = found.add_stock("A"), found.add_stock("B"), found.add_stock("C")
+    declare_substitutes(found, a, [b, c], cause("first"))
+
+    declare_substitutes(found, a, [c], cause("second"))
+
+    assert a.substitutes == ["C"]
+    assert (b.substitute_for, c.substitute_for) == ((), ("A",))
