@@ -257,7 +257,7 @@ class Batching:
                 continue
             session = Session(self.repository, message, self.default_policy, careful=False, batch=touched)
             try:
-                HANDLERS[message.type](session, message, cause_of(message))  # type: ignore[attr-defined]
+                HANDLERS[type(message)](session, message, cause_of(message))
             except Exception as error:
                 unexpected = not isinstance(error, MessageRejected | DomainError)
                 if unexpected and not is_refusable(error, message):

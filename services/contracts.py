@@ -9,7 +9,7 @@ refactored without breaking publishers. Each message carries `message_id`
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -41,7 +41,9 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
-class Message(Contract):
+class Envelope(Contract):
+    """What every message carries, whatever its type."""
+
     message_id: Id
     occurred_at: Utc
     schema_version: Annotated[Literal[1], BeforeValidator(exact_int)] = 1
@@ -58,7 +60,7 @@ class OrderLineIn(Contract):
     quantity: Units
 
 
-class OrderPlaced(Message):
+class OrderPlaced(Envelope):
     type: Literal["OrderPlaced"]
     order_id: Id
     customer_id: Id
@@ -90,7 +92,7 @@ class OrderPlaced(Message):
         return self
 
 
-class OrderCancelled(Message):
+class OrderCancelled(Envelope):
     type: Literal["OrderCancelled"]
     order_id: Id
     line_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_LINES)] | None = (
@@ -104,14 +106,14 @@ class ShippedLineIn(Contract):
     quantity: Units | None = None  # None: everything allocated to the line
 
 
-class OrderShipped(Message):
+class OrderShipped(Envelope):
     type: Literal["OrderShipped"]
     order_id: Id
     warehouse: Id = DEFAULT_WAREHOUSE
     lines: Annotated[list[ShippedLineIn], Field(min_length=1, max_length=MAX_LINES)]
 
 
-class StockReceived(Message):
+class StockReceived(Envelope):
     type: Literal["StockReceived"]
     sku: Id
     warehouse: Id = DEFAULT_WAREHOUSE
@@ -120,7 +122,7 @@ class StockReceived(Message):
     supplier_id: Id | None = None  # found from the open PO when omitted
 
 
-class StockAdjusted(Message):
+class StockAdjusted(Envelope):
     type: Literal["StockAdjusted"]
     sku: Id
     warehouse: Id = DEFAULT_WAREHOUSE
@@ -136,7 +138,7 @@ class TermsIn(Contract):
     minimum_order_quantity: Units = 1
 
 
-class SupplierRegistered(Message):
+class SupplierRegistered(Envelope):
     type: Literal["SupplierRegistered"]
     supplier_id: Id
     name: Id
@@ -150,7 +152,7 @@ class SupplierRegistered(Message):
         return self
 
 
-def _near(message: Message, field: str, day: date) -> None:
+def _near(message: Envelope, field: str, day: date) -> None:
     """A PO's date within MAX_DAYS of its message: ETAs add lead times and lateness to it."""
     if abs((day - message.occurred_at.date()).days) > MAX_DAYS:
         raise ValueError(f"{field}: must be within {MAX_DAYS} days of occurred_at")
@@ -161,7 +163,7 @@ class PoLineIn(Contract):
     quantity: Units
 
 
-class PurchaseOrderPlaced(Message):
+class PurchaseOrderPlaced(Envelope):
     type: Literal["PurchaseOrderPlaced"]
     purchase_order_id: Id
     supplier_id: Id
@@ -177,7 +179,7 @@ class PurchaseOrderPlaced(Message):
         return self
 
 
-class PurchaseOrderConfirmed(Message):
+class PurchaseOrderConfirmed(Envelope):
     type: Literal["PurchaseOrderConfirmed"]
     purchase_order_id: Id
     supplier_id: Id
@@ -189,7 +191,7 @@ class PurchaseOrderConfirmed(Message):
         return self
 
 
-class PurchaseOrderDelayed(Message):
+class PurchaseOrderDelayed(Envelope):
     type: Literal["PurchaseOrderDelayed"]
     purchase_order_id: Id
     supplier_id: Id
@@ -204,39 +206,39 @@ class PurchaseOrderDelayed(Message):
         return self
 
 
-class PurchaseOrderCancelled(Message):
+class PurchaseOrderCancelled(Envelope):
     type: Literal["PurchaseOrderCancelled"]
     purchase_order_id: Id
     supplier_id: Id
     reason: Text = "cancelled by purchasing"
 
 
-class SubstitutesDeclared(Message):
+class SubstitutesDeclared(Envelope):
     type: Literal["SubstitutesDeclared"]
     sku: Id
     substitutes: Annotated[list[Id], Field(max_length=MAX_SUBSTITUTES)]  # best first
 
 
-class SubstituteAccepted(Message):
+class SubstituteAccepted(Envelope):
     type: Literal["SubstituteAccepted"]
     order_id: Id
     line_id: Id
 
 
-class SubstituteDeclined(Message):
+class SubstituteDeclined(Envelope):
     type: Literal["SubstituteDeclined"]
     order_id: Id
     line_id: Id
 
 
-class BackInStockRequested(Message):
+class BackInStockRequested(Envelope):
     type: Literal["BackInStockRequested"]
     sku: Id
     customer_id: Id
     contact: ContactIn
 
 
-class SkuConfigured(Message):
+class SkuConfigured(Envelope):
     """Reorder point, safety stock and allocation policy of a SKU."""
 
     type: Literal["SkuConfigured"]
@@ -246,22 +248,27 @@ class SkuConfigured(Message):
     allocation_policy: Id | None = None
 
 
-MESSAGE_TYPES: tuple[type[Message], ...] = (
-    OrderPlaced,
-    OrderCancelled,
-    OrderShipped,
-    StockReceived,
-    StockAdjusted,
-    SupplierRegistered,
-    PurchaseOrderPlaced,
-    PurchaseOrderConfirmed,
-    PurchaseOrderDelayed,
-    PurchaseOrderCancelled,
-    SubstitutesDeclared,
-    SubstituteAccepted,
-    SubstituteDeclined,
-    BackInStockRequested,
-    SkuConfigured,
-)
+Message = Annotated[
+    OrderPlaced
+    | OrderCancelled
+    | OrderShipped
+    | StockReceived
+    | StockAdjusted
+    | SupplierRegistered
+    | PurchaseOrderPlaced
+    | PurchaseOrderConfirmed
+    | PurchaseOrderDelayed
+    | PurchaseOrderCancelled
+    | SubstitutesDeclared
+    | SubstituteAccepted
+    | SubstituteDeclined
+    | BackInStockRequested
+    | SkuConfigured,
+    Field(discriminator="type"),
+]
+"""Any inbound message: its `type` names the contract it is checked against."""
 
-BY_TYPE = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in MESSAGE_TYPES}
+MESSAGE_TYPES: tuple[type[Envelope], ...] = get_args(get_args(Message)[0])
+
+BY_TYPE: dict[str, type[Envelope]] = {cls.__name__: cls for cls in MESSAGE_TYPES}
+"""Each contract's `type` is its class name (tests/unit/test_contracts.py holds them to it)."""

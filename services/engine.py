@@ -139,7 +139,7 @@ class Engine(Batching, Application):
         mtype = message.type  # type: ignore[attr-defined]
         session = Session(self.repository, message, self.default_policy, careful=careful)
         try:
-            HANDLERS[mtype](session, message, cause_of(message))
+            HANDLERS[type(message)](session, message, cause_of(message))
         except Exception as error:
             self._forget_all(session.touched)
             if not isinstance(error, MessageRejected | DomainError) and not is_refusable(error, message):

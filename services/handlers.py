@@ -7,21 +7,25 @@ Each translates its contract into domain commands on the aggregates of one
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from domain.order import LineSpec, Order
+from domain import fulfilment, substitute_offers
+from domain.fulfilment import mirror
+from domain.order import Order
+from domain.order_lines import LineSpec
 from domain.stock import Stock
 from domain.supplier import Supplier, Terms
-from domain.values import Cause, Contact, DecisionRef, InboundLine
+from domain.values import Cause, Contact, InboundLine
 from services import contracts as c
 from services.errors import MessageRejected
-from services.reactions import mirror, offer_arrivals, offer_to_waiting
 from services.session import Session
 
 
 def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
     if s.has_order(m.order_id):
         raise _reject(m, "order_id", f"order {m.order_id} was already placed")
-    stocks = [s.stock(line.sku, field=f"lines.{i}.sku") for i, line in enumerate(m.lines)]
+    for i, line in enumerate(m.lines):
+        s.stock(line.sku, field=f"lines.{i}.sku")
     order = s.add(
         Order(
             order_id=m.order_id,
@@ -36,8 +40,7 @@ def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
             message_id=m.message_id,
         )
     )
-    for line, stock in zip(m.lines, stocks, strict=True):
-        mirror(s, stock.request(order.request_for(line.line_id), cause), cause)
+    fulfilment.request_lines(s, order, cause)
 
 
 def order_cancelled(s: Session, m: c.OrderCancelled, cause: Cause) -> None:
@@ -51,42 +54,7 @@ def order_cancelled(s: Session, m: c.OrderCancelled, cause: Cause) -> None:
     for line_id in line_ids:
         order.check_cancellable(line_id)
     for line_id in line_ids:
-        _cancel_line(s, order, line_id, m.reason, cause)
-
-
-def _cancel_line(s: Session, order: Order, line_id: str, reason: str, cause: Cause) -> None:
-    """Release the line on every SKU it holds or waits on, then cancel it on the order.
-
-    The order's decision names the Stock event that released it: the first one the
-    release recorded, on the line's own SKU if it recorded one there (its units may sit
-    on a substitute, its queue place given up when the substitute was accepted).
-    """
-    line = order.line(line_id)
-    stocks = [s.stock(sku) for sku in line.skus]
-    queued = {st.sku: entry.quantity for st in stocks if (entry := st.queued(order.order_id, line_id))}
-    own = stocks[line.skus.index(line.sku)]
-    inputs = {
-        "released": dict(line.allocated),
-        "withdrawn": queued,
-        "position": own.position_of(order.order_id, line_id),
-    }
-    before = {stock.sku: stock.version for stock in stocks}
-    effects = [stock.release(order.order_id, line_id, reason, cause) for stock in stocks]
-    changed = [stock for stock in stocks if stock.version > before[stock.sku]]
-    where = own if own in changed or not changed else changed[0]
-    ref = DecisionRef(
-        sku=where.sku,
-        stock_version=before[where.sku] + 1 if where in changed else where.version,
-        policy=where.policy,
-        message_id=cause.message_id,
-        inputs=inputs,
-        reason=f"cancelled by the customer ({reason}): allocation released and queue place given up, free of charge",
-    )
-    order.cancel(line_id, reason, automatic=False, decision=ref)
-    for effect in effects:
-        mirror(s, effect, cause)
-    for stock in changed:  # released units are free again
-        offer_arrivals(s, stock.sku, cause)
+        fulfilment.cancel_line(s, order, line_id, m.reason, cause)
 
 
 def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
@@ -104,14 +72,13 @@ def order_shipped(s: Session, m: c.OrderShipped, cause: Cause) -> None:
 
 def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
-    supplier = None
+    supplier, po = None, None
     if m.purchase_order_id is not None:
         supplier = _po_supplier(s, m, stock)
         lateness_before = supplier.lateness_days
         supplier.receive(m.purchase_order_id, m.sku, m.quantity, cause.today)
-    po = (supplier.supplier_id, m.purchase_order_id) if supplier is not None else None
-    mirror(s, stock.receive(m.warehouse, m.quantity, po, cause), cause)
-    offer_arrivals(s, stock.sku, cause)
+        po = (supplier.supplier_id, m.purchase_order_id)
+    fulfilment.units_arrived(s, stock.receive(m.warehouse, m.quantity, po, cause), cause)
     if supplier is not None and supplier.lateness_days != lateness_before:
         _refresh_supplier(s, supplier, cause)
 
@@ -131,8 +98,8 @@ def _po_supplier(s: Session, m: c.StockReceived, stock: Stock) -> Supplier:
 
 
 def stock_adjusted(s: Session, m: c.StockAdjusted, cause: Cause) -> None:
-    mirror(s, s.stock_or_new(m.sku).adjust(m.warehouse, m.counted, m.reason, cause), cause)
-    offer_arrivals(s, m.sku, cause)
+    stock = s.stock_or_new(m.sku)
+    fulfilment.units_arrived(s, stock.adjust(m.warehouse, m.counted, m.reason, cause), cause)
 
 
 def supplier_registered(s: Session, m: c.SupplierRegistered, cause: Cause) -> None:
@@ -204,36 +171,13 @@ def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cau
 
 
 def substitutes_declared(s: Session, m: c.SubstitutesDeclared, cause: Cause) -> None:
-    """Declared while lines wait: they are offered one now, as a line backordered from now on
-    would be; and each substitute learns whose queue its arriving units are offered to."""
     stock = s.stock(m.sku)
     substitutes = [s.stock(sku, field=f"substitutes.{i}") for i, sku in enumerate(m.substitutes)]
-    before = set(stock.substitutes)
-    stock.declare_substitutes(list(dict.fromkeys(m.substitutes)))
-    for substitute in substitutes:
-        substitute.name_as_substitute(stock.sku, named=substitute.sku in stock.substitutes)
-    for sku in sorted(before - set(stock.substitutes)):
-        s.stock(sku).name_as_substitute(stock.sku, named=False)
-    offer_to_waiting(s, stock.sku, cause)
+    substitute_offers.declare_substitutes(s, stock, substitutes, cause)
 
 
 def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> None:
-    order = s.order(m.order_id)
-    offer = order.open_offer(m.line_id)
-    substitute = s.stock(offer.sku)
-    line = order.line(m.line_id)
-    needed = line.backordered  # what waits now: fills or take-backs since the offer change it
-    if substitute.queue or substitute.available < needed:
-        raise _reject(
-            m,
-            "line_id",
-            f"substitute {offer.sku} has {substitute.available} free now, "
-            f"{needed} needed: the line keeps its queue place",
-        )
-    effects = substitute.request(order.request_for(m.line_id, needed, substitute=True), cause)
-    ((_, ref),) = effects.allocated
-    order.accept_substitute(m.line_id, ref)
-    mirror(s, s.stock(line.sku).withdraw(order.order_id, m.line_id, "substitute accepted", cause), cause)
+    fulfilment.accept_substitute(s, s.order(m.order_id), m.line_id, cause)
 
 
 def substitute_declined(s: Session, m: c.SubstituteDeclined, cause: Cause) -> None:
@@ -250,23 +194,26 @@ def sku_configured(s: Session, m: c.SkuConfigured, cause: Cause) -> None:
 
 
 def _reject(m: c.Message, field: str, reason: str) -> MessageRejected:
-    return MessageRejected(reason, message_id=m.message_id, message_type=m.type, field=field)  # type: ignore[attr-defined]
+    return MessageRejected(reason, message_id=m.message_id, message_type=m.type, field=field)
 
 
-HANDLERS: dict[str, Callable[[Session, c.Message, Cause], None]] = {
-    "OrderPlaced": order_placed,
-    "OrderCancelled": order_cancelled,
-    "OrderShipped": order_shipped,
-    "StockReceived": stock_received,
-    "StockAdjusted": stock_adjusted,
-    "SupplierRegistered": supplier_registered,
-    "PurchaseOrderPlaced": purchase_order_placed,
-    "PurchaseOrderConfirmed": purchase_order_confirmed,
-    "PurchaseOrderDelayed": purchase_order_delayed,
-    "PurchaseOrderCancelled": purchase_order_cancelled,
-    "SubstitutesDeclared": substitutes_declared,
-    "SubstituteAccepted": substitute_accepted,
-    "SubstituteDeclined": substitute_declined,
-    "BackInStockRequested": back_in_stock_requested,
-    "SkuConfigured": sku_configured,
+Handler = Callable[[Session, Any, Cause], None]
+"""Each takes its own contract (tests/unit/test_handlers.py holds every one to the class it is keyed by)."""
+
+HANDLERS: dict[type[c.Envelope], Handler] = {
+    c.OrderPlaced: order_placed,
+    c.OrderCancelled: order_cancelled,
+    c.OrderShipped: order_shipped,
+    c.StockReceived: stock_received,
+    c.StockAdjusted: stock_adjusted,
+    c.SupplierRegistered: supplier_registered,
+    c.PurchaseOrderPlaced: purchase_order_placed,
+    c.PurchaseOrderConfirmed: purchase_order_confirmed,
+    c.PurchaseOrderDelayed: purchase_order_delayed,
+    c.PurchaseOrderCancelled: purchase_order_cancelled,
+    c.SubstitutesDeclared: substitutes_declared,
+    c.SubstituteAccepted: substitute_accepted,
+    c.SubstituteDeclined: substitute_declined,
+    c.BackInStockRequested: back_in_stock_requested,
+    c.SkuConfigured: sku_configured,
 }

@@ -43,7 +43,7 @@ class AppliedMessage(Aggregate):
     def of(cls, message: Message) -> AppliedMessage:
         return cls(
             message_id=message.message_id,
-            message_type=message.type,  # type: ignore[attr-defined]
+            message_type=message.type,
             fingerprint=fingerprint(message),
         )
 

@@ -42,7 +42,7 @@ def repeat_of(message: Message, first: AppliedMessage | RefusedMessage) -> Outco
     The same words whether the first one is in the store or earlier in the same batch, so a
     batch decided again message by message keeps the same dead letters.
     """
-    mtype = message.type  # type: ignore[attr-defined]
+    mtype = message.type
     if fingerprint(message) == first.fingerprint:
         return Outcome(Status.DUPLICATE, message.message_id, mtype, "already applied: nothing changed")
     return Outcome(
@@ -60,7 +60,7 @@ def refused_before(message: Message, record: RefusedMessage) -> Outcome | None:
     if refusal is None:
         return None
     reason, field = refusal
-    mtype = message.type  # type: ignore[attr-defined]
+    mtype = message.type
     return Outcome(Status.REFUSED_BEFORE, message.message_id, mtype, f"refused before: {reason}", field)
 
 
@@ -75,7 +75,7 @@ def refusal_of(message: Message, error: Exception) -> Outcome:
     return Outcome(
         Status.REJECTED,
         message.message_id,
-        message.type,  # type: ignore[attr-defined]
+        message.type,
         detail,
         getattr(error, "field", None),
     )

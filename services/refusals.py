@@ -30,7 +30,7 @@ def is_refusable(error: Exception, message: Message) -> bool:
     log.error(
         "message %s (%s) could not be applied and is refused: %s",
         message.message_id,
-        message.type,  # type: ignore[attr-defined]
+        message.type,
         error,
         exc_info=error,
     )

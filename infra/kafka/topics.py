@@ -51,7 +51,7 @@ class Topic:
     @property
     def message_types(self) -> tuple[str, ...]:
         """The inbound `type` values this topic carries (empty for other topics)."""
-        return tuple(_type_name(cls) for cls in self.contract if issubclass(cls, c.Message))
+        return tuple(_type_name(cls) for cls in self.contract if issubclass(cls, c.Envelope))
 
 
 def _field(name: str) -> Callable[[Any], bytes]:
@@ -70,7 +70,7 @@ def _original_key(record: Any) -> bytes | None:
     return record if isinstance(record, bytes | None) else record.key
 
 
-def _type_name(cls: type[c.Message]) -> str:
+def _type_name(cls: type[c.Envelope]) -> str:
     return cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
 
 

@@ -6,7 +6,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from domain.order import order_uuid
-from services import handlers
+from services import contracts, handlers
 from services.outcomes import Status
 from services.parsing import parse_message
 from tests import messages as m
@@ -35,7 +35,7 @@ def test_an_error_nobody_expected_while_deciding_refuses_that_message_and_the_re
         session.stock("A").receive("main", 1, None, cause)  # changes something first
         raise OverflowError("date value out of range")
 
-    monkeypatch.setitem(handlers.HANDLERS, "StockAdjusted", overflowing)
+    monkeypatch.setitem(handlers.HANDLERS, contracts.StockAdjusted, overflowing)
     batch = parsed(
         m.stock_received("r1", "A", 1, at=m.ts(1)),
         m.stock_adjusted("bad", "A", 3, at=m.ts(1, 1)),
@@ -59,7 +59,7 @@ def test_a_failure_of_the_store_while_deciding_is_raised_not_turned_into_a_refus
     def store_down(session, message, cause):
         raise OperationalError("disk I/O error")
 
-    monkeypatch.setitem(handlers.HANDLERS, "StockAdjusted", store_down)
+    monkeypatch.setitem(handlers.HANDLERS, contracts.StockAdjusted, store_down)
     with pytest.raises(OperationalError):
         engine.handle_batch(parsed(m.stock_adjusted("a1", "A", 3, at=m.ts(1))))
     with pytest.raises(OperationalError):
