@@ -34,12 +34,12 @@ class EngineProcess:
         prelude = os.environ.get("ANTRIAN_BENCH_ENGINE_PRELUDE")  # python run before the CLI (experiments)
         script = Path(sys.executable).with_name("antrian")
         if prelude:
-            base = [sys.executable, "-c", f"{prelude}\nfrom infra.cli.main.main import main; main()"]
+            base = [sys.executable, "-c", f"{prelude}\nfrom infra.cli.main import main; main()"]
         else:
             base = (
                 [str(script)]
                 if script.exists()
-                else [sys.executable, "-c", "from infra.cli.main.main import main; main()"]
+                else [sys.executable, "-c", "from infra.cli.main import main; main()"]
             )
         engine = [*base, "engine", "--kafka", "--batch", str(batch)]
         self.log = folder / f"engine-{box.label}-{box.tag}.log"

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from infra.cli.main.console import wide_console
-from infra.cli.main.state import state
+from infra.cli.console import wide_console
+from infra.cli.state import state
 
 if TYPE_CHECKING:
     from projections.analytics.report import Report

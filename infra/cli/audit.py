@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from infra.cli.main.state import state
+from infra.cli.state import state
 
 if TYPE_CHECKING:
     from projections.audit_timeline import Entry

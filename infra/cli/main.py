@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import typer
 
-from infra.cli.main.projections import projections_app
-from infra.cli.main.read import register_read_commands
-from infra.cli.main.schema import schema_app
-from infra.cli.main.state import state
+from infra.cli.projections import projections_app
+from infra.cli.read import register_read_commands
+from infra.cli.schema import schema_app
+from infra.cli.state import state
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def engine(
     ),
 ) -> None:
     """Run one engine instance; several in one group share the partitions."""
-    from infra.cli.main.processes import run_engine
+    from infra.cli.processes import run_engine
 
     if not kafka:
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
@@ -225,7 +225,7 @@ def relay_command(
 ) -> None:
     """Publish every stored event to its outbound topic (at least once, with notification ids)."""
     from infra.bootstrap import build_engine
-    from infra.cli.main.relay import run_relay
+    from infra.cli.relay import run_relay
 
     settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap))
     run_relay(settings, build_engine(settings))

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from infra.cli.main.signals import handle_signals
+from infra.cli.signals import handle_signals
 from infra.settings import Settings
 from services.write_behind import WriteStuck
 
@@ -23,7 +23,7 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     from kafka import KafkaConsumer
 
     from infra.bootstrap import build_engine
-    from infra.cli.main.relay import RelayProcess, relay_of
+    from infra.cli.relay import RelayProcess, relay_of
     from infra.kafka.inbound import FETCH_MAX_WAIT_MS, InboundConsumer
     from infra.kafka.topics import TopicRegistry
 

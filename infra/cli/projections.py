@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from infra.cli.main.state import state
+from infra.cli.state import state
 from projections import catalog
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
     positions = runner.positions()
     from rich.table import Table
 
-    from infra.cli.main.console import wide_console
+    from infra.cli.console import wide_console
 
     table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
     for projection in runner.projections:

@@ -15,8 +15,8 @@ import orjson
 import typer
 from rich.table import Table
 
-from infra.cli.main.console import wide_console
-from infra.cli.main.state import state
+from infra.cli.console import wide_console
+from infra.cli.state import state
 
 if TYPE_CHECKING:
     from projections.queue_order_read import OrderView

@@ -23,7 +23,7 @@ from typing import Any
 
 import typer
 
-from infra.cli.main.signals import handle_signals
+from infra.cli.signals import handle_signals
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -49,7 +49,7 @@ WAIT = 120.0  # seconds: a cap for progress, never a performance expectation
 RUN_LOGGED = (
     "import logging; logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(name)s %(message)s'); "
     "[logging.getLogger(n).setLevel(logging.INFO) for n in ('infra', 'kafka.coordinator')]; "
-    "from infra.cli.main.main import main; main()"
+    "from infra.cli.main import main; main()"
 )
 NOT_DOMAIN = {INBOX_TOPIC, DEAD_LETTER_TOPIC}
 

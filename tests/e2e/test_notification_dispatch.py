@@ -43,7 +43,7 @@ def dispatch_command(db: Path) -> list[str]:
     return [
         sys.executable,
         "-c",
-        "from infra.cli.main.main import main; main()",
+        "from infra.cli.main import main; main()",
         "--db",
         str(db),
         "notifications",
@@ -97,7 +97,7 @@ def test_a_projection_killed_mid_batch_and_restarted_composes_every_notification
     command = [
         sys.executable,
         "-c",
-        "from infra.cli.main.main import main; main()",
+        "from infra.cli.main import main; main()",
         "--db",
         str(db),
         "projections",

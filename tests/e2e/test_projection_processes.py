@@ -29,7 +29,7 @@ DEMO = DemoOptions(days=14, skus=8, orders_per_day=25)
 
 
 def antrian(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", "from infra.cli.main.main import main; main()", "--db", str(db), *args]
+    return [sys.executable, "-c", "from infra.cli.main import main; main()", "--db", str(db), *args]
 
 
 def progress(read_db: Path) -> dict[str, int]:

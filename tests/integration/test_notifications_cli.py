@@ -6,9 +6,9 @@ import json
 import os
 
 import pytest
-from infra.cli.main.main import app
 from typer.testing import CliRunner
 
+from infra.cli.main import app
 from tests.conftest import make_engine
 from tests.messages import (
     apply,

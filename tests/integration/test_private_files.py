@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from infra.cli.main.main import app
 from typer.testing import CliRunner
 
 from infra.bootstrap import build_engine
+from infra.cli.main import app
 from infra.settings import Settings
 from projections.notifications.channels import FileChannel
 from projections.store import SqliteReadStore

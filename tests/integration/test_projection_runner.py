@@ -14,10 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from infra.cli.main.main import app
 from typer.testing import CliRunner
 
 from infra.bootstrap import log_feed
+from infra.cli.main import app
 from projections import catalog
 from projections.base import Projection, handles
 from projections.event import ProjectedEvent

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra.cli.main.main import app
 from typer.testing import CliRunner, Result
+
+from infra.cli.main import app
 
 Antrian = Callable[..., Result]
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-COMMAND = [sys.executable, "-c", "from infra.cli.main.main import main; main()"]
+COMMAND = [sys.executable, "-c", "from infra.cli.main import main; main()"]
 
 
 def antrian(*args: str, db: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from infra.cli.main.schema import EXPORT_COMMAND, contract_schemas, schema_app
 from typer.testing import CliRunner
 
+from infra.cli.schema import EXPORT_COMMAND, contract_schemas, schema_app
 from services.contracts import MESSAGE_TYPES
 from services.outbound import PAYLOADS
 
