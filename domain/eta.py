@@ -25,7 +25,6 @@ from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 
 ETA_POLICY = "eta-v1"
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
-LATENESS_PERCENTILE = 0.9
 
 
 class EtaChange(Value):
