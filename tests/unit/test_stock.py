@@ -252,7 +252,7 @@ def test_a_line_whose_promise_passes_its_wait_limit_leaves_the_queue():
     stock = new_stock()
     stock.set_source(source(lead=20, lateness=0), cause())
     effects = stock.request(request("O1", 2, wait_limit=TODAY + timedelta(days=5)), cause())
-    assert stock.queue == [] and stock.waiting == 0
+    assert list(stock.queue) == [] and stock.waiting == 0
     ((expiry, ref),) = effects.expired
     assert expiry.eta == TODAY + timedelta(days=20) and ref.policy == "eta-v1"
 
