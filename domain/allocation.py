@@ -14,14 +14,14 @@ Invariants every policy keeps:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.base import Value
 from domain.errors import UnknownPolicy
-from domain.queue import units_before
+from domain.queue import SortKey, units_before
 from domain.values import LineRequest, QueueEntry, Reservation, Tier
 
 
@@ -36,9 +36,6 @@ class Fill(Value):
     order_id: str
     line_id: str
     quantity: int
-
-
-SortKey = Callable[[Any], tuple]
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class AllocationPolicy:
             units -= quantity
         return fills
 
-    def plan_revoke(self, shortfall: int, reservations: dict[str, Reservation]) -> list[Fill]:
+    def plan_revoke(self, shortfall: int, reservations: Mapping[str, Reservation]) -> list[Fill]:
         """Take back `shortfall` allocated units, last in policy order first."""
         ordered = sorted(
             reservations.items(),
@@ -122,11 +119,11 @@ def split_line_key(key: str) -> tuple[str, str]:
     return order_id, line_id
 
 
-def _fifo_key(line: Any) -> tuple:
+def _fifo_key(line: Any) -> tuple[Any, ...]:
     return (line.placed_at, line.order_id, line.line_id)
 
 
-def _priority_fifo_key(line: Any) -> tuple:
+def _priority_fifo_key(line: Any) -> tuple[Any, ...]:
     return (line.tier.rank, line.placed_at, line.order_id, line.line_id)
 
 

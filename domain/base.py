@@ -7,6 +7,7 @@ and so that a malformed stored event fails loudly when it is read.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -68,7 +69,7 @@ class SnapshotState(BaseModel):
                     data[key[1:]] = data.pop(key)
         return data
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Generator[tuple[str, Any], None, None]:
         for name, value in super().__iter__():
             yield (f"_{name}" if name in ("created_on", "modified_on") else name), value
 

@@ -25,7 +25,6 @@ from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 
 ETA_POLICY = "eta-v1"
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
-LATENESS_PERCENTILE = 0.9
 
 
 class EtaChange(Value):
@@ -115,13 +114,13 @@ def plan_etas(
     # started waiting before today (nearly all of them).
     reachable = today + delay
     for entry in entries:
-        eta = entry.eta
+        kept = entry.eta
         if (
-            eta is not None
+            kept is not None
             and entry.needs_purchase
-            and eta >= reachable
-            and (entry.since <= today or eta >= entry.since + delay)
-            and (entry.wait_limit is None or eta <= entry.wait_limit)
+            and kept >= reachable
+            and (entry.since <= today or kept >= entry.since + delay)
+            and (entry.wait_limit is None or kept <= entry.wait_limit)
         ):
             continue
         _promise_uncovered(entry, delay, today, changes, expired)

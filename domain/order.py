@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -26,11 +27,26 @@ from domain.values import (
 
 
 class Order(Aggregate):
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it (topic `domain.order:Order.Event`, as before)."""
+
     @staticmethod
     def create_id(order_id: str) -> UUID:
         return order_uuid(order_id)
 
-    @event("Placed")
+    class Placed(Aggregate.Created, Event):
+        order_id: str
+        customer_id: str
+        tier: Tier
+        placed_at: datetime
+        shipping: ShippingPreference
+        accept_substitutes: bool
+        max_wait_days: int | None
+        contact: Contact
+        lines: list[LineSpec]
+        message_id: str
+
+    @event(Placed)
     def __init__(
         self,
         order_id: str,
@@ -204,15 +220,30 @@ class Order(Aggregate):
         return by_sku
 
     # ---------------------------------------------------------------- events
-    def _update(self, line_id: str, **changes) -> None:
+    def _update(self, line_id: str, **changes: Any) -> None:
         self.lines[line_id] = self.lines[line_id].model_copy(update=changes)
 
-    @event("LineAllocated")
+    class LineAllocated(Event):
+        line_id: str
+        sku: str
+        quantity: int
+        decision: DecisionRef
+
+    @event(LineAllocated)
     def _line_allocated(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         line = self.lines[line_id]
         self._update(line_id, allocated=with_count(line.allocated, sku, quantity))
 
-    @event("LineBackordered")
+    class LineBackordered(Event):
+        line_id: str
+        quantity: int
+        position: int
+        eta: date | None
+        needs_purchase: bool
+        decision: DecisionRef
+        eta_decision: DecisionRef | None
+
+    @event(LineBackordered)
     def _line_backordered(
         self,
         line_id: str,
@@ -233,7 +264,13 @@ class Order(Aggregate):
             needs_purchase=needs_purchase,
         )
 
-    @event("BackorderFilled")
+    class BackorderFilled(Event):
+        line_id: str
+        sku: str
+        quantity: int
+        decision: DecisionRef
+
+    @event(BackorderFilled)
     def _backorder_filled(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         line = self.lines[line_id]
         backordered = line.backordered - quantity
@@ -244,7 +281,13 @@ class Order(Aggregate):
             **queue_left(backordered),
         )
 
-    @event("AllocationRevoked")
+    class AllocationRevoked(Event):
+        line_id: str
+        sku: str
+        quantity: int
+        decision: DecisionRef
+
+    @event(AllocationRevoked)
     def _allocation_revoked(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         # Substitute units taken back are asked of the line's own SKU again (a
         # separate decision, recorded next), so only the line's own SKU waits.
@@ -258,7 +301,14 @@ class Order(Aggregate):
 
     # Only in stores written before revisions stayed on the Stock (one Stock.EtasRevised names
     # every line a decision re-promised): kept so those stores load and replay.
-    @event("EtaRevised")
+    class EtaRevised(Event):
+        line_id: str
+        old: date | None
+        new: date | None
+        needs_purchase: bool
+        decision: DecisionRef
+
+    @event(EtaRevised)
     def _eta_revised(
         self, line_id: str, old: date | None, new: date | None, needs_purchase: bool, decision: DecisionRef
     ) -> None:
@@ -271,11 +321,23 @@ class Order(Aggregate):
             eta_revisions=line.eta_revisions + 1,
         )
 
-    @event("SubstituteOffered")
+    class SubstituteOffered(Event):
+        line_id: str
+        sku: str
+        quantity: int
+        decision: DecisionRef
+
+    @event(SubstituteOffered)
     def _substitute_offered(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         self._update(line_id, offer=Offer(sku=sku, quantity=quantity))
 
-    @event("SubstituteAccepted")
+    class SubstituteAccepted(Event):
+        line_id: str
+        sku: str
+        quantity: int
+        decision: DecisionRef
+
+    @event(SubstituteAccepted)
     def _substitute_accepted(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         line = self.lines[line_id]
         backordered = line.backordered - quantity
@@ -286,11 +348,24 @@ class Order(Aggregate):
             **queue_left(backordered),
         )
 
-    @event("SubstituteDeclined")
+    class SubstituteDeclined(Event):
+        line_id: str
+        sku: str
+        message_id: str
+
+    @event(SubstituteDeclined)
     def _substitute_declined(self, line_id: str, sku: str, message_id: str) -> None:
         self._update(line_id, offer=None, declined=[*self.lines[line_id].declined, sku])
 
-    @event("LineCancelled")
+    class LineCancelled(Event):
+        line_id: str
+        released: int
+        withdrawn: int
+        reason: str
+        automatic: bool
+        decision: DecisionRef | None
+
+    @event(LineCancelled)
     def _line_cancelled(
         self,
         line_id: str,
@@ -310,7 +385,14 @@ class Order(Aggregate):
             **queue_left(backordered),
         )
 
-    @event("LineShipped")
+    class LineShipped(Event):
+        line_id: str
+        by_sku: dict[str, int]
+        warehouse: str
+        message_id: str
+        at: datetime | None
+
+    @event(LineShipped)
     def _line_shipped(
         self,
         line_id: str,

@@ -7,6 +7,7 @@ the values and the two small sums they are updated with.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from domain.base import Value
 from domain.values import LineStatus
@@ -75,7 +76,7 @@ def with_count(counts: dict[str, int], key: str, delta: int) -> dict[str, int]:
     return updated
 
 
-def queue_left(backordered: int) -> dict:
+def queue_left(backordered: int) -> dict[str, Any]:
     """A line with nothing waiting has no queue place or promise any more."""
     if backordered:
         return {}

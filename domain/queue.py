@@ -1,22 +1,144 @@
-"""Changes to a SKU's backorder queue: one sorted list, one entry per waiting line.
+"""A SKU's backorder queue: its waiting lines in policy order, and the units they wait for.
 
-Used by the Stock's event bodies, so they only change state: the decisions
-(who, how many, where) were taken before and are in the events.
+The Stock's event bodies change the queue only through these methods, so the
+units waiting always equal the sum of the entries: no event body keeps that sum
+by hand. The decisions (who, how many, where) were taken before and are in the
+events; these methods only carry them out.
 """
 
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, overload
 
 from domain.eta import EtaPlan
-from domain.values import QueueEntry
+from domain.values import LinePlace, LineRequest, QueueEntry, Reservation
+
+SortKey = Callable[[Any], tuple[Any, ...]]
 
 
-def entry_for(line: Any, order_id: str, line_id: str, quantity: int, since: date) -> QueueEntry:
+class Queue(Sequence[QueueEntry]):
+    """Waiting lines, one entry per line, and their total.
+
+    Mutable, unlike the values it holds: a queue may hold 100,000 lines and an
+    event body changes one of them, on every replay; copying the whole queue per
+    event would make replaying a deep queue quadratic. Compared by value.
+    """
+
+    __slots__ = ("_entries", "_waiting")
+
+    def __init__(self, entries: Iterable[QueueEntry] = ()) -> None:
+        self._entries = list(entries)
+        self._waiting = sum(entry.quantity for entry in self._entries)
+
+    # ----------------------------------------------------------------- reads
+    @property
+    def waiting(self) -> int:
+        """Units the lines wait for, kept for O(1) reads and tail inserts."""
+        return self._waiting
+
+    @overload
+    def __getitem__(self, index: int) -> QueueEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[QueueEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> QueueEntry | Sequence[QueueEntry]:
+        return self._entries[index]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[QueueEntry]:
+        return iter(self._entries)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Queue) and self._entries == other._entries
+
+    def __repr__(self) -> str:
+        return f"Queue({self._entries!r})"
+
+    def position_of(self, order_id: str, line_id: str) -> int | None:
+        """The line's 1-based place, if it waits."""
+        for index, entry in enumerate(self._entries):
+            if entry.order_id == order_id and entry.line_id == line_id:
+                return index + 1
+        return None
+
+    def units_before(self, index: int) -> int:
+        """Units waiting ahead of the entry at `index`."""
+        return units_before(self._entries, index, self._waiting)
+
+    def moved_back_by(self, position: int, key: tuple[str, str], named: int) -> tuple[list[LinePlace], int]:
+        """The lines a line joining at `position` moves back one place: the first `named`
+        of them with their new places, and how many move in all."""
+        index = position - 1
+        if position > len(self._entries) or self._entries[index].key == key:
+            return [], 0  # at the tail, or the line already waits there: nobody moves
+        places = [
+            LinePlace(order_id=entry.order_id, line_id=entry.line_id, position=place)
+            for place, entry in enumerate(islice(self._entries, index, index + named), start=position + 1)
+        ]
+        return places, len(self._entries) - index
+
+    # --------------------------------------------------------------- changes
+    def join_at(self, index: int, entry: QueueEntry) -> None:
+        """Put `entry` at `index`, or add its units to the same line's entry already there."""
+        entries = self._entries
+        if index < len(entries) and entries[index].key == entry.key:
+            entries[index] = with_quantity(entries[index], entries[index].quantity + entry.quantity)
+        else:
+            entries.insert(index, entry)
+        self._waiting += entry.quantity
+
+    def join_in_order(self, entry: QueueEntry, key: SortKey) -> None:
+        """Add `entry` at its policy place, merged with the line's entry if it already waits."""
+        self._waiting += entry.quantity
+        for index, waiting in enumerate(self._entries):
+            if waiting.key == entry.key:
+                del self._entries[index]
+                entry = with_quantity(waiting, waiting.quantity + entry.quantity)
+                break
+        insort(self._entries, entry, key=key)
+
+    def serve_head(self, quantity: int) -> QueueEntry:
+        """Serve `quantity` units to the head entry; returns it as it was."""
+        head = self._entries[0]
+        if quantity == head.quantity:
+            self._entries.pop(0)
+        else:
+            self._entries[0] = with_quantity(head, head.quantity - quantity)
+        self._waiting -= quantity
+        return head
+
+    def withdraw(self, order_id: str, line_id: str) -> QueueEntry:
+        """Take the line out (its place is not kept); returns its entry."""
+        position = self.position_of(order_id, line_id)
+        if position is None:
+            raise KeyError((order_id, line_id))
+        entry = self._entries.pop(position - 1)
+        self._waiting -= entry.quantity
+        return entry
+
+    def resort(self, key: SortKey) -> None:
+        self._entries.sort(key=key)
+
+    def promise(self, start: int, plan: EtaPlan) -> None:
+        """Give the lines a plan names their new promise; the lines it expires leave."""
+        self._entries, left = apply_promises(self._entries, start, plan)
+        self._waiting -= left
+
+
+def with_quantity(entry: QueueEntry, quantity: int) -> QueueEntry:
+    return entry.model_copy(update={"quantity": quantity})
+
+
+def entry_for(
+    line: LineRequest | Reservation, order_id: str, line_id: str, quantity: int, since: date
+) -> QueueEntry:
     """A waiting entry for a line request or a reservation taken back."""
     return QueueEntry(
         order_id=order_id,
@@ -27,34 +149,6 @@ def entry_for(line: Any, order_id: str, line_id: str, quantity: int, since: date
         since=since,
         wait_limit=line.wait_limit,
     )
-
-
-def join_at(queue: list[QueueEntry], index: int, entry: QueueEntry) -> None:
-    """Put `entry` at `index`, or add its units to the same line's entry already there."""
-    if index < len(queue) and queue[index].key == entry.key:
-        queue[index] = queue[index].model_copy(update={"quantity": queue[index].quantity + entry.quantity})
-    else:
-        queue.insert(index, entry)
-
-
-def join_in_order(queue: list[QueueEntry], entry: QueueEntry, key: Callable[[Any], tuple]) -> None:
-    """Add `entry` at its policy place, merged with the line's entry if it already waits."""
-    for index, waiting in enumerate(queue):
-        if waiting.key == entry.key:
-            del queue[index]
-            entry = waiting.model_copy(update={"quantity": waiting.quantity + entry.quantity})
-            break
-    insort(queue, entry, key=key)
-
-
-def take_from_head(queue: list[QueueEntry], quantity: int) -> QueueEntry:
-    """Serve `quantity` units to the head entry; returns it as it was."""
-    head = queue[0]
-    if quantity == head.quantity:
-        queue.pop(0)
-    else:
-        queue[0] = head.model_copy(update={"quantity": head.quantity - quantity})
-    return head
 
 
 def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[list[QueueEntry], int]:
@@ -92,13 +186,12 @@ def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[
     return kept, left
 
 
-def units_before(queue: list[QueueEntry], index: int, waiting: int) -> int:
+def units_before(queue: Sequence[QueueEntry], index: int, waiting: int) -> int:
     """Units waiting ahead of queue[index], summing whichever side is shorter.
 
-    Every event body changes `waiting` by exactly the units it adds to or
-    takes from the queue, so `waiting` always equals the queue's total and
-    both sides give the same figure; a line joining near the head of a long
-    queue then costs the lines ahead of it, not those behind.
+    `waiting` is the queue's total, so both sides give the same figure; a line
+    joining near the head of a long queue then costs the lines ahead of it, not
+    those behind.
     """
     if index <= len(queue) // 2:
         return sum(entry.quantity for entry in islice(queue, index))

@@ -5,26 +5,39 @@ event here (with the policy, the cause and what it saw) and is mirrored onto
 the order lines it concerns. Stock that arrives - received, returned,
 released, found in a count - is offered to the queue before it becomes
 available to new orders.
+
+Event classes are declared (not made by `@event` from a name) so the type checker
+and the callers that match on them see their fields; their topics are the same
+(`domain.stock:Stock.<Name>`), and their fields follow the order of the method
+parameters, which is the order they are stored in.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.allocation import Fill, RequestPlan, get_policy, line_key, split_line_key
+from domain.allocation import Fill, RequestPlan, get_policy, split_line_key
 from domain.base import Aggregate, AggregateSnapshot
+from domain.decisions import (
+    decided_at,
+    decision_info,
+    eta_reason,
+    fill_reason,
+    request_reason,
+    revoke_reason,
+)
 from domain.effects import Backorder, StockEffects
 from domain.errors import InsufficientStock, NotAllocated
-from domain.eta import EtaPlan
-from domain.queue import apply_promises, entry_for, join_at, join_in_order, take_from_head
-from domain.stock_rules import StockRules
-from domain.stock_state import StockState, Watcher, request_reason
+from domain.eta import ETA_POLICY, EtaPlan, plan_etas, supply_order
+from domain.queue import Queue, entry_for
+from domain.replenishment import SupplyPosition
+from domain.reservations import Reservations
+from domain.stock_state import StockState, Watcher
 from domain.values import (
     Cause,
     Contact,
@@ -34,7 +47,6 @@ from domain.values import (
     LinePlace,
     LineRequest,
     QueueEntry,
-    Reservation,
     Source,
     inbound_key,
 )
@@ -42,10 +54,10 @@ from domain.values import (
 PUSHED_NAMED = 20  # lines a joining line names as moved back (all are counted)
 
 
-class Stock(StockRules, Aggregate):
+class Stock(Aggregate):
     clock: datetime | None = None  # the latest time this SKU decided at (an older snapshot has none)
     # SKUs that name this one as a substitute, so units arriving here can be offered to their queues
-    # (a Stock registered before this was kept has none until a SubstitutesDeclared names it again).
+    # (a Stock registered before this was kept has none until a SubstituteForSet names it again).
     substitute_for: tuple[str, ...] = ()
 
     class Snapshot(AggregateSnapshot):
@@ -53,7 +65,7 @@ class Stock(StockRules, Aggregate):
 
     class Event(Aggregate.Event):
         def mutate(self, aggregate: Any) -> Any:
-            """Every decision moves the SKU's clock (StockRules._at): on replay too, as it is kept in no body."""
+            """Every decision moves the SKU's clock (see `decided_at`): on replay too, as it is kept in no body."""
             aggregate = super().mutate(aggregate)
             decision = getattr(self, "decision", None)
             if isinstance(decision, DecisionInfo) and (
@@ -66,16 +78,18 @@ class Stock(StockRules, Aggregate):
     def create_id(sku: str) -> UUID:
         return stock_id(sku)
 
-    @event("Registered")
+    class Registered(Aggregate.Created, Event):
+        sku: str
+        policy: str
+
+    @event(Registered)
     def __init__(self, sku: str, policy: str) -> None:
         self.sku = sku
         self.policy = policy
         self.on_hand: dict[str, int] = {}
-        self.reservations: dict[str, Reservation] = {}
-        self.allocated = 0  # sum of reservations, kept for O(1) ATP
-        self.queue: list[QueueEntry] = []
-        self.waiting = 0  # sum of queued quantities, kept for O(1) tail inserts
-        self.inbound: dict[str, InboundLine] = {}
+        self.reservations = Reservations()
+        self.queue = Queue()
+        self.inbound: dict[str, InboundLine] = {}  # by inbound_key(supplier, PO)
         self.sources: dict[str, Source] = {}
         self.substitutes: list[str] = []
         self.substitute_for: tuple[str, ...] = ()
@@ -83,6 +97,45 @@ class Stock(StockRules, Aggregate):
         self.safety_stock = 0
         self.suggested = 0  # replenishment suggested and not yet ordered
         self.watchers: list[Watcher] = []
+
+    # ----------------------------------------------------------------- reads
+    @property
+    def total_on_hand(self) -> int:
+        return sum(self.on_hand.values())
+
+    @property
+    def allocated(self) -> int:
+        return self.reservations.allocated
+
+    @property
+    def available(self) -> int:
+        """Available to promise: on hand and not allocated."""
+        return self.total_on_hand - self.allocated
+
+    @property
+    def waiting(self) -> int:
+        return self.queue.waiting
+
+    @property
+    def inbound_total(self) -> int:
+        return sum(line.quantity for line in self.inbound.values())
+
+    def position_of(self, order_id: str, line_id: str) -> int | None:
+        return self.queue.position_of(order_id, line_id)
+
+    def queued(self, order_id: str, line_id: str) -> QueueEntry | None:
+        position = self.position_of(order_id, line_id)
+        return None if position is None else self.queue[position - 1]
+
+    def reserved_for(self, order_id: str, line_id: str) -> int:
+        return self.reservations.for_line(order_id, line_id)
+
+    def units_ahead_of(self, index: int) -> int:
+        return self.queue.units_before(index)
+
+    def inbound_from(self, po_id: str) -> list[InboundLine]:
+        """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
+        return [line for line in self.inbound.values() if line.po_id == po_id]
 
     # -------------------------------------------------------------- commands
     def configure(
@@ -158,32 +211,6 @@ class Stock(StockRules, Aggregate):
             self._suggest_replenishment(cause)
         return effects
 
-    def _pushed_back_by(self, request: LineRequest, plan: RequestPlan) -> tuple[list[LinePlace], int]:
-        """The waiting lines a line joining ahead of them moves back one place: the nearest, named
-        with their new places, and how many moved in all.
-
-        Customers were told their place: a higher tier overtaking them is news to them,
-        and the join is what explains it in their order's history. Only the PUSHED_NAMED
-        lines right behind it are named, so a join at the head of a queue of 100,000
-        stores a bounded event; a place that far back moving by one is nobody's news.
-        """
-        if not plan.backorder or plan.position is None or plan.position > len(self.queue):
-            return [], 0
-        index = plan.position - 1
-        if self.queue[index].key == (request.order_id, request.line_id):
-            return [], 0  # the line already waits there: its units are added, nobody moves
-        named = [
-            LinePlace(order_id=entry.order_id, line_id=entry.line_id, position=place)
-            for place, entry in enumerate(
-                islice(self.queue, index, index + PUSHED_NAMED), start=plan.position + 1
-            )
-        ]
-        return named, len(self.queue) - index
-
-    def inbound_from(self, po_id: str) -> list[InboundLine]:
-        """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
-        return [line for line in self.inbound.values() if line.po_id == po_id]
-
     def receive(
         self, warehouse: str, quantity: int, po: tuple[str, str] | None, cause: Cause
     ) -> StockEffects:
@@ -257,33 +284,168 @@ class Stock(StockRules, Aggregate):
         self._watch_requested(watcher=Watcher(customer_id=customer_id, contact=contact))
         self._announce_if_available(cause)
 
+    # ------------------------------------------------------- decision steps
+    def _at(self, cause: Cause) -> datetime:
+        return decided_at(self.clock, cause)
+
+    def _decision(self, cause: Cause, reason: str, policy: str | None = None, **inputs: Any) -> DecisionInfo:
+        return decision_info(self.sku, policy or self.policy, self.clock, cause, reason, inputs)
+
+    def _pushed_back_by(self, request: LineRequest, plan: RequestPlan) -> tuple[list[LinePlace], int]:
+        """The waiting lines a line joining ahead of them moves back one place: the nearest, named
+        with their new places, and how many moved in all.
+
+        Customers were told their place: a higher tier overtaking them is news to them,
+        and the join is what explains it in their order's history. Only the PUSHED_NAMED
+        lines right behind it are named, so a join at the head of a queue of 100,000
+        stores a bounded event; a place that far back moving by one is nobody's news.
+        """
+        if not plan.backorder or plan.position is None:
+            return [], 0
+        return self.queue.moved_back_by(plan.position, (request.order_id, request.line_id), PUSHED_NAMED)
+
+    def _offer_to_queue(self, cause: Cause) -> StockEffects:
+        """New units go to waiting lines first, in policy order."""
+        effects = StockEffects(self.sku)
+        fills = get_policy(self.policy).plan_fill(self.available, self.queue)
+        if fills:
+            info = self._decision(
+                cause,
+                fill_reason(self.available, len(self.queue), fills, self.policy),
+                available=self.available,
+                queue_length=len(self.queue),
+                units_waiting=self.waiting,
+                filled=[[f.order_id, f.line_id, f.quantity] for f in fills],
+            )
+            self._queue_filled(fills=fills, decision=info)
+            ref = DecisionRef.of(self.sku, self.version, info)
+            effects.filled.extend((fill, ref) for fill in fills)
+            effects.extend(self._refresh(cause, start=0))
+        self._announce_if_available(cause)
+        return effects
+
+    def _revoke(self, shortfall: int, cause: Cause) -> StockEffects:
+        revoked = get_policy(self.policy).plan_revoke(shortfall, self.reservations)
+        info = self._decision(
+            cause,
+            revoke_reason(self.total_on_hand, self.allocated, shortfall, self.policy),
+            on_hand=self.total_on_hand,
+            allocated=self.allocated,
+            shortfall=shortfall,
+        )
+        self._allocations_revoked(revoked=revoked, since=info.as_of.date(), decision=info)
+        effects = StockEffects(self.sku)
+        ref = DecisionRef.of(self.sku, self.version, info)
+        effects.revoked.extend((fill, ref) for fill in revoked)
+        effects.extend(self._refresh(cause, start=0))
+        return effects
+
+    def _refresh(self, cause: Cause, start: int) -> StockEffects:
+        """Recompute promises from `start`, then check whether to buy more.
+
+        Promises only move when something happens to the SKU; if the head of
+        the queue holds a date already past, the whole queue is re-promised
+        so no waiting line keeps a date that cannot come true.
+        """
+        effects = StockEffects(self.sku)
+        today = self._at(cause).date()
+        if start and self.queue[0].eta is not None and self.queue[0].eta < today:
+            start = 0
+        units_ahead = self.queue.units_before(start)
+        inbound, sources = list(self.inbound.values()), list(self.sources.values())
+        plan = plan_etas(self.queue, units_ahead, start, inbound, sources, today)
+        if plan.changes or plan.expired:
+            info = self._decision(
+                cause,
+                eta_reason(plan),
+                policy=ETA_POLICY,
+                start=start,
+                units_ahead=units_ahead,
+                inbound=[
+                    [i.po_id, i.quantity, i.arrival.isoformat()] for i in sorted(inbound, key=supply_order)
+                ],
+                today=today.isoformat(),
+            )
+            self._etas_revised(start=start, plan=plan, decision=info)
+            ref = DecisionRef.of(self.sku, self.version, info)
+            effects.etas.extend((change, ref) for change in plan.changes)
+            effects.expired.extend((expiry, ref) for expiry in plan.expired)
+        self._suggest_replenishment(cause)
+        return effects
+
+    def _suggest_replenishment(self, cause: Cause) -> None:
+        position = SupplyPosition(
+            available=self.available,
+            inbound=self.inbound_total,
+            waiting=self.waiting,
+            reorder_point=self.reorder_point,
+            safety_stock=self.safety_stock,
+            suggested=self.suggested,
+        )
+        to_buy = position.to_buy(list(self.sources.values()))
+        if to_buy is None:
+            if position.need < self.suggested:
+                self._suggestion_reduced(outstanding=position.need)
+            return
+        source, quantity = to_buy
+        info = self._decision(cause, position.reason, policy=ETA_POLICY, **position.inputs)
+        self._replenishment_suggested(supplier_id=source.supplier_id, quantity=quantity, decision=info)
+
+    def _announce_if_available(self, cause: Cause) -> None:
+        if self.watchers and self.available > 0:
+            self._back_in_stock(watchers=list(self.watchers), available=self.available, at=self._at(cause))
+
     # ---------------------------------------------------------------- events
-    @event("Configured")
+    class Configured(Event):
+        reorder_point: int
+        safety_stock: int
+        policy: str
+
+    @event(Configured)
     def _configured(self, reorder_point: int, safety_stock: int, policy: str) -> None:
         self.reorder_point = reorder_point
         self.safety_stock = safety_stock
         if policy != self.policy:
             self.policy = policy
-            self.queue.sort(key=get_policy(policy).key)
+            self.queue.resort(get_policy(policy).key)
 
-    @event("SourceSet")
+    class SourceSet(Event):
+        source: Source
+
+    @event(SourceSet)
     def _source_set(self, source: Source) -> None:
         self.sources[source.supplier_id] = source
 
-    @event("SourceRemoved")
+    class SourceRemoved(Event):
+        supplier_id: str
+
+    @event(SourceRemoved)
     def _source_removed(self, supplier_id: str) -> None:
         del self.sources[supplier_id]
 
-    @event("SubstitutesDeclared")
+    class SubstitutesDeclared(Event):
+        substitutes: list[str]
+
+    @event(SubstitutesDeclared)
     def _substitutes_declared(self, substitutes: list[str]) -> None:
         self.substitutes = list(substitutes)
 
-    @event("SubstituteForSet")
+    class SubstituteForSet(Event):
+        skus: list[str]
+
+    @event(SubstituteForSet)
     def _substitute_for_set(self, skus: list[str]) -> None:
         self.substitute_for = tuple(skus)
 
-    # pushed_back, moved_back: none in events stored before they were kept.
-    @event("LineRequested")
+    class LineRequested(Event):
+        request: LineRequest
+        plan: RequestPlan
+        since: date
+        decision: DecisionInfo
+        pushed_back: list[LinePlace] | None  # None in events stored before it was kept
+        moved_back: int
+
+    @event(LineRequested)
     def _line_requested(
         self,
         request: LineRequest,
@@ -294,36 +456,50 @@ class Stock(StockRules, Aggregate):
         moved_back: int = 0,
     ) -> None:
         if plan.allocate:
-            self._reserve(request.order_id, request.line_id, plan.allocate, request)
+            self.reservations.hold(request.order_id, request.line_id, plan.allocate, request)
         if plan.backorder:
             entry = entry_for(request, request.order_id, request.line_id, plan.backorder, since)
-            join_at(self.queue, (plan.position or 1) - 1, entry)
-            self.waiting += plan.backorder
+            self.queue.join_at((plan.position or 1) - 1, entry)
 
-    @event("QueueFilled")
+    class QueueFilled(Event):
+        fills: list[Fill]
+        decision: DecisionInfo
+
+    @event(QueueFilled)
     def _queue_filled(self, fills: list[Fill], decision: DecisionInfo) -> None:
         for fill in fills:
-            served = take_from_head(self.queue, fill.quantity)
-            self._reserve(fill.order_id, fill.line_id, fill.quantity, served)
-            self.waiting -= fill.quantity
+            served = self.queue.serve_head(fill.quantity)
+            self.reservations.hold(fill.order_id, fill.line_id, fill.quantity, served)
 
-    @event("AllocationsRevoked")
+    class AllocationsRevoked(Event):
+        revoked: list[Fill]
+        since: date
+        decision: DecisionInfo
+
+    @event(AllocationsRevoked)
     def _allocations_revoked(self, revoked: list[Fill], since: date, decision: DecisionInfo) -> None:
         for fill in revoked:
-            reservation = self.reservations[line_key(fill.order_id, fill.line_id)]
-            self._unreserve(fill.order_id, fill.line_id, fill.quantity)
+            reservation = self.reservations.release(fill.order_id, fill.line_id, fill.quantity)
             if reservation.substitute_for is None:  # substitutes are asked of the line's own SKU
                 entry = entry_for(reservation, fill.order_id, fill.line_id, fill.quantity, since)
-                join_in_order(self.queue, entry, get_policy(self.policy).key)
-                self.waiting += fill.quantity
+                self.queue.join_in_order(entry, get_policy(self.policy).key)
 
-    @event("EtasRevised")
+    class EtasRevised(Event):
+        start: int
+        plan: EtaPlan
+        decision: DecisionInfo
+
+    @event(EtasRevised)
     def _etas_revised(self, start: int, plan: EtaPlan, decision: DecisionInfo) -> None:
-        self.queue, left = apply_promises(self.queue, start, plan)
-        self.waiting -= left
+        self.queue.promise(start, plan)
 
-    # `at`: the business time (the SKU's decision time), None in events stored before it was kept.
-    @event("Received")
+    class Received(Event):
+        warehouse: str
+        quantity: int
+        po_key: str | None
+        at: datetime | None  # the SKU's decision time; None in events stored before it was kept
+
+    @event(Received)
     def _received(
         self, warehouse: str, quantity: int, po_key: str | None, at: datetime | None = None
     ) -> None:
@@ -336,53 +512,99 @@ class Stock(StockRules, Aggregate):
             else:
                 del self.inbound[line.key]
 
-    @event("Adjusted")
+    class Adjusted(Event):
+        warehouse: str
+        counted: int
+        previous: int
+        reason: str
+
+    @event(Adjusted)
     def _adjusted(self, warehouse: str, counted: int, previous: int, reason: str) -> None:
         self.on_hand[warehouse] = counted
 
-    @event("Shipped")
+    class Shipped(Event):
+        order_id: str
+        line_id: str
+        quantity: int
+        warehouse: str
+        at: datetime | None  # None in events stored before it was kept
+
+    @event(Shipped)
     def _shipped(
         self, order_id: str, line_id: str, quantity: int, warehouse: str, at: datetime | None = None
     ) -> None:
         self.on_hand[warehouse] -= quantity
-        self._unreserve(order_id, line_id, quantity)
+        self.reservations.release(order_id, line_id, quantity)
 
-    @event("Released")
+    class Released(Event):
+        order_id: str
+        line_id: str
+        quantity: int
+        reason: str
+        at: datetime | None  # None in events stored before it was kept
+
+    @event(Released)
     def _released(
         self, order_id: str, line_id: str, quantity: int, reason: str, at: datetime | None = None
     ) -> None:
-        self._unreserve(order_id, line_id, quantity)
+        self.reservations.release(order_id, line_id, quantity)
 
-    @event("Withdrawn")
+    class Withdrawn(Event):
+        order_id: str
+        line_id: str
+        quantity: int
+        reason: str
+
+    @event(Withdrawn)
     def _withdrawn(self, order_id: str, line_id: str, quantity: int, reason: str) -> None:
-        entry = self.queued(order_id, line_id)
-        self.queue.remove(entry)
-        self.waiting -= quantity
+        self.queue.withdraw(order_id, line_id)
 
-    @event("InboundScheduled")
+    class InboundScheduled(Event):
+        line: InboundLine
+
+    @event(InboundScheduled)
     def _inbound_scheduled(self, line: InboundLine) -> None:
         previous = self.inbound.get(line.key)
         added = line.quantity - (previous.quantity if previous else 0)
         self.inbound[line.key] = line
         self.suggested = max(0, self.suggested - max(0, added))
 
-    @event("InboundCancelled")
+    class InboundCancelled(Event):
+        po_key: str
+
+    @event(InboundCancelled)
     def _inbound_cancelled(self, po_key: str) -> None:
         del self.inbound[po_key]
 
-    @event("ReplenishmentSuggested")
+    class ReplenishmentSuggested(Event):
+        supplier_id: str
+        quantity: int
+        decision: DecisionInfo
+
+    @event(ReplenishmentSuggested)
     def _replenishment_suggested(self, supplier_id: str, quantity: int, decision: DecisionInfo) -> None:
         self.suggested += quantity
 
-    @event("SuggestionReduced")
+    class SuggestionReduced(Event):
+        outstanding: int
+
+    @event(SuggestionReduced)
     def _suggestion_reduced(self, outstanding: int) -> None:
         self.suggested = outstanding
 
-    @event("BackInStockRequested")
+    class BackInStockRequested(Event):
+        watcher: Watcher
+
+    @event(BackInStockRequested)
     def _watch_requested(self, watcher: Watcher) -> None:
         self.watchers.append(watcher)
 
-    @event("BackInStockAnnounced")
+    class BackInStockAnnounced(Event):
+        watchers: list[Watcher]
+        available: int
+        at: datetime
+
+    @event(BackInStockAnnounced)
     def _back_in_stock(self, watchers: list[Watcher], available: int, at: datetime) -> None:
         self.watchers = []
 

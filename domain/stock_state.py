@@ -1,13 +1,25 @@
-"""What a Stock's snapshot holds, and how its decisions explain themselves."""
+"""What a Stock's snapshot holds.
+
+Stores keep snapshots taken by earlier versions, so the stored shape does not
+follow the aggregate's: the queue is stored as its entries with their total
+(`queue`, `waiting`) and the reservations as a mapping with their sum
+(`reservations`, `allocated`), and the parts are rebuilt from them on load.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import datetime
+from typing import Any
 
-from domain.allocation import RequestPlan
+from pydantic import model_validator
+
 from domain.base import SnapshotState, Value
-from domain.eta import EtaPlan
+from domain.queue import Queue
+from domain.reservations import Reservations
 from domain.values import Contact, InboundLine, QueueEntry, Reservation, Source
+
+DERIVED = ("waiting", "allocated")  # stored for older readers; the parts recompute them
 
 
 class Watcher(Value):
@@ -33,21 +45,23 @@ class StockState(SnapshotState):
     clock: datetime | None = None
     substitute_for: tuple[str, ...] = ()  # older snapshots have none
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_parts(cls, data: Any) -> Any:
+        """From a Stock's attributes: its queue and reservations as the stored shape."""
+        if isinstance(data, dict) and isinstance(data.get("queue"), Queue):
+            data = dict(data)
+            queue, reservations = data["queue"], data["reservations"]
+            data.update(queue=list(queue), waiting=queue.waiting)
+            data.update(reservations=dict(reservations), allocated=reservations.allocated)
+        return data
 
-def request_reason(plan: RequestPlan, available: int) -> str:
-    if not plan.backorder:
-        return f"{available} unit(s) free and nobody waiting: allocated {plan.allocate}"
-    head = f"allocated {plan.allocate} of {available} free; " if plan.allocate else ""
-    return (
-        f"{head}backordered {plan.backorder} at position {plan.position} "
-        f"behind {plan.units_ahead} waiting unit(s)"
-    )
-
-
-def eta_reason(plan: EtaPlan) -> str:
-    parts = []
-    if plan.changes:
-        parts.append(f"{len(plan.changes)} promise(s) changed")
-    if plan.expired:
-        parts.append(f"{len(plan.expired)} line(s) past their maximum wait left the queue")
-    return "; ".join(parts) + " after walking the queue against open purchase orders"
+    def __iter__(self) -> Generator[tuple[str, Any], None, None]:
+        """The aggregate's attributes, as the library restores them: its parts rebuilt."""
+        for name, value in super().__iter__():
+            if name == "queue":
+                yield name, Queue(value)
+            elif name == "reservations":
+                yield name, Reservations(value)
+            elif name not in DERIVED:
+                yield name, value

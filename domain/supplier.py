@@ -58,11 +58,19 @@ class PurchaseOrder(Value):
 
 
 class Supplier(Aggregate):
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it (topic `domain.supplier:Supplier.Event`, as before)."""
+
     @staticmethod
     def create_id(supplier_id: str) -> UUID:
         return supplier_uuid(supplier_id)
 
-    @event("Registered")
+    class Registered(Aggregate.Created, Event):
+        supplier_id: str
+        name: str
+        terms: list[Terms]
+
+    @event(Registered)
     def __init__(self, supplier_id: str, name: str, terms: list[Terms]) -> None:
         self.supplier_id = supplier_id
         self.name = name
@@ -131,12 +139,22 @@ class Supplier(Aggregate):
         self._received(po_id=po_id, sku=sku, quantity=quantity, on=on)
 
     # ---------------------------------------------------------------- events
-    @event("TermsUpdated")
+    class TermsUpdated(Event):
+        name: str
+        terms: list[Terms]
+
+    @event(TermsUpdated)
     def _terms_updated(self, name: str, terms: list[Terms]) -> None:
         self.name = name
         self.terms = {t.sku: t for t in terms}
 
-    @event("PurchaseOrderPlaced")
+    class PurchaseOrderPlaced(Event):
+        po_id: str
+        lines: dict[str, int]
+        expected: date
+        at: datetime
+
+    @event(PurchaseOrderPlaced)
     def _placed(self, po_id: str, lines: dict[str, int], expected: date, at: datetime) -> None:
         self.purchase_orders[po_id] = PurchaseOrder(
             po_id=po_id,
@@ -147,26 +165,48 @@ class Supplier(Aggregate):
             status=PurchaseOrderStatus.PLACED,
         )
 
-    @event("PurchaseOrderConfirmed")
+    class PurchaseOrderConfirmed(Event):
+        po_id: str
+        expected: date
+        at: datetime | None
+
+    @event(PurchaseOrderConfirmed)
     def _confirmed(self, po_id: str, expected: date, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(
             update={"promised": expected, "expected": expected, "status": PurchaseOrderStatus.CONFIRMED}
         )
 
-    @event("PurchaseOrderDelayed")
+    class PurchaseOrderDelayed(Event):
+        po_id: str
+        expected: date
+        reason: str
+        at: datetime | None
+
+    @event(PurchaseOrderDelayed)
     def _delayed(self, po_id: str, expected: date, reason: str, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(
             update={"expected": expected, "status": PurchaseOrderStatus.DELAYED}
         )
 
-    @event("PurchaseOrderCancelled")
+    class PurchaseOrderCancelled(Event):
+        po_id: str
+        reason: str
+        at: datetime | None
+
+    @event(PurchaseOrderCancelled)
     def _cancelled(self, po_id: str, reason: str, at: datetime | None = None) -> None:
         po = self.purchase_orders[po_id]
         self.purchase_orders[po_id] = po.model_copy(update={"status": PurchaseOrderStatus.CANCELLED})
 
-    @event("PurchaseOrderReceived")
+    class PurchaseOrderReceived(Event):
+        po_id: str
+        sku: str
+        quantity: int
+        on: date
+
+    @event(PurchaseOrderReceived)
     def _received(self, po_id: str, sku: str, quantity: int, on: date) -> None:
         po = self.purchase_orders[po_id]
         line = po.lines[sku]

@@ -161,7 +161,9 @@ def test_the_event_classes_found_are_exactly_the_event_decorators_in_the_source(
             for item in node.body:
                 for deco in getattr(item, "decorator_list", []):
                     if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "event":
-                        declared.setdefault(node.name, set()).add(deco.args[0].value)
+                        spec = deco.args[0]  # @event("Name") or @event(Name), a declared class
+                        name = spec.value if isinstance(spec, ast.Constant) else spec.id
+                        declared.setdefault(node.name, set()).add(name)
     found = {a.__name__: {c.__name__ for c in domain_event_classes(a)} for a in _aggregates()}
     assert found == declared
 

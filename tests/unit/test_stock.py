@@ -252,7 +252,7 @@ def test_a_line_whose_promise_passes_its_wait_limit_leaves_the_queue():
     stock = new_stock()
     stock.set_source(source(lead=20, lateness=0), cause())
     effects = stock.request(request("O1", 2, wait_limit=TODAY + timedelta(days=5)), cause())
-    assert stock.queue == [] and stock.waiting == 0
+    assert list(stock.queue) == [] and stock.waiting == 0
     ((expiry, ref),) = effects.expired
     assert expiry.eta == TODAY + timedelta(days=20) and ref.policy == "eta-v1"
 
@@ -307,6 +307,38 @@ def test_a_snapshot_restores_the_same_state():
     restored = snapshot.mutate(None)
     assert restored.version == stock.version
     assert vars(restored) == vars(stock)
+
+
+def test_a_snapshot_stores_the_queue_and_reservations_with_their_totals_as_stores_already_hold_them():
+    stock = new_stock(on_hand=3)
+    stock.request(request("O1", 5), cause())
+    stored = Stock.Snapshot.take(stock).state.model_dump(mode="json")
+    assert stored["reservations"] == {
+        "O1/1": {
+            "quantity": 3,
+            "tier": "standard",
+            "placed_at": "2026-01-05T10:00:00Z",
+            "wait_limit": None,
+            "substitute_for": None,
+        }
+    }
+    assert stored["allocated"] == 3
+    assert [(e["order_id"], e["quantity"]) for e in stored["queue"]] == [("O1", 2)]
+    assert stored["waiting"] == 2
+
+
+def test_a_snapshot_in_the_stored_shape_loads_into_a_stock_with_its_queue_and_reservations():
+    stock = new_stock(on_hand=3)
+    stock.request(request("O1", 5), cause())
+    stock.request(request("O2", 1, minutes=1), cause())
+    taken = Stock.Snapshot.take(stock)
+    stored = taken.model_dump(mode="json")  # what a store holds, read back as JSON
+
+    restored = Stock.Snapshot.model_validate(stored).mutate(None)
+
+    assert queue_of(restored) == [("O1", 2), ("O2", 1)] and restored.waiting == 3
+    assert restored.reserved_for("O1", "1") == 3 and restored.allocated == 3 and restored.available == 0
+    assert "waiting" not in vars(restored) and "allocated" not in vars(restored)
 
 
 def test_a_line_joining_ahead_of_waiting_lines_records_each_line_it_moved_back_with_its_new_place():
