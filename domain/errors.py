@@ -52,6 +52,12 @@ class NoOpenOffer(DomainError):
     field = "line_id"
 
 
+class SubstituteUnavailable(DomainError):
+    """The offered substitute no longer has enough free stock."""
+
+    field = "line_id"
+
+
 class UnknownPurchaseOrder(DomainError):
     """The supplier has no purchase order with that id."""
 

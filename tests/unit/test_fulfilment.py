@@ -94,7 +94,7 @@ def test_units_a_substitute_takes_back_are_asked_of_the_lines_own_sku_again():
     order = found.add_order("O1", ("1", "A", 3))
     fulfilment.request_lines(found, order, cause())
     fulfilment.accept_substitute(found, order, "1", cause("accept"))
-    assert own.queue == [] and order.line("1").allocated == {"B": 3}
+    assert not own.queue and order.line("1").allocated == {"B": 3}
     found.collect_all()
 
     fulfilment.mirror(found, substitute.adjust("main", 1, "count", cause("count")), cause("count"))
@@ -161,7 +161,7 @@ def test_accepting_a_substitute_allocates_it_and_gives_up_the_queue_place():
     fulfilment.accept_substitute(found, order, "1", cause("accept"))
 
     assert order.line("1").allocated == {"B": 3} and order.line("1").backordered == 0
-    assert substitute.available == 2 and own.queue == []
+    assert substitute.available == 2 and not own.queue
 
 
 def test_a_substitute_no_longer_free_is_refused_and_the_line_keeps_its_queue_place():
