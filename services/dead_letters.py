@@ -17,11 +17,23 @@ from domain.base import Aggregate
 
 
 class DeadLetter(Aggregate):
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it, and type checkers see them."""
+
+    class Recorded(Aggregate.Created, Event):
+        source: str
+        original_b64: str
+        key_b64: str | None
+        message_id: str | None
+        message_type: str | None
+        field: str | None
+        reason: str
+
     @staticmethod
     def create_id(source: str) -> UUID:
         return dead_letter_id(source)
 
-    @event("Recorded")
+    @event(Recorded)
     def __init__(
         self,
         source: str,  # e.g. "antrian.orders:2:1041" (topic:partition:offset) or "file.jsonl:12"

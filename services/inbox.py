@@ -29,11 +29,19 @@ from services.contracts import Message
 
 
 class AppliedMessage(Aggregate):
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it, and type checkers see them."""
+
+    class Applied(Aggregate.Created, Event):
+        message_id: str
+        message_type: str
+        fingerprint: str
+
     @staticmethod
     def create_id(message_id: str) -> UUID:
         return applied_id(message_id)
 
-    @event("Applied")
+    @event(Applied)
     def __init__(self, message_id: str, message_type: str, fingerprint: str) -> None:
         self.message_id = message_id
         self.message_type = message_type
@@ -51,11 +59,32 @@ class AppliedMessage(Aggregate):
 class RefusedMessage(Aggregate):
     """Every content refused under one message id, and the content applied at last, if one was."""
 
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it, and type checkers see them."""
+
+    class Refused(Aggregate.Created, Event):
+        message_id: str
+        message_type: str
+        fingerprint: str
+        reason: str
+        field: str | None
+
+    class RefusedAgain(Event):
+        message_type: str
+        fingerprint: str
+        reason: str
+        field: str | None
+
+    class CorrectionApplied(Event):
+        message_id: str
+        message_type: str
+        fingerprint: str
+
     @staticmethod
     def create_id(message_id: str) -> UUID:
         return applied_id(message_id)
 
-    @event("Refused")
+    @event(Refused)
     def __init__(
         self, message_id: str, message_type: str, fingerprint: str, reason: str, field: str | None
     ) -> None:
@@ -64,11 +93,11 @@ class RefusedMessage(Aggregate):
         self.message_type: str | None = None  # of the content applied, once one is
         self.fingerprint: str | None = None
 
-    @event("RefusedAgain")
+    @event(RefusedAgain)
     def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
         self.refusals[fingerprint] = (reason, field)
 
-    @event("CorrectionApplied")
+    @event(CorrectionApplied)
     def correction_applied(self, message_id: str, message_type: str, fingerprint: str) -> None:
         self.message_type = message_type
         self.fingerprint = fingerprint

@@ -25,11 +25,20 @@ from domain.base import Aggregate
 class Notice(Aggregate):
     """One notification that reached the channel (a receiver, or the notifications file)."""
 
+    class Event(Aggregate.Event):
+        """Declared so the events below can name it, and type checkers see them."""
+
+    class Delivered(Aggregate.Created, Event):
+        idempotency_key: str
+        subject_key: str
+        payload: str
+        delivered_at: datetime
+
     @staticmethod
     def create_id(idempotency_key: str) -> UUID:
         return notice_id(idempotency_key)
 
-    @event("Delivered")
+    @event(Delivered)
     def __init__(self, idempotency_key: str, subject_key: str, payload: str, delivered_at: datetime) -> None:
         self.idempotency_key = idempotency_key
         self.subject_key = subject_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli.main import analytics, audit, notifications, queue
+from infra.cli import analytics, audit, notifications, queue
 
 
 def register_read_commands(app: typer.Typer) -> None:
