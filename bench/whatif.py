@@ -52,7 +52,7 @@ def _apply(variant: str, env: dict[str, str]) -> None:
 
         original = es.SQLiteConnectionPool._create_connection
 
-        def create_connection(self):  # type: ignore[no-untyped-def]
+        def create_connection(self):
             connection = original(self)
             connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
             return connection
@@ -71,12 +71,12 @@ def _apply(variant: str, env: dict[str, str]) -> None:
     if "nocheck" in parts:
         import eventsourcing.application as ea
 
-        def project_aggregate(aggregate, domain_events):  # type: ignore[no-untyped-def]
+        def project_aggregate(aggregate, domain_events):
             for domain_event in domain_events:
                 aggregate = domain_event.mutate(aggregate)
             return aggregate
 
-        def collect_events(self, *objs, **kwargs):  # type: ignore[no-untyped-def]
+        def collect_events(self, *objs, **kwargs):
             for obj in objs:
                 if obj is None:
                     continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,9 +67,10 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
         """The environment's settings with `overrides` (command-line options) where they are given."""
-        return cls(**{key: value for key, value in overrides.items() if value is not None})
+        given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
+        return cls(**given)
 
     @property
     def writes_behind(self) -> bool:

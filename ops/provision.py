@@ -258,20 +258,20 @@ def _start_container(spec: _Spec) -> Service:
     except ImportError:
         from testcontainers.postgres import PostgresContainer
 
-    container = PostgresContainer(
+    database = PostgresContainer(
         os.environ.get("ANTRIAN_POSTGRES_IMAGE", DEFAULT_POSTGRES_IMAGE),
         username="antrian",
         password="antrian",
         dbname="antrian",
         driver=None,
     )
-    container.start()
+    database.start()
     try:
-        address = container.get_connection_url()
+        address = database.get_connection_url()
     except Exception:
-        container.stop()
+        database.stop()
         raise
-    return Service(spec.name, address, "testcontainers", container.stop)
+    return Service(spec.name, address, "testcontainers", database.stop)
 
 
 class _LocalFailure(Exception):

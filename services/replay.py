@@ -9,7 +9,7 @@ order line that mirrors it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,9 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
     """(recorded, recomputed) outcome of one Stock decision event."""
     kind = type(event).__name__
     decision = event.decision
+    if before is None:  # a decision is never a Stock's first event (Registered is)
+        raise ValueError(f"{kind} v{event.originator_version} has no Stock before it")
+    plan: Any
     if kind == "LineRequested":
         plan = get_policy(decision.policy).plan_request(
             before.available, before.queue, before.waiting, event.request
@@ -268,7 +271,10 @@ def _release(r: Replayer, ref: Any, order_id: str, line_id: str) -> dict[str, in
     return r.release(ref, order_id, line_id)
 
 
-def _order_checks(event: Any) -> list[tuple[Any, Any, Any]]:
+Check = tuple[Any, Any, Callable[["Replayer", Any, str, str], Any]]  # decision ref, recorded, recompute
+
+
+def _order_checks(event: Any) -> list[Check]:
     """(decision ref, recorded outcome for the line, how to recompute it)."""
     kind = type(event).__name__
     ref = getattr(event, "decision", None)
@@ -279,7 +285,7 @@ def _order_checks(event: Any) -> list[tuple[Any, Any, Any]]:
     if kind in ("BackorderFilled", "AllocationRevoked"):
         return [(ref, event.quantity, _fills)]
     if kind == "LineBackordered":
-        checks = [(ref, {"backorder": event.quantity, "position": event.position}, _backorder)]
+        checks: list[Check] = [(ref, {"backorder": event.quantity, "position": event.position}, _backorder)]
         if event.eta_decision is not None:
             promise = {"eta": event.eta, "needs_purchase": event.needs_purchase}
             checks.append((event.eta_decision, promise, _promise))

@@ -25,8 +25,9 @@ from kafka.partitioner.default import DefaultPartitioner, murmur2
 
 from infra.kafka.polling import poll_until_stopped
 from infra.kafka.topics import TopicRegistry, dead_letter_record
+from services.dead_letters import DeadLetter
 from services.engine import Engine
-from services.outbound import DEAD_LETTERS, CausationTracker, encode, headers, to_outbound
+from services.outbound import CausationTracker, encode, headers, to_outbound
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class OutboundRelay:
 
     def _send(self, notification: Any, causation: str | None) -> None:
         event = self.engine.mapper.to_domain_event(notification)
-        if type(event) in DEAD_LETTERS:
+        if isinstance(event, DeadLetter.Recorded):
             record = dead_letter_record(event)
             self.producer.send(
                 self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers

@@ -100,7 +100,8 @@ class CausationTracker:
 
     def _message_id(self, notification: Notification) -> str:
         if self._mapper is not None:
-            return self._mapper.to_domain_event(notification).message_id
+            applied: Any = self._mapper.to_domain_event(notification)
+            return str(applied.message_id)
         state: dict[str, Any] = orjson.loads(notification.state)
         return state["message_id"]
 
