@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from infra.batch_writer import StoreWriter
 from infra.settings import Settings
 from infra.store_lock import StoreWriteLock
 from projections.private_files import make_private_dirs, prepare_sqlite_file
-from services.engine import Engine
+from services.engine import Engine, Writer
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -39,7 +40,7 @@ def engine_env(settings: Settings) -> dict[str, str]:
         env.update(postgres_env(settings))
         # Several instances may write: the engine evicts what others changed, once per batch.
         env["ANTRIAN_SHARED_STORE"] = "y"
-        # The next batch is decided while PostgreSQL writes this one (services/write_behind.py).
+        # The next batch is decided while PostgreSQL writes this one (infra/batch_writer.py).
         env["ANTRIAN_WRITE_BEHIND"] = "y"
     return env
 
@@ -70,10 +71,17 @@ def build_engine(settings: Settings | None = None) -> Engine:
     settings = settings or Settings.from_env()
     if settings.store == "postgres" and settings.postgres_schema:
         create_schema(settings.postgres_dsn or "", settings.postgres_schema)
-    engine = Engine(engine_env(settings))
+    env = engine_env(settings)
+    engine = Engine(env, writer_for(env))
     if settings.store == "sqlite":
         engine.write_lock = StoreWriteLock(settings.sqlite_path)
     return engine
+
+
+def writer_for(env: dict[str, str]) -> Writer:
+    """The engine's writer: behind the engine's thread where the store is PostgreSQL."""
+    behind = env.get("ANTRIAN_WRITE_BEHIND", "n") == "y"
+    return lambda app: StoreWriter(app, behind=behind)
 
 
 def create_schema(dsn: str, schema: str) -> None:

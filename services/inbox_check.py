@@ -13,25 +13,27 @@ batches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Cache
 
 from services.contracts import Message
 from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerprint
 from services.outcomes import Outcome, refused_before, repeat_of
-from services.warm import load_many, reads_many
+from services.writing import BatchWriter
+
+Entries = Callable[[Sequence[UUID]], dict[UUID, Any]]  # the entries of those ids that exist
 
 
 class BatchInbox:
     """The inbox entries of a batch's message ids, as the batch changes them."""
 
-    def __init__(self, app: Application | None, messages: Sequence[Message]) -> None:
-        """`app=None`: nothing read (a fast first attempt: the store refuses a second entry)."""
+    def __init__(self, read: Entries | None, messages: Sequence[Message]) -> None:
+        """`read=None`: nothing read (a fast first attempt: the store refuses a second entry)."""
         ids = [applied_id(i) for i in dict.fromkeys(message.message_id for message in messages)]
-        self.entries: dict[UUID, Any] = read_entries(app, ids) if app is not None else {}
+        self.entries: dict[UUID, Any] = read(ids) if read is not None else {}
         self.changed: dict[UUID, Any] = {}  # entries this batch made or added to
 
     def known(self, message: Message, retry: bool = False) -> Outcome | None:
@@ -66,26 +68,17 @@ class BatchInbox:
         return entry
 
 
-def read_entries(app: Application, ids: Sequence[UUID]) -> dict[UUID, Any]:
-    """Those of `ids` that exist: from the cache, else from the store in one query where it can."""
+def read_entries(cache: Cache[UUID, Any] | None, writer: BatchWriter, ids: Sequence[UUID]) -> dict[UUID, Any]:
+    """Those of `ids` that exist: from the cache, else from the store (in one query where it can)."""
+    if cache is None:
+        return writer.read_many(ids, snapshots=False)
     found: dict[UUID, Any] = {}
-    cache = app.repository.cache
     missing = []
     for entry_id in ids:
         try:
-            found[entry_id] = cache.get(entry_id) if cache is not None else None
+            found[entry_id] = cache.get(entry_id)
         except KeyError:
             missing.append(entry_id)
-    if cache is None:
-        missing, found = list(ids), {}
-    if not missing:
-        return found
-    if reads_many(app.recorder):
-        found.update(load_many(app, missing, snapshots=False))
-        return found
-    for entry_id in missing:
-        try:
-            found[entry_id] = app.repository.get(entry_id)
-        except AggregateNotFoundError:
-            pass
+    if missing:
+        found.update(writer.read_many(missing, snapshots=False))
     return found

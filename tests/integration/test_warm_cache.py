@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from domain.stock import stock_id
-from services import batching as batching_module
+from infra.batch_writer import load_many
+from services import engine as engine_module
 from services.parsing import parse_message
 from services.simulation import DemoOptions, generate_messages
-from services.warm import load_many, reads_of, warm
+from services.warm import reads_of, warm
 from tests.conftest import make_engine
 
 pytestmark = pytest.mark.postgres
@@ -102,7 +103,7 @@ def test_a_cold_engine_reads_none_of_a_batch_s_named_aggregates_on_its_own(schem
 def test_without_the_bulk_read_the_batch_reads_each_aggregate_alone(schema_of, monkeypatch):
     """The control for the test above: the spy does see reads when nothing warms the cache."""
     dsn, schema, cut, _ = schema_of
-    monkeypatch.setattr(batching_module, "warm", lambda app, messages: 0)
+    monkeypatch.setattr(engine_module, "warm", lambda cache, writer, messages: 0)
     cold = make_engine("postgres", dsn=dsn, schema=schema)
     read_alone = reads_alone(cold, monkeypatch)
     cold.handle_batch([parse_message(raw) for raw in MESSAGES[cut:]])
@@ -114,8 +115,8 @@ def test_a_warm_cache_is_not_read_again(schema_of):
     dsn, schema, cut, _ = schema_of
     engine = make_engine("postgres", dsn=dsn, schema=schema)
     batch = [parse_message(raw) for raw in MESSAGES[cut:]]
-    assert warm(engine, batch) > 5
-    assert warm(engine, batch) == 0
+    assert warm(engine.repository.cache, engine.writer, batch) > 5
+    assert warm(engine.repository.cache, engine.writer, batch) == 0
     engine.close()
 
 
