@@ -15,7 +15,7 @@ from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Repository
+from eventsourcing.application import Cache, Repository
 from eventsourcing.persistence import ApplicationRecorder
 
 from services.processing import Processing
@@ -23,20 +23,22 @@ from services.processing import Processing
 
 class Cached:
     def __init__(self, repository: Repository[UUID], recorder: ApplicationRecorder, shared: bool) -> None:
-        self.cache = repository.cache
+        self.cache: Cache[Any, Any] | None = repository.cache
         self.recorder = recorder
         self.shared = shared  # other processes may write to this store
         self.seen = (recorder.max_notification_id() or 0) if shared else 0  # the log read up to here
 
     def keep(self, processing: Processing) -> None:
         """The aggregates a save holds, as they are after it."""
-        for aggregate_id, aggregate in processing.aggregates.items() if self.cache is not None else ():
-            self.cache.put(aggregate_id, aggregate)
+        if self.cache is not None:
+            for aggregate_id, aggregate in processing.aggregates.items():
+                self.cache.put(aggregate_id, aggregate)
 
     def forget(self, aggregates: Mapping[UUID, Any]) -> None:
-        for aggregate_id in aggregates if self.cache is not None else ():
-            with suppress(KeyError):
-                self.cache.get(aggregate_id, evict=True)
+        if self.cache is not None:
+            for aggregate_id in aggregates:
+                with suppress(KeyError):
+                    self.cache.get(aggregate_id, evict=True)
 
     def catch_up(self, last_position: int | None = None) -> None:
         """Evict cached aggregates that other writers changed since we last looked.

@@ -334,16 +334,16 @@ class Engine(Application[UUID]):
 
     # Reads used by the command line, the replay and the tests.
     def get_order(self, order_id: str) -> Order:
-        return self.repository.get(order_uuid(order_id))  # type: ignore[no-any-return]
+        return self.repository.get(order_uuid(order_id))
 
     def get_stock(self, sku: str, version: int | None = None) -> Stock:
-        return self.repository.get(stock_id(sku), version=version)  # type: ignore[no-any-return]
+        return self.repository.get(stock_id(sku), version=version)
 
     def get_supplier(self, supplier_id: str) -> Supplier:
-        return self.repository.get(supplier_uuid(supplier_id))  # type: ignore[no-any-return]
+        return self.repository.get(supplier_uuid(supplier_id))
 
 
 def _backoff(message_id: str, attempt: int) -> float:
     """Seconds to let another writer finish: doubling, spread by message id (timing only, never a decision)."""
     spread = (zlib.crc32(f"{message_id}:{attempt}".encode()) % 1000) / 1000
-    return spread * min(0.5, CONFLICT_BACKOFF * 2**attempt)
+    return spread * min(0.5, CONFLICT_BACKOFF * 2.0**attempt)

@@ -14,7 +14,7 @@ batches.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Cache
@@ -24,6 +24,7 @@ from services.inbox import AppliedMessage, RefusedMessage, applied_id, fingerpri
 from services.outcomes import Outcome, refused_before, repeat_of
 from services.writing import BatchWriter
 
+E = TypeVar("E", AppliedMessage, RefusedMessage)
 Entries = Callable[[Sequence[UUID]], dict[UUID, Any]]  # the entries of those ids that exist
 
 
@@ -46,7 +47,7 @@ class BatchInbox:
         return None if retry else refused_before(message, entry)
 
     def applied(self, message: Message) -> AppliedMessage | RefusedMessage:
-        entry = self.entries.get(applied_id(message.message_id))
+        entry: RefusedMessage | None = self.entries.get(applied_id(message.message_id))  # not `known`
         if entry is None:
             return self._keep(AppliedMessage.of(message))
         entry.correction_applied(message.message_id, message.type, fingerprint(message))  # type: ignore[attr-defined]
@@ -55,7 +56,7 @@ class BatchInbox:
     def refused(self, message: Message, outcome: Outcome) -> RefusedMessage:
         """The refusal recorded: a new entry, or added to the id's earlier refusals."""
         mtype: str = message.type  # type: ignore[attr-defined]
-        entry = self.entries.get(applied_id(message.message_id))
+        entry: RefusedMessage | None = self.entries.get(applied_id(message.message_id))  # not `known`
         if entry is None:
             return self._keep(
                 RefusedMessage(message.message_id, mtype, fingerprint(message), outcome.detail, outcome.field)
@@ -63,7 +64,7 @@ class BatchInbox:
         entry.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field)
         return self._keep(entry)
 
-    def _keep(self, entry: Any) -> Any:
+    def _keep(self, entry: E) -> E:
         self.entries[entry.id] = self.changed[entry.id] = entry
         return entry
 

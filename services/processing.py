@@ -19,7 +19,7 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import BaseAggregate
 
 
-class Processing(ProcessingEvent):
+class Processing(ProcessingEvent[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.added: dict[UUID, int] = {}  # new events per aggregate
