@@ -2,9 +2,9 @@
 
 A message applied before, or whose very content was refused before, must
 be recognised before it is decided again. Found only when the store refused
-the batch's save, a re-sent file of 2,000 messages took 86 s against 3.3 s
-the first time: every message was decided, refused by the store, then
-handled alone with a commit each. Here the batch's inbox entries are read
+the batch's save, a re-sent file took many times as long as the first ingest:
+every message was decided, refused by the store, then handled alone with a
+commit each. Here the batch's inbox entries are read
 together (the cache first, then one query) and such messages are answered
 from them; the batch's own new entries are added as it goes, so an id
 repeated within the batch is answered the same way as one repeated across
