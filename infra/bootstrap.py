@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
+from infra.batch_writer import StoreWriter
 from infra.settings import Settings
 from infra.sqlite.lock import StoreWriteLock
 from projections import catalog
@@ -25,7 +26,7 @@ from projections.notifications.channels import (
 from projections.private_files import make_private_dirs, prepare_sqlite_file
 from projections.runner import ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
-from services.engine import Engine
+from services.engine import Engine, Writer
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -89,10 +90,17 @@ def build_engine(settings: Settings | None = None) -> Engine:
     settings = settings or Settings.from_env()
     if settings.store == "postgres" and settings.postgres_schema:
         create_schema(settings.postgres_dsn or "", settings.postgres_schema)
-    engine = Engine(engine_env(settings))
+    env = engine_env(settings)
+    engine = Engine(env, writer_for(env))
     if settings.store == "sqlite":
         engine.write_lock = StoreWriteLock(settings.sqlite_path)
     return engine
+
+
+def writer_for(env: dict[str, str]) -> Writer:
+    """The engine's writer: behind the engine's thread where the store is PostgreSQL."""
+    behind = env.get("ANTRIAN_WRITE_BEHIND", "n") == "y"
+    return lambda app: StoreWriter(app, behind=behind)
 
 
 def create_schema(dsn: str, schema: str) -> None:

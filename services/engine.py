@@ -1,40 +1,44 @@
-"""The engine: applies upstream messages to the aggregates, one atomic save each.
+"""The engine: applies upstream messages to the aggregates, each message all-or-nothing.
+
+It composes a `Decider` (services/deciding.py), which applies messages in
+memory, and a `BatchWriter` (services/writing.py), which saves what was
+decided with the feed's position. What is left here is what joins them:
+the write lock, retries when another writer came first, batches cut where a
+message is refused half-way, and batches written behind (services/saving.py).
 
 Aggregates are cached in memory (a hot SKU's queue is never re-read from
 the store on every order) and are not deep-copied out of the cache; the
 price is that a message that fails half-way must evict what it touched,
-which `handle` does before reporting the rejection. Batches, and writing
-them behind, are in services/batching.py.
+which `handle` does before reporting the rejection.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import Application, Environment
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.allocation import DEFAULT_POLICY, get_policy
-from domain.errors import DomainError
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
-from services.batching import Batching, cause_of
+from services.cached import Cached
 from services.contracts import Message
+from services.deciding import Decider, Letters, collected, no_letters
 from services.errors import MessageRejected
-from services.handlers import HANDLERS
-from services.inbox_check import BatchInbox
-from services.outcomes import Outcome, Status, outcome_of, refusal_of
+from services.inbox_check import BatchInbox, read_entries
+from services.outcomes import Outcome, outcome_of, refusal_of
 from services.parsing import parse_message
-from services.processing import Processing
-from services.refusals import is_refusable
-from services.session import Session
-from services.write_behind import Write, WriteBehind, prepare
+from services.pending import PendingBatch
+from services.saving import Saving
+from services.warm import warm
+from services.writing import BatchWriter, PlainWriter
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
@@ -42,8 +46,10 @@ CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
 # Seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish.
 CONFLICT_BACKOFF = 0.005
 
+Writer = Callable[[Application[UUID]], BatchWriter]  # made once the engine's store is open
 
-class Engine(Batching, Application):
+
+class Engine(Application[UUID]):
     name = "Antrian"
     snapshotting_intervals: ClassVar = {Stock: STOCK_SNAPSHOT_INTERVAL}
     env: ClassVar[dict[str, str]] = {
@@ -53,39 +59,40 @@ class Engine(Batching, Application):
         "AGGREGATE_CACHE_FASTFORWARD": "n",
     }
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, writer: Writer = PlainWriter) -> None:
         super().__init__(env)
         # Held while a batch is decided and saved, where the store has no lock of its own
         # for that (a SQLite file: infra/sqlite/lock.py, set by the composition root).
         self.write_lock: AbstractContextManager[Any] = nullcontext()
         self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
         get_policy(self.default_policy)
+        self.writer = writer(self)
         # Other processes may write to this store (several engines on PostgreSQL).
-        self.shared_store = self.env.get("ANTRIAN_SHARED_STORE", "n") == "y"
-        self._seen = (self.recorder.max_notification_id() or 0) if self.shared_store else 0
-        if self.env.get("ANTRIAN_WRITE_BEHIND", "n") == "y":
-            self.write_behind = WriteBehind()
-        # Seconds a batch's write may take before the engine gives up (services/write_behind.py).
-        self.write_timeout = float(self.env.get("ANTRIAN_WRITE_TIMEOUT_SECONDS", "120"))
+        self.cached = Cached(self.repository, self.recorder, self.env.get("ANTRIAN_SHARED_STORE", "n") == "y")
+        self.decider = Decider(self.repository, self.default_policy, self._read_entries)
+        # Seconds a batch's write may take before the engine gives up (`WriteStuck`).
+        timeout = float(self.env.get("ANTRIAN_WRITE_TIMEOUT_SECONDS", "120"))
+        self.saving = Saving(self.writer, self.cached, timeout)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """The library's settings as the composition root gives them, never from the process environment.
+
+        The library merges `os.environ` in: an `ANTRIAN_*` or `POSTGRES_*` variable meant for one
+        process would silently configure every engine built in it (the in-memory ones too).
+        """
+        settings = dict(type(self).env)
+        if type(self).snapshotting_intervals:
+            settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def construct_recorder(self) -> Any:
+        # A process recorder also keeps feed positions, in the same transaction as events.
+        return self.factory.process_recorder()
 
     def catch_up(self) -> None:
-        """Evict cached aggregates that other writers changed since we last looked.
-
-        One read of the notification log per batch, instead of one per
-        aggregate read (the library's fast-forwarding). What changes between
-        this read and our save is caught by the store's version check.
-        """
-        cache = self.repository.cache
-        if not self.shared_store or cache is None:
-            return
-        if getattr(self.write_lock, "last_position", None) == self._seen:
-            return  # nobody else wrote since our last look (infra/sqlite/lock.py)
-        while notes := self.recorder.select_notifications(self._seen + 1, 5000):
-            for note in notes:
-                with suppress(KeyError):
-                    if cache.get(note.originator_id).version < note.originator_version:
-                        cache.get(note.originator_id, evict=True)
-            self._seen = notes[-1].id
+        """Evict cached aggregates that other writers changed since this engine last looked."""
+        self.cached.catch_up(getattr(self.write_lock, "last_position", None))
 
     def handle_raw(self, raw: bytes | str | dict[str, Any]) -> Outcome:
         try:
@@ -116,13 +123,13 @@ class Engine(Batching, Application):
         """Tell the next holder of the write lock how far this engine has seen the log."""
         record = getattr(self.write_lock, "record", None)
         if record is not None:
-            record(self._seen)
+            record(self.cached.seen)
 
     def _handle(self, message: Message, retry: bool) -> Outcome:
         for attempt in range(CONFLICT_RETRIES + 1):
             # The first attempt reads nothing: an entry for the id (applied or refused before)
             # makes the store refuse this one's, and the next attempt reads it.
-            inbox = BatchInbox(self if attempt else None, [message])
+            inbox = self.decider.inbox([message], read=attempt > 0)
             known = inbox.known(message, retry)
             if known is not None:
                 return known
@@ -136,31 +143,181 @@ class Engine(Batching, Application):
         raise AssertionError("unreachable")
 
     def _attempt(self, message: Message, inbox: BatchInbox, careful: bool) -> Outcome:
-        mtype = message.type  # type: ignore[attr-defined]
-        session = Session(self.repository, message, self.default_policy, careful=careful)
+        session = self.decider.session(message, careful)
         try:
-            HANDLERS[type(message)](session, message, cause_of(message))
-        except Exception as error:
-            self._forget_all(session.touched)
-            if not isinstance(error, MessageRejected | DomainError) and not is_refusable(error, message):
-                raise
-            refusal = refusal_of(message, error)
-            self._save_entry(inbox.refused(message, refusal))
-            return refusal
-        try:
-            ids = self.save(*session.touched.values(), inbox.applied(message))
+            decided = self.decider.decide_one(session, inbox)
         except BaseException:
-            self._forget_all(session.touched)
+            self.cached.forget(session.touched)
             raise
-        return Outcome(Status.APPLIED, message.message_id, mtype, events=len(ids) - 1)
+        if decided.outcome.status.refused:
+            self.cached.forget(decided.touched)
+            self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
+        else:
+            self.saving.save_or_forget(decided.processing, decided.touched)
+        return decided.outcome
 
-    def _save_entry(self, entry: Any) -> None:
-        """An inbox entry saved alone; evicted if the store refuses it (another writer's came first)."""
+    def _read_entries(self, ids: Sequence[UUID]) -> dict[UUID, Any]:
+        return read_entries(self.repository.cache, self.writer, ids)
+
+    # Batches: many messages per transaction, each still all-or-nothing; written behind if asked.
+    # One commit per message caps throughput at the store's commit rate; a batch shares one.
+    # One thread submits and settles (the consumer's); the writer's thread only writes.
+
+    def handle_batch(
+        self,
+        messages: Sequence[Message],
+        tracking: Tracking | None = None,
+        dead_letters: Letters | None = None,
+        retry: bool = False,
+    ) -> list[Outcome]:
+        """Apply many messages in one transaction, each still all-or-nothing.
+
+        A message refused before it changed anything is recorded as refused (with
+        its fingerprint: sent again, it is answered "refused before" and not judged
+        again unless `retry`) and the batch goes on. One refused half-way leaves no
+        trace: the batch's aggregates are evicted, the messages before it are applied
+        again from the store's state, and the rest go on. `tracking` (the feed's
+        position after the last message) and the `dead_letters` made from the
+        refusals are recorded in the same transaction as the last part, so a crash
+        repeats or loses nothing.
+        """
+        return self.submit_batch(messages, tracking, dead_letters, retry).result()
+
+    def submit_batch(
+        self,
+        messages: Sequence[Message],
+        tracking: Tracking | None = None,
+        dead_letters: Letters | None = None,
+        retry: bool = False,
+    ) -> PendingBatch:
+        """Decide a batch; with a writer that writes behind, leave its save to it.
+
+        Decided on top of the batch still being written: if the store refuses
+        that one, this one is decided again after it (`settle`). A batch with a
+        refused message is handled at once, on settled state. The outcomes are
+        final once the batch is settled (`PendingBatch.result`), which the next
+        submission, a read of the store's positions and a clean stop do.
+        """
+        letters = dead_letters or no_letters
+        if not self.writer.writes_behind or retry:
+            self.settle()
+            with self.write_lock:
+                done = self._now(messages, tracking, letters, retry)
+                self._leave_mark()
+                return done
+        self.catch_up()
+        warm(self.repository.cache, self.writer, messages)
+        decided = self.decider.decide(messages, tracking, letters)
+        if decided.refused_at is not None:
+            self.cached.forget(decided.touched)
+            self.settle()
+            return self._now(messages, tracking, letters)
+        write = self.saving.prepare(decided.processing)
+        # In the cache from now on, so evicted if the store refuses them: what the messages
+        # read and changed, and the inbox entries and dead letters they made.
+        cached = {**decided.touched, **decided.processing.aggregates}
+        if not self.settle(decided_on_top=cached):
+            return self._now(messages, tracking, letters)
+        pending = PendingBatch(messages, tracking, letters, decided.outcomes, cached)
+        pending.settle = self._settle_if_in_flight
+        return self.saving.hand_over(pending, write)
+
+    def settle(self, decided_on_top: dict[UUID, Any] | None = None) -> bool:
+        """Wait for the batch being written; False if the store refused it and it was redone."""
+        return self.saving.settle(self._redo, decided_on_top)
+
+    def _redo(self, pending: PendingBatch) -> list[Outcome]:
+        return self._one_by_one(pending.messages, pending.tracking, pending.letters)
+
+    def _settle_if_in_flight(self, pending: PendingBatch) -> None:
+        if self.saving.in_flight is pending:
+            self.settle()
+
+    def record_refusal(self, message: Message, refusal: Outcome) -> None:
+        """The inbox's record of a message refused half-way, saved alone once its batch is saved.
+
+        Another writer that recorded a refusal of the same id first keeps its record (and the
+        entry this one added to, maybe the cached one, is evicted).
+        """
+        with suppress(IntegrityError):
+            entry = collected(self.decider.inbox([message]).refused(message, refusal))
+            self.saving.save_or_forget(entry, entry.aggregates)
+
+    def record_refused(self, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
+        """Keep dead letters, with the feed position past them, in one transaction."""
+        self.saving.record_refused(letters, tracking)
+
+    def _now(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+    ) -> PendingBatch:
+        """The batch handled at once, on settled state: a batch that is already done."""
+        return PendingBatch(
+            messages, tracking, letters, self._handle_settled(messages, tracking, letters, retry)
+        )
+
+    def _handle_settled(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+    ) -> list[Outcome]:
+        """The batch decided and saved now, nothing being written meanwhile."""
+        self.catch_up()
+        warm(self.repository.cache, self.writer, messages)
+        outcomes: list[Outcome] = []
+        start = 0
+        while True:
+            done, refused = self._try_batch(
+                messages[start:], tracking, lambda part: letters([*outcomes, *part]), retry
+            )
+            outcomes.extend(done)
+            if refused is None:
+                return outcomes
+            start += len(done) + 1
+            outcomes.append(refused)
+            if start == len(messages):
+                self.record_refused(lambda: letters(outcomes), tracking)
+                return outcomes
+
+    def _try_batch(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+    ) -> tuple[list[Outcome], Outcome | None]:
+        """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
+        decided = self.decider.decide(messages, tracking, letters, retry)
+        if decided.refused_at is not None:
+            self.cached.forget(decided.touched)
+            message = messages[decided.refused_at]
+            assert decided.error is not None
+            refusal = refusal_of(message, decided.error)
+            done = self._apply_prefix(messages[: decided.refused_at], retry)
+            self.record_refusal(message, refusal)
+            return done, refusal
         try:
-            self.save(entry)
+            self.saving.save(decided.processing)
+        except IntegrityError:
+            # A duplicate or a concurrent writer: fall back to one message at a time.
+            self.cached.forget(decided.touched)
+            return self._one_by_one(messages, tracking, letters, retry), None
         except BaseException:
-            self._forget_all({entry.id: entry})
+            self.cached.forget(decided.touched)
             raise
+        return decided.outcomes, None
+
+    def _one_by_one(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+    ) -> list[Outcome]:
+        outcomes = [self.handle(message, retry) for message in messages]
+        self.record_refused(lambda: letters(outcomes), tracking)
+        return outcomes
+
+    def _apply_prefix(self, messages: Sequence[Message], retry: bool) -> list[Outcome]:
+        # Another writer may have changed the state since the first pass (e.g. taken
+        # the units a later shipment in the prefix counted on), so a message applied
+        # then may be refused now: the prefix is a batch like any other.
+        return self._handle_settled(messages, None, no_letters, retry) if messages else []
+
+    def save(self, *objs: Any, **kwargs: Any) -> Sequence[int]:  # type: ignore[override]
+        """The library's save, written by the engine's writer; notification ids."""
+        processing = collected(*objs)
+        processing.saved_kwargs.update(kwargs)
+        return self.saving.save(processing)
 
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
@@ -175,70 +332,14 @@ class Engine(Batching, Application):
     def position(self, feed: str) -> int | None:
         """The last position recorded for a feed (e.g. a Kafka topic partition)."""
         self.settle()
-        return self.recorder.max_tracking_id(feed)
-
-    def construct_recorder(self) -> Any:
-        # A process recorder also keeps feed positions, in the same transaction as events.
-        return self.factory.process_recorder()
-
-    def _passed_own(self, ids: Sequence[int]) -> None:
-        """Move the catch-up mark past our own events when nobody wrote in between.
-
-        The store's table lock gives one save's events consecutive ids, so a save that
-        starts right after the mark leaves nothing of another writer's behind it. Without
-        this, the next batch's catch-up reads back every event this engine just wrote.
-        """
-        if self.shared_store and ids and min(ids) == self._seen + 1:
-            self._seen = max(ids)
-
-    def save(self, *objs: Any, **kwargs: Any) -> Sequence[int]:
-        """The library's save, collecting with `Processing` (services/processing.py); notification ids."""
-        processing = Processing()
-        processing.collect_events(*objs, **kwargs)
-        return self._save_processing(processing)
-
-    def _save_processing(self, processing: Processing) -> Sequence[int]:
-        """Write now, the way the writer thread writes a batch behind; then cache what was saved."""
-        ids = self._write_for(processing)()
-        self._cache_saved(processing)
-        self._passed_own(ids)
-        return ids
-
-    def _write_for(self, processing: Processing) -> Write:
-        return prepare(self, processing, self._snapshots_due(processing))
-
-    def _cache_saved(self, processing: Processing) -> None:
-        cache = self.repository.cache
-        for aggregate_id, aggregate in processing.aggregates.items() if cache is not None else ():
-            cache.put(aggregate_id, aggregate)
-
-    def _forget_all(self, batch: dict[UUID, Any]) -> None:
-        cache = self.repository.cache
-        for aggregate_id in batch if cache is not None else ():
-            with suppress(KeyError):
-                cache.get(aggregate_id, evict=True)
-
-    def _snapshots_due(self, processing: Processing) -> list[Any]:
-        """A snapshot of each aggregate whose new events passed a multiple of its interval.
-
-        Taken from the aggregate just saved: the library re-reads it from the store,
-        for a hot SKU the previous snapshot plus an interval of events, parsed again.
-        """
-        due = []
-        for aggregate_id, aggregate in processing.aggregates.items():
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            added = processing.added.get(aggregate_id, 0)
-            if interval and added and aggregate.version // interval > (aggregate.version - added) // interval:
-                due.append(type(aggregate).Snapshot.take(aggregate))
-        return due
+        return self.writer.position(feed)
 
     def close(self) -> None:
         """Wait for the batch being written (its failure is raised), then close the store."""
         try:
             self.settle()
         finally:
-            if self.write_behind is not None:
-                self.write_behind.close()
+            self.writer.close()
             if hasattr(self.write_lock, "close"):
                 self.write_lock.close()
             super().close()
@@ -257,4 +358,4 @@ class Engine(Batching, Application):
 def _backoff(message_id: str, attempt: int) -> float:
     """Seconds to let another writer finish: doubling, spread by message id (timing only, never a decision)."""
     spread = (zlib.crc32(f"{message_id}:{attempt}".encode()) % 1000) / 1000
-    return spread * min(0.5, CONFLICT_BACKOFF * 2**attempt)
+    return spread * min(0.5, CONFLICT_BACKOFF * 2.0**attempt)

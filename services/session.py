@@ -12,7 +12,7 @@ from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
 from services.contracts import Message
-from services.errors import UnknownOrder, UnknownSku, UnknownSupplier
+from services.errors import MessageRejected, UnknownOrder, UnknownSku, UnknownSupplier
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -20,7 +20,7 @@ A = TypeVar("A", bound=Aggregate)
 class Session:
     def __init__(
         self,
-        repository: Repository,
+        repository: Repository[UUID],
         message: Message,
         default_policy: str,
         careful: bool = True,
@@ -43,21 +43,21 @@ class Session:
         if aggregate_id in self.batch:
             return self.add(self.batch[aggregate_id])
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return self.add(aggregate)
 
-    def _reject(self, error: type, what: str, field: str) -> Exception:
+    def _reject(self, error: type[MessageRejected], what: str, field: str) -> MessageRejected:
         return error(
             f"unknown {what}",
             message_id=self.message.message_id,
-            message_type=self.message.type,  # type: ignore[attr-defined]
+            message_type=self.message.type,
             field=field,
         )
 
     def stock(self, sku: str, field: str = "sku") -> Stock:
-        stock = self._get(stock_id(sku))
+        stock: Stock | None = self._get(stock_id(sku))
         if stock is None:
             raise self._reject(UnknownSku, f"SKU {sku!r}", field)
         return stock
@@ -71,13 +71,13 @@ class Session:
         return self._get(order_uuid(order_id)) is not None
 
     def order(self, order_id: str) -> Order:
-        order = self._get(order_uuid(order_id))
+        order: Order | None = self._get(order_uuid(order_id))
         if order is None:
             raise self._reject(UnknownOrder, f"order {order_id!r}", "order_id")
         return order
 
     def supplier(self, supplier_id: str) -> Supplier:
-        supplier = self._get(supplier_uuid(supplier_id))
+        supplier: Supplier | None = self._get(supplier_uuid(supplier_id))
         if supplier is None:
             raise self._reject(UnknownSupplier, f"supplier {supplier_id!r}", "supplier_id")
         return supplier

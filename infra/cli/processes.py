@@ -12,7 +12,7 @@ import typer
 
 from infra.cli.signals import handle_signals
 from infra.settings import Settings
-from services.write_behind import WriteStuck
+from services.writing import WriteStuck
 
 log = logging.getLogger(__name__)
 EXIT_WRITE_STUCK = 75  # EX_TEMPFAIL: a supervisor restarts the engine, which resumes from the store

@@ -14,7 +14,7 @@ as dead letters in the store, in the transaction that moves the position past
 them; the relay publishes them to the dead-letter topic.
 
 On PostgreSQL a batch is written while the next is polled and decided
-(services/write_behind.py); its outcomes are counted once it is written.
+(infra/batch_writer.py); its outcomes are counted once it is written.
 Kafka's committed offsets may then be a batch ahead of the store for a moment,
 which costs nothing: positions are read from the store.
 """
@@ -33,7 +33,6 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from infra.kafka.polling import poll_until_stopped
-from services.batching import PendingBatch
 from services.contract_values import MAX_AHEAD
 from services.contracts import Message
 from services.dead_letters import DeadLetter
@@ -41,6 +40,7 @@ from services.engine import Engine
 from services.errors import MessageRejected
 from services.outcomes import Outcome, Status, outcome_of
 from services.parsing import parse_message
+from services.pending import PendingBatch
 
 log = logging.getLogger(__name__)
 

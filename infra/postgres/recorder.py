@@ -103,7 +103,7 @@ class ReadsManyAggregates:
 
     An engine that starts, or takes partitions over in a rebalance, would read
     each SKU its first batch needs with two queries of its own: hundreds of
-    round trips (services/warm.py says who asks). Rows come back in binary format.
+    round trips (infra/batch_writer.py reads with them). Rows come back in binary format.
     """
 
     datastore: PostgresDatastore

@@ -27,7 +27,7 @@ CHUNK = 500
 
 
 class ReadsManyFromSQLite:
-    """`services.warm.ReadsMany` on the library's SQLite table."""
+    """`infra.batch_writer.ReadsMany` on the library's SQLite table."""
 
     datastore: SQLiteDatastore
     events_table_name: str

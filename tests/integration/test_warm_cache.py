@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from domain.stock import stock_id
+from infra.batch_writer import load_many
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services import batching as batching_module
+from services import engine as engine_module
 from services.parsing import parse_message
-from services.warm import load_many, reads_of, warm
+from services.warm import reads_of, warm
 from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
 
@@ -108,7 +109,7 @@ def test_a_cold_engine_reads_none_of_a_batch_s_named_aggregates_on_its_own(schem
 def test_without_the_bulk_read_the_batch_reads_each_aggregate_alone(schema_of, monkeypatch):
     """The control for the test above: the spy does see reads when nothing warms the cache."""
     dsn, schema, cut, _ = schema_of
-    monkeypatch.setattr(batching_module, "warm", lambda app, messages: 0)
+    monkeypatch.setattr(engine_module, "warm", lambda cache, writer, messages: 0)
     cold = make_engine("postgres", dsn=dsn, schema=schema)
     read_alone = reads_alone(cold, monkeypatch)
     cold.handle_batch([parse_message(raw) for raw in MESSAGES[cut:]])
@@ -120,8 +121,8 @@ def test_a_warm_cache_is_not_read_again(schema_of):
     dsn, schema, cut, _ = schema_of
     engine = make_engine("postgres", dsn=dsn, schema=schema)
     batch = [parse_message(raw) for raw in MESSAGES[cut:]]
-    assert warm(engine, batch) > 5
-    assert warm(engine, batch) == 0
+    assert warm(engine.repository.cache, engine.writer, batch) > 5
+    assert warm(engine.repository.cache, engine.writer, batch) == 0
     engine.close()
 
 

@@ -13,7 +13,7 @@ from domain.order import order_uuid
 from services.dead_letters import DeadLetter
 from services.engine import Engine
 from services.outcomes import Status
-from services.write_behind import WriteStuck
+from services.writing import WriteStuck
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.integration.test_batches import _business, history, parsed
@@ -27,9 +27,10 @@ class Gate:
     """Holds an engine's writer thread before each write until opened."""
 
     def __init__(self, engine: Engine, fail: Exception | None = None) -> None:
-        assert engine.write_behind is not None, "PostgreSQL engines write behind"
+        write_behind = engine.writer.write_behind  # type: ignore[attr-defined]
+        assert write_behind is not None, "PostgreSQL engines write behind"
         self.opened = threading.Event()
-        submit = engine.write_behind.submit
+        submit = write_behind.submit
 
         def held(write: Callable[[], object]) -> object:
             def when_open() -> object:
@@ -40,7 +41,7 @@ class Gate:
 
             return submit(when_open)
 
-        engine.write_behind.submit = held  # type: ignore[method-assign]
+        write_behind.submit = held
 
     def open_soon(self, seconds: float = 0.2) -> None:
         threading.Timer(seconds, self.opened.set).start()
@@ -100,7 +101,7 @@ def test_the_next_batch_is_decided_on_top_of_the_one_being_written(two_engines):
 
     # Then the order was found in memory (a refusal would have waited for the write) and
     # cancelled, and both batches are in the store
-    assert engine.in_flight is second
+    assert engine.saving.in_flight is second
     assert [o.status for o in first.result()] == [Status.APPLIED]
     assert [o.status for o in second.result()] == [Status.APPLIED]
     assert engine.get_stock("A").allocated == 0
@@ -198,7 +199,7 @@ def test_a_write_that_takes_longer_than_allowed_stops_the_engine_with_an_error_a
 ):
     # Given an engine that allows a batch 0.3 s to be written, and a writer that hangs
     engine, other = two_engines
-    engine.write_timeout = 0.3
+    engine.saving.write_timeout = 0.3
     gate = Gate(engine, fail=RuntimeError("never written: the test let it go"))
     messages = parsed(history())
     orders = [message.order_id for message in messages if message.type == "OrderPlaced"]

@@ -18,7 +18,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra.bootstrap import engine_env
+from infra.bootstrap import engine_env, writer_for
 from infra.settings import Settings
 from services.dead_letters import DeadLetter
 from services.engine import Engine
@@ -84,9 +84,11 @@ def letters(outcomes):
 
 def writing_behind(refused: set[int]) -> Engine:
     """A memory engine that writes behind, and whose writes numbered in `refused` are refused."""
-    engine = Engine({**engine_env(Settings(store="memory")), "ANTRIAN_WRITE_BEHIND": "y"})
-    assert engine.write_behind is not None
-    submit = engine.write_behind.submit
+    env = {**engine_env(Settings(store="memory")), "ANTRIAN_WRITE_BEHIND": "y"}
+    engine = Engine(env, writer_for(env))
+    write_behind = engine.writer.write_behind  # type: ignore[attr-defined]
+    assert write_behind is not None
+    submit = write_behind.submit
     numbers = itertools.count()
 
     def flaky(write):
@@ -99,7 +101,7 @@ def writing_behind(refused: set[int]) -> Engine:
 
         return submit(refuse_or_write)
 
-    engine.write_behind.submit = flaky  # type: ignore[method-assign]
+    write_behind.submit = flaky
     return engine
 
 

@@ -1,0 +1,141 @@
+"""Deciding: messages applied to the aggregates in memory, giving what to save and what was refused.
+
+Nothing here writes to the store: a decided batch is handed to a writer
+(services/writing.py) by the engine, which also owns the cache and so evicts
+what a refused or unsaved decision touched. A message is all-or-nothing: one
+refused before it changed anything leaves only its inbox entry, and the batch
+goes on; one refused half-way ends the decided part (`Decided.refused_at`),
+for the engine to evict and decide again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Repository
+from eventsourcing.persistence import Tracking
+
+from domain.errors import DomainError
+from domain.values import Cause
+from services.contracts import Message
+from services.errors import MessageRejected
+from services.handlers import HANDLERS
+from services.inbox_check import BatchInbox, Entries
+from services.outcomes import Outcome, Status, refusal_of
+from services.processing import Processing
+from services.refusals import changed_anything, is_refusable
+from services.session import Session
+
+Letters = Callable[[list[Outcome]], list[Any]]  # outcomes so far -> dead letters to keep
+
+
+@dataclass
+class Decided:
+    """A batch decided in memory, up to the first message refused half-way (if any)."""
+
+    outcomes: list[Outcome]
+    processing: Processing  # events to save: the aggregates', the inbox entries, the dead letters
+    touched: dict[UUID, Any]  # what the messages read or changed, and the entries they made
+    refused_at: int | None = None
+    error: Exception | None = None
+
+
+@dataclass
+class DecidedOne:
+    """One message decided: applied (its events and inbox entry), or refused (its entry alone)."""
+
+    outcome: Outcome
+    processing: Processing
+    touched: dict[UUID, Any]  # what it read or changed, evicted if refused or not saved
+
+
+class Decider:
+    def __init__(self, repository: Repository[UUID], default_policy: str, read_entries: Entries) -> None:
+        self.repository = repository
+        self.default_policy = default_policy
+        self.read_entries = read_entries  # inbox entries, from the cache or the store
+
+    def inbox(self, messages: Sequence[Message], read: bool = True) -> BatchInbox:
+        """The messages' inbox entries; `read=False` reads none (the store refuses a second entry)."""
+        return BatchInbox(self.read_entries if read else None, messages)
+
+    def session(self, message: Message, careful: bool, batch: dict[UUID, Any] | None = None) -> Session:
+        return Session(self.repository, message, self.default_policy, careful=careful, batch=batch)
+
+    def decide_one(self, session: Session, inbox: BatchInbox) -> DecidedOne:
+        """The session's message decided; an error neither it nor the message caused is raised."""
+        message = session.message
+        try:
+            apply(session, message)
+        except Exception as error:
+            if not isinstance(error, MessageRejected | DomainError) and not is_refusable(error, message):
+                raise
+            refusal = refusal_of(message, error)
+            return DecidedOne(refusal, collected(inbox.refused(message, refusal)), session.touched)
+        processing = collected(*session.touched.values(), inbox.applied(message))
+        return DecidedOne(applied(message, len(processing.events) - 1), processing, session.touched)
+
+    def decide(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+    ) -> Decided:
+        """Apply the messages in memory, in order, until one is refused after changing something.
+
+        Messages the inbox knows are answered from it; a message refused before it
+        changed anything is recorded as refused and the batch goes on. One refused
+        half-way (or failing unexpectedly) ends the decided part.
+        """
+        processing = Processing(tracking=tracking)
+        touched: dict[UUID, Any] = {}
+        inbox = self.inbox(messages)
+        outcomes: list[Outcome] = []
+        for index, message in enumerate(messages):
+            known = inbox.known(message, retry)
+            if known is not None:
+                outcomes.append(known)
+                continue
+            session = self.session(message, careful=False, batch=touched)
+            try:
+                apply(session, message)
+            except Exception as error:
+                unexpected = not isinstance(error, MessageRejected | DomainError)
+                if unexpected and not is_refusable(error, message):
+                    raise
+                if unexpected or changed_anything(session):
+                    touched.update(inbox.changed)
+                    return Decided(outcomes, processing, touched, refused_at=index, error=error)
+                refusal = refusal_of(message, error)
+                processing.collect_events(inbox.refused(message, refusal))
+                outcomes.append(refusal)
+                continue
+            before = len(processing.events)
+            processing.collect_events(*session.touched.values(), inbox.applied(message))
+            outcomes.append(applied(message, len(processing.events) - before - 1))
+        touched.update(inbox.changed)  # evicted with the rest if the store refuses the batch
+        processing.collect_events(*letters(outcomes))
+        return Decided(outcomes, processing, touched)
+
+
+def apply(session: Session, message: Message) -> None:
+    """The message's handler, on the aggregates the session reads and collects."""
+    HANDLERS[type(message)](session, message, cause_of(message))
+
+
+def applied(message: Message, events: int) -> Outcome:
+    return Outcome(Status.APPLIED, message.message_id, message.type, events=events)
+
+
+def collected(*objs: Any) -> Processing:
+    processing = Processing()
+    processing.collect_events(*objs)
+    return processing
+
+
+def no_letters(outcomes: list[Outcome]) -> list[Any]:
+    return []
+
+
+def cause_of(message: Message) -> Cause:
+    return Cause(message_id=message.message_id, at=message.occurred_at)
