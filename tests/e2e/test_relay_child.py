@@ -117,7 +117,7 @@ def test_sigusr1_makes_the_engine_and_its_relay_print_their_stacks_and_carry_on(
     )
 
     dump = dumped()
-    assert "kafka_inbound.py" in dump and "kafka_relay.py" in dump, dump  # each process's own loop
+    assert "kafka/inbound.py" in dump and "kafka/relay.py" in dump, dump  # each process's own loop
     upstream.publish([m.order_placed("m-2", "O-1", [("1", "A", 2)])])
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)
     wait_until_relayed(store, antrian)
