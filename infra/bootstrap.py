@@ -9,24 +9,22 @@ bring the projections they read up to date from the log in this process, so
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from infra.batch_writer import StoreWriter
 from infra.settings import Settings
-from infra.sqlite.lock import StoreWriteLock
 from projections import catalog
-from projections.feeds import LogFeed
-from projections.notifications.channels import (
-    Channel,
-    ChannelMisconfigured,
-    FileChannel,
-    WebhookChannel,
-    webhook_url,
-)
+from projections.positions import LOG_FEED
 from projections.private_files import make_private_dirs, prepare_sqlite_file
 from projections.runner import ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
-from services.engine import Engine, Writer
+
+# The engine and its parts are imported by what builds one: a query whose read
+# models are current never needs them (nor httpx, but the process that sends).
+if TYPE_CHECKING:
+    from projections.feeds import LogFeed
+    from projections.notifications.channels import Channel
+    from services.engine import Engine, Writer
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -43,8 +41,9 @@ def engine_env(settings: Settings) -> dict[str, str]:
         "MAPPER_TOPIC": "infra.persistence:PydanticMapper",
         "TRANSCODER_TOPIC": "infra.persistence:OrjsonTranscoder",
         "AGGREGATE_CACHE_MAXSIZE": str(settings.cache_size),
-        "ANTRIAN_DEFAULT_POLICY": settings.default_policy,
     }
+    if settings.default_policy is not None:
+        env["ANTRIAN_DEFAULT_POLICY"] = settings.default_policy
     # Every flag of the engine's own is set here, so none is picked up from the process environment.
     env["ANTRIAN_SHARED_STORE"] = "n"
     env["ANTRIAN_WRITE_BEHIND"] = "y" if settings.writes_behind else "n"
@@ -87,6 +86,9 @@ def postgres_env(settings: Settings) -> dict[str, str]:
 
 
 def build_engine(settings: Settings | None = None) -> Engine:
+    from infra.sqlite.lock import StoreWriteLock
+    from services.engine import Engine
+
     settings = settings or Settings.from_env()
     if settings.store == "postgres" and settings.postgres_schema:
         create_schema(settings.postgres_dsn or "", settings.postgres_schema)
@@ -99,6 +101,8 @@ def build_engine(settings: Settings | None = None) -> Engine:
 
 def writer_for(env: dict[str, str]) -> Writer:
     """The engine's writer: behind the engine's thread where the store is PostgreSQL."""
+    from infra.batch_writer import StoreWriter
+
     behind = env.get("ANTRIAN_WRITE_BEHIND", "n") == "y"
     return lambda app: StoreWriter(app, behind=behind)
 
@@ -132,6 +136,8 @@ def build_runner(store: ReadStore, names: Sequence[str] | None = None) -> Projec
 
 
 def log_feed(engine: Engine) -> LogFeed:
+    from projections.feeds import LogFeed
+
     return LogFeed(engine.recorder, engine.mapper, owner=engine)
 
 
@@ -144,12 +150,30 @@ def open_for_query(settings: Settings, names: Sequence[str], engine: Engine | No
     store = build_read_store(settings)
     if is_embedded(settings):
         runner = build_runner(store, names)
-        runner.run(log_feed(engine or build_engine(settings)))
+        if engine is not None or not _current(settings, runner):
+            runner.run(log_feed(engine or build_engine(settings)))
     return store
+
+
+def _current(settings: Settings, runner: ProjectionRunner) -> bool:
+    """Whether the read models have seen all a SQLite store holds (then no engine is built)."""
+    if settings.store != "sqlite":
+        return False
+    from infra.sqlite.log_end import last_notification_id
+
+    last = last_notification_id(settings.sqlite_path)
+    return runner.caught_up({LOG_FEED: last + 1 if last else 0})
 
 
 def build_notify_channel(settings: Settings) -> Channel:
     """How customers are told: ANTRIAN_NOTIFY_CHANNEL; settings it cannot work with raise ChannelMisconfigured."""
+    from projections.notifications.channels import (
+        ChannelMisconfigured,
+        FileChannel,
+        WebhookChannel,
+        webhook_url,
+    )
+
     if settings.notify_channel == "file":
         return FileChannel(settings.notify_file_path)
     if settings.notify_channel == "webhook":

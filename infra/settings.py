@@ -15,8 +15,6 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.allocation import DEFAULT_POLICY
-
 
 def default_data_dir() -> Path:
     """A per-user data folder, never the repository."""
@@ -36,7 +34,7 @@ class Settings(BaseSettings):
     )
     postgres_dsn: str | None = None  # postgresql://user:password@host:port/dbname
     postgres_schema: str | None = None
-    default_policy: str = DEFAULT_POLICY
+    default_policy: str | None = None  # the policy new SKUs start with; None: the engine's default
     cache_size: int = Field(100_000, ge=0)
     # Decide the next batch while the store writes this one; default: on for PostgreSQL only.
     write_behind: bool | None = None

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from projections.event import ProjectedEvent
+from projections.positions import LOG_FEED
 from projections.runner import Batch
 from services.outbound import DEAD_LETTERS, CausationTracker, to_outbound
 
-LOG_FEED = "log"
+__all__ = ["LOG_FEED", "LogFeed"]
 
 
 class LogFeed:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from projections.store import Tx
 
+LOG_FEED = "log"  # the embedded feed's one key: the event store's notification log
+
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " projection TEXT NOT NULL, feed TEXT NOT NULL, position BIGINT NOT NULL,"

@@ -25,9 +25,14 @@ class State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from pydantic import ValidationError
+
             from infra.settings import Settings
 
-            self._settings = Settings.from_env(**self.overrides)
+            try:
+                self._settings = Settings.from_env(**self.overrides)
+            except ValidationError as invalid:
+                raise SystemExit(_unusable(invalid)) from None
         return self._settings
 
     @settings.setter
@@ -36,3 +41,13 @@ class State:
 
 
 state = State()
+
+
+def _unusable(invalid: Any) -> str:
+    """One line per setting that cannot be used, named as it is set (exit status 1)."""
+    lines = []
+    for error in invalid.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        name = f"ANTRIAN_{field.upper()}" if field and field != "sqlite_path" else "ANTRIAN_DB"
+        lines.append(f"error: {name if field else 'settings'}: {error['msg']}")
+    return "\n".join(lines)
