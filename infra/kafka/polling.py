@@ -14,10 +14,10 @@ NO_AUTOMATIC_FULL_COLLECTION = 1_000_000_000  # gen-2 threshold: never reached
 class FullCollections:
     """Python's full garbage collections, moved to idle moments (and at least every `every` s).
 
-    A running engine caches many aggregates, and a full collection walks all of them: at a
-    steady 500 lines/s the automatic ones held the loop for up to ~0.8 s, the p99 latency
-    in bench.kafka part 2 (199-607 ms with them, 94-108 ms without). Young objects are
-    still collected as usual; only the walk over the long-lived ones is rescheduled.
+    A running engine caches many aggregates, and a full collection walks all of them,
+    holding the loop long enough to set the p99 latency (bench.kafka part 2 shows it).
+    Young objects are still collected as usual; only the walk over the long-lived ones
+    is rescheduled.
     """
 
     def __init__(self, every: float = 600.0, idle_gap: float = 30.0) -> None:

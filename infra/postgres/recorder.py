@@ -2,18 +2,18 @@
 
 The library sends a batch of stored events as one array of a composite type
 in text format, which psycopg builds field by field in Python and which puts
-every state through hex encoding and decoding: about a fifth of the engine's
-time at a hundred events per save. Four plain arrays (ids, versions, topics,
-states) in binary format cost a tenth of the client's time and are unnested
-by PostgreSQL in the same order (100 rows of 400 B: 0.17 ms of client CPU
-instead of 1.4 ms with typed text arrays, 180k rows/s instead of 37k). Everything else is the library's: the EXCLUSIVE table lock that makes
+every state through hex encoding and decoding: a large share of the engine's
+time at a hundred events per save (bench.kafka prints the PostgreSQL ceilings).
+Four plain arrays (ids, versions, topics, states) in binary format cost a small
+part of that and are unnested by PostgreSQL in the same order. Everything else
+is the library's: the EXCLUSIVE table lock that makes
 notification ids follow commit order, the NOTIFY, the tracking row in the
 same transaction, and the notification ids read back from RETURNING.
 
 Processes started together on a new schema (the engine and the relay) all run
 the library's CREATE ... IF NOT EXISTS and CREATE OR REPLACE statements, and
 PostgreSQL refuses the later ones while the first is uncommitted (a duplicate
-row type, "tuple concurrently updated"): 13 of 30 simultaneous starts failed.
+row type, "tuple concurrently updated"), so simultaneous starts failed.
 The statements change nothing once one starter has committed, so a refused
 starter waits and runs them again.
 """
@@ -152,8 +152,7 @@ def _stored_events(rows: list[tuple[Any, ...]]) -> list[StoredEvent]:
 
 
 class SnapshotRecorder(ReadsManyAggregates, CreatesTablesBesideOthers, PostgresAggregateRecorder):
-    """Snapshots are whole Stock states (tens of KB): the text format's hex round trip
-    made their insert 3% of the engine's time."""
+    """Snapshots are whole Stock states (tens of KB): binary, like events, spares them the hex round trip."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
