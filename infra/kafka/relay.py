@@ -101,7 +101,9 @@ class OutboundRelay:
         elif event.outcome.resolves:
             return
         else:
-            letter = self.engine.repository.get(event.originator_id, version=event.originator_version - 1)
+            letter: DeadLetter = self.engine.repository.get(
+                event.originator_id, version=event.originator_version - 1
+            )
             record = retried_record(letter, event)
         self.producer.send(
             self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers
