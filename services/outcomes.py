@@ -6,6 +6,7 @@ read them, and refusals become dead letters.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,6 +35,8 @@ class Outcome:
     detail: str = ""
     field: str | None = None
     events: int = 0
+    # The refusing error's class (module.Class), for the dead letter; not part of what happened.
+    error: str | None = dataclasses.field(default=None, compare=False)
 
 
 def repeat_of(message: Message, first: AppliedMessage | RefusedMessage) -> Outcome:
@@ -78,10 +81,20 @@ def refusal_of(message: Message, error: Exception) -> Outcome:
         message.type,
         detail,
         getattr(error, "field", None),
+        error=class_name(error),
     )
 
 
 def outcome_of(rejected: MessageRejected) -> Outcome:
     return Outcome(
-        Status.REJECTED, rejected.message_id, rejected.message_type, rejected.reason, rejected.field
+        Status.REJECTED,
+        rejected.message_id,
+        rejected.message_type,
+        rejected.reason,
+        rejected.field,
+        error=class_name(rejected),
     )
+
+
+def class_name(error: Exception) -> str:
+    return f"{type(error).__module__}.{type(error).__qualname__}"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import typer
 
+from infra.cli.dead_letters import dead_letters_app
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
@@ -28,6 +29,7 @@ replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions a
 app.add_typer(replay_app, name="replay")
 app.add_typer(schema_app, name="schema")
 app.add_typer(projections_app, name="projections")
+app.add_typer(dead_letters_app, name="dead-letters")
 register_read_commands(app)
 
 
@@ -229,21 +231,6 @@ def relay_command(
 
     settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap))
     run_relay(settings, build_engine(settings))
-
-
-@app.command("dead-letters")
-def dead_letters(limit: int = typer.Option(20, help="How many of the latest to show.")) -> None:
-    """How many messages were refused and kept, and the latest reasons."""
-    from services.dead_letters import DeadLetter
-
-    engine = _engine()
-    letters = engine.dead_letters()
-    typer.echo(f"{len(letters)} dead letter(s)")
-    for letter in letters[-limit:]:
-        assert isinstance(letter, DeadLetter.Recorded)
-        typer.echo(
-            f"  {letter.source}: {letter.message_id or '?'} ({letter.message_type or '?'}) {letter.reason}"
-        )
 
 
 def _given(**values: Any) -> dict[str, Any]:

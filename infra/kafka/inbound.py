@@ -35,7 +35,7 @@ from kafka.errors import KafkaError
 from infra.kafka.polling import poll_until_stopped
 from services.contract_values import MAX_AHEAD
 from services.contracts import Message
-from services.dead_letters import DeadLetter
+from services.dead_letters import REFUSAL_CLASS, DeadLetter
 from services.engine import Engine
 from services.errors import MessageRejected
 from services.outcomes import Outcome, Status, outcome_of
@@ -213,4 +213,5 @@ def _letter(tp: TopicPartition, record: Any, outcome: Outcome) -> DeadLetter:
         message_type=outcome.message_type,
         field=outcome.field,
         reason=outcome.detail,
+        exception_class=outcome.error or REFUSAL_CLASS,
     )

@@ -9,7 +9,9 @@ the acks and that record publishes the same events again after a restart; the
 `notification_id` header (and field) is strictly increasing across the log,
 so a consumer that remembers the highest id it applied per partition - or all
 ids it applied - drops the repeats. Refused messages kept as dead letters are
-published to the dead-letter topic the same way.
+published to the dead-letter topic the same way, and repeated the same way:
+their consumers de-duplicate on the `antrian.dead_letter.id` and
+`antrian.dead_letter.attempt` headers.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kafka import KafkaProducer
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
 from infra.kafka.polling import poll_until_stopped
-from infra.kafka.topics import TopicRegistry, dead_letter_record
+from infra.kafka.topics import TopicRegistry, dead_letter_record, retried_record
 from services.dead_letters import DeadLetter
 from services.engine import Engine
 from services.outbound import CausationTracker, encode, headers, to_outbound
@@ -81,12 +83,8 @@ class OutboundRelay:
 
     def _send(self, notification: Any, causation: str | None) -> None:
         event = self.engine.mapper.to_domain_event(notification)
-        if isinstance(event, DeadLetter.Recorded):
-            record = dead_letter_record(event)
-            self.producer.send(
-                self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers
-            )
-            self.stats.dead_letters += 1
+        if isinstance(event, DeadLetter.Recorded | DeadLetter.Retried):
+            self._send_dead_letter(event)
             return
         outbound = to_outbound(event, notification.id, causation)
         if outbound is None:
@@ -95,6 +93,22 @@ class OutboundRelay:
         key = str(outbound.aggregate_id).encode()
         self.producer.send(topic.name, key=key, value=encode(outbound), headers=headers(outbound))
         self.stats.published += 1
+
+    def _send_dead_letter(self, event: DeadLetter.Recorded | DeadLetter.Retried) -> None:
+        """A refused record, or a retry of one refused again (a retry that went through has events of its own)."""
+        if isinstance(event, DeadLetter.Recorded):
+            record = dead_letter_record(event)
+        elif event.outcome.resolves:
+            return
+        else:
+            letter: DeadLetter = self.engine.repository.get(
+                event.originator_id, version=event.originator_version - 1
+            )
+            record = retried_record(letter, event)
+        self.producer.send(
+            self.topics.deadletter.name, key=record.key, value=record.value, headers=record.headers
+        )
+        self.stats.dead_letters += 1
 
     def _record(self, position: int) -> None:
         if position <= self.stats.position:

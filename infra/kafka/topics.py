@@ -19,21 +19,41 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from services import contracts as c
-from services.dead_letters import DeadLetter
+from services.dead_letters import REFUSAL_CLASS, DeadLetter
 from services.outbound import OutboundEventV1
 
 DEFAULT_PARTITIONS = 4
 _LEGAL = re.compile(r"^[A-Za-z0-9._-]*$")  # Kafka's topic-name alphabet
 
+# Kafka Connect's names where it has one (its DeadLetterQueueReporter), so tools that read
+# Connect's dead-letter queues read ours; Antrian's own under "antrian.". Consumers
+# de-duplicate on the letter's id and attempt: the relay publishes at least once.
+CONNECT = "__connect.errors."
+H_TOPIC = CONNECT + "topic"
+H_PARTITION = CONNECT + "partition"
+H_OFFSET = CONNECT + "offset"
+H_EXCEPTION_CLASS = CONNECT + "exception.class.name"
+H_EXCEPTION_MESSAGE = CONNECT + "exception.message"
+H_LETTER_ID = "antrian.dead_letter.id"  # uuid5 of where the record came from: one per refused record
+H_TIMESTAMP = "antrian.dead_letter.timestamp"  # when it was refused (RFC 3339)
+H_ATTEMPT = "antrian.dead_letter.attempt"  # 1 when it arrived; a retry refused again: 2, 3, ...
+H_SOURCE = "antrian.dead_letter.source"  # only when the record did not come from Kafka ("messages.jsonl:12")
+H_FIELD = "antrian.dead_letter.field"
+H_MESSAGE_ID = "antrian.message_id"
+H_MESSAGE_TYPE = "antrian.message_type"
 DEADLETTER_HEADERS = (
-    "source_topic",
-    "source_partition",
-    "source_offset",
-    "source",  # only when the refused record did not come from Kafka (e.g. "messages.jsonl:12")
-    "reason",
-    "field",
-    "message_id",
-    "message_type",
+    H_TOPIC,
+    H_PARTITION,
+    H_OFFSET,
+    H_EXCEPTION_CLASS,
+    H_EXCEPTION_MESSAGE,
+    H_LETTER_ID,
+    H_TIMESTAMP,
+    H_ATTEMPT,
+    H_SOURCE,
+    H_FIELD,
+    H_MESSAGE_ID,
+    H_MESSAGE_TYPE,
 )
 _KAFKA_SOURCE = re.compile(r"^(?P<topic>.+):(?P<partition>\d+):(?P<offset>\d+)$")
 
@@ -201,28 +221,9 @@ def outbound_topic_for(aggregate_type: str) -> Topic:
     return TOPICS.outbound_topic_for(aggregate_type)
 
 
-def deadletter_headers(
-    source_topic: str | None,
-    source_partition: int | None,
-    source_offset: int | None,
-    reason: str,
-    field: str | None = None,
-    message_id: str | None = None,
-    message_type: str | None = None,
-    source: str | None = None,
-) -> list[tuple[str, bytes]]:
-    """Headers of a dead letter (its key and value are the original bytes); absent values are left out."""
-    values = {
-        "source_topic": source_topic,
-        "source_partition": source_partition,
-        "source_offset": source_offset,
-        "source": source,
-        "reason": reason,
-        "field": field,
-        "message_id": message_id,
-        "message_type": message_type,
-    }
-    return [(name, str(values[name]).encode()) for name in DEADLETTER_HEADERS if values[name] is not None]
+def deadletter_headers(values: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Headers of a dead letter (its key and value are the refused bytes), in a fixed order; absent values are left out."""
+    return [(name, str(values[name]).encode()) for name in DEADLETTER_HEADERS if values.get(name) is not None]
 
 
 class DeadLetterRecord(NamedTuple):
@@ -233,29 +234,49 @@ class DeadLetterRecord(NamedTuple):
 
 def dead_letter_record(recorded: DeadLetter.Recorded) -> DeadLetterRecord:
     """The antrian.deadletter record for a stored dead letter: the refused record as it came, and why."""
-    where = _KAFKA_SOURCE.match(recorded.source)
-    origin: dict[str, Any] = (
-        {
-            "source_topic": where["topic"],
-            "source_partition": int(where["partition"]),
-            "source_offset": int(where["offset"]),
-        }
-        if where
-        else {
-            "source_topic": None,
-            "source_partition": None,
-            "source_offset": None,
-            "source": recorded.source,
-        }
-    )
     return DeadLetterRecord(
         key=base64.b64decode(recorded.key_b64) if recorded.key_b64 is not None else None,
         value=base64.b64decode(recorded.original_b64),
         headers=deadletter_headers(
-            **origin,
-            reason=recorded.reason,
-            field=recorded.field,
-            message_id=recorded.message_id,
-            message_type=recorded.message_type,
+            {
+                **_origin(recorded.source),
+                H_EXCEPTION_CLASS: recorded.exception_class or REFUSAL_CLASS,
+                H_EXCEPTION_MESSAGE: recorded.reason,
+                H_LETTER_ID: recorded.originator_id,
+                H_TIMESTAMP: recorded.timestamp.isoformat(),
+                H_ATTEMPT: 1,
+                H_FIELD: recorded.field,
+                H_MESSAGE_ID: recorded.message_id,
+                H_MESSAGE_TYPE: recorded.message_type,
+            }
         ),
     )
+
+
+def retried_record(letter: DeadLetter, retried: DeadLetter.Retried) -> DeadLetterRecord:
+    """A retry refused again: the bytes judged (the corrected ones, if given), as the letter's next attempt."""
+    judged = base64.b64decode(retried.corrected_b64) if retried.corrected_b64 is not None else letter.original
+    return DeadLetterRecord(
+        key=letter.key,
+        value=judged,
+        headers=deadletter_headers(
+            {
+                **_origin(letter.source),
+                H_EXCEPTION_CLASS: retried.exception_class or REFUSAL_CLASS,
+                H_EXCEPTION_MESSAGE: retried.reason,
+                H_LETTER_ID: letter.id,
+                H_TIMESTAMP: retried.at.isoformat(),
+                H_ATTEMPT: retried.attempt,
+                H_FIELD: retried.field,
+                H_MESSAGE_ID: letter.message_id,
+                H_MESSAGE_TYPE: letter.message_type,
+            }
+        ),
+    )
+
+
+def _origin(source: str) -> dict[str, Any]:
+    where = _KAFKA_SOURCE.match(source)
+    if where is None:
+        return {H_SOURCE: source}
+    return {H_TOPIC: where["topic"], H_PARTITION: int(where["partition"]), H_OFFSET: int(where["offset"])}

@@ -12,7 +12,9 @@ are read again after a restart instead of being lost.
 
 Dead letters and the inbox's records of refused messages come with no events
 of their message (a refusal changes nothing): they are released at once, with
-no causation (the refused message's id, if it had one, is in the record itself).
+no causation (the refused message's id, if it had one, is in the record itself);
+so do the records of dead letters retried (the retried message's own events are
+closed by its inbox record, as any message's).
 So are the notices of deliveries (services/notices.py), saved by the
 dispatcher alone, caused by no inbound message.
 
@@ -39,7 +41,13 @@ INBOX_TOPICS = frozenset({INBOX_TOPIC, get_topic(RefusedMessage.CorrectionApplie
 STANDALONE_TOPICS = frozenset(
     map(
         get_topic,
-        (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain, Notice.Delivered),
+        (
+            DeadLetter.Recorded,
+            DeadLetter.Retried,
+            RefusedMessage.Refused,
+            RefusedMessage.RefusedAgain,
+            Notice.Delivered,
+        ),
     )
 )
 

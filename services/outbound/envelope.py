@@ -43,8 +43,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
     }
 )
 # Refused inbound records: published to the dead-letter topic as they came
-# (infra/kafka/topics.py: dead_letter_record), never as an OutboundEventV1.
-DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded})
+# (infra/kafka/topics.py: dead_letter_record), never as an OutboundEventV1;
+# a retry refused again is published there too, as the letter's next attempt.
+DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded, DeadLetter.Retried})
 
 MAPPINGS: tuple[Mapping, ...] = order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS + notice.MAPPINGS
 BY_DOMAIN_EVENT: dict[type, Mapping] = {m.domain_event: m for m in MAPPINGS}

@@ -31,9 +31,10 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from infra.bootstrap import build_engine
 from infra.kafka.inbound import feed_name
 from infra.kafka.relay import RELAY_FEED
-from infra.kafka.topics import TopicRegistry
+from infra.kafka.topics import CONNECT, TopicRegistry
 from infra.settings import Settings
 from ops.provision import REPO, in_ci
+from services.dead_letters import dead_letter_id
 from services.engine import DEAD_LETTER_TOPIC, Engine
 from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbound
 from services.outcomes import Status
@@ -668,7 +669,7 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
 
     # Then every bad record is on the dead-letter topic as it came, with where it came from and why
     letters = {
-        (h["source_topic"], int(h["source_partition"]), int(h["source_offset"])): (record, h)
+        (h[CONNECT + "topic"], int(h[CONNECT + "partition"]), int(h[CONNECT + "offset"])): (record, h)
         for record in read_topics(kafka_bootstrap, [registry.deadletter.name])
         for h in [{name: value.decode() for name, value in record.headers}]
     }
@@ -678,14 +679,18 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
         assert where in letters, f"{what}: no dead letter from {where}"
         record, headers = letters[where]
         assert (record.value, record.key) == (value, key), what
-        assert headers["source_topic"] == topic and headers["reason"], what
+        assert headers[CONNECT + "topic"] == topic and headers[CONNECT + "exception.message"], what
+        assert headers["antrian.dead_letter.id"] == str(dead_letter_id(f"{topic}:{where[1]}:{where[2]}"))
+        assert headers["antrian.dead_letter.attempt"] == "1" and headers["antrian.dead_letter.timestamp"]
     reasons = {what: letters[(s.topic, s.partition, s.offset)][1] for what, s in sent.items()}
-    assert "not valid JSON" in reasons["not JSON"]["reason"]
-    assert reasons["wrong schema"]["field"] == "quantity"
-    assert (
-        reasons["unknown SKU"]["field"] == "lines.0.sku" and "unknown SKU" in reasons["unknown SKU"]["reason"]
-    )
-    assert reasons["unknown SKU"]["message_id"] == "o3"
+    assert "not valid JSON" in reasons["not JSON"][CONNECT + "exception.message"]
+    assert reasons["not JSON"][CONNECT + "exception.class.name"] == "services.errors.MessageRejected"
+    assert reasons["wrong schema"]["antrian.dead_letter.field"] == "quantity"
+    unknown = reasons["unknown SKU"]
+    assert unknown["antrian.dead_letter.field"] == "lines.0.sku"
+    assert "unknown SKU" in unknown[CONNECT + "exception.message"]
+    assert unknown[CONNECT + "exception.class.name"] == "services.errors.UnknownSku"
+    assert unknown["antrian.message_id"] == "o3"
 
     # And every good one was applied
     assert applied_message_ids(store) == ["s1", "r1", "o1", "o2"]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+import orjson
 import pytest
 from kafka import KafkaConsumer
 
 from infra.kafka.relay import RELAY_FEED, OutboundRelay, relay_producer
-from infra.kafka.topics import TopicRegistry
-from services.outbound import HEADER_NOTIFICATION_ID, decode
+from infra.kafka.topics import CONNECT, TopicRegistry
+from services.dead_letter_retry import Retrying, retry_letters
+from services.dead_letters import DeadLetter, RetryOutcome, dead_letter_id
+from services.outbound import HEADER_NOTIFICATION_ID, CausationTracker, decode
+from services.parsing import parse_message
 from tests import messages as m
 from tests.conftest import make_engine
 
@@ -90,3 +95,99 @@ def test_a_restarted_relay_resumes_after_what_it_already_published(kafka_bootstr
     # Then nothing is published twice and nothing is missing
     ids = [decode(r.value).notification_id for r in read_all(kafka_bootstrap, topics)]
     assert len(ids) == len(set(ids)) == published_events(engine)
+
+
+def read_dead_letters(bootstrap: str, topics: TopicRegistry) -> list:
+    consumer = KafkaConsumer(
+        topics.deadletter.name,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+def test_a_dead_letter_published_again_after_a_restart_carries_connects_headers_and_the_same_id(
+    kafka_bootstrap, tmp_path
+):
+    # Given a store with a receipt refused (its PO had not arrived) and kept as a dead letter
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+    engine.handle_raw(HISTORY[0])
+    receipt = orjson.dumps(m.stock_received("r9", "A", 2, po="po-9", supplier_id="S1", at=m.ts(0, 1)))
+
+    def letters(outcomes):
+        return [
+            DeadLetter.of(
+                "antrian.inventory:3:17",
+                receipt,
+                b"A",
+                o.message_id,
+                o.message_type,
+                o.field,
+                o.detail,
+                o.error,
+            )
+            for o in outcomes
+            if o.status.refused
+        ]
+
+    engine.handle_batch([parse_message(receipt)], dead_letters=letters)
+    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+
+    # When a relay publishes it, and another starting from scratch publishes it again (at least once)
+    for _ in range(2):
+        relay = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)
+        relay.stats.position, relay.next_read = 0, 1
+        relay.tracker = CausationTracker(engine.mapper)
+        relay.run(idle_polls=2)
+        relay.producer.close()
+
+    # Then both records are the refused record as it came, with Kafka Connect's error headers and one id
+    first, again = read_dead_letters(kafka_bootstrap, topics)
+    assert (first.key, first.value) == (b"A", receipt) == (again.key, again.value)
+    headers = {name: value.decode() for name, value in first.headers}
+    assert {name: value.decode() for name, value in again.headers} == headers
+    assert headers[CONNECT + "topic"] == "antrian.inventory"
+    assert (headers[CONNECT + "partition"], headers[CONNECT + "offset"]) == ("3", "17")
+    assert headers[CONNECT + "exception.class.name"] == "domain.errors.UnknownPurchaseOrder"
+    assert "no purchase order" in headers[CONNECT + "exception.message"]
+    assert headers["antrian.dead_letter.id"] == str(dead_letter_id("antrian.inventory:3:17"))
+    assert headers["antrian.dead_letter.attempt"] == "1"
+    assert headers["antrian.message_id"] == "r9"
+
+
+def test_a_retry_refused_again_is_published_as_the_letters_next_attempt(kafka_bootstrap, tmp_path):
+    # Given the receipt's dead letter retried while its PO still has not arrived
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+    engine.handle_raw(HISTORY[0])
+    receipt = orjson.dumps(m.stock_received("r9", "A", 2, po="po-9", supplier_id="S1", at=m.ts(0, 1)))
+    engine.handle_batch(
+        [parse_message(receipt)],
+        dead_letters=lambda outcomes: [
+            DeadLetter.of(
+                "antrian.inventory:0:5", receipt, b"A", o.message_id, o.message_type, o.field, o.detail
+            )
+            for o in outcomes
+            if o.status.refused
+        ],
+    )
+    letter_id = dead_letter_id("antrian.inventory:0:5")
+    (report,) = retry_letters(engine, [letter_id], Retrying(by="ops", at=datetime.now(UTC), corrected={}))
+    assert report.outcome is RetryOutcome.REFUSED
+    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+
+    # When the relay runs
+    relay = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)
+    relay.run(idle_polls=2)
+    relay.producer.close()
+
+    # Then the letter is on the dead-letter topic twice: attempt 1 and attempt 2, one id
+    records = read_dead_letters(kafka_bootstrap, topics)
+    seen = [{n: v.decode() for n, v in r.headers} for r in records]
+    assert [h["antrian.dead_letter.attempt"] for h in seen] == ["1", "2"]
+    assert {h["antrian.dead_letter.id"] for h in seen} == {str(letter_id)}
+    assert all(r.value == receipt for r in records)

@@ -175,7 +175,7 @@ def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
     }
-    assert DEAD_LETTERS == {DeadLetter.Recorded}
+    assert DEAD_LETTERS == {DeadLetter.Recorded, DeadLetter.Retried}
     applied = AppliedMessage(message_id="m-1", message_type="OrderPlaced", fingerprint="f")
     assert to_outbound(applied.collect_events()[0], 1, None) is None
     assert to_outbound(_letter().collect_events()[0], 2, None) is None

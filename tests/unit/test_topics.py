@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from infra.kafka.topics import (
     TOPICS,
     TopicRegistry,
     dead_letter_record,
-    deadletter_headers,
     inbound_topic_for,
     outbound_topic_for,
+    retried_record,
 )
 from services.contracts import BY_TYPE, MESSAGE_TYPES
-from services.dead_letters import DeadLetter
+from services.dead_letters import DeadLetter, RetryOutcome, dead_letter_id
 from services.outbound import OutboundEventV1
 from services.parsing import parse_message
 from tests import messages as m
@@ -65,37 +67,56 @@ def test_outbound_events_go_to_their_aggregate_topic_keyed_by_aggregate_id():
         outbound_topic_for("AppliedMessage")
 
 
-def test_dead_letters_keep_the_original_key_and_say_where_from_and_why():
+def test_dead_letters_keep_the_original_key():
     assert TOPICS.deadletter.key(b"O-1") == b"O-1"
     assert TOPICS.deadletter.key(None) is None
-    assert deadletter_headers("antrian.orders", 2, 41, "bad quantity", "lines", "m-7", "OrderShipped") == [
-        ("source_topic", b"antrian.orders"),
-        ("source_partition", b"2"),
-        ("source_offset", b"41"),
-        ("reason", b"bad quantity"),
-        ("field", b"lines"),
-        ("message_id", b"m-7"),
-        ("message_type", b"OrderShipped"),
+
+
+def test_a_stored_dead_letter_becomes_the_original_record_with_kafka_connects_error_headers_and_its_id():
+    letter = DeadLetter.of(
+        "antrian.orders:2:41", b'{"x":1}', b"O-1", "m-7", "OrderShipped", "lines", "bad", "domain.errors.Nope"
+    )
+    recorded = letter.collect_events()[0]
+    record = dead_letter_record(recorded)
+    assert (record.key, record.value) == (b"O-1", b'{"x":1}')
+    assert record.headers == [
+        ("__connect.errors.topic", b"antrian.orders"),
+        ("__connect.errors.partition", b"2"),
+        ("__connect.errors.offset", b"41"),
+        ("__connect.errors.exception.class.name", b"domain.errors.Nope"),
+        ("__connect.errors.exception.message", b"bad"),
+        ("antrian.dead_letter.id", str(dead_letter_id("antrian.orders:2:41")).encode()),
+        ("antrian.dead_letter.timestamp", recorded.timestamp.isoformat().encode()),
+        ("antrian.dead_letter.attempt", b"1"),
+        ("antrian.dead_letter.field", b"lines"),
+        ("antrian.message_id", b"m-7"),
+        ("antrian.message_type", b"OrderShipped"),
     ]
 
 
-def test_a_stored_dead_letter_becomes_the_original_record_with_headers():
-    letter = DeadLetter.of("antrian.orders:2:41", b'{"x":1}', b"O-1", "m-7", "OrderShipped", "lines", "bad")
-    record = dead_letter_record(letter.collect_events()[0])
-    assert (record.key, record.value) == (b"O-1", b'{"x":1}')
-    assert dict(record.headers) == {
-        "source_topic": b"antrian.orders",
-        "source_partition": b"2",
-        "source_offset": b"41",
-        "reason": b"bad",
-        "field": b"lines",
-        "message_id": b"m-7",
-        "message_type": b"OrderShipped",
-    }
+def test_a_dead_letter_not_from_kafka_names_its_source_and_an_older_one_its_refusal_class():
     from_file = DeadLetter.of("messages.jsonl:12", b"nope", None, None, None, None, "not JSON")
     record = dead_letter_record(from_file.collect_events()[0])
     assert record.key is None and record.value == b"nope"
-    assert record.headers == [("source", b"messages.jsonl:12"), ("reason", b"not JSON")]
+    headers = dict(record.headers)
+    assert headers["antrian.dead_letter.source"] == b"messages.jsonl:12"
+    assert headers["__connect.errors.exception.class.name"] == b"services.errors.MessageRejected"
+    assert "__connect.errors.topic" not in headers
+
+
+def test_a_retry_refused_again_is_the_letters_next_attempt_with_the_bytes_judged():
+    letter = DeadLetter.of("antrian.orders:2:41", b'{"x":1}', b"O-1", "m-7", "OrderShipped", None, "bad")
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    letter.retry("ops", at, RetryOutcome.REFUSED, "still bad", "lines", "domain.errors.Nope", b'{"x":2}')
+    retried = letter.collect_events()[-1]
+    record = retried_record(letter, retried)
+    headers = dict(record.headers)
+    assert (record.key, record.value) == (b"O-1", b'{"x":2}')
+    assert headers["antrian.dead_letter.id"] == str(letter.id).encode()
+    assert headers["antrian.dead_letter.attempt"] == b"2"
+    assert headers["antrian.dead_letter.timestamp"] == at.isoformat().encode()
+    assert headers["__connect.errors.exception.message"] == b"still bad"
+    assert headers["__connect.errors.offset"] == b"41"
 
 
 def test_a_prefix_renames_every_topic_so_tests_on_one_broker_do_not_collide():
