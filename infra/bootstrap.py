@@ -9,6 +9,7 @@ bring the projections they read up to date from the log in this process, so
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from infra.batch_writer import StoreWriter
@@ -27,6 +28,9 @@ from projections.private_files import make_private_dirs, prepare_sqlite_file
 from projections.runner import ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from services.engine import Engine, Writer
+
+if TYPE_CHECKING:
+    from infra.kafka.relay import RelayLease
 
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -95,6 +99,19 @@ def build_engine(settings: Settings | None = None) -> Engine:
     if settings.store == "sqlite":
         engine.write_lock = StoreWriteLock(settings.sqlite_path)
     return engine
+
+
+def build_relay_lease(settings: Settings) -> RelayLease | None:
+    """The store's relay election: the one relay holding this publishes (None: memory, one process)."""
+    if settings.store == "postgres":
+        from infra.postgres.lease import AdvisoryLease
+
+        return AdvisoryLease(settings.postgres_dsn or "", settings.postgres_schema)
+    if settings.store == "sqlite":
+        from infra.sqlite.lease import FileLease
+
+        return FileLease(settings.sqlite_path)
+    return None
 
 
 def writer_for(env: dict[str, str]) -> Writer:
