@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,8 @@ class AdvisoryLease:
         """Take the lease if nobody holds it; never waits. A server that does not answer is a no."""
         try:
             if self.connection is None or self.connection.closed:
-                self.connection = psycopg.connect(
-                    self.dsn, autocommit=True, connect_timeout=self.connect_timeout, **KEEPALIVES
-                )
+                conninfo = make_conninfo(self.dsn, connect_timeout=self.connect_timeout, **KEEPALIVES)
+                self.connection = psycopg.connect(conninfo, autocommit=True)
             row = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         except psycopg.Error as error:
             log.warning("relay lease: PostgreSQL did not answer (%s): trying again later", error)
