@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from projections.notifications.channels import Channel
     from services.engine import Engine, Writer
 
+if TYPE_CHECKING:
+    from infra.kafka.relay import RelayLease
+
 PERSISTENCE = {
     "memory": {"PERSISTENCE_MODULE": "eventsourcing.popo"},
     "sqlite": {"PERSISTENCE_MODULE": "infra.sqlite.recorder:AntrianSQLiteFactory"},
@@ -97,6 +100,19 @@ def build_engine(settings: Settings | None = None) -> Engine:
     if settings.store == "sqlite":
         engine.write_lock = StoreWriteLock(settings.sqlite_path)
     return engine
+
+
+def build_relay_lease(settings: Settings) -> RelayLease | None:
+    """The store's relay election: the one relay holding this publishes (None: memory, one process)."""
+    if settings.store == "postgres":
+        from infra.postgres.lease import AdvisoryLease
+
+        return AdvisoryLease(settings.postgres_dsn or "", settings.postgres_schema)
+    if settings.store == "sqlite":
+        from infra.sqlite.lease import FileLease
+
+        return FileLease(settings.sqlite_path)
+    return None
 
 
 def writer_for(env: dict[str, str]) -> Writer:

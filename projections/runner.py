@@ -43,9 +43,10 @@ class Feed(Protocol):
 
 @dataclass
 class Applied:
-    events: int = 0
+    events: int = 0  # events new to at least one projection
     per_projection: dict[str, int] = field(default_factory=dict)
     read: int = 0
+    repeats: int = 0  # events every projection had applied already (the relay's repeats): dropped
 
 
 class ProjectionRunner:
@@ -80,14 +81,19 @@ class ProjectionRunner:
         with self.store.transaction() as tx:
             current = positions.read(tx, self.names)
             for event in batch.events:
+                new = False
                 for projection in self.projections:
                     seen = current[projection.name].setdefault(event.feed, Position())
                     if event.notification_id <= seen.last_notification_id:
                         continue
+                    new = True
                     seen.last_notification_id = event.notification_id
                     if projection.apply(tx, event):
                         applied.per_projection[projection.name] += 1
-                applied.events += 1
+                if new:
+                    applied.events += 1
+                else:
+                    applied.repeats += 1
             for projection in self.projections:
                 for feed, resume in batch.advance.items():
                     seen = current[projection.name].setdefault(feed, Position())
@@ -198,5 +204,6 @@ def _check_not_ahead(resume: dict[str, int], ends: dict[str, int]) -> None:
 def _add(total: Applied, done: Applied) -> None:
     total.events += done.events
     total.read += done.read
+    total.repeats += done.repeats
     for name, count in done.per_projection.items():
         total.per_projection[name] = total.per_projection.get(name, 0) + count

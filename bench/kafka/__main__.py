@@ -21,7 +21,7 @@ from bench.kafka.common import BATCH, REPO
 from bench.kafka.latency import Latency, part_latency
 from bench.kafka.services import SANDBOXES, find_services
 from bench.kafka.table import table
-from bench.kafka.throughput import Throughput, part_throughput
+from bench.kafka.throughput import Throughput, part_throughput, say_scale_out
 from bench.report import (
     exit_zero,
     guarded,
@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="runs of parts 1 and 1b, alternating; the table shows the median run (default 3, --quick 1)",
+    )
+    parser.add_argument(
+        "--engines",
+        default=None,
+        help="part 1c: part 1 again with these engine counts in one group, e.g. 1,2,4 (default: skipped)",
     )
     parser.add_argument("--skus", type=int, default=300)
     parser.add_argument(
@@ -136,12 +141,21 @@ def main(argv: list[str] | None = None) -> int:
                     bootstrap, dsn, folder, orders, args.skus, args.batch, limit, relay_process=relay_process
                 )
 
+            def throughput_engines(engines: int) -> Throughput:
+                return part_throughput(
+                    bootstrap, dsn, folder, orders, args.skus, args.batch, limit, engines=engines
+                )
+
             for n in range(1, repeat + 1):
                 tag = f" (run {n} of {repeat})" if repeat > 1 else ""
                 e2e_runs.append(guarded(f"1{tag}", lambda: throughput(False)))
                 if not args.no_split:
                     split_runs.append(guarded(f"1b{tag}", lambda: throughput(True)))
             e2e, split = median_run(e2e_runs), median_run(split_runs)
+            if args.engines:
+                counts = [int(n) for n in args.engines.split(",")]
+                scaled = [guarded(f"1c/{n}", lambda n=n: throughput_engines(n)) for n in counts]  # type: ignore[misc]
+                say_scale_out(scaled)
         if "2" in args.parts:
             lat = guarded("2", lambda: part_latency(bootstrap, dsn, folder, latency_s, args.skus, args.batch))
             if not args.no_split:

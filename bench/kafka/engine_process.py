@@ -29,8 +29,11 @@ from bench.workload import Msg
 class EngineProcess:
     """`antrian engine --kafka` on the sandbox's schema and topics, stderr to a file."""
 
-    def __init__(self, box: Sandbox, folder: Path, batch: int, relay_process: bool = False) -> None:
-        """`relay_process`: `antrian engine --kafka --no-relay` plus `antrian relay` as a second process."""
+    def __init__(
+        self, box: Sandbox, folder: Path, batch: int, relay_process: bool = False, engines: int = 1
+    ) -> None:
+        """`relay_process`: `antrian engine --kafka --no-relay` plus `antrian relay` as a second process;
+        `engines`: that many engine processes in one group (each with its relay child: one publishes)."""
         prelude = os.environ.get("ANTRIAN_BENCH_ENGINE_PRELUDE")  # python run before the CLI (experiments)
         script = Path(sys.executable).with_name("antrian")
         if prelude:
@@ -54,6 +57,7 @@ class EngineProcess:
                 stdout=self._out,
                 stderr=subprocess.STDOUT,
             )
+            for _ in range(engines)
         ]
         if relay_process:
             self.processes.append(

@@ -12,6 +12,7 @@ import time
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -44,6 +45,9 @@ class Throughput(Rates):
     seen: int = 0
     by_topic: Tally[str] = field(default_factory=Tally)
     engine_summary: str = ""
+    engines: int = 1
+    published_records: int = 0  # outbound records of the run, on every topic
+    duplicates: int = 0  # of them, repeats of a notification id (at least once: 0 unless a relay restarted)
     samples: list[bytes] = field(default_factory=list)
     inbound_samples: list[bytes] = field(default_factory=list)
 
@@ -69,18 +73,22 @@ def part_throughput(
     batch: int,
     limit: float,
     relay_process: bool = False,
+    engines: int = 1,
 ) -> Throughput:
     how = (
         f"`antrian engine --kafka --no-relay --batch {batch}` + `antrian relay`, two subprocesses"
         if relay_process
         else f"`antrian engine --kafka --batch {batch}` (its relay a child process) as a subprocess"
     )
+    if engines > 1:
+        how = f"{engines} x {how} in one group (one relay publishes, the others stand by)"
+    part = "1b" if relay_process else "1" if engines == 1 else f"1c/{engines}"
     say(
-        f"[{'1b' if relay_process else '1'}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
+        f"[{part}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
         f"x 2 lines, {skus} SKUs, {how}"
     )
-    result = Throughput()
-    box = sandbox(bootstrap, dsn, "e2e2" if relay_process else "e2e")
+    result = Throughput(engines=engines)
+    box = sandbox(bootstrap, dsn, "e2e2" if relay_process else "e2e" if engines == 1 else f"e2e{engines}")
     topics = box.topics
     catalogue = MixedCatalogue(skus=skus)
     clock = Clock(prefix="k1")
@@ -116,7 +124,7 @@ def part_throughput(
     watcher = Watcher(bootstrap, watched, order_topic, expected=ids, samples=2_000)
     watcher.start()
     gc.freeze()
-    engine = EngineProcess(box, folder, batch, relay_process=relay_process)
+    engine = EngineProcess(box, folder, batch, relay_process=relay_process, engines=engines)
     t0 = engine.started
     next_report = t0 + 5
     try:
@@ -140,7 +148,9 @@ def part_throughput(
         gc.unfreeze()
         result.engine_summary = engine.stop()
         watcher.stop()
-    counted = {tp: end - start[tp] for tp, end in end_offsets(bootstrap, outbound_names).items()}
+    ends = end_offsets(bootstrap, outbound_names)
+    counted = {tp: end - start[tp] for tp, end in ends.items()}
+    result.published_records, result.duplicates = published_and_repeated(bootstrap, start, ends)
     unwatched: Tally[str] = Tally()
     for tp, records in counted.items():
         if tp not in watched:
@@ -172,5 +182,55 @@ def part_throughput(
         f"{watcher.dead_letters} dead letters; stored {result.stored_events:,} events "
         f"({result.stored_per_s:,.0f}/s, {result.stored_events / max(result.orders, 1):.1f}/msg incl. inbox)"
     )
+    say(
+        f"    published {result.published_records:,} outbound records (dead letters included), "
+        f"{result.duplicates:,} of them repeats of a notification id already published"
+    )
     say(f"    engine: {result.engine_summary}")
     return result
+
+
+def published_and_repeated(bootstrap: str, start: dict[Any, int], ends: dict[Any, int]) -> tuple[int, int]:
+    """Every outbound record of the run, read back after the clock stopped: (records, repeats).
+
+    The watcher reads only the order events while the clock runs; a relay per engine once
+    published everything once per engine, on every topic, so all of them are counted here.
+    """
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        todo = {tp: end for tp, end in ends.items() if end > start[tp]}
+        consumer.assign(list(todo))
+        for tp in todo:
+            consumer.seek(tp, start[tp])
+        seen: set[bytes] = set()
+        records = repeats = 0
+        deadline = time.perf_counter() + 120
+        while any(consumer.position(tp) < end for tp, end in todo.items()):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("could not read the outbound topics back within 120 s")
+            for batch in consumer.poll(timeout_ms=200, max_records=5_000).values():
+                for record in batch:
+                    records += 1
+                    nid = dict(record.headers).get("notification_id")
+                    if nid is None:
+                        continue  # a dead letter: no notification id
+                    if nid in seen:
+                        repeats += 1
+                    seen.add(nid)
+        return records, repeats
+    finally:
+        consumer.close()
+
+
+def say_scale_out(runs: list[Throughput | None]) -> None:
+    """Part 1c's summary: one line per engine count."""
+    say("[1c] engines in one group (each starts a relay; one publishes): lines/s end to end, duplicates")
+    for run in runs:
+        if run is not None:
+            say(
+                f"    {run.engines} engine(s): {run.lines_per_s:,.0f} lines/s end to end, "
+                f"{run.steady_lines_per_s:,.0f} steady; {run.published_records:,} records published, "
+                f"{run.duplicates} duplicate(s)"
+            )

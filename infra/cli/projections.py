@@ -73,7 +73,8 @@ def run(
         total = runner.run(feed, batch_size=batch, stop=stop)
     elapsed = time.perf_counter() - started
     per = ", ".join(f"{name} {count}" for name, count in total.per_projection.items())
-    typer.echo(f"applied {total.events} event(s) in {elapsed:.1f} s ({per})")
+    repeats = f"; dropped {total.repeats} repeat(s) already applied" if total.repeats else ""
+    typer.echo(f"applied {total.events} event(s) in {elapsed:.1f} s ({per}){repeats}")
 
 
 def _stop_on_signals() -> threading.Event:
@@ -87,12 +88,22 @@ def _stop_on_signals() -> threading.Event:
 
 @projections_app.command("status")
 def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
-    """Per projection: state, version, position and lag in each feed."""
+    """Per projection: state, version, position and lag in the feed it reads.
+
+    Without --kafka the feed is the one the read models were built from (their
+    positions say): asking the log's end of projections fed from Kafka showed
+    them the whole log behind.
+    """
     runner = _runner(names)
+    positions = runner.positions()
+    kafka = kafka or _fed_from_kafka(positions)
     with _closed_after(_feed(kafka, names)) as feed:
         ends = feed.ends()
     states = runner.states()
-    positions = runner.positions()
+    positions = {
+        name: {key: at for key, at in by_feed.items() if _is_kafka_feed(key) == kafka}
+        for name, by_feed in positions.items()
+    }
     from rich.table import Table
 
     from infra.cli.console import wide_console
@@ -117,6 +128,18 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
                 projection.name, state_name, version, feed_name, str(position), str(end), lag, applied
             )
     wide_console().print(table)
+
+
+def _is_kafka_feed(key: str) -> bool:
+    from projections.feeds import LOG_FEED
+
+    return key != LOG_FEED
+
+
+def _fed_from_kafka(positions: dict[str, dict[str, Any]]) -> bool:
+    """The read models hold positions in Kafka partitions and none in the event store's log."""
+    keys = {key for by_feed in positions.values() for key in by_feed}
+    return bool(keys) and all(_is_kafka_feed(key) for key in keys)
 
 
 @projections_app.command("rebuild")

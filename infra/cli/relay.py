@@ -8,6 +8,11 @@ asked (SIGTERM/SIGINT, as `antrian relay` does), and also when its parent is
 gone, even if the parent was killed with SIGKILL, so no orphan keeps publishing.
 A relay that dies on its own stops the engine with an error, for the supervisor
 to restart both, rather than leaving an engine whose events nobody publishes.
+
+Every engine starts a relay, yet one publishes per store: each relay stands by
+until it holds the store's relay lease (infra/kafka/relay.py), and says which it
+is ("relay: active" / "relay: standby ..."). `antrian relay` run apart takes part
+in the same election.
 """
 
 from __future__ import annotations
@@ -97,6 +102,12 @@ def run_relay(settings: Settings, engine: Any, on_start: Callable[[Any], None] |
 
 
 def relay_of(settings: Settings, engine: Any, topics: Any) -> Any:
+    """A relay that publishes while it holds the store's relay lease, and says which it is."""
+    from infra.bootstrap import build_relay_lease
     from infra.kafka.relay import OutboundRelay, relay_producer
 
-    return OutboundRelay(engine, relay_producer(settings.kafka_bootstrap), topics)
+    def announce(role: str) -> None:
+        typer.echo(role, err=True)
+
+    producer = relay_producer(settings.kafka_bootstrap)
+    return OutboundRelay(engine, producer, topics, lease=build_relay_lease(settings), announce=announce)

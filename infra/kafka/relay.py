@@ -12,14 +12,23 @@ ids it applied - drops the repeats. Refused messages kept as dead letters are
 published to the dead-letter topic the same way, and repeated the same way:
 their consumers de-duplicate on the `antrian.dead_letter.id` and
 `antrian.dead_letter.attempt` headers.
+
+One relay publishes per store. Each engine starts one (and `antrian relay` may
+run apart), so the relay given a `lease` publishes only while it holds the
+store's lease (infra/postgres/lease.py, infra/sqlite/lease.py): the others are
+standbys, trying again every `STANDBY_RETRY` seconds, and take over from the
+store's recorded position when the holder stops or dies. A relay that finds
+its lease gone (its PostgreSQL session ended) stops publishing and stands by.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from kafka import KafkaProducer
@@ -34,6 +43,24 @@ from services.outbound import CausationTracker, encode, headers, to_outbound
 log = logging.getLogger(__name__)
 
 RELAY_FEED = "antrian-relay"
+STANDBY_RETRY = 2.0  # seconds between a standby's tries for the lease
+LEASE_CHECK = 1.0  # seconds between an active relay's checks that its lease still holds
+ACTIVE = "relay: active"
+STANDBY = "relay: standby (another relay publishes for this store)"
+
+
+class RelayLease(Protocol):
+    """The right to publish a store's log; one holder at a time, freed when the holder ends."""
+
+    def acquire(self) -> bool: ...
+
+    def held(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+class _LeaseLost(Exception):
+    """The active relay's lease ended under it (its PostgreSQL session was closed)."""
 
 
 @dataclass
@@ -45,29 +72,88 @@ class RelayStats:
 
 class OutboundRelay:
     def __init__(
-        self, engine: Engine, producer: KafkaProducer, topics: TopicRegistry, page: int = 1000
+        self,
+        engine: Engine,
+        producer: KafkaProducer,
+        topics: TopicRegistry,
+        page: int = 1000,
+        lease: RelayLease | None = None,
+        announce: Callable[[str], None] = log.info,
     ) -> None:
+        """Without a `lease` the relay publishes unconditionally (one process, or a test)."""
         self.engine = engine
         self.producer = producer
         self.topics = topics
         self.page = page
-        self.stats = RelayStats(position=engine.position(RELAY_FEED) or 0)
-        self.tracker = CausationTracker(engine.mapper, start_after=self.stats.position)
-        self.next_read = self.stats.position + 1
+        self.lease = lease
+        self.announce = announce
+        self.standby_retry = STANDBY_RETRY
+        self.stats = RelayStats()
+        self._resume()
         self.stopping = threading.Event()
+        self._next_check = 0.0
+
+    def _resume(self) -> None:
+        """Start after the position in the store: another relay may have published since."""
+        self.stats.position = self.engine.position(RELAY_FEED) or 0
+        self.tracker = CausationTracker(self.engine.mapper, start_after=self.stats.position)
+        self.next_read = self.stats.position + 1
 
     def run(
         self, idle_polls: int | None = None, interval: float = 0.05, first_interval: float = 0.002
     ) -> RelayStats:
-        """Relay until stopped; an empty log is read again after 2 ms, 4 ms, ... up to `interval`."""
-        poll_until_stopped(
-            self.relay_once,
-            self.stopping,
-            idle_polls,
-            pause=interval,
-            first_pause=min(first_interval, interval),
-        )
+        """Relay until stopped; an empty log is read again after 2 ms, 4 ms, ... up to `interval`.
+
+        With a lease: publish only while holding it. `idle_polls` also bounds a standby's tries.
+        """
+        if self.lease is None:
+            self._publish(self.relay_once, idle_polls, interval, first_interval)
+            return self.stats
+        try:
+            while self._elected(idle_polls):
+                try:
+                    self._publish(self._leased_step, idle_polls, interval, first_interval)
+                    return self.stats
+                except _LeaseLost:
+                    log.warning("relay: the store's relay lease was lost; standing by")
+        finally:
+            self.lease.release()
         return self.stats
+
+    def _publish(
+        self, step: Callable[[], int], idle_polls: int | None, interval: float, first_interval: float
+    ) -> None:
+        poll_until_stopped(
+            step, self.stopping, idle_polls, pause=interval, first_pause=min(first_interval, interval)
+        )
+
+    def _elected(self, idle_polls: int | None) -> bool:
+        """Wait as a standby until this relay holds the lease (True) or is stopped (False)."""
+        assert self.lease is not None
+        tries = 0
+        while not self.stopping.is_set():
+            if self.lease.acquire():
+                self.announce(ACTIVE)
+                self._resume()
+                self._next_check = time.monotonic() + LEASE_CHECK
+                return True
+            if tries == 0:
+                self.announce(STANDBY)
+            tries += 1
+            if idle_polls is not None and tries >= idle_polls:
+                return False
+            self.stopping.wait(self.standby_retry)
+        return False
+
+    def _leased_step(self) -> int:
+        found = self.relay_once()
+        now = time.monotonic()
+        if now >= self._next_check:
+            assert self.lease is not None
+            if not self.lease.held():
+                raise _LeaseLost
+            self._next_check = now + LEASE_CHECK
+        return found
 
     def relay_once(self) -> int:
         """Publish one page of the log; returns how many notifications were read."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.kafka.relay import ACTIVE, STANDBY
 from tests import messages as m
 from tests.e2e.test_kafka_processes import (  # noqa: F401 - fixtures among them
     WAIT,
@@ -122,3 +123,27 @@ def test_sigusr1_makes_the_engine_and_its_relay_print_their_stacks_and_carry_on(
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)
     wait_until_relayed(store, antrian)
     assert antrian.stop(engine) == 0, antrian.tail(engine)
+
+
+def test_of_two_engines_one_relay_publishes_and_the_other_takes_over_when_its_engine_is_killed(
+    antrian, store, upstream
+):
+    # Given two engines on one store, each with its relay child
+    first = antrian.engine("--batch", "10")
+    wait_for("the first relay active", lambda: ACTIVE in antrian.output(first).splitlines(), antrian)
+    second = antrian.engine("--batch", "10")
+    wait_for("the second relay standing by", lambda: STANDBY in antrian.output(second).splitlines(), antrian)
+    upstream.publish([m.stock_received("m-1", "A", 5)])
+    wait_until_relayed_some(store, antrian)
+
+    # When the engine whose relay publishes is killed (SIGKILL)
+    child = relay_child(antrian, first)
+    antrian.kill(first)
+    wait_until_gone(child, "the killed engine's relay", antrian)
+
+    # Then the standby takes over, and what is stored next is published
+    wait_for("the standby relay active", lambda: ACTIVE in antrian.output(second).splitlines(), antrian)
+    upstream.publish([m.order_placed("m-2", "O-1", [("1", "A", 2)])])
+    wait_for("the order stored", lambda: (store.recorder.max_notification_id() or 0) > 2, antrian)
+    wait_until_relayed(store, antrian)
+    assert antrian.stop(second) == 0, antrian.tail(second)

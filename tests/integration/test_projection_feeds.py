@@ -230,6 +230,7 @@ def test_the_kafka_feed_builds_the_same_read_models_as_the_embedded_log_despite_
 
     # Then they read every record, applied each event once, and equal the embedded build
     assert sum(ends.values()) == 2 * len(demo_events()) == done.read
+    assert done.events == done.repeats == len(demo_events())
     assert runner.caught_up(ends)
     embedded = build(iter([list(demo_events())]))
     assert done.per_projection == embedded_applied(embedded)

@@ -116,6 +116,7 @@ def test_a_redelivered_batch_changes_nothing(read_store):
     again = runner.apply(batch)
 
     assert again.per_projection == {"trail": 0}
+    assert (again.events, again.repeats) == (0, 50)
     assert runner.export() == before
     assert runner.positions() == positions
     assert trail_ids(runner) == [e.notification_id for e in events[:50]]
@@ -184,8 +185,9 @@ def test_relay_repeats_at_new_offsets_are_skipped():
     # When the partition is read on, repeats and new events alike
     done = runner.apply(Batch(events=repeat, advance={"t.order:0": repeat[-1].position}))
 
-    # Then only the new events are applied, and the position is past the repeats
+    # Then only the new events are applied (and counted), and the position is past the repeats
     assert done.per_projection == {"trail": 50}
+    assert (done.events, done.repeats) == (50, 30)
     assert trail_ids(runner) == [e.notification_id for e in events]
     assert runner.positions()["trail"]["t.order:0"].position == repeat[-1].position
 
@@ -317,3 +319,47 @@ def test_rebuild_on_the_command_line_resumes_an_interrupted_rebuild_and_restart_
 def test_rebuilding_from_an_empty_log_finishes_at_once(cli):
     assert "rebuilt trail: 0 event(s)" in cli("rebuild", "trail")
     assert status_row(cli("status", "trail"), "trail") == ["trail", "live", "1", "log", "0", "0", "0", "0"]
+
+
+@pytest.mark.kafka
+def test_read_models_fed_from_kafka_report_their_lag_in_kafka_and_count_relay_repeats_as_dropped(
+    cli, monkeypatch, kafka_bootstrap
+):
+    from infra.kafka.relay import OutboundRelay, relay_producer
+    from tests.support.kafka_topics import fresh_outbound_topics
+
+    # Given a store whose events two relays unaware of each other both published
+    engine = demo_engine(cli.db)
+    topics = fresh_outbound_topics(kafka_bootstrap)
+    relays = [OutboundRelay(engine, relay_producer(kafka_bootstrap), topics) for _ in range(2)]
+    for relay in relays:
+        relay.run(idle_polls=2)
+        relay.producer.close()
+    monkeypatch.setenv("ANTRIAN_KAFKA_BOOTSTRAP", kafka_bootstrap)
+    monkeypatch.setenv("ANTRIAN_TOPIC_PREFIX", topics.prefix)
+    events = len(published(engine))
+
+    # When the read models are built from the topics
+    ran = cli("run", "trail", "--kafka", "--once")
+
+    # Then each event counts once as applied, and the repeats as dropped
+    assert f"applied {events} event(s)" in ran
+    assert f"dropped {events} repeat(s) already applied" in ran
+
+    # And their status, asked without --kafka, is their lag in the partitions they read:
+    # none, and no row for the event store's log, which they never read
+    rows = status_rows(cli("status", "trail"))
+    assert rows and all(row[3].startswith(topics.prefix) and row[6] == "0" for row in rows), rows
+
+    # And a position left in the log by an earlier build from it is not shown with --kafka
+    runner = ProjectionRunner(SqliteReadStore(cli.read_db), [Trail()])
+    runner.apply(Batch(events=[], advance={LOG_FEED: 5}))
+    assert status_rows(cli("status", "trail", "--kafka")) == rows
+
+
+def status_rows(output: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in re.split(r"[│|]", line) if cell.strip()]
+        for line in output.splitlines()
+        if re.search(r"\btrail\b", line)
+    ]
