@@ -42,6 +42,7 @@ from services.writing import BatchWriter, PlainWriter
 
 STOCK_SNAPSHOT_INTERVAL = 200
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
+BATCH_CONFLICT_RETRIES = 3  # a refused batch decided again as a batch before going one by one
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
 # Seconds, doubled per attempt (jittered, at most 0.5 s): let the other writer finish.
 CONFLICT_BACKOFF = 0.005
@@ -227,7 +228,8 @@ class Engine(Application[UUID]):
         return self.saving.settle(self._redo, decided_on_top)
 
     def _redo(self, pending: PendingBatch) -> list[Outcome]:
-        return self._one_by_one(pending.messages, pending.tracking, pending.letters)
+        """A batch written behind that the store refused, decided and saved again on fresh state."""
+        return self._handle_settled(pending.messages, pending.tracking, pending.letters)
 
     def _settle_if_in_flight(self, pending: PendingBatch) -> None:
         if self.saving.in_flight is pending:
@@ -277,9 +279,20 @@ class Engine(Application[UUID]):
                 return outcomes
 
     def _try_batch(
-        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
+        self,
+        messages: Sequence[Message],
+        tracking: Tracking | None,
+        letters: Letters,
+        retry: bool = False,
+        attempt: int = 0,
     ) -> tuple[list[Outcome], Outcome | None]:
-        """Outcomes of the applied prefix, and the refusal that ended it (if any)."""
+        """Outcomes of the applied prefix, and the refusal that ended it (if any).
+
+        A batch the store refuses (another engine changed what it read, or applied one of
+        its messages first) is decided again as a batch, after catching up with what the
+        other wrote, a few times; only then one message at a time. Two engines sharing
+        SKUs conflict often, and a batch redone message by message costs a transaction each.
+        """
         decided = self.decider.decide(messages, tracking, letters, retry)
         if decided.refused_at is not None:
             self.cached.forget(decided.touched)
@@ -292,8 +305,11 @@ class Engine(Application[UUID]):
         try:
             self.saving.save(decided.processing)
         except IntegrityError:
-            # A duplicate or a concurrent writer: fall back to one message at a time.
             self.cached.forget(decided.touched)
+            if attempt < BATCH_CONFLICT_RETRIES:
+                self.catch_up()
+                warm(self.repository.cache, self.writer, messages)
+                return self._try_batch(messages, tracking, letters, retry, attempt + 1)
             return self._one_by_one(messages, tracking, letters, retry), None
         except BaseException:
             self.cached.forget(decided.touched)
