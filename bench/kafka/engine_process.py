@@ -29,8 +29,11 @@ from bench.workload import Msg
 class EngineProcess:
     """`antrian engine --kafka` on the sandbox's schema and topics, stderr to a file."""
 
-    def __init__(self, box: Sandbox, folder: Path, batch: int, relay_process: bool = False) -> None:
-        """`relay_process`: `antrian engine --kafka --no-relay` plus `antrian relay` as a second process."""
+    def __init__(
+        self, box: Sandbox, folder: Path, batch: int, relay_process: bool = False, relay: bool = True
+    ) -> None:
+        """`relay_process`: `antrian engine --kafka --no-relay` plus `antrian relay` as a second process;
+        `relay=False`: the engine alone, `--no-relay` (another process relays its store)."""
         prelude = os.environ.get("ANTRIAN_BENCH_ENGINE_PRELUDE")  # python run before the CLI (experiments)
         script = Path(sys.executable).with_name("antrian")
         if prelude:
@@ -42,12 +45,12 @@ class EngineProcess:
                 else [sys.executable, "-c", "from infra.cli.main import main; main()"]
             )
         engine = [*base, "engine", "--kafka", "--batch", str(batch)]
-        self.log = folder / f"engine-{box.label}-{box.tag}.log"
+        self.log = folder / f"engine-{box.label}-{box.tag}-{os.getpid()}-{id(self)}.log"
         self._out = self.log.open("wb")
         self.started = time.perf_counter()
         self.processes = [
             subprocess.Popen(
-                engine + (["--no-relay"] if relay_process else []),
+                engine + (["--no-relay"] if relay_process or not relay else []),
                 cwd=REPO,
                 env=box.engine_env(),
                 stdin=subprocess.DEVNULL,
@@ -55,7 +58,7 @@ class EngineProcess:
                 stderr=subprocess.STDOUT,
             )
         ]
-        if relay_process:
+        if relay_process and relay:
             self.processes.append(
                 subprocess.Popen(
                     [*base, "relay"],
