@@ -32,6 +32,8 @@ def decision_info(
     at = decided_at(clock, cause)
     if at != cause.at:
         inputs = {**inputs, "message_at": cause.at.isoformat()}
+    if cause.late_by_seconds is not None:
+        inputs = {**inputs, "late_by_seconds": cause.late_by_seconds}
     return DecisionInfo(
         policy=policy,
         message_id=cause.message_id,

@@ -176,7 +176,9 @@ class Stock(Aggregate):
         few minutes ahead of its messages'), so no wait measured from placed_at is negative.
         """
         if request.placed_at > cause.at:
-            cause = Cause(message_id=cause.message_id, at=request.placed_at)
+            cause = Cause(
+                message_id=cause.message_id, at=request.placed_at, late_by_seconds=cause.late_by_seconds
+            )
         policy = get_policy(self.policy)
         plan = policy.plan_request(self.available, self.queue, self.waiting, request)
         reason = request_reason(plan, self.available)

@@ -153,6 +153,9 @@ class Cause(Value):
 
     message_id: str
     at: datetime
+    # Decided after a message with a later business time (arrived past the fairness window):
+    # by how many seconds. Recorded among the decision's inputs; it changes no decision.
+    late_by_seconds: int | None = None
 
     @property
     def today(self) -> date:

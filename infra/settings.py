@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # a batch whose write takes longer than write_timeout stops the engine with an error.
     pg_lock_timeout_seconds: int = Field(30, ge=1)
     write_timeout_seconds: int = Field(120, ge=1)
+    # Kafka: polled messages are held and decided in business-time order (placed_at, occurred_at)
+    # across the consumer's partitions, up to this much message time (infra/kafka/fairness.py).
+    fairness: bool = True
+    fairness_window_seconds: int = Field(300, ge=0)
+    fairness_max_held: int = Field(20_000, ge=1)
 
     @model_validator(mode="after")
     def _write_behind_needs_a_store(self) -> Settings:

@@ -57,13 +57,19 @@ class Decider:
         self.repository = repository
         self.default_policy = default_policy
         self.read_entries = read_entries  # inbox entries, from the cache or the store
+        # Message id -> seconds it is decided after a message with a later business time. Set by
+        # the edge that orders messages (infra/kafka/fairness.py), which knows it, and cleared
+        # by it once they are written; the contracts stay what upstream sent.
+        self.late: dict[str, int] = {}
 
     def inbox(self, messages: Sequence[Message], read: bool = True) -> BatchInbox:
         """The messages' inbox entries; `read=False` reads none (the store refuses a second entry)."""
         return BatchInbox(self.read_entries if read else None, messages)
 
     def session(self, message: Message, careful: bool, batch: dict[UUID, Any] | None = None) -> Session:
-        return Session(self.repository, message, self.default_policy, careful=careful, batch=batch)
+        session = Session(self.repository, message, self.default_policy, careful=careful, batch=batch)
+        session.late_by_seconds = self.late.get(message.message_id)
+        return session
 
     def decide_one(self, session: Session, inbox: BatchInbox) -> DecidedOne:
         """The session's message decided; an error neither it nor the message caused is raised."""
@@ -120,7 +126,7 @@ class Decider:
 
 def apply(session: Session, message: Message) -> None:
     """The message's handler, on the aggregates the session reads and collects."""
-    HANDLERS[type(message)](session, message, cause_of(message))
+    HANDLERS[type(message)](session, message, cause_of(message, session.late_by_seconds))
 
 
 def applied(message: Message, events: int) -> Outcome:
@@ -137,5 +143,5 @@ def no_letters(outcomes: list[Outcome]) -> list[Any]:
     return []
 
 
-def cause_of(message: Message) -> Cause:
-    return Cause(message_id=message.message_id, at=message.occurred_at)
+def cause_of(message: Message, late_by_seconds: int | None = None) -> Cause:
+    return Cause(message_id=message.message_id, at=message.occurred_at, late_by_seconds=late_by_seconds)

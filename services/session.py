@@ -32,6 +32,7 @@ class Session:
         self.careful = careful  # False: let the store's version check catch what exists already
         self.batch = {} if batch is None else batch  # aggregates of earlier messages saved together
         self.touched: dict[UUID, Aggregate] = {}  # what this message read or changed
+        self.late_by_seconds: int | None = None  # see Decider.late
 
     def add(self, aggregate: A) -> A:
         self.touched[aggregate.id] = self.batch[aggregate.id] = aggregate

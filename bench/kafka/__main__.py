@@ -19,6 +19,7 @@ from bench.kafka.alone import Alone, part_engine_alone
 from bench.kafka.ceilings import KafkaCeiling, part_kafka_ceiling, part_pg_ceiling
 from bench.kafka.common import BATCH, REPO
 from bench.kafka.latency import Latency, part_latency
+from bench.kafka.mixed import Mixed, file_baseline, part_mixed, say_mixed
 from bench.kafka.services import SANDBOXES, find_services
 from bench.kafka.table import table
 from bench.kafka.throughput import Throughput, part_throughput, say_scale_out
@@ -98,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip parts 1b and 2b (the engine and the relay as two processes)",
     )
-    args = parse_options(parser, argv, keep_help="keep schemas, topics and engine logs")
+    parser.add_argument(
+        "--mixed-messages", type=int, default=None, help="part 4's realistic stream (default 20000)"
+    )
+    parser.add_argument("--mixed-engines", default="1,2,4", help="part 4's engine counts")
+    args = parse_options(parser, argv, keep_help="keep schemas, topics and engine logs", parts="1234")
     orders = args.orders or (1_000 if args.quick else 10_000)
     latency_s = args.latency_seconds or (6.0 if args.quick else 25.0)
     kafka_messages = args.kafka_messages or (5_000 if args.quick else 30_000)
@@ -185,6 +190,22 @@ def main(argv: list[str] | None = None) -> int:
             alone = guarded(
                 "3c/3d", lambda: part_engine_alone(bootstrap, dsn, alone_orders, args.skus, args.batch)
             )
+        if "4" in args.parts:
+            from bench.traffic.generator import realistic
+
+            lines = realistic(args.mixed_messages or (3_000 if args.quick else 20_000), skus=20).lines
+            baseline = guarded("4 file", lambda: file_baseline(lines))
+            mixed: list[Mixed | None] = []
+            for count in (int(n) for n in args.mixed_engines.split(",")):
+                mixed.append(
+                    guarded(
+                        f"4 ({count} engines)",
+                        lambda count=count: part_mixed(  # type: ignore[misc]
+                            bootstrap, dsn, folder, lines, count, args.batch, max(300.0, len(lines) / 20)
+                        ),
+                    )
+                )
+            say_mixed(len(lines), baseline, mixed)
         guarded(
             "table",
             lambda: table(e2e, split, lat, lat_split, kafka, pg, alone, runs=(e2e_runs, split_runs)),

@@ -30,10 +30,17 @@ class EngineProcess:
     """`antrian engine --kafka` on the sandbox's schema and topics, stderr to a file."""
 
     def __init__(
-        self, box: Sandbox, folder: Path, batch: int, relay_process: bool = False, engines: int = 1
+        self,
+        box: Sandbox,
+        folder: Path,
+        batch: int,
+        relay_process: bool = False,
+        engines: int = 1,
+        relay: bool = True,
     ) -> None:
         """`relay_process`: `antrian engine --kafka --no-relay` plus `antrian relay` as a second process;
-        `engines`: that many engine processes in one group (each with its relay child: one publishes)."""
+        `engines`: that many engine processes in one group (each with its relay child: one publishes);
+        `relay=False`: the engine alone, `--no-relay` (another process relays its store)."""
         prelude = os.environ.get("ANTRIAN_BENCH_ENGINE_PRELUDE")  # python run before the CLI (experiments)
         script = Path(sys.executable).with_name("antrian")
         if prelude:
@@ -45,12 +52,12 @@ class EngineProcess:
                 else [sys.executable, "-c", "from infra.cli.main import main; main()"]
             )
         engine = [*base, "engine", "--kafka", "--batch", str(batch)]
-        self.log = folder / f"engine-{box.label}-{box.tag}.log"
+        self.log = folder / f"engine-{box.label}-{box.tag}-{os.getpid()}-{id(self)}.log"
         self._out = self.log.open("wb")
         self.started = time.perf_counter()
         self.processes = [
             subprocess.Popen(
-                engine + (["--no-relay"] if relay_process else []),
+                engine + (["--no-relay"] if relay_process or not relay else []),
                 cwd=REPO,
                 env=box.engine_env(),
                 stdin=subprocess.DEVNULL,
@@ -59,7 +66,7 @@ class EngineProcess:
             )
             for _ in range(engines)
         ]
-        if relay_process:
+        if relay_process and relay:
             self.processes.append(
                 subprocess.Popen(
                     [*base, "relay"],

@@ -24,6 +24,7 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
 
     from infra.bootstrap import build_engine
     from infra.cli.relay import RelayProcess, relay_of
+    from infra.kafka.fairness import FairnessBuffer
     from infra.kafka.inbound import FETCH_MAX_WAIT_MS, InboundConsumer
     from infra.kafka.topics import TopicRegistry
 
@@ -55,6 +56,11 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         batch_size=batch,
         stopping=stopping,
         ahead=timedelta(minutes=settings.max_ahead_minutes),
+        fairness=FairnessBuffer(
+            timedelta(seconds=settings.fairness_window_seconds), settings.fairness_max_held
+        )
+        if settings.fairness
+        else None,
     )
     stoppables: list[Any] = [inbound]
     relay_thread = None

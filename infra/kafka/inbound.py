@@ -32,6 +32,7 @@ from eventsourcing.persistence import Tracking
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from infra.kafka.fairness import FairnessBuffer, Held
 from infra.kafka.polling import poll_until_stopped
 from services.contract_values import MAX_AHEAD
 from services.contracts import Message
@@ -83,8 +84,13 @@ class _SeekToStore(ConsumerRebalanceListener):
     def on_partitions_revoked(self, revoked: Any) -> None:
         log.info("partitions revoked: %s", sorted(str(tp) for tp in revoked))
         self.inbound.settle()  # the position of the batch being written is in the store before another takes over
+        if self.inbound.fairness is not None:
+            self.inbound.fairness.drop(revoked)  # held, so not applied: the next owner reads them
 
     def on_partitions_assigned(self, assigned: Any) -> None:
+        if self.inbound.fairness is not None:
+            self.inbound.fairness.drop(assigned)  # read again from the store's positions
+            self.inbound.fairness.assigned(assigned)
         self.inbound.seek_to_recorded(assigned)
 
 
@@ -97,9 +103,11 @@ class InboundConsumer:
         batch_size: int = 500,
         stopping: threading.Event | None = None,
         ahead: timedelta = MAX_AHEAD,
+        fairness: FairnessBuffer | None = None,
     ) -> None:
         """`stopping`: set it to stop after the current batch (one is made if not given);
-        `ahead`: how far after its arrival a message may be dated."""
+        `ahead`: how far after its arrival a message may be dated; `fairness`: hold polled
+        messages and release them in business-time order (infra/kafka/fairness.py)."""
         self.engine = engine
         self.ahead = ahead
         self.consumer = consumer
@@ -108,6 +116,8 @@ class InboundConsumer:
         self.stats = InboundStats()
         self.stopping = stopping or threading.Event()
         self._unsettled: tuple[PendingBatch, Callable[[list[Outcome]], list[Outcome]]] | None = None
+        self.fairness = fairness
+        self._late_before: list[str] = []
 
     def start(self) -> None:
         self.consumer.subscribe(self.topics, listener=_SeekToStore(self))
@@ -145,7 +155,9 @@ class InboundConsumer:
         # join's end only at the next poll (200 ms of every engine's start-up).
         wait = timeout_ms if self.consumer.assignment() else min(timeout_ms, JOINING_POLL_MS)
         records = self.consumer.poll(timeout_ms=wait, max_records=self.batch_size)
-        for tp, batch in records.items():
+        if self.fairness is not None:
+            self.hold_and_release(records)
+        for tp, batch in records.items() if self.fairness is None else ():
             self.apply(tp, batch)
         if records:
             # A hint for lag tools; the store holds the truth. Not waited for: a synchronous
@@ -167,26 +179,72 @@ class InboundConsumer:
         self.stats.batches += 1
         return outcomes
 
+    def hold_and_release(self, records: dict[Any, list[Any]]) -> None:
+        """Polled records held by the fairness buffer; those whose turn came applied in its order."""
+        assert self.fairness is not None
+        received_at = datetime.now(UTC)
+        for tp, batch in records.items():
+            self.fairness.add(tp, [(r, _parse(r.value, received_at, self.ahead)) for r in batch])
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            self.fairness.caught_up(tp, highwater is not None and self.consumer.position(tp) >= highwater)
+        released = self.fairness.release(idle=not records)
+        for start in range(0, len(released), self.batch_size):
+            self.apply_held(released[start : start + self.batch_size])
+
+    def apply_held(self, held: Sequence[Held]) -> None:
+        """Released records of several partitions, decided in one batch in the order given.
+
+        A transaction records one position: the last record's partition's goes with the
+        batch, the others' right after it (an empty batch each). A crash in between leaves
+        those behind: their messages are read again and found to be duplicates.
+        """
+        last: dict[Any, int] = {}
+        for h in held:
+            last[h.tp] = h.record.offset + 1
+        tail = held[-1].tp
+        late = {
+            h.parsed.message_id: _seconds(h.late_by)
+            for h in held
+            if h.late_by and not isinstance(h.parsed, Outcome)
+        }
+        self.engine.decider.late.update(late)
+        self._submit(
+            [(h.tp, h.record, h.parsed) for h in held],
+            Tracking(feed_name(tail.topic, tail.partition), last.pop(tail)),
+        )
+        for tp, offset in last.items():
+            self._submit([], Tracking(feed_name(tp.topic, tp.partition), offset))
+        # Kept until the batch is settled (a refused save decides it again): the next call's
+        # first submission settles it.
+        for message_id in set(self._late_before) - late.keys():
+            self.engine.decider.late.pop(message_id, None)
+        self._late_before = list(late)
+
     def apply(self, tp: TopicPartition, records: Sequence[Any]) -> PendingBatch:
         """One partition's records: applied in a batch, refusals kept as dead letters.
 
         Submitting it settles the batch before (its outcomes are counted then).
         """
         received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
-        parsed: list[Message | Outcome] = [
-            _parse(record.value, received_at, self.ahead) for record in records
-        ]
-        messages = [p for p in parsed if not isinstance(p, Outcome)]
-        position = Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1)
+        parsed = [(tp, r, _parse(r.value, received_at, self.ahead)) for r in records]
+        return self._submit(parsed, Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1))
+
+    def _submit(
+        self, parsed: Sequence[tuple[Any, Any, Message | Outcome]], position: Tracking
+    ) -> PendingBatch:
+        messages = [p for _, _, p in parsed if not isinstance(p, Outcome)]
 
         def in_record_order(applied: list[Outcome]) -> list[Outcome]:
             found = iter(applied)
-            return [p if isinstance(p, Outcome) else next(found) for p in parsed]
+            return [p if isinstance(p, Outcome) else next(found) for _, _, p in parsed]
 
         def letters(applied: list[Outcome]) -> list[DeadLetter]:
             # Called with the outcomes so far; records not reached yet are not refused.
             outcomes = in_record_order(applied + [_PENDING] * (len(messages) - len(applied)))
-            return [_letter(tp, r, o) for r, o in zip(records, outcomes, strict=True) if o.status.refused]
+            return [
+                _letter(tp, r, o) for (tp, r, _), o in zip(parsed, outcomes, strict=True) if o.status.refused
+            ]
 
         pending = self.engine.submit_batch(messages, position, letters)
         self.settle()
@@ -202,6 +260,10 @@ def _parse(raw: bytes, received_at: datetime, ahead: timedelta) -> Message | Out
         return parse_message(raw, received_at, ahead)
     except MessageRejected as rejected:
         return outcome_of(rejected)
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, round(delta.total_seconds()))
 
 
 def _letter(tp: TopicPartition, record: Any, outcome: Outcome) -> DeadLetter:
