@@ -50,8 +50,8 @@ class Topic:
 
     @property
     def message_types(self) -> tuple[str, ...]:
-        """The inbound `type` values this topic carries (empty for other topics)."""
-        return tuple(_type_name(cls) for cls in self.contract if issubclass(cls, c.Envelope))
+        """The inbound `type` values this topic carries, each once whatever its versions (empty for other topics)."""
+        return tuple(dict.fromkeys(c.type_of(cls) for cls in self.contract if issubclass(cls, c.Envelope)))
 
 
 def _field(name: str) -> Callable[[Any], bytes]:
@@ -70,17 +70,20 @@ def _original_key(record: Any) -> bytes | None:
     return record if isinstance(record, bytes | None) else record.key
 
 
-def _type_name(cls: type[c.Envelope]) -> str:
-    return cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-
-
 # Name (without prefix), key, contract, writer. Inbound topics are written by
 # the upstream system that owns the facts; Antrian only reads them.
 _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel], ...], str]] = {
     "orders": (
         "antrian.orders",
         _field("order_id"),
-        (c.OrderPlaced, c.OrderCancelled, c.OrderShipped, c.SubstituteAccepted, c.SubstituteDeclined),
+        (
+            c.OrderPlaced,
+            c.OrderPlacedV2,
+            c.OrderCancelled,
+            c.OrderShipped,
+            c.SubstituteAccepted,
+            c.SubstituteDeclined,
+        ),
         "shop (order management)",
     ),
     "inventory": (
@@ -175,7 +178,7 @@ class TopicRegistry:
         """The topic a message type travels on (by `type` name, contract class or message)."""
         if not isinstance(message_type, str):
             cls = message_type if isinstance(message_type, type) else type(message_type)
-            message_type = _type_name(cls)
+            message_type = c.type_of(cls)
         try:
             return self._by_type[message_type]
         except KeyError:
