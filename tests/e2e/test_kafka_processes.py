@@ -67,7 +67,8 @@ class Antrian:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-c", RUN_LOGGED, "--store", "postgres", *args]
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, own_group: bool = False) -> subprocess.Popen[bytes]:
+        """`own_group`: in a process group of its own, as a shell or a supervisor starts it."""
         log = self.tmp_path / f"antrian-{len(self.processes)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -76,13 +77,14 @@ class Antrian:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                start_new_session=own_group,
             )
         self.processes.append(process)
         self.logs[process.pid] = log
         return process
 
-    def engine(self, *options: str) -> subprocess.Popen[bytes]:
-        return self.start("engine", "--kafka", *options)
+    def engine(self, *options: str, own_group: bool = False) -> subprocess.Popen[bytes]:
+        return self.start("engine", "--kafka", *options, own_group=own_group)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.command(*args), env=self.env, capture_output=True, text=True, timeout=300)
