@@ -16,6 +16,7 @@ from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
 from infra.cli.state import state
+from infra.cli.topics import topics_app
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ replay_app = typer.Typer(no_args_is_help=True, help="Re-run recorded decisions a
 app.add_typer(replay_app, name="replay")
 app.add_typer(schema_app, name="schema")
 app.add_typer(projections_app, name="projections")
+app.add_typer(topics_app, name="topics")
 register_read_commands(app)
 
 

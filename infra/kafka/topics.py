@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
@@ -47,6 +47,9 @@ class Topic:
     contract: tuple[type[BaseModel], ...]  # value models; () for dead letters (raw original bytes)
     writer: str  # the one component allowed to produce to it
     partitions: int = DEFAULT_PARTITIONS
+    config: Mapping[str, str] = field(
+        default_factory=dict, hash=False
+    )  # topic configs `antrian topics create` sets
 
     @property
     def message_types(self) -> tuple[str, ...]:
@@ -130,6 +133,26 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         "antrian outbound relay",
     ),
 }
+# Topic configs, created by `antrian topics create` (infra/kafka/provisioning.py). None is
+# compacted: compaction keeps only a key's last record, and no topic of ours is a table of
+# "latest values". Inbound records are facts (an order's cancel does not replace its placing),
+# outbound events are the history projections are rebuilt from, and dead letters of one key
+# are several letters.
+DAY_MS = 24 * 60 * 60 * 1000
+INBOUND_RETENTION_DAYS = 7  # applied messages are in the store; a week covers an engine down for days
+DEADLETTER_RETENTION_DAYS = 365  # kept in the store too; the topic is for the teams that fix them
+_DELETE = {"cleanup.policy": "delete"}
+_CONFIG: dict[str, dict[str, str]] = {
+    "orders": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "inventory": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "purchasing": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "deadletter": {**_DELETE, "retention.ms": str(DEADLETTER_RETENTION_DAYS * DAY_MS)},
+    # Kept for ever: `antrian projections rebuild --kafka` reads them from the first event.
+    "order_events": {**_DELETE, "retention.ms": "-1"},
+    "stock_events": {**_DELETE, "retention.ms": "-1"},
+    "supplier_events": {**_DELETE, "retention.ms": "-1"},
+    "notice_events": {**_DELETE, "retention.ms": "-1"},
+}
 _OUTBOUND = {
     "Order": "order_events",
     "Stock": "stock_events",
@@ -156,7 +179,8 @@ class TopicRegistry:
             raise ValueError(f"topic prefix {prefix!r} may only use letters, digits, '.', '_' and '-'")
         self.prefix = prefix
         for attribute, (name, key, contract, writer) in _SPECS.items():
-            setattr(self, attribute, Topic(prefix + name, key, contract, writer, partitions))
+            config = _CONFIG[attribute]
+            setattr(self, attribute, Topic(prefix + name, key, contract, writer, partitions, config))
         self._by_type = {t: topic for topic in self.inbound() for t in topic.message_types}
 
     def __iter__(self) -> Iterator[Topic]:

@@ -41,6 +41,7 @@ from simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.state import recorded, state
+from tests.support.kafka_topics import ensure_topics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -84,6 +85,8 @@ class Antrian:
         return process
 
     def engine(self, *options: str, own_group: bool = False) -> subprocess.Popen[bytes]:
+        """An engine, the registry's topics created first (the broker creates none)."""
+        ensure_topics(self.env["ANTRIAN_KAFKA_BOOTSTRAP"], TopicRegistry(self.env["ANTRIAN_TOPIC_PREFIX"]))
         return self.start("engine", "--kafka", *options, own_group=own_group)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -254,11 +257,13 @@ class Upstream:
 
     def __init__(self, bootstrap: str, registry: TopicRegistry) -> None:
         self.registry = registry
+        self.bootstrap = bootstrap
         self.producer = KafkaProducer(
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
         )
 
     def publish(self, messages: Iterable[dict[str, Any]]) -> list[Any]:
+        ensure_topics(self.bootstrap, self.registry)
         futures = []
         for message in messages:
             topic = self.registry.inbound_topic_for(message["type"])
@@ -269,6 +274,7 @@ class Upstream:
         return [future.get(timeout=60) for future in futures]
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        ensure_topics(self.bootstrap, self.registry)
         future = self.producer.send(topic, key=key, value=value)
         self.producer.flush(timeout=60)
         return future.get(timeout=60)
