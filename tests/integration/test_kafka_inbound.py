@@ -10,8 +10,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 from infra.kafka.inbound import InboundConsumer, feed_name
 from tests import messages as m
-from tests.support.kafka_topics import create_topic
 from tests.conftest import make_engine
+from tests.support.kafka_topics import create_topic
 
 pytestmark = pytest.mark.kafka
 
