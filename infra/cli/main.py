@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import typer
 
+from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
@@ -30,6 +31,7 @@ app.add_typer(replay_app, name="replay")
 app.add_typer(schema_app, name="schema")
 app.add_typer(projections_app, name="projections")
 app.add_typer(topics_app, name="topics")
+app.add_typer(positions_app, name="positions")
 register_read_commands(app)
 
 
