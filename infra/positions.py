@@ -37,7 +37,8 @@ class StoredPositions:
 
             engine = build_engine(settings)  # creates the tables of a new store, and names them
             try:
-                self.table = engine.recorder.tracking_table_name
+                recorder: Any = engine.recorder  # a process recorder: it keeps the positions
+                self.table = recorder.tracking_table_name
             finally:
                 engine.close()
 
