@@ -28,6 +28,9 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     from infra.kafka.topics import TopicRegistry
 
     stopping = threading.Event()
+    # Before anything slow: a signal while the engine starts (its store, the group join)
+    # stops it cleanly, rather than with a KeyboardInterrupt's traceback and code 130.
+    handle_signals(Stopping(stopping))
     relay_died: list[int | None] = []
     child = None
     if relay == "process":  # first, while this process has no threads or connections to fork
@@ -41,9 +44,6 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
             stopping.set()
 
         child.start(on_end)
-    # Before anything slow: a signal while the engine starts (its store, the group join)
-    # stops it cleanly, rather than with a KeyboardInterrupt's traceback and code 130.
-    handle_signals(Stopping(stopping))
     engine = build_engine(settings)
     topics = TopicRegistry(settings.topic_prefix)
     consumer = KafkaConsumer(

@@ -29,6 +29,7 @@ from infra.settings import Settings
 log = logging.getLogger(__name__)
 
 PROCESS_TITLE = "antrian relay"
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 STOP_TIMEOUT = 30.0  # seconds a stopping relay gets to finish its page before it is killed
 
 
@@ -48,7 +49,14 @@ class RelayProcess:
         Code 0: it was asked to stop (a signal to it or to its process group); anything
         else: it died.
         """
-        self.process.start()
+        # Blocked across the fork: a signal to the process group just as the child starts
+        # would kill it before it has handlers (code -15, taken for a death). The child
+        # unblocks them once its handlers are in place; pending ones arrive then.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         threading.Thread(target=self._watch, args=(on_end,), name="relay-watch", daemon=True).start()
 
     def stop(self) -> int | None:
@@ -85,6 +93,7 @@ def _relay_main(settings: Settings) -> None:
     setproctitle.setproctitle(f"{PROCESS_TITLE} (relay child of engine pid {os.getppid()})")
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     run_relay(settings, build_engine(settings), on_start=_stop_with_parent)
 
 
