@@ -64,7 +64,7 @@ clean:
 # A single-node Kafka (KRaft) broker from Maven Central and a throwaway PostgreSQL cluster,
 # both on 127.0.0.1; state under .cache/. Ports: ANTRIAN_KAFKA_PORT / ANTRIAN_PG_PORT, else
 # free ones; the addresses land in .cache/kafka/bootstrap and .cache/pg/dsn.
-.PHONY: services-up services-down kafka-up kafka-down kafka-status pg-up pg-down pg-status
+.PHONY: services-up services-down kafka-up kafka-down kafka-status pg-up pg-down pg-status pg-restart
 
 services-up: kafka-up pg-up
 
@@ -87,3 +87,6 @@ pg-down:
 
 pg-status:
 	bash ops/pg/pg.sh status
+
+pg-restart:
+	bash ops/pg/pg.sh restart

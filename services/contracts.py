@@ -1,17 +1,17 @@
-"""Inbound message contracts, version 1: the language upstream systems speak.
+"""Inbound message contracts: the language upstream systems speak.
 
 These are separate from stored domain events on purpose: upstream may add
-a version 2 of a message without touching history, and history may be
-refactored without breaking publishers. Each message carries `message_id`
+a version 2 of a message without touching history (OrderPlacedV2 is one), and
+history may be refactored without breaking publishers. Each message carries `message_id`
 (the idempotency key), `type` and `occurred_at` (the only clock decisions use).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
 from services.contract_values import (
@@ -60,20 +60,18 @@ class OrderLineIn(Contract):
     quantity: Units
 
 
-class OrderPlaced(Envelope):
-    type: Literal["OrderPlaced"]
+class _Placing(Envelope):
+    """What every version of OrderPlaced says about the order itself, and its checks."""
+
     order_id: Id
-    customer_id: Id
-    customer_tier: Tier = Tier.STANDARD
     placed_at: Utc
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_LINES)]
     shipping_preference: ShippingPreference = ShippingPreference.PARTIAL
     accept_substitutes: bool = False
     max_wait_days: WaitDays | None = None
-    contact: ContactIn
 
     @model_validator(mode="after")
-    def _placed_near_its_message(self) -> OrderPlaced:
+    def _placed_near_its_message(self) -> _Placing:
         """Placed before its message, up to MAX_PLACED_BEFORE; an order from far back would jump its queue."""
         if not self.occurred_at - MAX_PLACED_BEFORE <= self.placed_at <= self.occurred_at + CLOCK_SKEW:
             raise ValueError(
@@ -83,13 +81,43 @@ class OrderPlaced(Envelope):
         return self
 
     @model_validator(mode="after")
-    def _unique_lines(self) -> OrderPlaced:
+    def _unique_lines(self) -> _Placing:
         ids = [line.line_id for line in self.lines]
         if len(ids) != len(set(ids)):
             raise ValueError("lines: line_id values must be unique within an order")
         if any("/" in i for i in ids):
             raise ValueError("lines: line_id must not contain '/'")
         return self
+
+
+class OrderPlaced(_Placing):
+    type: Literal["OrderPlaced"]
+    customer_id: Id
+    customer_tier: Tier = Tier.STANDARD
+    contact: ContactIn
+
+
+class CustomerIn(Contract):
+    customer_id: Id
+    tier: Tier  # required: see OrderPlacedV2
+    contact: ContactIn
+
+
+class OrderPlacedV2(_Placing):
+    """OrderPlaced, version 2: the customer is one object, and its tier is required.
+
+    Why a version 2: version 1 reads a missing `customer_tier` as standard, so a
+    platinum customer whose shop left the field out queued behind everyone and
+    nobody noticed. Requiring a field, or moving one, breaks producers that send
+    version 1, so it is a new version accepted beside version 1, mapped to the same
+    command (services/handlers.py), never a change of version 1 (README,
+    "Compatibility policy").
+    """
+
+    type: Literal["OrderPlaced"]
+    # Narrows Envelope's version 1 to 2, and required: a version 2 message says so.
+    schema_version: Annotated[Literal[2], BeforeValidator(exact_int)]  # type: ignore[assignment]
+    customer: CustomerIn
 
 
 class OrderCancelled(Envelope):
@@ -248,27 +276,76 @@ class SkuConfigured(Envelope):
     allocation_policy: Id | None = None
 
 
+def _contract_tag(raw: Any) -> str | None:
+    """The contract a message is checked against: its `type` and `schema_version` (1 when omitted).
+
+    A version that is not a JSON integer is checked against version 1, whose
+    validator names the mistake; versions no contract has are refused before
+    (services/parsing.py).
+    """
+    if isinstance(raw, dict):
+        message_type, version = raw.get("type"), raw.get("schema_version", 1)
+    else:
+        message_type, version = getattr(raw, "type", None), getattr(raw, "schema_version", 1)
+    if not isinstance(message_type, str):
+        return None
+    if type(version) is not int or version not in BY_TYPE.get(message_type, {}):
+        version = 1
+    return f"{message_type}.v{version}"
+
+
+def type_of(cls: type[Envelope]) -> str:
+    """The `type` value a contract class accepts."""
+    return str(get_args(cls.model_fields["type"].annotation)[0])
+
+
+def version_of(cls: type[Envelope]) -> int:
+    """The `schema_version` a contract class accepts."""
+    return int(get_args(cls.model_fields["schema_version"].annotation)[0])
+
+
+MESSAGE_TYPES: tuple[type[Envelope], ...] = (
+    OrderPlaced,
+    OrderPlacedV2,
+    OrderCancelled,
+    OrderShipped,
+    StockReceived,
+    StockAdjusted,
+    SupplierRegistered,
+    PurchaseOrderPlaced,
+    PurchaseOrderConfirmed,
+    PurchaseOrderDelayed,
+    PurchaseOrderCancelled,
+    SubstitutesDeclared,
+    SubstituteAccepted,
+    SubstituteDeclined,
+    BackInStockRequested,
+    SkuConfigured,
+)
+"""Every contract class: one per message type and schema version."""
+
+BY_TYPE: dict[str, dict[int, type[Envelope]]] = {}
+"""`type` -> schema version -> contract class (tests/unit/test_contracts.py holds each `type` to its class name)."""
+for _cls in MESSAGE_TYPES:
+    BY_TYPE.setdefault(type_of(_cls), {})[version_of(_cls)] = _cls
+
 Message = Annotated[
-    OrderPlaced
-    | OrderCancelled
-    | OrderShipped
-    | StockReceived
-    | StockAdjusted
-    | SupplierRegistered
-    | PurchaseOrderPlaced
-    | PurchaseOrderConfirmed
-    | PurchaseOrderDelayed
-    | PurchaseOrderCancelled
-    | SubstitutesDeclared
-    | SubstituteAccepted
-    | SubstituteDeclined
-    | BackInStockRequested
-    | SkuConfigured,
-    Field(discriminator="type"),
+    Annotated[OrderPlaced, Tag("OrderPlaced.v1")]
+    | Annotated[OrderPlacedV2, Tag("OrderPlaced.v2")]
+    | Annotated[OrderCancelled, Tag("OrderCancelled.v1")]
+    | Annotated[OrderShipped, Tag("OrderShipped.v1")]
+    | Annotated[StockReceived, Tag("StockReceived.v1")]
+    | Annotated[StockAdjusted, Tag("StockAdjusted.v1")]
+    | Annotated[SupplierRegistered, Tag("SupplierRegistered.v1")]
+    | Annotated[PurchaseOrderPlaced, Tag("PurchaseOrderPlaced.v1")]
+    | Annotated[PurchaseOrderConfirmed, Tag("PurchaseOrderConfirmed.v1")]
+    | Annotated[PurchaseOrderDelayed, Tag("PurchaseOrderDelayed.v1")]
+    | Annotated[PurchaseOrderCancelled, Tag("PurchaseOrderCancelled.v1")]
+    | Annotated[SubstitutesDeclared, Tag("SubstitutesDeclared.v1")]
+    | Annotated[SubstituteAccepted, Tag("SubstituteAccepted.v1")]
+    | Annotated[SubstituteDeclined, Tag("SubstituteDeclined.v1")]
+    | Annotated[BackInStockRequested, Tag("BackInStockRequested.v1")]
+    | Annotated[SkuConfigured, Tag("SkuConfigured.v1")],
+    Discriminator(_contract_tag),
 ]
-"""Any inbound message: its `type` names the contract it is checked against."""
-
-MESSAGE_TYPES: tuple[type[Envelope], ...] = get_args(get_args(Message)[0])
-
-BY_TYPE: dict[str, type[Envelope]] = {cls.__name__: cls for cls in MESSAGE_TYPES}
-"""Each contract's `type` is its class name (tests/unit/test_contracts.py holds them to it)."""
+"""Any inbound message: its `type` and `schema_version` name the contract it is checked against."""

@@ -15,13 +15,29 @@ from domain.order import Order
 from domain.order_lines import LineSpec
 from domain.stock import Stock
 from domain.supplier import Supplier, Terms
-from domain.values import Cause, Contact, InboundLine
+from domain.values import Cause, Contact, InboundLine, Tier
 from services import contracts as c
 from services.errors import MessageRejected
 from services.session import Session
 
 
 def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
+    _place(s, m, m.customer_id, m.customer_tier, m.contact, cause)
+
+
+def order_placed_v2(s: Session, m: c.OrderPlacedV2, cause: Cause) -> None:
+    """Version 2 places the same order as version 1: only where the customer is written differs."""
+    _place(s, m, m.customer.customer_id, m.customer.tier, m.customer.contact, cause)
+
+
+def _place(
+    s: Session,
+    m: c.OrderPlaced | c.OrderPlacedV2,
+    customer_id: str,
+    tier: Tier,
+    contact: c.ContactIn,
+    cause: Cause,
+) -> None:
     if s.has_order(m.order_id):
         raise _reject(m, "order_id", f"order {m.order_id} was already placed")
     for i, line in enumerate(m.lines):
@@ -29,13 +45,13 @@ def order_placed(s: Session, m: c.OrderPlaced, cause: Cause) -> None:
     order = s.add(
         Order(
             order_id=m.order_id,
-            customer_id=m.customer_id,
-            tier=m.customer_tier,
+            customer_id=customer_id,
+            tier=tier,
             placed_at=m.placed_at,
             shipping=m.shipping_preference,
             accept_substitutes=m.accept_substitutes,
             max_wait_days=m.max_wait_days,
-            contact=Contact(**m.contact.model_dump()),
+            contact=Contact(**contact.model_dump()),
             lines=[LineSpec(**line.model_dump()) for line in m.lines],
             message_id=m.message_id,
         )
@@ -202,6 +218,7 @@ Handler = Callable[[Session, Any, Cause], None]
 
 HANDLERS: dict[type[c.Envelope], Handler] = {
     c.OrderPlaced: order_placed,
+    c.OrderPlacedV2: order_placed_v2,
     c.OrderCancelled: order_cancelled,
     c.OrderShipped: order_shipped,
     c.StockReceived: stock_received,

@@ -64,6 +64,7 @@ def _validated(raw: bytes | str | dict[str, Any]) -> Message:
             message_id=message_id,
             field="type",
         )
+    _refuse_unknown_version(data, message_id, message_type)
     try:
         return MESSAGE.validate_json(text)
     except ValidationError as error:
@@ -74,6 +75,24 @@ def _validated(raw: bytes | str | dict[str, Any]) -> Message:
             for problem in problems
         )
         raise MessageRejected(detail, message_id=message_id, message_type=message_type, field=field) from None
+
+
+def _refuse_unknown_version(data: dict[str, Any], message_id: str | None, message_type: str) -> None:
+    """A version no contract of the type has is refused with the versions there are.
+
+    Only integers are asked about: `"2"` or `true` is checked against version 1,
+    whose validator says it must be a JSON integer.
+    """
+    version = data.get("schema_version", 1)
+    supported = BY_TYPE[message_type]
+    if type(version) is int and version not in supported:
+        raise MessageRejected(
+            f"schema_version {version} of {message_type} is not supported; "
+            f"supported: {', '.join(map(str, sorted(supported)))}",
+            message_id=message_id,
+            message_type=message_type,
+            field="schema_version",
+        )
 
 
 def _within_contract(problem: ErrorDetails) -> ErrorDetails:

@@ -78,6 +78,17 @@ def order_placed(
     )
 
 
+def order_placed_v2(mid: str, order_id: str, *args: Any, **kw: Any) -> dict[str, Any]:
+    """The same order as `order_placed(...)` gives, written as OrderPlaced version 2."""
+    v1 = order_placed(mid, order_id, *args, **kw)
+    customer = {
+        "customer_id": v1.pop("customer_id"),
+        "tier": v1.pop("customer_tier"),
+        "contact": v1.pop("contact"),
+    }
+    return {"schema_version": 2, **v1, "customer": customer}
+
+
 def order_cancelled(
     mid: str,
     order_id: str,

@@ -13,10 +13,12 @@ import orjson
 import typer
 
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
 from infra.cli.state import state
+from infra.cli.topics import topics_app
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ app.add_typer(replay_app, name="replay")
 app.add_typer(schema_app, name="schema")
 app.add_typer(projections_app, name="projections")
 app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(topics_app, name="topics")
+app.add_typer(positions_app, name="positions")
 register_read_commands(app)
 
 

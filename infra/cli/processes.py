@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from infra.cli.signals import handle_signals
+from infra.cli.signals import Stopping, handle_signals
 from infra.settings import Settings
 from services.writing import WriteStuck
 
@@ -29,16 +29,22 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     from infra.kafka.topics import TopicRegistry
 
     stopping = threading.Event()
+    # Before anything slow: a signal while the engine starts (its store, the group join)
+    # stops it cleanly, rather than with a KeyboardInterrupt's traceback and code 130.
+    handle_signals(Stopping(stopping))
     relay_died: list[int | None] = []
     child = None
     if relay == "process":  # first, while this process has no threads or connections to fork
         child = RelayProcess(settings)
 
-        def on_death(code: int | None) -> None:
-            relay_died.append(code)
+        def on_end(code: int | None) -> None:
+            if code == 0:  # it was asked to stop: Ctrl-C or SIGTERM to the group, or to it alone
+                log.info("the relay process stopped on request: the engine stops too")
+            else:
+                relay_died.append(code)
             stopping.set()
 
-        child.start(on_death)
+        child.start(on_end)
     engine = build_engine(settings)
     topics = TopicRegistry(settings.topic_prefix)
     consumer = KafkaConsumer(
@@ -70,6 +76,9 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         relay_thread = threading.Thread(target=outbound.run, name="relay", daemon=True)
         relay_thread.start()
     handle_signals(*stoppables)
+    if stopping.is_set():  # asked to stop while starting
+        for stoppable in stoppables:
+            stoppable.stopping.set()
     typer.echo(f"engine consuming {', '.join(inbound.topics)} as group {settings.kafka_group}", err=True)
     try:
         stats = inbound.run()

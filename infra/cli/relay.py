@@ -33,6 +33,8 @@ from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
+PROCESS_TITLE = "antrian relay"
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 STOP_TIMEOUT = 30.0  # seconds a stopping relay gets to finish its page before it is killed
 
 
@@ -46,10 +48,21 @@ class RelayProcess:
         )
         self.stopping = False
 
-    def start(self, on_death: Callable[[int | None], None]) -> None:
-        """Start the child; `on_death(exit code)` is called if it ends before `stop()`."""
-        self.process.start()
-        threading.Thread(target=self._watch, args=(on_death,), name="relay-watch", daemon=True).start()
+    def start(self, on_end: Callable[[int | None], None]) -> None:
+        """Start the child; `on_end(exit code)` is called if it ends before `stop()`.
+
+        Code 0: it was asked to stop (a signal to it or to its process group); anything
+        else: it died.
+        """
+        # Blocked across the fork: a signal to the process group just as the child starts
+        # would kill it before it has handlers (code -15, taken for a death). The child
+        # unblocks them once its handlers are in place; pending ones arrive then.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        threading.Thread(target=self._watch, args=(on_end,), name="relay-watch", daemon=True).start()
 
     def stop(self) -> int | None:
         """Ask the child to finish its page and stop; its exit code."""
@@ -63,17 +76,35 @@ class RelayProcess:
             self.process.join()
         return self.process.exitcode
 
-    def _watch(self, on_death: Callable[[int | None], None]) -> None:
+    def _watch(self, on_end: Callable[[int | None], None]) -> None:
         wait([self.process.sentinel])
         if not self.stopping:
             self.process.join()  # its exit status, once the system has it
-            on_death(self.process.exitcode)
+            on_end(self.process.exitcode)
 
 
 def _relay_main(settings: Settings) -> None:
+    """The child: named for `ps`, and stopped by a signal even before its relay runs.
+
+    A forked child shows its parent's command line (`antrian engine --kafka`) in
+    `ps` and `top`, and an operator who kills "the second engine" kills the relay.
+    A signal to the process group (Ctrl-C, or a supervisor's SIGTERM) reaches the
+    child too: it exits 0, which the engine reads as a stop asked for, not a death.
+    """
+    import setproctitle
+
     from infra.bootstrap import build_engine
 
+    setproctitle.setproctitle(f"{PROCESS_TITLE} (relay child of engine pid {os.getppid()})")
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGINT, _exit_cleanly)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     run_relay(settings, build_engine(settings), on_start=_stop_with_parent)
+
+
+def _exit_cleanly(signum: int, _frame: Any) -> None:
+    """Stopped while still starting: nothing published yet, nothing to finish."""
+    raise SystemExit(0)
 
 
 def _stop_with_parent(relay: Any) -> None:

@@ -30,22 +30,39 @@ def render(schema: dict[str, Any]) -> bytes:
     return orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+ID_PREFIX = "urn:antrian:contract"
+
+
+def identified(schema: dict[str, Any], direction: str, name: str, version: int) -> dict[str, Any]:
+    """The schema with the dialect it is written in and an `$id` that never changes for this contract.
+
+    Why a URN: the id names the contract and its version, not where the file is
+    served from; other teams' registries and validators key on it.
+    """
+    return {"$schema": DIALECT, "$id": f"{ID_PREFIX}:{direction}:{name}:v{version}", **schema}
+
+
 def contract_schemas() -> dict[str, bytes]:
-    """Relative path -> file content, for every contract.
+    """Relative path -> file content, for every contract and every version of it.
 
     Inbound contracts are described as accepted (validation mode: defaults
     may be omitted); outbound ones as emitted (serialization mode: every
     field is always present).
     """
-    from services.contracts import MESSAGE_TYPES
+    from services.contracts import MESSAGE_TYPES, type_of, version_of
     from services.outbound import PAYLOADS, OutboundEventV1
 
     files: dict[str, bytes] = {}
     for message in MESSAGE_TYPES:
-        files[f"inbound/{message.__name__}.v1.json"] = render(message.model_json_schema(mode="validation"))
-    files["outbound/OutboundEventV1.json"] = render(OutboundEventV1.model_json_schema(mode="serialization"))
+        name, version = type_of(message), version_of(message)
+        schema = message.model_json_schema(mode="validation")
+        files[f"inbound/{name}.v{version}.json"] = render(identified(schema, "inbound", name, version))
+    envelope = OutboundEventV1.model_json_schema(mode="serialization")
+    files["outbound/OutboundEventV1.json"] = render(identified(envelope, "outbound", "OutboundEvent", 1))
     for event_type, payload in PAYLOADS.items():
-        files[f"outbound/{event_type}.v1.json"] = render(payload.model_json_schema(mode="serialization"))
+        schema = payload.model_json_schema(mode="serialization")
+        files[f"outbound/{event_type}.v1.json"] = render(identified(schema, "outbound", event_type, 1))
     return files
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import faulthandler
 import logging
 import signal
+import threading
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Something to stop that is only its event (a process still starting up)."""
+
+    stopping: threading.Event
 
 
 def handle_signals(*stoppables: Any) -> None:

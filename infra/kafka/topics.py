@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
@@ -67,11 +67,14 @@ class Topic:
     contract: tuple[type[BaseModel], ...]  # value models; () for dead letters (raw original bytes)
     writer: str  # the one component allowed to produce to it
     partitions: int = DEFAULT_PARTITIONS
+    config: Mapping[str, str] = field(
+        default_factory=dict, hash=False
+    )  # topic configs `antrian topics create` sets
 
     @property
     def message_types(self) -> tuple[str, ...]:
-        """The inbound `type` values this topic carries (empty for other topics)."""
-        return tuple(_type_name(cls) for cls in self.contract if issubclass(cls, c.Envelope))
+        """The inbound `type` values this topic carries, each once whatever its versions (empty for other topics)."""
+        return tuple(dict.fromkeys(c.type_of(cls) for cls in self.contract if issubclass(cls, c.Envelope)))
 
 
 def _field(name: str) -> Callable[[Any], bytes]:
@@ -90,17 +93,20 @@ def _original_key(record: Any) -> bytes | None:
     return record if isinstance(record, bytes | None) else record.key
 
 
-def _type_name(cls: type[c.Envelope]) -> str:
-    return cls.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-
-
 # Name (without prefix), key, contract, writer. Inbound topics are written by
 # the upstream system that owns the facts; Antrian only reads them.
 _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel], ...], str]] = {
     "orders": (
         "antrian.orders",
         _field("order_id"),
-        (c.OrderPlaced, c.OrderCancelled, c.OrderShipped, c.SubstituteAccepted, c.SubstituteDeclined),
+        (
+            c.OrderPlaced,
+            c.OrderPlacedV2,
+            c.OrderCancelled,
+            c.OrderShipped,
+            c.SubstituteAccepted,
+            c.SubstituteDeclined,
+        ),
         "shop (order management)",
     ),
     "inventory": (
@@ -147,6 +153,26 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         "antrian outbound relay",
     ),
 }
+# Topic configs, created by `antrian topics create` (infra/kafka/provisioning.py). None is
+# compacted: compaction keeps only a key's last record, and no topic of ours is a table of
+# "latest values". Inbound records are facts (an order's cancel does not replace its placing),
+# outbound events are the history projections are rebuilt from, and dead letters of one key
+# are several letters.
+DAY_MS = 24 * 60 * 60 * 1000
+INBOUND_RETENTION_DAYS = 7  # applied messages are in the store; a week covers an engine down for days
+DEADLETTER_RETENTION_DAYS = 365  # kept in the store too; the topic is for the teams that fix them
+_DELETE = {"cleanup.policy": "delete"}
+_CONFIG: dict[str, dict[str, str]] = {
+    "orders": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "inventory": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "purchasing": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "deadletter": {**_DELETE, "retention.ms": str(DEADLETTER_RETENTION_DAYS * DAY_MS)},
+    # Kept for ever: `antrian projections rebuild --kafka` reads them from the first event.
+    "order_events": {**_DELETE, "retention.ms": "-1"},
+    "stock_events": {**_DELETE, "retention.ms": "-1"},
+    "supplier_events": {**_DELETE, "retention.ms": "-1"},
+    "notice_events": {**_DELETE, "retention.ms": "-1"},
+}
 _OUTBOUND = {
     "Order": "order_events",
     "Stock": "stock_events",
@@ -173,7 +199,8 @@ class TopicRegistry:
             raise ValueError(f"topic prefix {prefix!r} may only use letters, digits, '.', '_' and '-'")
         self.prefix = prefix
         for attribute, (name, key, contract, writer) in _SPECS.items():
-            setattr(self, attribute, Topic(prefix + name, key, contract, writer, partitions))
+            config = _CONFIG[attribute]
+            setattr(self, attribute, Topic(prefix + name, key, contract, writer, partitions, config))
         self._by_type = {t: topic for topic in self.inbound() for t in topic.message_types}
 
     def __iter__(self) -> Iterator[Topic]:
@@ -195,7 +222,7 @@ class TopicRegistry:
         """The topic a message type travels on (by `type` name, contract class or message)."""
         if not isinstance(message_type, str):
             cls = message_type if isinstance(message_type, type) else type(message_type)
-            message_type = _type_name(cls)
+            message_type = c.type_of(cls)
         try:
             return self._by_type[message_type]
         except KeyError:

@@ -6,6 +6,10 @@
 #   ops/kafka/kafka.sh status   exit 0 and print the bootstrap address if it answers
 #   ops/kafka/kafka.sh restart  stop it and start it again on the same ports, data kept
 #                               (topics, offsets, groups): what clients see of a broker bounce
+#   ops/kafka/kafka.sh tool CLASS [ARGS...]
+#                               run one of Kafka's command-line tools from the same jars (the
+#                               kafka-tools artifact); ops/kafka/kafka-topics and
+#                               ops/kafka/kafka-consumer-groups are the usual two
 #
 # The broker jars come from Maven Central through ops/kafka/pom.xml into
 # .cache/kafka/libs (git-ignored; Maven's own ~/.m2 cache makes later copies quick).
@@ -297,17 +301,26 @@ cmd_down() {
     rm -f "$PIDFILE" "$BOOTFILE" "$PROPS"
 }
 
+cmd_tool() { # cmd_tool CLASS ARGS...: the jars fetched under the lock, the tool run without it
+    [[ $# -ge 1 ]] || { echo "usage: $0 tool CLASS [ARGS...]" >&2; exit 2; }
+    ensure_java
+    ensure_libs
+    exec 9>&-
+    exec "$JAVA_CMD" -Xmx256m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$LIBS/*" "$@"
+}
+
 main() {
     local cmd="${1:-}"
     case "$cmd" in
-        up | down | status | restart) ;;
-        *) echo "usage: $0 up|down|status|restart" >&2; exit 2 ;;
+        up | down | status | restart | tool) ;;
+        *) echo "usage: $0 up|down|status|restart|tool" >&2; exit 2 ;;
     esac
+    shift
     mkdir -p "$STATE"
     # One caller at a time (parallel test workers, a make target and a test run...).
     exec 9>"$STATE/.lock"
     flock -w 900 9 || die "another kafka.sh holds $STATE/.lock"
-    "cmd_$cmd"
+    "cmd_$cmd" "$@"
 }
 
 main "$@"

@@ -4,6 +4,8 @@
 #   ops/pg/pg.sh up       create it if needed, start it (idempotent), wait until it answers
 #   ops/pg/pg.sh down     stop it and delete it
 #   ops/pg/pg.sh status   exit 0 and print the DSN if it answers
+#   ops/pg/pg.sh restart  stop it and start it again on the same port and data (what
+#                         clients see of a database restart); exit 1 if it was not running
 #
 # Uses Debian's PostgreSQL server binaries (apt-get install -y postgresql if initdb is
 # missing). The cluster listens on 127.0.0.1 only, with trust authentication, and has
@@ -268,11 +270,32 @@ cmd_down() {
     fi
 }
 
+cmd_restart() {
+    setup
+    local port started=$SECONDS
+    port="$(cat "$PORTFILE" 2>/dev/null || true)"
+    if ! server_running || [[ -z "$port" ]]; then
+        die "not running: nothing to restart (ops/pg/pg.sh up starts it)"
+    fi
+    say "stopping the server in $DATA (data kept)"
+    as_user "$PGBIN/pg_ctl" stop -D "$DATA" -m fast -w -t 30 -s || die "pg_ctl could not stop the server"
+    say "starting it again on 127.0.0.1:$port"
+    # The same port whatever lingers in TIME_WAIT: PostgreSQL listens with SO_REUSEADDR.
+    if ! as_user "$PGBIN/pg_ctl" start -D "$DATA" -l "$LOG" -o "-p $port" -w -t "$TIMEOUT" -s 9>&-; then
+        log_tail
+        die "pg_ctl could not start the server again (log: $LOG)"
+    fi
+    wait_ready "$port"
+    dsn_for "$port" >"$DSNFILE"
+    say "ready again: $(cat "$DSNFILE") in $((SECONDS - started))s"
+    cat "$DSNFILE"
+}
+
 main() {
     local cmd="${1:-}"
     case "$cmd" in
-        up | down | status) ;;
-        *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+        up | down | status | restart) ;;
+        *) echo "usage: $0 up|down|status|restart" >&2; exit 2 ;;
     esac
     mkdir -p "$STATE"
     exec 9>"$STATE/.lock"

@@ -659,7 +659,14 @@ def _parse_cases(c: _Corpus) -> None:
         "type",
         "unknown message type 'orderplaced'",
     )
-    c.set("schema_version-2", "OrderCancelled", ("schema_version",), 2, "schema_version", "Input should be 1")
+    c.set(
+        "schema_version-2",
+        "OrderCancelled",
+        ("schema_version",),
+        2,
+        "schema_version",
+        "schema_version 2 of OrderCancelled is not supported; supported: 1",
+    )
     c.set(
         "schema_version-string",
         "StockReceived",

@@ -236,6 +236,9 @@ def _publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
     and checks that every record was written, the 1 MB one too, each at its offset."""
     from kafka import KafkaProducer
 
+    from tests.support.kafka_topics import create_topic
+
+    create_topic(bootstrap, topic)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     try:
         sent = [producer.send(topic, key=b"k", value=value) for value in values]

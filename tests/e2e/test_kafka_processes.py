@@ -42,6 +42,7 @@ from simulation import DemoOptions, generate_messages
 from tests import messages as m
 from tests.conftest import make_engine
 from tests.state import recorded, state
+from tests.support.kafka_topics import ensure_topics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -68,7 +69,8 @@ class Antrian:
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-c", RUN_LOGGED, "--store", "postgres", *args]
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, own_group: bool = False) -> subprocess.Popen[bytes]:
+        """`own_group`: in a process group of its own, as a shell or a supervisor starts it."""
         log = self.tmp_path / f"antrian-{len(self.processes)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -77,13 +79,16 @@ class Antrian:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                start_new_session=own_group,
             )
         self.processes.append(process)
         self.logs[process.pid] = log
         return process
 
-    def engine(self, *options: str) -> subprocess.Popen[bytes]:
-        return self.start("engine", "--kafka", *options)
+    def engine(self, *options: str, own_group: bool = False) -> subprocess.Popen[bytes]:
+        """An engine, the registry's topics created first (the broker creates none)."""
+        ensure_topics(self.env["ANTRIAN_KAFKA_BOOTSTRAP"], TopicRegistry(self.env["ANTRIAN_TOPIC_PREFIX"]))
+        return self.start("engine", "--kafka", *options, own_group=own_group)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.command(*args), env=self.env, capture_output=True, text=True, timeout=300)
@@ -253,11 +258,13 @@ class Upstream:
 
     def __init__(self, bootstrap: str, registry: TopicRegistry) -> None:
         self.registry = registry
+        self.bootstrap = bootstrap
         self.producer = KafkaProducer(
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
         )
 
     def publish(self, messages: Iterable[dict[str, Any]]) -> list[Any]:
+        ensure_topics(self.bootstrap, self.registry)
         futures = []
         for message in messages:
             topic = self.registry.inbound_topic_for(message["type"])
@@ -268,6 +275,7 @@ class Upstream:
         return [future.get(timeout=60) for future in futures]
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        ensure_topics(self.bootstrap, self.registry)
         future = self.producer.send(topic, key=key, value=value)
         self.producer.flush(timeout=60)
         return future.get(timeout=60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,50 @@ def test_a_relay_child_stops_by_itself_when_its_engine_is_killed(antrian, store,
     antrian.kill(engine)  # SIGKILL: the engine cannot tell its child anything
     wait_until_gone(child, "the relay of an engine killed with SIGKILL", antrian)
     assert "the engine process is gone: the relay stops" in antrian.output(engine)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_to_the_process_group_stops_engine_and_relay_cleanly_with_exit_code_0(
+    antrian, store, upstream, signum
+):
+    # Given an engine in a process group of its own, relaying
+    engine = antrian.engine("--batch", "10", own_group=True)
+    child = relay_child(antrian, engine)
+    upstream.publish([m.stock_received("m-1", "A", 5)])
+    wait_until_relayed_some(store, antrian)
+    # When the whole group is signalled, as a supervisor or a terminal's Ctrl-C does
+    os.killpg(engine.pid, signum)
+    # Then both stop, the engine with exit code 0 and no word of a relay that died
+    try:
+        code = engine.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the engine did not stop within {WAIT:.0f}s of {signum.name}\n{antrian.stuck()}")
+    wait_until_gone(child, "the relay after the group was signalled", antrian)
+    assert code == 0, antrian.tail(engine)
+    assert "stopped: applied" in antrian.output(engine)
+    assert "the relay process exited" not in antrian.output(engine), antrian.tail(engine)
+
+
+def test_a_group_signal_while_the_engine_is_still_starting_stops_it_cleanly_too(antrian, store):
+    engine = antrian.engine("--batch", "10", own_group=True)
+    relay_child(antrian, engine)
+
+    os.killpg(engine.pid, signal.SIGTERM)
+
+    assert engine.wait(timeout=WAIT) == 0, antrian.tail(engine)
+
+
+def test_the_relay_child_names_itself_in_ps(antrian, store):
+    engine = antrian.engine("--batch", "10")
+    child = relay_child(antrian, engine)
+
+    def title() -> str:
+        return Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+    wait_for("the relay child naming itself", lambda: title().startswith("antrian relay"), antrian)
+    assert f"relay child of engine pid {engine.pid}" in title()
+    assert "antrian relay" not in Path(f"/proc/{engine.pid}/cmdline").read_bytes().decode(errors="replace")
+    assert antrian.stop(engine) == 0, antrian.tail(engine)
 
 
 def test_an_engine_whose_relay_dies_stops_with_an_error(antrian, store):

@@ -11,11 +11,13 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from infra.kafka.inbound import InboundConsumer, feed_name
 from tests import messages as m
 from tests.conftest import make_engine
+from tests.support.kafka_topics import create_topic
 
 pytestmark = pytest.mark.kafka
 
 
 def publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    create_topic(bootstrap, topic)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     try:
         for value in values:

@@ -17,6 +17,7 @@ from services.outbound import HEADER_NOTIFICATION_ID, CausationTracker, decode
 from services.parsing import parse_message
 from tests import messages as m
 from tests.conftest import make_engine
+from tests.support.kafka_topics import ensure_topics
 
 pytestmark = pytest.mark.kafka
 
@@ -52,7 +53,7 @@ def test_every_domain_event_is_published_once_with_its_notification_id_and_cause
     engine = make_engine("sqlite", tmp_path / "s.sqlite")
     for message in HISTORY:
         engine.handle_raw(message)
-    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+    topics = ensure_topics(kafka_bootstrap, TopicRegistry(f"t{uuid.uuid4().hex[:8]}."))
 
     # When the relay runs until the log is drained
     relay = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)
@@ -77,7 +78,7 @@ def test_every_domain_event_is_published_once_with_its_notification_id_and_cause
 
 def test_a_restarted_relay_resumes_after_what_it_already_published(kafka_bootstrap, tmp_path):
     engine = make_engine("sqlite", tmp_path / "s.sqlite")
-    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+    topics = ensure_topics(kafka_bootstrap, TopicRegistry(f"t{uuid.uuid4().hex[:8]}."))
     for message in HISTORY[:2]:
         engine.handle_raw(message)
     first = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)

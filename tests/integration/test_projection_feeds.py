@@ -32,7 +32,7 @@ from projections.runner import Batch, ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SqliteReadStore
 from simulation import DemoOptions, generate_messages
 from tests.conftest import make_engine
-from tests.support.kafka_topics import fresh_outbound_topics
+from tests.support.kafka_topics import create_topic, fresh_outbound_topics
 
 pytestmark = pytest.mark.integration
 
@@ -256,7 +256,7 @@ def test_a_record_that_is_not_an_outbound_event_stops_the_kafka_feed_naming_wher
 
     # Given an outbound topic holding an event, then something else
     prefix = f"t{uuid.uuid4().hex[:10]}."
-    topic = TopicRegistry(prefix).order_events.name
+    topic = create_topic(kafka_bootstrap, TopicRegistry(prefix).order_events.name)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     good = {k: v for k, v in asdict(demo_events()[0]).items() if k not in ("feed", "position")}
     for value in (orjson.dumps(good), b"{not json"):

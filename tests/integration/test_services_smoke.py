@@ -13,7 +13,9 @@ from tests.support.fixtures import kafka_bootstrap, postgres_dsn  # noqa: F401 -
 def test_kafka_round_trip(kafka_bootstrap: str) -> None:  # noqa: F811
     from kafka import KafkaConsumer, KafkaProducer
 
-    topic = f"antrian-smoke-{uuid.uuid4().hex[:12]}"
+    from tests.support.kafka_topics import create_topic
+
+    topic = create_topic(kafka_bootstrap, f"antrian-smoke-{uuid.uuid4().hex[:12]}")
     key, value = b"order-1", f"hello {topic}".encode()
 
     producer_config: dict[str, object] = {"bootstrap_servers": kafka_bootstrap, "acks": "all", "retries": 5}
@@ -21,7 +23,7 @@ def test_kafka_round_trip(kafka_bootstrap: str) -> None:  # noqa: F811
         producer_config["enable_idempotence"] = True
     producer = KafkaProducer(**producer_config)
     try:
-        sent = producer.send(topic, key=key, value=value).get(timeout=60)  # topic auto-created
+        sent = producer.send(topic, key=key, value=value).get(timeout=60)
         producer.flush(timeout=30)
     finally:
         producer.close(timeout=10)

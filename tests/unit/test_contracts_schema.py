@@ -9,11 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 from typer.testing import CliRunner
 
 from infra.cli.schema import EXPORT_COMMAND, contract_schemas, schema_app
-from services.contracts import MESSAGE_TYPES
+from services.contracts import MESSAGE_TYPES, type_of, version_of
 from services.outbound import PAYLOADS
+from tests import messages as m
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "contracts"
 
@@ -38,8 +42,9 @@ def test_the_committed_contract_schemas_are_up_to_date(tmp_path):
 def test_there_is_one_schema_per_inbound_message_and_per_outbound_payload_plus_the_envelope():
     names = set(contract_schemas())
     assert {n for n in names if n.startswith("inbound/")} == {
-        f"inbound/{c.__name__}.v1.json" for c in MESSAGE_TYPES
+        f"inbound/{type_of(c)}.v{version_of(c)}.json" for c in MESSAGE_TYPES
     }
+    assert {"inbound/OrderPlaced.v1.json", "inbound/OrderPlaced.v2.json"} <= names
     assert {n for n in names if n.startswith("outbound/")} == {"outbound/OutboundEventV1.json"} | {
         f"outbound/{t}.v1.json" for t in PAYLOADS
     }
@@ -62,3 +67,31 @@ def test_export_removes_stale_schemas_and_leaves_other_files_alone(tmp_path):
     assert (tmp_path / "README.md").read_text() == "kept\n"
     again = CliRunner().invoke(schema_app, ["export", str(tmp_path)])
     assert "0 written" in again.output
+
+
+def test_every_schema_names_its_dialect_and_a_stable_id_of_its_own():
+    schemas = {name: orjson.loads(content) for name, content in contract_schemas().items()}
+    for name, schema in schemas.items():
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema", name
+        Draft202012Validator.check_schema(schema)
+    ids = {name: schema["$id"] for name, schema in schemas.items()}
+    assert len(set(ids.values())) == len(ids)
+    assert ids["inbound/OrderPlaced.v2.json"] == "urn:antrian:contract:inbound:OrderPlaced:v2"
+    assert (
+        ids["outbound/Order.LineAllocated.v1.json"] == "urn:antrian:contract:outbound:Order.LineAllocated:v1"
+    )
+
+
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(orjson.loads((COMMITTED / name).read_bytes()))
+
+
+def test_a_validator_reading_the_committed_schemas_accepts_each_version_of_order_placed_by_its_own_schema():
+    v1, v2 = m.order_placed("o1", "O1", tier="gold"), m.order_placed_v2("o1", "O1", tier="gold")
+
+    _validator("inbound/OrderPlaced.v1.json").validate(v1)
+    _validator("inbound/OrderPlaced.v2.json").validate(v2)
+    with pytest.raises(ValidationError):
+        _validator("inbound/OrderPlaced.v1.json").validate(v2)
+    with pytest.raises(ValidationError):
+        _validator("inbound/OrderPlaced.v2.json").validate(v1)
