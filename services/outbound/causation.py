@@ -13,7 +13,7 @@ are read again after a restart instead of being lost.
 Dead letters and the inbox's records of refused messages come with no events
 of their message (a refusal changes nothing): they are released at once, with
 no causation (the refused message's id, if it had one, is in the record itself).
-So are the notices of deliveries (services/notices.py), saved by the
+So are the parking lot's records (services/parking.py) and the notices of deliveries (services/notices.py), saved by the
 dispatcher alone, caused by no inbound message.
 
 Assumes every other save goes through the engine's message handling. A
@@ -32,6 +32,7 @@ from eventsourcing.utils import get_topic
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
+from services.parking import PARKING_LOT_EVENTS
 
 INBOX_TOPIC = get_topic(AppliedMessage.Applied)
 # A corrected message applied under an id refused before: its inbox record closes its events too.
@@ -39,7 +40,14 @@ INBOX_TOPICS = frozenset({INBOX_TOPIC, get_topic(RefusedMessage.CorrectionApplie
 STANDALONE_TOPICS = frozenset(
     map(
         get_topic,
-        (DeadLetter.Recorded, RefusedMessage.Refused, RefusedMessage.RefusedAgain, Notice.Delivered),
+        (
+            DeadLetter.Recorded,
+            RefusedMessage.Refused,
+            RefusedMessage.RefusedAgain,
+            Notice.Delivered,
+            # The parking lot's records: a parked message has no inbox record to close them.
+            *PARKING_LOT_EVENTS,
+        ),
     )
 )
 

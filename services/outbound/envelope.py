@@ -24,6 +24,7 @@ from domain.supplier import Supplier
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
+from services.parking import PARKING_LOT_EVENTS
 from services.outbound import notice, order, stock, supplier
 from services.outbound.contract import Contract, Mapping, Payload
 
@@ -40,6 +41,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
         RefusedMessage.Refused,
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
+        # Early messages waiting (services/parking.py): applied at last, their own events are
+        # published then; refused at last, a dead letter.
+        *PARKING_LOT_EVENTS,
     }
 )
 # Refused inbound records: published to the dead-letter topic as they came
