@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.application import Repository
 from eventsourcing.persistence import Tracking
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotYetKnown
 from domain.values import Cause
 from services.contracts import Message
 from services.errors import MessageRejected
@@ -96,6 +96,13 @@ class Decider:
         What the message changed before its error is not saved: the engine evicts `touched`,
         and caches what is saved (its inbox entry or the parking lot) once it is.
         """
+        if isinstance(error, NotYetKnown):
+            # A message applied before is a duplicate, whatever it would wait for now. The fast
+            # first attempt reads no inbox entry (the store refuses a second one), and parking
+            # writes none: read it.
+            known = self.inbox([message]).known(message)
+            if known is not None:
+                return DecidedOne(known, Processing(), touched)
         lot_only: dict[UUID, Any] = {}
         outcome, lot = self.parking.after_error(lot_only, message, error)
         entries = [] if outcome.status is Status.PARKED else [inbox.refused(message, outcome)]

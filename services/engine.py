@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import time
 import zlib
-from datetime import timedelta
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
+from datetime import timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -160,7 +160,8 @@ class Engine(Application[UUID]):
             raise
         if decided.outcome.status is not Status.APPLIED:  # refused or parked: its entry or the lot alone
             self.cached.forget(decided.touched)
-            self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
+            if decided.processing.events:  # none for a duplicate found while it would wait
+                self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
         else:
             self.saving.save_or_forget(decided.processing, decided.touched)
         return decided.outcome
@@ -222,7 +223,9 @@ class Engine(Application[UUID]):
             self._run_parked()
         return pending
 
-    def _submit_behind(self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters) -> PendingBatch:
+    def _submit_behind(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> PendingBatch:
         self.catch_up()
         warm(self.repository.cache, self.writer, messages)
         decided = self.decider.decide(messages, tracking, letters)

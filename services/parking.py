@@ -105,7 +105,13 @@ class ParkingLot(Aggregate):
 
     @event(MessageParked)
     def _parked(
-        self, message_id: str, message: dict[str, Any], awaits: str, reason: str, field: str | None, at: datetime
+        self,
+        message_id: str,
+        message: dict[str, Any],
+        awaits: str,
+        reason: str,
+        field: str | None,
+        at: datetime,
     ) -> None:
         before = self.waiting.get(message_id)
         if before is None:
@@ -211,7 +217,9 @@ class Parking:
         if lot is not None and before is not None and now - before.since >= self.max_wait:
             lot.release(message.message_id, "expired")
             waited = int((now - before.since).total_seconds() // 60)
-            return replace(refusal, detail=f"{refusal.detail}; waited {waited} minutes for {error.awaits}"), lot
+            return replace(
+                refusal, detail=f"{refusal.detail}; waited {waited} minutes for {error.awaits}"
+            ), lot
         if lot is None:
             lot = ParkingLot()
             batch[LOT_ID] = self.last_lot = lot

@@ -24,9 +24,9 @@ from domain.supplier import Supplier
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
-from services.parking import PARKING_LOT_EVENTS
 from services.outbound import notice, order, stock, supplier
 from services.outbound.contract import Contract, Mapping, Payload
+from services.parking import PARKING_LOT_EVENTS
 
 SCHEMA_VERSION: Final = 1
 PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier, Notice)

@@ -31,7 +31,6 @@ from infra.settings import Settings
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import NoticeLedger
-from services.parking import PARKING_LOT_EVENTS, ParkingLot
 from services.outbound import (
     BY_DOMAIN_EVENT,
     DEAD_LETTERS,
@@ -50,6 +49,7 @@ from services.outbound import (
     to_outbound,
 )
 from services.outbound import contract as oc
+from services.parking import PARKING_LOT_EVENTS, ParkingLot
 from services.parsing import parse_message
 from tests import messages as m
 

@@ -37,7 +37,9 @@ def test_woken_messages_are_due_in_the_order_they_were_first_parked():
     first = msg(m.stock_received("r1", "A", 1, po="PO-1", supplier_id="S1"))
     second = msg(m.stock_received("r2", "A", 2, po="PO-1", supplier_id="S1"))
     cancel = msg(m.order_cancelled("x", "O1"))
-    lot = lot_with((first, "purchase order PO-1", T0), (cancel, "order O1", T0), (second, "purchase order PO-1", T0))
+    lot = lot_with(
+        (first, "purchase order PO-1", T0), (cancel, "order O1", T0), (second, "purchase order PO-1", T0)
+    )
     # When PO-1 becomes known
     lot.wake("purchase order PO-1")
     # Then only what waited for it is due, first parked first
