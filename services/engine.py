@@ -349,8 +349,15 @@ class Engine(Application[UUID]):
     def _one_by_one(
         self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
     ) -> list[Outcome]:
-        outcomes = [self.handle(message, retry) for message in messages]
+        # Woken messages are judged after the batch, as when it is decided at once (not after
+        # the message that woke them): the batch decides the same whichever way it was written.
+        nested, self._judging_parked = self._judging_parked, True
+        try:
+            outcomes = [self.handle(message, retry) for message in messages]
+        finally:
+            self._judging_parked = nested
         self.record_refused(lambda: letters(outcomes), tracking)
+        self._run_parked()
         return outcomes
 
     def _apply_prefix(self, messages: Sequence[Message], retry: bool) -> list[Outcome]:
