@@ -1,5 +1,7 @@
 """Named domain errors: each says which rule a command broke."""
 
+from domain import awaited
+
 
 class DomainError(Exception):
     """A command broke a business rule; nothing was recorded."""
@@ -10,6 +12,15 @@ class DomainError(Exception):
         super().__init__(message)
         if field is not None:
             self.field = field
+
+
+class NotYetKnown(Exception):
+    """Mixed into errors whose cause another message will bring: the message waits, it is not refused.
+
+    `awaits` names what it waits for (domain/awaited.py); the engine parks the message under it.
+    """
+
+    awaits: str = ""
 
 
 class UnknownPolicy(DomainError):
@@ -58,10 +69,14 @@ class SubstituteUnavailable(DomainError):
     field = "line_id"
 
 
-class UnknownPurchaseOrder(DomainError):
-    """The supplier has no purchase order with that id."""
+class UnknownPurchaseOrder(DomainError, NotYetKnown):
+    """The supplier has no purchase order with that id (yet: its placement may still be on its way)."""
 
     field = "purchase_order_id"
+
+    def __init__(self, message: str, po_id: str) -> None:
+        super().__init__(message)
+        self.awaits = awaited.purchase_order(po_id)
 
 
 class PurchaseOrderClosed(DomainError):

@@ -51,6 +51,7 @@ class PurchaseOrder(Value):
     expected: date  # the current expectation, moved by delays
     status: PurchaseOrderStatus
     delay_observed: bool = False
+    last_received_on: date | None = None  # None too for POs received before it was kept
 
     @property
     def is_open(self) -> bool:
@@ -97,7 +98,7 @@ class Supplier(Aggregate):
             return self.purchase_orders[po_id]
         except KeyError:
             raise UnknownPurchaseOrder(
-                f"supplier {self.supplier_id} has no purchase order {po_id!r}"
+                f"supplier {self.supplier_id} has no purchase order {po_id!r}", po_id
             ) from None
 
     def open_purchase_order(self, po_id: str) -> PurchaseOrder:
@@ -120,13 +121,35 @@ class Supplier(Aggregate):
             raise SkuNotSupplied(f"supplier {self.supplier_id} has no terms for {', '.join(unknown)}")
         self._placed(po_id=po_id, lines=lines, expected=expected, at=at)
 
-    def confirm(self, po_id: str, expected: date, at: datetime) -> None:
+    def confirm(self, po_id: str, expected: date, at: datetime) -> bool:
+        """True if the PO's expectation changed; False if the confirmation came late (recorded only)."""
+        if self.came_late(po_id, at):
+            self._notice_came_late(po_id=po_id, notice="confirmed", expected=expected, at=at)
+            return False
         self.open_purchase_order(po_id)
         self._confirmed(po_id=po_id, expected=expected, at=at)
+        return True
 
-    def delay(self, po_id: str, expected: date, reason: str, at: datetime) -> None:
+    def delay(self, po_id: str, expected: date, reason: str, at: datetime) -> bool:
+        """True if the PO's expectation changed; False if the delay came late (recorded only)."""
+        if self.came_late(po_id, at):
+            self._notice_came_late(po_id=po_id, notice="delayed", expected=expected, at=at)
+            return False
         self.open_purchase_order(po_id)
         self._delayed(po_id=po_id, expected=expected, reason=reason, at=at)
+        return True
+
+    def came_late(self, po_id: str, at: datetime) -> bool:
+        """A notice about a PO whose goods arrived before it: all of them, or some on a later day.
+
+        Read after the receipt (other topics, other partitions), it says nothing the receipt
+        did not: it is kept, and changes no promise.
+        """
+        po = self.purchase_order(po_id)
+        if po.status is PurchaseOrderStatus.RECEIVED:
+            return True
+        received = po.last_received_on
+        return received is not None and at.date() < received
 
     def cancel(self, po_id: str, reason: str, at: datetime) -> None:
         self.open_purchase_order(po_id)
@@ -190,6 +213,16 @@ class Supplier(Aggregate):
             update={"expected": expected, "status": PurchaseOrderStatus.DELAYED}
         )
 
+    class PurchaseOrderNoticeCameLate(Event):
+        po_id: str
+        notice: str  # "confirmed" or "delayed"
+        expected: date
+        at: datetime
+
+    @event(PurchaseOrderNoticeCameLate)
+    def _notice_came_late(self, po_id: str, notice: str, expected: date, at: datetime) -> None:
+        pass  # kept for the audit; the receipt already settled what it would have changed
+
     class PurchaseOrderCancelled(Event):
         po_id: str
         reason: str
@@ -216,7 +249,7 @@ class Supplier(Aggregate):
         if not po.delay_observed:
             self.delays.append((on - po.promised).days)
         self.purchase_orders[po_id] = po.model_copy(
-            update={"lines": lines, "status": status, "delay_observed": True}
+            update={"lines": lines, "status": status, "delay_observed": True, "last_received_on": on}
         )
 
 

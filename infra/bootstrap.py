@@ -51,6 +51,7 @@ def engine_env(settings: Settings) -> dict[str, str]:
     env["ANTRIAN_SHARED_STORE"] = "n"
     env["ANTRIAN_WRITE_BEHIND"] = "y" if settings.writes_behind else "n"
     env["ANTRIAN_WRITE_TIMEOUT_SECONDS"] = str(settings.write_timeout_seconds)
+    env["ANTRIAN_PARK_MAX_MINUTES"] = str(settings.park_max_minutes)
     if settings.store == "sqlite":
         # Customer data: the store, and the -wal/-shm SQLite derives from it, are 0600 (0700 folders).
         make_private_dirs(settings.sqlite_path.parent)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     notify_max_attempts: int = Field(8, ge=1)
     max_ahead_minutes: int = Field(60, ge=0)  # how far after its arrival a message may be dated
+    # Message time an early message (its purchase order, SKU, supplier or order not known yet)
+    # waits parked for it, before it is judged a last time and dead-lettered with its reason.
+    park_max_minutes: int = Field(240, ge=0)
     # PostgreSQL: a writer waiting longer than this for the event table's lock gives up (and retries);
     # a batch whose write takes longer than write_timeout stops the engine with an error.
     pg_lock_timeout_seconds: int = Field(30, ge=1)

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Repository
 from eventsourcing.persistence import Tracking
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotYetKnown
 from domain.values import Cause
 from services.contracts import Message
 from services.errors import MessageRejected
 from services.handlers import HANDLERS
+from services.inbox import AppliedMessage, RefusedMessage
 from services.inbox_check import BatchInbox, Entries
-from services.outcomes import Outcome, Status, refusal_of
+from services.outcomes import Outcome, Status
+from services.parking import DEFAULT_MAX_WAIT, LOT_ID, Parking
 from services.processing import Processing
 from services.refusals import changed_anything, is_refusable
 from services.session import Session
@@ -53,7 +56,13 @@ class DecidedOne:
 
 
 class Decider:
-    def __init__(self, repository: Repository[UUID], default_policy: str, read_entries: Entries) -> None:
+    def __init__(
+        self,
+        repository: Repository[UUID],
+        default_policy: str,
+        read_entries: Entries,
+        max_wait: timedelta = DEFAULT_MAX_WAIT,
+    ) -> None:
         self.repository = repository
         self.default_policy = default_policy
         self.read_entries = read_entries  # inbox entries, from the cache or the store
@@ -61,6 +70,7 @@ class Decider:
         # the edge that orders messages (infra/kafka/fairness.py), which knows it, and cleared
         # by it once they are written; the contracts stay what upstream sent.
         self.late: dict[str, int] = {}
+        self.parking = Parking(repository, max_wait)  # early messages wait there
 
     def inbox(self, messages: Sequence[Message], read: bool = True) -> BatchInbox:
         """The messages' inbox entries; `read=False` reads none (the store refuses a second entry)."""
@@ -79,10 +89,30 @@ class Decider:
         except Exception as error:
             if not isinstance(error, MessageRejected | DomainError) and not is_refusable(error, message):
                 raise
-            refusal = refusal_of(message, error)
-            return DecidedOne(refusal, collected(inbox.refused(message, refusal)), session.touched)
+            return self.not_applied(message, error, inbox, session.touched)
+        self.parking.after_applied(session.touched, message)  # the lot, if changed, is in `touched`
         processing = collected(*session.touched.values(), inbox.applied(message))
-        return DecidedOne(applied(message, len(processing.events) - 1), processing, session.touched)
+        return DecidedOne(applied(message, _own_events(processing.events)), processing, session.touched)
+
+    def not_applied(
+        self, message: Message, error: Exception, inbox: BatchInbox, touched: dict[UUID, Any]
+    ) -> DecidedOne:
+        """Parked (it waits for something another message brings), or refused: recorded alone.
+
+        What the message changed before its error is not saved: the engine evicts `touched`,
+        and caches what is saved (its inbox entry or the parking lot) once it is.
+        """
+        if isinstance(error, NotYetKnown):
+            # A message applied before is a duplicate, whatever it would wait for now. The fast
+            # first attempt reads no inbox entry (the store refuses a second one), and parking
+            # writes none: read it.
+            known = self.inbox([message]).known(message)
+            if known is not None:
+                return DecidedOne(known, Processing(), touched)
+        lot_only: dict[UUID, Any] = {}
+        outcome, lot = self.parking.after_error(lot_only, message, error)
+        entries = [] if outcome.status is Status.PARKED else [inbox.refused(message, outcome)]
+        return DecidedOne(outcome, collected(*entries, lot), {**touched, **lot_only})
 
     def decide(
         self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
@@ -112,13 +142,16 @@ class Decider:
                 if unexpected or changed_anything(session):
                     touched.update(inbox.changed)
                     return Decided(outcomes, processing, touched, refused_at=index, error=error)
-                refusal = refusal_of(message, error)
-                processing.collect_events(inbox.refused(message, refusal))
-                outcomes.append(refusal)
+                outcome, lot = self.parking.after_error(touched, message, error)
+                if outcome.status is not Status.PARKED:
+                    processing.collect_events(inbox.refused(message, outcome))
+                processing.collect_events(lot)
+                outcomes.append(outcome)
                 continue
+            lot = self.parking.after_applied(touched, message)
             before = len(processing.events)
-            processing.collect_events(*session.touched.values(), inbox.applied(message))
-            outcomes.append(applied(message, len(processing.events) - before - 1))
+            processing.collect_events(*session.touched.values(), inbox.applied(message), lot)
+            outcomes.append(applied(message, _own_events(processing.events[before:])))
         touched.update(inbox.changed)  # evicted with the rest if the store refuses the batch
         processing.collect_events(*letters(outcomes))
         return Decided(outcomes, processing, touched)
@@ -127,6 +160,15 @@ class Decider:
 def apply(session: Session, message: Message) -> None:
     """The message's handler, on the aggregates the session reads and collects."""
     HANDLERS[type(message)](session, message, cause_of(message, session.late_by_seconds))
+
+
+def _own_events(events: Sequence[Any]) -> int:
+    """A message's events, less its inbox entry's and the parking lot's."""
+    return sum(1 for e in events if e.originator_id != LOT_ID and not _is_entry(e))
+
+
+def _is_entry(event: Any) -> bool:
+    return isinstance(event, AppliedMessage.Event | RefusedMessage.Event)
 
 
 def applied(message: Message, events: int) -> Outcome:

@@ -18,9 +18,11 @@ import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext, suppress
+from datetime import timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import Application, Environment
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -30,10 +32,11 @@ from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
 from services.cached import Cached
 from services.contracts import Message
+from services.dead_letters import DeadLetter
 from services.deciding import Decider, Letters, collected, no_letters
 from services.errors import MessageRejected
 from services.inbox_check import BatchInbox, read_entries
-from services.outcomes import Outcome, outcome_of, refusal_of
+from services.outcomes import Outcome, Status, outcome_of
 from services.parsing import parse_message
 from services.pending import PendingBatch
 from services.saving import Saving
@@ -70,7 +73,11 @@ class Engine(Application[UUID]):
         self.writer = writer(self)
         # Other processes may write to this store (several engines on PostgreSQL).
         self.cached = Cached(self.repository, self.recorder, self.env.get("ANTRIAN_SHARED_STORE", "n") == "y")
-        self.decider = Decider(self.repository, self.default_policy, self._read_entries)
+        # Minutes of message time an early message waits for what it needs (services/parking.py).
+        max_wait = timedelta(minutes=float(self.env.get("ANTRIAN_PARK_MAX_MINUTES", "240")))
+        self.decider = Decider(self.repository, self.default_policy, self._read_entries, max_wait)
+        self.released: list[Outcome] = []  # parked messages judged again, since last taken
+        self._judging_parked = False
         # Seconds a batch's write may take before the engine gives up (`WriteStuck`).
         timeout = float(self.env.get("ANTRIAN_WRITE_TIMEOUT_SECONDS", "120"))
         self.saving = Saving(self.writer, self.cached, timeout)
@@ -116,7 +123,9 @@ class Engine(Application[UUID]):
         with self.write_lock:
             self.settle()
             self.catch_up()
+            self.decider.parking.advance([message])
             outcome = self._handle(message, retry)
+            self._run_parked()
             self._leave_mark()
             return outcome
 
@@ -150,9 +159,10 @@ class Engine(Application[UUID]):
         except BaseException:
             self.cached.forget(session.touched)
             raise
-        if decided.outcome.status.refused:
+        if decided.outcome.status is not Status.APPLIED:  # refused or parked: its entry or the lot alone
             self.cached.forget(decided.touched)
-            self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
+            if decided.processing.events:  # none for a duplicate found while it would wait
+                self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
         else:
             self.saving.save_or_forget(decided.processing, decided.touched)
         return decided.outcome
@@ -200,12 +210,23 @@ class Engine(Application[UUID]):
         submission, a read of the store's positions and a clean stop do.
         """
         letters = dead_letters or no_letters
+        self.decider.parking.advance(messages)
         if not self.writer.writes_behind or retry:
             self.settle()
             with self.write_lock:
                 done = self._now(messages, tracking, letters, retry)
+                self._run_parked()
                 self._leave_mark()
                 return done
+        pending = self._submit_behind(messages, tracking, letters)
+        if self.decider.parking.due():
+            pending.result()  # settled: the parked messages are judged on what it wrote
+            self._run_parked()
+        return pending
+
+    def _submit_behind(
+        self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters
+    ) -> PendingBatch:
         self.catch_up()
         warm(self.repository.cache, self.writer, messages)
         decided = self.decider.decide(messages, tracking, letters)
@@ -235,15 +256,42 @@ class Engine(Application[UUID]):
         if self.saving.in_flight is pending:
             self.settle()
 
-    def record_refusal(self, message: Message, refusal: Outcome) -> None:
-        """The inbox's record of a message refused half-way, saved alone once its batch is saved.
+    def record_not_applied(self, message: Message, error: Exception) -> Outcome:
+        """A message refused (or parked) half-way: its inbox entry or the lot, saved alone after its batch.
 
         Another writer that recorded a refusal of the same id first keeps its record (and the
         entry this one added to, maybe the cached one, is evicted).
         """
+        decided = self.decider.not_applied(message, error, self.decider.inbox([message]), {})
         with suppress(IntegrityError):
-            entry = collected(self.decider.inbox([message]).refused(message, refusal))
-            self.saving.save_or_forget(entry, entry.aggregates)
+            self.saving.save_or_forget(decided.processing, decided.processing.aggregates)
+        return decided.outcome
+
+    def _run_parked(self) -> None:
+        """Judge again the parked messages that were woken or waited their time, first parked first.
+
+        In transactions of their own after the batch that woke them (the wake itself is in
+        that batch's): one that applies may wake others, so until none is due. One refused
+        at last becomes a dead letter (source `parked:<message id>`, its parsed JSON).
+        """
+        if self._judging_parked:
+            return  # a parked batch decided again message by message: its own loop goes on
+        self._judging_parked = True
+        try:
+            while due := self.decider.parking.due():
+                messages = [parse_message(parked.message) for parked in due]
+                self.released.extend(self._handle_settled(messages, None, _parked_letters(messages)))
+        finally:
+            self._judging_parked = False
+
+    def take_released(self) -> list[Outcome]:
+        """Outcomes of parked messages judged again since last asked (for reports and stats)."""
+        released, self.released = self.released, []
+        return released
+
+    def parked_waiting(self) -> int:
+        """Messages parked in the store, waiting still."""
+        return self.decider.parking.waiting()
 
     def record_refused(self, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
         """Keep dead letters, with the feed position past them, in one transaction."""
@@ -298,10 +346,8 @@ class Engine(Application[UUID]):
             self.cached.forget(decided.touched)
             message = messages[decided.refused_at]
             assert decided.error is not None
-            refusal = refusal_of(message, decided.error)
             done = self._apply_prefix(messages[: decided.refused_at], retry)
-            self.record_refusal(message, refusal)
-            return done, refusal
+            return done, self.record_not_applied(message, decided.error)
         try:
             self.saving.save(decided.processing)
         except IntegrityError:
@@ -319,8 +365,15 @@ class Engine(Application[UUID]):
     def _one_by_one(
         self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
     ) -> list[Outcome]:
-        outcomes = [self.handle(message, retry) for message in messages]
+        # Woken messages are judged after the batch, as when it is decided at once (not after
+        # the message that woke them): the batch decides the same whichever way it was written.
+        nested, self._judging_parked = self._judging_parked, True
+        try:
+            outcomes = [self.handle(message, retry) for message in messages]
+        finally:
+            self._judging_parked = nested
         self.record_refused(lambda: letters(outcomes), tracking)
+        self._run_parked()
         return outcomes
 
     def _apply_prefix(self, messages: Sequence[Message], retry: bool) -> list[Outcome]:
@@ -369,6 +422,25 @@ class Engine(Application[UUID]):
 
     def get_supplier(self, supplier_id: str) -> Supplier:
         return self.repository.get(supplier_uuid(supplier_id))
+
+
+def _parked_letters(messages: Sequence[Message]) -> Letters:
+    def letters(outcomes: list[Outcome]) -> list[Any]:
+        return [
+            DeadLetter.of(
+                source=f"parked:{message.message_id}",
+                original=orjson.dumps(message.model_dump(mode="json")),
+                key=None,
+                message_id=outcome.message_id,
+                message_type=outcome.message_type,
+                field=outcome.field,
+                reason=outcome.detail,
+            )
+            for message, outcome in zip(messages, outcomes, strict=False)
+            if outcome.status.refused
+        ]
+
+    return letters
 
 
 def _backoff(message_id: str, attempt: int) -> float:

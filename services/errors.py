@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import NotYetKnown
+
 
 class MessageRejected(Exception):
     """A message was refused as a whole: nothing of it was applied."""
@@ -29,13 +31,25 @@ class MessageRejected(Exception):
         return f"{where}: {self.reason}"
 
 
-class UnknownSku(MessageRejected):
-    """No SKU of that name was configured, supplied, received or counted."""
+class Awaiting(MessageRejected, NotYetKnown):
+    """Refused for now: what it names is not known yet, and another message may bring it."""
+
+    def __init__(self, reason: str, *, awaits: str, **where: str | None) -> None:
+        super().__init__(reason, **where)
+        self.awaits = awaits
 
 
-class UnknownOrder(MessageRejected):
-    """No order with that id was placed."""
+class UnknownSku(Awaiting):
+    """No SKU of that name was configured, supplied, received or counted (yet)."""
 
 
-class UnknownSupplier(MessageRejected):
-    """No supplier with that id was registered."""
+class UnknownOrder(Awaiting):
+    """No order with that id was placed (yet)."""
+
+
+class UnknownSupplier(Awaiting):
+    """No supplier with that id was registered (yet)."""
+
+
+class NotYetPlaced(Awaiting):
+    """A receipt names a purchase order no open line of its SKU expects (yet), without its supplier."""

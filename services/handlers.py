@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from domain import fulfilment, substitute_offers
+from domain import awaited, fulfilment, substitute_offers
 from domain.fulfilment import mirror
 from domain.order import Order
 from domain.order_lines import LineSpec
@@ -17,7 +17,7 @@ from domain.stock import Stock
 from domain.supplier import Supplier, Terms
 from domain.values import Cause, Contact, InboundLine, Tier
 from services import contracts as c
-from services.errors import MessageRejected
+from services.errors import MessageRejected, NotYetPlaced
 from services.session import Session
 
 
@@ -103,6 +103,14 @@ def _po_supplier(s: Session, m: c.StockReceived, stock: Stock) -> Supplier:
     if m.supplier_id is not None:
         return s.supplier(m.supplier_id)
     inbound = stock.inbound_from(m.purchase_order_id or "")
+    if not inbound:  # its placement, on the purchasing topic, may not have been read yet
+        raise NotYetPlaced(
+            f"no open purchase order {m.purchase_order_id} expects {m.sku}",
+            message_id=m.message_id,
+            message_type=m.type,
+            field="purchase_order_id",
+            awaits=awaited.purchase_order(m.purchase_order_id or ""),
+        )
     if len(inbound) != 1:
         raise _reject(
             m,
@@ -169,14 +177,14 @@ def purchase_order_placed(s: Session, m: c.PurchaseOrderPlaced, cause: Cause) ->
 
 def purchase_order_confirmed(s: Session, m: c.PurchaseOrderConfirmed, cause: Cause) -> None:
     supplier = s.supplier(m.supplier_id)
-    supplier.confirm(m.purchase_order_id, m.expected_date, m.occurred_at)
-    _schedule(s, supplier, m.purchase_order_id, cause)
+    if supplier.confirm(m.purchase_order_id, m.expected_date, m.occurred_at):
+        _schedule(s, supplier, m.purchase_order_id, cause)
 
 
 def purchase_order_delayed(s: Session, m: c.PurchaseOrderDelayed, cause: Cause) -> None:
     supplier = s.supplier(m.supplier_id)
-    supplier.delay(m.purchase_order_id, m.new_expected_date, m.reason, m.occurred_at)
-    _schedule(s, supplier, m.purchase_order_id, cause)
+    if supplier.delay(m.purchase_order_id, m.new_expected_date, m.reason, m.occurred_at):
+        _schedule(s, supplier, m.purchase_order_id, cause)
 
 
 def purchase_order_cancelled(s: Session, m: c.PurchaseOrderCancelled, cause: Cause) -> None:

@@ -21,6 +21,7 @@ class Status(str, Enum):
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
     REFUSED_BEFORE = "refused_before"  # the same content was refused under this id: not judged again
+    PARKED = "parked"  # early: waits for what another message brings (services/parking.py)
 
     @property
     def refused(self) -> bool:

@@ -7,12 +7,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 
+from domain import awaited
 from domain.base import Aggregate
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
 from services.contracts import Message
-from services.errors import MessageRejected, UnknownOrder, UnknownSku, UnknownSupplier
+from services.errors import Awaiting, MessageRejected, UnknownOrder, UnknownSku, UnknownSupplier
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -49,18 +50,19 @@ class Session:
             return None
         return self.add(aggregate)
 
-    def _reject(self, error: type[MessageRejected], what: str, field: str) -> MessageRejected:
+    def _reject(self, error: type[Awaiting], what: str, field: str, awaits: str) -> MessageRejected:
         return error(
             f"unknown {what}",
             message_id=self.message.message_id,
             message_type=self.message.type,
             field=field,
+            awaits=awaits,
         )
 
     def stock(self, sku: str, field: str = "sku") -> Stock:
         stock: Stock | None = self._get(stock_id(sku))
         if stock is None:
-            raise self._reject(UnknownSku, f"SKU {sku!r}", field)
+            raise self._reject(UnknownSku, f"SKU {sku!r}", field, awaited.sku(sku))
         return stock
 
     def stock_or_new(self, sku: str) -> Stock:
@@ -74,13 +76,15 @@ class Session:
     def order(self, order_id: str) -> Order:
         order: Order | None = self._get(order_uuid(order_id))
         if order is None:
-            raise self._reject(UnknownOrder, f"order {order_id!r}", "order_id")
+            raise self._reject(UnknownOrder, f"order {order_id!r}", "order_id", awaited.order(order_id))
         return order
 
     def supplier(self, supplier_id: str) -> Supplier:
         supplier: Supplier | None = self._get(supplier_uuid(supplier_id))
         if supplier is None:
-            raise self._reject(UnknownSupplier, f"supplier {supplier_id!r}", "supplier_id")
+            raise self._reject(
+                UnknownSupplier, f"supplier {supplier_id!r}", "supplier_id", awaited.supplier(supplier_id)
+            )
         return supplier
 
     def find_supplier(self, supplier_id: str) -> Supplier | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from domain.stock import Stock, StockState
 
 REFUSAL_TOPIC = "services.inbox:RefusedMessage."
+PARKING_TOPIC = "services.parking:ParkingLot."  # messages waiting: not business state
 
 
 def recorded(engine: Any) -> dict[UUID, tuple[int, str]]:
@@ -52,7 +53,8 @@ def state(aggregate: Any) -> dict[str, Any]:
 
 
 def snapshot_of(engine: Any) -> dict[UUID, dict[str, Any]]:
-    """State of every aggregate the engine holds, keyed by id; not the inbox's records of refusals.
+    """State of every aggregate the engine holds, keyed by id; not the inbox's records of refusals
+    nor the parking lot.
 
     A refused message changes nothing but that record (services/inbox.py), which the
     tests of refusals check on their own.
@@ -60,7 +62,7 @@ def snapshot_of(engine: Any) -> dict[UUID, dict[str, Any]]:
     return {
         aggregate_id: state(engine.repository.get(aggregate_id))
         for aggregate_id, (_, topic) in recorded(engine).items()
-        if not topic.startswith(REFUSAL_TOPIC)
+        if not topic.startswith((REFUSAL_TOPIC, PARKING_TOPIC))
     }
 
 

@@ -75,6 +75,8 @@ def ingest(
     engine = _engine()
     rejected_path = rejected or state.settings.rejected_path
     counts = {status: 0 for status in Status}
+    parked_released = {status: 0 for status in Status}
+    parked_lines: dict[str, tuple[int, bytes]] = {}  # where this file's parked messages are
     with file.open("rb") as lines, _Appender(rejected_path) as dead_letters:
         for chunk in _chunks(_numbered(lines), batch):
             for (number, raw), outcome in zip(chunk, _apply_chunk(engine, chunk, retry_refused), strict=True):
@@ -83,15 +85,54 @@ def ingest(
                     typer.echo(f"{file}:{number}: {_refusal_line(outcome)}", err=True)
                 if outcome.status is Status.REJECTED:  # one refused before is in the file already
                     dead_letters.write(file, number, raw, outcome)
+                if outcome.status is Status.PARKED and outcome.message_id is not None:
+                    parked_lines[outcome.message_id] = (number, raw)
+            released = _released(engine, file, dead_letters, parked_lines)
+            for status in (Status.APPLIED, Status.REJECTED):
+                counts[status] += released[status]
+                parked_released[status] += released[status]
     refused = counts[Status.REJECTED] + counts[Status.REFUSED_BEFORE]
     typer.echo(
         f"applied {counts[Status.APPLIED]}, already applied {counts[Status.DUPLICATE]}, "
         f"rejected {counts[Status.REJECTED]}"
         + (f" (kept in {rejected_path})" if counts[Status.REJECTED] else "")
         + (f", refused before {counts[Status.REFUSED_BEFORE]}" if counts[Status.REFUSED_BEFORE] else "")
+        + _parked_summary(counts[Status.PARKED], parked_released, engine.parked_waiting())
     )
     if strict and refused:
         raise typer.Exit(1)
+
+
+def _released(
+    engine: Engine, file: Path, dead_letters: _Appender, lines: dict[str, tuple[int, bytes]]
+) -> dict[Any, int]:
+    """Parked messages judged again after this chunk: counted, and their refusals reported and kept.
+
+    A message parked by an earlier run is not in this file's lines: it is kept with line 0
+    (the store's dead letter holds it whole).
+    """
+    from services.outcomes import Status
+
+    counts = {status: 0 for status in Status}
+    for outcome in engine.take_released():
+        counts[outcome.status] += 1
+        if outcome.status is Status.REJECTED:
+            number, raw = lines.get(outcome.message_id or "", (0, b""))
+            typer.echo(f"{file}:{number}: {_refusal_line(outcome)}", err=True)
+            dead_letters.write(file, number, raw, outcome)
+    return counts
+
+
+def _parked_summary(parked: int, released: dict[Any, int], waiting: int) -> str:
+    """`, parked 3 (2 applied once what they waited for came, 1 rejected after waiting, 1 still waiting)`."""
+    from services.outcomes import Status
+
+    if not (parked or waiting or any(released.values())):
+        return ""
+    return (
+        f", parked {parked} ({released[Status.APPLIED]} applied once what they waited for came, "
+        f"{released[Status.REJECTED]} rejected after waiting, {waiting} still waiting)"
+    )
 
 
 def _refusal_line(outcome: Outcome) -> str:

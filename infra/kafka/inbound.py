@@ -64,6 +64,7 @@ class InboundStats:
     applied: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    parked: int = 0  # early: waiting for what another topic brings (a re-run is counted again)
     batches: int = 0
     last_reasons: list[str] = field(default_factory=list)
 
@@ -72,6 +73,8 @@ class InboundStats:
             self.applied += 1
         elif outcome.status is Status.DUPLICATE:
             self.duplicates += 1
+        elif outcome.status is Status.PARKED:
+            self.parked += 1
         else:
             self.dead_letters += 1
             self.last_reasons = [*self.last_reasons[-9:], f"{outcome.message_id}: {outcome.detail}"]
@@ -174,7 +177,7 @@ class InboundConsumer:
             return []
         (pending, in_record_order), self._unsettled = self._unsettled, None
         outcomes = in_record_order(pending.result())
-        for outcome in outcomes:
+        for outcome in [*outcomes, *self.engine.take_released()]:
             self.stats.count(outcome)
         self.stats.batches += 1
         return outcomes

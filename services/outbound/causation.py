@@ -15,7 +15,7 @@ of their message (a refusal changes nothing): they are released at once, with
 no causation (the refused message's id, if it had one, is in the record itself);
 so do the records of dead letters retried (the retried message's own events are
 closed by its inbox record, as any message's).
-So are the notices of deliveries (services/notices.py), saved by the
+So are the parking lot's records (services/parking.py) and the notices of deliveries (services/notices.py), saved by the
 dispatcher alone, caused by no inbound message.
 
 Assumes every other save goes through the engine's message handling. A
@@ -34,6 +34,7 @@ from eventsourcing.utils import get_topic
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
+from services.parking import PARKING_LOT_EVENTS
 
 INBOX_TOPIC = get_topic(AppliedMessage.Applied)
 # A corrected message applied under an id refused before: its inbox record closes its events too.
@@ -47,6 +48,8 @@ STANDALONE_TOPICS = frozenset(
             RefusedMessage.Refused,
             RefusedMessage.RefusedAgain,
             Notice.Delivered,
+            # The parking lot's records: a parked message has no inbox record to close them.
+            *PARKING_LOT_EVENTS,
         ),
     )
 )

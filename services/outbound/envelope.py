@@ -26,6 +26,7 @@ from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
 from services.outbound import notice, order, stock, supplier
 from services.outbound.contract import Contract, Mapping, Payload
+from services.parking import PARKING_LOT_EVENTS
 
 SCHEMA_VERSION: Final = 1
 PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier, Notice)
@@ -40,6 +41,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
         RefusedMessage.Refused,
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
+        # Early messages waiting (services/parking.py): applied at last, their own events are
+        # published then; refused at last, a dead letter.
+        *PARKING_LOT_EVENTS,
     }
 )
 # Refused inbound records: published to the dead-letter topic as they came

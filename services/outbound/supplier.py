@@ -65,6 +65,16 @@ class SupplierPurchaseOrderDelayedV1(Payload):
     occurred_at: OccurredAt = None
 
 
+class SupplierPurchaseOrderNoticeCameLateV1(Payload):
+    """A confirmation or delay read after the PO's goods arrived: kept, it changed no promise."""
+
+    EVENT_TYPE = "Supplier.PurchaseOrderNoticeCameLate"
+    purchase_order_id: str
+    notice: str = Field(description="confirmed or delayed")
+    expected_date: date = Field(description="The date the notice gave (not applied).")
+    occurred_at: OccurredAt = None
+
+
 class SupplierPurchaseOrderCancelledV1(Payload):
     EVENT_TYPE = "Supplier.PurchaseOrderCancelled"
     purchase_order_id: str
@@ -126,6 +136,13 @@ MAPPINGS: tuple[Mapping, ...] = (
         SupplierPurchaseOrderDelayedV1,
         lambda e: SupplierPurchaseOrderDelayedV1(
             purchase_order_id=e.po_id, expected_date=e.expected, reason=e.reason, occurred_at=e.at
+        ),
+    ),
+    Mapping(
+        Supplier.PurchaseOrderNoticeCameLate,
+        SupplierPurchaseOrderNoticeCameLateV1,
+        lambda e: SupplierPurchaseOrderNoticeCameLateV1(
+            purchase_order_id=e.po_id, notice=e.notice, expected_date=e.expected, occurred_at=e.at
         ),
     ),
     Mapping(

@@ -9,9 +9,10 @@ code really says.
 
 Most are refused by the parser (`stage="parse"`, services/parsing.py). The
 `stage="rule"` ones are valid JSON the engine refuses against the seeded shop of
-`seed()` (an unknown order, SKU, supplier or purchase order, a cancel after
-shipment, shipping more than is allocated, ...); `stage="inbox"` is a message id
-reused for other content. Each case's raw bytes hold no newline, so one case is
+`seed()` (an order placed twice, a cancel after shipment, shipping more than is
+allocated, ...); `stage="inbox"` is a message id reused for other content. Lines
+naming an order, SKU, supplier or purchase order the shop does not know are not
+refused but wait for it (`stage="wait"`, `early_cases()`: services/parking.py). Each case's raw bytes hold no newline, so one case is
 one JSONL line.
 
 `valid_line(i)` is the good line that follows each nasty one: one unit of SKU A
@@ -161,6 +162,10 @@ class _Corpus:
 
     def rule(self, name: str, message: dict[str, Any], field: str | None, reason: str) -> None:
         self.add(name, orjson.dumps(message), field, reason, stage="rule")
+
+    def wait(self, name: str, message: dict[str, Any], field: str | None, reason: str) -> None:
+        """Not refused: early (what it names may still come, on another topic); it is parked."""
+        self.add(name, orjson.dumps(message), field, reason, stage="wait")
 
 
 # Pydantic's words, as the refusals carry them
@@ -804,13 +809,13 @@ def _parse_cases(c: _Corpus) -> None:
 def _rule_cases(c: _Corpus) -> None:
     """Valid JSON, refused by the engine on the seeded shop."""
     at = AT
-    c.rule(
+    c.wait(
         "order-for-unknown-sku",
         m.order_placed(c.mid("order-for-unknown-sku"), "O-x", [("1", "NOPE", 1)], at=at),
         "lines.0.sku",
         "unknown SKU 'NOPE'",
     )
-    c.rule(
+    c.wait(
         "order-for-homoglyph-sku",
         m.order_placed(c.mid("order-for-homoglyph-sku"), "O-y", [("1", "\u0410", 1)], at=at),
         "lines.0.sku",
@@ -822,7 +827,7 @@ def _rule_cases(c: _Corpus) -> None:
         "order_id",
         "order O1 was already placed",
     )
-    c.rule(
+    c.wait(
         "cancel-unknown-order",
         m.order_cancelled(c.mid("cancel-unknown-order"), "O-nope", at=at),
         "order_id",
@@ -846,7 +851,7 @@ def _rule_cases(c: _Corpus) -> None:
         "line_ids",
         "9",
     )
-    c.rule(
+    c.wait(
         "ship-unknown-order",
         m.order_shipped(c.mid("ship-unknown-order"), "O-nope", at=at),
         "order_id",
@@ -864,13 +869,13 @@ def _rule_cases(c: _Corpus) -> None:
         "lines",
         "nothing allocated to ship",
     )
-    c.rule(
+    c.wait(
         "receive-against-unknown-po",
         m.stock_received(c.mid("receive-against-unknown-po"), "A", 1, at=at, po="PO-nope"),
-        "supplier_id",
-        "0 open purchase orders",
+        "purchase_order_id",
+        "no open purchase order PO-nope",
     )
-    c.rule(
+    c.wait(
         "receive-from-unknown-supplier",
         m.stock_received(
             c.mid("receive-from-unknown-supplier"), "A", 1, at=at, po="PO1", supplier_id="S-nope"
@@ -878,31 +883,31 @@ def _rule_cases(c: _Corpus) -> None:
         "supplier_id",
         "unknown supplier",
     )
-    c.rule(
+    c.wait(
         "po-from-unknown-supplier",
         m.po_placed(c.mid("po-from-unknown-supplier"), "PO-x", [("A", 1)], supplier_id="S-nope", at=at),
         "supplier_id",
         "unknown supplier",
     )
-    c.rule(
+    c.wait(
         "po-for-unknown-sku",
         m.po_placed(c.mid("po-for-unknown-sku"), "PO-y", [("NOPE", 1)], at=at),
         "lines.0.sku",
         "unknown SKU",
     )
-    c.rule(
+    c.wait(
         "confirm-unknown-po",
         m.po_confirmed(c.mid("confirm-unknown-po"), "PO-nope", m.day(8), at=at),
         "purchase_order_id",
         "PO-nope",
     )
-    c.rule(
+    c.wait(
         "delay-unknown-po",
         m.po_delayed(c.mid("delay-unknown-po"), "PO-nope", m.day(9), at=at),
         "purchase_order_id",
         "PO-nope",
     )
-    c.rule(
+    c.wait(
         "cancel-po-of-unknown-supplier",
         m.po_cancelled(c.mid("cancel-po-of-unknown-supplier"), "PO1", supplier_id="S-nope", at=at),
         "supplier_id",
@@ -914,19 +919,19 @@ def _rule_cases(c: _Corpus) -> None:
         "line_id",
         "offer",
     )
-    c.rule(
+    c.wait(
         "decline-on-unknown-order",
         m.substitute_declined(c.mid("decline-on-unknown-order"), "O-nope", "1", at=at),
         "order_id",
         "unknown order",
     )
-    c.rule(
+    c.wait(
         "watch-unknown-sku",
         m.back_in_stock_requested(c.mid("watch-unknown-sku"), "NOPE", at=at),
         "sku",
         "unknown SKU",
     )
-    c.rule(
+    c.wait(
         "substitute-unknown-sku",
         m.substitutes_declared(c.mid("substitute-unknown-sku"), "A", ["NOPE"], at=at),
         "substitutes.0",
@@ -948,6 +953,16 @@ def _rule_cases(c: _Corpus) -> None:
 
 
 def cases() -> list[Case]:
+    """Every line that must be refused."""
+    return [case for case in _all() if case.stage != "wait"]
+
+
+def early_cases() -> list[Case]:
+    """Lines naming what the seeded shop does not know (yet): parked, not refused (services/parking.py)."""
+    return [case for case in _all() if case.stage == "wait"]
+
+
+def _all() -> list[Case]:
     corpus = _Corpus()
     _parse_cases(corpus)
     _rule_cases(corpus)

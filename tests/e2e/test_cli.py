@@ -35,13 +35,8 @@ MESSAGES = [
 
 
 def test_ingest_reports_refused_lines_keeps_them_and_applies_the_rest(tmp_path):
-    # Given a file with good messages, a line that is not JSON and an order for an unknown SKU
-    bad_order = {
-        **MESSAGES[2],
-        "message_id": "m4",
-        "order_id": "o2",
-        "lines": [{"line_id": "1", "sku": "NOPE", "quantity": 1}],
-    }
+    # Given a file with good messages, a line that is not JSON and an order placed twice
+    bad_order = {**MESSAGES[2], "message_id": "m4", "lines": [{"line_id": "1", "sku": "A", "quantity": 1}]}
     source = write_jsonl(tmp_path / "in.jsonl", [*MESSAGES, "{oops", bad_order])
 
     # When it is ingested
@@ -51,7 +46,7 @@ def test_ingest_reports_refused_lines_keeps_them_and_applies_the_rest(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "applied 3, already applied 0, rejected 2" in result.stdout
     assert "in.jsonl:4" in result.stderr and "not valid JSON" in result.stderr
-    assert "message m4 (OrderPlaced): field lines.0.sku: unknown SKU 'NOPE'" in result.stderr
+    assert "message m4 (OrderPlaced): field order_id: order o1 was already placed" in result.stderr
     kept = [json.loads(line) for line in (tmp_path / "s.rejected.jsonl").read_text().splitlines()]
     assert [k["message_id"] for k in kept] == [None, "m4"]
     assert kept[1]["original"] == json.dumps(bad_order)

@@ -655,13 +655,13 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
     upstream.publish([m.supplier_registered("s1", "S1", ["A"])])
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)
 
-    # When good messages arrive mixed with bad ones: not JSON, the wrong schema, an unknown SKU
+    # When good messages arrive mixed with bad ones: not JSON, the wrong schema, an order placed twice
     wrong_schema = m.stock_received("r2", "A", -5, at=m.ts(0, 4))
-    unknown_sku = m.order_placed("o3", "O3", [("1", "NOPE", 1)], at=m.ts(0, 5))
+    placed_twice = m.order_placed("o3", "O1", [("1", "A", 1)], at=m.ts(0, 5))
     bad = {
         "not JSON": (registry.orders.name, b"O9", b"{not json"),
         "wrong schema": (registry.inventory.name, b"A", orjson.dumps(wrong_schema)),
-        "unknown SKU": (registry.orders.name, b"O3", orjson.dumps(unknown_sku)),
+        "placed twice": (registry.orders.name, b"O1", orjson.dumps(placed_twice)),
     }
     sent = {}
     upstream.publish([m.stock_received("r1", "A", 3, at=m.ts(0, 1))])
@@ -669,7 +669,7 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)  # the units are there before the orders
     sent["not JSON"] = upstream.publish_raw(*bad["not JSON"])
     upstream.publish([m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 2))])
-    sent["unknown SKU"] = upstream.publish_raw(*bad["unknown SKU"])
+    sent["placed twice"] = upstream.publish_raw(*bad["placed twice"])
     upstream.publish([m.order_placed("o2", "O2", [("1", "A", 4)], at=m.ts(0, 3))])
     wait_until_consumed(store, registry, kafka_bootstrap, antrian)
     wait_until_relayed(store, antrian)
@@ -694,11 +694,11 @@ def test_dead_letters_reach_the_dead_letter_topic_with_their_reason(
     assert "not valid JSON" in reasons["not JSON"][CONNECT + "exception.message"]
     assert reasons["not JSON"][CONNECT + "exception.class.name"] == "services.errors.MessageRejected"
     assert reasons["wrong schema"]["antrian.dead_letter.field"] == "quantity"
-    unknown = reasons["unknown SKU"]
-    assert unknown["antrian.dead_letter.field"] == "lines.0.sku"
-    assert "unknown SKU" in unknown[CONNECT + "exception.message"]
-    assert unknown[CONNECT + "exception.class.name"] == "services.errors.UnknownSku"
-    assert unknown["antrian.message_id"] == "o3"
+    twice = reasons["placed twice"]
+    assert twice[CONNECT + "exception.class.name"] == "services.errors.MessageRejected"
+    assert twice["antrian.dead_letter.field"] == "order_id"
+    assert "already placed" in twice[CONNECT + "exception.message"]
+    assert twice["antrian.message_id"] == "o3"
 
     # And every good one was applied
     assert applied_message_ids(store) == ["s1", "r1", "o1", "o2"]

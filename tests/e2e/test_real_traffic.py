@@ -88,7 +88,7 @@ def test_a_sku_that_received_the_most_units_a_receipt_may_carry_many_times_stays
     assert outcome.status.value == "applied", outcome
 
 
-def test_re_sending_a_file_whose_cancel_came_before_its_order_changes_nothing(tmp_path):
+def test_a_cancel_that_came_before_its_order_waits_for_it_and_a_re_sent_file_changes_nothing(tmp_path):
     # Given a file whose first line cancels order o-5 and whose second line places it
     db = tmp_path / "s.sqlite"
     cancel = m.order_cancelled("c-5", "o-5", at=m.ts(1))
@@ -101,33 +101,23 @@ def test_re_sending_a_file_whose_cancel_came_before_its_order_changes_nothing(tm
     first = antrian("ingest", str(source), db=db)
     again = antrian("ingest", str(source), db=db)
 
-    # Then the first run refuses the cancel and allocates the order; the second changes nothing
-    assert "applied 1, already applied 0, rejected 1" in first.stdout
-    assert "applied 0, already applied 1, rejected 0" in again.stdout
-    assert "refused before 1" in again.stdout and "refused before message c-5" in again.stderr
-    assert again.returncode == 0
-    engine = build_engine(Settings(store="sqlite", sqlite_path=db))
-    try:
-        assert engine.get_order("o-5").lines["1"].status.value == "allocated"
-    finally:
-        engine.close()
-    # and the rejected file holds the refusal once, not once per re-send
-    assert (tmp_path / "s.rejected.jsonl").read_text().count("\n") == 1
-
-    # When an operator asks for the refused messages to be judged again
-    retried = antrian("ingest", "--retry-refused", str(source), db=db)
-
-    # Then the cancel is judged on today's state, and this time it applies
-    assert "applied 1, already applied 1, rejected 0" in retried.stdout, retried.stdout + retried.stderr
+    # Then the cancel waits for its order and applies once it is placed; the second run changes nothing
+    assert (
+        "applied 2, already applied 0, rejected 0, parked 1 "
+        "(1 applied once what they waited for came, 0 rejected after waiting, 0 still waiting)"
+    ) in first.stdout, first.stdout + first.stderr
+    assert "applied 0, already applied 2, rejected 0" in again.stdout, again.stdout + again.stderr
+    assert first.returncode == again.returncode == 0
     engine = build_engine(Settings(store="sqlite", sqlite_path=db))
     try:
         assert engine.get_order("o-5").lines["1"].status.value == "cancelled"
     finally:
         engine.close()
+    assert not (tmp_path / "s.rejected.jsonl").exists()
 
 
-def test_a_corrected_message_under_a_refused_id_is_judged_again(tmp_path):
-    # Given an order refused because its SKU was unknown
+def test_a_corrected_message_under_the_id_of_a_waiting_one_is_judged_again(tmp_path):
+    # Given an order waiting for a SKU nobody knows (a typo upstream)
     db = tmp_path / "s.sqlite"
     wrong = m.order_placed("o-7", "O7", [("1", "TEA-9", 1)], at=m.ts(1))
     assert antrian("ingest", str(write_jsonl(tmp_path / "a.jsonl", [*shop(), wrong])), db=db).returncode == 0
@@ -136,7 +126,7 @@ def test_a_corrected_message_under_a_refused_id_is_judged_again(tmp_path):
     fixed = {**wrong, "lines": [{"line_id": "1", "sku": "TEA-1", "quantity": 1}]}
     result = antrian("ingest", str(write_jsonl(tmp_path / "b.jsonl", [fixed, wrong])), db=db)
 
-    # Then the correction applies, and the old content sent again is refused before
+    # Then the correction applies (and no longer waits), and the old content sent again is refused
     assert "applied 1, already applied 0, rejected 1" in result.stdout, result.stdout + result.stderr
     assert "message_id was already used by a different OrderPlaced message" in result.stderr
 

@@ -628,9 +628,10 @@ def test_stock_received_against_a_po_finds_its_supplier_and_closes_the_inbound(s
     assert store.get_supplier("S1").purchase_orders["PO-1"].status.value == "received"
     assert store.get_stock("A").inbound == {}
     assert line(store, "O1").allocated == {"A": 2}
-    # A receipt against a PO that has nothing open for the SKU, with no supplier given, is refused
-    outcome = rejected(store, m.stock_received("r2", "A", 1, po="PO-9", at=ts(4)))
-    assert outcome.field == "supplier_id"
+    # A receipt against a PO that has nothing open for the SKU, with no supplier given, waits for it
+    outcome = store.handle_raw(m.stock_received("r2", "A", 1, po="PO-9", at=ts(4)))
+    assert (outcome.status, outcome.field) == (Status.PARKED, "purchase_order_id")
+    assert "waits for purchase order PO-9" in outcome.detail
 
 
 def test_uncovered_backorder_needs_purchase_and_suggests_replenishment_from_primary(store):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from typing import Any
 
 import orjson
 import pytest
@@ -44,6 +46,23 @@ def dead_letters(engine) -> list:
     return [engine.mapper.to_domain_event(n) for n in notes]
 
 
+def consume_until(engine, bootstrap: str, group: str, topics: list[str], done) -> Any:
+    """Poll until `done(stats)`, or two minutes (a hang, not a measure), then stop cleanly."""
+    inbound = InboundConsumer(engine, consumer_for(bootstrap, group), topics)
+    inbound.start()
+    deadline = time.monotonic() + 120
+    try:
+        while not done(inbound.stats) and time.monotonic() < deadline:
+            inbound.poll_once()
+            inbound.settle()
+        for _ in range(3):  # anything more that came would show
+            inbound.poll_once()
+        inbound.settle()
+    finally:
+        inbound.consumer.close()
+    return inbound.stats
+
+
 GOOD = [
     m.supplier_registered("s1", "S1", ["A"]),
     m.stock_received("r1", "A", 3, at=m.ts(0, 1)),
@@ -55,10 +74,10 @@ GOOD = [
 def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_reason(
     kafka_bootstrap, tmp_path
 ):
-    # Given a topic with good messages, a line that is not JSON and an order for an unknown SKU
+    # Given a topic with good messages, a line that is not JSON and an order placed twice
     topic = f"t-{uuid.uuid4().hex[:10]}.inbound"
-    unknown_sku = m.order_placed("o3", "O3", [("1", "NOPE", 1)], at=m.ts(0, 4))
-    values = [orjson.dumps(GOOD[0]), b"{not json", *map(orjson.dumps, GOOD[1:]), orjson.dumps(unknown_sku)]
+    again = m.order_placed("o3", "O1", [("1", "A", 1)], at=m.ts(0, 4))
+    values = [orjson.dumps(GOOD[0]), b"{not json", *map(orjson.dumps, GOOD[1:]), orjson.dumps(again)]
     publish(kafka_bootstrap, topic, values)
     engine = make_engine("sqlite", tmp_path / "s.sqlite")
 
@@ -73,7 +92,7 @@ def test_good_messages_are_applied_and_bad_ones_kept_as_dead_letters_with_their_
     letters = {letter.source: letter for letter in dead_letters(engine)}
     assert set(letters) == {f"{topic}:0:1", f"{topic}:0:5"}
     assert "not valid JSON" in letters[f"{topic}:0:1"].reason
-    assert letters[f"{topic}:0:5"].field == "lines.0.sku" and "unknown SKU" in letters[f"{topic}:0:5"].reason
+    assert letters[f"{topic}:0:5"].field == "order_id" and "already placed" in letters[f"{topic}:0:5"].reason
     assert engine.position(feed_name(topic, 0)) == 6
 
 
@@ -151,3 +170,34 @@ def test_a_partition_whose_oldest_records_were_deleted_is_read_from_its_first_re
     assert (stats.applied, stats.dead_letters) == (len(GOOD) - 1, 0)
     assert engine.get_stock("A").total_on_hand == 3
     assert engine.position(feed_name(topic, 0)) == len(GOOD)
+
+
+def test_a_receipt_read_before_its_purchase_order_on_another_topic_is_applied_once_the_po_comes(
+    kafka_bootstrap, tmp_path
+):
+    # Given a receipt on the inventory topic whose PO's placement is not on the purchasing topic yet
+    prefix = f"t-{uuid.uuid4().hex[:10]}"
+    inventory, purchasing = f"{prefix}.inventory", f"{prefix}.purchasing"
+    publish(kafka_bootstrap, purchasing, [orjson.dumps(m.supplier_registered("s1", "S1", ["A"]))])
+    receipt = m.stock_received("r1", "A", 7, po="PO-1", supplier_id="S1", at=m.ts(0, 3))
+    publish(kafka_bootstrap, inventory, [orjson.dumps(receipt)])
+    engine = make_engine("sqlite", tmp_path / "s.sqlite")
+    group = f"{prefix}-g"
+    topics = [inventory, purchasing]
+    waited = consume_until(engine, kafka_bootstrap, group, topics, lambda s: s.applied + s.parked >= 2)
+    # (parked once or twice: read before the supplier too, it waits for it, then for the PO)
+    assert (waited.applied, waited.dead_letters) == (1, 0) and waited.parked in (1, 2)
+    assert engine.get_stock("A").total_on_hand == 0
+
+    # When the placement (and a confirmation sent before the goods came) arrive on the purchasing topic
+    placed = m.po_placed("p1", "PO-1", [("A", 7)], expected=m.day(2), at=m.ts(0, 1))
+    confirmed = m.po_confirmed("c1", "PO-1", m.day(2), at=m.ts(0, 2))
+    publish(kafka_bootstrap, purchasing, [orjson.dumps(placed), orjson.dumps(confirmed)])
+    stats = consume_until(engine, kafka_bootstrap, group, topics, lambda s: s.applied >= 3)
+
+    # Then the receipt is counted against the PO, the confirmation kept as late, nothing dead-lettered
+    assert (stats.applied, stats.dead_letters) == (3, 0)
+    assert engine.get_stock("A").total_on_hand == 7
+    po = engine.get_supplier("S1").purchase_orders["PO-1"]
+    assert po.status.value == "received" and po.lines["A"].received == 7
+    assert dead_letters(engine) == [] and engine.parked_waiting() == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import OperationalError
 
-from domain.order import order_uuid
 from services import contracts, handlers
 from services.outcomes import Status
+from services.parking import LOT_ID
 from services.parsing import parse_message
 from tests import messages as m
 from tests.conftest import make_engine
@@ -75,39 +75,42 @@ def test_a_refusal_that_changed_nothing_lets_its_batch_go_on_without_reading_any
         reads.append(k.get("originator_id", a[:1])) or original(*a, **k)
     )
 
-    # When a batch holds refusals among valid messages (an unknown order, a shipment of nothing)
+    # When a batch holds refusals among valid messages (an unknown line, a shipment of nothing)
     outcomes = engine.handle_batch(
         parsed(
             m.order_placed("o2", "O2", [("1", "A", 1)], at=m.ts(1)),
-            m.order_cancelled("x1", "NOPE", at=m.ts(1, 1)),
+            m.order_cancelled("x1", "O1", ["9"], at=m.ts(1, 1)),
             m.order_shipped("x2", "O2", [("1", 9)], at=m.ts(1, 2)),
             m.order_placed("o3", "O3", [("1", "A", 1)], at=m.ts(1, 3)),
         )
     )
 
-    # Then they are refused, the rest applied, and nothing was read from the store again but the
-    # order nobody placed (looked for once)
+    # Then they are refused, the rest applied, and nothing was read from the store again but
+    # the parking lot (looked for once a batch while the store has none)
     assert [o.status for o in outcomes] == [Status.APPLIED, Status.REJECTED, Status.REJECTED, Status.APPLIED]
-    assert reads == [order_uuid("NOPE")]
+    assert reads == [LOT_ID]
 
 
 def test_the_same_refused_content_twice_in_one_batch_is_refused_before_the_second_time(engine):
-    bad = m.order_cancelled("x1", "NOPE", at=m.ts(1))
+    apply(engine, m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 1)))
+    bad = m.order_cancelled("x1", "O1", ["9"], at=m.ts(1))
     outcomes = engine.handle_batch(parsed(bad, bad))
     assert [o.status for o in outcomes] == [Status.REJECTED, Status.REFUSED_BEFORE]
     assert outcomes[1].detail == f"refused before: {outcomes[0].detail}"
 
 
 def test_a_refused_message_sent_again_changes_nothing_even_when_it_would_now_apply(engine):
-    # Given a cancel refused because its order was not placed yet, then the order
-    outcome = engine.handle_raw(m.order_cancelled("c5", "O5", at=m.ts(1)))
+    # Given a shipment refused because its units were not all allocated yet, then they are
+    apply(engine, m.order_placed("p5", "O5", [("1", "A", 8)], at=m.ts(1)))
+    shipment = m.order_shipped("s5", "O5", [("1", 8)], at=m.ts(1, 1))
+    outcome = engine.handle_raw(shipment)
     assert outcome.status is Status.REJECTED
-    apply(engine, m.order_placed("p5", "O5", [("1", "A", 1)], at=m.ts(1, 1)))
+    apply(engine, m.stock_received("r5", "A", 3, at=m.ts(1, 2)))
     before = snapshot_of(engine)
 
-    # When the cancel is sent again, alone and in a batch
-    alone = engine.handle_raw(m.order_cancelled("c5", "O5", at=m.ts(1)))
-    batched = engine.handle_batch(parsed(m.order_cancelled("c5", "O5", at=m.ts(1))))
+    # When the shipment is sent again, alone and in a batch
+    alone = engine.handle_raw(shipment)
+    batched = engine.handle_batch(parsed(shipment))
 
     # Then it is reported as refused before, with the first reason, and nothing changed
     assert alone.status is batched[0].status is Status.REFUSED_BEFORE
@@ -115,9 +118,9 @@ def test_a_refused_message_sent_again_changes_nothing_even_when_it_would_now_app
     assert snapshot_of(engine) == before
 
     # When it is explicitly retried, it is judged on today's state
-    retried = engine.handle(parse_message(m.order_cancelled("c5", "O5", at=m.ts(1))), retry=True)
+    retried = engine.handle(parse_message(shipment), retry=True)
     assert retried.status is Status.APPLIED
-    assert engine.get_order("O5").lines["1"].status.value == "cancelled"
+    assert engine.get_order("O5").lines["1"].shipped == 8
 
 
 def test_a_shipment_dated_before_its_order_was_placed_is_refused(engine):

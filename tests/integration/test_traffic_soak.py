@@ -76,6 +76,8 @@ def test_realistic_traffic_adds_up_re_sent_changes_nothing_and_a_cut_run_ends_wh
             assert after.detail == f"refused before: {before.detail}"
         elif before.status is Status.APPLIED:
             assert after.status is Status.DUPLICATE
+        elif before.status is Status.PARKED:  # waits still, or waited its time and was refused
+            assert after.status in (Status.PARKED, Status.REFUSED_BEFORE), (before, after)
         else:
             assert after.status is before.status, (before, after)
     assert books(folder / "one.sqlite") == once

@@ -179,7 +179,7 @@ def test_the_engine_reports_bad_input_as_a_rejection_naming_the_message_and_fiel
     assert memory_engine.recorder.max_notification_id() in (None, 0)
 
 
-def test_the_engine_refuses_messages_about_unknown_things_naming_the_field(memory_engine):
+def test_the_engine_parks_messages_about_things_not_known_yet_naming_the_field(memory_engine):
     m.apply(memory_engine, m.stock_received("seed", "A", 1))
     cases = [
         (m.order_placed("k-1", "O1", [("1", "A", 1), ("2", "NOPE", 1)]), "lines.1.sku"),
@@ -192,8 +192,9 @@ def test_the_engine_refuses_messages_about_unknown_things_naming_the_field(memor
     for raw, field in cases:
         outcome = memory_engine.handle_raw(raw)
         assert (outcome.status, outcome.message_id, outcome.field) == (
-            Status.REJECTED,
+            Status.PARKED,
             raw["message_id"],
             field,
         ), outcome
         assert "unknown" in outcome.detail
+    assert memory_engine.parked_waiting() == len(cases)

@@ -54,17 +54,19 @@ def test_a_message_refused_before_it_changed_anything_leaves_its_refusal_and_the
     decided = service.decide(
         batch(
             *STOCKED,
-            m.order_placed("o1", "O1", [("1", "NO-SUCH-SKU", 2)], at=m.ts(0, 2)),
+            m.order_placed("o1", "O1", [("1", "A", 1)], at=m.ts(0, 2)),
+            m.order_placed("o1-again", "O1", [("1", "A", 2)], at=m.ts(0, 2)),
             m.order_placed("o2", "O2", [("1", "A", 1)], at=m.ts(0, 3)),
         ),
         None,
         no_letters,
     )
 
-    assert [o.status for o in decided.outcomes] == [Status.APPLIED, Status.REJECTED, Status.APPLIED]
+    statuses = [o.status for o in decided.outcomes]
+    assert statuses == [Status.APPLIED, Status.APPLIED, Status.REJECTED, Status.APPLIED]
     assert decided.refused_at is None
     refusals = [a for a in decided.processing.aggregates.values() if isinstance(a, RefusedMessage)]
-    assert [r.message_id for r in refusals] == ["o1"]
+    assert [r.message_id for r in refusals] == ["o1-again"]
 
 
 def test_a_message_id_the_inbox_knows_is_answered_from_it_and_not_decided_again():
@@ -116,6 +118,7 @@ def test_a_decided_batch_carries_the_dead_letters_made_from_its_refusals():
         letters.extend(o.message_id for o in outcomes if o.status is Status.REJECTED)
         return []
 
-    service.decide(batch(m.order_placed("o1", "O1", [("1", "NO-SUCH-SKU", 2)])), None, letters_of)
+    orders = [m.order_placed(i, "O1", [("1", "A", 1)]) for i in ("o1", "o1-again")]
+    service.decide(batch(*STOCKED, *orders), None, letters_of)
 
-    assert letters == ["o1"]
+    assert letters == ["o1-again"]

@@ -49,6 +49,7 @@ from services.outbound import (
     to_outbound,
 )
 from services.outbound import contract as oc
+from services.parking import PARKING_LOT_EVENTS, ParkingLot
 from services.parsing import parse_message
 from tests import messages as m
 
@@ -77,6 +78,7 @@ SCENARIO = [
     m.stock_received("r-4", "A", 20, at=m.ts(10, 1)),
     m.order_shipped("sh-1", "O1", [("1", None)], at=m.ts(10, 2)),
     m.order_cancelled("x-1", "O3", at=m.ts(10, 3)),
+    m.po_confirmed("p-6", "PO-1", m.day(9), at=m.ts(9)),  # read after its goods came: late
     m.supplier_registered("s-2", "S1", ["A", "B"], at=m.ts(11)),  # drops C
 ]
 
@@ -134,9 +136,10 @@ def _unmapped(aggregates: list[type]) -> list[str]:
 
 def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal():
     aggregates = _aggregates()
-    assert set(PUBLISHED_AGGREGATES) | {AppliedMessage, RefusedMessage, DeadLetter} == set(aggregates)
+    internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot}
+    assert set(PUBLISHED_AGGREGATES) | internal == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
-    assert len(BY_DOMAIN_EVENT) == 40
+    assert len(BY_DOMAIN_EVENT) == 41
 
 
 def test_a_new_event_without_a_mapping_would_fail_the_completeness_check_and_the_mapping():
@@ -174,6 +177,7 @@ def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
         RefusedMessage.Refused,
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
+        *PARKING_LOT_EVENTS,
     }
     assert DEAD_LETTERS == {DeadLetter.Recorded, DeadLetter.Retried}
     applied = AppliedMessage(message_id="m-1", message_type="OrderPlaced", fingerprint="f")
@@ -186,7 +190,7 @@ def _letter(offset: int = 41) -> DeadLetter:
 
 
 def test_event_types_are_unique_and_named_after_a_published_aggregate():
-    assert len(PAYLOADS) == 40
+    assert len(PAYLOADS) == 41
     for mapping in BY_DOMAIN_EVENT.values():
         aggregate, _, name = mapping.payload.EVENT_TYPE.partition(".")
         assert aggregate in {"Order", "Stock", "Supplier", "Notice"} and name

@@ -155,3 +155,39 @@ def test_receiving_an_sku_the_po_does_not_carry_is_refused_naming_the_sku():
     with pytest.raises(SkuNotSupplied) as error:
         supplier.receive("PO-1", "B", 1, d(7))
     assert error.value.field == "sku"
+
+
+def test_a_confirmation_read_after_the_whole_po_arrived_is_kept_as_late_and_changes_nothing():
+    # Given a PO whose goods all arrived
+    supplier = new_supplier("A")
+    supplier.place("PO-1", {"A": 10}, d(7), T0)
+    supplier.receive("PO-1", "A", 10, d(6))
+    names(supplier)
+    # When its confirmation (sent before the goods came, read after them) is read
+    changed = supplier.confirm("PO-1", d(8), T0 + timedelta(days=1))
+    # Then it is recorded as late, without refusal, and the PO is as the receipt left it
+    assert not changed
+    assert names(supplier) == ["PurchaseOrderNoticeCameLate"]
+    po = supplier.purchase_order("PO-1")
+    assert (po.status, po.promised, po.expected) == (PurchaseOrderStatus.RECEIVED, d(7), d(7))
+
+
+def test_a_delay_dated_before_a_partial_receipt_is_late_but_one_dated_after_it_moves_the_rest():
+    # Given a PO of two SKUs, one of which arrived on day 6
+    supplier = new_supplier("A", "B")
+    supplier.place("PO-1", {"A": 10, "B": 5}, d(7), T0)
+    supplier.receive("PO-1", "A", 10, d(6))
+    names(supplier)
+    # When a delay dated day 5 is read, then one dated day 6 (the day of the receipt)
+    late = supplier.delay("PO-1", d(9), "carrier", T0 + timedelta(days=5))
+    current = supplier.delay("PO-1", d(10), "carrier", T0 + timedelta(days=6))
+    # Then the first is kept as late and the second moves the open line
+    assert (late, current) == (False, True)
+    assert names(supplier) == ["PurchaseOrderNoticeCameLate", "PurchaseOrderDelayed"]
+    assert supplier.purchase_order("PO-1").expected == d(10)
+
+
+def test_an_unknown_purchase_order_says_it_waits_for_that_purchase_order():
+    with pytest.raises(UnknownPurchaseOrder) as raised:
+        new_supplier("A").purchase_order("PO-9")
+    assert raised.value.awaits == "purchase order PO-9"
