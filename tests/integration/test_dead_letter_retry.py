@@ -48,11 +48,18 @@ def engine(tmp_path: Path):
     built.close()
 
 
+def waited_in_vain(engine: Engine, *messages: dict) -> list[DeadLetter]:
+    """Early messages park; a message from past their wait makes them dead letters (`parked:<id>`)."""
+    start = len(engine.dead_letters())
+    assert refuse_into_letters(engine, *messages) == []  # parked, not refused
+    m.apply(engine, m.stock_received("later", "LATER", 1, at=m.ts(2)))
+    return [load_letter(engine, letter.originator_id) for letter in engine.dead_letters()[start:]]
+
+
 def receipt_before_its_po(engine: Engine) -> DeadLetter:
     m.apply(engine, m.supplier_registered("s1", "S1", ["A"]))
-    (letter,) = refuse_into_letters(
-        engine, m.stock_received("r1", "A", 5, po="po-1", supplier_id="S1", at=m.ts(1))
-    )
+    (letter,) = waited_in_vain(engine, m.stock_received("r1", "A", 5, po="po-1", supplier_id="S1", at=m.ts(1)))
+    assert letter.source == "parked:r1"
     return letter
 
 
@@ -110,7 +117,7 @@ def test_retrying_a_resolved_letter_changes_nothing(engine):
 def test_retrying_all_skips_resolved_letters_and_retries_the_rest(engine):
     # Given two refused receipts for two POs, one resolved already, and both POs arrived since
     m.apply(engine, m.supplier_registered("s1", "S1", ["A"]))
-    first, second = refuse_into_letters(
+    first, second = waited_in_vain(
         engine,
         m.stock_received("r1", "A", 5, po="po-1", supplier_id="S1", at=m.ts(1)),
         m.stock_received("r2", "A", 3, po="po-2", supplier_id="S1", at=m.ts(1, 1)),
@@ -128,9 +135,9 @@ def test_retrying_all_skips_resolved_letters_and_retries_the_rest(engine):
 
 
 def test_a_corrected_message_is_judged_instead_of_the_original(engine):
-    # Given an order refused for an unknown SKU
+    # Given an order for an unknown SKU, dead-lettered when its wait ran out
     m.apply(engine, m.supplier_registered("s1", "S1", ["A"]), m.stock_received("r1", "A", 4, at=m.ts(0, 1)))
-    (letter,) = refuse_into_letters(engine, m.order_placed("o1", "O1", [("1", "NOPE", 2)], at=m.ts(0, 2)))
+    (letter,) = waited_in_vain(engine, m.order_placed("o1", "O1", [("1", "NOPE", 2)], at=m.ts(0, 2)))
     corrected = orjson.dumps(m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 2)))
 
     # When it is retried with the corrected version (same message id)
@@ -168,23 +175,23 @@ def test_the_command_line_retries_by_id_shows_who_did_it_and_then_skips_it(engin
     runner = CliRunner()
 
     # When an operator retries it by its source coordinates, then everything
-    by_source = runner.invoke(app, ["dead-letters", "retry", f"{TOPIC}:0:0", "--by", "sari"])
+    by_source = runner.invoke(app, ["dead-letters", "retry", "parked:r1", "--by", "sari"])
     everything = runner.invoke(app, ["dead-letters", "retry", "--all"])
     listed = runner.invoke(app, ["dead-letters"])
 
     # Then the first applies it, the second finds nothing to do, and the list says who and what
     assert by_source.exit_code == 0, by_source.output
-    assert f"{letter.id} {TOPIC}:0:0: applied" in by_source.output
+    assert f"{letter.id} parked:r1: applied" in by_source.output
     assert everything.output.strip().endswith("nothing to retry")
     assert listed.output.splitlines()[0] == "1 dead letter(s), 1 resolved"
-    assert f"  {letter.id} {TOPIC}:0:0: r1 (StockReceived)" in listed.output
+    assert f"  {letter.id} parked:r1: r1 (StockReceived)" in listed.output
     assert "retry 2 at " in listed.output and " by sari: applied" in listed.output
 
 
 def test_the_command_line_takes_corrections_from_a_file(engine, tmp_path, monkeypatch):
-    # Given an order refused for an unknown SKU, and a file with its corrected version
+    # Given an order for an unknown SKU, dead-lettered when its wait ran out, and a file with its corrected version
     m.apply(engine, m.supplier_registered("s1", "S1", ["A"]), m.stock_received("r1", "A", 4, at=m.ts(0, 1)))
-    (letter,) = refuse_into_letters(engine, m.order_placed("o1", "O1", [("1", "NOPE", 2)], at=m.ts(0, 2)))
+    (letter,) = waited_in_vain(engine, m.order_placed("o1", "O1", [("1", "NOPE", 2)], at=m.ts(0, 2)))
     engine.close()
     fixed = tmp_path / "fixed.jsonl"
     fixed.write_bytes(orjson.dumps(m.order_placed("o1", "O1", [("1", "A", 2)], at=m.ts(0, 2))) + b"\n")
@@ -195,7 +202,7 @@ def test_the_command_line_takes_corrections_from_a_file(engine, tmp_path, monkey
 
     # Then the corrected order is applied
     assert result.exit_code == 0, result.output
-    assert f"{letter.id} {TOPIC}:0:0: applied (corrected)" in result.output
+    assert f"{letter.id} parked:o1: applied (corrected)" in result.output
     reopened = make_engine("sqlite", tmp_path / "store.sqlite")
     try:
         assert reopened.get_order("O1").lines["1"].allocated == {"A": 2}

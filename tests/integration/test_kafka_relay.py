@@ -112,13 +112,23 @@ def read_dead_letters(bootstrap: str, topics: TopicRegistry) -> list:
         consumer.close()
 
 
+def receipt_for_a_cancelled_po(engine) -> bytes:
+    """A receipt refused for good (an early one would park instead: services/parking.py)."""
+    engine.handle_raw(HISTORY[0])
+    m.apply(
+        engine,
+        m.po_placed("p9", "po-9", [("A", 2)], at=m.ts(0, 0, 10)),
+        m.po_cancelled("x9", "po-9", at=m.ts(0, 0, 20)),
+    )
+    return orjson.dumps(m.stock_received("r9", "A", 2, po="po-9", supplier_id="S1", at=m.ts(0, 1)))
+
+
 def test_a_dead_letter_published_again_after_a_restart_carries_connects_headers_and_the_same_id(
     kafka_bootstrap, tmp_path
 ):
-    # Given a store with a receipt refused (its PO had not arrived) and kept as a dead letter
+    # Given a store with a receipt refused (its PO was cancelled) and kept as a dead letter
     engine = make_engine("sqlite", tmp_path / "s.sqlite")
-    engine.handle_raw(HISTORY[0])
-    receipt = orjson.dumps(m.stock_received("r9", "A", 2, po="po-9", supplier_id="S1", at=m.ts(0, 1)))
+    receipt = receipt_for_a_cancelled_po(engine)
 
     def letters(outcomes):
         return [
@@ -137,7 +147,7 @@ def test_a_dead_letter_published_again_after_a_restart_carries_connects_headers_
         ]
 
     engine.handle_batch([parse_message(receipt)], dead_letters=letters)
-    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+    topics = ensure_topics(kafka_bootstrap, TopicRegistry(f"t{uuid.uuid4().hex[:8]}."))
 
     # When a relay publishes it, and another starting from scratch publishes it again (at least once)
     for _ in range(2):
@@ -154,18 +164,17 @@ def test_a_dead_letter_published_again_after_a_restart_carries_connects_headers_
     assert {name: value.decode() for name, value in again.headers} == headers
     assert headers[CONNECT + "topic"] == "antrian.inventory"
     assert (headers[CONNECT + "partition"], headers[CONNECT + "offset"]) == ("3", "17")
-    assert headers[CONNECT + "exception.class.name"] == "domain.errors.UnknownPurchaseOrder"
-    assert "no purchase order" in headers[CONNECT + "exception.message"]
+    assert headers[CONNECT + "exception.class.name"] == "domain.errors.PurchaseOrderClosed"
+    assert "po-9 is cancelled" in headers[CONNECT + "exception.message"]
     assert headers["antrian.dead_letter.id"] == str(dead_letter_id("antrian.inventory:3:17"))
     assert headers["antrian.dead_letter.attempt"] == "1"
     assert headers["antrian.message_id"] == "r9"
 
 
 def test_a_retry_refused_again_is_published_as_the_letters_next_attempt(kafka_bootstrap, tmp_path):
-    # Given the receipt's dead letter retried while its PO still has not arrived
+    # Given the receipt's dead letter retried while its PO is still cancelled
     engine = make_engine("sqlite", tmp_path / "s.sqlite")
-    engine.handle_raw(HISTORY[0])
-    receipt = orjson.dumps(m.stock_received("r9", "A", 2, po="po-9", supplier_id="S1", at=m.ts(0, 1)))
+    receipt = receipt_for_a_cancelled_po(engine)
     engine.handle_batch(
         [parse_message(receipt)],
         dead_letters=lambda outcomes: [
@@ -179,7 +188,7 @@ def test_a_retry_refused_again_is_published_as_the_letters_next_attempt(kafka_bo
     letter_id = dead_letter_id("antrian.inventory:0:5")
     (report,) = retry_letters(engine, [letter_id], Retrying(by="ops", at=datetime.now(UTC), corrected={}))
     assert report.outcome is RetryOutcome.REFUSED
-    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+    topics = ensure_topics(kafka_bootstrap, TopicRegistry(f"t{uuid.uuid4().hex[:8]}."))
 
     # When the relay runs
     relay = OutboundRelay(engine, relay_producer(kafka_bootstrap), topics)

@@ -18,6 +18,7 @@ from infra.sqlite.lease import FileLease
 from services.outbound import decode
 from tests.conftest import make_engine
 from tests.integration.test_kafka_relay import HISTORY, published_events, read_all
+from tests.support.kafka_topics import ensure_topics
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -70,7 +71,7 @@ def test_a_standby_relay_publishes_nothing_and_takes_over_where_the_active_one_s
     )
     for message in HISTORY[:2]:
         engine.handle_raw(message)
-    topics = TopicRegistry(f"t{uuid.uuid4().hex[:8]}.")
+    topics = ensure_topics(kafka_bootstrap, TopicRegistry(f"t{uuid.uuid4().hex[:8]}."))
     said: list[str] = []
     first = OutboundRelay(
         engine,
