@@ -58,7 +58,9 @@ def waited_in_vain(engine: Engine, *messages: dict) -> list[DeadLetter]:
 
 def receipt_before_its_po(engine: Engine) -> DeadLetter:
     m.apply(engine, m.supplier_registered("s1", "S1", ["A"]))
-    (letter,) = waited_in_vain(engine, m.stock_received("r1", "A", 5, po="po-1", supplier_id="S1", at=m.ts(1)))
+    (letter,) = waited_in_vain(
+        engine, m.stock_received("r1", "A", 5, po="po-1", supplier_id="S1", at=m.ts(1))
+    )
     assert letter.source == "parked:r1"
     return letter
 
