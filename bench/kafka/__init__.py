@@ -35,4 +35,12 @@ PostgreSQL schema and under its own topic prefix, both dropped at the end.
    eventsourcing PostgreSQL append rate (plain Application, trivial
    aggregate, 1 and 100 events per save); (c) the engine alone on PostgreSQL
    (parse + handle_batch, no Kafka); (d) the relay alone (store -> Kafka).
+4. The realistic mixed stream of bench.traffic (orders, receipts, POs,
+   confirmations, delays, cancels, shipments, re-sends, refusals, absurd
+   values), pre-published, through 1, 2 and 4 engines on one store
+   (`--mixed-engines`): messages/s, duplicates published, hangs, lines served
+   out of `placed_at` order (and the same for the file ingested in order).
+   4b: the same kind of stream at a steady rate (`--mixed-rate`) with the
+   engines already in their group: p50/p90/p99 from publish to the first
+   outbound record caused by each message (bench/kafka/paced.py).
 """

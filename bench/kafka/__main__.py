@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import time
+from functools import partial
 
 import orjson
 
@@ -20,6 +21,7 @@ from bench.kafka.ceilings import KafkaCeiling, part_kafka_ceiling, part_pg_ceili
 from bench.kafka.common import BATCH, REPO
 from bench.kafka.latency import Latency, part_latency
 from bench.kafka.mixed import Mixed, file_baseline, part_mixed, say_mixed
+from bench.kafka.paced import Paced, part_paced, say_paced
 from bench.kafka.services import SANDBOXES, find_services
 from bench.kafka.table import table
 from bench.kafka.throughput import Throughput, part_throughput, say_scale_out
@@ -103,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         "--mixed-messages", type=int, default=None, help="part 4's realistic stream (default 20000)"
     )
     parser.add_argument("--mixed-engines", default="1,2,4", help="part 4's engine counts")
+    parser.add_argument(
+        "--mixed-rate", type=float, default=150.0, help="part 4b's steady rate, messages/s (default 150)"
+    )
+    parser.add_argument(
+        "--paced-messages", type=int, default=None, help="part 4b's stream (default 6000, --quick 1500)"
+    )
     args = parse_options(parser, argv, keep_help="keep schemas, topics and engine logs", parts="1234")
     orders = args.orders or (1_000 if args.quick else 10_000)
     latency_s = args.latency_seconds or (6.0 if args.quick else 25.0)
@@ -195,17 +203,26 @@ def main(argv: list[str] | None = None) -> int:
 
             lines = realistic(args.mixed_messages or (3_000 if args.quick else 20_000), skus=20).lines
             baseline = guarded("4 file", lambda: file_baseline(lines))
-            mixed: list[Mixed | None] = []
-            for count in (int(n) for n in args.mixed_engines.split(",")):
-                mixed.append(
-                    guarded(
-                        f"4 ({count} engines)",
-                        lambda count=count: part_mixed(  # type: ignore[misc]
-                            bootstrap, dsn, folder, lines, count, args.batch, max(300.0, len(lines) / 20)
-                        ),
-                    )
+            counts = [int(n) for n in args.mixed_engines.split(",")]
+            limit = max(300.0, len(lines) / 20)
+            mixed: list[Mixed | None] = [
+                guarded(
+                    f"4 ({n} engines)",
+                    partial(part_mixed, bootstrap, dsn, folder, lines, n, args.batch, limit),
                 )
+                for n in counts
+            ]
             say_mixed(len(lines), baseline, mixed)
+            paced_lines = realistic(args.paced_messages or (1_500 if args.quick else 6_000), skus=20).lines
+            rate = args.mixed_rate
+            paced: list[Paced | None] = [
+                guarded(
+                    f"4b ({n} engines)",
+                    partial(part_paced, bootstrap, dsn, folder, paced_lines, n, args.batch, rate),
+                )
+                for n in counts
+            ]
+            say_paced(len(paced_lines), paced)
         guarded(
             "table",
             lambda: table(e2e, split, lat, lat_split, kafka, pg, alone, runs=(e2e_runs, split_runs)),

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from bench.workload import Msg
+from infra.kafka.topics import H_MESSAGE_ID
 
 UPSTREAM_PRODUCER = {"acks": "all", "enable_idempotence": True, "linger_ms": 5}
 
@@ -90,13 +91,14 @@ def _header(record: Any, name: str) -> str | None:
 
 class Watcher(threading.Thread):
     """Reads outbound topics from given offsets: new events (de-duplicated by notification_id),
-    and when the first order event caused by each inbound message arrived."""
+    and when the first order event caused by each inbound message arrived (`order_topic` None:
+    the first record of any outbound topic caused by it, a dead letter of it included)."""
 
     def __init__(
         self,
         bootstrap: str,
         start: dict[Any, int],
-        order_topic: str,
+        order_topic: str | None,
         expected: set[str] | None = None,
         samples: int = 0,
     ) -> None:
@@ -145,8 +147,10 @@ class Watcher(threading.Thread):
         nid = _header(record, "notification_id")
         if nid is None:  # a dead letter: its message will never have an order event
             self.dead_letters += 1
-            refused = _header(record, "message_id")
+            refused = _header(record, H_MESSAGE_ID)
             with self.lock:
+                if self.order_topic is None and refused is not None:
+                    self.first_seen.setdefault(refused, now)  # its outcome came out: a refusal
                 if refused in self.pending:
                     self.pending.discard(refused)
                     if not self.pending and self.expected:
@@ -165,7 +169,7 @@ class Watcher(threading.Thread):
         self.last_event = now
         if len(self.samples) < self.max_samples:
             self.samples.append(record.value)
-        if topic != self.order_topic:
+        if self.order_topic is not None and topic != self.order_topic:
             return
         cause = _header(record, "causation_message_id")
         if cause is None or cause in self.first_seen:

@@ -12,9 +12,10 @@ whose engine dies, is a hang. Out-of-order allocations are counted from the stor
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -24,6 +25,7 @@ from bench.kafka.kafka_io import upstream_producer
 from bench.kafka.services import Sandbox, sandbox
 from bench.report import say
 
+T = TypeVar("T")
 QUIET_S = 5.0  # no new outbound record for this long: the relay is done
 
 
@@ -178,12 +180,16 @@ def say_mixed(lines: int, baseline: OutOfOrder | None, runs: list[Mixed | None])
     say(f"\n4. realistic mixed stream, {lines} lines (bench.traffic, seed 7), pre-published:")
     say(f"   file ingest in file order: out of placed_at order: {baseline or '?'}")
     say("   engines  messages/s  outbound  duplicates  hangs  out of placed_at order")
-    for run in runs:
-        if run is None:
-            say("   (a run failed: see above)")
-            continue
-        rate = f"{run.per_s:10.0f}" if run.seconds else "         -"
-        say(
-            f"   {run.engines:7d}  {rate}  {run.outbound:8d}  {run.duplicates:10d}  {run.hangs:5d}  {run.unfair or '?'}"
-        )
+    say_rows(runs, _mixed_row)
     say("   (p99 latency is part 2's: a pre-published backlog's latency is its drain time)")
+
+
+def _mixed_row(run: Mixed) -> str:
+    rate = f"{run.per_s:10.0f}" if run.seconds else "         -"
+    return f"   {run.engines:7d}  {rate}  {run.outbound:8d}  {run.duplicates:10d}  {run.hangs:5d}  {run.unfair or '?'}"
+
+
+def say_rows(runs: Sequence[T | None], row: Callable[[T], str]) -> None:
+    """One table row per run; a run that failed (its traceback printed above) says so."""
+    for run in runs:
+        say(row(run) if run is not None else "   (a run failed: see above)")
