@@ -37,6 +37,7 @@ from services.deciding import Decider, Letters, collected, no_letters
 from services.errors import MessageRejected
 from services.inbox_check import BatchInbox, read_entries
 from services.outcomes import Outcome, Status, outcome_of
+from services.parking import Parked, ParkingLot
 from services.parsing import parse_message
 from services.pending import PendingBatch
 from services.saving import Saving
@@ -44,6 +45,7 @@ from services.warm import warm
 from services.writing import BatchWriter, PlainWriter
 
 STOCK_SNAPSHOT_INTERVAL = 200
+PARKING_SNAPSHOT_INTERVAL = 100
 DEAD_LETTER_TOPIC = "services.dead_letters:DeadLetter.Recorded"
 BATCH_CONFLICT_RETRIES = 3  # a refused batch decided again as a batch before going one by one
 CONFLICT_RETRIES = 20  # other writers kept changing what this message needs
@@ -55,7 +57,8 @@ Writer = Callable[[Application[UUID]], BatchWriter]  # made once the engine's st
 
 class Engine(Application[UUID]):
     name = "Antrian"
-    snapshotting_intervals: ClassVar = {Stock: STOCK_SNAPSHOT_INTERVAL}
+    # The lot is one aggregate for the whole store: every park, wake and release is one of its events.
+    snapshotting_intervals: ClassVar = {Stock: STOCK_SNAPSHOT_INTERVAL, ParkingLot: PARKING_SNAPSHOT_INTERVAL}
     env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "100000",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
@@ -292,6 +295,14 @@ class Engine(Application[UUID]):
     def parked_waiting(self) -> int:
         """Messages parked in the store, waiting still."""
         return self.decider.parking.waiting()
+
+    def parked_messages(self) -> list[Parked]:
+        """The parked messages themselves, first parked first (`antrian parked`)."""
+        return self.decider.parking.listed()
+
+    @property
+    def park_max_wait(self) -> timedelta:
+        return self.decider.parking.max_wait
 
     def record_refused(self, letters: Callable[[], Sequence[Any]], tracking: Tracking | None) -> None:
         """Keep dead letters, with the feed position past them, in one transaction."""

@@ -27,7 +27,7 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import event
 
 from domain import awaited
-from domain.base import Aggregate, Value
+from domain.base import Aggregate, AggregateSnapshot, SnapshotState, Value
 from domain.errors import NotYetKnown
 from services import contracts as c
 from services.contracts import Message
@@ -48,8 +48,21 @@ class Parked(Value):
     awake: bool = False
 
 
+class LotState(SnapshotState):
+    waiting: dict[str, Parked]
+    parked_total: int
+
+
 class ParkingLot(Aggregate):
-    """One per store: parked messages are few (early ones, not a backlog) and expire."""
+    """One per store: parked messages are few (early ones, not a backlog) and expire.
+
+    Every park, wake and release is an event of this one aggregate, so it is
+    snapshotted (services/engine.py): reading it back costs the messages waiting,
+    not the history of every message that ever waited.
+    """
+
+    class Snapshot(AggregateSnapshot):
+        state: LotState
 
     class Event(Aggregate.Event):
         """Declared so the events below can name it, and type checkers see them."""
@@ -234,8 +247,12 @@ class Parking:
         return lot.due(self.clock, self.max_wait) if lot is not None else []
 
     def waiting(self) -> int:
+        return len(self.listed())
+
+    def listed(self) -> list[Parked]:
+        """The messages waiting, as stored now, in the order they were first parked."""
         lot = self.lot({})
-        return len(lot.waiting) if lot is not None else 0
+        return sorted(lot.waiting.values(), key=lambda p: p.seq) if lot is not None else []
 
 
 def parked(message: Message, awaits: str, refusal: Outcome) -> Outcome:

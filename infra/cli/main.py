@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.parked import parked
 from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
@@ -34,6 +35,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(topics_app, name="topics")
 app.add_typer(positions_app, name="positions")
+app.command("parked")(parked)
 register_read_commands(app)
 
 
