@@ -105,14 +105,23 @@ def build_engine(settings: Settings | None = None) -> Engine:
 
 def build_relay_lease(settings: Settings) -> RelayLease | None:
     """The store's relay election: the one relay holding this publishes (None: memory, one process)."""
+    return build_lease(settings, "relay")
+
+
+def build_engine_lease(settings: Settings) -> RelayLease | None:
+    """The store's engine election (ANTRIAN_ENGINE_ELECTION): the one engine holding this consumes."""
+    return build_lease(settings, "engine") if settings.engine_election else None
+
+
+def build_lease(settings: Settings, role: str) -> RelayLease | None:
     if settings.store == "postgres":
         from infra.postgres.lease import AdvisoryLease
 
-        return AdvisoryLease(settings.postgres_dsn or "", settings.postgres_schema)
+        return AdvisoryLease(settings.postgres_dsn or "", settings.postgres_schema, role)
     if settings.store == "sqlite":
         from infra.sqlite.lease import FileLease
 
-        return FileLease(settings.sqlite_path)
+        return FileLease(settings.sqlite_path, role)
     return None
 
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Kafka: polled messages are held and decided in business-time order (placed_at, occurred_at)
     # across the consumer's partitions, up to this much message time (infra/kafka/fairness.py).
     fairness: bool = True
+    # Kafka: one engine per store consumes, the others stand by and take over (infra/election.py);
+    # false: every engine in the group consumes (they contend for the same aggregates: README).
+    engine_election: bool = True
     fairness_window_seconds: int = Field(300, ge=0)
     fairness_max_held: int = Field(20_000, ge=1)
 

@@ -132,6 +132,9 @@ class Sandbox:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # N engines here means N consuming (the default elects one and the others stand by),
+        # unless the caller's environment says otherwise.
+        env.setdefault("ANTRIAN_ENGINE_ELECTION", "false")
         return env
 
     def stored_events(self) -> int:

@@ -81,7 +81,7 @@ def part_throughput(
         else f"`antrian engine --kafka --batch {batch}` (its relay a child process) as a subprocess"
     )
     if engines > 1:
-        how = f"{engines} x {how} in one group (one relay publishes, the others stand by)"
+        how = f"{engines} x {how} in one group, all consuming (ANTRIAN_ENGINE_ELECTION=false; one relay publishes)"
     part = "1b" if relay_process else "1" if engines == 1 else f"1c/{engines}"
     say(
         f"[{part}] end to end, Kafka + PostgreSQL: {orders:,} pre-published OrderPlaced "
@@ -226,7 +226,9 @@ def published_and_repeated(bootstrap: str, start: dict[Any, int], ends: dict[Any
 
 def say_scale_out(runs: list[Throughput | None]) -> None:
     """Part 1c's summary: one line per engine count."""
-    say("[1c] engines in one group (each starts a relay; one publishes): lines/s end to end, duplicates")
+    say(
+        "[1c] engines in one group, all consuming (each starts a relay; one publishes): lines/s end to end, duplicates"
+    )
     for run in runs:
         if run is not None:
             say(

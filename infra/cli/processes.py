@@ -16,14 +16,16 @@ from services.writing import WriteStuck
 
 log = logging.getLogger(__name__)
 EXIT_WRITE_STUCK = 75  # EX_TEMPFAIL: a supervisor restarts the engine, which resumes from the store
+# (also the exit of an engine whose lease was lost: restarted, it stands by)
 
 
 def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     """Consume the upstream topics; `relay`: "process" (a child), "thread" or "none"."""
     from kafka import KafkaConsumer
 
-    from infra.bootstrap import build_engine
+    from infra.bootstrap import build_engine, build_engine_lease
     from infra.cli.relay import RelayProcess, relay_of
+    from infra.election import LeaseWatch, elected
     from infra.kafka.fairness import FairnessBuffer
     from infra.kafka.inbound import FETCH_MAX_WAIT_MS, InboundConsumer
     from infra.kafka.topics import TopicRegistry
@@ -45,6 +47,16 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
             stopping.set()
 
         child.start(on_end)
+    lease = build_engine_lease(settings)
+    if lease is not None and not elected(lease, stopping, lambda said: typer.echo(said, err=True)):
+        if child is not None:
+            child.stop()
+        typer.echo("stopped: applied 0, duplicates 0, dead letters 0 (stood by)", err=True)
+        _relay_died(relay_died)
+        return
+    watch = LeaseWatch(lease, stopping) if lease is not None else None
+    if watch is not None:
+        watch.start()
     engine = build_engine(settings)
     topics = TopicRegistry(settings.topic_prefix)
     consumer = KafkaConsumer(
@@ -100,10 +112,21 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
             relay_thread.join(timeout=30)
         if child is not None:
             child.stop()
+        if lease is not None:
+            lease.release()
     typer.echo(
         f"stopped: applied {stats.applied}, duplicates {stats.duplicates}, dead letters {stats.dead_letters}",
         err=True,
     )
-    if relay_died:
-        typer.echo(f"error: the relay process exited (code {relay_died[0]}): the engine stopped", err=True)
+    if watch is not None and watch.lost:
+        typer.echo(
+            "error: the engine lease was lost (its store session ended): stopped to stand by", err=True
+        )
+        raise typer.Exit(EXIT_WRITE_STUCK)
+    _relay_died(relay_died)
+
+
+def _relay_died(codes: list[int | None]) -> None:
+    if codes:
+        typer.echo(f"error: the relay process exited (code {codes[0]}): the engine stopped", err=True)
         raise typer.Exit(1)

@@ -1,4 +1,4 @@
-"""One publishing relay per PostgreSQL store: a session-level advisory lock, held on its own connection.
+"""One publishing relay (and one active engine) per PostgreSQL store: a session-level advisory lock.
 
 Every engine starts a relay, and two relays on one store published every event
 twice (76,163 duplicate records with two engines, and each engine slowed by the
@@ -9,8 +9,9 @@ freed by PostgreSQL the moment that connection closes, whether the relay stopped
 crashed or was SIGKILLed, so a standby takes over within its next try. TCP
 keepalives make a holder whose machine vanished lose its session too.
 
-The key is derived from the schema (advisory locks are per database), so relays
-of different stores in one database do not wait for each other.
+The key is derived from the schema (advisory locks are per database) and the
+role (relay, engine), so relays of different stores in one database do not wait
+for each other, nor an engine for a relay.
 """
 
 from __future__ import annotations
@@ -27,16 +28,17 @@ log = logging.getLogger(__name__)
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
-def lease_key(schema: str | None) -> int:
-    """A signed 64-bit advisory lock key for the store in `schema` (None: the default schema)."""
-    digest = hashlib.blake2b(f"antrian-relay/{schema or 'public'}".encode(), digest_size=8).digest()
+def lease_key(schema: str | None, role: str = "relay") -> int:
+    """A signed 64-bit advisory lock key for `role` on the store in `schema` (None: the default schema)."""
+    digest = hashlib.blake2b(f"antrian-{role}/{schema or 'public'}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
 class AdvisoryLease:
-    def __init__(self, dsn: str, schema: str | None, connect_timeout: int = 10) -> None:
+    def __init__(self, dsn: str, schema: str | None, role: str = "relay", connect_timeout: int = 10) -> None:
         self.dsn = dsn
-        self.key = lease_key(schema)
+        self.role = role
+        self.key = lease_key(schema, role)
         self.connect_timeout = connect_timeout
         self.connection: Any = None
 
@@ -48,7 +50,7 @@ class AdvisoryLease:
                 self.connection = psycopg.connect(conninfo, autocommit=True)
             row = self.connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         except psycopg.Error as error:
-            log.warning("relay lease: PostgreSQL did not answer (%s): trying again later", error)
+            log.warning("%s lease: PostgreSQL did not answer (%s): trying again later", self.role, error)
             self._drop()
             return False
         return bool(row and row[0])

@@ -1,4 +1,4 @@
-"""One publishing relay per SQLite store: an exclusive `flock` on `<store>.relay.lock`.
+"""One publishing relay (one active engine) per SQLite store: an exclusive `flock` on `<store>.<role>.lock`.
 
 The same election as PostgreSQL's advisory lock (infra/postgres/lease.py): the
 relay holding the lock publishes, others wait as standbys. The kernel drops the
@@ -15,8 +15,8 @@ from pathlib import Path
 
 
 class FileLease:
-    def __init__(self, store: Path) -> None:
-        self.path = store.with_name(store.name + ".relay.lock")
+    def __init__(self, store: Path, role: str = "relay") -> None:
+        self.path = store.with_name(f"{store.name}.{role}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> bool:

@@ -565,7 +565,8 @@ def test_a_killed_engine_restarted_mid_batch_neither_loses_nor_repeats_anything(
 def test_two_instances_in_one_group_split_the_work_and_never_allocate_a_unit_twice(
     kafka_bootstrap, registry, store, antrian, upstream
 ):
-    # Given two engine processes in one group on one store, only one of them relaying
+    # Given two engine processes in one group on one store, both consuming, only one of them relaying
+    antrian.env["ANTRIAN_ENGINE_ELECTION"] = "false"
     create_topics(kafka_bootstrap, registry, inbound_partitions=4)
     first = antrian.engine("--batch", "100", "--relay")
     second = antrian.engine("--batch", "100", "--no-relay")

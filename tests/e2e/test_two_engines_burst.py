@@ -78,8 +78,9 @@ def orders_and_receipts(rng: random.Random, first: int, count: int) -> list[dict
 def test_two_engines_apply_repeated_bursts_exactly_once_without_hanging_and_publish_each_event_once(
     kafka_bootstrap, registry, store, antrian, upstream
 ):
-    # Given two engines in one group on one store, each starting its relay child, and a
-    # store that already holds thousands of applied events
+    # Given two engines in one group on one store, both consuming, each starting its relay child,
+    # and a store that already holds thousands of applied events
+    antrian.env["ANTRIAN_ENGINE_ELECTION"] = "false"
     create_topics(kafka_bootstrap, registry, inbound_partitions=4)
     engines = [antrian.engine("--batch", "200"), antrian.engine("--batch", "200")]
     rng = random.Random(13)
