@@ -24,7 +24,9 @@ def test_purchase_orders_lists_open_pos_and_all_of_them_as_tables_and_json(tmp_p
     assert "P1" in table.stdout and "delayed" in table.stdout and "P2" not in table.stdout
     assert [po["purchase_order_id"] for po in every] == ["P3", "P2", "P1"]
     assert [r["kind"] for r in every[2]["revisions"]] == ["placed", "confirmed", "delayed", "delayed"]
-    only_b = json.loads(antrian("purchase-orders", "--all", "--sku", "B", "--supplier", "S1", "--json").stdout)
+    only_b = json.loads(
+        antrian("purchase-orders", "--all", "--sku", "B", "--supplier", "S1", "--json").stdout
+    )
     assert [po["purchase_order_id"] for po in only_b] == ["P3", "P2"]
 
 

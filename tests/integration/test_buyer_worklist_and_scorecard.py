@@ -120,7 +120,9 @@ def test_the_worklist_holds_what_every_stock_still_has_suggested_at_the_end_of_a
     skus = {m["sku"] for m in messages if m["type"] == "SkuConfigured"}
     expected = {sku: memory_engine.get_stock(sku).suggested for sku in skus}
 
-    assert {i.sku: i.quantity for i in replenishment(runner.store)} == {s: q for s, q in expected.items() if q}
+    assert {i.sku: i.quantity for i in replenishment(runner.store)} == {
+        s: q for s, q in expected.items() if q
+    }
 
 
 def test_the_scorecard_measures_punctuality_fill_and_open_pos(memory_engine, read_store):
@@ -147,7 +149,13 @@ def test_the_scorecard_measures_punctuality_fill_and_open_pos(memory_engine, rea
     assert (s1.fill_rate, s1.open_pos, s1.late_open_pos) == (0.7, 1, 0)
     assert [(m.month, m.received_pos, m.fill_rate) for m in s1.months] == [("2026-01", 2, 0.7)]
     # S2: P4 came a day late, 3 of 8 so far: open, past its date, no fill judged yet
-    assert (s2.received_pos, s2.on_time_rate, s2.fill_rate, s2.open_pos, s2.late_open_pos) == (1, 0.0, None, 1, 1)
+    assert (s2.received_pos, s2.on_time_rate, s2.fill_rate, s2.open_pos, s2.late_open_pos) == (
+        1,
+        0.0,
+        None,
+        1,
+        1,
+    )
     assert scorecard(read_store, "S2") == s2
     assert scorecard(read_store, "nobody") is None
 

@@ -206,7 +206,10 @@ def test_incoming_supply_lists_a_skus_open_pos_with_arrival_lateness_and_coverag
     supply = incoming_supply(read_store, "A")
 
     stock = memory_engine.get_stock("A")
-    assert [(s.purchase_order_id, s.supplier_id, s.quantity) for s in supply] == [("P4", "S2", 5), ("P1", "S1", 5)]
+    assert [(s.purchase_order_id, s.supplier_id, s.quantity) for s in supply] == [
+        ("P4", "S2", 5),
+        ("P1", "S1", 5),
+    ]
     assert [s.expected_arrival for s in supply] == sorted(line.arrival for line in stock.inbound.values())
     p4, p1 = supply
     # S1 has one delivery a day late (P3): its lateness is 1 day; S2 delivered a day late too
@@ -215,7 +218,12 @@ def test_incoming_supply_lists_a_skus_open_pos_with_arrival_lateness_and_coverag
         1,
         as_date(day(15)),
     )
-    assert (p1.status, p1.confirmed, p1.delayed, p1.late_now) == (PurchaseOrderStatus.DELAYED, True, True, False)
+    assert (p1.status, p1.confirmed, p1.delayed, p1.late_now) == (
+        PurchaseOrderStatus.DELAYED,
+        True,
+        True,
+        False,
+    )
     assert (p4.status, p4.confirmed, p4.delayed, p4.late_now) == (
         PurchaseOrderStatus.PARTLY_RECEIVED,
         False,
@@ -238,6 +246,12 @@ def test_the_po_read_model_follows_the_supplier_aggregate_over_a_demo(memory_eng
     assert views, "the demo placed no purchase order"
     for view in views:
         po = memory_engine.get_supplier(view.supplier_id).purchase_order(view.purchase_order_id)
-        assert (view.status, view.promised_date, view.current_expected_date) == (po.status, po.promised, po.expected)
-        assert {line.sku: line.received for line in view.lines} == {s: pl.received for s, pl in po.lines.items()}
+        assert (view.status, view.promised_date, view.current_expected_date) == (
+            po.status,
+            po.promised,
+            po.expected,
+        )
+        assert {line.sku: line.received for line in view.lines} == {
+            s: pl.received for s, pl in po.lines.items()
+        }
     assert date.today() not in {v.as_of for v in views}  # business time, never the wall clock
