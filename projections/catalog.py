@@ -12,6 +12,8 @@ CATALOG: dict[str, str] = {
     "notifications": "projections.notifications.projection:NotificationsProjection",
     "audit": "projections.audit:AuditProjection",
     "analytics": "projections.analytics.projection:AnalyticsProjection",
+    "purchase_orders": "projections.purchasing.orders:PurchaseOrdersProjection",
+    "replenishment": "projections.purchasing.replenishment:ReplenishmentProjection",
 }
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import typer
 
+from infra.cli import purchasing
 from infra.cli.dead_letters import dead_letters_app
 from infra.cli.parked import parked
 from infra.cli.positions import positions_app
@@ -37,6 +38,9 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(positions_app, name="positions")
 app.command("parked")(parked)
 register_read_commands(app)
+app.command("purchase-orders")(purchasing.purchase_orders)
+app.command("replenishment")(purchasing.replenishment)
+app.command("suppliers")(purchasing.suppliers)
 
 
 @app.callback()
