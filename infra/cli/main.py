@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
 from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
@@ -37,6 +38,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(positions_app, name="positions")
 app.command("parked")(parked)
 register_read_commands(app)
+register_http_commands(app)
 
 
 @app.callback()
