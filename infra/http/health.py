@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from infra.bootstrap import is_embedded
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
 
 
 class LagWatch:
-    def __init__(self, max_lag_seconds: float) -> None:
+    def __init__(self, max_lag_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_lag = max_lag_seconds
         self._seen: deque[tuple[float, int]] = deque(maxlen=4096)  # (monotonic time, log end)
-        self._clock = time.monotonic
+        self._clock = clock
 
     def behind_for(self, log_end: int, reached: int) -> float:
         """Seconds since the log first held something `reached` does not (0: not behind)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from tests.support.http_api import (
 )
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=STORES)
@@ -154,3 +157,32 @@ def test_viewers_see_emails_masked_auditors_see_them(shop):
     assert shop.get("/orders/o1", Role.AUDITOR).json()["customer_email"] == EMAIL
     told = shop.get("/notifications", Role.VIEWER).json()["items"]
     assert EMAIL not in str(told)
+
+
+@pytest.mark.postgres
+def test_readiness_fails_with_the_reason_when_the_read_models_stop_following_the_log(
+    tmp_path, postgres_schema
+):
+    # Given a production service whose projections were run once, then stopped
+    settings = settings_for("postgres", tmp_path, postgres_schema).model_copy(
+        update={"ready_max_lag_seconds": 0}
+    )
+    apply_shop(settings, *SHOP[:3])
+    project(settings)
+    try:
+        with served(settings) as shop:
+            assert shop.client.get("/health/ready").status_code == 200
+            # When the log moves on without them
+            apply_shop(settings, SHOP[3])
+            shop.client.get("/health/ready")
+            time.sleep(0.05)
+            answer = shop.client.get("/health/ready")
+            # Then the service is not ready, and says why
+            assert answer.status_code == 503
+            (projections,) = [c for c in answer.json()["checks"] if c["name"] == "projections"]
+            assert not projections["ok"] and "behind the log" in projections["detail"]
+            # And ready again once they catch up
+            project(settings)
+            assert shop.client.get("/health/ready").status_code == 200
+    finally:
+        drop_read_schema(settings)

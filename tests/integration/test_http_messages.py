@@ -30,6 +30,8 @@ LINES: list[bytes] = [
     orjson.dumps(m.order_cancelled("c-1", "o1", ["9"], at=m.ts(hours=7))),  # the same again: refused before
 ]
 
+pytestmark = pytest.mark.integration
+
 
 def _stored(settings: Settings) -> list[tuple[str, str, int]]:
     """Every event in the store but dead letters (ingest keeps those in its file, HTTP in the store)."""

@@ -16,6 +16,8 @@ from tests.support.http_api import EMAIL, SHOP, ServedShop, apply_shop, served, 
 
 BAD = m.order_placed("bad-1", "o9", (("1", "A", 0),), at=m.ts(hours=6), email=EMAIL)  # no units: refused
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedShop]:
