@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     engine_election: bool = True
     fairness_window_seconds: int = Field(300, ge=0)
     fairness_max_held: int = Field(20_000, ge=1)
+    # `antrian serve`: the largest request body POST /messages accepts (413 above), and how far
+    # (seconds) the read models may trail the log before /health/ready says not ready.
+    http_max_body_bytes: int = Field(5_000_000, ge=1)
+    ready_max_lag_seconds: int = Field(60, ge=0)
 
     @model_validator(mode="after")
     def _write_behind_needs_a_store(self) -> Settings:

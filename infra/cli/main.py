@@ -14,6 +14,7 @@ import typer
 
 from infra.cli import purchasing
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
 from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
@@ -41,6 +42,7 @@ register_read_commands(app)
 app.command("purchase-orders")(purchasing.purchase_orders)
 app.command("replenishment")(purchasing.replenishment)
 app.command("suppliers")(purchasing.suppliers)
+register_http_commands(app)
 
 
 @app.callback()

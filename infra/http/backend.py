@@ -1,0 +1,68 @@
+"""What one service process reads and writes through, built from settings when the app starts.
+
+One lock serialises the engine and the read store's connection: both are single
+connections (SQLite, psycopg) and the engine is not thread-safe, while FastAPI
+runs plain `def` endpoints on a thread pool. The service is an ops surface, not
+the engine's hot path, so one request at a time against the store is enough.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from infra.bootstrap import build_engine, build_read_store, build_runner, is_embedded, log_feed
+from infra.settings import Settings
+from projections.positions import LOG_FEED
+from projections.store import ReadStore, Tx
+
+if TYPE_CHECKING:
+    from projections.runner import ProjectionRunner
+    from services.engine import Engine
+
+
+class Backend:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.store: ReadStore = build_read_store(settings)
+        self.runner: ProjectionRunner = build_runner(self.store)
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """Built on first use: health and token checks never need it."""
+        if self._engine is None:
+            self._engine = build_engine(self.settings)
+        return self._engine
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A read transaction over read models that have seen the whole log (embedded mode)."""
+        with self.lock:
+            if is_embedded(self.settings):
+                self.catch_up()
+            with self.store.reading() as tx:
+                yield tx
+
+    @contextmanager
+    def engine_held(self) -> Iterator[Engine]:
+        with self.lock:
+            yield self.engine
+
+    def log_end(self) -> int:
+        """The next notification id to read once the log is read whole (0 for an empty log)."""
+        last = self.engine.recorder.max_notification_id() or 0
+        return last + 1 if last else 0
+
+    def catch_up(self) -> None:
+        if not self.runner.caught_up({LOG_FEED: self.log_end()}):
+            self.runner.run(log_feed(self.engine))
+
+    def close(self) -> None:
+        with self.lock:
+            if self._engine is not None:
+                self._engine.close()
+            self.store.close()

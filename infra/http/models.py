@@ -1,0 +1,293 @@
+"""What the service answers: pydantic models, the API contract (docs/openapi.json).
+
+They mirror the read models' query results (projections/*_read.py dataclasses)
+field for field where those exist, so the JSON of `GET /skus/{sku}/queue` is the
+JSON of `antrian queue SKU --json`; they are declared here, apart, because the
+HTTP contract is published and versioned with the API, not with the read models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class Problem(Model):
+    detail: str
+
+
+class QueueEntry(Model):
+    position: int = Field(description="1 = next to be served")
+    order_id: str
+    line_id: str
+    quantity: int = Field(description="units still waiting")
+    units_ahead: int
+    customer_id: str | None
+    tier: str
+    placed_at: datetime
+    waiting_since: date
+    wait_limit: date | None
+    eta: date | None
+    eta_revisions: int
+    needs_purchase: bool
+    substitute_offer: str | None
+
+
+class QueueTotals(Model):
+    sku: str
+    policy: str
+    lines: int
+    units_waiting: int
+    oldest_since: date | None
+    units_covered: int
+    units_needing_purchase: int
+    open_po_units: int
+
+
+class SkuQueue(Model):
+    totals: QueueTotals
+    entries: list[QueueEntry]
+
+
+class IncomingSupply(Model):
+    """Open purchase-order quantity for the SKU, as its queue's promises count it."""
+
+    purchase_order_id: str
+    supplier_id: str
+    open_quantity: int
+    expected_arrival: date = Field(description="expected date plus the supplier's observed lateness")
+
+
+class StockPosition(Model):
+    sku: str
+    policy: str
+    version: int = Field(description="the Stock aggregate's version this was read at")
+    on_hand: dict[str, int] = Field(description="units on hand per warehouse")
+    on_hand_total: int
+    allocated: int
+    available: int = Field(description="available to promise: on hand minus allocated")
+    units_waiting: int
+    lines_waiting: int
+    oldest_wait_since: date | None
+    units_needing_purchase: int
+    reorder_point: int
+    safety_stock: int
+    substitutes: list[str]
+    substitute_for: list[str]
+    incoming_supply: list[IncomingSupply]
+
+
+class OrderLine(Model):
+    line_id: str
+    sku: str
+    status: str
+    ordered: int
+    allocated: int
+    substitute_allocated: int
+    backordered: int
+    shipped: int
+    cancelled: int
+    position: int | None
+    units_ahead: int | None
+    eta: date | None
+    eta_revisions: int
+    needs_purchase: bool
+    substitute_offers: list[str]
+
+
+class EtaRevision(Model):
+    line_id: str
+    at: str | None = Field(description="business time of the decision that changed the promise")
+    previous_eta: date | None
+    eta: date | None
+    needs_purchase: bool
+
+
+class NotificationSent(Model):
+    idempotency_key: str
+    kind: str
+    status: str
+    channel_recipient: str
+    line_id: str | None
+    subject: str
+    delivered_at: str | None
+    changed_at: str | None
+
+
+class Order(Model):
+    order_id: str
+    customer_id: str
+    customer_email: str
+    tier: str
+    placed_at: datetime
+    shipping: str
+    accept_substitutes: bool
+    lines: list[OrderLine]
+    eta_revisions: list[EtaRevision]
+    notifications: list[NotificationSent]
+
+
+class AuditEntry(Model):
+    notification_id: int
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    business_time: str | None
+    causation_message_id: str | None
+    summary: str
+    decisions: dict[str, dict[str, Any]]
+    replay: list[str]
+    data: dict[str, Any]
+
+
+class Decision(Model):
+    subject: str
+    kind: str
+    policy: str
+    message_id: str
+    verdict: Literal["MATCH", "DIFF"]
+    reason: str
+    inputs: dict[str, Any]
+    recorded: Any
+    recomputed: Any
+
+
+class Decisions(Model):
+    order_id: str
+    decisions: list[Decision]
+    diffs: int
+
+
+class Backorder(QueueEntry):
+    sku: str
+    age_days: int
+    overdue: bool = Field(description="its ETA is before as_of")
+
+
+class Notification(Model):
+    idempotency_key: str
+    status: str
+    attempts: int
+    kind: str
+    order_id: str | None
+    line_id: str | None
+    sku: str | None
+    customer_id: str | None
+    recipient: str
+    locale: str
+    subject: str
+    body: str
+    next_attempt_at: str | None
+    last_error: str | None
+    delivered_at: str | None
+    changed_at: str | None
+
+
+class Retry(Model):
+    attempt: int
+    by: str
+    at: datetime
+    outcome: str
+    reason: str
+    corrected: bool
+
+
+class DeadLetter(Model):
+    id: str
+    source: str
+    message_id: str | None
+    message_type: str | None
+    field: str | None
+    reason: str
+    original: str = Field(description="the bytes refused, as UTF-8 text")
+    resolved: bool
+    retries: list[Retry]
+
+
+class RetryResult(Model):
+    letter_id: str
+    source: str
+    message_id: str | None
+    outcome: str | None = Field(description="applied / already applied / refused; null: resolved before")
+    reason: str
+    corrected: bool
+    by: str
+
+
+class MessageOutcome(Model):
+    index: int = Field(description="0-based place of the message in the request")
+    message_id: str | None
+    message_type: str | None
+    outcome: Literal["applied", "already applied", "refused", "refused before", "parked"]
+    field: str | None
+    reason: str
+    dead_letter_id: str | None = Field(None, description="where a refusal was kept (GET /dead-letters)")
+
+
+class MessagesResult(Model):
+    outcomes: list[MessageOutcome]
+    applied: int
+    already_applied: int
+    refused: int
+    parked: int
+
+
+class SkuFigures(Model):
+    sku: str
+    lines: int
+    units: int
+    backordered_lines: int
+    backordered_units: int
+    backorder_share: float
+
+
+class SupplierFigures(Model):
+    supplier_id: str
+    name: str
+    receipts: int
+    on_time: int
+    on_time_rate: float
+    mean_delay_days: float
+
+
+class Report(Model):
+    start: date | None
+    end: date | None
+    lines: int
+    units: int
+    fill_rate: float | None
+    backorder_rate: float | None
+    backordered_lines: int
+    backordered_units: int
+    filled_after_backorder: int
+    still_waiting_lines: int
+    cancelled_by_customer: int
+    cancelled_automatically: int
+    wait_mean_days: float | None
+    wait_p90_days: float | None
+    promised_lines: int
+    eta_on_time: float | None
+    mean_slip_days: float | None
+    skus: list[SkuFigures]
+    top_waiting: list[tuple[str, int]]
+    suppliers: list[SupplierFigures]
+    supplier_on_time: float | None
+    supplier_mean_delay_days: float | None
+
+
+class Check(Model):
+    name: str
+    ok: bool
+    detail: str
+
+
+class Health(Model):
+    status: Literal["ok", "not ready"]
+    checks: list[Check]

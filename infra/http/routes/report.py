@@ -1,0 +1,60 @@
+"""The periodic report's figures: JSON, or the per-SKU table as CSV (`Accept: text/csv`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from infra.http.auth import READERS, Caller, allow
+from infra.http.backend import Backend
+from infra.http.deps import backend
+from infra.http.models import Report
+
+router = APIRouter(tags=["report"])
+Readers = Annotated[Caller, Depends(allow(*READERS))]
+Of = Annotated[Backend, Depends(backend)]
+CSV_COLUMNS = ("sku", "lines", "units", "backordered_lines", "backordered_units", "backorder_share")
+
+
+@router.get(
+    "/report",
+    response_model=Report,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def report(
+    request: Request,
+    caller: Readers,
+    of: Of,
+    start: date | None = Query(None, alias="from", description="first day (inclusive)"),
+    end: date | None = Query(None, alias="to", description="last day (inclusive)"),
+) -> Report | Response:
+    """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], as `antrian report`."""
+    from projections.analytics.query import read_report
+
+    with of.reading() as tx:
+        found = read_report(tx, start, end)
+    figures = Report.model_validate(
+        {
+            **{k: v for k, v in asdict(found).items() if k in Report.model_fields},
+            "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
+            "suppliers": [{**asdict(s), "on_time_rate": s.on_time_rate} for s in found.suppliers],
+        }
+    )
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(_csv(figures), media_type="text/csv")
+    return figures
+
+
+def _csv(figures: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for sku in figures.skus:
+        writer.writerow([getattr(sku, column) for column in CSV_COLUMNS])
+    return out.getvalue()
