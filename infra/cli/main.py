@@ -257,6 +257,7 @@ def engine(
     relay_thread: bool = typer.Option(
         False, help="Relay in a thread of this process instead of a child process (shares one GIL)."
     ),
+    metrics_port: int = typer.Option(None, min=1, max=65535, help="Serve /metrics on 127.0.0.1:PORT."),
 ) -> None:
     """Run one engine instance; several in one group share the partitions."""
     from infra.cli.processes import run_engine
@@ -265,7 +266,7 @@ def engine(
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
     settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap, kafka_group=group))
     mode = "thread" if relay_thread else "process"
-    run_engine(settings, batch, mode if relay else "none")
+    run_engine(settings, batch, mode if relay else "none", metrics_port)
 
 
 @app.command("relay")

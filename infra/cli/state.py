@@ -6,10 +6,14 @@ and should not pay for reading and validating the settings.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infra.settings import Settings
+
+
+USAGE = 2  # the exit code of a command line or settings that cannot be used (README: exit codes)
 
 
 class State:
@@ -27,12 +31,15 @@ class State:
         if self._settings is None:
             from pydantic import ValidationError
 
+            from infra.logs import configure_logging
             from infra.settings import Settings
 
             try:
                 self._settings = Settings.from_env(**self.overrides)
             except ValidationError as invalid:
-                raise SystemExit(_unusable(invalid)) from None
+                print(_unusable(invalid), file=sys.stderr)
+                raise SystemExit(USAGE) from None
+            configure_logging(self._settings.log_format, self._settings.log_level)
         return self._settings
 
     @settings.setter
@@ -44,7 +51,7 @@ state = State()
 
 
 def _unusable(invalid: Any) -> str:
-    """One line per setting that cannot be used, named as it is set (exit status 1)."""
+    """One line per setting that cannot be used, named as it is set (exit status 2)."""
     lines = []
     for error in invalid.errors():
         field = ".".join(str(part) for part in error["loc"])
