@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from projections.queue_order_read import OrderView
     from projections.queue_read import QueueTotals, SkuQueue
 
-NOT_FOUND = 2
+NOT_FOUND = 1
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
