@@ -19,7 +19,7 @@ latest snapshots and the events after them for all of them in two queries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, groupby
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ from uuid import UUID
 from eventsourcing.application import Application, project_aggregate
 from eventsourcing.persistence import StoredEvent
 
+from services.processing import Processing
 from services.writing import PlainWriter, Write
 
 
@@ -53,11 +54,33 @@ class WriteBehind:
 class StoreWriter(PlainWriter):
     """The engine's writer as the composition root builds it: behind if asked, reading many where it can."""
 
-    def __init__(self, app: Application[Any], behind: bool = False) -> None:
+    def __init__(
+        self,
+        app: Application[Any],
+        behind: bool = False,
+        on_written: Callable[[Sequence[Any]], None] | None = None,
+    ) -> None:
+        """`on_written(events)`: told of a batch's events once they are in the store (metrics);
+        a batch the store refused, decided again, is told of once."""
         super().__init__(app)
         self.write_behind = WriteBehind() if behind else None
         self.writes_behind = behind
         self.reads_many = reads_many(app.recorder)
+        self.on_written = on_written
+
+    def prepare(self, processing: Processing) -> Write:
+        write = super().prepare(processing)
+        on_written = self.on_written
+        if on_written is None:
+            return write
+        events = list(processing.events)
+
+        def written() -> Sequence[int]:
+            ids = write()
+            on_written(events)
+            return ids
+
+        return written
 
     def submit(self, write: Write) -> Future[Sequence[int]]:
         if self.write_behind is None:

@@ -9,7 +9,7 @@ bring the projections they read up to date from the log in this process, so
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from infra.settings import Settings
@@ -128,9 +128,15 @@ def build_lease(settings: Settings, role: str) -> RelayLease | None:
 def writer_for(env: dict[str, str]) -> Writer:
     """The engine's writer: behind the engine's thread where the store is PostgreSQL."""
     from infra.batch_writer import StoreWriter
+    from infra.metrics import decision_kinds, process_metrics
 
     behind = env.get("ANTRIAN_WRITE_BEHIND", "n") == "y"
-    return lambda app: StoreWriter(app, behind=behind)
+    metrics = process_metrics()
+
+    def count_decisions(events: Sequence[Any]) -> None:
+        metrics.count_decisions(decision_kinds(events))
+
+    return lambda app: StoreWriter(app, behind=behind, on_written=count_decisions)
 
 
 def create_schema(dsn: str, schema: str) -> None:

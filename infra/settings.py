@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,15 +61,25 @@ class Settings(BaseSettings):
     # Kafka: polled messages are held and decided in business-time order (placed_at, occurred_at)
     # across the consumer's partitions, up to this much message time (infra/kafka/fairness.py).
     fairness: bool = True
+    fairness_window_seconds: int = Field(300, ge=0)
+    fairness_max_held: int = Field(20_000, ge=1)
     # Kafka: one engine per store consumes, the others stand by and take over (infra/election.py);
     # false: every engine in the group consumes (they contend for the same aggregates: README).
     engine_election: bool = True
-    fairness_window_seconds: int = Field(300, ge=0)
-    fairness_max_held: int = Field(20_000, ge=1)
     # `antrian serve`: the largest request body POST /messages accepts (413 above), and how far
     # (seconds) the read models may trail the log before /health/ready says not ready.
     http_max_body_bytes: int = Field(5_000_000, ge=1)
     ready_max_lag_seconds: int = Field(60, ge=0)
+    # Logs go to stderr: `text` for a terminal, `json` (one object a line) for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Long-running commands log where they are at least this often while busy.
+    progress_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _write_behind_needs_a_store(self) -> Settings:

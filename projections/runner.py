@@ -111,12 +111,15 @@ class ProjectionRunner:
         stop: threading.Event | None = None,
         until: Callable[[], bool] | None = None,
         on_batch: Callable[[Applied], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> Applied:
         """Apply batches from `feed`.
 
         Without `stop` or `until`: catch up, i.e. return when a poll finds
         nothing. With `stop`: follow the feed until the event is set, pausing
         `feed.idle_pause` seconds when idle. With `until`: return once it is true.
+        `on_batch` is told of each batch applied, `on_idle` of each poll that found nothing
+        (progress and metrics watch both).
         """
         resume = self.resume_points()
         _check_not_ahead(resume, feed.ends())
@@ -133,6 +136,8 @@ class ProjectionRunner:
             if until is not None and until():
                 break
             if not batch.read:
+                if on_idle is not None:
+                    on_idle()
                 if stop is None and until is None:
                     break
                 if pause:

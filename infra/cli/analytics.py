@@ -42,6 +42,7 @@ def report(
         5, "--top", min=1, help="How many SKUs the waiting list, daily table and charts show."
     ),
     daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
+    as_json: bool = typer.Option(False, "--json", help="The figures as one JSON object on stdout."),
 ) -> None:
     """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
     from infra.bootstrap import open_for_query
@@ -57,6 +58,9 @@ def report(
             found = read_report(tx, first, last, top)
     finally:
         store.close()
+    if as_json:
+        typer.echo(_json(found))
+        return
     console = wide_console()
     typer.echo(
         f"Report for lines ordered {found.start or 'from the beginning'} .. {found.end or 'to the end'}"
@@ -79,6 +83,16 @@ def report(
 
         for path in write_charts(found, charts, top):
             typer.echo(f"wrote {path}")
+
+
+def _json(found: Report) -> str:
+    """The report's figures as pydantic dumps its dataclass (dates ISO); the sorted waits left out (they are
+    summed up by wait_mean_days and wait_p90_days)."""
+    from pydantic import TypeAdapter
+
+    from projections.analytics.report import Report
+
+    return TypeAdapter(Report).dump_json(found, exclude={"waits"}).decode()
 
 
 def _pct(value: float | None) -> str:

@@ -93,7 +93,7 @@ def retry(
         reports = retry_letters(engine, ids, how, skip_resolved=all_letters)
     except AggregateNotFoundError:
         typer.echo(f"no dead letter {letter}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     counts: dict[str, int] = {}
     for report in reports:
         what = report.outcome.value if report.outcome else "resolved already"

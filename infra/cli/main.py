@@ -20,7 +20,7 @@ from infra.cli.positions import positions_app
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
-from infra.cli.state import state
+from infra.cli.state import reads_a_store, show_version, state
 from infra.cli.topics import topics_app
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
@@ -47,13 +47,18 @@ register_http_commands(app)
 
 @app.callback()
 def _configure(
+    ctx: typer.Context,
     db: Path = typer.Option(None, "--db", help="SQLite event store file (else ANTRIAN_DB)."),
     store: str = typer.Option(
         None, "--store", help="sqlite (default), postgres or memory (else ANTRIAN_STORE)."
     ),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=show_version, help="Say the version."
+    ),
 ) -> None:
     """Every setting is read from ANTRIAN_* environment variables (README: Configuration); options override."""
     state.configure(sqlite_path=db, store=store)
+    state.needs_store = reads_a_store(ctx.invoked_subcommand)
 
 
 def _engine() -> Engine:
@@ -64,7 +69,7 @@ def _engine() -> Engine:
 
 @app.command()
 def ingest(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines, one message a line."),
+    file: Path = typer.Argument(..., help="JSON Lines, one message a line; - for standard input."),
     rejected: Path = typer.Option(None, help="Where refused messages go (default: next to the store)."),
     strict: bool = typer.Option(False, help="Exit 1 if any message was refused (now or before)."),
     batch: int = typer.Option(500, min=1, help="Messages per transaction (each still all-or-nothing)."),
@@ -80,12 +85,14 @@ def ingest(
     """
     from services.outcomes import Status
 
+    if str(file) != "-" and not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
     engine = _engine()
     rejected_path = rejected or state.settings.rejected_path
     counts = {status: 0 for status in Status}
     parked_released = {status: 0 for status in Status}
     parked_lines: dict[str, tuple[int, bytes]] = {}  # where this file's parked messages are
-    with file.open("rb") as lines, _Appender(rejected_path) as dead_letters:
+    with _opened(file) as lines, _Appender(rejected_path) as dead_letters:
         for chunk in _chunks(_numbered(lines), batch):
             for (number, raw), outcome in zip(chunk, _apply_chunk(engine, chunk, retry_refused), strict=True):
                 counts[outcome.status] += 1
@@ -109,6 +116,14 @@ def ingest(
     )
     if strict and refused:
         raise typer.Exit(1)
+
+
+def _opened(file: Path) -> Any:
+    """The file's bytes; `-`: standard input's (left open: it is not ours to close)."""
+    import contextlib
+    import sys
+
+    return contextlib.nullcontext(sys.stdin.buffer) if str(file) == "-" else file.open("rb")
 
 
 def _released(
@@ -263,6 +278,7 @@ def engine(
     relay_thread: bool = typer.Option(
         False, help="Relay in a thread of this process instead of a child process (shares one GIL)."
     ),
+    metrics_port: int = typer.Option(None, min=1, max=65535, help="Serve /metrics on 127.0.0.1:PORT."),
 ) -> None:
     """Run one engine instance; several in one group share the partitions."""
     from infra.cli.processes import run_engine
@@ -271,7 +287,7 @@ def engine(
         raise typer.BadParameter("only --kafka is implemented: the embedded mode is `antrian ingest`")
     settings = state.settings.model_copy(update=_given(kafka_bootstrap=bootstrap, kafka_group=group))
     mode = "thread" if relay_thread else "process"
-    run_engine(settings, batch, mode if relay else "none")
+    run_engine(settings, batch, mode if relay else "none", metrics_port)
 
 
 @app.command("relay")
@@ -302,7 +318,7 @@ def replay_decision(order_id: str) -> None:
         verdicts = list(Replayer(engine).order_verdicts(order_id))
     except AggregateNotFoundError:
         typer.echo(f"order {order_id} is not in {_where()}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
     for verdict in verdicts:
         typer.echo(_render(verdict))
     diffs = sum(not v.matches for v in verdicts)

@@ -109,3 +109,5 @@ def dispatch(
         )
         + (f" ({recovered} interrupted send(s) retried)" if recovered else "")
     )
+    if report.failed or report.dead:  # a supervisor or cron sees it; the failed ones are retried next time
+        raise typer.Exit(1)

@@ -19,7 +19,9 @@ EXIT_WRITE_STUCK = 75  # EX_TEMPFAIL: a supervisor restarts the engine, which re
 # (also the exit of an engine whose lease was lost: restarted, it stands by)
 
 
-def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
+def run_engine(
+    settings: Settings, batch: int, relay: str = "process", metrics_port: int | None = None
+) -> None:
     """Consume the upstream topics; `relay`: "process" (a child), "thread" or "none"."""
     from kafka import KafkaConsumer
 
@@ -28,7 +30,9 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
     from infra.election import LeaseWatch, elected
     from infra.kafka.fairness import FairnessBuffer
     from infra.kafka.inbound import FETCH_MAX_WAIT_MS, InboundConsumer
+    from infra.kafka.observing import EngineObserver
     from infra.kafka.topics import TopicRegistry
+    from infra.metrics import process_metrics
 
     stopping = threading.Event()
     # Before anything slow: a signal while the engine starts (its store, the group join)
@@ -79,7 +83,15 @@ def run_engine(settings: Settings, batch: int, relay: str = "process") -> None:
         )
         if settings.fairness
         else None,
+        observer=EngineObserver(process_metrics(), engine, consumer, settings.progress_seconds),
     )
+    if metrics_port is not None:
+        try:
+            serve_metrics_or_exit(metrics_port)
+        except typer.Exit:
+            if child is not None:
+                child.stop()
+            raise
     stoppables: list[Any] = [inbound]
     relay_thread = None
     if relay == "thread":
@@ -130,3 +142,15 @@ def _relay_died(codes: list[int | None]) -> None:
     if codes:
         typer.echo(f"error: the relay process exited (code {codes[0]}): the engine stopped", err=True)
         raise typer.Exit(1)
+
+
+def serve_metrics_or_exit(port: int) -> None:
+    """`/metrics` on 127.0.0.1:port; a port that is taken stops the command (exit code 2), said in one line."""
+    from infra.metrics import serve_metrics
+
+    try:
+        serve_metrics(port)
+    except OSError as error:
+        typer.echo(f"error: --metrics-port {port}: {error.strerror or error}", err=True)
+        raise typer.Exit(2) from None
+    log.info("metrics on http://127.0.0.1:%d/metrics", port)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import logging
 import signal
 import threading
 import time
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from projections.runner import Feed, ProjectionRunner
 
+log = logging.getLogger("antrian.projections")
 projections_app = typer.Typer(no_args_is_help=True, help="Build and rebuild the read models.")
 NAMES = typer.Argument(None, help=f"Projections (default: all): {', '.join(catalog.CATALOG)}.")
 KAFKA = typer.Option(
@@ -63,14 +65,27 @@ def run(
     kafka: bool = KAFKA,
     once: bool = typer.Option(False, "--once", help="Catch up and exit instead of following."),
     batch: int = typer.Option(1000, min=1, help="Events per transaction."),
+    metrics_port: int = typer.Option(None, min=1, max=65535, help="Serve /metrics on 127.0.0.1:PORT."),
 ) -> None:
     """Apply new events to the read models, following the feed until stopped (Ctrl-C / SIGTERM)."""
+    from infra.metrics import process_metrics
+    from infra.projections_observer import ProjectionObserver
+
     runner = _runner(names)
     feed = _feed(kafka, names)
     stop = None if once else _stop_on_signals()
     started = time.perf_counter()
     with _closed_after(feed):
-        total = runner.run(feed, batch_size=batch, stop=stop)
+        observer = ProjectionObserver(process_metrics(), runner, feed, state.settings.progress_seconds)
+        if metrics_port is not None:
+            from infra.cli.processes import serve_metrics_or_exit
+
+            serve_metrics_or_exit(metrics_port)
+        if stop is not None:
+            log.info("following %s for %s", "Kafka" if kafka else "the event log", ", ".join(runner.names))
+        total = runner.run(
+            feed, batch_size=batch, stop=stop, on_batch=observer.on_batch, on_idle=observer.on_idle
+        )
     elapsed = time.perf_counter() - started
     per = ", ".join(f"{name} {count}" for name, count in total.per_projection.items())
     repeats = f"; dropped {total.repeats} repeat(s) already applied" if total.repeats else ""

@@ -6,16 +6,27 @@ and should not pay for reading and validating the settings.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infra.settings import Settings
 
 
+FAILED = 1  # the exit codes (README: exit codes): 0 ok, 1 failed or not found,
+USAGE = 2  # 2 a command line or settings that cannot be used
+# Commands that only read what a store holds: on a SQLite store that is not there they say so
+# (exit 1) rather than create an empty one and show nothing.
+READ_COMMANDS = frozenset(
+    {"queue", "order", "audit", "report", "notifications", "dead-letters", "parked", "replay"}
+)
+
+
 class State:
     def __init__(self) -> None:
         self.overrides: dict[str, Any] = {}
         self._settings: Settings | None = None
+        self.needs_store = False  # the command reads an existing store
 
     def configure(self, **overrides: Any) -> None:
         """Command-line options, each None when not given (the environment's value holds then)."""
@@ -27,12 +38,17 @@ class State:
         if self._settings is None:
             from pydantic import ValidationError
 
+            from infra.logs import configure_logging
             from infra.settings import Settings
 
             try:
                 self._settings = Settings.from_env(**self.overrides)
             except ValidationError as invalid:
-                raise SystemExit(_unusable(invalid)) from None
+                print(_unusable(invalid), file=sys.stderr)
+                raise SystemExit(USAGE) from None
+            configure_logging(self._settings.log_format, self._settings.log_level)
+            if self.needs_store:
+                _require_store(self._settings)
         return self._settings
 
     @settings.setter
@@ -43,8 +59,30 @@ class State:
 state = State()
 
 
+def reads_a_store(command: str | None) -> bool:
+    return command in READ_COMMANDS
+
+
+def _require_store(settings: Settings) -> None:
+    if settings.store == "sqlite" and not settings.sqlite_path.exists():
+        print(
+            f"error: there is no store at {settings.sqlite_path} (ingest messages first, or name one with --db)",
+            file=sys.stderr,
+        )
+        raise SystemExit(FAILED)
+
+
+def show_version(value: bool) -> None:
+    """`antrian --version`: the installed package's version."""
+    if value:
+        from importlib.metadata import version
+
+        print(f"antrian {version('antrian')}")
+        raise SystemExit(0)
+
+
 def _unusable(invalid: Any) -> str:
-    """One line per setting that cannot be used, named as it is set (exit status 1)."""
+    """One line per setting that cannot be used, named as it is set (exit status 2)."""
     lines = []
     for error in invalid.errors():
         field = ".".join(str(part) for part in error["loc"])

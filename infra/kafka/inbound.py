@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
@@ -80,6 +81,16 @@ class InboundStats:
             self.last_reasons = [*self.last_reasons[-9:], f"{outcome.message_id}: {outcome.detail}"]
 
 
+class BatchObserver(Protocol):
+    """Told what the consumer does, for metrics and progress logs (infra/kafka/observing.py)."""
+
+    def settled(self, outcomes: Sequence[Outcome], seconds: float, position: Tracking) -> None:
+        """A batch's outcomes (parked ones judged again included) once written; `seconds` since handed over."""
+
+    def polled(self, found: int) -> None:
+        """After each poll: `found` records."""
+
+
 class _SeekToStore(ConsumerRebalanceListener):
     def __init__(self, inbound: InboundConsumer) -> None:
         self.inbound = inbound
@@ -107,10 +118,12 @@ class InboundConsumer:
         stopping: threading.Event | None = None,
         ahead: timedelta = MAX_AHEAD,
         fairness: FairnessBuffer | None = None,
+        observer: BatchObserver | None = None,
     ) -> None:
         """`stopping`: set it to stop after the current batch (one is made if not given);
         `ahead`: how far after its arrival a message may be dated; `fairness`: hold polled
-        messages and release them in business-time order (infra/kafka/fairness.py)."""
+        messages and release them in business-time order (infra/kafka/fairness.py);
+        `observer`: told of every batch settled and every poll (metrics, progress)."""
         self.engine = engine
         self.ahead = ahead
         self.consumer = consumer
@@ -118,8 +131,9 @@ class InboundConsumer:
         self.batch_size = batch_size
         self.stats = InboundStats()
         self.stopping = stopping or threading.Event()
-        self._unsettled: tuple[PendingBatch, Callable[[list[Outcome]], list[Outcome]]] | None = None
+        self._unsettled: _Unsettled | None = None
         self.fairness = fairness
+        self.observer = observer
         self._late_before: list[str] = []
 
     def start(self) -> None:
@@ -169,17 +183,23 @@ class InboundConsumer:
             self.consumer.commit_async()
         else:
             self.settle()  # nothing new: the last batch's outcomes are counted before waiting
-        return sum(len(batch) for batch in records.values())
+        found = sum(len(batch) for batch in records.values())
+        if self.observer is not None:
+            self.observer.polled(found)
+        return found
 
     def settle(self) -> list[Outcome]:
         """Wait for the batch being written, count its outcomes and return them (in record order)."""
         if self._unsettled is None:
             return []
-        (pending, in_record_order), self._unsettled = self._unsettled, None
-        outcomes = in_record_order(pending.result())
-        for outcome in [*outcomes, *self.engine.take_released()]:
+        unsettled, self._unsettled = self._unsettled, None
+        outcomes = unsettled.in_record_order(unsettled.pending.result())
+        settled = [*outcomes, *self.engine.take_released()]
+        for outcome in settled:
             self.stats.count(outcome)
         self.stats.batches += 1
+        if self.observer is not None:
+            self.observer.settled(settled, time.perf_counter() - unsettled.started, unsettled.position)
         return outcomes
 
     def hold_and_release(self, records: dict[Any, list[Any]]) -> None:
@@ -249,10 +269,21 @@ class InboundConsumer:
                 _letter(tp, r, o) for (tp, r, _), o in zip(parsed, outcomes, strict=True) if o.status.refused
             ]
 
+        started = time.perf_counter()
         pending = self.engine.submit_batch(messages, position, letters)
         self.settle()
-        self._unsettled = (pending, in_record_order)
+        self._unsettled = _Unsettled(pending, in_record_order, started, position)
         return pending
+
+
+@dataclass(frozen=True)
+class _Unsettled:
+    """The batch handed to the engine whose outcomes are not counted yet."""
+
+    pending: PendingBatch
+    in_record_order: Callable[[list[Outcome]], list[Outcome]]
+    started: float  # perf_counter when it was handed over
+    position: Tracking
 
 
 _PENDING = Outcome(Status.APPLIED, None)  # stands in for records the batch has not reached

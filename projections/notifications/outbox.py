@@ -337,3 +337,11 @@ def listing(tx: Tx, status: Status | None = None, limit: int | None = None) -> l
         f"SELECT {LISTED} FROM {NOTIFICATIONS} {where} ORDER BY created_from, idempotency_key{bounded}",
         (*params, *([limit] if limit else [])),
     )
+
+
+def status_counts(tx: Tx) -> dict[str, int]:
+    """How many notifications have each delivery status (for the metrics)."""
+    return {
+        status: count
+        for status, count in tx.all(f"SELECT status, COUNT(*) FROM {NOTIFICATIONS} GROUP BY status")
+    }

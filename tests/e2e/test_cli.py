@@ -86,7 +86,7 @@ def test_replay_of_an_unknown_order_says_so(tmp_path):
 
     result = antrian("replay", "decision", "nope", db=tmp_path / "s.sqlite")
 
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "order nope" in result.stderr
 
 

@@ -336,11 +336,11 @@ def test_order_prints_each_line_with_status_units_and_live_position(antrian) -> 
     ]
 
 
-def test_unknown_skus_and_orders_exit_with_2_and_say_so(antrian) -> None:
+def test_unknown_skus_and_orders_exit_with_1_and_say_so(antrian) -> None:
     sku = antrian("queue", "NOPE")
     order = antrian("order", "NOPE")
 
-    assert (sku.exit_code, order.exit_code) == (2, 2)
+    assert (sku.exit_code, order.exit_code) == (1, 1)
     assert "unknown SKU 'NOPE'" in sku.output
     assert "unknown order 'NOPE'" in order.output
 
