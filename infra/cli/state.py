@@ -18,7 +18,19 @@ USAGE = 2  # 2 a command line or settings that cannot be used
 # Commands that only read what a store holds: on a SQLite store that is not there they say so
 # (exit 1) rather than create an empty one and show nothing.
 READ_COMMANDS = frozenset(
-    {"queue", "order", "audit", "report", "notifications", "dead-letters", "parked", "replay"}
+    {
+        "queue",
+        "order",
+        "audit",
+        "report",
+        "notifications",
+        "dead-letters",
+        "parked",
+        "replay",
+        "purchase-orders",
+        "replenishment",
+        "suppliers",
+    }
 )
 
 

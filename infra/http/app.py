@@ -7,11 +7,12 @@ no store at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
+from infra.metrics import count_http_request, process_metrics
 from infra.settings import Settings
 
 TITLE = "Antrian"
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> FastAPI:
         messages,
         notifications,
         orders,
+        purchasing,
         report,
         skus,
     )
@@ -51,6 +53,39 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Backorders, stock positions, audit and upstream messages of an Antrian engine.",
         lifespan=lifespan,
     )
-    for module in (health, skus, orders, backorders, notifications, dead_letters, report, messages):
+    for module in (
+        health,
+        skus,
+        orders,
+        backorders,
+        notifications,
+        dead_letters,
+        report,
+        purchasing,
+        messages,
+    ):
         app.include_router(module.router)
+    app.middleware("http")(count_requests)
+    app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
     return app
+
+
+def scrape(request: Request) -> Response:
+    """Prometheus's scrape, open like health: the outbox gauges read first, then every metric."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    from infra.projections_observer import observe_outbox
+
+    metrics = process_metrics()
+    with request.app.state.backend.querying() as store:
+        observe_outbox(store, metrics)
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Every answer counted by route template and status, refusals (401, 403) included."""
+    response = await call_next(request)
+    route = request.scope.get("route")
+    template = getattr(route, "path", None) or "unmatched"
+    count_http_request(request.method, template, response.status_code)
+    return response

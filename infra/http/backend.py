@@ -48,6 +48,14 @@ class Backend:
                 yield tx
 
     @contextmanager
+    def querying(self) -> Iterator[ReadStore]:
+        """The read store, caught up as `reading` does, for queries that open their own transaction."""
+        with self.lock:
+            if is_embedded(self.settings):
+                self.catch_up()
+            yield self.store
+
+    @contextmanager
     def engine_held(self) -> Iterator[Engine]:
         with self.lock:
             yield self.engine

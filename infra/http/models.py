@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The buyer's read models answer in pydantic models made for this (projections/purchasing/models.py):
+# served as they are, so one definition says what a purchase order or a supplier's figures are.
+from projections.purchasing.models import IncomingSupply
+
 
 class Model(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
@@ -53,15 +57,6 @@ class QueueTotals(Model):
 class SkuQueue(Model):
     totals: QueueTotals
     entries: list[QueueEntry]
-
-
-class IncomingSupply(Model):
-    """Open purchase-order quantity for the SKU, as its queue's promises count it."""
-
-    purchase_order_id: str
-    supplier_id: str
-    open_quantity: int
-    expected_arrival: date = Field(description="expected date plus the supplier's observed lateness")
 
 
 class StockPosition(Model):

@@ -3,8 +3,8 @@
 No read model keeps units on hand per warehouse today, so they are read from the
 Stock itself, fresh from the store (another process may have changed it since this
 one cached it). Reading an aggregate decides nothing. The supply side (incoming
-purchase orders with their lateness and status) comes from the queue read model's
-open PO quantities until a purchase-order read model exists.
+purchase orders with their lateness and status) comes from the purchase-order read
+model (projections/purchasing).
 """
 
 from __future__ import annotations

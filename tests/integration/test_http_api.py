@@ -58,9 +58,9 @@ def test_the_stock_position_counts_on_hand_allocated_and_what_waits(shop):
     assert found["on_hand"] == {"main": 3} and found["allocated"] == 3 and found["available"] == 0
     assert (found["units_waiting"], found["lines_waiting"]) == (8, 2)
     assert (found["reorder_point"], found["safety_stock"], found["substitutes"]) == (4, 2, ["B"])
-    assert [
-        (s["purchase_order_id"], s["supplier_id"], s["open_quantity"]) for s in found["incoming_supply"]
-    ] == [("po-1", "S1", 6)]
+    assert [(s["purchase_order_id"], s["supplier_id"], s["quantity"]) for s in found["incoming_supply"]] == [
+        ("po-1", "S1", 6)
+    ]
 
 
 def test_an_order_shows_its_lines_position_eta_revisions_and_email_to_an_admin(shop):
@@ -186,3 +186,25 @@ def test_readiness_fails_with_the_reason_when_the_read_models_stop_following_the
             assert shop.client.get("/health/ready").status_code == 200
     finally:
         drop_read_schema(settings)
+
+
+def test_the_buyer_sees_purchase_orders_with_what_they_cover_and_the_supplier_s_scorecard(shop):
+    # Given a PO of 6 A placed with S1 while 8 units of A wait
+    # When the buyer asks for open POs, the worklist and S1's scorecard
+    (po,) = shop.get("/purchase-orders").json()["items"]
+    card = shop.get("/suppliers/S1").json()
+    listed = shop.get("/suppliers").json()
+
+    # Then the PO names its line and the waiting units it will serve
+    assert (po["purchase_order_id"], po["supplier_id"], po["status"]) == ("po-1", "S1", "placed")
+    assert [(line["sku"], line["ordered"], line["open"]) for line in po["lines"]] == [("A", 6, 6)]
+    assert po["covers"]["units"] == 6
+    assert shop.get("/replenishment").status_code == 200
+    # And the scorecard counts the open PO; the list holds the same card
+    assert card["supplier_id"] == "S1" and card["open_pos"] == 1
+    assert [c["supplier_id"] for c in listed["items"]] == ["S1"]
+
+
+def test_an_unknown_supplier_is_404_and_an_unknown_status_filter_422(shop):
+    assert shop.get("/suppliers/NOPE").status_code == 404
+    assert shop.get("/purchase-orders?status=bogus").status_code == 422

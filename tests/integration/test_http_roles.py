@@ -43,6 +43,10 @@ def _endpoints(letter: str) -> list[tuple[str, str, tuple[Role, ...], dict]]:
         ("GET", "/notifications", READERS, {}),
         ("GET", "/dead-letters", READERS, {}),
         ("GET", "/report", READERS, {}),
+        ("GET", "/purchase-orders", READERS, {}),
+        ("GET", "/replenishment", READERS, {}),
+        ("GET", "/suppliers", READERS, {}),
+        ("GET", "/suppliers/S1", READERS, {}),
         ("POST", "/messages", WRITERS, duplicate),
         ("POST", f"/dead-letters/{letter}/retry", WRITERS, {}),
     ]
@@ -59,7 +63,7 @@ def test_every_endpoint_answers_401_without_a_token_403_to_other_roles_and_200_t
             expected = 200 if role in allowed else 403
             assert answer.status_code == expected, f"{method} {path} as {role.value}: {answer.text}"
             seen.append((path, role))
-    assert len(seen) == 12 * len(Role)
+    assert len(seen) == 16 * len(Role)
 
 
 def _call(shop: ServedShop, method: str, path: str, extra: dict, auth: dict) -> Any:
@@ -70,8 +74,24 @@ def _call(shop: ServedShop, method: str, path: str, extra: dict, auth: dict) -> 
 def test_the_openapi_paths_are_exactly_the_endpoints_checked_here_plus_health(shop):
     document = shop.client.get("/openapi.json").json()
     checked = {path.replace(shop.letter, "{letter_id}") for _, path, _, _ in _endpoints(shop.letter)}
-    paths = {p.replace("{order_id}", "o2").replace("{sku}", "A") for p in document["paths"]}
+    paths = {
+        p.replace("{order_id}", "o2").replace("{sku}", "A").replace("{supplier_id}", "S1")
+        for p in document["paths"]
+    }
     assert paths == checked | {"/health/live", "/health/ready"}
+
+
+def test_metrics_need_no_token_and_count_refusals_by_route(shop):
+    # Given a request refused for want of a token
+    assert shop.client.get("/orders/o2").status_code == 401
+
+    # When Prometheus scrapes the service
+    scraped = shop.client.get("/metrics")
+
+    # Then it needs no token, the refusal is counted under the route's template, the outbox is read
+    assert scraped.status_code == 200
+    assert 'antrian_notifications{status="pending"}' in scraped.text
+    assert 'antrian_http_requests_total{method="GET",route="/orders/{order_id}",status="401"}' in scraped.text
 
 
 def test_health_needs_no_token(shop):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from infra.http.auth import AUDITORS, READERS, Caller, allow, shown
 from infra.http.backend import Backend
 from infra.http.deps import backend, unknown_sku
-from infra.http.models import AuditEntry, IncomingSupply, SkuQueue, StockPosition
+from infra.http.models import AuditEntry, SkuQueue, StockPosition
 from infra.http.pagination import Page, PageRequest, page_request, paginate
 from infra.http.stock import read_stock
 
@@ -34,23 +34,15 @@ def sku_queue(sku: str, caller: Readers, of: Of) -> SkuQueue:
 @router.get("/skus/{sku}", response_model=StockPosition)
 def stock_position(sku: str, caller: Readers, of: Of) -> StockPosition:
     """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply."""
+    from projections.purchasing.po_read import incoming_supply
     from projections.queue_read import sku_queue as query
 
     with of.reading() as tx:
         queue = query(tx, sku)
-        inbound = tx.all(
-            "SELECT i.po_id, i.supplier_id, i.open_quantity, i.arrival FROM queue_inbound i "
-            "JOIN queue_skus s ON s.stock_key = i.stock_key WHERE s.sku = ? ORDER BY i.arrival, i.po_id",
-            (sku,),
-        )
     if queue is None:
         raise unknown_sku(sku)
-    supply = [
-        IncomingSupply(
-            purchase_order_id=po, supplier_id=supplier, open_quantity=qty, expected_arrival=arrival
-        )
-        for po, supplier, qty, arrival in inbound
-    ]
+    with of.querying() as store:
+        supply = incoming_supply(store, sku)
     with of.engine_held() as engine:
         return shown(read_stock(engine, sku, queue, supply), caller)
 
