@@ -137,27 +137,41 @@ class PostgresReadStore:
     dialect = "postgres"
 
     def __init__(self, dsn: str, schema: str = "antrian_read") -> None:
-        import psycopg
-
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
             raise ValueError(f"read-model schema {schema!r}: lower-case letters, digits and _ only")
+        self.dsn = dsn
+        self.schema = schema
+        self._c = self._connect()
+
+    def _connect(self) -> Any:
+        import psycopg
+
         # autocommit: every statement outside `transaction()` stands alone, and
         # `transaction()` is a real BEGIN/COMMIT, never a savepoint.
-        self._c = psycopg.connect(dsn, autocommit=True)
-        self._c.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        self._c.execute(f"SET search_path TO {schema}")
-        self.schema = schema
+        connection = psycopg.connect(self.dsn, autocommit=True)
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+        connection.execute(f"SET search_path TO {self.schema}")
+        return connection
+
+    def _live(self) -> Any:
+        """The connection, made again if the last one broke (a server restart, a killed session):
+        the transaction that found it broken failed, the next one works."""
+        if self._c.closed or self._c.broken:
+            self._c = self._connect()
+        return self._c
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self._c.transaction():
-            self._c.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
-            yield _Tx(self._c, self.dialect, to_psycopg)
+        connection = self._live()
+        with connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            yield _Tx(connection, self.dialect, to_psycopg)
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
-        with self._c.transaction():
-            yield _Tx(self._c, self.dialect, to_psycopg)
+        connection = self._live()
+        with connection.transaction():
+            yield _Tx(connection, self.dialect, to_psycopg)
 
     def close(self) -> None:
         self._c.close()
