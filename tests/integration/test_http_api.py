@@ -29,7 +29,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(params=STORES)
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServedShop]:
     pg = request.getfixturevalue("postgres_schema") if request.param == "postgres" else None
-    settings = settings_for(request.param, tmp_path, pg)
+    bootstrap = request.getfixturevalue("kafka_bootstrap") if request.param == "postgres" else None
+    settings = settings_for(request.param, tmp_path, pg, bootstrap)
     apply_shop(settings, *SHOP)
     if request.param == "postgres":
         project(settings)
@@ -161,10 +162,10 @@ def test_viewers_see_emails_masked_auditors_see_them(shop):
 
 @pytest.mark.postgres
 def test_readiness_fails_with_the_reason_when_the_read_models_stop_following_the_log(
-    tmp_path, postgres_schema
+    tmp_path, postgres_schema, kafka_bootstrap
 ):
     # Given a production service whose projections were run once, then stopped
-    settings = settings_for("postgres", tmp_path, postgres_schema).model_copy(
+    settings = settings_for("postgres", tmp_path, postgres_schema, kafka_bootstrap).model_copy(
         update={"ready_max_lag_seconds": 0}
     )
     apply_shop(settings, *SHOP[:3])

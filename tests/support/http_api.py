@@ -36,12 +36,21 @@ SHOP = (
 )
 
 
-def settings_for(store: str, tmp_path: Path, pg: tuple[str, str] | None = None) -> Settings:
+def settings_for(
+    store: str, tmp_path: Path, pg: tuple[str, str] | None = None, bootstrap: str | None = None
+) -> Settings:
+    """`bootstrap`: the test's broker, which a production service's readiness asks (never 9092 by chance)."""
     if store == "sqlite":
         return Settings(store="sqlite", sqlite_path=tmp_path / "antrian.sqlite")
-    assert pg is not None
+    assert pg is not None and bootstrap is not None, "a production service needs its store and its broker"
     dsn, schema = pg
-    return Settings(store="postgres", postgres_dsn=dsn, postgres_schema=schema, read_schema=f"{schema}_read")
+    return Settings(
+        store="postgres",
+        postgres_dsn=dsn,
+        postgres_schema=schema,
+        read_schema=f"{schema}_read",
+        kafka_bootstrap=bootstrap,
+    )
 
 
 def apply_shop(settings: Settings, *messages: dict[str, Any]) -> None:
