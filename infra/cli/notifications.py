@@ -83,6 +83,7 @@ def dispatch(
     Each delivery is recorded with the event store too, so an outbox restored from it sends nothing twice.
     """
     from infra.bootstrap import build_engine, open_for_query
+    from infra.dispatch_progress import DispatchProgress
     from projections.notifications.dispatcher import Dispatcher, RetryPolicy
     from services.notices import NoticeLedger
 
@@ -92,7 +93,8 @@ def dispatch(
         store = open_for_query(state.settings, ["notifications"], engine)
         try:
             policy = RetryPolicy(max_attempts=state.settings.notify_max_attempts)
-            dispatcher = Dispatcher(store, channel, policy, ledger=NoticeLedger(engine))
+            progress = DispatchProgress(state.settings.progress_seconds)
+            dispatcher = Dispatcher(store, channel, policy, ledger=NoticeLedger(engine), progress=progress)
             recovered = dispatcher.recover()
             report = dispatcher.dispatch(limit)
         finally:

@@ -136,9 +136,17 @@ def relay_of(settings: Settings, engine: Any, topics: Any) -> Any:
     """A relay that publishes while it holds the store's relay lease, and says which it is."""
     from infra.bootstrap import build_relay_lease
     from infra.kafka.relay import OutboundRelay, relay_producer
+    from infra.kafka.relay_progress import RelayProgress
 
     def announce(role: str) -> None:
         typer.echo(role, err=True)
 
     producer = relay_producer(settings.kafka_bootstrap)
-    return OutboundRelay(engine, producer, topics, lease=build_relay_lease(settings), announce=announce)
+    return OutboundRelay(
+        engine,
+        producer,
+        topics,
+        lease=build_relay_lease(settings),
+        announce=announce,
+        progress=RelayProgress(settings.progress_seconds),
+    )

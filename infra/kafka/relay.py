@@ -79,14 +79,19 @@ class OutboundRelay:
         page: int = 1000,
         lease: RelayLease | None = None,
         announce: Callable[[str], None] = log.info,
+        progress: Callable[[RelayStats, bool], None] | None = None,
     ) -> None:
-        """Without a `lease` the relay publishes unconditionally (one process, or a test)."""
+        """Without a `lease` the relay publishes unconditionally (one process, or a test).
+
+        `progress` is told the totals after each read of the log, and whether it found anything.
+        """
         self.engine = engine
         self.producer = producer
         self.topics = topics
         self.page = page
         self.lease = lease
         self.announce = announce
+        self.progress = progress
         self.standby_retry = STANDBY_RETRY
         self.stats = RelayStats()
         self._resume()
@@ -124,8 +129,24 @@ class OutboundRelay:
         self, step: Callable[[], int], idle_polls: int | None, interval: float, first_interval: float
     ) -> None:
         poll_until_stopped(
-            step, self.stopping, idle_polls, pause=interval, first_pause=min(first_interval, interval)
+            self._observed(step),
+            self.stopping,
+            idle_polls,
+            pause=interval,
+            first_pause=min(first_interval, interval),
         )
+
+    def _observed(self, step: Callable[[], int]) -> Callable[[], int]:
+        progress = self.progress
+        if progress is None:
+            return step
+
+        def observed() -> int:
+            found = step()
+            progress(self.stats, bool(found))
+            return found
+
+        return observed
 
     def _elected(self, idle_polls: int | None) -> bool:
         """Wait as a standby until this relay holds the lease (True) or is stopped (False)."""

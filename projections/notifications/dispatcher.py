@@ -112,13 +112,16 @@ class Dispatcher:
         clock: Clock = wall_clock,
         batch: int = 20,
         ledger: Ledger | None = None,
+        progress: Callable[[Report], None] | None = None,
     ) -> None:
+        """`progress` is shown the report after each notification claimed (a log line's source)."""
         self.store = store
         self.channel = channel
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.batch = batch
         self.ledger = ledger
+        self.progress = progress
 
     def recover(self) -> int:
         """Make notifications a crashed dispatcher left `sending` due again; returns how many.
@@ -146,6 +149,8 @@ class Dispatcher:
                 report.keys.append(claimed.key)
                 self._deliver(claimed, report)
                 sent += 1
+                if self.progress is not None:
+                    self.progress(report)
             if sent < room:
                 break
         return report

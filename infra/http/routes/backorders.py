@@ -13,8 +13,10 @@ from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import Backorder
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.params import IsoDay
+from infra.http.problems import BAD_CURSOR, REFUSED
 
-router = APIRouter(tags=["backorders"])
+router = APIRouter(tags=["backorders"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Of = Annotated[Backend, Depends(backend)]
 
@@ -34,7 +36,7 @@ _SORTS = {
 }
 
 
-@router.get("/backorders", response_model=Page[Backorder])
+@router.get("/backorders", response_model=Page[Backorder], responses=BAD_CURSOR)
 def backorders(
     caller: Readers,
     of: Of,
@@ -49,7 +51,7 @@ def backorders(
         None, description="only lines whose ETA is before as_of (true) or not (false)"
     ),
     min_age_days: int | None = Query(None, ge=0, description="waiting at least this many days at as_of"),
-    as_of: date | None = Query(
+    as_of: IsoDay | None = Query(
         None, description="the day ages and overdue are counted at (default: today, UTC)"
     ),
     sort: Sort = Sort.AGE,

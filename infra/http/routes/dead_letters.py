@@ -13,17 +13,18 @@ from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import DeadLetter, RetryResult
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED, invalid
 
 if TYPE_CHECKING:
     from services.dead_letters import DeadLetter as Letter
 
-router = APIRouter(tags=["dead letters"])
+router = APIRouter(tags=["dead letters"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Writers = Annotated[Caller, Depends(allow(*WRITERS))]
 Of = Annotated[Backend, Depends(backend)]
 
 
-@router.get("/dead-letters", response_model=Page[DeadLetter])
+@router.get("/dead-letters", response_model=Page[DeadLetter], responses=BAD_CURSOR)
 def dead_letters(
     caller: Readers, of: Of, page: PageRequest = Depends(page_request), resolved: bool | None = None
 ) -> Page[DeadLetter]:
@@ -53,10 +54,7 @@ def _view(letter: Letter) -> DeadLetter:
 @router.post(
     "/dead-letters/{letter_id}/retry",
     response_model=RetryResult,
-    responses={
-        404: {"description": "no such dead letter"},
-        422: {"description": "a correction it cannot take"},
-    },
+    responses=NOT_FOUND,
 )
 def retry(
     letter_id: str,
@@ -82,8 +80,8 @@ def retry(
         fixes: dict[str, bytes] = {}
         if corrected is not None:
             if letter.message_id is None:
-                raise HTTPException(
-                    422, "this letter has no message id to match a correction to: post the message"
+                raise invalid(
+                    ("body",), "this letter has no message id to match a correction to: post the message"
                 )
             fixes[letter.message_id] = orjson.dumps(corrected)
         how = Retrying(

@@ -22,11 +22,12 @@ from infra.http.auth import WRITERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import MessageOutcome, MessagesResult
+from infra.http.problems import REFUSED
 
 if TYPE_CHECKING:
     from services.outcomes import Outcome
 
-router = APIRouter(tags=["messages"])
+router = APIRouter(tags=["messages"], responses=REFUSED)
 Writers = Annotated[Caller, Depends(allow(*WRITERS))]
 Of = Annotated[Backend, Depends(backend)]
 NDJSON = "application/x-ndjson"

@@ -11,14 +11,15 @@ from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import Notification
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.problems import BAD_CURSOR, REFUSED
 from projections.notifications.outbox import Status
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Of = Annotated[Backend, Depends(backend)]
 
 
-@router.get("/notifications", response_model=Page[Notification])
+@router.get("/notifications", response_model=Page[Notification], responses=BAD_CURSOR)
 def notifications(
     caller: Readers,
     of: Of,

@@ -11,18 +11,19 @@ from infra.http.backend import Backend
 from infra.http.deps import backend, unknown_order
 from infra.http.models import AuditEntry, Decision, Decisions, EtaRevision, NotificationSent, Order
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
 
 if TYPE_CHECKING:
     from projections.audit_timeline import Entry
     from projections.store import Tx
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Auditors = Annotated[Caller, Depends(allow(*AUDITORS))]
 Of = Annotated[Backend, Depends(backend)]
 
 
-@router.get("/orders/{order_id}", response_model=Order)
+@router.get("/orders/{order_id}", response_model=Order, responses=NOT_FOUND)
 def order(order_id: str, caller: Readers, of: Of) -> Order:
     """Lines with status, units, live position and ETA; every revised promise; offers; what the customer was sent."""
     from projections.audit_timeline import order_timeline
@@ -75,7 +76,9 @@ def _notifications(tx: Tx, order_id: str) -> list[NotificationSent]:
     return [NotificationSent(channel_recipient=row.pop("recipient"), **row) for row in rows]
 
 
-@router.get("/orders/{order_id}/audit", response_model=Page[AuditEntry])
+@router.get(
+    "/orders/{order_id}/audit", response_model=Page[AuditEntry], responses={**NOT_FOUND, **BAD_CURSOR}
+)
 def order_audit(
     order_id: str, caller: Auditors, of: Of, page: PageRequest = Depends(page_request)
 ) -> Page[AuditEntry]:
@@ -89,7 +92,7 @@ def order_audit(
     return paginate([AuditEntry.model_validate(e) for e in entries], page, ("order-audit", order_id))
 
 
-@router.get("/orders/{order_id}/decisions", response_model=Decisions)
+@router.get("/orders/{order_id}/decisions", response_model=Decisions, responses=NOT_FOUND)
 def decisions(order_id: str, caller: Auditors, of: Of) -> Decisions:
     """Each decision about the order re-run on the state it saw, MATCH or DIFF, as `antrian replay decision`."""
     from eventsourcing.application import AggregateNotFoundError

@@ -10,19 +10,25 @@ from infra.http.auth import READERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED, invalid
 from projections.purchasing.models import PurchaseOrderView, ReplenishmentItem, SupplierScorecard
+from projections.purchasing.po_read import STATUSES
 
-router = APIRouter(tags=["purchasing"])
+router = APIRouter(tags=["purchasing"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Of = Annotated[Backend, Depends(backend)]
 
 
-@router.get("/purchase-orders", response_model=Page[PurchaseOrderView])
+@router.get("/purchase-orders", response_model=Page[PurchaseOrderView], responses=BAD_CURSOR)
 def purchase_orders(
     caller: Readers,
     of: Of,
     page: PageRequest = Depends(page_request),
-    status: str = Query("open", description="open, all, or one status (placed, confirmed, delayed, ...)"),
+    status: str = Query(
+        "open",
+        description="open, all, or one status (placed, confirmed, delayed, ...)",
+        json_schema_extra={"enum": list(STATUSES)},
+    ),
     supplier: str | None = Query(None, description="supplier id"),
     sku: str | None = None,
 ) -> Page[PurchaseOrderView]:
@@ -34,11 +40,11 @@ def purchase_orders(
         try:
             found = query(store, status=status, supplier=supplier, sku=sku)
         except UnknownStatusFilter as unknown:
-            raise HTTPException(422, str(unknown)) from None
+            raise invalid(("query", "status"), str(unknown)) from None
     return paginate(found, page, ("purchase-orders", status, supplier, sku))
 
 
-@router.get("/replenishment", response_model=Page[ReplenishmentItem])
+@router.get("/replenishment", response_model=Page[ReplenishmentItem], responses=BAD_CURSOR)
 def replenishment(
     caller: Readers, of: Of, page: PageRequest = Depends(page_request)
 ) -> Page[ReplenishmentItem]:
@@ -50,7 +56,7 @@ def replenishment(
     return paginate(found, page, ("replenishment",))
 
 
-@router.get("/suppliers", response_model=Page[SupplierScorecard])
+@router.get("/suppliers", response_model=Page[SupplierScorecard], responses=BAD_CURSOR)
 def suppliers(caller: Readers, of: Of, page: PageRequest = Depends(page_request)) -> Page[SupplierScorecard]:
     """Each supplier's scorecard: on-time rate, mean and p90 delay, fill rate, open POs, months."""
     from projections.purchasing.scorecard import scorecards
@@ -60,7 +66,7 @@ def suppliers(caller: Readers, of: Of, page: PageRequest = Depends(page_request)
     return paginate(found, page, ("suppliers",))
 
 
-@router.get("/suppliers/{supplier_id}", response_model=SupplierScorecard)
+@router.get("/suppliers/{supplier_id}", response_model=SupplierScorecard, responses=NOT_FOUND)
 def supplier(supplier_id: str, caller: Readers, of: Of) -> SupplierScorecard:
     """One supplier's scorecard, with its figures per month of the promised date."""
     from projections.purchasing.scorecard import scorecard

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,8 +14,10 @@ from infra.http.auth import READERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import Report
+from infra.http.params import IsoDay
+from infra.http.problems import REFUSED
 
-router = APIRouter(tags=["report"])
+router = APIRouter(tags=["report"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Of = Annotated[Backend, Depends(backend)]
 CSV_COLUMNS = ("sku", "lines", "units", "backordered_lines", "backordered_units", "backorder_share")
@@ -31,8 +32,8 @@ def report(
     request: Request,
     caller: Readers,
     of: Of,
-    start: date | None = Query(None, alias="from", description="first day (inclusive)"),
-    end: date | None = Query(None, alias="to", description="last day (inclusive)"),
+    start: IsoDay | None = Query(None, alias="from", description="first day (inclusive)"),
+    end: IsoDay | None = Query(None, alias="to", description="last day (inclusive)"),
 ) -> Report | Response:
     """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], as `antrian report`."""
     from projections.analytics.query import read_report

@@ -11,15 +11,16 @@ from infra.http.backend import Backend
 from infra.http.deps import backend, unknown_sku
 from infra.http.models import AuditEntry, SkuQueue, StockPosition
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
 from infra.http.stock import read_stock
 
-router = APIRouter(tags=["skus"])
+router = APIRouter(tags=["skus"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Auditors = Annotated[Caller, Depends(allow(*AUDITORS))]
 Of = Annotated[Backend, Depends(backend)]
 
 
-@router.get("/skus/{sku}/queue", response_model=SkuQueue)
+@router.get("/skus/{sku}/queue", response_model=SkuQueue, responses=NOT_FOUND)
 def sku_queue(sku: str, caller: Readers, of: Of) -> SkuQueue:
     """The SKU's waiting lines in serving order with live positions, as `antrian queue SKU --json`."""
     from projections.queue_read import sku_queue as query
@@ -31,7 +32,7 @@ def sku_queue(sku: str, caller: Readers, of: Of) -> SkuQueue:
     return shown(SkuQueue.model_validate(found), caller)
 
 
-@router.get("/skus/{sku}", response_model=StockPosition)
+@router.get("/skus/{sku}", response_model=StockPosition, responses=NOT_FOUND)
 def stock_position(sku: str, caller: Readers, of: Of) -> StockPosition:
     """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply."""
     from projections.purchasing.po_read import incoming_supply
@@ -47,7 +48,7 @@ def stock_position(sku: str, caller: Readers, of: Of) -> StockPosition:
         return shown(read_stock(engine, sku, queue, supply), caller)
 
 
-@router.get("/skus/{sku}/audit", response_model=Page[AuditEntry])
+@router.get("/skus/{sku}/audit", response_model=Page[AuditEntry], responses={**NOT_FOUND, **BAD_CURSOR})
 def sku_audit(
     sku: str, caller: Auditors, of: Of, page: PageRequest = Depends(page_request)
 ) -> Page[AuditEntry]:
