@@ -60,6 +60,8 @@ KEPT_TABLES = {
 INDEXES = (
     f"CREATE INDEX IF NOT EXISTS notifications_due ON {NOTIFICATIONS} (status, next_attempt_at)",
     f"CREATE INDEX IF NOT EXISTS notifications_subject ON {NOTIFICATIONS} (subject_key, created_from)",
+    # GET /orders/{id} lists what its customer was sent: without it, a scan of every notification.
+    f"CREATE INDEX IF NOT EXISTS notifications_order ON {NOTIFICATIONS} (order_id, created_from, idempotency_key)",
 )
 
 
