@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from infra.cli.console import wide_console
+from infra.cli.console import show, wide_console
 from infra.cli.state import state
 
 if TYPE_CHECKING:
@@ -65,19 +66,21 @@ def report(
     typer.echo(
         f"Report for lines ordered {found.start or 'from the beginning'} .. {found.end or 'to the end'}"
     )
-    for table in (
-        _service(found),
-        _skus(found),
-        _weekly(found),
-        _waiting(found),
-        _suppliers(found),
+    for table, whole in (
+        (_service(found), "metric"),
+        (_skus(found), "sku"),
+        (_weekly(found), "sku"),
+        (_waiting(found), "sku"),
+        (_suppliers(found), "supplier"),
     ):
-        console.print(table)
+        show(console, table, whole)
     if daily:
-        console.print(_daily(found, top))
+        show(console, _daily(found, top), "day")
     typer.echo("Definitions:")
     for term, meaning in DEFINITIONS:
-        typer.echo(f"  {term}: {meaning}")
+        typer.echo(
+            textwrap.fill(f"{term}: {meaning}", console.width, initial_indent="  ", subsequent_indent="    ")
+        )
     if charts is not None:
         from projections.analytics.charts import write_charts
 

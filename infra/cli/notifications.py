@@ -9,7 +9,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from infra.cli.console import wide_console
+from infra.cli.console import show, wide_console
 from infra.cli.state import state
 from projections.notifications.outbox import Status
 
@@ -71,7 +71,7 @@ def list_notifications(
             row["subject"],
             row["last_error"] or "",
         )
-    wide_console().print(table)
+    show(wide_console(), table, "key")
 
 
 @notifications_app.command("dispatch")

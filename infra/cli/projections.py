@@ -121,7 +121,7 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
     }
     from rich.table import Table
 
-    from infra.cli.console import wide_console
+    from infra.cli.console import show, wide_console
 
     table = Table("projection", "state", "version", "feed", "position", "end", "lag", "applied")
     for projection in runner.projections:
@@ -142,7 +142,7 @@ def status(names: list[str] = NAMES, kafka: bool = KAFKA) -> None:
             table.add_row(
                 projection.name, state_name, version, feed_name, str(position), str(end), lag, applied
             )
-    wide_console().print(table)
+    show(wide_console(), table, "projection", "feed")
 
 
 def _is_kafka_feed(key: str) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.table import Table
 
-from infra.cli.console import wide_console
+from infra.cli.console import show, wide_console
 from infra.cli.state import state
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _render_orders(orders: Sequence[PurchaseOrderView]) -> None:
             lines,
             f"{po.covers.lines} ln / {po.covers.units} u",
         )
-    console.print(table)
+    show(console, table, "PO", "supplier", "expected", "now due")
 
 
 def replenishment(as_json: bool = AS_JSON) -> None:
@@ -112,7 +112,7 @@ def _render_worklist(items: Sequence[ReplenishmentItem]) -> None:
             f"{item.covers.lines} ln / {item.covers.units} u",
             item.reason,
         )
-    console.print(table)
+    show(console, table, "sku", "supplier", "since")
 
 
 def suppliers(
@@ -164,7 +164,7 @@ def _render_cards(cards: Sequence[SupplierScorecard], months: bool = False) -> N
             str(card.open_pos),
             str(card.late_open_pos),
         )
-    console.print(table)
+    show(console, table, "supplier")
     if months:
         for card in cards:
             trend = Table(
@@ -179,4 +179,4 @@ def _render_cards(cards: Sequence[SupplierScorecard], months: bool = False) -> N
                     _days(m.p90_delay_days),
                     _pct(m.fill_rate),
                 )
-            console.print(trend)
+            show(console, trend, "month")

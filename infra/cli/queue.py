@@ -15,7 +15,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from infra.cli.console import keep_whole, wide_console
+from infra.cli.console import show, wide_console
 from infra.cli.state import state
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _render_queue(q: SkuQueue) -> None:
             "needs purchase" if e.needs_purchase else "",
             e.substitute_offer or "",
         )
-    console.print(keep_whole(table, "order", "line", "since", "ETA"))
+    show(console, table, "order", "line", "since", "ETA")
 
 
 def _render_top(totals: list[QueueTotals], top: int) -> None:
@@ -139,7 +139,7 @@ def _render_top(totals: list[QueueTotals], top: int) -> None:
             str(t.open_po_units),
             t.policy,
         )
-    console.print(keep_whole(table, "sku", "oldest since"))
+    show(console, table, "sku", "oldest since")
 
 
 def _render_order(o: OrderView) -> None:
@@ -170,4 +170,4 @@ def _render_order(o: OrderView) -> None:
             str(line.eta_revisions),
             "; ".join(line.substitute_offers),
         )
-    console.print(keep_whole(table, "line", "sku", "ETA"))
+    show(console, table, "line", "sku", "status", "ETA")
