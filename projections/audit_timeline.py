@@ -19,8 +19,9 @@ from projections.store import Tx
 
 _TIMELINE = """
 SELECT e.notification_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
-       e.business_time, e.causation_message_id, e.data
+       e.business_time, e.causation_message_id, e.data, c.caused_by
 FROM audit_links l JOIN audit_events e ON e.notification_id = l.notification_id
+LEFT JOIN audit_callers c ON c.causation_message_id = e.causation_message_id
 WHERE l.subject = ? ORDER BY e.notification_id
 """
 REPLAY = "antrian replay decision {}"
@@ -35,6 +36,7 @@ class Entry:
     aggregate_version: int
     business_time: str | None  # from the payload, else from another event of the same message, else None
     causation_message_id: str | None
+    by: str | None  # who handed in the causing message (token name, cli:<user>, kafka:<topic>), if known
     summary: str
     decisions: dict[str, dict[str, Any]]  # "decision" / "eta_decision" -> the decision as published
     replay: list[str]
@@ -102,6 +104,7 @@ def _entry(row: tuple[Any, ...], orders: list[str], data: dict[str, Any] | None 
         aggregate_version=int(row[4]),
         business_time=row[5],
         causation_message_id=row[6],
+        by=row[8],
         summary=summarize(row[1], data),
         decisions=decisions,
         replay=[REPLAY.format(order_id) for order_id in orders] if decisions else [],
