@@ -4,7 +4,7 @@ One row per event (`audit_events`, keyed by notification id, which is the
 same in both feeds), and one link row per subject the event concerns
 (`audit_links`): an order or a SKU, both named by their aggregate id. Stock
 events that name orders (a request, fills, take-backs, ETA changes,
-shipments, releases, withdrawals) are linked to each of those orders through
+shipments, releases, withdrawals, lines released ahead and the lines they passed) are linked to each of those orders through
 `Order.create_id(order_id)`, a pure function of the event, so no handler
 ever reads another aggregate's rows and any interleaving of the feeds gives
 the same links. A timeline is then one indexed join, sorted by notification
@@ -37,7 +37,7 @@ _CALLER = (
 _LINK = "INSERT INTO audit_links (subject, notification_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 # Stock payload fields holding lists of {order_id, line_id, ...}.
-LINE_LISTS = ("fills", "revoked", "changes", "expired", "pushed_back")
+LINE_LISTS = ("fills", "revoked", "changes", "expired", "pushed_back", "moved_forward")
 
 
 def orders_named(data: dict[str, Any]) -> list[str]:

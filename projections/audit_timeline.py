@@ -150,6 +150,28 @@ def _etas(d: dict[str, Any]) -> str:
     return f"promises from position {d['from_queue_position']}: " + "; ".join(parts)
 
 
+def _places(places: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{p['order_id']}/{p['line_id']} (now {p['queue_position']})" for p in places)
+
+
+def _released_ahead(d: dict[str, Any]) -> str:
+    text = (
+        f"line {d['order_id']}/{d['line_id']} released ahead by {d['released_by'] or 'an operator'} "
+        f"({d['reason']}): position {d['previous_queue_position']} -> {d['queue_position']}"
+    )
+    passed = d.get("pushed_back") or ()
+    return text + (f"; passed {d['moved_back']} line(s): {_places(passed)}" if passed else "")
+
+
+def _release_withdrawn(d: dict[str, Any]) -> str:
+    text = (
+        f"release of {d['order_id']}/{d['line_id']} withdrawn by {d['withdrawn_by'] or 'an operator'} "
+        f"({d['reason']}): position {d['previous_queue_position']} -> {d['queue_position']}"
+    )
+    moved = d.get("moved_forward") or ()
+    return text + (f"; {d['moved']} line(s) moved up: {_places(moved)}" if moved else "")
+
+
 def _cancelled(d: dict[str, Any]) -> str:
     who = "automatically" if d["automatic"] else "by the customer"
     return (
@@ -202,6 +224,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.QueueFilled": lambda d: "filled " + _lines(d["fills"]),
     "Stock.AllocationsRevoked": lambda d: "took back " + _lines(d["revoked"]),
     "Stock.EtasRevised": _etas,
+    "Stock.LineReleasedAhead": _released_ahead,
+    "Stock.ReleaseWithdrawn": _release_withdrawn,
     "Stock.Received": lambda d: (
         f"received {d['quantity']} into {d['warehouse']}"
         + (f" on {d['purchase_order_key']}" if d.get("purchase_order_key") else "")

@@ -305,6 +305,28 @@ class SkuConfigured(Envelope):
     allocation_policy: Id | None = None
 
 
+class LineReleasedAhead(Envelope):
+    """An operator moves one waiting line to the front of its SKU's queue, for a stated reason.
+
+    Lines released before stay ahead of it. Who released it is the message's caller
+    (metadata: `Envelope`), named in the Stock's decision. Undone by `LineReleaseWithdrawn`.
+    """
+
+    type: Literal["LineReleasedAhead"]
+    order_id: Id
+    line_id: Id
+    reason: Text
+
+
+class LineReleaseWithdrawn(Envelope):
+    """The release of a line undone: it goes back to the place its SKU's policy gives it."""
+
+    type: Literal["LineReleaseWithdrawn"]
+    order_id: Id
+    line_id: Id
+    reason: Text
+
+
 def _contract_tag(raw: Any) -> str | None:
     """The contract a message is checked against: its `type` and `schema_version` (1 when omitted).
 
@@ -350,6 +372,8 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     SubstituteDeclined,
     BackInStockRequested,
     SkuConfigured,
+    LineReleasedAhead,
+    LineReleaseWithdrawn,
 )
 """Every contract class: one per message type and schema version."""
 
@@ -374,7 +398,9 @@ Message = Annotated[
     | Annotated[SubstituteAccepted, Tag("SubstituteAccepted.v1")]
     | Annotated[SubstituteDeclined, Tag("SubstituteDeclined.v1")]
     | Annotated[BackInStockRequested, Tag("BackInStockRequested.v1")]
-    | Annotated[SkuConfigured, Tag("SkuConfigured.v1")],
+    | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
+    | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
+    | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")],
     Discriminator(_contract_tag),
 ]
 """Any inbound message: its `type` and `schema_version` name the contract it is checked against."""
