@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Long-running commands log where they are at least this often while busy.
     progress_seconds: float = Field(10.0, gt=0)
+    # Who the command line hands messages in as (the audit's "by"); else cli:<login name>.
+    caller: str | None = Field(None, min_length=1, max_length=200)
 
     @field_validator("log_level", mode="before")
     @classmethod

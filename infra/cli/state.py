@@ -107,6 +107,5 @@ def _unusable(invalid: Any) -> str:
 def cli_caller() -> str:
     """Who hands messages in from this command line: `cli:<login name>` (ANTRIAN_CALLER overrides)."""
     import getpass
-    import os
 
-    return os.environ.get("ANTRIAN_CALLER") or f"cli:{getpass.getuser()}"
+    return state.settings.caller or f"cli:{getpass.getuser()}"
