@@ -24,7 +24,13 @@ from tests.support.process import COMMAND, antrian, write_jsonl
 BROWSER_SHOP = [
     *SHOP,
     m.order_placed(
-        "o-4", "o4", (("1", "A", 2),), at=m.ts(hours=6), accept_substitutes=True, customer_id="c-5", email=EMAIL
+        "o-4",
+        "o4",
+        (("1", "A", 2),),
+        at=m.ts(hours=6),
+        accept_substitutes=True,
+        customer_id="c-5",
+        email=EMAIL,
     ),
     m.stock_received("s-6", "B", 3, at=m.ts(hours=7)),
 ]

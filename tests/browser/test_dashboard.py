@@ -60,11 +60,15 @@ def test_the_overview_figures_are_the_reports_and_the_queues(served, browser):
     for chart in ("chart-waiting", "chart-waits"):
         caption = browser.find_element(By.CSS_SELECTOR, f"#{chart} figcaption").text
         assert "figures of" in caption and "UTC" in caption
-    assert "Units waiting" in browser.find_element(By.CSS_SELECTOR, "#chart-waiting svg").get_attribute("innerHTML")
+    assert "Units waiting" in browser.find_element(By.CSS_SELECTOR, "#chart-waiting svg").get_attribute(
+        "innerHTML"
+    )
     screenshot(browser, "overview")
 
 
-def test_backorders_filter_and_a_row_opens_its_order_whose_eta_and_position_are_antrian_orders(served, browser):
+def test_backorders_filter_and_a_row_opens_its_order_whose_eta_and_position_are_antrian_orders(
+    served, browser
+):
     sign_in(browser, served, "viewer")
     browser.get(f"{served.base}/ui/backorders")
     assert text(browser, "total") == "3"
@@ -209,7 +213,9 @@ def test_the_sku_page_updates_without_a_reload_within_two_seconds(served, browse
     browser.execute_script("window.notReloaded = true")
     time.sleep(1.2)  # the page's first poll has its version
     # When stock arrives through the API
-    posted = served.api("POST", "/messages", role="operator", json=m.stock_received("s-9", "A", 5, at=m.ts(hours=9)))
+    posted = served.api(
+        "POST", "/messages", role="operator", json=m.stock_received("s-9", "A", 5, at=m.ts(hours=9))
+    )
     assert posted.json()["applied"] == 1
     sent = time.monotonic()
     WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda d: text(d, "on-hand") == "8")

@@ -56,8 +56,12 @@ def build(form: dict[str, str], caller: str, now: datetime | None = None) -> Act
 
 def _body(kind: str, form: dict[str, str]) -> dict[str, Any]:
     if kind == "cancel-line":
-        return {"type": "OrderCancelled", "order_id": form["order_id"], "line_ids": [form["line_id"]],
-                "reason": _reason(form)}
+        return {
+            "type": "OrderCancelled",
+            "order_id": form["order_id"],
+            "line_ids": [form["line_id"]],
+            "reason": _reason(form),
+        }
     if kind == "cancel-order":
         return {"type": "OrderCancelled", "order_id": form["order_id"], "reason": _reason(form)}
     if kind in ("accept-substitute", "decline-substitute"):

@@ -44,13 +44,17 @@ def page(
     request: Request, template: str, session: Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     fragment = request.headers.get(FRAGMENT_HEADER) == "1"
-    html = environment().get_template(template).render(
-        request=request,
-        session=session,
-        nav=NAV,
-        fragment=fragment,
-        rendered_at=datetime.now(UTC),
-        **context,
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            session=session,
+            nav=NAV,
+            fragment=fragment,
+            rendered_at=datetime.now(UTC),
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 

@@ -96,7 +96,9 @@ def signed_in(request: Request) -> Session:
     session = current(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise HTTPException(303, "sign in first", headers={"Location": f"{PATH}/signin?next={_quoted(target)}"})
+        raise HTTPException(
+            303, "sign in first", headers={"Location": f"{PATH}/signin?next={_quoted(target)}"}
+        )
     return session
 
 

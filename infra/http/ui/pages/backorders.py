@@ -20,9 +20,7 @@ async def backorders(request: Request, session: Signed) -> HTMLResponse:
     sort = request.query_params.get("sort", "age")
     cursor = request.query_params.get("cursor")
     start = int(request.query_params.get("start", "0") or 0)
-    found = await api(request, session).get(
-        "/backorders", sort=sort, cursor=cursor, limit=PAGE_SIZE, **given
-    )
+    found = await api(request, session).get("/backorders", sort=sort, cursor=cursor, limit=PAGE_SIZE, **given)
     return page(
         request,
         "backorders.html",

@@ -30,7 +30,11 @@ async def report(request: Request, session: Signed) -> HTMLResponse:
     drawn["suppliers"] = svg.bar_chart(
         "Supplier on time in the range (label: mean delay)",
         [
-            (f"{s['name']} ({s['supplier_id']})", 100 * s["on_time_rate"], f"{100 * s['on_time_rate']:.0f}%, {s['mean_delay_days']:+.1f} d")
+            (
+                f"{s['name']} ({s['supplier_id']})",
+                100 * s["on_time_rate"],
+                f"{100 * s['on_time_rate']:.0f}%, {s['mean_delay_days']:+.1f} d",
+            )
             for s in sorted(found["suppliers"], key=lambda s: (s["on_time_rate"], s["supplier_id"]))
         ],
         top=100,
