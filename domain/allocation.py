@@ -9,6 +9,12 @@ Invariants every policy keeps:
 - new lines get free stock only when nobody is waiting (stock that arrives
   goes to the queue first), so a later line never overtakes an earlier
   eligible one except where the policy's ordering says so (tiers).
+
+Lines an operator released ahead (`LineReleasedAhead`) are served before every
+other line of their SKU, among themselves in the order they were released; the
+policy's own key orders the rest (`serving_key`). A queue without released lines
+(every queue recorded before releases existed) is served exactly as the policy
+always served it: the rule only adds a rank in front of the policy's key.
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ class RequestPlan(Value):
     units_ahead: int
 
 
+class ReleasePlan(Value):
+    """A waiting line moved to the front of the non-released lines, or back to its policy place."""
+
+    position_before: int  # 1-based
+    position_after: int
+    rank: int | None  # its rank among released lines after the move; None when withdrawn
+
+
 class Fill(Value):
     order_id: str
     line_id: str
@@ -44,9 +58,31 @@ class AllocationPolicy:
     key: SortKey
     description: str
 
+    def serving_key(self, line: Any) -> tuple[Any, ...]:
+        """Released lines first, by rank of release; then the policy's own key."""
+        released = getattr(line, "released", None)
+        return (0, released) if released is not None else (1, self.key(line))
+
     def position_for(self, queue: Sequence[QueueEntry], request: LineRequest) -> int:
         """0-based index where the request joins the queue."""
-        return bisect_right(queue, self.key(request), key=self.key)
+        return bisect_right(queue, self.serving_key(request), key=self.serving_key)
+
+    def plan_release(self, queue: Sequence[QueueEntry], order_id: str, line_id: str) -> ReleasePlan:
+        """The waiting line to the place right behind the lines released before it."""
+        released = _released_prefix(queue)
+        before = _index_of(queue, order_id, line_id)
+        ranks = [entry.released or 0 for entry in queue[:released]]
+        return ReleasePlan(
+            position_before=before + 1, position_after=released + 1, rank=max(ranks, default=0) + 1
+        )
+
+    def plan_withdraw_release(self, queue: Sequence[QueueEntry], order_id: str, line_id: str) -> ReleasePlan:
+        """The released line back to the place the policy gives it among the lines not released."""
+        before = _index_of(queue, order_id, line_id)
+        others = [entry for index, entry in enumerate(queue) if index != before]
+        back = queue[before].model_copy(update={"released": None})
+        after = bisect_right(others, self.serving_key(back), key=self.serving_key)
+        return ReleasePlan(position_before=before + 1, position_after=after + 1, rank=None)
 
     def plan_request(
         self, available: int, queue: Sequence[QueueEntry], waiting: int, request: LineRequest
@@ -56,7 +92,10 @@ class AllocationPolicy:
         if not backorder:
             return RequestPlan(allocate=allocate, backorder=0, position=None, units_ahead=0)
         index = self.position_for(queue, request)
-        if index and queue[index - 1].key == (request.order_id, request.line_id):
+        waits_released = _released_index(queue, request.order_id, request.line_id)
+        if waits_released is not None:
+            index = waits_released  # released ahead and waiting still: it keeps that place
+        elif index and queue[index - 1].key == (request.order_id, request.line_id):
             index -= 1  # the line already waits (units taken back): it keeps its place
         return RequestPlan(
             allocate=allocate,
@@ -102,11 +141,36 @@ class Keyed:
     line_id: str
     tier: Tier
     placed_at: datetime
+    released: int | None = None  # rank among lines released ahead (a waiting line's; never a reservation's)
 
     @classmethod
     def of(cls, line_key: str, reservation: Reservation) -> Keyed:
         order_id, line_id = split_line_key(line_key)
         return cls(order_id, line_id, reservation.tier, reservation.placed_at)
+
+
+def _released_prefix(queue: Sequence[QueueEntry]) -> int:
+    """How many lines at the head of the queue are released ahead (they are all there)."""
+    count = 0
+    for entry in queue:
+        if entry.released is None:
+            break
+        count += 1
+    return count
+
+
+def _released_index(queue: Sequence[QueueEntry], order_id: str, line_id: str) -> int | None:
+    for index in range(_released_prefix(queue)):
+        if queue[index].key == (order_id, line_id):
+            return index
+    return None
+
+
+def _index_of(queue: Sequence[QueueEntry], order_id: str, line_id: str) -> int:
+    for index, entry in enumerate(queue):
+        if entry.key == (order_id, line_id):
+            return index
+    raise KeyError((order_id, line_id))
 
 
 def line_key(order_id: str, line_id: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.allocation import Fill, RequestPlan
+from domain.allocation import Fill, ReleasePlan, RequestPlan
 from domain.eta import EtaPlan
 from domain.values import Cause, DecisionInfo
 
@@ -50,6 +50,19 @@ def request_reason(plan: RequestPlan, available: int) -> str:
     return (
         f"{head}backordered {plan.backorder} at position {plan.position} "
         f"behind {plan.units_ahead} waiting unit(s)"
+    )
+
+
+def release_reason(plan: ReleasePlan, reason: str, by: str | None, ahead: bool) -> str:
+    who = by or "an operator"
+    if ahead:
+        return (
+            f"released ahead by {who} ({reason}): from position {plan.position_before} "
+            f"to {plan.position_after}, served before every line not released"
+        )
+    return (
+        f"release withdrawn by {who} ({reason}): from position {plan.position_before} "
+        f"back to {plan.position_after}, its place in policy order"
     )
 
 

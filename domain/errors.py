@@ -63,6 +63,24 @@ class NoOpenOffer(DomainError):
     field = "line_id"
 
 
+class LineNotWaiting(DomainError):
+    """Only a line waiting in its SKU's queue can be released ahead."""
+
+    field = "line_id"
+
+
+class AlreadyReleasedAhead(DomainError):
+    """The line was released ahead already: its place among the released lines stands."""
+
+    field = "line_id"
+
+
+class NotReleasedAhead(DomainError):
+    """A release can only be withdrawn from a line that is released ahead and still waits."""
+
+    field = "line_id"
+
+
 class SubstituteUnavailable(DomainError):
     """The offered substitute no longer has enough free stock."""
 

@@ -123,6 +123,11 @@ class Queue(Sequence[QueueEntry]):
         self._waiting -= entry.quantity
         return entry
 
+    def move(self, order_id: str, line_id: str, position: int, released: int | None) -> None:
+        """The line to `position` (1-based, counted after it left its place), released or not."""
+        entry = self.withdraw(order_id, line_id)
+        self.join_at(position - 1, entry.model_copy(update={"released": released}))
+
     def resort(self, key: SortKey) -> None:
         self._entries.sort(key=key)
 

@@ -21,18 +21,25 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.allocation import Fill, RequestPlan, get_policy, split_line_key
+from domain.allocation import Fill, ReleasePlan, RequestPlan, get_policy, split_line_key
 from domain.base import Aggregate, AggregateSnapshot
 from domain.decisions import (
     decided_at,
     decision_info,
     eta_reason,
     fill_reason,
+    release_reason,
     request_reason,
     revoke_reason,
 )
 from domain.effects import Backorder, StockEffects
-from domain.errors import InsufficientStock, NotAllocated
+from domain.errors import (
+    AlreadyReleasedAhead,
+    InsufficientStock,
+    LineNotWaiting,
+    NotAllocated,
+    NotReleasedAhead,
+)
 from domain.eta import ETA_POLICY, EtaPlan, plan_etas, supply_order
 from domain.queue import Queue, entry_for
 from domain.replenishment import SupplyPosition
@@ -267,6 +274,75 @@ class Stock(Aggregate):
         self._withdrawn(order_id=order_id, line_id=line_id, quantity=quantity, reason=reason)
         return self._refresh(cause, start=position - 1)
 
+    def release_ahead(
+        self, order_id: str, line_id: str, reason: str, by: str | None, cause: Cause
+    ) -> StockEffects:
+        """An operator moves a waiting line to the front of the lines not released, for a reason.
+
+        Lines released before stay ahead of it (released order is order of release); the
+        lines it passes move back one place each, and their promises are made again.
+        """
+        entry = self.queued(order_id, line_id)
+        if entry is None:
+            raise LineNotWaiting(
+                f"line {order_id}/{line_id} does not wait for {self.sku}: nothing to release"
+            )
+        if entry.released is not None:
+            raise AlreadyReleasedAhead(f"line {order_id}/{line_id} was already released ahead on {self.sku}")
+        plan = get_policy(self.policy).plan_release(self.queue, order_id, line_id)
+        info = self._release_decision(plan, reason, by, cause, ahead=True)
+        passed = self.queue[plan.position_after - 1 : plan.position_before - 1]
+        self._released_ahead(
+            order_id=order_id,
+            line_id=line_id,
+            reason=reason,
+            by=by,
+            plan=plan,
+            pushed_back=_places(passed[:PUSHED_NAMED], plan.position_after + 1),
+            moved_back=len(passed),
+            decision=info,
+        )
+        return self._refresh(cause, start=plan.position_after - 1)
+
+    def withdraw_release(
+        self, order_id: str, line_id: str, reason: str, by: str | None, cause: Cause
+    ) -> StockEffects:
+        """Undo a release: the line goes back to the place the policy gives it; those it passes move up."""
+        entry = self.queued(order_id, line_id)
+        if entry is None or entry.released is None:
+            raise NotReleasedAhead(
+                f"line {order_id}/{line_id} is not released ahead on {self.sku}"
+                + ("" if entry is not None else " (it does not wait)")
+                + ": there is no release to withdraw"
+            )
+        plan = get_policy(self.policy).plan_withdraw_release(self.queue, order_id, line_id)
+        info = self._release_decision(plan, reason, by, cause, ahead=False)
+        passed = self.queue[plan.position_before : plan.position_after]
+        self._release_withdrawn(
+            order_id=order_id,
+            line_id=line_id,
+            reason=reason,
+            by=by,
+            plan=plan,
+            moved_forward=_places(passed[:PUSHED_NAMED], plan.position_before),
+            moved=len(passed),
+            decision=info,
+        )
+        return self._refresh(cause, start=plan.position_before - 1)
+
+    def _release_decision(
+        self, plan: ReleasePlan, reason: str, by: str | None, cause: Cause, ahead: bool
+    ) -> DecisionInfo:
+        return self._decision(
+            cause,
+            release_reason(plan, reason, by, ahead),
+            queue_length=len(self.queue),
+            units_waiting=self.waiting,
+            released_ahead=sum(1 for entry in self.queue if entry.released is not None),
+            position=plan.position_before,
+            by=by,
+        )
+
     def schedule_inbound(self, line: InboundLine, cause: Cause) -> StockEffects:
         if self.inbound.get(line.key) == line:
             return StockEffects(self.sku)
@@ -409,7 +485,7 @@ class Stock(Aggregate):
         self.safety_stock = safety_stock
         if policy != self.policy:
             self.policy = policy
-            self.queue.resort(get_policy(policy).key)
+            self.queue.resort(get_policy(policy).serving_key)
 
     class SourceSet(Event):
         source: Source
@@ -484,7 +560,7 @@ class Stock(Aggregate):
             reservation = self.reservations.release(fill.order_id, fill.line_id, fill.quantity)
             if reservation.substitute_for is None:  # substitutes are asked of the line's own SKU
                 entry = entry_for(reservation, fill.order_id, fill.line_id, fill.quantity, since)
-                self.queue.join_in_order(entry, get_policy(self.policy).key)
+                self.queue.join_in_order(entry, get_policy(self.policy).serving_key)
 
     class EtasRevised(Event):
         start: int
@@ -494,6 +570,58 @@ class Stock(Aggregate):
     @event(EtasRevised)
     def _etas_revised(self, start: int, plan: EtaPlan, decision: DecisionInfo) -> None:
         self.queue.promise(start, plan)
+
+    class LineReleasedAhead(Event):
+        """A decision an operator took (`by`), for `reason`: the line is served before the rest."""
+
+        order_id: str
+        line_id: str
+        reason: str
+        by: str | None
+        plan: ReleasePlan
+        pushed_back: list[LinePlace]
+        moved_back: int
+        decision: DecisionInfo
+
+    @event(LineReleasedAhead)
+    def _released_ahead(
+        self,
+        order_id: str,
+        line_id: str,
+        reason: str,
+        by: str | None,
+        plan: ReleasePlan,
+        pushed_back: list[LinePlace],
+        moved_back: int,
+        decision: DecisionInfo,
+    ) -> None:
+        self.queue.move(order_id, line_id, plan.position_after, plan.rank)
+
+    class ReleaseWithdrawn(Event):
+        """The release undone by an operator (`by`): the line is back at its policy place."""
+
+        order_id: str
+        line_id: str
+        reason: str
+        by: str | None
+        plan: ReleasePlan
+        moved_forward: list[LinePlace]
+        moved: int
+        decision: DecisionInfo
+
+    @event(ReleaseWithdrawn)
+    def _release_withdrawn(
+        self,
+        order_id: str,
+        line_id: str,
+        reason: str,
+        by: str | None,
+        plan: ReleasePlan,
+        moved_forward: list[LinePlace],
+        moved: int,
+        decision: DecisionInfo,
+    ) -> None:
+        self.queue.move(order_id, line_id, plan.position_after, None)
 
     class Received(Event):
         warehouse: str
@@ -609,6 +737,14 @@ class Stock(Aggregate):
     @event(BackInStockAnnounced)
     def _back_in_stock(self, watchers: list[Watcher], available: int, at: datetime) -> None:
         self.watchers = []
+
+
+def _places(entries: Any, first: int) -> list[LinePlace]:
+    """Lines with their new places, from `first` on (1-based)."""
+    return [
+        LinePlace(order_id=entry.order_id, line_id=entry.line_id, position=place)
+        for place, entry in enumerate(entries, start=first)
+    ]
 
 
 @lru_cache(maxsize=65536)

@@ -99,6 +99,9 @@ class QueueEntry(Value):
     wait_limit: date | None = None
     eta: date | None = None
     needs_purchase: bool = False
+    # Released ahead by an operator: its rank among the SKU's released lines (lower = released
+    # earlier, served first); None (every line before releases existed): served in policy order.
+    released: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:

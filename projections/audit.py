@@ -4,7 +4,7 @@ One row per event (`audit_events`, keyed by notification id, which is the
 same in both feeds), and one link row per subject the event concerns
 (`audit_links`): an order or a SKU, both named by their aggregate id. Stock
 events that name orders (a request, fills, take-backs, ETA changes,
-shipments, releases, withdrawals) are linked to each of those orders through
+shipments, releases, withdrawals, lines released ahead and the lines they passed) are linked to each of those orders through
 `Order.create_id(order_id)`, a pure function of the event, so no handler
 ever reads another aggregate's rows and any interleaving of the feeds gives
 the same links. A timeline is then one indexed join, sorted by notification
@@ -30,10 +30,14 @@ _EVENT = (
     "aggregate_version, business_time, causation_message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (notification_id) DO NOTHING"
 )
+_CALLER = (
+    "INSERT INTO audit_callers (causation_message_id, caused_by) VALUES (?, ?) "
+    "ON CONFLICT (causation_message_id) DO NOTHING"
+)
 _LINK = "INSERT INTO audit_links (subject, notification_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 # Stock payload fields holding lists of {order_id, line_id, ...}.
-LINE_LISTS = ("fills", "revoked", "changes", "expired", "pushed_back")
+LINE_LISTS = ("fills", "revoked", "changes", "expired", "pushed_back", "moved_forward")
 
 
 def orders_named(data: dict[str, Any]) -> list[str]:
@@ -79,7 +83,8 @@ def sku_subject(sku: str) -> str:
 
 class AuditProjection(Projection):
     name: ClassVar[str] = "audit"
-    version: ClassVar[int] = 1
+    # 2: who handed each message in (audit_callers); a store built at 1 lacks them until rebuilt.
+    version: ClassVar[int] = 2
     tables: ClassVar[dict[str, str]] = {
         "audit_events": (
             "notification_id BIGINT PRIMARY KEY, event_type TEXT NOT NULL, aggregate_type TEXT NOT NULL, "
@@ -88,6 +93,9 @@ class AuditProjection(Projection):
         ),
         # subject: an Order or Stock aggregate id (uuid5 of the order id / SKU).
         "audit_links": "subject TEXT NOT NULL, notification_id BIGINT NOT NULL, PRIMARY KEY (subject, notification_id)",
+        # Who handed in each message that caused audited events: a table of its own, one row a
+        # message, so a read store made before it gains it by CREATE TABLE IF NOT EXISTS.
+        "audit_callers": "causation_message_id TEXT PRIMARY KEY, caused_by TEXT NOT NULL",
     }
 
     def _record(self, tx: Tx, event: ProjectedEvent, subjects: list[str]) -> None:
@@ -105,6 +113,8 @@ class AuditProjection(Projection):
             ),
         )
         tx.executemany(_LINK, [(subject, event.notification_id) for subject in subjects])
+        if event.causation_message_id is not None and event.caused_by is not None:
+            tx.execute(_CALLER, (event.causation_message_id, event.caused_by))
 
     @handles(*event_types_of("Order"))
     def order_event(self, tx: Tx, event: ProjectedEvent) -> None:

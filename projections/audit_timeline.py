@@ -19,8 +19,9 @@ from projections.store import Tx
 
 _TIMELINE = """
 SELECT e.notification_id, e.event_type, e.aggregate_type, e.aggregate_id, e.aggregate_version,
-       e.business_time, e.causation_message_id, e.data
+       e.business_time, e.causation_message_id, e.data, c.caused_by
 FROM audit_links l JOIN audit_events e ON e.notification_id = l.notification_id
+LEFT JOIN audit_callers c ON c.causation_message_id = e.causation_message_id
 WHERE l.subject = ? ORDER BY e.notification_id
 """
 REPLAY = "antrian replay decision {}"
@@ -35,6 +36,7 @@ class Entry:
     aggregate_version: int
     business_time: str | None  # from the payload, else from another event of the same message, else None
     causation_message_id: str | None
+    by: str | None  # who handed in the causing message (token name, cli:<user>, kafka:<topic>), if known
     summary: str
     decisions: dict[str, dict[str, Any]]  # "decision" / "eta_decision" -> the decision as published
     replay: list[str]
@@ -102,6 +104,7 @@ def _entry(row: tuple[Any, ...], orders: list[str], data: dict[str, Any] | None 
         aggregate_version=int(row[4]),
         business_time=row[5],
         causation_message_id=row[6],
+        by=row[8],
         summary=summarize(row[1], data),
         decisions=decisions,
         replay=[REPLAY.format(order_id) for order_id in orders] if decisions else [],
@@ -145,6 +148,28 @@ def _etas(d: dict[str, Any]) -> str:
         for x in d["expired"]
     ]
     return f"promises from position {d['from_queue_position']}: " + "; ".join(parts)
+
+
+def _places(places: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{p['order_id']}/{p['line_id']} (now {p['queue_position']})" for p in places)
+
+
+def _released_ahead(d: dict[str, Any]) -> str:
+    text = (
+        f"line {d['order_id']}/{d['line_id']} released ahead by {d['released_by'] or 'an operator'} "
+        f"({d['reason']}): position {d['previous_queue_position']} -> {d['queue_position']}"
+    )
+    passed = d.get("pushed_back") or ()
+    return text + (f"; passed {d['moved_back']} line(s): {_places(passed)}" if passed else "")
+
+
+def _release_withdrawn(d: dict[str, Any]) -> str:
+    text = (
+        f"release of {d['order_id']}/{d['line_id']} withdrawn by {d['withdrawn_by'] or 'an operator'} "
+        f"({d['reason']}): position {d['previous_queue_position']} -> {d['queue_position']}"
+    )
+    moved = d.get("moved_forward") or ()
+    return text + (f"; {d['moved']} line(s) moved up: {_places(moved)}" if moved else "")
 
 
 def _cancelled(d: dict[str, Any]) -> str:
@@ -199,6 +224,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.QueueFilled": lambda d: "filled " + _lines(d["fills"]),
     "Stock.AllocationsRevoked": lambda d: "took back " + _lines(d["revoked"]),
     "Stock.EtasRevised": _etas,
+    "Stock.LineReleasedAhead": _released_ahead,
+    "Stock.ReleaseWithdrawn": _release_withdrawn,
     "Stock.Received": lambda d: (
         f"received {d['quantity']} into {d['warehouse']}"
         + (f" on {d['purchase_order_key']}" if d.get("purchase_order_key") else "")

@@ -25,9 +25,14 @@ class ProjectedEvent:
     occurred_at: str  # ISO 8601, when Antrian recorded it (business time is in data)
     causation_message_id: str | None
     data: dict[str, Any]
+    # Who handed in the causing message: metadata beside the envelope (the log's inbox record, or
+    # the Kafka record's `causation_by` header), not part of the outbound contract. None if unknown.
+    caused_by: str | None = None
 
     @classmethod
-    def from_envelope(cls, envelope: dict[str, Any], feed: str, position: int) -> ProjectedEvent:
+    def from_envelope(
+        cls, envelope: dict[str, Any], feed: str, position: int, caused_by: str | None = None
+    ) -> ProjectedEvent:
         """`envelope` is an OutboundEventV1 in JSON form (model_dump(mode="json") or the Kafka value)."""
         return cls(
             feed=feed,
@@ -40,6 +45,7 @@ class ProjectedEvent:
             occurred_at=envelope["occurred_at"],
             causation_message_id=envelope.get("causation_message_id"),
             data=envelope["data"],
+            caused_by=caused_by,
         )
 
     @property

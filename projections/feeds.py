@@ -44,7 +44,8 @@ class LogFeed:
             outbound = to_outbound(event, notification.id, causation)
             if outbound is not None:
                 envelope = outbound.model_dump(mode="json")
-                events.append(ProjectedEvent.from_envelope(envelope, LOG_FEED, notification.id + 1))
+                by = self.tracker.caller_of(causation)
+                events.append(ProjectedEvent.from_envelope(envelope, LOG_FEED, notification.id + 1, by))
         self.next_read = notifications[-1].id + 1
         return Batch(
             events=events, advance={LOG_FEED: self.tracker.safe_position + 1}, read=len(notifications)

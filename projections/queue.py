@@ -65,7 +65,8 @@ WHERE {_LINE} AND held_substitute_for IS NULL
 
 class BackorderQueueProjection(OrderLinesMixin, Projection):
     name: ClassVar[str] = "queue"
-    version: ClassVar[int] = 2  # 2: promises and their revisions from Stock.EtasRevised only
+    # 2: promises and their revisions from Stock.EtasRevised only; 3: lines released ahead (queue_releases)
+    version: ClassVar[int] = 3
     tables: ClassVar[dict[str, str]] = {
         "queue_skus": "stock_key TEXT PRIMARY KEY, sku TEXT NOT NULL, policy TEXT NOT NULL",
         # held_substitute_for: the SKU a reservation here replaces (Stock's Reservation.substitute_for);
@@ -75,6 +76,12 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
             "tier TEXT NOT NULL, placed_at TEXT NOT NULL, wait_limit TEXT, held_substitute_for TEXT, "
             "waiting INTEGER NOT NULL, since TEXT NOT NULL, eta TEXT, needs_purchase INTEGER NOT NULL, "
             "told INTEGER NOT NULL DEFAULT 0, eta_revisions INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (stock_key, order_id, line_id)"
+        ),
+        # Lines released ahead while they wait (rank: order of release); a table of its own, so a
+        # read store made before gains it by CREATE TABLE IF NOT EXISTS.
+        "queue_releases": (
+            "stock_key TEXT NOT NULL, order_id TEXT NOT NULL, line_id TEXT NOT NULL, "
+            "release_rank INTEGER NOT NULL, PRIMARY KEY (stock_key, order_id, line_id)"
         ),
         "queue_inbound": (
             "stock_key TEXT NOT NULL, po_key TEXT NOT NULL, po_id TEXT NOT NULL, supplier_id TEXT NOT NULL, "
@@ -129,9 +136,27 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
     @handles("Stock.QueueFilled")
     def queue_filled(self, tx: Tx, event: ProjectedEvent) -> None:
         # Units served from the queue are held as the line's own: a later take-back re-queues them.
+        lines = [(event.aggregate_id, f["order_id"], f["line_id"]) for f in event.data["fills"]]
         tx.executemany(
             f"UPDATE queue_lines SET waiting = waiting - ?, held_substitute_for = NULL WHERE {_LINE}",
-            [(f["quantity"], event.aggregate_id, f["order_id"], f["line_id"]) for f in event.data["fills"]],
+            [(f["quantity"], *line) for f, line in zip(event.data["fills"], lines, strict=True)],
+        )
+        _end_releases(tx, lines)
+
+    @handles("Stock.LineReleasedAhead")
+    def released_ahead(self, tx: Tx, event: ProjectedEvent) -> None:
+        d = event.data
+        tx.execute(
+            "INSERT INTO queue_releases (stock_key, order_id, line_id, release_rank) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (stock_key, order_id, line_id) DO UPDATE SET release_rank = excluded.release_rank",
+            (event.aggregate_id, d["order_id"], d["line_id"], d["release_rank"]),
+        )
+
+    @handles("Stock.ReleaseWithdrawn")
+    def release_withdrawn(self, tx: Tx, event: ProjectedEvent) -> None:
+        d = event.data
+        tx.execute(
+            f"DELETE FROM queue_releases WHERE {_LINE}", (event.aggregate_id, d["order_id"], d["line_id"])
         )
 
     @handles("Stock.AllocationsRevoked")
@@ -164,18 +189,16 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
                 ],
             )
         if d["expired"]:
-            tx.executemany(
-                f"UPDATE queue_lines SET waiting = 0 WHERE {_LINE}",
-                [(key, x["order_id"], x["line_id"]) for x in d["expired"]],
-            )
+            gone = [(key, x["order_id"], x["line_id"]) for x in d["expired"]]
+            tx.executemany(f"UPDATE queue_lines SET waiting = 0 WHERE {_LINE}", gone)
+            _end_releases(tx, gone)
 
     @handles("Stock.Withdrawn")
     def withdrawn(self, tx: Tx, event: ProjectedEvent) -> None:
         d = event.data
-        tx.execute(
-            f"UPDATE queue_lines SET waiting = 0 WHERE {_LINE}",
-            (event.aggregate_id, d["order_id"], d["line_id"]),
-        )
+        line = (event.aggregate_id, d["order_id"], d["line_id"])
+        tx.execute(f"UPDATE queue_lines SET waiting = 0 WHERE {_LINE}", line)
+        _end_releases(tx, [line])
 
     # ------------------------------------------------- open purchase orders
     @handles("Stock.InboundScheduled")
@@ -213,3 +236,13 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
             (event.data["quantity"], *key),
         )
         tx.execute("DELETE FROM queue_inbound WHERE stock_key = ? AND po_key = ? AND open_quantity <= 0", key)
+
+
+def _end_releases(tx: Tx, lines: list[tuple[str, str, str]]) -> None:
+    """A released line that no longer waits is released no more (as on the Stock, whose entry left)."""
+    tx.executemany(
+        f"DELETE FROM queue_releases WHERE {_LINE} AND NOT EXISTS "
+        f"(SELECT 1 FROM queue_lines q WHERE q.stock_key = queue_releases.stock_key "
+        f"AND q.order_id = queue_releases.order_id AND q.line_id = queue_releases.line_id AND q.waiting > 0)",
+        lines,
+    )

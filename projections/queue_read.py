@@ -55,15 +55,28 @@ class SkuQueue:
     entries: list[QueueEntryView]
 
 
-def in_policy_order(rows: list[dict[str, Any]], policy: str) -> list[dict[str, Any]]:
-    """Waiting rows (with order_id, line_id, tier, placed_at) in the order the policy serves them."""
-    key = get_policy(policy).key
+def in_policy_order(
+    rows: list[dict[str, Any]], policy: str, released: dict[tuple[str, str], int] | None = None
+) -> list[dict[str, Any]]:
+    """Waiting rows (with order_id, line_id, tier, placed_at) in the order the policy serves them:
+    lines released ahead (`released`: (order id, line id) -> rank) first, as the Stock does."""
+    key = get_policy(policy).serving_key
+    ranks = released or {}
 
     def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
         placed_at = datetime.fromisoformat(row["placed_at"])
-        return key(Keyed(row["order_id"], row["line_id"], Tier(row["tier"]), placed_at))
+        rank = ranks.get((row["order_id"], row["line_id"]))
+        return key(Keyed(row["order_id"], row["line_id"], Tier(row["tier"]), placed_at, rank))
 
     return sorted(rows, key=sort_key)
+
+
+def releases(tx: Tx, stock_key: str) -> dict[tuple[str, str], int]:
+    """The SKU's lines released ahead and waiting: (order id, line id) -> rank of release."""
+    found = tx.all(
+        "SELECT order_id, line_id, release_rank FROM queue_releases WHERE stock_key = ?", (stock_key,)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in found}
 
 
 def _stock(tx: Tx, sku: str) -> tuple[str, str] | None:
@@ -92,7 +105,8 @@ def sku_queue(tx: Tx, sku: str) -> SkuQueue | None:
         return None
     stock_key, policy = stock
     entries, ahead = [], 0
-    for position, row in enumerate(in_policy_order(tx.dicts(_ENTRIES, (stock_key,)), policy), start=1):
+    rows = in_policy_order(tx.dicts(_ENTRIES, (stock_key,)), policy, releases(tx, stock_key))
+    for position, row in enumerate(rows, start=1):
         entries.append(_entry(position, row, ahead))
         ahead += row["waiting"]
     open_po = tx.one(
@@ -206,7 +220,7 @@ def live_place(tx: Tx, sku: str, order_id: str, line_id: str) -> tuple[int, int]
         (stock[0],),
     )
     ahead = 0
-    for position, row in enumerate(in_policy_order(rows, stock[1]), start=1):
+    for position, row in enumerate(in_policy_order(rows, stock[1], releases(tx, stock[0])), start=1):
         if (row["order_id"], row["line_id"]) == (order_id, line_id):
             return position, ahead
         ahead += row["waiting"]

@@ -9,9 +9,18 @@ history may be refactored without breaking publishers. Each message carries `mes
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
 
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
 from services.contract_values import (
@@ -31,6 +40,7 @@ from services.contract_values import (
     exact_int,
 )
 
+M = TypeVar("M", bound="Envelope")
 MAX_PLACED_BEFORE = timedelta(days=30)  # an order forwarded late; older ones would jump the queue
 CLOCK_SKEW = timedelta(minutes=15)  # placed_at after its own message: clocks disagree a little
 
@@ -42,11 +52,30 @@ class Contract(BaseModel):
 
 
 class Envelope(Contract):
-    """What every message carries, whatever its type."""
+    """What every message carries, whatever its type.
+
+    `_by` is metadata, not content: who handed the message in (an HTTP token's name,
+    `cli:<user>`, `kafka:<topic>`), set by the edge that received it (`with_caller`).
+    It is in no dump, schema or fingerprint, and two messages differing only in it
+    are equal: the same message re-sent by someone else is still a duplicate.
+    """
 
     message_id: Id
     occurred_at: Utc
     schema_version: Annotated[Literal[1], BeforeValidator(exact_int)] = 1
+    _by: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = Contract.__hash__
+
+    @property
+    def by(self) -> str | None:
+        """Who handed the message in, if the edge said (never part of the message itself)."""
+        return self._by
 
 
 class ContactIn(Contract):
@@ -276,6 +305,28 @@ class SkuConfigured(Envelope):
     allocation_policy: Id | None = None
 
 
+class LineReleasedAhead(Envelope):
+    """An operator moves one waiting line to the front of its SKU's queue, for a stated reason.
+
+    Lines released before stay ahead of it. Who released it is the message's caller
+    (metadata: `Envelope`), named in the Stock's decision. Undone by `LineReleaseWithdrawn`.
+    """
+
+    type: Literal["LineReleasedAhead"]
+    order_id: Id
+    line_id: Id
+    reason: Text
+
+
+class LineReleaseWithdrawn(Envelope):
+    """The release of a line undone: it goes back to the place its SKU's policy gives it."""
+
+    type: Literal["LineReleaseWithdrawn"]
+    order_id: Id
+    line_id: Id
+    reason: Text
+
+
 def _contract_tag(raw: Any) -> str | None:
     """The contract a message is checked against: its `type` and `schema_version` (1 when omitted).
 
@@ -321,6 +372,8 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     SubstituteDeclined,
     BackInStockRequested,
     SkuConfigured,
+    LineReleasedAhead,
+    LineReleaseWithdrawn,
 )
 """Every contract class: one per message type and schema version."""
 
@@ -345,7 +398,16 @@ Message = Annotated[
     | Annotated[SubstituteAccepted, Tag("SubstituteAccepted.v1")]
     | Annotated[SubstituteDeclined, Tag("SubstituteDeclined.v1")]
     | Annotated[BackInStockRequested, Tag("BackInStockRequested.v1")]
-    | Annotated[SkuConfigured, Tag("SkuConfigured.v1")],
+    | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
+    | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
+    | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")],
     Discriminator(_contract_tag),
 ]
 """Any inbound message: its `type` and `schema_version` name the contract it is checked against."""
+
+
+def with_caller(message: M, by: str | None) -> M:
+    """The message, marked as handed in by `by` (metadata: see Envelope); `None` leaves it as it is."""
+    if by is not None:
+        message._by = by
+    return message

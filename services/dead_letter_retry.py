@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from services.contract_values import MAX_AHEAD
+from services.contracts import with_caller
 from services.dead_letters import DeadLetter, RetryOutcome
 from services.engine import Engine
 from services.errors import MessageRejected
@@ -37,12 +38,17 @@ class RetryReport:
 
 @dataclass(frozen=True)
 class Retrying:
-    """Who retries, when (their clock), and the corrected messages by message id."""
+    """Who retries, when (their clock), and the corrected messages by message id.
+
+    `caller` is recorded as who handed in a message the retry applies (the inbox entry's
+    `by`, shown by the audit); `by` when not given.
+    """
 
     by: str
     at: datetime
     corrected: Mapping[str, bytes]
     ahead: timedelta = MAX_AHEAD
+    caller: str | None = None
 
 
 def letter_ids(engine: Engine) -> list[UUID]:
@@ -71,7 +77,7 @@ def _retry(engine: Engine, letter: DeadLetter, how: Retrying) -> RetryReport:
     corrected = how.corrected.get(letter.message_id) if letter.message_id is not None else None
     judged = corrected if corrected is not None else letter.original
     try:
-        message = parse_message(judged, how.at, how.ahead)
+        message = with_caller(parse_message(judged, how.at, how.ahead), how.caller or how.by)
     except MessageRejected as rejected:
         outcome = outcome_of(rejected)
         engine.save(_retried(engine, letter, how, outcome, corrected))

@@ -31,7 +31,7 @@ from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
 from services.cached import Cached
-from services.contracts import Message
+from services.contracts import Message, with_caller
 from services.dead_letters import DeadLetter
 from services.deciding import Decider, Letters, collected, no_letters
 from services.errors import MessageRejected
@@ -282,7 +282,7 @@ class Engine(Application[UUID]):
         self._judging_parked = True
         try:
             while due := self.decider.parking.due():
-                messages = [parse_message(parked.message) for parked in due]
+                messages = [with_caller(parse_message(parked.message), parked.by) for parked in due]
                 self.released.extend(self._handle_settled(messages, None, _parked_letters(messages)))
         finally:
             self._judging_parked = False

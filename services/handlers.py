@@ -217,6 +217,27 @@ def sku_configured(s: Session, m: c.SkuConfigured, cause: Cause) -> None:
     mirror(s, stock.configure(m.reorder_point, m.safety_stock, m.allocation_policy, cause), cause)
 
 
+def line_released_ahead(s: Session, m: c.LineReleasedAhead, cause: Cause) -> None:
+    stock = _waiting_on(s, m)
+    mirror(s, stock.release_ahead(m.order_id, m.line_id, m.reason, m.by, cause), cause)
+
+
+def line_release_withdrawn(s: Session, m: c.LineReleaseWithdrawn, cause: Cause) -> None:
+    stock = _waiting_on(s, m)
+    mirror(s, stock.withdraw_release(m.order_id, m.line_id, m.reason, m.by, cause), cause)
+
+
+def _waiting_on(s: Session, m: c.LineReleasedAhead | c.LineReleaseWithdrawn) -> Stock:
+    """The Stock of the line's own SKU. An operator acts on an order they see: an unknown one is
+    refused at once, never parked to wait for it."""
+    order = s.find_order(m.order_id)
+    if order is None:
+        raise _reject(m, "order_id", f"unknown order {m.order_id!r}: only a placed order's line can be moved")
+    if m.line_id not in order.lines:
+        raise _reject(m, "line_id", f"order {m.order_id} has no line {m.line_id!r}")
+    return s.stock(order.line(m.line_id).sku)
+
+
 def _reject(m: c.Message, field: str, reason: str) -> MessageRejected:
     return MessageRejected(reason, message_id=m.message_id, message_type=m.type, field=field)
 
@@ -241,4 +262,6 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.SubstituteDeclined: substitute_declined,
     c.BackInStockRequested: back_in_stock_requested,
     c.SkuConfigured: sku_configured,
+    c.LineReleasedAhead: line_released_ahead,
+    c.LineReleaseWithdrawn: line_release_withdrawn,
 }

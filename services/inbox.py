@@ -36,16 +36,20 @@ class AppliedMessage(Aggregate):
         message_id: str
         message_type: str
         fingerprint: str
+        # Who handed the message in (metadata, not in the fingerprint); entries stored before
+        # it was kept, and messages no edge named, have none.
+        by: str | None = None
 
     @staticmethod
     def create_id(message_id: str) -> UUID:
         return applied_id(message_id)
 
     @event(Applied)
-    def __init__(self, message_id: str, message_type: str, fingerprint: str) -> None:
+    def __init__(self, message_id: str, message_type: str, fingerprint: str, by: str | None = None) -> None:
         self.message_id = message_id
         self.message_type = message_type
         self.fingerprint = fingerprint
+        self.by = by
 
     @classmethod
     def of(cls, message: Message) -> AppliedMessage:
@@ -53,6 +57,7 @@ class AppliedMessage(Aggregate):
             message_id=message.message_id,
             message_type=message.type,
             fingerprint=fingerprint(message),
+            by=message.by,
         )
 
 
@@ -79,6 +84,7 @@ class RefusedMessage(Aggregate):
         message_id: str
         message_type: str
         fingerprint: str
+        by: str | None = None  # as AppliedMessage.Applied's
 
     @staticmethod
     def create_id(message_id: str) -> UUID:
@@ -92,15 +98,19 @@ class RefusedMessage(Aggregate):
         self.refusals: dict[str, tuple[str, str | None]] = {fingerprint: (reason, field)}
         self.message_type: str | None = None  # of the content applied, once one is
         self.fingerprint: str | None = None
+        self.by: str | None = None
 
     @event(RefusedAgain)
     def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
         self.refusals[fingerprint] = (reason, field)
 
     @event(CorrectionApplied)
-    def correction_applied(self, message_id: str, message_type: str, fingerprint: str) -> None:
+    def correction_applied(
+        self, message_id: str, message_type: str, fingerprint: str, by: str | None = None
+    ) -> None:
         self.message_type = message_type
         self.fingerprint = fingerprint
+        self.by = by
 
     @property
     def applied(self) -> bool:

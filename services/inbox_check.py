@@ -50,7 +50,7 @@ class BatchInbox:
         entry: RefusedMessage | None = self.entries.get(applied_id(message.message_id))  # not `known`
         if entry is None:
             return self._keep(AppliedMessage.of(message))
-        entry.correction_applied(message.message_id, message.type, fingerprint(message))
+        entry.correction_applied(message.message_id, message.type, fingerprint(message), message.by)
         return self._keep(entry)
 
     def refused(self, message: Message, outcome: Outcome) -> RefusedMessage:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.contract_values import MAX_AHEAD
-from services.contracts import Message
+from services.contracts import Message, with_caller
 from services.engine import Engine
 from services.errors import MessageRejected
 from services.outcomes import Outcome, Status, outcome_of
@@ -32,12 +32,16 @@ def apply_lines(
     ahead: timedelta = MAX_AHEAD,
     retry: bool = False,
     letter: LetterOf | None = None,
+    by: str | None = None,
 ) -> list[Outcome]:
-    """One outcome per line, in order; `received_at` as in `parse_message` (the caller's clock)."""
+    """One outcome per line, in order; `received_at` as in `parse_message` (the caller's clock).
+
+    `by` names who handed the lines in (metadata the inbox keeps with each message applied).
+    """
     parsed: list[Message | Outcome] = []
     for raw in lines:
         try:
-            parsed.append(parse_message(raw, received_at, ahead))
+            parsed.append(with_caller(parse_message(raw, received_at, ahead), by))
         except MessageRejected as rejected:
             parsed.append(outcome_of(rejected))
     messages = [p for p in parsed if not isinstance(p, Outcome)]

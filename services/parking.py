@@ -46,6 +46,7 @@ class Parked(Value):
     since: datetime  # message time when it was first parked: the wait is measured from here
     seq: int  # first-parked order: woken messages re-run in it
     awake: bool = False
+    by: str | None = None  # who handed it in (metadata: services/contracts.py Envelope), kept for its re-run
 
 
 class LotState(SnapshotState):
@@ -91,6 +92,7 @@ class ParkingLot(Aggregate):
             reason=reason,
             field=field,
             at=now,
+            by=message.by,
         )
 
     def wake(self, awaits: str) -> None:
@@ -115,6 +117,7 @@ class ParkingLot(Aggregate):
         reason: str
         field: str | None
         at: datetime
+        by: str | None = None  # parked before callers were kept: unknown
 
     @event(MessageParked)
     def _parked(
@@ -125,6 +128,7 @@ class ParkingLot(Aggregate):
         reason: str,
         field: str | None,
         at: datetime,
+        by: str | None = None,
     ) -> None:
         before = self.waiting.get(message_id)
         if before is None:
@@ -137,6 +141,7 @@ class ParkingLot(Aggregate):
             field=field,
             since=before.since if before else at,
             seq=before.seq if before else self.parked_total,
+            by=by,
         )
 
     class Woken(Event):

@@ -18,7 +18,15 @@ from domain.eta import ETA_POLICY, plan_etas
 from domain.stock import Stock, stock_id
 from domain.substitution import Candidate, choose_substitute
 
-DECISION_EVENTS = ("LineRequested", "QueueFilled", "AllocationsRevoked", "EtasRevised")
+DECISION_EVENTS = (
+    "LineRequested",
+    "QueueFilled",
+    "AllocationsRevoked",
+    "EtasRevised",
+    "LineReleasedAhead",
+    "ReleaseWithdrawn",
+)
+RELEASES = ("LineReleasedAhead", "ReleaseWithdrawn")
 ETA_POLICIES = {ETA_POLICY: plan_etas}
 
 
@@ -76,6 +84,14 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
             decision.as_of.date(),
         )
         return event.plan.model_dump(), plan.model_dump()
+    if kind in RELEASES:
+        policy = get_policy(decision.policy)
+        planner = policy.plan_release if kind == "LineReleasedAhead" else policy.plan_withdraw_release
+        try:
+            plan = planner(before.queue, event.order_id, event.line_id)
+        except KeyError:  # the line does not wait in the state rebuilt: a DIFF, not a crash
+            return event.plan.model_dump(), None
+        return event.plan.model_dump(), plan.model_dump()
     raise ValueError(f"{kind} is not a decision event")
 
 
@@ -130,7 +146,25 @@ class Replayer:
                 yield verdict
         if revisions:
             for sku in sorted({line.sku for line in order.lines.values()}):
+                yield from self._release_verdicts(sku, order_id)
                 yield from self._revision_verdicts(sku, order_id, checked)
+
+    def _release_verdicts(self, sku: str, order_id: str) -> Iterator[Verdict]:
+        """Lines of the order released ahead (or the release withdrawn): decided on the Stock."""
+        for event in self.engine.events.get(stock_id(sku)):
+            if type(event).__name__ not in RELEASES or event.order_id != order_id:
+                continue
+            recorded, recomputed = self._stock_outcome(sku, event.originator_version)
+            yield Verdict(
+                subject=f"order {order_id} line {event.line_id}",
+                kind=type(event).__name__,
+                policy=event.decision.policy,
+                message_id=event.decision.message_id,
+                inputs=event.decision.inputs,
+                recorded=recorded,
+                recomputed=recomputed,
+                reason=event.decision.reason,
+            )
 
     def _revision_verdicts(
         self, sku: str, order_id: str, checked: set[tuple[str, int, str]]

@@ -79,6 +79,9 @@ class Session:
             raise self._reject(UnknownOrder, f"order {order_id!r}", "order_id", awaited.order(order_id))
         return order
 
+    def find_order(self, order_id: str) -> Order | None:
+        return self._get(order_uuid(order_id))
+
     def supplier(self, supplier_id: str) -> Supplier:
         supplier: Supplier | None = self._get(supplier_uuid(supplier_id))
         if supplier is None:

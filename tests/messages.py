@@ -214,6 +214,22 @@ def substitute_declined(
     return _message("SubstituteDeclined", mid, at, {"order_id": order_id, "line_id": line_id}, kw)
 
 
+def line_released_ahead(
+    mid: str, order_id: str, line_id: str = "1", reason: str = "customer emergency", at: str = T0, **kw: Any
+) -> dict[str, Any]:
+    return _message(
+        "LineReleasedAhead", mid, at, {"order_id": order_id, "line_id": line_id, "reason": reason}, kw
+    )
+
+
+def line_release_withdrawn(
+    mid: str, order_id: str, line_id: str = "1", reason: str = "emergency over", at: str = T0, **kw: Any
+) -> dict[str, Any]:
+    return _message(
+        "LineReleaseWithdrawn", mid, at, {"order_id": order_id, "line_id": line_id, "reason": reason}, kw
+    )
+
+
 def back_in_stock_requested(
     mid: str,
     sku: str,

@@ -52,7 +52,8 @@ def audit(
 
 def _print(entry: Entry) -> None:
     when = entry.business_time or "-"
-    typer.echo(f"\n#{entry.notification_id}  {when}  {entry.event_type}  {entry.summary}")
+    by = f"  by {entry.by}" if entry.by else ""
+    typer.echo(f"\n#{entry.notification_id}  {when}  {entry.event_type}  {entry.summary}{by}")
     for label, decision in entry.decisions.items():
         if decision.get("as_of"):
             taken = f"as of {decision['as_of']}"

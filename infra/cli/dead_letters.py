@@ -81,11 +81,13 @@ def retry(
 
     if (letter is None) == (not all_letters):
         raise typer.BadParameter("give one dead letter's id, or --all")
+    who = by or getpass.getuser()
     how = Retrying(
-        by=by or getpass.getuser(),
+        by=who,
         at=datetime.now(UTC),  # the edge reads the clock
         corrected=_corrected(fixed) if fixed else {},
         ahead=timedelta(minutes=state.settings.max_ahead_minutes),
+        caller=f"cli:{who}",
     )
     engine = _engine()
     ids = letter_ids(engine) if all_letters else [_letter_id(letter)]

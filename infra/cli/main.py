@@ -190,7 +190,16 @@ def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = F
     from services.ingest import apply_lines
 
     ahead = timedelta(minutes=state.settings.max_ahead_minutes)
-    return apply_lines(engine, [raw for _, raw in chunk], datetime.now(UTC), ahead, retry)
+    lines = [raw for _, raw in chunk]
+    return apply_lines(engine, lines, datetime.now(UTC), ahead, retry, by=cli_caller())
+
+
+def cli_caller() -> str:
+    """Who hands messages in from this command line: `cli:<login name>` (ANTRIAN_CALLER overrides)."""
+    import getpass
+    import os
+
+    return os.environ.get("ANTRIAN_CALLER") or f"cli:{getpass.getuser()}"
 
 
 class _Appender:

@@ -136,6 +136,10 @@ class AuditEntry(Model):
     aggregate_version: int
     business_time: str | None
     causation_message_id: str | None
+    by: str | None = Field(
+        description="Who handed in the message that caused it: an HTTP token's name, cli:<user>, "
+        "kafka:<topic>; null when unknown (stored before callers were kept)"
+    )
     summary: str
     decisions: dict[str, dict[str, Any]]
     replay: list[str]

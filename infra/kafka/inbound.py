@@ -36,7 +36,7 @@ from kafka.errors import KafkaError
 from infra.kafka.fairness import FairnessBuffer, Held
 from infra.kafka.polling import poll_until_stopped
 from services.contract_values import MAX_AHEAD
-from services.contracts import Message
+from services.contracts import Message, with_caller
 from services.dead_letters import REFUSAL_CLASS, DeadLetter
 from services.engine import Engine
 from services.errors import MessageRejected
@@ -207,7 +207,7 @@ class InboundConsumer:
         assert self.fairness is not None
         received_at = datetime.now(UTC)
         for tp, batch in records.items():
-            self.fairness.add(tp, [(r, _parse(r.value, received_at, self.ahead)) for r in batch])
+            self.fairness.add(tp, [(r, _parse(r.value, received_at, self.ahead, r.topic)) for r in batch])
         for tp in self.consumer.assignment():
             highwater = self.consumer.highwater(tp)
             self.fairness.caught_up(tp, highwater is not None and self.consumer.position(tp) >= highwater)
@@ -250,7 +250,7 @@ class InboundConsumer:
         Submitting it settles the batch before (its outcomes are counted then).
         """
         received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
-        parsed = [(tp, r, _parse(r.value, received_at, self.ahead)) for r in records]
+        parsed = [(tp, r, _parse(r.value, received_at, self.ahead, r.topic)) for r in records]
         return self._submit(parsed, Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1))
 
     def _submit(
@@ -289,9 +289,10 @@ class _Unsettled:
 _PENDING = Outcome(Status.APPLIED, None)  # stands in for records the batch has not reached
 
 
-def _parse(raw: bytes, received_at: datetime, ahead: timedelta) -> Message | Outcome:
+def _parse(raw: bytes, received_at: datetime, ahead: timedelta, topic: str) -> Message | Outcome:
+    """The record's message, handed in by `kafka:<topic>` (metadata the inbox keeps), or its refusal."""
     try:
-        return parse_message(raw, received_at, ahead)
+        return with_caller(parse_message(raw, received_at, ahead), f"kafka:{topic}")
     except MessageRejected as rejected:
         return outcome_of(rejected)
 

@@ -27,6 +27,7 @@ from infra.kafka.topics import TopicRegistry
 from infra.settings import Settings
 from projections.event import ProjectedEvent
 from projections.runner import Batch
+from services.outbound import HEADER_CAUSATION_BY, header_value
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,8 @@ class KafkaFeed:
 
 def _event(record: Any, feed: str) -> ProjectedEvent:
     try:
-        return ProjectedEvent.from_envelope(orjson.loads(record.value), feed, record.offset + 1)
+        by = header_value(record.headers, HEADER_CAUSATION_BY)
+        return ProjectedEvent.from_envelope(orjson.loads(record.value), feed, record.offset + 1, by)
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
         raise UnreadableRecord(
             f"{record.topic} partition {record.partition} offset {record.offset}: "

@@ -198,7 +198,8 @@ class OutboundRelay:
             return
         topic = self.topics.outbound_topic_for(outbound.aggregate_type)
         key = str(outbound.aggregate_id).encode()
-        self.producer.send(topic.name, key=key, value=encode(outbound), headers=headers(outbound))
+        by = self.tracker.caller_of(causation)
+        self.producer.send(topic.name, key=key, value=encode(outbound), headers=headers(outbound, by))
         self.stats.published += 1
 
     def _send_dead_letter(self, event: DeadLetter.Recorded | DeadLetter.Retried) -> None:

@@ -106,6 +106,8 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.OrderShipped,
             c.SubstituteAccepted,
             c.SubstituteDeclined,
+            c.LineReleasedAhead,
+            c.LineReleaseWithdrawn,
         ),
         "shop (order management)",
     ),

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     ETA_EARLIER = "eta_earlier"
     ETA_CHANGED = "eta_changed"  # to or from "no supplier date yet", or the date became (un)backed
     PUSHED_BACK = "pushed_back"  # higher tiers joined ahead: PUSH_TOLD places or more behind what was told
+    MOVED_AHEAD = "moved_ahead"  # moved forward by an operator's release (only releases move a told place up)
     BACK_IN_STOCK = "back_in_stock"
 
 
@@ -57,6 +58,8 @@ def what_to_say(told: LineView, now: LineView) -> Kind | None:
         return eta_direction(told, now)
     if now.position is not None and told.position is not None and now.position >= told.position + PUSH_TOLD:
         return Kind.PUSHED_BACK
+    if now.position is not None and told.position is not None and now.position < told.position:
+        return Kind.MOVED_AHEAD
     return None
 
 

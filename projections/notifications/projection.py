@@ -147,7 +147,26 @@ class NotificationsProjection(Projection):
         updates the view and composes when the line is PUSH_TOLD places behind its
         latest notification (outbox.pushed_far_enough): a few queries per line, not a compose.
         """
-        pushed = event.data.get("pushed_back") or ()
+        self._pushed(tx, event, event.data.get("pushed_back") or ())
+
+    @handles("Stock.LineReleasedAhead", "Stock.ReleaseWithdrawn")
+    def line_moved(self, tx: Tx, event: ProjectedEvent) -> None:
+        """A line an operator released ahead (or whose release was withdrawn): its customer is told
+        its new place; the lines it passed are moved back (told once they lost a few, as for a join),
+        those it fell behind move up (their place kept for the next notification)."""
+        d = event.data
+        order_key, line_id = str(order_uuid(d["order_id"])), d["line_id"]
+        now = self._placed(tx, order_key, line_id, event.aggregate_version, d["queue_position"])
+        if now is not None:
+            routed = replace(event, aggregate_id=order_key)
+            sku = _sku(tx, event.aggregate_id)
+            outbox.compose_line(tx, routed, _order(tx, order_key), line_id, now, outbox.stock_source(sku))
+        self._pushed(tx, event, d.get("pushed_back") or ())
+        for place in d.get("moved_forward") or ():
+            moved_key = str(order_uuid(place["order_id"]))
+            self._placed(tx, moved_key, place["line_id"], event.aggregate_version, place["queue_position"])
+
+    def _pushed(self, tx: Tx, event: ProjectedEvent, pushed: Any) -> None:
         if not pushed:
             return
         version, sku = event.aggregate_version, None

@@ -57,6 +57,10 @@ HEADLINES: dict[str, dict[Kind, tuple[str, str]]] = {
             "Orders with priority joined the queue for {sku} ahead of order {order_id}: "
             "it moved from position {old_position} to {position}.",
         ),
+        Kind.MOVED_AHEAD: (
+            "Order {order_id}: {sku} moved ahead in the queue",
+            "Order {order_id} moved ahead in the queue for {sku}: from position {old_position} to {position}.",
+        ),
         Kind.BACK_IN_STOCK: (
             "{sku} is back in stock",
             "{sku} is back in stock: {available} unit(s) available now. They are not held for you, "
@@ -100,6 +104,11 @@ HEADLINES: dict[str, dict[Kind, tuple[str, str]]] = {
             "Pesanan {order_id}: antrean {sku} mundur",
             "Pesanan dengan prioritas masuk antrean {sku} di depan pesanan {order_id}: "
             "nomor antreannya mundur dari {old_position} menjadi {position}.",
+        ),
+        Kind.MOVED_AHEAD: (
+            "Pesanan {order_id}: antrean {sku} maju",
+            "Pesanan {order_id} maju dalam antrean {sku}: nomor antreannya maju dari {old_position} "
+            "menjadi {position}.",
         ),
         Kind.BACK_IN_STOCK: (
             "{sku} tersedia kembali",

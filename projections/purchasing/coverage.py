@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.values import inbound_key
 from projections.purchasing.models import Coverage
-from projections.queue_read import in_policy_order
+from projections.queue_read import in_policy_order, releases
 from projections.store import Tx
 
 
@@ -55,7 +55,7 @@ def sku_coverage(tx: Tx, sku: str) -> tuple[list[dict[str, Any]], dict[str, Cove
         "SELECT order_id, line_id, tier, placed_at, waiting FROM queue_lines WHERE stock_key = ? AND waiting > 0",
         (stock[0],),
     )
-    waiting = [row["waiting"] for row in in_policy_order(rows, stock[1])]
+    waiting = [row["waiting"] for row in in_policy_order(rows, stock[1], releases(tx, stock[0]))]
     return supply, cover(waiting, [(row["po_key"], row["open_quantity"]) for row in supply])
 
 

@@ -12,6 +12,7 @@ from services.outbound.contract import Contract, Decision, Mapping, Payload
 from services.outbound.envelope import (
     BY_DOMAIN_EVENT,
     DEAD_LETTERS,
+    HEADER_CAUSATION_BY,
     HEADER_CAUSATION_MESSAGE_ID,
     HEADER_EVENT_TYPE,
     HEADER_NOTIFICATION_ID,
@@ -28,6 +29,7 @@ from services.outbound.envelope import (
     domain_event_classes,
     encode,
     event_types_of,
+    header_value,
     headers,
     to_outbound,
 )
@@ -35,6 +37,7 @@ from services.outbound.envelope import (
 __all__ = [
     "BY_DOMAIN_EVENT",
     "DEAD_LETTERS",
+    "HEADER_CAUSATION_BY",
     "HEADER_CAUSATION_MESSAGE_ID",
     "HEADER_EVENT_TYPE",
     "HEADER_NOTIFICATION_ID",
@@ -59,6 +62,7 @@ __all__ = [
     "domain_event_classes",
     "encode",
     "event_types_of",
+    "header_value",
     "headers",
     "to_outbound",
 ]

@@ -72,6 +72,8 @@ class CausationTracker:
         self._standalone = standalone_topics
         self._held: list[Notification] = []
         self._last_fed = start_after
+        # Who handed in each message closed since the last `feed_all` began (its inbox record's `by`).
+        self._callers: dict[str, str | None] = {}
 
     def feed(self, notification: Notification) -> list[Ready]:
         """What became ready: held events when `notification` is an inbox record,
@@ -84,13 +86,14 @@ class CausationTracker:
         if notification.topic not in INBOX_TOPICS:
             self._held.append(notification)
             return []
-        message_id = self._message_id(notification)
+        message_id, self._callers[message_id] = self._inbox_record(notification)
         ready: list[Ready] = [(held, message_id) for held in self._held]
         self._held = []
         return ready
 
     def feed_all(self, notifications: Iterable[Notification]) -> list[Ready]:
         """One page at a time: everything that became ready, in log order."""
+        self._callers = {}
         ready: list[Ready] = []
         for notification in notifications:
             ready.extend(self.feed(notification))
@@ -109,12 +112,17 @@ class CausationTracker:
         """
         return self._held[0].id - 1 if self._held else self._last_fed
 
-    def _message_id(self, notification: Notification) -> str:
+    def caller_of(self, message_id: str | None) -> str | None:
+        """Who handed in a message whose events were released by the last `feed_all` (or `feed`
+        since it); None when unknown (an entry stored before callers were kept)."""
+        return self._callers.get(message_id) if message_id is not None else None
+
+    def _inbox_record(self, notification: Notification) -> tuple[str, str | None]:
         if self._mapper is not None:
             applied: Any = self._mapper.to_domain_event(notification)
-            return str(applied.message_id)
+            return str(applied.message_id), getattr(applied, "by", None)
         state: dict[str, Any] = orjson.loads(notification.state)
-        return state["message_id"]
+        return state["message_id"], state.get("by")
 
 
 def attribute_causation(

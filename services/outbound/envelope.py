@@ -81,6 +81,9 @@ HEADER_EVENT_TYPE = "event_type"
 HEADER_SCHEMA_VERSION = "schema_version"
 HEADER_NOTIFICATION_ID = "notification_id"
 HEADER_CAUSATION_MESSAGE_ID = "causation_message_id"
+# Who handed in the causing message (an HTTP token's name, `cli:<user>`, `kafka:<topic>`):
+# metadata, so a header beside the envelope, whose version 1 does not change.
+HEADER_CAUSATION_BY = "causation_by"
 
 
 class UnmappedEvent(TypeError):
@@ -189,10 +192,10 @@ def decode(value: bytes | str) -> OutboundEventV1:
     return OutboundEventV1.model_validate(orjson.loads(value))
 
 
-def headers(outbound: OutboundEventV1) -> list[tuple[str, bytes]]:
+def headers(outbound: OutboundEventV1, caused_by: str | None = None) -> list[tuple[str, bytes]]:
     """Kafka record headers, so consumers can route and de-duplicate without parsing the value.
 
-    causation_message_id is left out when it is unknown.
+    causation_message_id and causation_by are left out when they are unknown.
     """
     result = [
         (HEADER_EVENT_TYPE, outbound.event_type.encode()),
@@ -201,7 +204,17 @@ def headers(outbound: OutboundEventV1) -> list[tuple[str, bytes]]:
     ]
     if outbound.causation_message_id is not None:
         result.append((HEADER_CAUSATION_MESSAGE_ID, outbound.causation_message_id.encode()))
+    if caused_by is not None:
+        result.append((HEADER_CAUSATION_BY, caused_by.encode()))
     return result
+
+
+def header_value(found: Any, name: str) -> str | None:
+    """A Kafka record header's text (the first of that name), None when absent."""
+    for key, value in found or ():
+        if key == name and value is not None:
+            return bytes(value).decode("utf-8", "replace")
+    return None
 
 
 def domain_event_classes(aggregate: type[Aggregate]) -> list[type]:

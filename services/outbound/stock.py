@@ -21,11 +21,13 @@ from services.outbound.stock_payloads import (
     StockEtasRevisedV1,
     StockInboundCancelledV1,
     StockInboundScheduledV1,
+    StockLineReleasedAheadV1,
     StockLineRequestedV1,
     StockQueueFilledV1,
     StockReceivedV1,
     StockRegisteredV1,
     StockReleasedV1,
+    StockReleaseWithdrawnV1,
     StockReplenishmentSuggestedV1,
     StockShippedV1,
     StockSourceRemovedV1,
@@ -67,6 +69,39 @@ def _line_requested(e: Stock.LineRequested) -> StockLineRequestedV1:
             for p in e.pushed_back or ()
         ],
         moved_back=e.moved_back,
+    )
+
+
+def _line_places(places) -> list[LinePlaceV1]:
+    return [LinePlaceV1(order_id=p.order_id, line_id=p.line_id, queue_position=p.position) for p in places]
+
+
+def _released_ahead(e: Stock.LineReleasedAhead) -> StockLineReleasedAheadV1:
+    return StockLineReleasedAheadV1(
+        order_id=e.order_id,
+        line_id=e.line_id,
+        reason=e.reason,
+        released_by=e.by,
+        previous_queue_position=e.plan.position_before,
+        queue_position=e.plan.position_after,
+        release_rank=e.plan.rank or 0,
+        pushed_back=_line_places(e.pushed_back),
+        moved_back=e.moved_back,
+        decision=decision_of(e.decision),
+    )
+
+
+def _release_withdrawn(e: Stock.ReleaseWithdrawn) -> StockReleaseWithdrawnV1:
+    return StockReleaseWithdrawnV1(
+        order_id=e.order_id,
+        line_id=e.line_id,
+        reason=e.reason,
+        withdrawn_by=e.by,
+        previous_queue_position=e.plan.position_before,
+        queue_position=e.plan.position_after,
+        moved_forward=_line_places(e.moved_forward),
+        moved=e.moved,
+        decision=decision_of(e.decision),
     )
 
 
@@ -162,6 +197,8 @@ MAPPINGS: tuple[Mapping, ...] = (
         ),
     ),
     Mapping(Stock.EtasRevised, StockEtasRevisedV1, _etas_revised),
+    Mapping(Stock.LineReleasedAhead, StockLineReleasedAheadV1, _released_ahead),
+    Mapping(Stock.ReleaseWithdrawn, StockReleaseWithdrawnV1, _release_withdrawn),
     Mapping(
         Stock.Received,
         StockReceivedV1,

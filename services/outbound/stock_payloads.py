@@ -123,6 +123,37 @@ class StockLineRequestedV1(Payload):
     )
 
 
+class StockLineReleasedAheadV1(Payload):
+    EVENT_TYPE = "Stock.LineReleasedAhead"
+    order_id: str
+    line_id: str
+    reason: str
+    released_by: str | None = Field(description="Who released it (the message's caller); null if unknown.")
+    previous_queue_position: int
+    queue_position: int = Field(description="1-based place now: right behind the lines released before it.")
+    release_rank: int = Field(description="Its rank among the SKU's released lines (served in rank order).")
+    pushed_back: list[LinePlaceV1] = Field(
+        description="The lines it passed, each now one place further back (at most 20 named)."
+    )
+    moved_back: int = Field(description="How many lines it passed in all.")
+    decision: Decision
+
+
+class StockReleaseWithdrawnV1(Payload):
+    EVENT_TYPE = "Stock.ReleaseWithdrawn"
+    order_id: str
+    line_id: str
+    reason: str
+    withdrawn_by: str | None = Field(description="Who withdrew the release (the message's caller).")
+    previous_queue_position: int
+    queue_position: int = Field(description="1-based place now: the one its SKU's policy gives it.")
+    moved_forward: list[LinePlaceV1] = Field(
+        description="The lines it fell behind, each now one place further forward (at most 20 named)."
+    )
+    moved: int = Field(description="How many lines moved forward in all.")
+    decision: Decision
+
+
 class StockQueueFilledV1(Payload):
     EVENT_TYPE = "Stock.QueueFilled"
     fills: list[LineQuantity] = Field(description="Units handed to waiting lines, in policy order.")

@@ -350,6 +350,34 @@ class EngineMachine(RuleBasedStateMachine):
         order_id, line_id = self._a_line(data)
         self.send(m.substitute_declined(self.mid(), order_id, line_id, at=self.now))
 
+    # ------------------------------------------------------- releases ahead
+    def _waiting_lines(self, released: bool | None = None) -> list[tuple[str, str]]:
+        return sorted(
+            (e.order_id, e.line_id)
+            for s in self._aggregates(Stock)
+            for e in s.queue
+            if released is None or (e.released is not None) == released
+        )
+
+    def _a_waiting_line(self, data, released: bool) -> tuple[str, str]:
+        """Mostly a line the release (or its withdrawal) applies to; otherwise any line, real or not."""
+        fitting = self._waiting_lines(released)
+        if fitting and data.draw(mostly_valid):
+            return data.draw(st.sampled_from(fitting))
+        return data.draw(st.sampled_from([*self.orders, "O-unknown"])), data.draw(st.sampled_from(("1", "2")))
+
+    @precondition(lambda self: self.orders)
+    @rule(data=st.data())
+    def release_a_line_ahead(self, data) -> None:
+        order_id, line_id = self._a_waiting_line(data, released=False)
+        self.send(m.line_released_ahead(self.mid(), order_id, line_id, at=self.now, reason="emergency"))
+
+    @precondition(lambda self: self.orders)
+    @rule(data=st.data())
+    def withdraw_a_release(self, data) -> None:
+        order_id, line_id = self._a_waiting_line(data, released=True)
+        self.send(m.line_release_withdrawn(self.mid(), order_id, line_id, at=self.now, reason="over"))
+
     # ------------------------------------------------------------ suppliers
     @rule(
         supplier=st.sampled_from(SUPPLIERS),
@@ -452,6 +480,8 @@ class EngineMachine(RuleBasedStateMachine):
             "SubstituteDeclined": lambda: m.substitute_declined(mid, "O-unknown", at=at),
             "BackInStockRequested": lambda: m.back_in_stock_requested(mid, UNKNOWN_SKU, at=at),
             "SkuConfigured": lambda: m.sku_configured(mid, "A", policy="bogus-v1", at=at),
+            "LineReleasedAhead": lambda: m.line_released_ahead(mid, "O-unknown", at=at),
+            "LineReleaseWithdrawn": lambda: m.line_release_withdrawn(mid, "O-unknown", at=at),
         }[kind]()
         assert self.send(raw) in (Status.REJECTED, Status.PARKED)
 
@@ -489,9 +519,12 @@ class EngineMachine(RuleBasedStateMachine):
             assert stock.waiting == sum(e.quantity for e in stock.queue), where
             assert all(e.quantity > 0 for e in stock.queue), where
             assert stock.suggested >= 0, where
-            key = get_policy(stock.policy).key
+            key = get_policy(stock.policy).serving_key
             keys = [key(e) for e in stock.queue]
             assert keys == sorted(keys), f"{where}: queue out of {stock.policy} order"
+            # A released line is served before any line not released; released ones in release order.
+            flags = [e.released is not None for e in stock.queue]
+            assert flags == sorted(flags, reverse=True), f"{where}: a released line behind one not released"
             assert len({e.key for e in stock.queue}) == len(stock.queue), f"{where}: a line queued twice"
             for entry in stock.queue:
                 assert entry.eta is not None or entry.needs_purchase, f"{where}: {entry} has no promise"

@@ -29,6 +29,8 @@ EVERY_TYPE = [
     m.substitute_declined("m13", "O1", "1"),
     m.back_in_stock_requested("m14", "A"),
     m.sku_configured("m15", "A", reorder_point=5, safety_stock=2, policy="fifo-v1"),
+    m.line_released_ahead("m16", "O1", "1", reason="hospital order"),
+    m.line_release_withdrawn("m17", "O1", "1", reason="covered elsewhere"),
 ]
 
 
@@ -38,8 +40,8 @@ def rejection(raw) -> MessageRejected:
     return error.value
 
 
-def test_the_builders_cover_all_fifteen_message_types_and_each_parses():
-    assert len(contracts.BY_TYPE) == 15
+def test_the_builders_cover_all_seventeen_message_types_and_each_parses():
+    assert len(contracts.BY_TYPE) == 17
     assert {raw["type"] for raw in EVERY_TYPE} == set(contracts.BY_TYPE)
     for raw in EVERY_TYPE:
         message = parse_message(raw)

@@ -68,6 +68,8 @@ SCENARIO = [
     m.substitute_declined("d-1", "O3", "1", at=m.ts(0, 1)),
     m.po_placed("p-1", "PO-1", [("A", 10)], expected=m.day(7), at=m.ts(0, 2)),
     m.po_confirmed("p-2", "PO-1", m.day(8), at=m.ts(0, 3)),
+    m.line_released_ahead("ra-1", "O3", "1", at=m.ts(0, 4)),
+    m.line_release_withdrawn("rw-1", "O3", "1", at=m.ts(0, 5)),
     m.po_delayed("p-3", "PO-1", m.day(10), at=m.ts(1)),
     m.po_placed("p-4", "PO-2", [("A", 5)], expected=m.day(20), at=m.ts(1, 1)),
     m.po_cancelled("p-5", "PO-2", at=m.ts(1, 2)),
@@ -139,7 +141,7 @@ def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal
     internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot}
     assert set(PUBLISHED_AGGREGATES) | internal == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
-    assert len(BY_DOMAIN_EVENT) == 41
+    assert len(BY_DOMAIN_EVENT) == 43
 
 
 def test_a_new_event_without_a_mapping_would_fail_the_completeness_check_and_the_mapping():
@@ -190,7 +192,7 @@ def _letter(offset: int = 41) -> DeadLetter:
 
 
 def test_event_types_are_unique_and_named_after_a_published_aggregate():
-    assert len(PAYLOADS) == 41
+    assert len(PAYLOADS) == 43
     for mapping in BY_DOMAIN_EVENT.values():
         aggregate, _, name = mapping.payload.EVENT_TYPE.partition(".")
         assert aggregate in {"Order", "Stock", "Supplier", "Notice"} and name

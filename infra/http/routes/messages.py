@@ -5,7 +5,8 @@ go through `services.ingest.apply_lines`' parsing and the engine's batch, so the
 contracts, idempotency and outcomes are ingest's. What is refused is kept as a dead
 letter in the store, in the batch's transaction, with the caller's token name in its
 source (`http:<token name>:<request>:<n>`), where `GET /dead-letters` and
-`antrian dead-letters` find it and a retry can take it.
+`antrian dead-letters` find it and a retry can take it. What is applied is recorded
+as handed in by the token's name (the inbox entry's `by`, shown by the audit).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def post_messages(request: Request, caller: Writers, of: Of) -> MessagesRe
     ndjson = request.headers.get("content-type", "").split(";")[0].strip() == NDJSON
     lines = [line for line in body.splitlines() if line.strip()] if ndjson else [body]
     source = f"http:{caller.name}:{uuid4().hex[:12]}"
-    return await run_in_threadpool(_apply, of, lines, source)
+    return await run_in_threadpool(_apply, of, lines, source, f"token:{caller.name}")
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -78,13 +79,13 @@ async def _body(request: Request, limit: int) -> bytes:
     return bytes(read)
 
 
-def _apply(of: Backend, lines: Sequence[bytes], source: str) -> MessagesResult:
+def _apply(of: Backend, lines: Sequence[bytes], source: str, by: str) -> MessagesResult:
     from services.ingest import apply_lines
 
     received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
     ahead = timedelta(minutes=of.settings.max_ahead_minutes)
     with of.engine_held() as engine:
-        outcomes = apply_lines(engine, lines, received_at, ahead, letter=partial(_letter, source))
+        outcomes = apply_lines(engine, lines, received_at, ahead, letter=partial(_letter, source), by=by)
         engine.take_released()  # parked messages woken by these: judged already, their refusals kept
     listed = [_outcome(i, o, source) for i, o in enumerate(outcomes)]
     count = {word: sum(o.outcome == word for o in listed) for word in set(WORDS.values())}
