@@ -177,7 +177,7 @@ def test_an_operator_changes_a_skus_settings(served, browser):
     sign_in(browser, served, "admin")
     browser.get(f"{served.base}/ui/skus/A")
     screenshot(browser, "sku")
-    _act(browser, "configure", reorder_point="9", safety_stock="3", reason="summer season")
+    _act(browser, "configure", reorder_point="9", safety_stock="3")
     assert text(browser, "settings") == "9 / 3"
     found = served.api("GET", "/skus/A").json()
     assert (found["reorder_point"], found["safety_stock"]) == (9, 3)
@@ -247,3 +247,18 @@ def test_the_buyers_and_report_pages_draw_their_charts_with_names_and_ranges(ser
     for chart in ("chart-waiting", "chart-waits", "chart-skus", "chart-suppliers"):
         assert m.day(0) in browser.find_element(By.CSS_SELECTOR, f"#{chart} figcaption").text
     screenshot(browser, "report")
+
+
+def test_an_operator_releases_a_line_ahead_and_undoes_it(served, browser):
+    sign_in(browser, served, "admin")
+    browser.get(f"{served.base}/ui/orders/o4")
+    position = browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position")
+    assert position.text == "3"
+    # When released ahead, then it is first in A's queue, and the audit names who and why
+    _act(browser, "release-1", reason="hospital order")
+    assert browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position").text == "1"
+    assert "hospital order" in text(browser, "audit") and "admin-1" in text(browser, "audit")
+    # When the release is withdrawn, then it goes back to its place
+    _act(browser, "withdraw-1", reason="released by mistake")
+    assert browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position").text == "3"
+    assert "released by mistake" in text(browser, "audit")

@@ -34,6 +34,8 @@ TITLES = {
     "cancel-order": "Cancel order {order_id}",
     "accept-substitute": "Accept the substitute offered to line {line_id} of order {order_id}",
     "decline-substitute": "Decline the substitute offered to line {line_id} of order {order_id}",
+    "release-ahead": "Release line {line_id} of order {order_id} ahead of its queue",
+    "withdraw-release": "Withdraw the release of line {line_id} of order {order_id}",
     "configure-sku": "Change SKU {sku}'s settings",
     "retry-letter": "Retry dead letter {letter_id}",
 }
@@ -64,6 +66,14 @@ def _body(kind: str, form: dict[str, str]) -> dict[str, Any]:
         }
     if kind == "cancel-order":
         return {"type": "OrderCancelled", "order_id": form["order_id"], "reason": _reason(form)}
+    if kind in ("release-ahead", "withdraw-release"):
+        verb = "LineReleasedAhead" if kind == "release-ahead" else "LineReleaseWithdrawn"
+        return {
+            "type": verb,
+            "order_id": form["order_id"],
+            "line_id": form["line_id"],
+            "reason": _reason(form),
+        }
     if kind in ("accept-substitute", "decline-substitute"):
         verb = "SubstituteAccepted" if kind == "accept-substitute" else "SubstituteDeclined"
         return {"type": verb, "order_id": form["order_id"], "line_id": form["line_id"]}
