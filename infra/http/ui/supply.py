@@ -48,6 +48,7 @@ def chart(queue: list[dict[str, Any]], supply: list[dict[str, Any]]) -> Markup:
             ("queue promised by then", _cumulative(days, promised)),
         ],
         "units",
+        step=True,
     )
 
 

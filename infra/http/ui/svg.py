@@ -36,8 +36,10 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], unit: str) -> Markup:
-    """Lines over evenly spaced categories (days, weeks); None leaves a gap."""
+def line_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], unit: str, step: bool = False
+) -> Markup:
+    """Lines over evenly spaced categories (days, weeks); None leaves a gap; `step`: a level holds until the next."""
     values = [v for _, points in series for v in points if v is not None]
     if not labels or not values:
         return _empty(title)
@@ -59,7 +61,7 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], unit
                 f"{escape(label)}</text>"
             )
     for n, (name, points) in enumerate(series):
-        path = _path([(x(i), y(v)) if v is not None else None for i, v in enumerate(points)])
+        path = _path([(x(i), y(v)) if v is not None else None for i, v in enumerate(points)], step)
         colour, dash = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)]
         parts.append(
             f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}">'
@@ -117,13 +119,16 @@ def _frame(title: str, top: float, unit: str, y: object) -> list[str]:
     return parts
 
 
-def _path(points: Sequence[tuple[float, float] | None]) -> str:
+def _path(points: Sequence[tuple[float, float] | None], step: bool = False) -> str:
     out, pen_down = [], False
     for point in points:
         if point is None:
             pen_down = False
             continue
-        out.append(f"{'L' if pen_down else 'M'}{point[0]:.1f},{point[1]:.1f}")
+        if pen_down and step:
+            out.append(f"H{point[0]:.1f} V{point[1]:.1f}")
+        else:
+            out.append(f"{'L' if pen_down else 'M'}{point[0]:.1f},{point[1]:.1f}")
         pen_down = True
     return " ".join(out)
 
