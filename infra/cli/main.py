@@ -17,10 +17,11 @@ from infra.cli.dead_letters import dead_letters_app
 from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
 from infra.cli.positions import positions_app
+from infra.cli.preview import register as register_preview
 from infra.cli.projections import projections_app
 from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
-from infra.cli.state import reads_a_store, show_version, state
+from infra.cli.state import cli_caller, reads_a_store, show_version, state
 from infra.cli.topics import topics_app
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
@@ -43,6 +44,7 @@ app.command("purchase-orders")(purchasing.purchase_orders)
 app.command("replenishment")(purchasing.replenishment)
 app.command("suppliers")(purchasing.suppliers)
 register_http_commands(app)
+register_preview(app)
 
 
 @app.callback()
@@ -192,14 +194,6 @@ def _apply_chunk(engine: Engine, chunk: list[tuple[int, bytes]], retry: bool = F
     ahead = timedelta(minutes=state.settings.max_ahead_minutes)
     lines = [raw for _, raw in chunk]
     return apply_lines(engine, lines, datetime.now(UTC), ahead, retry, by=cli_caller())
-
-
-def cli_caller() -> str:
-    """Who hands messages in from this command line: `cli:<login name>` (ANTRIAN_CALLER overrides)."""
-    import getpass
-    import os
-
-    return os.environ.get("ANTRIAN_CALLER") or f"cli:{getpass.getuser()}"
 
 
 class _Appender:

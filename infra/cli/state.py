@@ -26,6 +26,7 @@ READ_COMMANDS = frozenset(
         "notifications",
         "dead-letters",
         "parked",
+        "preview",
         "replay",
         "purchase-orders",
         "replenishment",
@@ -101,3 +102,11 @@ def _unusable(invalid: Any) -> str:
         name = f"ANTRIAN_{field.upper()}" if field and field != "sqlite_path" else "ANTRIAN_DB"
         lines.append(f"error: {name if field else 'settings'}: {error['msg']}")
     return "\n".join(lines)
+
+
+def cli_caller() -> str:
+    """Who hands messages in from this command line: `cli:<login name>` (ANTRIAN_CALLER overrides)."""
+    import getpass
+    import os
+
+    return os.environ.get("ANTRIAN_CALLER") or f"cli:{getpass.getuser()}"

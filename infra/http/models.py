@@ -238,6 +238,33 @@ class MessagesResult(Model):
     parked: int
 
 
+class LineState(Model):
+    status: str | None = Field(description="The order line's status; null for a line not placed yet")
+    position: int | None = Field(description="1-based place in its SKU's queue; null when it does not wait")
+    eta: date | None = Field(description="The SKU's promise while it waits")
+
+
+class LineImpact(Model):
+    order_id: str
+    line_id: str
+    sku: str
+    before: LineState
+    after: LineState
+
+
+class Preview(Model):
+    """What the message would do now, decided by the engine's own handlers on copies; nothing recorded."""
+
+    message_id: str | None
+    message_type: str | None
+    outcome: Literal["would apply", "already applied", "refused", "refused before", "would wait"]
+    field: str | None = Field(description="The field a refusal names")
+    reason: str | None
+    lines: list[LineImpact] = Field(
+        description="Every line whose place, status or ETA would change, and every line of an order it changes"
+    )
+
+
 class SkuFigures(Model):
     sku: str
     lines: int

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from infra.http.auth import WRITERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
-from infra.http.models import MessageOutcome, MessagesResult
+from infra.http.models import MessageOutcome, MessagesResult, Preview
 from infra.http.problems import REFUSED
 
 if TYPE_CHECKING:
@@ -65,6 +65,58 @@ async def post_messages(request: Request, caller: Writers, of: Of) -> MessagesRe
     lines = [line for line in body.splitlines() if line.strip()] if ndjson else [body]
     source = f"http:{caller.name}:{uuid4().hex[:12]}"
     return await run_in_threadpool(_apply, of, lines, source, f"token:{caller.name}")
+
+
+_ONE = {
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "description": "one message (docs/contracts/inbound)"}
+        }
+    },
+    "required": True,
+}
+
+
+@router.post(
+    "/messages/preview",
+    response_model=Preview,
+    openapi_extra={"requestBody": _ONE},
+    responses={413: {"description": "body over ANTRIAN_HTTP_MAX_BODY_BYTES"}},
+)
+async def preview_message(request: Request, caller: Writers, of: Of) -> Preview:
+    """What one message would do if posted now (which lines move, whose ETA changes); nothing is recorded.
+
+    Decided by the engine's own handlers on copies of what it reads: posting the same message next,
+    on the same state, gives exactly this. A message refused for its text is answered as refused
+    here, never dead-lettered.
+    """
+    from starlette.concurrency import run_in_threadpool
+
+    body = await _body(request, of.settings.http_max_body_bytes)
+    return await run_in_threadpool(_preview, of, body, f"token:{caller.name}")
+
+
+def _preview(of: Backend, body: bytes, by: str) -> Preview:
+    from services.contracts import with_caller
+    from services.errors import MessageRejected
+    from services.parsing import parse_message
+    from services.preview import preview
+
+    received_at = datetime.now(UTC)  # the edge reads the clock, as for POST /messages
+    try:
+        message = parse_message(body, received_at, timedelta(minutes=of.settings.max_ahead_minutes))
+    except MessageRejected as refused:
+        return Preview(
+            message_id=refused.message_id,
+            message_type=refused.message_type,
+            outcome="refused",
+            field=refused.field,
+            reason=refused.reason,
+            lines=[],
+        )
+    with of.engine_held() as engine:
+        impact = preview(engine, with_caller(message, by))
+    return Preview.model_validate(impact)
 
 
 async def _body(request: Request, limit: int) -> bytes:
