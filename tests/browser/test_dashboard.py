@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -15,6 +16,7 @@ from tests.support.browser import screenshot
 from tests.support.process import antrian
 
 pytestmark = pytest.mark.browser
+SWAPPING = (StaleElementReferenceException, NoSuchElementException)  # a live page's content being swapped
 
 
 def text(driver, element_id: str) -> str:
@@ -76,6 +78,7 @@ def test_backorders_filter_and_a_row_opens_its_order_whose_eta_and_position_are_
     # When filtered to gold customers
     Select(browser.find_element(By.NAME, "tier")).select_by_value("gold")
     browser.find_element(By.ID, "apply-filters").click()
+    WebDriverWait(browser, 10).until(lambda d: "tier=gold" in d.current_url)
     rows = browser.find_elements(By.CSS_SELECTOR, "#backorders tbody tr")
     assert [r.get_attribute("data-order") for r in rows] == ["o2"] and text(browser, "total") == "1"
     # When its row is opened
@@ -218,7 +221,9 @@ def test_the_sku_page_updates_without_a_reload_within_two_seconds(served, browse
     )
     assert posted.json()["applied"] == 1
     sent = time.monotonic()
-    WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda d: text(d, "on-hand") == "8")
+    WebDriverWait(browser, 10, poll_frequency=0.05, ignored_exceptions=SWAPPING).until(
+        lambda d: text(d, "on-hand") == "8"
+    )
     took = time.monotonic() - sent
     # Then the figure changed in place, within 2 seconds
     assert browser.execute_script("return window.notReloaded === true")
@@ -231,7 +236,9 @@ def test_the_overview_updates_without_a_reload(served, browser):
     before = text(browser, "lines-waiting")
     browser.execute_script("window.notReloaded = true")
     served.api("POST", "/messages", role="operator", json=m.order_cancelled("c-9", "o3", at=m.ts(hours=8)))
-    WebDriverWait(browser, 5, poll_frequency=0.05).until(lambda d: text(d, "lines-waiting") != before)
+    WebDriverWait(browser, 5, poll_frequency=0.05, ignored_exceptions=SWAPPING).until(
+        lambda d: text(d, "lines-waiting") != before
+    )
     assert browser.execute_script("return window.notReloaded === true")
 
 
@@ -254,8 +261,16 @@ def test_an_operator_releases_a_line_ahead_and_undoes_it(served, browser):
     browser.get(f"{served.base}/ui/orders/o4")
     position = browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position")
     assert position.text == "3"
-    # When released ahead, then it is first in A's queue, and the audit names who and why
-    _act(browser, "release-1", reason="hospital order")
+    # When released ahead: the review shows the engine's preview (position 3 -> 1), then it is first
+    form = browser.find_element(By.ID, "release-1")
+    form.find_element(By.NAME, "reason").send_keys("hospital order")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert "would apply" in text(browser, "preview-outcome")
+    moved = browser.find_element(By.CSS_SELECTOR, "#preview-lines tr[data-order='o4'] .position").text
+    assert moved == "3 → 1"
+    assert served.api("GET", "/orders/o4").json()["lines"][0]["position"] == 3  # nothing sent yet
+    browser.find_element(By.ID, "confirm").click()
+    WebDriverWait(browser, 10).until(lambda d: "done=" in d.current_url)
     assert browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position").text == "1"
     assert "hospital order" in text(browser, "audit") and "admin-1" in text(browser, "audit")
     # When the release is withdrawn, then it goes back to its place

@@ -33,7 +33,8 @@ async def review(request: Request, session: Signed) -> HTMLResponse:
         action = build(given, session.name)
     except (ActionError, KeyError) as error:
         return page(request, "review.html", session, status=422, error=str(error), back=back, action=None)
-    impact = await _impact(api(request, session), action)
+    calls = api(request, session)
+    impact = await _impact(calls, action)
     return page(
         request,
         "review.html",
@@ -41,6 +42,7 @@ async def review(request: Request, session: Signed) -> HTMLResponse:
         action=action,
         message=orjson.dumps(action.message, option=orjson.OPT_INDENT_2).decode() if action.message else "",
         impact=impact,
+        preview=await _preview(calls, action),
         back=back,
         error=None,
     )
@@ -81,6 +83,18 @@ def _json(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:
         raise HTTPException(422, f"the corrected message is not JSON: {error}") from None
+
+
+async def _preview(calls: Api, action: Action) -> dict[str, Any] | None:
+    """The engine's own answer to the message, decided on copies (`POST /messages/preview`): nothing recorded."""
+    message = action.message
+    if message is None:
+        try:
+            message = orjson.loads(action.corrected or "")
+        except orjson.JSONDecodeError:
+            return None  # a letter that is not JSON: its retry is refused again, nothing to preview
+    found: dict[str, Any] = await calls.post("/messages/preview", message)
+    return found
 
 
 async def _impact(calls: Api, action: Action) -> dict[str, Any]:
