@@ -101,8 +101,10 @@ def browser() -> Iterator[Any]:
 
 def sign_in(driver: Any, served: Served, role: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{served.base}/ui/signin")
     driver.find_element(By.ID, "token").send_keys(served.tokens[role])
     driver.find_element(By.ID, "signin").click()
+    WebDriverWait(driver, 10).until(lambda d: "/ui/signin" not in d.current_url)
     assert driver.find_element(By.ID, "role").text == role

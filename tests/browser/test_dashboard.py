@@ -39,12 +39,13 @@ def test_signing_in_needs_a_valid_token_and_signing_out_ends_the_session(served,
     # When the right one is given, then the page asked for opens, and the cookie is HttpOnly and Strict
     browser.find_element(By.ID, "token").send_keys(served.tokens["viewer"])
     browser.find_element(By.ID, "signin").click()
-    assert browser.current_url.endswith("/ui/backorders")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/ui/backorders"))
     (cookie,) = [c for c in browser.get_cookies() if c["name"] == "antrian_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert served.tokens["viewer"] not in json.dumps(browser.get_cookies())
     # When signing out, then pages lead to the sign-in form again
     browser.find_element(By.ID, "signout").click()
+    WebDriverWait(browser, 10).until(lambda d: "/ui/signin" in d.current_url)
     browser.get(f"{served.base}/ui")
     assert "/ui/signin" in browser.current_url
 
