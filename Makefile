@@ -24,7 +24,7 @@ run: install
 	$(BIN)/antrian --db $(DEMO_DB) queue --top 5
 	$(BIN)/antrian --db $(DEMO_DB) report --top 5 --charts $(DATA)/demo-charts
 	$(BIN)/antrian --db $(DEMO_DB) notifications dispatch
-	-@$(BIN)/antrian --db $(DEMO_DB) token revoke demo-viewer >/dev/null 2>&1
+	@$(BIN)/antrian --db $(DEMO_DB) token revoke demo-viewer >/dev/null 2>&1 || true
 	@echo "dashboard: http://127.0.0.1:$(PORT)/ui  (start it with: make serve)"
 	@echo "viewer token for the demo store: $$($(BIN)/antrian --db $(DEMO_DB) token create --role viewer --name demo-viewer 2>/dev/null)"
 
