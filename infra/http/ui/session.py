@@ -52,7 +52,10 @@ class Sessions:
 
     def open(self, session: Session) -> str:
         session_id = secrets.token_urlsafe(32)
+        now = time.monotonic()
         with self._lock:
+            for stale in [k for k, v in self._by_id.items() if v.expires < now]:
+                del self._by_id[stale]  # sessions never used again go when another one opens
             self._by_id[session_id] = session
         return session_id
 
