@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -151,8 +150,3 @@ def _find(engine: Engine, aggregate_id: UUID) -> Any:
         return engine.repository.get(aggregate_id)
     except AggregateNotFoundError:
         return None
-
-
-def previews(engine: Engine, messages: Iterable[Message]) -> list[Impact]:
-    """Each message previewed alone, on today's state (not on each other's)."""
-    return [preview(engine, message) for message in messages]

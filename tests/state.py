@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from domain.stock import Stock, StockState
+from services.inbox import AppliedMessage
 
 REFUSAL_TOPIC = "services.inbox:RefusedMessage."
 PARKING_TOPIC = "services.parking:ParkingLot."  # messages waiting: not business state
@@ -48,6 +49,8 @@ def state(aggregate: Any) -> dict[str, Any]:
         )
     else:
         data = {k: _plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
+    if isinstance(aggregate, AppliedMessage):
+        data.pop("by", None)  # who handed it in: metadata that differs by edge (file, HTTP, Kafka)
     data["version"] = aggregate.version
     return data
 

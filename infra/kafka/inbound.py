@@ -207,7 +207,7 @@ class InboundConsumer:
         assert self.fairness is not None
         received_at = datetime.now(UTC)
         for tp, batch in records.items():
-            self.fairness.add(tp, [(r, _parse(r.value, received_at, self.ahead, r.topic)) for r in batch])
+            self.fairness.add(tp, [(r, _parse(r.value, received_at, self.ahead, tp.topic)) for r in batch])
         for tp in self.consumer.assignment():
             highwater = self.consumer.highwater(tp)
             self.fairness.caught_up(tp, highwater is not None and self.consumer.position(tp) >= highwater)
@@ -250,7 +250,7 @@ class InboundConsumer:
         Submitting it settles the batch before (its outcomes are counted then).
         """
         received_at = datetime.now(UTC)  # the edge reads the clock: a message from the future is refused
-        parsed = [(tp, r, _parse(r.value, received_at, self.ahead, r.topic)) for r in records]
+        parsed = [(tp, r, _parse(r.value, received_at, self.ahead, tp.topic)) for r in records]
         return self._submit(parsed, Tracking(feed_name(tp.topic, tp.partition), records[-1].offset + 1))
 
     def _submit(

@@ -89,6 +89,8 @@ def _template(type_: str, mid: str) -> dict[str, Any]:
         "SubstituteDeclined": lambda: m.substitute_declined(mid, "O2", "1", at=AT),
         "BackInStockRequested": lambda: m.back_in_stock_requested(mid, "A", at=AT),
         "SkuConfigured": lambda: m.sku_configured(mid, "A", reorder_point=3, safety_stock=1, at=AT),
+        "LineReleasedAhead": lambda: m.line_released_ahead(mid, "O2", "1", at=AT, reason="hospital"),
+        "LineReleaseWithdrawn": lambda: m.line_release_withdrawn(mid, "O2", "1", at=AT, reason="over"),
     }
     return build[type_]()
 
@@ -109,6 +111,8 @@ TYPES = (
     "SubstituteDeclined",
     "BackInStockRequested",
     "SkuConfigured",
+    "LineReleasedAhead",
+    "LineReleaseWithdrawn",
 )
 
 _RAW = "\x01raw\x01"  # stands in for a value written by hand into the serialised text
@@ -201,6 +205,8 @@ def _parse_cases(c: _Corpus) -> None:
         "SubstituteDeclined": ("order_id",),
         "BackInStockRequested": ("customer_id",),
         "SkuConfigured": ("sku",),
+        "LineReleasedAhead": ("reason",),
+        "LineReleaseWithdrawn": ("line_id",),
     }
     for type_, path in missing.items():
         c.set(f"missing-{path[-1]}-of-{type_}", type_, path, _DROP, path[-1], MISSING)

@@ -97,3 +97,23 @@ def test_antrian_ingest_records_the_login_name_and_antrian_audit_prints_it(tmp_p
     assert shown.exit_code == 0, shown.output
     assert f"by cli:{getpass.getuser()}" in shown.output
     assert {entry["by"] for entry in listed} == {f"cli:{getpass.getuser()}"}
+
+
+def test_a_message_read_from_kafka_is_recorded_as_handed_in_by_its_topic(tmp_path):
+    from collections import namedtuple
+
+    from kafka import TopicPartition
+
+    from infra.kafka.inbound import InboundConsumer
+
+    settings = settings_for("sqlite", tmp_path)
+    engine = build_engine(settings)
+    try:
+        inbound = InboundConsumer(engine, consumer=None, topics=["antrian.inventory"])  # type: ignore[arg-type]
+        record = namedtuple("Record", "offset key value")
+        tp = TopicPartition("antrian.inventory", 0)
+        inbound.apply(tp, [record(0, None, orjson.dumps(m.stock_received("k-1", "A", 3)))]).result()
+    finally:
+        engine.close()
+
+    assert _applied_entry(settings, "k-1").by == "kafka:antrian.inventory"

@@ -59,6 +59,8 @@ def test_the_engine_counts_each_decision_it_writes_by_kind():
         "EtasRevised",
         "AllocationsRevoked",
         "ReplenishmentSuggested",
+        "LineReleasedAhead",
+        "ReleaseWithdrawn",
     }
 
 

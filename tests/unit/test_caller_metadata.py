@@ -51,3 +51,26 @@ def test_the_causation_by_header_is_read_back_as_text_and_absent_as_none():
     assert header_value([(HEADER_CAUSATION_BY, b"token:ops")], HEADER_CAUSATION_BY) == "token:ops"
     assert header_value([], HEADER_CAUSATION_BY) is None
     assert header_value(None, HEADER_CAUSATION_BY) is None
+
+
+def test_a_projection_reading_kafka_takes_the_caller_from_the_causation_by_header():
+    from collections import namedtuple
+
+    from infra.kafka.projections import _event
+
+    record = namedtuple("Record", "topic partition offset value headers")
+    envelope = {
+        "notification_id": 7,
+        "event_type": "Stock.Received",
+        "aggregate_type": "Stock",
+        "aggregate_id": "a",
+        "aggregate_version": 2,
+        "occurred_at": "2026-01-05T10:00:00Z",
+        "causation_message_id": "r-1",
+        "data": {},
+    }
+    headers = [("event_type", b"Stock.Received"), (HEADER_CAUSATION_BY, b"kafka:antrian.inventory")]
+
+    event = _event(record("t", 0, 3, orjson.dumps(envelope), headers), "t:0")
+
+    assert event.caused_by == "kafka:antrian.inventory" and event.causation_message_id == "r-1"
