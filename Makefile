@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= $(HOME)/.local/share/antrian
 DEMO_DB ?= $(DATA)/demo.sqlite
 
-.PHONY: install run test test-unit test-integration test-e2e bench lint clean
+.PHONY: install run serve browser test test-unit test-integration test-e2e test-browser bench lint clean
 
 install: $(STAMP)
 
@@ -24,9 +24,27 @@ run: install
 	$(BIN)/antrian --db $(DEMO_DB) queue --top 5
 	$(BIN)/antrian --db $(DEMO_DB) report --top 5 --charts $(DATA)/demo-charts
 	$(BIN)/antrian --db $(DEMO_DB) notifications dispatch
+	@$(BIN)/antrian --db $(DEMO_DB) token revoke demo-viewer >/dev/null 2>&1 || true
+	@echo "dashboard: http://127.0.0.1:$(PORT)/ui  (start it with: make serve)"
+	@echo "viewer token for the demo store: $$($(BIN)/antrian --db $(DEMO_DB) token create --role viewer --name demo-viewer 2>/dev/null)"
 
-test: install
+# The HTTP API and the dashboard (/ui) over the demo store `make run` made; Ctrl-C stops it.
+PORT ?= 8080
+serve: install
+	$(BIN)/antrian --db $(DEMO_DB) serve --port $(PORT)
+
+# The browser tests drive Debian's chromium through its chromedriver: installed when missing
+# (needs root; without it the browser tests skip, saying why, or fail under CI=true).
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } || \
+		echo "chromium not installed: the browser tests will skip"
+
+test: install browser
 	$(BIN)/pytest
+
+test-browser: install browser
+	$(BIN)/pytest tests/browser
 
 test-unit: install
 	$(BIN)/pytest tests/unit

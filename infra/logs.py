@@ -64,3 +64,5 @@ def configure_logging(log_format: str, level: str) -> None:
     root.setLevel(level)
     # kafka-python says a lot at INFO (every connection, every group join): its warnings are enough.
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
+    # httpx logs every request at INFO: the dashboard's pages call the API in-process, several per page.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

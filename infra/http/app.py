@@ -67,6 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.middleware("http")(count_requests)
     app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
+    from infra.http.ui.mount import mount
+
+    mount(app)  # the browser dashboard at /ui: pages over these very routes
     return app
 
 

@@ -287,6 +287,18 @@ class SupplierFigures(Model):
     mean_delay_days: float
 
 
+class DayUnits(Model):
+    day: date
+    units: int = Field(description="units waiting at the end of the day, all SKUs")
+
+
+class WeekWaits(Model):
+    week: str = Field(description="ISO week of the orders, as 2026-W02")
+    lines: int = Field(description="backordered lines ordered that week and filled since")
+    p50_days: float
+    p90_days: float
+
+
 class Report(Model):
     start: date | None
     end: date | None
@@ -310,6 +322,8 @@ class Report(Model):
     suppliers: list[SupplierFigures]
     supplier_on_time: float | None
     supplier_mean_delay_days: float | None
+    waiting_units_by_day: list[DayUnits] = Field(description="the chart of waiting units over time")
+    waits_by_week: list[WeekWaits] = Field(description="the chart of waits per week")
 
 
 class Check(Model):

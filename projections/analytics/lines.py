@@ -67,22 +67,13 @@ def follow(
     cancellations: Iterable[Mapping[str, Any]],
 ) -> tuple[list[LineOutcome], dict[str, int]]:
     """Every ordered line's outcome, and the units waiting now per SKU (every line, substitutes included)."""
-    facts: dict[Key, list[tuple[int, int, str, Mapping[str, Any]]]] = defaultdict(list)
-    skus: dict[str, str] = {}
-    for r in requests:
-        facts[(r["stock_key"], r["order_id"], r["line_id"])].append((r["notification_id"], -1, "request", r))
-        skus[r["stock_key"]] = r["sku"]
-    for m in movements:
-        facts[(m["stock_key"], m["order_id"], m["line_id"])].append(
-            (m["notification_id"], m["seq"], m["kind"], m)
-        )
+    facts, skus = _facts(requests, movements)
     cancelled: dict[tuple[str, str], set[bool]] = defaultdict(set)
     for c in cancellations:
         cancelled[(c["order_key"], c["line_id"])].add(bool(c["automatic"]))
     outcomes: list[LineOutcome] = []
     waiting_by_sku: dict[str, int] = defaultdict(int)
     for key, items in facts.items():
-        items.sort(key=lambda item: (item[0], item[1]))
         waiting, first, filled_at = _walk(items)
         if key[0] in skus:
             waiting_by_sku[skus[key[0]]] += waiting
@@ -109,15 +100,56 @@ def follow(
     return outcomes, {sku: units for sku, units in waiting_by_sku.items() if units}
 
 
+def waiting_changes(
+    requests: Iterable[Mapping[str, Any]], movements: Iterable[Mapping[str, Any]]
+) -> list[tuple[datetime, int]]:
+    """Each change of the units waiting (all lines, all SKUs), at its business time, oldest first.
+
+    The same walk as `follow`, so the changes of a line add up to what `follow` says
+    still waits on it; a fact without a time takes the time of the fact before it.
+    """
+    facts, _ = _facts(requests, movements)
+    changes: list[tuple[datetime, int]] = []
+    for items in facts.values():
+        _walk(items, changes)
+    return sorted(changes)
+
+
+def _facts(
+    requests: Iterable[Mapping[str, Any]], movements: Iterable[Mapping[str, Any]]
+) -> tuple[dict[Key, list[tuple[int, int, str, Mapping[str, Any]]]], dict[str, str]]:
+    """Each (Stock, order, line)'s facts in log order, and each Stock's SKU."""
+    facts: dict[Key, list[tuple[int, int, str, Mapping[str, Any]]]] = defaultdict(list)
+    skus: dict[str, str] = {}
+    for r in requests:
+        facts[(r["stock_key"], r["order_id"], r["line_id"])].append((r["notification_id"], -1, "request", r))
+        skus[r["stock_key"]] = r["sku"]
+    for m in movements:
+        facts[(m["stock_key"], m["order_id"], m["line_id"])].append(
+            (m["notification_id"], m["seq"], m["kind"], m)
+        )
+    for items in facts.values():
+        items.sort(key=lambda item: (item[0], item[1]))
+    return facts, skus
+
+
 def _walk(
     items: list[tuple[int, int, str, Mapping[str, Any]]],
+    changes: list[tuple[datetime, int]] | None = None,
 ) -> tuple[int, Mapping[str, Any] | None, datetime | None]:
-    """(units waiting at the end, the line's first own request or None, when its backorder was filled)."""
+    """(units waiting at the end, the line's first own request or None, when its backorder was filled).
+
+    `changes`, when given, receives each change of the units waiting with its business time.
+    """
     substitute_here = any(kind == "request" and row["substitute_for"] for _, _, kind, row in items)
     first: Mapping[str, Any] | None = None
     waiting = 0
     filled_at: datetime | None = None
+    when: datetime | None = None
     for _, _, kind, row in items:
+        before = waiting
+        stamp = row.get("requested_at") if kind == "request" else row.get("at")
+        when = parse_time(stamp) if stamp else when
         if kind == "request":
             if first is None and not row["substitute_for"]:
                 first = row
@@ -136,6 +168,8 @@ def _walk(
             waiting += 0 if substitute_here else row["quantity"]
         else:  # expire, withdraw
             waiting -= row["quantity"]
+        if changes is not None and when is not None and waiting != before:
+            changes.append((when, waiting - before))
     return waiting, first, filled_at
 
 

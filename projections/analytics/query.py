@@ -10,15 +10,17 @@ from __future__ import annotations
 from datetime import date
 
 from projections.analytics import report
-from projections.analytics.lines import follow
+from projections.analytics.lines import follow, waiting_changes
 from projections.analytics.suppliers import first_receipts
 from projections.store import Tx
 
 
 def read_report(tx: Tx, start: date | None = None, end: date | None = None, top: int = 5) -> report.Report:
+    requests = tx.dicts("SELECT * FROM analytics_requests")
+    movements = tx.dicts("SELECT * FROM analytics_movements")
     outcomes, waiting = follow(
-        tx.dicts("SELECT * FROM analytics_requests"),
-        tx.dicts("SELECT * FROM analytics_movements"),
+        requests,
+        movements,
         {
             (k, line): eta
             for k, line, eta in tx.all("SELECT order_key, line_id, first_eta FROM analytics_promises")
@@ -30,4 +32,5 @@ def read_report(tx: Tx, start: date | None = None, end: date | None = None, top:
         key: (sid, name)
         for key, sid, name in tx.all("SELECT supplier_key, supplier_id, name FROM analytics_suppliers")
     }
-    return report.build(outcomes, waiting, receipts, names, start, end, top)
+    changes = waiting_changes(requests, movements)
+    return report.build(outcomes, waiting, receipts, names, start, end, top, changes)

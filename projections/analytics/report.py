@@ -11,7 +11,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from projections.analytics.lines import LineOutcome
 from projections.analytics.suppliers import Receipt
@@ -38,6 +38,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "(negative when early), averaged over late and early receipts alike",
     ),
     ("units waiting", "units still waiting per SKU now, whenever ordered"),
+    (
+        "waiting over time",
+        "units waiting (all SKUs, whenever ordered) at the end of each business day of the range",
+    ),
+    ("waits per week", "the wait's p50 and p90 (nearest-rank) of backordered lines filled, by order week"),
 )
 
 
@@ -94,6 +99,8 @@ class Report:
     suppliers: list[SupplierFigures] = field(default_factory=list)
     supplier_on_time: float | None = None
     supplier_mean_delay_days: float | None = None
+    waiting_by_day: dict[date, int] = field(default_factory=dict)  # day -> units waiting at its end
+    waits_by_week: dict[str, tuple[int, float, float]] = field(default_factory=dict)  # week -> (n, p50, p90)
 
 
 def in_range(day: date, start: date | None, end: date | None) -> bool:
@@ -110,10 +117,43 @@ def share(flags: Sequence[bool]) -> float | None:
 
 def p90(values: Iterable[float]) -> float | None:
     """Nearest rank: the smallest value with at least 90% of the values at or below it."""
+    return nearest_rank(values, 0.9)
+
+
+def nearest_rank(values: Iterable[float], share: float) -> float | None:
     ordered = sorted(values)
     if not ordered:
         return None
-    return ordered[math.ceil(len(ordered) * 0.9) - 1]
+    return ordered[max(math.ceil(len(ordered) * share), 1) - 1]
+
+
+def waiting_by_day(
+    changes: Sequence[tuple[datetime, int]], start: date | None, end: date | None
+) -> dict[date, int]:
+    """Units waiting at the end of every day from the first change (or `start`) to the last (or `end`)."""
+    if not changes:
+        return {}
+    net: dict[date, int] = defaultdict(int)
+    for when, delta in changes:
+        net[when.date()] += delta
+    first, last = min(net), max(net)
+    days, level, found = (last - first).days + 1, 0, {}
+    for n in range(days):
+        day = first + timedelta(days=n)
+        level += net.get(day, 0)
+        found[day] = level
+    return {day: units for day, units in found.items() if in_range(day, start, end)}
+
+
+def waits_by_week(lines: Iterable[LineOutcome]) -> dict[str, tuple[int, float, float]]:
+    weeks: dict[str, list[float]] = defaultdict(list)
+    for line in lines:
+        if line.wait_days is not None:
+            weeks[iso_week(line.day)].append(line.wait_days)
+    return {
+        week: (len(w), nearest_rank(w, 0.5) or 0.0, nearest_rank(w, 0.9) or 0.0)
+        for week, w in sorted(weeks.items())
+    }
 
 
 def iso_week(day: date) -> str:
@@ -185,7 +225,9 @@ def build(
     start: date | None = None,
     end: date | None = None,
     top: int = 5,
+    changes: Sequence[tuple[datetime, int]] = (),
 ) -> Report:
+    """`changes`: each change of the units waiting with its business time (lines.waiting_changes)."""
     lines = [line for line in outcomes if in_range(line.day, start, end)]
     backordered = [line for line in lines if line.backordered]
     report = Report(start=start, end=end, lines=len(lines), units=sum(line.requested for line in lines))
@@ -206,4 +248,6 @@ def build(
     report.suppliers = supplier_figures(received, supplier_names)
     report.supplier_on_time = share([r.delay_days <= 0 for r in received])
     report.supplier_mean_delay_days = mean([r.delay_days for r in received])
+    report.waiting_by_day = waiting_by_day(changes, start, end)
+    report.waits_by_week = waits_by_week(backordered)
     return report

@@ -45,6 +45,11 @@ def report(
             **{k: v for k, v in asdict(found).items() if k in Report.model_fields},
             "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
             "suppliers": [{**asdict(s), "on_time_rate": s.on_time_rate} for s in found.suppliers],
+            "waiting_units_by_day": [{"day": d, "units": u} for d, u in found.waiting_by_day.items()],
+            "waits_by_week": [
+                {"week": w, "lines": n, "p50_days": p50, "p90_days": p90}
+                for w, (n, p50, p90) in found.waits_by_week.items()
+            ],
         }
     )
     if "text/csv" in request.headers.get("accept", ""):

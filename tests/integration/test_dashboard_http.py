@@ -1,0 +1,95 @@
+"""The dashboard's pages over the API's app (TestClient, SQLite): sign-in, CSRF, roles, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.http.tokens import Role
+from tests.support.http_api import EMAIL, SHOP, ServedShop, apply_shop, served, settings_for
+
+pytestmark = pytest.mark.integration
+PAGES = (
+    "/ui",
+    "/ui/backorders",
+    "/ui/buyers",
+    "/ui/dead-letters",
+    "/ui/report",
+    "/ui/orders/o2",
+    "/ui/skus/A",
+)
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[ServedShop]:
+    settings = settings_for("sqlite", tmp_path)
+    apply_shop(settings, *SHOP)
+    with served(settings) as shop:
+        yield shop
+
+
+def sign_in(shop: ServedShop, role: Role) -> str:
+    """Signs the client in; returns the session's CSRF token."""
+    form = shop.client.get("/ui/signin")
+    token = CSRF.search(form.text).group(1)
+    answer = shop.client.post(
+        "/ui/signin", data={"csrf": token, "token": shop.tokens[role], "next": "/ui"}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    return CSRF.search(shop.client.get("/ui").text).group(1)
+
+
+def test_pages_lead_to_the_sign_in_form_until_signed_in(shop):
+    answer = shop.client.get("/ui/orders/o2", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith(
+        "/ui/signin?next=/ui/orders/o2"
+    )
+
+
+def test_the_session_cookie_holds_a_session_id_not_the_token(shop):
+    sign_in(shop, Role.VIEWER)
+    cookie = shop.client.cookies.get("antrian_session")
+    assert cookie and cookie != shop.tokens[Role.VIEWER]
+
+
+def test_sign_in_without_its_csrf_token_is_refused(shop):
+    shop.client.get("/ui/signin")
+    answer = shop.client.post("/ui/signin", data={"csrf": "forged", "token": shop.tokens[Role.ADMIN]})
+    assert answer.status_code == 403
+
+
+def test_an_action_without_the_sessions_csrf_token_is_refused_and_nothing_is_sent(shop):
+    sign_in(shop, Role.ADMIN)
+    form = {"action": "cancel-order", "order_id": "o2", "reason": "x", "back": "/ui/orders/o2"}
+    assert shop.client.post("/ui/actions/review", data=form).status_code == 403
+    assert shop.client.post("/ui/actions/review", data={**form, "csrf": "forged"}).status_code == 403
+    assert shop.get("/orders/o2").json()["lines"][0]["status"] != "cancelled"
+
+
+def test_every_page_answers_and_a_viewer_never_sees_an_email_nor_an_action(shop):
+    csrf = sign_in(shop, Role.VIEWER)
+    for path in PAGES:
+        page = shop.client.get(path)
+        assert page.status_code == 200, path
+        assert EMAIL not in page.text and "/ui/actions/review" not in page.text, path
+    form = {"csrf": csrf, "action": "cancel-order", "order_id": "o2", "reason": "x"}
+    assert shop.client.post("/ui/actions/review", data=form).status_code == 403
+
+
+def test_an_auditor_sees_the_email(shop):
+    sign_in(shop, Role.AUDITOR)
+    assert EMAIL in shop.client.get("/ui/orders/o2").text
+
+
+def test_an_unknown_order_is_the_apis_404_worded_on_the_page(shop):
+    sign_in(shop, Role.VIEWER)
+    answer = shop.client.get("/ui/orders/nope")
+    assert answer.status_code == 404 and "unknown order" in answer.text
+
+
+def test_the_dashboard_is_not_part_of_the_api_contract(shop):
+    assert not [p for p in shop.client.get("/openapi.json").json()["paths"] if p.startswith("/ui")]
