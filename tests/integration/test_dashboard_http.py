@@ -93,3 +93,11 @@ def test_an_unknown_order_is_the_apis_404_worded_on_the_page(shop):
 
 def test_the_dashboard_is_not_part_of_the_api_contract(shop):
     assert not [p for p in shop.client.get("/openapi.json").json()["paths"] if p.startswith("/ui")]
+
+
+def test_the_backorders_page_filters_by_warehouse_and_names_the_warehouses(shop):
+    sign_in(shop, Role.VIEWER)
+    main = shop.client.get("/ui/backorders", params={"warehouse": "main", "start": "junk"})
+    assert main.status_code == 200 and '<b id="total">2</b>' in main.text and "<td>main</td>" in main.text
+    north = shop.client.get("/ui/backorders", params={"warehouse": "north"})
+    assert '<b id="total">0</b>' in north.text

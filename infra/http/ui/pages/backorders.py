@@ -9,7 +9,7 @@ from infra.http.ui.pages.common import Signed, api, make_router
 from infra.http.ui.render import page
 
 router = make_router()
-FILTERS = ("sku", "customer", "tier", "needs_purchase", "overdue", "min_age_days", "as_of")
+FILTERS = ("sku", "customer", "tier", "warehouse", "needs_purchase", "overdue", "min_age_days", "as_of")
 SORTS = ("age", "eta", "position", "units")
 PAGE_SIZE = 25
 
@@ -19,7 +19,8 @@ async def backorders(request: Request, session: Signed) -> HTMLResponse:
     given = {name: request.query_params.get(name, "") for name in FILTERS}
     sort = request.query_params.get("sort", "age")
     cursor = request.query_params.get("cursor")
-    start = int(request.query_params.get("start", "0") or 0)
+    given_start = request.query_params.get("start", "")
+    start = int(given_start) if given_start.isdigit() else 0  # where the page starts, for its counts only
     found = await api(request, session).get("/backorders", sort=sort, cursor=cursor, limit=PAGE_SIZE, **given)
     return page(
         request,
