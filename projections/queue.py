@@ -65,7 +65,8 @@ WHERE {_LINE} AND held_substitute_for IS NULL
 
 class BackorderQueueProjection(OrderLinesMixin, Projection):
     name: ClassVar[str] = "queue"
-    version: ClassVar[int] = 2  # 2: promises and their revisions from Stock.EtasRevised only
+    # 2: promises and their revisions from Stock.EtasRevised only; 3: units on hand per warehouse
+    version: ClassVar[int] = 3
     tables: ClassVar[dict[str, str]] = {
         "queue_skus": "stock_key TEXT PRIMARY KEY, sku TEXT NOT NULL, policy TEXT NOT NULL",
         # held_substitute_for: the SKU a reservation here replaces (Stock's Reservation.substitute_for);
@@ -79,6 +80,12 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
         "queue_inbound": (
             "stock_key TEXT NOT NULL, po_key TEXT NOT NULL, po_id TEXT NOT NULL, supplier_id TEXT NOT NULL, "
             "open_quantity INTEGER NOT NULL, arrival TEXT NOT NULL, PRIMARY KEY (stock_key, po_key)"
+        ),
+        # Which warehouses stock the SKU and how many units each holds: the Stock's on_hand, kept
+        # from its own events (one aggregate's events arrive in order on either feed).
+        "queue_on_hand": (
+            "stock_key TEXT NOT NULL, warehouse TEXT NOT NULL, on_hand INTEGER NOT NULL, "
+            "PRIMARY KEY (stock_key, warehouse)"
         ),
         **OrderLinesMixin.order_tables,
     }
@@ -204,6 +211,7 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
 
     @handles("Stock.Received")
     def received(self, tx: Tx, event: ProjectedEvent) -> None:
+        self._on_hand(tx, event, event.data["quantity"])
         po_key = event.data["purchase_order_key"]
         if po_key is None:
             return
@@ -213,3 +221,21 @@ class BackorderQueueProjection(OrderLinesMixin, Projection):
             (event.data["quantity"], *key),
         )
         tx.execute("DELETE FROM queue_inbound WHERE stock_key = ? AND po_key = ? AND open_quantity <= 0", key)
+
+    @handles("Stock.Adjusted")
+    def adjusted(self, tx: Tx, event: ProjectedEvent) -> None:
+        self._on_hand(tx, event, event.data["counted_quantity"], counted=True)
+
+    @handles("Stock.Shipped")
+    def shipped(self, tx: Tx, event: ProjectedEvent) -> None:
+        self._on_hand(tx, event, -event.data["quantity"])
+
+    @staticmethod
+    def _on_hand(tx: Tx, event: ProjectedEvent, units: int, counted: bool = False) -> None:
+        """Add `units` to the warehouse's count, or set it to them when a count says so."""
+        new = "excluded.on_hand" if counted else "queue_on_hand.on_hand + excluded.on_hand"
+        tx.execute(
+            "INSERT INTO queue_on_hand (stock_key, warehouse, on_hand) VALUES (?, ?, ?) "
+            f"ON CONFLICT (stock_key, warehouse) DO UPDATE SET on_hand = {new}",
+            (event.aggregate_id, event.data["warehouse"], units),
+        )

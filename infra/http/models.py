@@ -162,6 +162,10 @@ class Decisions(Model):
 
 class Backorder(QueueEntry):
     sku: str
+    warehouses: list[str] = Field(
+        description="the warehouses that stock its SKU: a SKU's units are pooled, so the line ships "
+        "from whichever of them holds units when its turn comes"
+    )
     age_days: int
     overdue: bool = Field(description="its ETA is before as_of")
 

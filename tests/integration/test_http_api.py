@@ -117,6 +117,17 @@ def test_backorders_filter_and_sort(shop):
     assert shop.get("/backorders", params={"sort": "position"}).json()["items"][0]["position"] == 1
 
 
+def test_backorders_filter_by_a_warehouse_that_stocks_their_sku(shop):
+    # Given A's only units were received in the warehouse "main"
+    stocked = shop.get("/backorders", params={"warehouse": "main"}).json()["items"]
+    # Then both lines waiting for A are main's to chase, and another warehouse has none
+    assert {(b["order_id"], tuple(b["warehouses"])) for b in stocked} == {
+        ("o2", ("main",)),
+        ("o3", ("main",)),
+    }
+    assert shop.get("/backorders", params={"warehouse": "north"}).json()["items"] == []
+
+
 def test_pages_follow_their_cursor_to_the_end_and_a_cursor_is_bound_to_its_filters(shop):
     first = shop.get("/backorders", params={"limit": 1}).json()
     second = shop.get("/backorders", params={"limit": 1, "cursor": first["next_cursor"]}).json()

@@ -86,6 +86,15 @@ def projected_queue(tx: Any, sku: str) -> list[tuple[Any, ...]]:
     ]
 
 
+def projected_on_hand(tx: Any, sku: str) -> dict[str, int]:
+    rows = tx.all(
+        "SELECT h.warehouse, h.on_hand FROM queue_on_hand h JOIN queue_skus s ON s.stock_key = h.stock_key "
+        "WHERE s.sku = ?",
+        (sku,),
+    )
+    return dict(rows)
+
+
 def promise_revisions(engine: Engine, sku: str) -> Counter[tuple[str, str]]:
     """How often the SKU changed a promise its customer had been told, per (order, line), from its events.
 
@@ -190,12 +199,16 @@ def test_every_skus_projected_queue_equals_the_stocks_queue_at_the_end_of_every_
                 expected = stock_queue(memory_engine, sku)
                 assert projected_queue(tx, sku) == expected, f"{sku} after day {days_done}"
                 compared["entries"] += len(expected)
+                held = memory_engine.get_stock(sku).on_hand
+                assert projected_on_hand(tx, sku) == held, f"{sku} on hand after day {days_done}"
+                compared["warehouses"] += len(held)
 
     run_demo(memory_engine, OPTIONS, on_progress=check)
 
     # The history really had queues to compare, take-backs and an expiry, not only empty queues.
-    assert compared["entries"] > 50
+    assert compared["entries"] > 50 and compared["warehouses"] > 0
     types = Counter(event.event_type for event in published(memory_engine))
+    assert types["Stock.Shipped"] and types["Stock.Adjusted"] and types["Stock.Received"]
     assert types["Stock.AllocationsRevoked"] and types["Stock.QueueFilled"] and types["Stock.Withdrawn"]
     assert any(e.data["expired"] for e in published(memory_engine) if e.event_type == "Stock.EtasRevised")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -15,6 +15,9 @@ from infra.http.models import Backorder
 from infra.http.pagination import Page, PageRequest, page_request, paginate
 from infra.http.params import IsoDay
 from infra.http.problems import BAD_CURSOR, REFUSED
+
+if TYPE_CHECKING:
+    from projections.store import Tx
 
 router = APIRouter(tags=["backorders"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
@@ -44,6 +47,7 @@ def backorders(
     sku: str | None = None,
     customer: str | None = Query(None, description="customer id"),
     tier: str | None = None,
+    warehouse: str | None = Query(None, description="only lines of SKUs this warehouse stocks"),
     needs_purchase: bool | None = Query(
         None, description="only lines no open PO covers (true) or covered (false)"
     ),
@@ -63,10 +67,12 @@ def backorders(
     with of.reading() as tx:
         skus = [sku] if sku else [row[0] for row in tx.all("SELECT sku FROM queue_skus ORDER BY sku")]
         queues = [q for q in (sku_queue(tx, s) for s in skus) if q is not None]
+        stocked = _warehouses(tx, sku)
     found = [
         Backorder(
             **entry.__dict__,
             sku=queue.totals.sku,
+            warehouses=stocked.get(queue.totals.sku, []),
             age_days=(today - entry.waiting_since).days,
             overdue=entry.eta is not None and entry.eta < today,
         )
@@ -78,10 +84,25 @@ def backorders(
         for b in found
         if (customer is None or b.customer_id == customer)
         and (tier is None or b.tier == tier)
+        and (warehouse is None or warehouse in b.warehouses)
         and (needs_purchase is None or b.needs_purchase == needs_purchase)
         and (overdue is None or b.overdue == overdue)
         and (min_age_days is None or b.age_days >= min_age_days)
     ]
     kept.sort(key=_SORTS[sort])
-    query = ("backorders", sku, customer, tier, needs_purchase, overdue, min_age_days, today, sort)
+    query = ("backorders", sku, customer, tier, warehouse, needs_purchase, overdue, min_age_days, today, sort)
     return shown(paginate(kept, page, query), caller)
+
+
+def _warehouses(tx: Tx, sku: str | None) -> dict[str, list[str]]:
+    """SKU -> the warehouses that hold or have held its units, by name."""
+    rows = tx.all(
+        "SELECT s.sku, h.warehouse FROM queue_on_hand h JOIN queue_skus s ON s.stock_key = h.stock_key"
+        + (" WHERE s.sku = ?" if sku else "")
+        + " ORDER BY s.sku, h.warehouse",
+        (sku,) if sku else (),
+    )
+    found: dict[str, list[str]] = {}
+    for name, warehouse in rows:
+        found.setdefault(name, []).append(warehouse)
+    return found
