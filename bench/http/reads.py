@@ -71,7 +71,19 @@ def run_reads(server: Served, found: Targets, rate: float, seconds: float) -> li
     for label, asked in paths(found).items():
         say(f"  {label}: {rate:.0f} requests/s for {seconds:.0f} s ...")
         runs.append(asyncio.run(_load(server, LoadRun(label, rate, seconds), asked, rate, seconds)))
+        if label.startswith("GET /backorders"):
+            runs += split_busiest(runs[-1], found)
     return runs
+
+
+def split_busiest(run: LoadRun, found: Targets) -> list[LoadRun]:
+    """The same run's requests for the busiest SKU and for the others: what a long queue costs (rate 0: a part)."""
+    busiest = [s for s, sku in zip(run.samples, found.skus, strict=False) if sku == found.busiest]
+    others = [s for s, sku in zip(run.samples, found.skus, strict=False) if sku != found.busiest]
+    return [
+        LoadRun(f"  of which {found.busiest} ({found.busiest_waiting:,} waiting)", 0.0, 0.0, busiest),
+        LoadRun("  of which the other SKUs", 0.0, 0.0, others),
+    ]
 
 
 async def _load(server: Served, run: LoadRun, asked: list[str], rate: float, seconds: float) -> LoadRun:

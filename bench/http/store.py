@@ -4,7 +4,9 @@ The default demo (seed 7, 42 days, 20 SKUs) with more orders a day, run by the
 real commands (`antrian demo`, then `antrian projections run --once` so the
 served read models start caught up). A folder per set of parameters; a
 `built.json` written last marks it complete, so an interrupted build is built
-again and a finished one is reused (`--rebuild` forces a new one).
+again and a finished one is reused (`--rebuild` forces a new one). A reused
+store whose read models are of an older version than the code's is brought up
+to date with `antrian projections rebuild` of those alone, as an operator would.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def demo_store(
     stamp = folder / "built.json"
     if stamp.is_file() and not rebuild:
         facts = orjson.loads(stamp.read_bytes())
+        _rebuild_stale(folder / "antrian.sqlite")
         return DemoStore(folder / "antrian.sqlite", facts["orders"], facts["events"], facts["build_s"], True)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -66,6 +69,27 @@ def demo_store(
     facts = {"orders": built.orders, "events": built.events, "build_s": round(built.build_s, 1)}
     stamp.write_bytes(orjson.dumps(facts))
     return built
+
+
+def _rebuild_stale(db: Path) -> None:
+    """`antrian projections rebuild` of the read models whose stored version is not the code's."""
+    from infra.bootstrap import build_read_store, build_runner
+    from infra.settings import Settings
+
+    store = build_read_store(Settings(store="sqlite", sqlite_path=db))
+    try:
+        runner = build_runner(store)
+        states = runner.states()
+        stale = [
+            p.name for p in runner.projections if p.name in states and states[p.name].version != p.version
+        ]
+    finally:
+        store.close()
+    if stale:
+        say(f"the cached store's read models {', '.join(stale)} are of an older version: rebuilding them ...")
+        started = time.perf_counter()
+        antrian(db, "projections", "rebuild", *stale)
+        say(f"  rebuilt in {time.perf_counter() - started:.0f} s")
 
 
 def _count(db: Path, table: str) -> int:
