@@ -6,7 +6,7 @@ import argparse
 
 from bench.http import __doc__ as about
 from bench.http.figures import LoadRun
-from bench.http.reads import run_reads, targets
+from bench.http.reads import BUSIEST_SHARE, run_reads, targets
 from bench.http.server import served
 from bench.http.store import FULL_ORDERS_PER_DAY, QUICK_ORDERS_PER_DAY, DemoStore, demo_store
 from bench.http.table import READ_P99_MS, read_rows, write_rows
@@ -21,6 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rate", type=float, default=200.0, help="read requests/s")
     parser.add_argument("--seconds", type=float, default=30.0, help="each read run's length")
+    parser.add_argument(
+        "--busiest-share",
+        type=float,
+        default=BUSIEST_SHARE,
+        help="share of /backorders asks for the busiest SKU",
+    )
     parser.add_argument("--lines", type=int, default=20_000, help="lines in the write file")
     parser.add_argument("--rebuild", action="store_true", help="build the cached demo store again")
     parser.add_argument("--keep", action="store_true", help="keep the write stores (path printed)")
@@ -30,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     with sqlite_bench("HTTP", detail, "antrian-http-", args.keep) as folder:
         store = demo_store(QUICK_ORDERS_PER_DAY if args.quick else FULL_ORDERS_PER_DAY, rebuild=args.rebuild)
         say_store(store)
-        runs: list[LoadRun] = guarded("reads", lambda: reads(store, args.rate, seconds)) or []
+        runs: list[LoadRun] = (
+            guarded("reads", lambda: reads(store, args.rate, seconds, args.busiest_share)) or []
+        )
         file = traffic_file(folder, lines)
         ingested = ingest(folder, file)
         say(f"  antrian ingest: {ingested.per_s:,.0f} lines/s")
@@ -61,10 +69,11 @@ def say_store(store: DemoStore) -> None:
     say(f"read store: the demo scaled to {store.orders:,} orders, {store.events:,} events; {how}")
 
 
-def reads(store: DemoStore, rate: float, seconds: float) -> list[LoadRun]:
-    found = targets(store.read_db, round(rate * seconds))
+def reads(store: DemoStore, rate: float, seconds: float, busiest_share: float) -> list[LoadRun]:
+    found = targets(store.read_db, round(rate * seconds), busiest_share=busiest_share)
     say(
-        f"  busiest SKU {found.busiest}: {found.busiest_waiting:,} lines waiting (a quarter of /backorders asks)"
+        f"  busiest SKU {found.busiest}: {found.busiest_waiting:,} lines waiting "
+        f"({busiest_share:.0%} of /backorders asks, besides its share of the rest)"
     )
     with served(store.db) as server:
         say(f"  antrian serve (pid {server.pid}) at {server.base}, ready in {server.ready_s:.1f} s")

@@ -38,8 +38,9 @@ class Targets:
     busiest_waiting: int
 
 
-def targets(read_db: Path, count: int, seed: int = 14) -> Targets:
-    """`count` order ids and `count` SKUs to ask for, drawn from the read store with `seed`."""
+def targets(read_db: Path, count: int, seed: int = 14, busiest_share: float = BUSIEST_SHARE) -> Targets:
+    """`count` order ids and `count` SKUs to ask for, drawn from the read store with `seed`; `busiest_share`
+    of the SKUs asked are the busiest (0: every SKU alike)."""
     rng = random.Random(seed)
     with sqlite3.connect(read_db) as connection:
         orders = [row[0] for row in connection.execute("SELECT order_id FROM queue_orders ORDER BY order_id")]
@@ -52,7 +53,7 @@ def targets(read_db: Path, count: int, seed: int = 14) -> Targets:
         f"SO-UNKNOWN-{rng.randrange(10**6):06d}" if rng.random() < UNKNOWN_SHARE else rng.choice(orders)
         for _ in range(count)
     ]
-    asked = [busiest if rng.random() < BUSIEST_SHARE else rng.choice(skus) for _ in range(count)]
+    asked = [busiest if rng.random() < busiest_share else rng.choice(skus) for _ in range(count)]
     return Targets(ids, asked, busiest, waiting)
 
 
