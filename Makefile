@@ -58,7 +58,8 @@ test-e2e: install
 # The benchmarks: the SQLite ones in-process (clean input, then realistic traffic), then Kafka + PostgreSQL (bench/kafka.py) on the
 # local services, started first like `make kafka-up pg-up` (a failure there is reported by the
 # Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
-# uses the broker started for the Kafka bench).
+# uses the broker started for the Kafka bench), then the HTTP service (bench/http/: `antrian serve` under
+# load; its ~100,000-order demo store is built once, several minutes, and kept under .cache/bench/).
 bench: install
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.traffic
@@ -67,6 +68,7 @@ bench: install
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka
 	$(BIN)/python -m bench.projections
+	$(BIN)/python -m bench.http
 
 # Style, types (mypy, strict on domain/) and the dependency rules (lint-imports: pyproject.toml).
 lint: install
