@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from infra.bootstrap import build_engine, build_read_store, build_runner, is_embedded, log_feed
+from infra.http.queues import QueueCache
 from infra.settings import Settings
 from projections.positions import LOG_FEED
 from projections.store import ReadStore, Tx
@@ -29,6 +30,7 @@ class Backend:
         self.lock = threading.RLock()
         self.store: ReadStore = build_read_store(settings)
         self.runner: ProjectionRunner = build_runner(self.store)
+        self.queues = QueueCache()  # read and filled under `lock`, inside `reading`
         self._engine: Engine | None = None
 
     @property

@@ -220,3 +220,21 @@ def test_the_buyer_sees_purchase_orders_with_what_they_cover_and_the_supplier_s_
 def test_an_unknown_supplier_is_404_and_an_unknown_status_filter_422(shop):
     assert shop.get("/suppliers/NOPE").status_code == 404
     assert shop.get("/purchase-orders?status=bogus").status_code == 422
+
+
+def test_a_queue_is_answered_from_memory_until_the_queue_read_model_moves(shop):
+    # Given A's queue was asked for twice with nothing new in between
+    backend = shop.client.app.state.backend
+    first = shop.get("/skus/A/queue").json()
+    with backend.reading() as tx:
+        assert backend.queues.queue(tx, "A") is backend.queues.queue(tx, "A")
+    assert shop.get("/backorders", params={"sku": "A"}).json()["total"] == 2
+    # When another order for A is placed and the projections apply it
+    placed = m.order_placed("o-4", "o4", (("1", "A", 1),), at=m.ts(hours=6), customer_id="c-5")
+    assert shop.post("/messages", json=placed).json()["applied"] == 1
+    if shop.settings.store == "postgres":
+        project(shop.settings)
+    # Then both endpoints answer the new line at the end of the queue, not the remembered queue
+    after = shop.get("/skus/A/queue").json()
+    assert [e["order_id"] for e in after["entries"]] == [e["order_id"] for e in first["entries"]] + ["o4"]
+    assert shop.get("/backorders", params={"sku": "A"}).json()["total"] == 3

@@ -61,12 +61,11 @@ def backorders(
     sort: Sort = Sort.AGE,
 ) -> Page[Backorder]:
     """Every waiting line with its live position and promise."""
-    from projections.queue_read import sku_queue
-
     today = as_of or datetime.now(UTC).date()  # the edge reads the clock
     with of.reading() as tx:
         skus = [sku] if sku else [row[0] for row in tx.all("SELECT sku FROM queue_skus ORDER BY sku")]
-        queues = [q for q in (sku_queue(tx, s) for s in skus) if q is not None]
+        mark = of.queues.mark(tx)
+        queues = [q for q in (of.queues.queue(tx, s, mark) for s in skus) if q is not None]
         stocked = _warehouses(tx, sku)
     found = [
         Backorder(

@@ -23,10 +23,8 @@ Of = Annotated[Backend, Depends(backend)]
 @router.get("/skus/{sku}/queue", response_model=SkuQueue, responses=NOT_FOUND)
 def sku_queue(sku: str, caller: Readers, of: Of) -> SkuQueue:
     """The SKU's waiting lines in serving order with live positions, as `antrian queue SKU --json`."""
-    from projections.queue_read import sku_queue as query
-
     with of.reading() as tx:
-        found = query(tx, sku)
+        found = of.queues.queue(tx, sku)
     if found is None:
         raise unknown_sku(sku)
     return shown(SkuQueue.model_validate(found), caller)
@@ -36,10 +34,9 @@ def sku_queue(sku: str, caller: Readers, of: Of) -> SkuQueue:
 def stock_position(sku: str, caller: Readers, of: Of) -> StockPosition:
     """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply."""
     from projections.purchasing.po_read import incoming_supply
-    from projections.queue_read import sku_queue as query
 
     with of.reading() as tx:
-        queue = query(tx, sku)
+        queue = of.queues.queue(tx, sku)
     if queue is None:
         raise unknown_sku(sku)
     with of.querying() as store:
