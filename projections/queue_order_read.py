@@ -33,6 +33,7 @@ class OrderLineView:
     eta_revisions: int
     needs_purchase: bool
     substitute_offers: list[str]  # "SKU xN offered|accepted|declined", in SKU order
+    released_ahead: bool  # waiting, and released ahead of its queue by an operator
 
 
 @dataclass(frozen=True)
@@ -92,4 +93,16 @@ def _line(tx: Tx, order_id: str, line: dict[str, Any], offers: list[str]) -> Ord
         eta_revisions=promise.revisions,
         needs_purchase=promise.needs_purchase and bool(line["backordered"]),
         substitute_offers=offers,
+        released_ahead=bool(line["backordered"]) and _released(tx, line["sku"], order_id, line["line_id"]),
+    )
+
+
+def _released(tx: Tx, sku: str, order_id: str, line_id: str) -> bool:
+    return (
+        tx.one(
+            "SELECT 1 FROM queue_releases r JOIN queue_skus s ON s.stock_key = r.stock_key "
+            "WHERE s.sku = ? AND r.order_id = ? AND r.line_id = ?",
+            (sku, order_id, line_id),
+        )
+        is not None
     )

@@ -35,6 +35,7 @@ class QueueEntryView:
     eta_revisions: int
     needs_purchase: bool
     substitute_offer: str | None  # "SKU x quantity" while an offer is open
+    released_ahead: bool = False  # an operator released it ahead: served before every line not released
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,10 @@ def sku_queue(tx: Tx, sku: str) -> SkuQueue | None:
         return None
     stock_key, policy = stock
     entries, ahead = [], 0
-    rows = in_policy_order(tx.dicts(_ENTRIES, (stock_key,)), policy, releases(tx, stock_key))
+    released = releases(tx, stock_key)
+    rows = in_policy_order(tx.dicts(_ENTRIES, (stock_key,)), policy, released)
     for position, row in enumerate(rows, start=1):
-        entries.append(_entry(position, row, ahead))
+        entries.append(_entry(position, row, ahead, (row["order_id"], row["line_id"]) in released))
         ahead += row["waiting"]
     open_po = tx.one(
         "SELECT COALESCE(SUM(open_quantity), 0) FROM queue_inbound WHERE stock_key = ?", (stock_key,)
@@ -126,7 +128,7 @@ def sku_queue(tx: Tx, sku: str) -> SkuQueue | None:
     return SkuQueue(totals=totals, entries=entries)
 
 
-def _entry(position: int, row: dict[str, Any], ahead: int) -> QueueEntryView:
+def _entry(position: int, row: dict[str, Any], ahead: int, released: bool) -> QueueEntryView:
     offer = f"{row['offer_sku']} x{row['offer_quantity']}" if row["offer_sku"] else None
     return QueueEntryView(
         position=position,
@@ -143,6 +145,7 @@ def _entry(position: int, row: dict[str, Any], ahead: int) -> QueueEntryView:
         eta_revisions=row["eta_revisions"],
         needs_purchase=bool(row["needs_purchase"]),
         substitute_offer=offer,
+        released_ahead=released,
     )
 
 

@@ -41,6 +41,9 @@ class QueueEntry(Model):
     eta_revisions: int
     needs_purchase: bool
     substitute_offer: str | None
+    released_ahead: bool = Field(
+        description="an operator released it ahead (LineReleasedAhead): served before every line not released"
+    )
 
 
 class QueueTotals(Model):
@@ -94,6 +97,7 @@ class OrderLine(Model):
     eta_revisions: int
     needs_purchase: bool
     substitute_offers: list[str]
+    released_ahead: bool = Field(description="waiting, and released ahead of its queue by an operator")
 
 
 class EtaRevision(Model):

@@ -273,8 +273,13 @@ def test_an_operator_releases_a_line_ahead_and_undoes_it(served, browser):
     browser.find_element(By.ID, "confirm").click()
     WebDriverWait(browser, 10).until(lambda d: "done=" in d.current_url)
     assert browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position").text == "1"
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .released").text == "released ahead"
+    )
+    assert not browser.find_elements(By.ID, "release-1")  # released: only the undo is offered
     assert "hospital order" in text(browser, "audit") and "admin-1" in text(browser, "audit")
     # When the release is withdrawn, then it goes back to its place
     _act(browser, "withdraw-1", reason="released by mistake")
     assert browser.find_element(By.CSS_SELECTOR, "#lines tr[data-line='1'] .position").text == "3"
     assert "released by mistake" in text(browser, "audit")
+    assert browser.find_elements(By.ID, "release-1") and not browser.find_elements(By.ID, "withdraw-1")

@@ -55,6 +55,10 @@ def test_a_line_released_ahead_is_first_in_the_queue_and_the_decision_names_the_
 
     assert answer["applied"] == 1
     assert _queue(operated) == ["o3", "o1", "o2", "o4"]
+    entries = operated.get("/skus/A/queue").json()["entries"]
+    assert [e["released_ahead"] for e in entries] == [True, False, False, False]
+    assert operated.get("/orders/o3").json()["lines"][0]["released_ahead"] is True
+    assert operated.get("/orders/o1").json()["lines"][0]["released_ahead"] is False
     audit = operated.get("/orders/o3/audit").json()["items"]
     (release,) = [e for e in audit if e["event_type"] == "Stock.LineReleasedAhead"]
     assert release["data"]["released_by"] == "token:operator-1" and release["by"] == "token:operator-1"
@@ -79,13 +83,15 @@ def test_arriving_stock_serves_the_released_lines_first_in_the_order_they_were_r
     assert _queue(operated) == ["o1", "o3"]
 
 
-def test_withdrawing_a_release_puts_the_line_back_in_policy_order(operated):
+def test_withdrawing_a_release_puts_the_line_back_in_policy_order_unmarked(operated):
     _post(operated, Role.OPERATOR, m.line_released_ahead("ra-1", "o3", at=m.ts(hours=6)))
 
     answer = _post(operated, Role.ADMIN, m.line_release_withdrawn("rw-1", "o3", at=m.ts(hours=7)))
 
     assert answer["applied"] == 1
     assert _queue(operated) == ["o1", "o2", "o3", "o4"]
+    assert not any(e["released_ahead"] for e in operated.get("/skus/A/queue").json()["entries"])
+    assert operated.get("/orders/o3").json()["lines"][0]["released_ahead"] is False
 
 
 @pytest.mark.parametrize(
