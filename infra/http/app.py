@@ -37,10 +37,12 @@ def create_app(settings: Settings) -> FastAPI:
         from infra.http.backend import Backend
         from infra.http.health import LagWatch
         from infra.http.tokens import TokenStore
+        from infra.http.ui.session import Sessions
 
         backend = Backend(settings)
         app.state.backend = backend
         app.state.tokens = TokenStore(backend.store)
+        app.state.ui_sessions = Sessions(backend.store)
         app.state.lag_watch = LagWatch(settings.ready_max_lag_seconds)
         try:
             yield

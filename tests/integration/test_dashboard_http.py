@@ -101,3 +101,52 @@ def test_the_backorders_page_filters_by_warehouse_and_names_the_warehouses(shop)
     assert main.status_code == 200 and '<b id="total">2</b>' in main.text and "<td>main</td>" in main.text
     north = shop.client.get("/ui/backorders", params={"warehouse": "north"})
     assert '<b id="total">0</b>' in north.text
+
+
+def test_a_signed_in_browser_stays_signed_in_when_the_service_restarts(shop):
+    from fastapi.testclient import TestClient
+
+    from infra.http.app import create_app
+
+    sign_in(shop, Role.OPERATOR)
+    cookie = shop.client.cookies.get("antrian_session")
+    with TestClient(create_app(shop.settings)) as restarted:
+        restarted.cookies.set("antrian_session", cookie, path="/ui")
+        page = restarted.get("/ui/orders/o2", follow_redirects=False)
+    assert page.status_code == 200 and "/ui/actions/review" in page.text
+
+
+def test_the_read_store_keeps_neither_the_token_nor_the_session_id(shop):
+    import sqlite3
+
+    csrf = sign_in(shop, Role.ADMIN)
+    cookie = shop.client.cookies.get("antrian_session")
+    with sqlite3.connect(shop.settings.read_db_path) as db:
+        kept = repr(db.execute("SELECT * FROM ui_sessions").fetchall())
+    assert "admin-1" in kept  # the session's name is there ...
+    for secret in (shop.tokens[Role.ADMIN], cookie, csrf):  # ... and none of what would let one in
+        assert secret not in kept
+
+
+def test_signing_out_ends_the_session_for_every_instance(shop):
+    csrf = sign_in(shop, Role.VIEWER)
+    cookie = shop.client.cookies.get("antrian_session")
+    assert shop.client.post("/ui/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    shop.client.cookies.set("antrian_session", cookie, path="/ui")
+    assert shop.client.get("/ui", follow_redirects=False).status_code == 303
+
+
+def test_a_session_past_its_lifetime_is_gone(tmp_path):
+    from infra.bootstrap import build_read_store
+    from infra.http.ui.session import LIFETIME_SECONDS, Session, Sessions
+
+    now = [1_000_000.0]
+    store = build_read_store(settings_for("sqlite", tmp_path))
+    try:
+        sessions = Sessions(store, clock=lambda: now[0])
+        opened = sessions.open(Session("antrian_x", "ops", Role.OPERATOR, expires=now[0] + LIFETIME_SECONDS))
+        assert sessions.find(opened) is not None and sessions.find(opened + "x") is None
+        now[0] += LIFETIME_SECONDS + 1
+        assert sessions.find(opened) is None
+    finally:
+        store.close()

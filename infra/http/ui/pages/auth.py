@@ -42,7 +42,8 @@ async def signin(request: Request) -> Response:
         info = request.app.state.tokens.verify(token)
     if info is None:
         return _form(request, target, "unknown or revoked token", status=401)
-    session_id = sessions_of(request).open(Session(token=token, name=info.name, role=info.role))
+    with request.app.state.backend.lock:
+        session_id = sessions_of(request).open(Session(token=token, name=info.name, role=info.role))
     response = RedirectResponse(target, status_code=303)
     set_cookie(response, request, COOKIE, session_id)
     response.delete_cookie(PRE_COOKIE, path=PATH)
@@ -52,7 +53,8 @@ async def signin(request: Request) -> Response:
 @router.post("/signout")
 async def signout(request: Request, session: Signed) -> RedirectResponse:
     check_csrf(session, (await form(request)).get("csrf"))
-    sessions_of(request).close(request.cookies.get(COOKIE))
+    with request.app.state.backend.lock:
+        sessions_of(request).close(request.cookies.get(COOKIE))
     response = RedirectResponse(f"{PATH}/signin", status_code=303)
     response.delete_cookie(COOKIE, path=PATH)
     return response
