@@ -24,7 +24,7 @@ from projections.notifications.projection import NotificationsProjection
 from projections.store import SqliteReadStore
 from simulation import DemoOptions, run_demo
 from tests.conftest import make_engine
-from tests.messages import apply, day, order_placed, po_placed, supplier_registered, ts
+from tests.messages import apply, day, line_released_ahead, order_placed, po_placed, supplier_registered, ts
 from tests.support.read_side import project
 from tests.support.webhook_receiver import Receiver
 
@@ -212,3 +212,39 @@ def test_dispatch_to_a_webhook_url_it_cannot_post_to_exits_2_with_one_line_and_n
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
     assert result.stderr.splitlines() == [f"error: ANTRIAN_WEBHOOK_URL: the webhook URL {url!r} {says}"]
+
+
+def test_a_customer_already_told_their_place_is_told_again_once_when_an_operator_moves_them_ahead(tmp_path):
+    # Given three customers waiting for A behind a purchase order, each told their place by webhook
+    db = tmp_path / "shop.sqlite"
+    orders = [order_placed(f"o{n}", f"O{n:02}", (("1", "A", 1),), at=ts(0, n)) for n in (1, 2, 3)]
+    record(
+        db,
+        supplier_registered("m1", skus=("A",)),
+        po_placed("m2", "PO1", (("A", 20),), expected=day(7)),
+        *orders,
+    )
+    with Receiver(SECRET) as receiver:
+        first = subprocess.run(
+            dispatch_command(db), env=webhook_env(receiver), capture_output=True, text=True
+        )
+        assert first.returncode == 0, first.stderr
+        told = {p["order_id"]: p for p in receiver.accepted.values()}
+        assert sorted(told) == ["O01", "O02", "O03"] and told["O03"]["kind"] == "backordered"
+
+        # When an operator releases the last one ahead, and the dispatcher runs again, twice
+        record(db, line_released_ahead("m3", "O03", at=ts(0, 10), reason="hospital order"))
+        again = [
+            subprocess.run(dispatch_command(db), env=webhook_env(receiver), capture_output=True, text=True)
+            for _ in range(2)
+        ]
+
+    # Then that customer was told once, truthfully: moved ahead from third place to first
+    assert [run.returncode for run in again] == [0, 0], again[0].stderr
+    news = [
+        p for key, p in receiver.accepted.items() if p["order_id"] == "O03" and p["kind"] != "backordered"
+    ]
+    assert [(p["kind"], p["line"]["position"]) for p in news] == [("moved_ahead", 1)]
+    assert "from position 3 to 1" in news[0]["body"]
+    # and nothing was sent twice
+    assert receiver.repeats() == {} and len(receiver.deliveries) == len(receiver.accepted)
