@@ -106,10 +106,17 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.OrderShipped,
             c.SubstituteAccepted,
             c.SubstituteDeclined,
-            c.LineReleasedAhead,
-            c.LineReleaseWithdrawn,
         ),
         "shop (order management)",
+    ),
+    # Decisions only operators take, never the shop: a topic of their own, so `orders` keeps one
+    # writer. Keyed by order like `orders`. An operator acts on an order the store already holds (the
+    # dashboard shows only those), so nothing here can overtake its order: an unknown one is refused.
+    "operations": (
+        "antrian.operations",
+        _field("order_id"),
+        (c.LineReleasedAhead, c.LineReleaseWithdrawn),
+        "ops (operators' tools: releases ahead and their withdrawals)",
     ),
     "inventory": (
         "antrian.inventory",
@@ -168,6 +175,7 @@ _CONFIG: dict[str, dict[str, str]] = {
     "orders": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "inventory": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "purchasing": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "operations": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "deadletter": {**_DELETE, "retention.ms": str(DEADLETTER_RETENTION_DAYS * DAY_MS)},
     # Kept for ever: `antrian projections rebuild --kafka` reads them from the first event.
     "order_events": {**_DELETE, "retention.ms": "-1"},
@@ -181,7 +189,7 @@ _OUTBOUND = {
     "Supplier": "supplier_events",
     "Notice": "notice_events",
 }
-_INBOUND = ("orders", "inventory", "purchasing")
+_INBOUND = ("orders", "inventory", "purchasing", "operations")
 
 
 class TopicRegistry:
@@ -190,6 +198,7 @@ class TopicRegistry:
     orders: Topic
     inventory: Topic
     purchasing: Topic
+    operations: Topic
     deadletter: Topic
     order_events: Topic
     stock_events: Topic

@@ -32,6 +32,7 @@ def test_every_inbound_message_type_travels_on_exactly_one_inbound_topic():
 def test_topic_names_are_the_agreed_ones_and_unique():
     assert [t.name for t in TOPICS] == [
         "antrian.orders",
+        "antrian.operations",
         "antrian.inventory",
         "antrian.purchasing",
         "antrian.deadletter",
@@ -53,6 +54,12 @@ def test_inbound_messages_are_keyed_by_order_sku_or_supplier():
     assert (
         inbound_topic_for("PurchaseOrderDelayed").key(m.po_delayed("m4", "PO", m.day(3), "acme")) == b"acme"
     )
+    released = m.line_released_ahead("m5", "O-9")
+    assert (
+        inbound_topic_for("LineReleasedAhead") is TOPICS.operations
+        and TOPICS.operations.key(released) == b"O-9"
+    )
+    assert TOPICS.orders.writer.startswith("shop") and TOPICS.operations.writer.startswith("ops")
     with pytest.raises(KeyError, match="no inbound topic"):
         inbound_topic_for("Nope")
 
