@@ -60,7 +60,7 @@ test-e2e: install
 # Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
 # uses the broker started for the Kafka bench), then the HTTP service (bench/http/: `antrian serve` under
 # load; its ~100,000-order demo store is built once, several minutes, and kept under .cache/bench/).
-bench: install
+bench: install browser
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.traffic
 	$(BIN)/python -m bench.traffic --messages 41000 --skus 20

@@ -6,6 +6,7 @@ import argparse
 
 from bench.http import __doc__ as about
 from bench.http.figures import LoadRun
+from bench.http.pages import PageLoads, page_loads, page_rows
 from bench.http.reads import BUSIEST_SHARE, run_reads, targets
 from bench.http.server import served
 from bench.http.store import FULL_ORDERS_PER_DAY, QUICK_ORDERS_PER_DAY, DemoStore, demo_store
@@ -30,12 +31,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=20_000, help="lines in the write file")
     parser.add_argument("--rebuild", action="store_true", help="build the cached demo store again")
     parser.add_argument("--keep", action="store_true", help="keep the write stores (path printed)")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only the dashboard's page loads in Chromium"
+    )
     args = parser.parse_args(argv)
     seconds, lines = (5.0, 3_000) if args.quick else (args.seconds, args.lines)
     detail = f": reads {args.rate:.0f}/s x {seconds:.0f} s, writes {lines:,} lines"
     with sqlite_bench("HTTP", detail, "antrian-http-", args.keep) as folder:
         store = demo_store(QUICK_ORDERS_PER_DAY if args.quick else FULL_ORDERS_PER_DAY, rebuild=args.rebuild)
         say_store(store)
+        pages: list[PageLoads] | None = guarded("pages", lambda: dashboard(store))
+        if args.pages_only:
+            print_table(page_rows(pages))
+            return
         runs: list[LoadRun] = (
             guarded("reads", lambda: reads(store, args.rate, seconds, args.busiest_share)) or []
         )
@@ -46,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         posted = post(folder, file, "post", None)
         say(f"  POST /messages flat out: {posted.per_s:,.0f} lines/s")
         paced: Applied | None = guarded("paced", lambda: post(folder, file, "paced", PACED_LINES_PER_S))
-        print_table(read_rows(runs) + write_rows(ingested, fixed, posted, paced))
+        print_table(read_rows(runs) + page_rows(pages) + write_rows(ingested, fixed, posted, paced))
         say_ceiling(runs)
 
 
@@ -67,6 +75,11 @@ def say_store(store: DemoStore) -> None:
         else f"built in {store.build_s:,.0f} s into {store.db.parent}; reruns reuse it"
     )
     say(f"read store: the demo scaled to {store.orders:,} orders, {store.events:,} events; {how}")
+
+
+def dashboard(store: DemoStore) -> list[PageLoads] | None:
+    with served(store.db) as server:
+        return page_loads(server, store.db)
 
 
 def reads(store: DemoStore, rate: float, seconds: float, busiest_share: float) -> list[LoadRun]:

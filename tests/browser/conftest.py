@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -15,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.chromium import chromium, close
 from tests import messages as m
-from tests.support.browser import chromium, require_chromium
+from tests.support.browser import require_chromium
 from tests.support.http_api import EMAIL, SHOP
 from tests.support.process import COMMAND, antrian, write_jsonl
 
@@ -95,8 +95,7 @@ def browser() -> Iterator[Any]:
     try:
         yield driver
     finally:
-        driver.quit()
-        shutil.rmtree(driver.antrian_profile, ignore_errors=True)
+        close(driver)
 
 
 def sign_in(driver: Any, served: Served, role: str) -> None:
