@@ -58,6 +58,19 @@ def read(tx: Tx, names: list[str]) -> dict[str, dict[str, Position]]:
     return found
 
 
+Mark = tuple[tuple[str, int, int], ...]
+
+
+def mark(tx: Tx, projection: str) -> Mark:
+    """Where a projection stands in every feed, as one comparable value: it changes when it applies anything."""
+    return tuple(
+        sorted(
+            (feed, p.position, p.last_notification_id)
+            for feed, p in read(tx, [projection])[projection].items()
+        )
+    )
+
+
 def write(tx: Tx, projection: str, feed: str, position: Position) -> None:
     tx.execute(
         "INSERT INTO projection_positions (projection, feed, position, last_notification_id) VALUES (?, ?, ?, ?)"

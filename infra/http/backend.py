@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from infra.bootstrap import build_engine, build_read_store, build_runner, is_embedded, log_feed
 from infra.http.queues import QueueCache
+from infra.http.reports import Reports
 from infra.settings import Settings
 from projections.positions import LOG_FEED
 from projections.store import ReadStore, Tx
@@ -31,6 +32,8 @@ class Backend:
         self.store: ReadStore = build_read_store(settings)
         self.runner: ProjectionRunner = build_runner(self.store)
         self.queues = QueueCache()  # read and filled under `lock`, inside `reading`
+        in_memory = settings.read_backend == "sqlite" and str(settings.read_db_path) == ":memory:"
+        self.reports = Reports(None if in_memory else lambda: build_read_store(settings))
         self._engine: Engine | None = None
 
     @property
@@ -72,6 +75,7 @@ class Backend:
             self.runner.run(log_feed(self.engine))
 
     def close(self) -> None:
+        self.reports.close()
         with self.lock:
             if self._engine is not None:
                 self._engine.close()

@@ -306,6 +306,11 @@ class WeekWaits(Model):
 class Report(Model):
     start: date | None
     end: date | None
+    computed_at: datetime = Field(description="when these figures were computed (UTC)")
+    current: bool = Field(
+        description="false: the read model has moved since, and newer figures are being computed (ask again, or "
+        "with fresh=true)"
+    )
     lines: int
     units: int
     fill_rate: float | None

@@ -27,6 +27,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     403: _problem("the token's role may not do this"),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("nothing with this id")}
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: _problem("a body that is not JSON (FastAPI's own refusal)")}
 BAD_CURSOR: dict[int | str, dict[str, Any]] = {
     400: _problem("a cursor this service did not give, or one made for other filters")
 }

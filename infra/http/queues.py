@@ -15,12 +15,11 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from projections import positions
+from projections.positions import Mark
 from projections.queue_read import SkuQueue, sku_queue
 
 if TYPE_CHECKING:
     from projections.store import Tx
-
-Mark = tuple[tuple[str, int, int], ...]
 
 
 class QueueCache:
@@ -31,8 +30,7 @@ class QueueCache:
         self._kept: OrderedDict[str, tuple[Mark, SkuQueue | None]] = OrderedDict()
 
     def mark(self, tx: Tx) -> Mark:
-        feeds = positions.read(tx, ["queue"])["queue"]
-        return tuple(sorted((feed, p.position, p.last_notification_id) for feed, p in feeds.items()))
+        return positions.mark(tx, "queue")
 
     def queue(self, tx: Tx, sku: str, mark: Mark | None = None) -> SkuQueue | None:
         """`sku_queue(tx, sku)`, from memory while the projection stands at `mark` (read if not given)."""

@@ -13,7 +13,7 @@ from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import DeadLetter, RetryResult
 from infra.http.pagination import Page, PageRequest, page_request, paginate
-from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED, invalid
+from infra.http.problems import BAD_BODY, BAD_CURSOR, NOT_FOUND, REFUSED, invalid
 
 if TYPE_CHECKING:
     from services.dead_letters import DeadLetter as Letter
@@ -54,7 +54,7 @@ def _view(letter: Letter) -> DeadLetter:
 @router.post(
     "/dead-letters/{letter_id}/retry",
     response_model=RetryResult,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **BAD_BODY},
 )
 def retry(
     letter_id: str,

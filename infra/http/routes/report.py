@@ -34,15 +34,21 @@ def report(
     of: Of,
     start: IsoDay | None = Query(None, alias="from", description="first day (inclusive)"),
     end: IsoDay | None = Query(None, alias="to", description="last day (inclusive)"),
+    fresh: bool = Query(
+        False,
+        description="computed now if the read model moved since they were last computed; by default the last "
+        "figures are answered at once (current=false) while new ones are computed in the background",
+    ),
 ) -> Report | Response:
     """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], as `antrian report`."""
-    from projections.analytics.query import read_report
-
     with of.reading() as tx:
-        found = read_report(tx, start, end)
+        kept = of.reports.figures(tx, start, end, fresh)
+    found = kept.report
     figures = Report.model_validate(
         {
             **{k: v for k, v in asdict(found).items() if k in Report.model_fields},
+            "computed_at": kept.computed_at,
+            "current": kept.current,
             "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
             "suppliers": [{**asdict(s), "on_time_rate": s.on_time_rate} for s in found.suppliers],
             "waiting_units_by_day": [{"day": d, "units": u} for d, u in found.waiting_by_day.items()],

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 
 def version(backend: Backend) -> str:
+    """Also changes when a report's figures computed in the background land (infra/http/reports.py)."""
+    landed = backend.reports.generation
     with backend.lock:
         if is_embedded(backend.settings):
-            return f"log-{backend.log_end()}"
+            return f"log-{backend.log_end()}.{landed}"
         applied = backend.runner.positions()
     reached = sum(
         by_feed[LOG_FEED].position
@@ -28,4 +30,4 @@ def version(backend: Backend) -> str:
         else sum(p.last_notification_id for p in by_feed.values())
         for by_feed in applied.values()
     )
-    return f"read-{reached}"
+    return f"read-{reached}.{landed}"

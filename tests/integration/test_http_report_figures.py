@@ -1,0 +1,69 @@
+"""`GET /report` keeps its figures between asks and brings them up to date in the background (SQLite, TestClient)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.http.tokens import Role
+from tests import messages as m
+from tests.support.http_api import SHOP, ServedShop, apply_shop, served, settings_for
+
+pytestmark = pytest.mark.integration
+HANG_S = 120  # only a hang detector: a refresh that never lands
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[ServedShop]:
+    settings = settings_for("sqlite", tmp_path)
+    apply_shop(settings, *SHOP)
+    with served(settings) as shop:
+        yield shop
+
+
+def place(shop: ServedShop, n: int) -> None:
+    placed = m.order_placed(f"new-{n}", f"new{n}", (("1", "A", 1),), at=m.ts(hours=9 + n))
+    assert shop.post("/messages", Role.OPERATOR, json=placed).json()["applied"] == 1
+
+
+def report(shop: ServedShop, **params: str) -> dict:
+    answer = shop.get("/report", Role.VIEWER, params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_figures_are_kept_while_nothing_changes(shop):
+    first, again = report(shop), report(shop)
+    assert first["current"] and again["current"]
+    assert again["computed_at"] == first["computed_at"] and again["lines"] == first["lines"] == 3
+
+
+def test_after_a_change_the_kept_figures_come_at_once_marked_not_current_and_new_ones_follow(shop):
+    first = report(shop)
+    # When an order is placed
+    place(shop, 1)
+    # Then the next ask answers the kept figures at once, saying they are not current
+    stale = report(shop)
+    assert not stale["current"] and stale["computed_at"] == first["computed_at"] and stale["lines"] == 3
+    # And the figures computed in the background, once landed, count the new order
+    deadline = time.monotonic() + HANG_S
+    while not (now := report(shop))["current"]:
+        assert time.monotonic() < deadline, "the background refresh never landed"
+        time.sleep(0.02)
+    assert now["lines"] == 4 and now["computed_at"] > first["computed_at"]
+
+
+def test_fresh_figures_are_computed_in_the_request(shop):
+    report(shop)
+    place(shop, 2)
+    fresh = report(shop, fresh="true")
+    assert fresh["current"] and fresh["lines"] == 4
+
+
+def test_each_range_keeps_its_own_figures(shop):
+    whole = report(shop)
+    none = report(shop, **{"from": m.day(20), "to": m.day(30)})
+    assert whole["lines"] == 3 and none["lines"] == 0 and none["current"]
