@@ -217,3 +217,22 @@ def test_the_command_line_names_an_unknown_letter(tmp_path, monkeypatch):
     make_engine("sqlite", tmp_path / "store.sqlite").close()
     result = CliRunner().invoke(app, ["dead-letters", "retry", str(dead_letter_id("nowhere:0:0"))])
     assert result.exit_code == 1 and "no dead letter" in result.output
+
+
+def test_dead_letters_asked_again_include_those_recorded_since_by_another_engine_on_the_store(tmp_path: Path):
+    # Given two engines on one store, one of which has already read the letters once
+    db = tmp_path / "letters.sqlite"
+    reader, writer = make_engine("sqlite", db), make_engine("sqlite", db)
+    try:
+        m.apply(writer, m.stock_received("s-1", "A", 1), m.order_placed("o-1", "O1"))
+        refuse_into_letters(writer, m.order_placed("a-1", "O1"))  # an order placed twice: refused
+        assert [letter.message_id for letter in reader.dead_letters()] == ["a-1"]
+        # When the other engine applies more messages and keeps two more refusals
+        m.apply(writer, m.stock_received("a-2", "A", 5))
+        refuse_into_letters(writer, m.order_placed("a-3", "O1"), m.order_placed("a-4", "O1"))
+        # Then the reader's next ask has all three, in order, each once
+        assert [letter.message_id for letter in reader.dead_letters()] == ["a-1", "a-3", "a-4"]
+        assert [letter.message_id for letter in reader.dead_letters()] == ["a-1", "a-3", "a-4"]
+    finally:
+        reader.close()
+        writer.close()
