@@ -79,6 +79,9 @@ def say_store(store: DemoStore) -> None:
 
 def dashboard(store: DemoStore) -> list[PageLoads] | None:
     with served(store.db) as server:
+        say(
+            f"  antrian serve ready in {server.ready_s:.1f} s (readiness waits for the whole history's report)"
+        )
         return page_loads(server, store.db)
 
 

@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.backend = backend
         app.state.tokens = TokenStore(backend.store)
         app.state.ui_sessions = Sessions(backend.store)
+        backend.reports.warm()
         app.state.lag_watch = LagWatch(settings.ready_max_lag_seconds)
         try:
             yield

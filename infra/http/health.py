@@ -43,6 +43,7 @@ def checks(backend: Backend, watch: LagWatch) -> list[Check]:
     found.append(_check("read store", lambda: _read_store(backend)))
     if found[0].ok and found[1].ok:
         found.append(_lag(backend, watch))
+        found.append(_report(backend))
     if not is_embedded(backend.settings):
         found.append(_check("broker", lambda: _broker(backend.settings.kafka_bootstrap)))
     return found
@@ -90,6 +91,13 @@ def _lag(backend: Backend, watch: LagWatch) -> Check:
             f"at most {watch.max_lag:.0f} s allowed (ANTRIAN_READY_MAX_LAG_SECONDS)",
         )
     return Check(name="projections", ok=True, detail=f"at {reached} of {end}")
+
+
+def _report(backend: Backend) -> Check:
+    """Ready once the whole history's report figures were computed: the first overview does not wait for them."""
+    with backend.lock, backend.store.reading() as tx:
+        done, detail = backend.reports.ready(tx)
+    return Check(name="report", ok=done, detail=detail)
 
 
 def _broker(bootstrap: str) -> str:

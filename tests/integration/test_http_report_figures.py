@@ -67,3 +67,31 @@ def test_each_range_keeps_its_own_figures(shop):
     whole = report(shop)
     none = report(shop, **{"from": m.day(20), "to": m.day(30)})
     assert whole["lines"] == 3 and none["lines"] == 0 and none["current"]
+
+
+def test_ready_once_the_whole_historys_figures_are_computed_and_the_first_ask_is_answered_with_them(shop):
+    from infra.bootstrap import build_read_store
+    from infra.http.reports import Reports
+
+    report(shop)  # the read models caught up with the shop's history
+    reports = Reports(lambda: build_read_store(shop.settings))
+    store = build_read_store(shop.settings)
+    try:
+        # Given a service just started: not ready while the figures are being computed
+        with store.reading() as tx:
+            done, detail = reports.ready(tx)
+        assert not done and "computing" in detail
+        deadline = time.monotonic() + HANG_S
+        while reports.generation == 0:
+            assert time.monotonic() < deadline, "the figures were never computed"
+            time.sleep(0.01)
+        # When they are computed, then it is ready, and the first ask gets those very figures, current
+        with store.reading() as tx:
+            assert reports.ready(tx)[0]
+            first = reports.figures(tx, None, None)
+        with store.reading() as tx:
+            assert reports.figures(tx, None, None) is first
+        assert first.current and not first.unasked and first.report.lines == 3
+    finally:
+        reports.close()
+        store.close()
