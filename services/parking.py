@@ -170,7 +170,7 @@ def brings(message: Message) -> list[str]:
         return [awaited.purchase_order(message.purchase_order_id)]
     if isinstance(message, c.SupplierRegistered):
         return [awaited.supplier(message.supplier_id), *(awaited.sku(t.sku) for t in message.terms)]
-    if isinstance(message, c.SkuConfigured | c.StockReceived | c.StockAdjusted):
+    if isinstance(message, c.SkuConfigured | c.SkuConfiguredV2 | c.StockReceived | c.StockAdjusted):
         return [awaited.sku(message.sku)]
     return []
 

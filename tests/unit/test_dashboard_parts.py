@@ -21,8 +21,14 @@ NOW = datetime(2026, 1, 9, 12, tzinfo=UTC)
     [
         ({"action": "cancel-line", "order_id": "o1", "line_id": "1", "reason": "phoned"}, "OrderCancelled"),
         ({"action": "cancel-order", "order_id": "o1", "reason": "phoned"}, "OrderCancelled"),
-        ({"action": "accept-substitute", "order_id": "o1", "line_id": "1"}, "SubstituteAccepted"),
-        ({"action": "decline-substitute", "order_id": "o1", "line_id": "1"}, "SubstituteDeclined"),
+        (
+            {"action": "accept-substitute", "order_id": "o1", "line_id": "1", "reason": "asked by phone"},
+            "SubstituteAccepted",
+        ),
+        (
+            {"action": "decline-substitute", "order_id": "o1", "line_id": "1", "reason": "wants the original"},
+            "SubstituteDeclined",
+        ),
         ({"action": "release-ahead", "order_id": "o1", "line_id": "1", "reason": "vip"}, "LineReleasedAhead"),
         (
             {"action": "withdraw-release", "order_id": "o1", "line_id": "1", "reason": "x"},
@@ -35,6 +41,7 @@ NOW = datetime(2026, 1, 9, 12, tzinfo=UTC)
                 "reorder_point": "4",
                 "safety_stock": "2",
                 "allocation_policy": "fifo-v1",
+                "reason": "supplier slower",
             },
             "SkuConfigured",
         ),
@@ -47,6 +54,29 @@ def test_each_action_is_a_message_the_contracts_accept_with_an_id_naming_the_das
     assert action.message is not None and action.message["message_id"].startswith("ui:ops-1:")
     parsed = parse_message(orjson.dumps(action.message))
     assert type(parsed).__name__.startswith(kind)
+    assert getattr(parsed, "reason", None) == form["reason"]  # every action says why, sent as version 2 where v1 could not
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"action": "accept-substitute", "order_id": "o1", "line_id": "1"},
+        {"action": "decline-substitute", "order_id": "o1", "line_id": "1", "reason": "  "},
+        {"action": "configure-sku", "sku": "A", "reorder_point": "4", "safety_stock": "2"},
+    ],
+)
+def test_a_substitute_answer_or_a_settings_change_without_a_reason_is_refused_before_anything_is_sent(form):
+    with pytest.raises(ActionError, match="reason"):
+        build(form, "ops-1", NOW)
+
+
+def test_substitute_answers_and_settings_changes_are_sent_as_version_2_with_the_reason():
+    for action in ("accept-substitute", "decline-substitute"):
+        sent = build({"action": action, "order_id": "o1", "line_id": "1", "reason": "phoned"}, "x", NOW).message
+        assert sent is not None and (sent["schema_version"], sent["reason"]) == (2, "phoned")
+    form = {"action": "configure-sku", "sku": "A", "reorder_point": "4", "safety_stock": "2", "reason": "q2"}
+    sent = build(form, "x", NOW).message
+    assert sent is not None and (sent["type"], sent["schema_version"], sent["reason"]) == ("SkuConfigured", 2, "q2")
 
 
 def test_a_cancel_without_a_reason_or_a_count_that_is_no_number_is_refused_before_anything_is_sent():
