@@ -284,6 +284,29 @@ def test_the_buyers_and_report_pages_draw_their_charts_with_names_and_ranges(ser
     screenshot(browser, "report")
 
 
+def test_the_buyers_page_draws_each_suppliers_delay_distribution_with_its_name_legend_and_dates(
+    served, browser
+):
+    # Given po-1 (6 A from S1, promised day 6) first received on day 9: three days late
+    receipt = m.stock_received("r-9", "A", 6, at=m.ts(9), po="po-1", supplier_id="S1")
+    assert served.api("POST", "/messages", role="operator", json=receipt).json()["applied"] == 1
+    # When a buyer opens the Buyers page
+    sign_in(browser, served, "viewer")
+    browser.get(f"{served.base}/ui/buyers")
+    chart = browser.find_element(By.ID, "chart-distribution")
+    drawn = chart.find_element(By.TAG_NAME, "svg").get_attribute("innerHTML")
+    # Then the supplier's bar is labelled with its name, the legend names every bucket,
+    # the three-days-late part holds its one PO, and the caption says the dates of the figures
+    card = served.api("GET", "/suppliers/S1").json()
+    assert f"{card['name']} (S1)" in drawn and "1 PO<" in drawn
+    for legend in ("early", "on time", "1-2 d late", "3-5 d late", "over 20 d late"):
+        assert legend in drawn
+    assert f"{card['name']} (S1), 3-5 d late: 1" in drawn
+    caption = chart.find_element(By.TAG_NAME, "figcaption").text
+    assert f"first receipts from {m.day(9)} to {m.day(9)}" in caption and "figures of" in caption
+    screenshot(browser, "buyers-distribution")
+
+
 def test_an_operator_releases_a_line_ahead_and_undoes_it(served, browser):
     sign_in(browser, served, "admin")
     browser.get(f"{served.base}/ui/orders/o4")

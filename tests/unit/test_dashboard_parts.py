@@ -9,7 +9,8 @@ import pytest
 from infra.http.ui.forms import back_to
 from infra.http.ui.messages import ActionError, build
 from infra.http.ui.supply import coverage
-from infra.http.ui.svg import bar_chart, line_chart
+from infra.http.ui.pages.buyers import received_between
+from infra.http.ui.svg import bar_chart, line_chart, stacked_bar_chart
 from projections.analytics.report import waiting_by_day
 from services.parsing import parse_message
 
@@ -123,6 +124,28 @@ def test_charts_are_svg_with_their_title_and_labels_as_text():
     bars = bar_chart("On time", [("Acme <Ltd>", 50.0, "50%")], top=100)
     assert "Acme &lt;Ltd&gt;" in bars and "50%" in bars
     assert "nothing to draw" in line_chart("Empty", [], [], "units")
+
+
+def test_a_stacked_bar_splits_each_row_by_its_counts_named_in_the_legend_and_tooltips():
+    chart = stacked_bar_chart(
+        "By days late",
+        ["early", "on time", "late"],
+        [("Acme <Ltd>", [1, 3, 0], "4 POs"), ("Nobody", [0, 0, 0], "no receipts")],
+    )
+    assert chart.startswith("<svg") and "Acme &lt;Ltd&gt;" in chart and "4 POs" in chart
+    assert "Acme &lt;Ltd&gt;, on time: 3" in chart and "Acme &lt;Ltd&gt;, late: 0" not in chart  # no empty part
+    assert all(f">{name}</text>" in chart for name in ("early", "on time", "late"))  # the legend
+    assert chart.count("<rect") == 3 + 2  # three swatches, two parts: a row counting nothing has no bar
+    assert "nothing to draw" in stacked_bar_chart("Empty", [], [])
+
+
+def test_the_buyers_page_names_the_dates_its_distribution_spans_over_every_supplier():
+    def card(first, last):
+        return {"delay_distribution": {"first_received_on": first, "last_received_on": last}}
+
+    cards = [card("2026-01-09", "2026-02-01"), card(None, None), card("2026-01-03", "2026-01-20")]
+    assert received_between(cards) == ("2026-01-03", "2026-02-01")
+    assert received_between([card(None, None)]) is None
 
 
 def test_units_waiting_per_day_carry_over_days_without_change_and_keep_to_the_range():
