@@ -156,9 +156,7 @@ class Stock(Aggregate):
         """New settings; `reason`: why, when the message said (SkuConfigured version 2)."""
         policy = policy or self.policy
         get_policy(policy)
-        self._configured(
-            reorder_point=reorder_point, safety_stock=safety_stock, policy=policy, reason=reason
-        )
+        self._configured(reorder_point=reorder_point, safety_stock=safety_stock, policy=policy, reason=reason)
         return self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:

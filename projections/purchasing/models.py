@@ -116,7 +116,9 @@ class MonthFigures(SupplierFigures):
     month: str = Field(description="Calendar month of the promised date, YYYY-MM.")
 
 
-DelayBucketName = Literal["early", "on_time", "late_1_2", "late_3_5", "late_6_10", "late_11_20", "late_over_20"]
+DelayBucketName = Literal[
+    "early", "on_time", "late_1_2", "late_3_5", "late_6_10", "late_11_20", "late_over_20"
+]
 
 
 class DelayBucket(_View):

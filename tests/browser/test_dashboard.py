@@ -209,7 +209,9 @@ def test_a_substitute_answer_or_a_settings_change_cannot_be_sent_without_a_reaso
     browser.get(f"{served.base}/ui/skus/A")
     assert browser.find_element(By.CSS_SELECTOR, "#configure input[name=reason]").get_attribute("required")
     # Sent without one anyway (the browser's own check skipped), the review refuses it and sends nothing
-    browser.execute_script("document.querySelector('#configure input[name=reason]').removeAttribute('required')")
+    browser.execute_script(
+        "document.querySelector('#configure input[name=reason]').removeAttribute('required')"
+    )
     browser.find_element(By.CSS_SELECTOR, "#configure button[type=submit]").click()
     assert "reason" in text(browser, "action-error")
     assert served.api("GET", "/skus/A").json()["reorder_point"] == 4  # as configured before

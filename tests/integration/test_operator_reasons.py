@@ -51,7 +51,9 @@ def test_the_audit_shows_each_reason_on_the_order_or_sku_it_concerns(memory_engi
     assert summaries(o1, "Order.SubstituteAccepted") == [
         "line 1: accepted 2 x B; reason: customer said yes by phone"
     ]
-    assert summaries(o2, "Order.SubstituteDeclined") == ["line 1: declined B; reason: customer needs the original"]
+    assert summaries(o2, "Order.SubstituteDeclined") == [
+        "line 1: declined B; reason: customer needs the original"
+    ]
     assert summaries(a, "Stock.Configured") == [
         "configured: reorder point 0, safety stock 0, priority-fifo-v1",
         "configured: reorder point 3, safety stock 1, priority-fifo-v1; reason: supplier slower",

@@ -8,8 +8,8 @@ import pytest
 
 from infra.http.ui.forms import back_to
 from infra.http.ui.messages import ActionError, build
-from infra.http.ui.supply import coverage
 from infra.http.ui.pages.buyers import received_between
+from infra.http.ui.supply import coverage
 from infra.http.ui.svg import bar_chart, line_chart, stacked_bar_chart
 from projections.analytics.report import waiting_by_day
 from services.parsing import parse_message
@@ -27,7 +27,12 @@ NOW = datetime(2026, 1, 9, 12, tzinfo=UTC)
             "SubstituteAccepted",
         ),
         (
-            {"action": "decline-substitute", "order_id": "o1", "line_id": "1", "reason": "wants the original"},
+            {
+                "action": "decline-substitute",
+                "order_id": "o1",
+                "line_id": "1",
+                "reason": "wants the original",
+            },
             "SubstituteDeclined",
         ),
         ({"action": "release-ahead", "order_id": "o1", "line_id": "1", "reason": "vip"}, "LineReleasedAhead"),
@@ -55,7 +60,9 @@ def test_each_action_is_a_message_the_contracts_accept_with_an_id_naming_the_das
     assert action.message is not None and action.message["message_id"].startswith("ui:ops-1:")
     parsed = parse_message(orjson.dumps(action.message))
     assert type(parsed).__name__.startswith(kind)
-    assert getattr(parsed, "reason", None) == form["reason"]  # every action says why, sent as version 2 where v1 could not
+    assert (
+        getattr(parsed, "reason", None) == form["reason"]
+    )  # every action says why, sent as version 2 where v1 could not
 
 
 @pytest.mark.parametrize(
@@ -73,11 +80,17 @@ def test_a_substitute_answer_or_a_settings_change_without_a_reason_is_refused_be
 
 def test_substitute_answers_and_settings_changes_are_sent_as_version_2_with_the_reason():
     for action in ("accept-substitute", "decline-substitute"):
-        sent = build({"action": action, "order_id": "o1", "line_id": "1", "reason": "phoned"}, "x", NOW).message
+        sent = build(
+            {"action": action, "order_id": "o1", "line_id": "1", "reason": "phoned"}, "x", NOW
+        ).message
         assert sent is not None and (sent["schema_version"], sent["reason"]) == (2, "phoned")
     form = {"action": "configure-sku", "sku": "A", "reorder_point": "4", "safety_stock": "2", "reason": "q2"}
     sent = build(form, "x", NOW).message
-    assert sent is not None and (sent["type"], sent["schema_version"], sent["reason"]) == ("SkuConfigured", 2, "q2")
+    assert sent is not None and (sent["type"], sent["schema_version"], sent["reason"]) == (
+        "SkuConfigured",
+        2,
+        "q2",
+    )
 
 
 def test_a_cancel_without_a_reason_or_a_count_that_is_no_number_is_refused_before_anything_is_sent():
@@ -133,7 +146,9 @@ def test_a_stacked_bar_splits_each_row_by_its_counts_named_in_the_legend_and_too
         [("Acme <Ltd>", [1, 3, 0], "4 POs"), ("Nobody", [0, 0, 0], "no receipts")],
     )
     assert chart.startswith("<svg") and "Acme &lt;Ltd&gt;" in chart and "4 POs" in chart
-    assert "Acme &lt;Ltd&gt;, on time: 3" in chart and "Acme &lt;Ltd&gt;, late: 0" not in chart  # no empty part
+    assert (
+        "Acme &lt;Ltd&gt;, on time: 3" in chart and "Acme &lt;Ltd&gt;, late: 0" not in chart
+    )  # no empty part
     assert all(f">{name}</text>" in chart for name in ("early", "on time", "late"))  # the legend
     assert chart.count("<rect") == 3 + 2  # three swatches, two parts: a row counting nothing has no bar
     assert "nothing to draw" in stacked_bar_chart("Empty", [], [])

@@ -135,7 +135,9 @@ def test_the_events_of_version_2_keep_the_reason_and_otherwise_equal_version_1s(
     def without_reason(e: Any) -> dict[str, Any]:
         return {k: v for k, v in vars(e).items() if k not in ("reason", "timestamp")}
 
-    assert {n: without_reason(e) for n, e in as_v1.items()} == {n: without_reason(e) for n, e in as_v2.items()}
+    assert {n: without_reason(e) for n, e in as_v1.items()} == {
+        n: without_reason(e) for n, e in as_v2.items()
+    }
 
 
 def test_an_event_with_a_reason_is_stored_and_read_back_and_one_stored_before_reads_as_none():
@@ -151,6 +153,8 @@ def test_an_event_with_a_reason_is_stored_and_read_back_and_one_stored_before_re
         assert engine.mapper.to_stored_event(event).state == record.state
         older = orjson.loads(record.state)
         del older["reason"]  # as stored before the reason was kept
-        before = StoredEvent(record.originator_id, record.originator_version, record.topic, orjson.dumps(older))
+        before = StoredEvent(
+            record.originator_id, record.originator_version, record.topic, orjson.dumps(older)
+        )
         assert engine.mapper.to_domain_event(before).reason is None
     assert {engine.mapper.to_domain_event(r).reason for r in records} == {None, "asked by phone"}

@@ -115,7 +115,9 @@ SCALE = (
 )
 
 
-def stacked_bar_chart(title: str, legend: Sequence[str], rows: Sequence[tuple[str, Sequence[int], str]]) -> Markup:
+def stacked_bar_chart(
+    title: str, legend: Sequence[str], rows: Sequence[tuple[str, Sequence[int], str]]
+) -> Markup:
     """One bar per row, the whole of its counts, split into the legend's parts (at most len(SCALE)).
 
     Each row is labelled with its name (left) and its text (right); each part's count is
@@ -135,7 +137,9 @@ def stacked_bar_chart(title: str, legend: Sequence[str], rows: Sequence[tuple[st
         x += 16 + 6.5 * len(name) + 12
     for i, (name, counts, text) in enumerate(rows):
         y, total = top_y + row_h * i, sum(counts)
-        parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" class="label">{escape(name)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" class="label">{escape(name)}</text>'
+        )
         x = float(label_w)
         for (fill, ink), part, count in zip(SCALE, legend, counts, strict=False):
             width = bar_w * count / total if total else 0.0
