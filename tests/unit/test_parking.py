@@ -28,6 +28,7 @@ def test_what_each_message_makes_known_is_what_early_messages_wait_for():
     assert brings(msg(m.order_placed("o", "O1"))) == ["order O1"]
     assert brings(msg(m.supplier_registered("s", "S1", ["A", "B"]))) == ["supplier S1", "SKU A", "SKU B"]
     assert brings(msg(m.sku_configured("k", "A"))) == ["SKU A"]
+    assert brings(msg(m.sku_configured("k2", "A", schema_version=2, reason="new supplier"))) == ["SKU A"]
     assert brings(msg(m.stock_received("r", "A", 1))) == ["SKU A"]
     assert brings(msg(m.order_cancelled("x", "O1"))) == []
 
