@@ -30,8 +30,10 @@ class Value(BaseModel):
 # Fields added to events after some were stored, with what an event stored before them reads as
 # (the mapper fills them in: infra/persistence.py). eventsourcing builds an event class from its
 # method's parameters without their defaults, so an older event would fail to load; `at` (the
-# business time) is unknown in events stored before it was kept.
-ADDED_LATER: dict[str, Any] = {"at": None, "pushed_back": None, "moved_back": 0}
+# business time) is unknown in events stored before it was kept, and so is an operator's `reason` on
+# Stock.Configured and Order.SubstituteAccepted/Declined (an event whose reason is a required `str`
+# always stored one: None would fail it loudly, as the missing field would).
+ADDED_LATER: dict[str, Any] = {"at": None, "pushed_back": None, "moved_back": 0, "reason": None}
 
 
 class DomainEvent(BaseModel):

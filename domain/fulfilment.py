@@ -140,11 +140,14 @@ def _cancel_inputs(order: Order, line_id: str, stocks: list[Stock], own: Stock) 
     }
 
 
-def accept_substitute(found: Aggregates, order: Order, line_id: str, cause: Cause) -> None:
+def accept_substitute(
+    found: Aggregates, order: Order, line_id: str, cause: Cause, reason: str | None = None
+) -> None:
     """The customer takes the open offer: what waits now moves to the substitute, if it is still free.
 
     What waits now, not what was offered: fills or take-backs since the offer change it.
     The line gives up its queue place on its own SKU once the substitute allocated.
+    `reason`: why it was accepted, kept on the order's event when the message gave one.
     """
     offer = order.open_offer(line_id)
     substitute = found.stock(offer.sku)
@@ -157,7 +160,7 @@ def accept_substitute(found: Aggregates, order: Order, line_id: str, cause: Caus
         )
     effects = substitute.request(order.request_for(line_id, needed, substitute=True), cause)
     ((_, ref),) = effects.allocated
-    order.accept_substitute(line_id, ref)
+    order.accept_substitute(line_id, ref, reason)
     mirror(
         found, found.stock(line.sku).withdraw(order.order_id, line_id, "substitute accepted", cause), cause
     )

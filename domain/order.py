@@ -144,14 +144,17 @@ class Order(Aggregate):
             raise NoOpenOffer(f"order {self.order_id} line {line_id} has no open substitute offer")
         return line.offer
 
-    def accept_substitute(self, line_id: str, decision: DecisionRef) -> None:
+    # `reason`: why the offer was answered, when the message said (version 2 of the answers).
+    def accept_substitute(self, line_id: str, decision: DecisionRef, reason: str | None = None) -> None:
         offer = self.open_offer(line_id)
         waiting = self.lines[line_id].backordered  # the offer's quantity may be stale by now
-        self._substitute_accepted(line_id=line_id, sku=offer.sku, quantity=waiting, decision=decision)
+        self._substitute_accepted(
+            line_id=line_id, sku=offer.sku, quantity=waiting, decision=decision, reason=reason
+        )
 
-    def decline_substitute(self, line_id: str, message_id: str) -> None:
+    def decline_substitute(self, line_id: str, message_id: str, reason: str | None = None) -> None:
         offer = self.open_offer(line_id)
-        self._substitute_declined(line_id=line_id, sku=offer.sku, message_id=message_id)
+        self._substitute_declined(line_id=line_id, sku=offer.sku, message_id=message_id, reason=reason)
 
     def check_cancellable(self, line_id: str) -> Line:
         line = self.line(line_id)
@@ -331,14 +334,18 @@ class Order(Aggregate):
     def _substitute_offered(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
         self._update(line_id, offer=Offer(sku=sku, quantity=quantity))
 
+    # `reason`: None from version 1 of the answers, and in events stored before it was kept.
     class SubstituteAccepted(Event):
         line_id: str
         sku: str
         quantity: int
         decision: DecisionRef
+        reason: str | None
 
     @event(SubstituteAccepted)
-    def _substitute_accepted(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
+    def _substitute_accepted(
+        self, line_id: str, sku: str, quantity: int, decision: DecisionRef, reason: str | None = None
+    ) -> None:
         line = self.lines[line_id]
         backordered = line.backordered - quantity
         self._update(
@@ -352,9 +359,12 @@ class Order(Aggregate):
         line_id: str
         sku: str
         message_id: str
+        reason: str | None
 
     @event(SubstituteDeclined)
-    def _substitute_declined(self, line_id: str, sku: str, message_id: str) -> None:
+    def _substitute_declined(
+        self, line_id: str, sku: str, message_id: str, reason: str | None = None
+    ) -> None:
         self._update(line_id, offer=None, declined=[*self.lines[line_id].declined, sku])
 
     class LineCancelled(Event):

@@ -146,11 +146,17 @@ class Stock(Aggregate):
 
     # -------------------------------------------------------------- commands
     def configure(
-        self, reorder_point: int, safety_stock: int, policy: str | None, cause: Cause
+        self,
+        reorder_point: int,
+        safety_stock: int,
+        policy: str | None,
+        cause: Cause,
+        reason: str | None = None,
     ) -> StockEffects:
+        """New settings; `reason`: why, when the message said (SkuConfigured version 2)."""
         policy = policy or self.policy
         get_policy(policy)
-        self._configured(reorder_point=reorder_point, safety_stock=safety_stock, policy=policy)
+        self._configured(reorder_point=reorder_point, safety_stock=safety_stock, policy=policy, reason=reason)
         return self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
@@ -478,9 +484,12 @@ class Stock(Aggregate):
         reorder_point: int
         safety_stock: int
         policy: str
+        reason: str | None  # None from SkuConfigured version 1, and in events stored before it was kept
 
     @event(Configured)
-    def _configured(self, reorder_point: int, safety_stock: int, policy: str) -> None:
+    def _configured(
+        self, reorder_point: int, safety_stock: int, policy: str, reason: str | None = None
+    ) -> None:
         self.reorder_point = reorder_point
         self.safety_stock = safety_stock
         if policy != self.policy:

@@ -172,6 +172,11 @@ def _release_withdrawn(d: dict[str, Any]) -> str:
     return text + (f"; {d['moved']} line(s) moved up: {_places(moved)}" if moved else "")
 
 
+def _why(d: dict[str, Any]) -> str:
+    """An operator's reason, where the message gave one (payloads before it was kept have no field)."""
+    return f"; reason: {d['reason']}" if d.get("reason") else ""
+
+
 def _cancelled(d: dict[str, Any]) -> str:
     who = "automatically" if d["automatic"] else "by the customer"
     return (
@@ -201,9 +206,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"line {d['line_id']}: offered {d['quantity']} x {d['substitute_sku']}"
     ),
     "Order.SubstituteAccepted": lambda d: (
-        f"line {d['line_id']}: accepted {d['quantity']} x {d['substitute_sku']}"
+        f"line {d['line_id']}: accepted {d['quantity']} x {d['substitute_sku']}{_why(d)}"
     ),
-    "Order.SubstituteDeclined": lambda d: f"line {d['line_id']}: declined {d['substitute_sku']}",
+    "Order.SubstituteDeclined": lambda d: f"line {d['line_id']}: declined {d['substitute_sku']}{_why(d)}",
     "Order.LineCancelled": _cancelled,
     "Order.LineShipped": lambda d: (
         f"line {d['line_id']} shipped from {d['warehouse']}: "
@@ -211,7 +216,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "Stock.Registered": lambda d: f"SKU {d['sku']} registered ({d['allocation_policy']})",
     "Stock.Configured": lambda d: (
-        f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, {d['allocation_policy']}"
+        f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
+        f"{d['allocation_policy']}{_why(d)}"
     ),
     "Stock.SourceSet": lambda d: (
         f"source {d['supplier_id']} ({d['priority']}): lead time {d['lead_time_days']}d, "

@@ -1,7 +1,8 @@
 """Inbound message contracts: the language upstream systems speak.
 
 These are separate from stored domain events on purpose: upstream may add
-a version 2 of a message without touching history (OrderPlacedV2 is one), and
+a version 2 of a message without touching history (OrderPlacedV2 is one; SkuConfiguredV2,
+SubstituteAcceptedV2 and SubstituteDeclinedV2 add a required reason), and
 history may be refactored without breaking publishers. Each message carries `message_id`
 (the idempotency key), `type` and `occurred_at` (the only clock decisions use).
 """
@@ -78,6 +79,10 @@ class Envelope(Contract):
         return self._by
 
 
+Version2 = Annotated[Literal[2], BeforeValidator(exact_int)]
+"""A version 2 contract's `schema_version`: required, so a version 2 message says so."""
+
+
 class ContactIn(Contract):
     email: Email
     locale: Locale = Locale.EN
@@ -144,8 +149,7 @@ class OrderPlacedV2(_Placing):
     """
 
     type: Literal["OrderPlaced"]
-    # Narrows Envelope's version 1 to 2, and required: a version 2 message says so.
-    schema_version: Annotated[Literal[2], BeforeValidator(exact_int)]  # type: ignore[assignment]
+    schema_version: Version2  # type: ignore[assignment]  # narrows Envelope's version 1
     customer: CustomerIn
 
 
@@ -288,6 +292,33 @@ class SubstituteDeclined(Envelope):
     line_id: Id
 
 
+class _SubstituteAnswerV2(Envelope):
+    """Version 2 of a substitute's answer: version 1 and a required reason.
+
+    Why a version 2: an operator answers on a customer's behalf from the dashboard,
+    and the audit recorded who did it (the message's caller) but never why. A field
+    that becomes required is a new version beside version 1 (README, "Compatibility
+    policy"): version 1 is still accepted, its events record no reason.
+    """
+
+    schema_version: Version2  # type: ignore[assignment]
+    order_id: Id
+    line_id: Id
+    reason: Text
+
+
+class SubstituteAcceptedV2(_SubstituteAnswerV2):
+    """SubstituteAccepted, version 2: the line takes its open substitute offer, and why (required)."""
+
+    type: Literal["SubstituteAccepted"]
+
+
+class SubstituteDeclinedV2(_SubstituteAnswerV2):
+    """SubstituteDeclined, version 2: the line declines its open substitute offer, and why (required)."""
+
+    type: Literal["SubstituteDeclined"]
+
+
 class BackInStockRequested(Envelope):
     type: Literal["BackInStockRequested"]
     sku: Id
@@ -295,14 +326,29 @@ class BackInStockRequested(Envelope):
     contact: ContactIn
 
 
-class SkuConfigured(Envelope):
-    """Reorder point, safety stock and allocation policy of a SKU."""
+class _Configuring(Envelope):
+    """What every version of SkuConfigured says (version 1's fields, in version 1's order)."""
 
     type: Literal["SkuConfigured"]
     sku: Id
     reorder_point: Count = 0
     safety_stock: Count = 0
     allocation_policy: Id | None = None
+
+
+class SkuConfigured(_Configuring):
+    """Reorder point, safety stock and allocation policy of a SKU."""
+
+
+class SkuConfiguredV2(_Configuring):
+    """SkuConfigured, version 2: the same settings, and why they change (required).
+
+    A policy, reorder point or safety stock changed by an operator recorded who but
+    not why; the reason is kept on the Stock's `Configured` event and shown in its audit.
+    """
+
+    schema_version: Version2  # type: ignore[assignment]
+    reason: Text
 
 
 class LineReleasedAhead(Envelope):
@@ -369,9 +415,12 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     PurchaseOrderCancelled,
     SubstitutesDeclared,
     SubstituteAccepted,
+    SubstituteAcceptedV2,
     SubstituteDeclined,
+    SubstituteDeclinedV2,
     BackInStockRequested,
     SkuConfigured,
+    SkuConfiguredV2,
     LineReleasedAhead,
     LineReleaseWithdrawn,
 )
@@ -396,9 +445,12 @@ Message = Annotated[
     | Annotated[PurchaseOrderCancelled, Tag("PurchaseOrderCancelled.v1")]
     | Annotated[SubstitutesDeclared, Tag("SubstitutesDeclared.v1")]
     | Annotated[SubstituteAccepted, Tag("SubstituteAccepted.v1")]
+    | Annotated[SubstituteAcceptedV2, Tag("SubstituteAccepted.v2")]
     | Annotated[SubstituteDeclined, Tag("SubstituteDeclined.v1")]
+    | Annotated[SubstituteDeclinedV2, Tag("SubstituteDeclined.v2")]
     | Annotated[BackInStockRequested, Tag("BackInStockRequested.v1")]
     | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
+    | Annotated[SkuConfiguredV2, Tag("SkuConfigured.v2")]
     | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
     | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")],
     Discriminator(_contract_tag),

@@ -204,8 +204,18 @@ def substitute_accepted(s: Session, m: c.SubstituteAccepted, cause: Cause) -> No
     fulfilment.accept_substitute(s, s.order(m.order_id), m.line_id, cause)
 
 
+def substitute_accepted_v2(s: Session, m: c.SubstituteAcceptedV2, cause: Cause) -> None:
+    """Version 2 accepts as version 1 does, and the order's event keeps why."""
+    fulfilment.accept_substitute(s, s.order(m.order_id), m.line_id, cause, reason=m.reason)
+
+
 def substitute_declined(s: Session, m: c.SubstituteDeclined, cause: Cause) -> None:
     s.order(m.order_id).decline_substitute(m.line_id, m.message_id)
+
+
+def substitute_declined_v2(s: Session, m: c.SubstituteDeclinedV2, cause: Cause) -> None:
+    """Version 2 declines as version 1 does, and the order's event keeps why."""
+    s.order(m.order_id).decline_substitute(m.line_id, m.message_id, reason=m.reason)
 
 
 def back_in_stock_requested(s: Session, m: c.BackInStockRequested, cause: Cause) -> None:
@@ -213,8 +223,18 @@ def back_in_stock_requested(s: Session, m: c.BackInStockRequested, cause: Cause)
 
 
 def sku_configured(s: Session, m: c.SkuConfigured, cause: Cause) -> None:
+    _configure(s, m, None, cause)
+
+
+def sku_configured_v2(s: Session, m: c.SkuConfiguredV2, cause: Cause) -> None:
+    """Version 2 sets what version 1 sets, and the Stock's event keeps why."""
+    _configure(s, m, m.reason, cause)
+
+
+def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str | None, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
-    mirror(s, stock.configure(m.reorder_point, m.safety_stock, m.allocation_policy, cause), cause)
+    effects = stock.configure(m.reorder_point, m.safety_stock, m.allocation_policy, cause, reason=reason)
+    mirror(s, effects, cause)
 
 
 def line_released_ahead(s: Session, m: c.LineReleasedAhead, cause: Cause) -> None:
@@ -259,9 +279,12 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.PurchaseOrderCancelled: purchase_order_cancelled,
     c.SubstitutesDeclared: substitutes_declared,
     c.SubstituteAccepted: substitute_accepted,
+    c.SubstituteAcceptedV2: substitute_accepted_v2,
     c.SubstituteDeclined: substitute_declined,
+    c.SubstituteDeclinedV2: substitute_declined_v2,
     c.BackInStockRequested: back_in_stock_requested,
     c.SkuConfigured: sku_configured,
+    c.SkuConfiguredV2: sku_configured_v2,
     c.LineReleasedAhead: line_released_ahead,
     c.LineReleaseWithdrawn: line_release_withdrawn,
 }

@@ -164,13 +164,13 @@ class ParkingLot(Aggregate):
 
 def brings(message: Message) -> list[str]:
     """What a message makes known, once applied: the keys whose waiting messages it wakes."""
-    if isinstance(message, c.OrderPlaced):
+    if isinstance(message, c.OrderPlaced | c.OrderPlacedV2):
         return [awaited.order(message.order_id)]
     if isinstance(message, c.PurchaseOrderPlaced):
         return [awaited.purchase_order(message.purchase_order_id)]
     if isinstance(message, c.SupplierRegistered):
         return [awaited.supplier(message.supplier_id), *(awaited.sku(t.sku) for t in message.terms)]
-    if isinstance(message, c.SkuConfigured | c.StockReceived | c.StockAdjusted):
+    if isinstance(message, c.SkuConfigured | c.SkuConfiguredV2 | c.StockReceived | c.StockAdjusted):
         return [awaited.sku(message.sku)]
     return []
 

@@ -119,7 +119,7 @@ def suppliers(
     supplier_id: str = typer.Argument(None, help="One supplier's scorecard with its months."),
     as_json: bool = AS_JSON,
 ) -> None:
-    """Supplier scorecards: on time, delay (mean, p90), quantity fill, open POs; by month for one."""
+    """Supplier scorecards: on time, delay (mean, p90, POs per lateness bucket), quantity fill, open POs; by month for one."""
     from projections.purchasing.scorecard import scorecard, scorecards
 
     if supplier_id is None:
@@ -147,12 +147,18 @@ def _days(value: float | None) -> str:
     return "-" if value is None else f"{value:+.1f}"
 
 
+# The delay distribution's buckets, in its order (projections.purchasing.scorecard.DELAY_BUCKETS).
+_DISTRIBUTION_HEADER = "POs by days late <0/0/1-2/3-5/6-10/11-20/>20"
+
+
 def _render_cards(cards: Sequence[SupplierScorecard], months: bool = False) -> None:
     console = wide_console()
     if not cards:
         console.print("no supplier")
         return
-    table = Table("supplier", "received", "on time", "delay d", "p90 d", "fill", "open", "late")
+    table = Table(
+        "supplier", "received", "on time", "delay d", "p90 d", "fill", "open", "late", _DISTRIBUTION_HEADER
+    )
     for card in cards:
         table.add_row(
             card.supplier_id,
@@ -163,6 +169,7 @@ def _render_cards(cards: Sequence[SupplierScorecard], months: bool = False) -> N
             _pct(card.fill_rate),
             str(card.open_pos),
             str(card.late_open_pos),
+            "/".join(str(b.pos) for b in card.delay_distribution.buckets),
         )
     show(console, table, "supplier")
     if months:

@@ -105,7 +105,9 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.OrderCancelled,
             c.OrderShipped,
             c.SubstituteAccepted,
+            c.SubstituteAcceptedV2,
             c.SubstituteDeclined,
+            c.SubstituteDeclinedV2,
         ),
         "shop (order management)",
     ),
@@ -121,7 +123,14 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
     "inventory": (
         "antrian.inventory",
         _field("sku"),
-        (c.StockReceived, c.StockAdjusted, c.SubstitutesDeclared, c.BackInStockRequested, c.SkuConfigured),
+        (
+            c.StockReceived,
+            c.StockAdjusted,
+            c.SubstitutesDeclared,
+            c.BackInStockRequested,
+            c.SkuConfigured,
+            c.SkuConfiguredV2,
+        ),
         "warehouse (inventory management)",
     ),
     "purchasing": (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,6 +116,30 @@ class MonthFigures(SupplierFigures):
     month: str = Field(description="Calendar month of the promised date, YYYY-MM.")
 
 
+DelayBucketName = Literal[
+    "early", "on_time", "late_1_2", "late_3_5", "late_6_10", "late_11_20", "late_over_20"
+]
+
+
+class DelayBucket(_View):
+    bucket: DelayBucketName
+    label: str = Field(description="The bucket as people read it: early, on time, 1-2 days late, ...")
+    min_days: int | None = Field(description="Fewest days late it holds (null: no lower bound).")
+    max_days: int | None = Field(description="Most days late it holds (null: no upper bound).")
+    pos: int = Field(description="POs whose first receipt came that many days after the promised date.")
+
+
+class DelayDistribution(_View):
+    """How late each PO's first receipt came, counted in fixed buckets (the POs `received_pos` counts)."""
+
+    buckets: list[DelayBucket] = Field(
+        description="Every bucket, earliest first: early (before the promised date), on time (on it), "
+        "1-2, 3-5, 6-10, 11-20 and over 20 days late. Early and on time together are `on_time_rate`."
+    )
+    first_received_on: date | None = Field(description="The earliest first receipt counted (null: none).")
+    last_received_on: date | None = Field(description="The latest first receipt counted (null: none).")
+
+
 class SupplierScorecard(SupplierFigures):
     supplier_id: str
     name: str
@@ -122,3 +147,4 @@ class SupplierScorecard(SupplierFigures):
     late_open_pos: int = Field(description="Open POs past their current expected date as of `as_of`.")
     as_of: date | None
     months: list[MonthFigures]
+    delay_distribution: DelayDistribution

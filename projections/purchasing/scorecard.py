@@ -5,6 +5,10 @@ it was confirmed (else placed) with is `projections.analytics.suppliers`,
 the same figures `antrian report` prints and the lateness the Supplier
 feeds its promises with (domain/supplier.py). Fill rate needs each PO's
 lines, which the purchase-order read model keeps.
+
+Those first receipts are also counted by lateness bucket (`distribution`), not
+only as a mean and a p90: a supplier often a day late is then told apart from
+one mostly on time and now and then a month late.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from typing import Any
 
 from projections.analytics.report import mean, p90, share
 from projections.analytics.suppliers import Receipt, first_receipts
-from projections.purchasing.models import MonthFigures, SupplierScorecard
+from projections.purchasing.models import (
+    DelayBucket,
+    DelayBucketName,
+    DelayDistribution,
+    MonthFigures,
+    SupplierScorecard,
+)
 from projections.purchasing.po_read import OPEN, as_of
 from projections.store import ReadStore
 
@@ -53,6 +63,42 @@ def figures(receipts: Sequence[Receipt], fills: Sequence[Fill]) -> dict[str, Any
         "p90_delay_days": p90(delays),
         "fill_rate": sum(f.received for f in fills) / ordered if ordered else None,
     }
+
+
+# (bucket, label, fewest days late, most days late); None: unbounded on that side.
+DELAY_BUCKETS: tuple[tuple[DelayBucketName, str, int | None, int | None], ...] = (
+    ("early", "early", None, -1),
+    ("on_time", "on time", 0, 0),
+    ("late_1_2", "1-2 days late", 1, 2),
+    ("late_3_5", "3-5 days late", 3, 5),
+    ("late_6_10", "6-10 days late", 6, 10),
+    ("late_11_20", "11-20 days late", 11, 20),
+    ("late_over_20", "over 20 days late", 21, None),
+)
+
+
+def distribution(receipts: Sequence[Receipt]) -> DelayDistribution:
+    """The first receipts counted by how late they came, every bucket given (zero or not), earliest first."""
+
+    def holds(low: int | None, high: int | None, delay: int) -> bool:
+        return (low is None or delay >= low) and (high is None or delay <= high)
+
+    delays = [r.delay_days for r in receipts]
+    days = [r.received_on for r in receipts]
+    return DelayDistribution(
+        buckets=[
+            DelayBucket(
+                bucket=name,
+                label=label,
+                min_days=low,
+                max_days=high,
+                pos=sum(holds(low, high, d) for d in delays),
+            )
+            for name, label, low, high in DELAY_BUCKETS
+        ],
+        first_received_on=min(days, default=None),
+        last_received_on=max(days, default=None),
+    )
 
 
 def _month(day: date) -> str:
@@ -100,6 +146,7 @@ def scorecards(store: ReadStore, supplier_id: str | None = None) -> list[Supplie
                 late_open_pos=sum(today is not None and today > e for e in expected),
                 as_of=today,
                 months=_months(receipts[key], fills[key]),
+                delay_distribution=distribution(receipts[key]),
                 **figures(receipts[key], fills[key]),
             )
         )

@@ -27,6 +27,14 @@ OccurredAt = Annotated[
     ),
 ]
 
+OperatorReason = Annotated[
+    str | None,
+    Field(
+        description="Why it was done, as the message said (version 2 of SkuConfigured, SubstituteAccepted "
+        "and SubstituteDeclined require it); null from version 1 and in events recorded before this was kept."
+    ),
+]
+
 TierV1 = Literal["platinum", "gold", "standard"]
 LocaleV1 = Literal["en", "id"]
 ShippingPreferenceV1 = Literal["partial", "complete"]

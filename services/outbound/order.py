@@ -20,6 +20,7 @@ from services.outbound.contract import (
     Decision,
     Mapping,
     OccurredAt,
+    OperatorReason,
     Payload,
     ShippingPreferenceV1,
     SkuQuantity,
@@ -114,6 +115,7 @@ class OrderSubstituteAcceptedV1(Payload):
     substitute_sku: str
     quantity: int
     decision: Decision
+    reason: OperatorReason = None
 
 
 class OrderSubstituteDeclinedV1(Payload):
@@ -121,6 +123,7 @@ class OrderSubstituteDeclinedV1(Payload):
     line_id: str
     substitute_sku: str
     message_id: str = Field(description="The SubstituteDeclined message.")
+    reason: OperatorReason = None
 
 
 class OrderLineCancelledV1(Payload):
@@ -205,12 +208,18 @@ def _offered(e: Order.SubstituteOffered) -> OrderSubstituteOfferedV1:
 
 def _accepted(e: Order.SubstituteAccepted) -> OrderSubstituteAcceptedV1:
     return OrderSubstituteAcceptedV1(
-        line_id=e.line_id, substitute_sku=e.sku, quantity=e.quantity, decision=decision_ref(e.decision)
+        line_id=e.line_id,
+        substitute_sku=e.sku,
+        quantity=e.quantity,
+        decision=decision_ref(e.decision),
+        reason=e.reason,
     )
 
 
 def _declined(e: Order.SubstituteDeclined) -> OrderSubstituteDeclinedV1:
-    return OrderSubstituteDeclinedV1(line_id=e.line_id, substitute_sku=e.sku, message_id=e.message_id)
+    return OrderSubstituteDeclinedV1(
+        line_id=e.line_id, substitute_sku=e.sku, message_id=e.message_id, reason=e.reason
+    )
 
 
 def _cancelled(e: Order.LineCancelled) -> OrderLineCancelledV1:

@@ -166,7 +166,10 @@ MAPPINGS: tuple[Mapping, ...] = (
         Stock.Configured,
         StockConfiguredV1,
         lambda e: StockConfiguredV1(
-            reorder_point=e.reorder_point, safety_stock=e.safety_stock, allocation_policy=e.policy
+            reorder_point=e.reorder_point,
+            safety_stock=e.safety_stock,
+            allocation_policy=e.policy,
+            reason=e.reason,
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),

@@ -24,6 +24,7 @@ from services.outbound.contract import (
     Decision,
     LineQuantity,
     OccurredAt,
+    OperatorReason,
     Payload,
     SupplierPriorityV1,
     TierV1,
@@ -64,6 +65,7 @@ class StockConfiguredV1(Payload):
     reorder_point: int
     safety_stock: int
     allocation_policy: str
+    reason: OperatorReason = None
 
 
 class StockSourceSetV1(Payload):

@@ -135,6 +135,8 @@ def _act(browser, form_id: str, **fields: str) -> None:
         box.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert browser.find_element(By.ID, "impact").text.strip()
+    if "reason" in fields:  # the review shows what will be recorded as the reason
+        assert fields["reason"] in text(browser, "review-reason")
     screenshot(browser, f"review-{form_id}")
     browser.find_element(By.ID, "confirm").click()
     WebDriverWait(browser, 10).until(lambda d: "done=" in d.current_url)
@@ -161,31 +163,58 @@ def test_an_operator_cancels_a_whole_order(served, browser):
     assert served.api("GET", "/orders/o2").json()["lines"][0]["status"] == "cancelled"
 
 
-def test_an_operator_accepts_a_substitute(served, browser):
+def _audit_line(browser, event_type: str, reason: str) -> str:
+    """The one audit row of that event type whose text holds the reason."""
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#audit tbody tr") if event_type in r.text]
+    (row,) = [r for r in rows if reason in r] or [f"no {event_type} row says {reason!r}: {rows}"]
+    assert reason in row, row
+    return row
+
+
+def test_an_operator_accepts_a_substitute_and_the_audit_line_says_why(served, browser):
     sign_in(browser, served, "admin")
     browser.get(f"{served.base}/ui/orders/o4")
-    _act(browser, "accept-1")
+    _act(browser, "accept-1", reason="customer agreed by phone")
     line = served.api("GET", "/orders/o4").json()["lines"][0]
     assert line["substitute_allocated"] == 2
-    assert "SubstituteAccepted" in text(browser, "audit") or "substitute" in text(browser, "audit").lower()
+    assert "admin-1" in _audit_line(browser, "Order.SubstituteAccepted", "customer agreed by phone")
 
 
-def test_an_operator_declines_a_substitute(served, browser):
-    sign_in(browser, served, "operator")
+def test_an_operator_declines_a_substitute_and_the_audit_line_says_why(served, browser):
+    sign_in(browser, served, "admin")
     browser.get(f"{served.base}/ui/orders/o4")
-    _act(browser, "decline-1")
+    _act(browser, "decline-1", reason="wants the original tea")
     assert served.api("GET", "/orders/o4").json()["lines"][0]["substitute_offers"] == ["B x2 declined"]
+    assert "admin-1" in _audit_line(browser, "Order.SubstituteDeclined", "wants the original tea")
 
 
-def test_an_operator_changes_a_skus_settings(served, browser):
+def test_an_operator_changes_a_skus_settings_and_the_audit_line_says_why(served, browser):
     sign_in(browser, served, "admin")
     browser.get(f"{served.base}/ui/skus/A")
     screenshot(browser, "sku")
-    _act(browser, "configure", reorder_point="9", safety_stock="3")
+    _act(browser, "configure", reorder_point="9", safety_stock="3", reason="supplier slower this month")
     assert text(browser, "settings") == "9 / 3"
     found = served.api("GET", "/skus/A").json()
     assert (found["reorder_point"], found["safety_stock"]) == (9, 3)
-    assert "SkuConfigured" in text(browser, "audit") or "ui:admin-1:" in text(browser, "audit")
+    assert "admin-1" in _audit_line(browser, "Stock.Configured", "supplier slower this month")
+
+
+def test_a_substitute_answer_or_a_settings_change_cannot_be_sent_without_a_reason(served, browser):
+    sign_in(browser, served, "operator")
+    browser.get(f"{served.base}/ui/orders/o4")
+    for form_id in ("accept-1", "decline-1"):
+        box = browser.find_element(By.ID, form_id).find_element(By.NAME, "reason")
+        assert box.get_attribute("required") == "true"
+        assert box.find_element(By.XPATH, "ancestor::label").text.startswith("Reason")
+    browser.get(f"{served.base}/ui/skus/A")
+    assert browser.find_element(By.CSS_SELECTOR, "#configure input[name=reason]").get_attribute("required")
+    # Sent without one anyway (the browser's own check skipped), the review refuses it and sends nothing
+    browser.execute_script(
+        "document.querySelector('#configure input[name=reason]').removeAttribute('required')"
+    )
+    browser.find_element(By.CSS_SELECTOR, "#configure button[type=submit]").click()
+    assert "reason" in text(browser, "action-error")
+    assert served.api("GET", "/skus/A").json()["reorder_point"] == 4  # as configured before
 
 
 def test_an_operator_corrects_a_dead_letter_and_retries_it(served, browser):
@@ -255,6 +284,29 @@ def test_the_buyers_and_report_pages_draw_their_charts_with_names_and_ranges(ser
     for chart in ("chart-waiting", "chart-waits", "chart-skus", "chart-suppliers"):
         assert m.day(0) in browser.find_element(By.CSS_SELECTOR, f"#{chart} figcaption").text
     screenshot(browser, "report")
+
+
+def test_the_buyers_page_draws_each_suppliers_delay_distribution_with_its_name_legend_and_dates(
+    served, browser
+):
+    # Given po-1 (6 A from S1, promised day 6) first received on day 9: three days late
+    receipt = m.stock_received("r-9", "A", 6, at=m.ts(9), po="po-1", supplier_id="S1")
+    assert served.api("POST", "/messages", role="operator", json=receipt).json()["applied"] == 1
+    # When a buyer opens the Buyers page
+    sign_in(browser, served, "viewer")
+    browser.get(f"{served.base}/ui/buyers")
+    chart = browser.find_element(By.ID, "chart-distribution")
+    drawn = chart.find_element(By.TAG_NAME, "svg").get_attribute("innerHTML")
+    # Then the supplier's bar is labelled with its name, the legend names every bucket,
+    # the three-days-late part holds its one PO, and the caption says the dates of the figures
+    card = served.api("GET", "/suppliers/S1").json()
+    assert f"{card['name']} (S1)" in drawn and "1 PO<" in drawn
+    for legend in ("early", "on time", "1-2 d late", "3-5 d late", "over 20 d late"):
+        assert legend in drawn
+    assert f"{card['name']} (S1), 3-5 d late: 1" in drawn
+    caption = chart.find_element(By.TAG_NAME, "figcaption").text
+    assert f"first receipts from {m.day(9)} to {m.day(9)}" in caption and "figures of" in caption
+    screenshot(browser, "buyers-distribution")
 
 
 def test_an_operator_releases_a_line_ahead_and_undoes_it(served, browser):

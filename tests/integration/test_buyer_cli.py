@@ -39,6 +39,9 @@ def test_replenishment_and_suppliers_print_the_worklist_and_scorecards(tmp_path,
 
     assert [(item["sku"], item["supplier_id"]) for item in worklist] == [("A", "S1")]
     assert [card["supplier_id"] for card in cards] == ["S1", "S2"]
+    buckets = cards[0]["delay_distribution"]["buckets"]  # S1: P3 first received a day late
+    assert [(b["bucket"], b["pos"]) for b in buckets if b["pos"]] == [("late_1_2", 1)]
+    assert "1-2" in s1.stdout
     assert s1.exit_code == 0 and "2026-01" in s1.stdout, s1.output
     unknown = antrian("suppliers", "nobody")
     assert unknown.exit_code == 1 and "unknown supplier" in unknown.output

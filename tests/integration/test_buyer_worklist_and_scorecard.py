@@ -158,6 +158,15 @@ def test_the_scorecard_measures_punctuality_fill_and_open_pos(memory_engine, rea
     )
     assert scorecard(read_store, "S2") == s2
     assert scorecard(read_store, "nobody") is None
+    # The delay distribution counts the same first receipts: S1 one on time, one 1-2 days late; S2 one late
+    assert {b.bucket: b.pos for b in s1.delay_distribution.buckets if b.pos} == {"on_time": 1, "late_1_2": 1}
+    assert {b.bucket: b.pos for b in s2.delay_distribution.buckets if b.pos} == {"late_1_2": 1}
+    assert sum(b.pos for b in s1.delay_distribution.buckets) == s1.received_pos
+    # over the days of those receipts: P3 first on day 6, P5 on day 9
+    assert (s1.delay_distribution.first_received_on, s1.delay_distribution.last_received_on) == (
+        as_date(day(6)),
+        as_date(day(9)),
+    )
 
 
 def test_the_scorecard_agrees_with_the_report_on_punctuality(memory_engine):
@@ -174,3 +183,6 @@ def test_the_scorecard_agrees_with_the_report_on_punctuality(memory_engine):
         assert (card.received_pos, card.on_time_rate) == (figures.receipts, figures.on_time_rate)
         assert card.mean_delay_days == pytest.approx(figures.mean_delay_days)
         assert sum(m.received_pos for m in card.months) == card.received_pos
+        on_time = sum(b.pos for b in card.delay_distribution.buckets if b.bucket in ("early", "on_time"))
+        assert sum(b.pos for b in card.delay_distribution.buckets) == card.received_pos
+        assert on_time == pytest.approx(card.received_pos * (card.on_time_rate or 0))

@@ -217,6 +217,31 @@ def test_the_buyer_sees_purchase_orders_with_what_they_cover_and_the_supplier_s_
     assert [c["supplier_id"] for c in listed["items"]] == ["S1"]
 
 
+def test_the_scorecard_counts_first_receipts_by_days_late_over_the_dates_it_names(shop):
+    # Given po-1 (6 A, promised day 6) first received on day 9: three days late
+    receipt = m.stock_received("r-9", "A", 6, at=m.ts(9), po="po-1", supplier_id="S1")
+    assert shop.post("/messages", json=receipt).json()["applied"] == 1
+    if shop.settings.store == "postgres":
+        project(shop.settings)
+    # When the buyer asks for S1's scorecard, alone and in the list
+    card = shop.get("/suppliers/S1").json()
+    (listed,) = shop.get("/suppliers").json()["items"]
+
+    # Then every bucket is there, earliest first, the receipt in 3-5 days late, with the range it spans
+    spread = card["delay_distribution"]
+    assert [(b["bucket"], b["min_days"], b["max_days"], b["pos"]) for b in spread["buckets"]] == [
+        ("early", None, -1, 0),
+        ("on_time", 0, 0, 0),
+        ("late_1_2", 1, 2, 0),
+        ("late_3_5", 3, 5, 1),
+        ("late_6_10", 6, 10, 0),
+        ("late_11_20", 11, 20, 0),
+        ("late_over_20", 21, None, 0),
+    ]
+    assert (spread["first_received_on"], spread["last_received_on"]) == (m.day(9), m.day(9))
+    assert listed["delay_distribution"] == spread and card["received_pos"] == 1
+
+
 def test_an_unknown_supplier_is_404_and_an_unknown_status_filter_422(shop):
     assert shop.get("/suppliers/NOPE").status_code == 404
     assert shop.get("/purchase-orders?status=bogus").status_code == 422

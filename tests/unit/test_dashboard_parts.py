@@ -8,8 +8,9 @@ import pytest
 
 from infra.http.ui.forms import back_to
 from infra.http.ui.messages import ActionError, build
+from infra.http.ui.pages.buyers import received_between
 from infra.http.ui.supply import coverage
-from infra.http.ui.svg import bar_chart, line_chart
+from infra.http.ui.svg import bar_chart, line_chart, stacked_bar_chart
 from projections.analytics.report import waiting_by_day
 from services.parsing import parse_message
 
@@ -21,8 +22,19 @@ NOW = datetime(2026, 1, 9, 12, tzinfo=UTC)
     [
         ({"action": "cancel-line", "order_id": "o1", "line_id": "1", "reason": "phoned"}, "OrderCancelled"),
         ({"action": "cancel-order", "order_id": "o1", "reason": "phoned"}, "OrderCancelled"),
-        ({"action": "accept-substitute", "order_id": "o1", "line_id": "1"}, "SubstituteAccepted"),
-        ({"action": "decline-substitute", "order_id": "o1", "line_id": "1"}, "SubstituteDeclined"),
+        (
+            {"action": "accept-substitute", "order_id": "o1", "line_id": "1", "reason": "asked by phone"},
+            "SubstituteAccepted",
+        ),
+        (
+            {
+                "action": "decline-substitute",
+                "order_id": "o1",
+                "line_id": "1",
+                "reason": "wants the original",
+            },
+            "SubstituteDeclined",
+        ),
         ({"action": "release-ahead", "order_id": "o1", "line_id": "1", "reason": "vip"}, "LineReleasedAhead"),
         (
             {"action": "withdraw-release", "order_id": "o1", "line_id": "1", "reason": "x"},
@@ -35,6 +47,7 @@ NOW = datetime(2026, 1, 9, 12, tzinfo=UTC)
                 "reorder_point": "4",
                 "safety_stock": "2",
                 "allocation_policy": "fifo-v1",
+                "reason": "supplier slower",
             },
             "SkuConfigured",
         ),
@@ -47,6 +60,37 @@ def test_each_action_is_a_message_the_contracts_accept_with_an_id_naming_the_das
     assert action.message is not None and action.message["message_id"].startswith("ui:ops-1:")
     parsed = parse_message(orjson.dumps(action.message))
     assert type(parsed).__name__.startswith(kind)
+    assert (
+        getattr(parsed, "reason", None) == form["reason"]
+    )  # every action says why, sent as version 2 where v1 could not
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"action": "accept-substitute", "order_id": "o1", "line_id": "1"},
+        {"action": "decline-substitute", "order_id": "o1", "line_id": "1", "reason": "  "},
+        {"action": "configure-sku", "sku": "A", "reorder_point": "4", "safety_stock": "2"},
+    ],
+)
+def test_a_substitute_answer_or_a_settings_change_without_a_reason_is_refused_before_anything_is_sent(form):
+    with pytest.raises(ActionError, match="reason"):
+        build(form, "ops-1", NOW)
+
+
+def test_substitute_answers_and_settings_changes_are_sent_as_version_2_with_the_reason():
+    for action in ("accept-substitute", "decline-substitute"):
+        sent = build(
+            {"action": action, "order_id": "o1", "line_id": "1", "reason": "phoned"}, "x", NOW
+        ).message
+        assert sent is not None and (sent["schema_version"], sent["reason"]) == (2, "phoned")
+    form = {"action": "configure-sku", "sku": "A", "reorder_point": "4", "safety_stock": "2", "reason": "q2"}
+    sent = build(form, "x", NOW).message
+    assert sent is not None and (sent["type"], sent["schema_version"], sent["reason"]) == (
+        "SkuConfigured",
+        2,
+        "q2",
+    )
 
 
 def test_a_cancel_without_a_reason_or_a_count_that_is_no_number_is_refused_before_anything_is_sent():
@@ -93,6 +137,30 @@ def test_charts_are_svg_with_their_title_and_labels_as_text():
     bars = bar_chart("On time", [("Acme <Ltd>", 50.0, "50%")], top=100)
     assert "Acme &lt;Ltd&gt;" in bars and "50%" in bars
     assert "nothing to draw" in line_chart("Empty", [], [], "units")
+
+
+def test_a_stacked_bar_splits_each_row_by_its_counts_named_in_the_legend_and_tooltips():
+    chart = stacked_bar_chart(
+        "By days late",
+        ["early", "on time", "late"],
+        [("Acme <Ltd>", [1, 3, 0], "4 POs"), ("Nobody", [0, 0, 0], "no receipts")],
+    )
+    assert chart.startswith("<svg") and "Acme &lt;Ltd&gt;" in chart and "4 POs" in chart
+    assert (
+        "Acme &lt;Ltd&gt;, on time: 3" in chart and "Acme &lt;Ltd&gt;, late: 0" not in chart
+    )  # no empty part
+    assert all(f">{name}</text>" in chart for name in ("early", "on time", "late"))  # the legend
+    assert chart.count("<rect") == 3 + 2  # three swatches, two parts: a row counting nothing has no bar
+    assert "nothing to draw" in stacked_bar_chart("Empty", [], [])
+
+
+def test_the_buyers_page_names_the_dates_its_distribution_spans_over_every_supplier():
+    def card(first, last):
+        return {"delay_distribution": {"first_received_on": first, "last_received_on": last}}
+
+    cards = [card("2026-01-09", "2026-02-01"), card(None, None), card("2026-01-03", "2026-01-20")]
+    assert received_between(cards) == ("2026-01-03", "2026-02-01")
+    assert received_between([card(None, None)]) is None
 
 
 def test_units_waiting_per_day_carry_over_days_without_change_and_keep_to_the_range():

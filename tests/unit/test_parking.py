@@ -26,8 +26,10 @@ def lot_with(*parked: tuple[Message, str, datetime]) -> ParkingLot:
 def test_what_each_message_makes_known_is_what_early_messages_wait_for():
     assert brings(msg(m.po_placed("p", "PO-1"))) == ["purchase order PO-1"]
     assert brings(msg(m.order_placed("o", "O1"))) == ["order O1"]
+    assert brings(msg(m.order_placed_v2("o2", "O1"))) == ["order O1"]  # every version of a placement
     assert brings(msg(m.supplier_registered("s", "S1", ["A", "B"]))) == ["supplier S1", "SKU A", "SKU B"]
     assert brings(msg(m.sku_configured("k", "A"))) == ["SKU A"]
+    assert brings(msg(m.sku_configured("k2", "A", schema_version=2, reason="new supplier"))) == ["SKU A"]
     assert brings(msg(m.stock_received("r", "A", 1))) == ["SKU A"]
     assert brings(msg(m.order_cancelled("x", "O1"))) == []
 

@@ -58,7 +58,7 @@ def replenishment(
 
 @router.get("/suppliers", response_model=Page[SupplierScorecard], responses=BAD_CURSOR)
 def suppliers(caller: Readers, of: Of, page: PageRequest = Depends(page_request)) -> Page[SupplierScorecard]:
-    """Each supplier's scorecard: on-time rate, mean and p90 delay, fill rate, open POs, months."""
+    """Each supplier's scorecard: on-time rate, mean and p90 delay, POs per lateness bucket, fill rate, open POs, months."""
     from projections.purchasing.scorecard import scorecards
 
     with of.querying() as store:
@@ -68,7 +68,7 @@ def suppliers(caller: Readers, of: Of, page: PageRequest = Depends(page_request)
 
 @router.get("/suppliers/{supplier_id}", response_model=SupplierScorecard, responses=NOT_FOUND)
 def supplier(supplier_id: str, caller: Readers, of: Of) -> SupplierScorecard:
-    """One supplier's scorecard, with its figures per month of the promised date."""
+    """One supplier's scorecard, with its figures per month of the promised date and its delay distribution."""
     from projections.purchasing.scorecard import scorecard
 
     with of.querying() as store:

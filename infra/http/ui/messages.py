@@ -74,15 +74,24 @@ def _body(kind: str, form: dict[str, str]) -> dict[str, Any]:
             "line_id": form["line_id"],
             "reason": _reason(form),
         }
+    # Version 2 of these: it carries the operator's reason (version 1 has none).
     if kind in ("accept-substitute", "decline-substitute"):
         verb = "SubstituteAccepted" if kind == "accept-substitute" else "SubstituteDeclined"
-        return {"type": verb, "order_id": form["order_id"], "line_id": form["line_id"]}
+        return {
+            "type": verb,
+            "schema_version": 2,
+            "order_id": form["order_id"],
+            "line_id": form["line_id"],
+            "reason": _reason(form),
+        }
     return {
         "type": "SkuConfigured",
+        "schema_version": 2,
         "sku": form["sku"],
         "reorder_point": _count(form, "reorder_point"),
         "safety_stock": _count(form, "safety_stock"),
         "allocation_policy": form.get("allocation_policy") or None,
+        "reason": _reason(form),
     }
 
 

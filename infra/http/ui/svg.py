@@ -102,6 +102,63 @@ def bar_chart(title: str, rows: Sequence[tuple[str, float, str]], top: float | N
     return _svg(title, parts, height)
 
 
+# Parts of a whole ordered from good to bad (early ... very late): lighter to darker, so the order
+# reads in grey print too; each with the ink its count is written in.
+SCALE = (
+    ("#9ecae1", "#000"),
+    ("#2f8f46", "#fff"),
+    ("#fee08b", "#000"),
+    ("#fdae61", "#000"),
+    ("#f46d43", "#000"),
+    ("#c2272d", "#fff"),
+    ("#67000d", "#fff"),
+)
+
+
+def stacked_bar_chart(
+    title: str, legend: Sequence[str], rows: Sequence[tuple[str, Sequence[int], str]]
+) -> Markup:
+    """One bar per row, the whole of its counts, split into the legend's parts (at most len(SCALE)).
+
+    Each row is labelled with its name (left) and its text (right); each part's count is
+    written in it where it fits, and in its tooltip always. A row counting nothing has no bar.
+    """
+    if not rows:
+        return _empty(title)
+    row_h, label_w, legend_y = 24, 190, TOP - 2
+    bar_w, top_y = WIDTH - label_w - 120, TOP + 20
+    parts = [f'<text x="{LEFT - 40}" y="18" class="title">{escape(title)}</text>']
+    x = float(LEFT - 40)
+    for (fill, _), name in zip(SCALE, legend, strict=False):
+        parts.append(
+            f'<rect x="{x:.1f}" y="{legend_y}" width="12" height="12" fill="{fill}" stroke="#555" stroke-width=".5"/>'
+            f'<text x="{x + 16:.1f}" y="{legend_y + 10}" class="legend">{escape(name)}</text>'
+        )
+        x += 16 + 6.5 * len(name) + 12
+    for i, (name, counts, text) in enumerate(rows):
+        y, total = top_y + row_h * i, sum(counts)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" class="label">{escape(name)}</text>'
+        )
+        x = float(label_w)
+        for (fill, ink), part, count in zip(SCALE, legend, counts, strict=False):
+            width = bar_w * count / total if total else 0.0
+            if not width:
+                continue
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{row_h - 8}" fill="{fill}">'
+                f"<title>{escape(name)}, {escape(part)}: {count}</title></rect>"
+            )
+            if width >= 8 * len(str(count)) + 4:
+                parts.append(
+                    f'<text x="{x + width / 2:.1f}" y="{y + 15}" text-anchor="middle" class="value" '
+                    f'style="fill:{ink}">{count}</text>'
+                )
+            x += width
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}" class="value">{escape(text)}</text>')
+    return _svg(title, parts, top_y + row_h * len(rows) + 8)
+
+
 def _frame(title: str, top: float, unit: str, y: object) -> list[str]:
     parts = [f'<text x="{LEFT - 40}" y="18" class="title">{escape(title)}</text>']
     for k in range(5):

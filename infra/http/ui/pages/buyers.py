@@ -7,12 +7,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from infra.http.ui import svg
 from infra.http.ui.pages.common import Signed, api, make_router
 from infra.http.ui.render import page
 
 router = make_router()
+_SPREAD_TITLE = "POs per supplier by days late at first receipt, worst supplier first"
 
 
 @router.get("/buyers", response_class=HTMLResponse)
@@ -38,7 +40,44 @@ async def buyers(request: Request, session: Signed) -> HTMLResponse:
             "Delay per supplier: p90 days (label: mean / p90)",
             [(_name(c), max(c["p90_delay_days"] or 0, 0), _delay_text(c)) for c in cards],
         ),
+        distribution=_distribution(cards),
+        received_between=received_between(cards),
     )
+
+
+def _distribution(cards: list[dict[str, Any]]) -> Markup:
+    """Each supplier's first receipts by days late, worst supplier first, one stacked bar each."""
+    if not cards:
+        return svg.stacked_bar_chart(_SPREAD_TITLE, [], [])
+    legend = [_bucket_label(b) for b in cards[0]["delay_distribution"]["buckets"]]
+    rows = [
+        (
+            _name(c),
+            [b["pos"] for b in c["delay_distribution"]["buckets"]],
+            _received(c["received_pos"]),
+        )
+        for c in cards
+    ]
+    return svg.stacked_bar_chart(_SPREAD_TITLE, legend, rows)
+
+
+def _received(pos: int) -> str:
+    return "no receipts" if not pos else f"{pos} PO" if pos == 1 else f"{pos} POs"
+
+
+def _bucket_label(bucket: dict[str, Any]) -> str:
+    low, high = bucket["min_days"], bucket["max_days"]
+    if low is None or high == 0:
+        return str(bucket["label"])  # early, on time
+    return f"over {low - 1} d late" if high is None else f"{low}-{high} d late"
+
+
+def received_between(cards: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """The first and last day of the first receipts the scorecards count, over every supplier."""
+    spreads = [c["delay_distribution"] for c in cards if c["delay_distribution"]["first_received_on"]]
+    if not spreads:
+        return None
+    return min(s["first_received_on"] for s in spreads), max(s["last_received_on"] for s in spreads)
 
 
 def worst_first(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
