@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from infra.http.tokens import Role
-from tests.support.http_api import EMAIL, SHOP, ServedShop, apply_shop, served, settings_for
+from tests.support.http_api import EMAIL, ServedShop, settings_for
 
 pytestmark = pytest.mark.integration
 PAGES = (
@@ -25,11 +23,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[ServedShop]:
-    settings = settings_for("sqlite", tmp_path)
-    apply_shop(settings, *SHOP)
-    with served(settings) as shop:
-        yield shop
+def shop(sqlite_shop: ServedShop) -> ServedShop:
+    return sqlite_shop
 
 
 def sign_in(shop: ServedShop, role: Role) -> str:

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from infra.http.tokens import Role
 from tests import messages as m
-from tests.support.http_api import SHOP, ServedShop, apply_shop, served, settings_for
+from tests.support.http_api import ServedShop
 
 pytestmark = pytest.mark.integration
 HANG_S = 120  # only a hang detector: a refresh that never lands
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[ServedShop]:
-    settings = settings_for("sqlite", tmp_path)
-    apply_shop(settings, *SHOP)
-    with served(settings) as shop:
-        yield shop
+def shop(sqlite_shop: ServedShop) -> ServedShop:
+    return sqlite_shop
 
 
 def place(shop: ServedShop, n: int) -> None:
