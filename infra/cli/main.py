@@ -16,6 +16,7 @@ from infra.cli import purchasing
 from infra.cli.dead_letters import dead_letters_app
 from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
+from infra.cli.planning import register as register_planning
 from infra.cli.positions import positions_app
 from infra.cli.preview import register as register_preview
 from infra.cli.projections import projections_app
@@ -45,6 +46,7 @@ app.command("replenishment")(purchasing.replenishment)
 app.command("suppliers")(purchasing.suppliers)
 register_http_commands(app)
 register_preview(app)
+register_planning(app)
 
 
 @app.callback()
