@@ -43,7 +43,7 @@ def plan_settings() -> PlanSettings:
 
     s = state.settings
     levels: dict[str, float] = {"default": s.plan_service_level}
-    levels.update(s.plan_service_levels)
+    levels.update({str(name): level for name, level in s.plan_service_levels.items()})
     return PlanSettings(s.plan_horizon_days, s.plan_review_days, levels)
 
 
@@ -181,7 +181,10 @@ def forecast(
     if as_json:
         import orjson
 
-        body: dict[str, Any] = {"run_id": str(run.id) if run else None, "as_of": str(run.as_of) if run else None}
+        body: dict[str, Any] = {
+            "run_id": str(run.id) if run else None,
+            "as_of": str(run.as_of) if run else None,
+        }
         body["skus"] = [p.model_dump(mode="json") for p in plans]
         typer.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
         return
