@@ -103,7 +103,12 @@ def run(folder: Path, skus: int, days: int) -> list[tuple[str, str, str, str]]:
     methods = Counter(p.method for p in plans)
     say(f"classes: {dict(sorted(classes.items()))}; methods: {dict(sorted(methods.items()))}")
     return [
-        (f"planning run, {skus:,} SKUs x {days} days", f"{total:,.1f} s", f"< {TARGET_S:.0f} s", mark(total < TARGET_S)),
+        (
+            f"planning run, {skus:,} SKUs x {days} days",
+            f"{total:,.1f} s",
+            f"< {TARGET_S:.0f} s",
+            mark(total < TARGET_S),
+        ),
         ("  SKUs per second", f"{skus / total:,.0f} SKUs/s", "", ""),
         ("  inputs fingerprint", f"{fingerprinted - started:,.1f} s", "", ""),
         ("  series, classes, forecasts, recommendations", f"{planned - fingerprinted:,.1f} s", "", ""),
