@@ -152,3 +152,12 @@ def test_a_large_run_is_recorded_in_chunks_and_read_back_whole():
     assert len(run.collect_events()) == 4  # started, then three chunks
     engine.save(run)
     assert get_run(engine, run.id).plans == {p.sku: p for p in plans}
+
+
+def test_a_run_recorded_in_each_store_replays_to_a_match(store):
+    m.apply(store, *world([(d, sku, 2 + d % 5) for d in range(21) for sku in SKUS]))
+    run = start_run(store, None, PlanSettings(horizon_days=14))
+
+    replayed = replay_run(store, get_run(store, run.id))
+
+    assert replayed.matches and len(replayed.run.plans) == 2
