@@ -13,6 +13,7 @@ from domain.planning_run import CHUNK, PlanningRun, SkuPlan
 from domain.stock import stock_id
 from services.inbox import applied_id
 from services.planning.apply import apply_run, opted_in
+from services.planning.methods import RUN_METHODS
 from services.planning.runs import PlanSettings, get_run, plan, read_history, replay_run, start_run
 from tests import messages as m
 from tests.conftest import make_engine
@@ -161,3 +162,20 @@ def test_a_run_recorded_in_each_store_replays_to_a_match(store):
     replayed = replay_run(store, get_run(store, run.id))
 
     assert replayed.matches and len(replayed.run.plans) == 2
+
+
+def test_a_run_computed_otherwise_now_replays_to_a_diff_naming_each_sku_and_figure(monkeypatch):
+    # Given a run recorded while smooth demand was forecast by seasonal exponential smoothing
+    engine = engine_with(world([(d, "A", 3 + d % 7) for d in range(28)]))
+    run = start_run(engine, None, PlanSettings(horizon_days=14))
+    assert run.plans["A"].method == "SeasonalES"
+
+    # When the method for smooth demand has changed since
+    monkeypatch.setitem(RUN_METHODS, "smooth", "CrostonSBA")
+    replayed = replay_run(engine, get_run(engine, run.id))
+
+    # Then the replay says what differs, SKU by SKU
+    assert not replayed.matches
+    changed = {(d.sku, d.field) for d in replayed.differences}
+    assert {("A", "method"), ("A", "forecast")} <= changed
+    assert all(d.sku == "A" for d in replayed.differences)
