@@ -179,3 +179,16 @@ def test_a_run_computed_otherwise_now_replays_to_a_diff_naming_each_sku_and_figu
     changed = {(d.sku, d.field) for d in replayed.differences}
     assert {("A", "method"), ("A", "forecast")} <= changed
     assert all(d.sku == "A" for d in replayed.differences)
+
+
+def test_a_recorded_run_is_not_published_and_does_not_hold_the_feed_back():
+    from projections.feeds import LOG_FEED, LogFeed
+
+    engine = engine_with(world([(d, "A", 4) for d in range(10)]))
+    start_run(engine, None, PlanSettings(horizon_days=7))
+    last = engine.recorder.max_notification_id()
+
+    batch = LogFeed(engine.recorder, engine.mapper).poll(10_000)
+
+    assert batch.advance == {LOG_FEED: last + 1}
+    assert not any(e.event_type.startswith("PlanningRun") for e in batch.events)
