@@ -14,6 +14,7 @@ import typer
 
 from infra.cli import purchasing
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.forecast import forecast
 from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
 from infra.cli.planning import register as register_planning
@@ -47,6 +48,7 @@ app.command("suppliers")(purchasing.suppliers)
 register_http_commands(app)
 register_preview(app)
 register_planning(app)
+app.command("forecast")(forecast)
 
 
 @app.callback()
