@@ -113,6 +113,11 @@ def _business_time(e: Any) -> datetime | None:
     return at if isinstance(at, datetime) else None
 
 
+def utc_day(moment: datetime) -> date:
+    """Days are UTC days: an order placed at 01:00+07:00 counts on the day before, in every run."""
+    return moment.astimezone(UTC).date()
+
+
 def fold(events: Iterable[Any], as_of: date, log_position: int) -> History:
     history = History(as_of=as_of, log_position=log_position)
     folder = _Folder(history)
@@ -133,10 +138,10 @@ class _Folder:
 
     def take(self, e: Any) -> None:
         if isinstance(e, Order.Placed):
-            if e.placed_at.date() <= self.h.as_of:
+            day = utc_day(e.placed_at)
+            if day <= self.h.as_of:
                 for line in e.lines:
                     days = self.h.demand.setdefault(line.sku, {})
-                    day = e.placed_at.date()
                     days[day] = days.get(day, 0) + line.quantity
         elif isinstance(e, Stock.Registered):
             self.names[e.originator_id] = e.sku
@@ -160,7 +165,7 @@ class _Folder:
     def _purchase(self, e: Any) -> None:
         key = (self.names[e.originator_id], e.po_id)
         if isinstance(e, Supplier.PurchaseOrderPlaced | Supplier.PurchaseOrderConfirmed):
-            if e.at is None or e.at.date() <= self.h.as_of:
+            if e.at is None or utc_day(e.at) <= self.h.as_of:
                 self.promised[key] = e.expected
         elif isinstance(e, Supplier.PurchaseOrderReceived):
             if e.on <= self.h.as_of and key not in self.observed and key in self.promised:

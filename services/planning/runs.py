@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
-from domain.planning import DemandClass, LeadTime, classify, recommend, service_level_for
+from domain.planning import Classification, DemandClass, LeadTime, classify, recommend, service_level_for
 from domain.planning_run import PLANNING_POLICY, PlanningRun, SkuPlan
-from services.planning.history import History, fold, latest_business_time, read_events
+from services.planning.history import History, fold, latest_business_time, read_events, utc_day
 from services.planning.methods import RUN_METHODS, library_versions, method_for
+
+if TYPE_CHECKING:
+    from services.planning.forecasting import Forecast
 
 DEFAULT_HORIZON_DAYS = 56
 DEFAULT_REVIEW_DAYS = 7
@@ -46,38 +49,41 @@ def plan(history: History, settings: PlanSettings) -> list[SkuPlan]:
     classes = {sku: classify(series[sku]) for sku in skus}
     methods = {sku: method_for(classes[sku].demand_class, len(series[sku])) for sku in skus}
     forecasts = forecast_all(series, methods, settings.horizon_days)
-    plans = []
-    for sku in skus:
-        found, judged = forecasts[sku], classes[sku]
-        level = service_level_for(judged.demand_class, settings.service_levels)
-        source = history.sources.get(sku)
-        lead = LeadTime(source.lead_time_days, source.delays) if source else None
-        advice = (
-            recommend(found.forecast, found.demand_sd, lead, settings.review_days, level) if lead else None
-        )
-        plans.append(
-            SkuPlan(
-                sku=sku,
-                demand_class=judged.demand_class.value,
-                adi=_r(judged.adi),
-                cv2=_r(judged.cv2),
-                history_days=len(series[sku]),
-                method=found.method,
-                forecast=found.forecast,
-                p90=found.p90,
-                demand_sd=found.demand_sd,
-                supplier_id=source.supplier_id if source else None,
-                lead_time_days=source.lead_time_days if source else None,
-                lateness_mean=_r(lead.lateness_mean) if lead else None,
-                lateness_sd=_r(lead.lateness_sd) if lead else None,
-                deliveries=lead.deliveries if lead else 0,
-                service_level=level,
-                safety_stock=advice.safety_stock if advice else None,
-                reorder_point=advice.reorder_point if advice else None,
-                order_up_to=advice.order_up_to if advice else None,
-            )
-        )
-    return plans
+    return [_sku_plan(sku, series[sku], classes[sku], forecasts[sku], history, settings) for sku in skus]
+
+
+def _sku_plan(
+    sku: str,
+    series: list[float],
+    judged: Classification,
+    found: Forecast,
+    history: History,
+    settings: PlanSettings,
+) -> SkuPlan:
+    level = service_level_for(judged.demand_class, settings.service_levels)
+    source = history.sources.get(sku)
+    lead = LeadTime(source.lead_time_days, source.delays) if source else None
+    advice = recommend(found.forecast, found.demand_sd, lead, settings.review_days, level) if lead else None
+    return SkuPlan(
+        sku=sku,
+        demand_class=judged.demand_class.value,
+        adi=_r(judged.adi),
+        cv2=_r(judged.cv2),
+        history_days=len(series),
+        method=found.method,
+        forecast=found.forecast,
+        p90=found.p90,
+        demand_sd=found.demand_sd,
+        supplier_id=source.supplier_id if source else None,
+        lead_time_days=source.lead_time_days if source else None,
+        lateness_mean=_r(lead.lateness_mean) if lead else None,
+        lateness_sd=_r(lead.lateness_sd) if lead else None,
+        deliveries=lead.deliveries if lead else 0,
+        service_level=level,
+        safety_stock=advice.safety_stock if advice else None,
+        reorder_point=advice.reorder_point if advice else None,
+        order_up_to=advice.order_up_to if advice else None,
+    )
 
 
 def _r(value: float | None) -> float | None:
@@ -92,7 +98,7 @@ def read_history(engine: Any, as_of: date | None, up_to: int | None = None) -> H
         latest = latest_business_time(read_events(engine.recorder, engine.mapper, position))
         if latest is None:
             raise NothingToPlan("the store holds no orders or purchase orders: nothing to plan from")
-        as_of = latest.date()
+        as_of = utc_day(latest)
     history = fold(read_events(engine.recorder, engine.mapper, position), as_of, position)
     if not history.skus and not history.demand:
         raise NothingToPlan("the store holds no SKU to plan")
