@@ -55,7 +55,8 @@ test-integration: install
 test-e2e: install
 	$(BIN)/pytest tests/e2e
 
-# The benchmarks: the SQLite ones in-process (clean input, then realistic traffic), then Kafka + PostgreSQL (bench/kafka.py) on the
+# The benchmarks: the SQLite ones in-process (clean input, then realistic traffic, then a planning run
+# over 10,000 SKUs: bench/planning.py), then Kafka + PostgreSQL (bench/kafka.py) on the
 # local services, started first like `make kafka-up pg-up` (a failure there is reported by the
 # Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
 # uses the broker started for the Kafka bench), then the HTTP service (bench/http/: `antrian serve` under
@@ -64,6 +65,7 @@ bench: install browser
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.traffic
 	$(BIN)/python -m bench.traffic --messages 41000 --skus 20
+	$(BIN)/python -m bench.planning
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka

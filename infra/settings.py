@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     progress_seconds: float = Field(10.0, gt=0)
     # Who the command line hands messages in as (the audit's "by"); else cli:<login name>.
     caller: str | None = Field(None, min_length=1, max_length=200)
+    # Planning (`antrian plan run`): the forecast's horizon and the review period the order-up-to
+    # level covers, in days; the target cycle service level, and per demand class where it differs
+    # (JSON: {"lumpy": 0.9, "smooth": 0.97}).
+    plan_horizon_days: int = Field(56, ge=7, le=366)
+    plan_review_days: int = Field(7, ge=1, le=90)
+    plan_service_level: float = Field(0.95, ge=0.5, lt=1)
+    plan_service_levels: dict[Literal["smooth", "erratic", "intermittent", "lumpy"], float] = {}
+    # The SKUs whose recommendations each `antrian plan run` applies at once (SkuConfigured messages,
+    # like `antrian plan apply`): "all", or SKUs separated by commas; unset: none (apply by hand).
+    plan_auto_apply: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -96,6 +106,14 @@ class Settings(BaseSettings):
         """The environment's settings with `overrides` (command-line options) where they are given."""
         given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
         return cls(**given)
+
+    @field_validator("plan_service_levels")
+    @classmethod
+    def _levels(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, level in value.items():
+            if not 0.5 <= level < 1:
+                raise ValueError(f"the service level of {name} must be at least 0.5 and below 1, not {level}")
+        return value
 
     @property
     def writes_behind(self) -> bool:

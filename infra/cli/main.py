@@ -14,8 +14,10 @@ import typer
 
 from infra.cli import purchasing
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.forecast import forecast
 from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
+from infra.cli.planning import register as register_planning
 from infra.cli.positions import positions_app
 from infra.cli.preview import register as register_preview
 from infra.cli.projections import projections_app
@@ -45,6 +47,8 @@ app.command("replenishment")(purchasing.replenishment)
 app.command("suppliers")(purchasing.suppliers)
 register_http_commands(app)
 register_preview(app)
+register_planning(app)
+app.command("forecast")(forecast)
 
 
 @app.callback()

@@ -31,6 +31,8 @@ READ_COMMANDS = frozenset(
         "purchase-orders",
         "replenishment",
         "suppliers",
+        "plan",
+        "forecast",
     }
 )
 

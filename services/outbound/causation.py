@@ -31,6 +31,7 @@ import orjson
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic
 
+from domain.planning_run import PLANNING_RUN_EVENTS
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
@@ -50,6 +51,8 @@ STANDALONE_TOPICS = frozenset(
             Notice.Delivered,
             # The parking lot's records: a parked message has no inbox record to close them.
             *PARKING_LOT_EVENTS,
+            # A planning run is saved by `antrian plan run`, not by a message.
+            *PLANNING_RUN_EVENTS,
         ),
     )
 )

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, Field, SerializeAsAny, model_validator
 
 from domain.base import Aggregate
 from domain.order import Order
+from domain.planning_run import PLANNING_RUN_EVENTS
 from domain.stock import Stock
 from domain.supplier import Supplier
 from services.dead_letters import DeadLetter
@@ -44,6 +45,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
         # Early messages waiting (services/parking.py): applied at last, their own events are
         # published then; refused at last, a dead letter.
         *PARKING_LOT_EVENTS,
+        # Planning runs (domain/planning_run.py): recommendations, not facts; applied, they are
+        # SkuConfigured messages, whose events are published.
+        *PLANNING_RUN_EVENTS,
     }
 )
 # Refused inbound records: published to the dead-letter topic as they came

@@ -24,6 +24,7 @@ import services
 from domain.base import Aggregate
 from domain.order import Order
 from domain.order_lines import LineSpec
+from domain.planning_run import PLANNING_RUN_EVENTS, PlanningRun
 from domain.stock import stock_id
 from domain.values import Contact, DecisionRef, Locale, ShippingPreference, SupplierPriority, Tier
 from infra.bootstrap import build_engine
@@ -138,7 +139,7 @@ def _unmapped(aggregates: list[type]) -> list[str]:
 
 def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal():
     aggregates = _aggregates()
-    internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot}
+    internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot, PlanningRun}
     assert set(PUBLISHED_AGGREGATES) | internal == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
     assert len(BY_DOMAIN_EVENT) == 43
@@ -180,6 +181,7 @@ def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
         *PARKING_LOT_EVENTS,
+        *PLANNING_RUN_EVENTS,
     }
     assert DEAD_LETTERS == {DeadLetter.Recorded, DeadLetter.Retried}
     applied = AppliedMessage(message_id="m-1", message_type="OrderPlaced", fingerprint="f")
