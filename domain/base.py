@@ -31,7 +31,7 @@ class Value(BaseModel):
 # (the mapper fills them in: infra/persistence.py). eventsourcing builds an event class from its
 # method's parameters without their defaults, so an older event would fail to load; `at` (the
 # business time) is unknown in events stored before it was kept.
-ADDED_LATER: dict[str, Any] = {"at": None, "pushed_back": None, "moved_back": 0}
+ADDED_LATER: dict[str, Any] = {"at": None, "pushed_back": None, "moved_back": 0, "eta_policy": None}
 
 
 class DomainEvent(BaseModel):
