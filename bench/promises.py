@@ -49,7 +49,9 @@ def pooled(tallies: list[PromiseTally]) -> PromiseTally:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", default="7,1,2,3,4,5")
     parser.add_argument("--policies", default="eta-v1,eta-v2")
     parser.add_argument("--min-promises", type=int, default=30)

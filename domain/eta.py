@@ -290,4 +290,6 @@ def eta_planner(policy: str) -> Callable[..., EtaPlan]:
     try:
         return ETA_PLANNERS[policy]
     except KeyError:
-        raise UnknownPolicy(f"unknown ETA policy {policy!r}; known: {', '.join(sorted(ETA_PLANNERS))}") from None
+        raise UnknownPolicy(
+            f"unknown ETA policy {policy!r}; known: {', '.join(sorted(ETA_PLANNERS))}"
+        ) from None

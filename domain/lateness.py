@@ -79,7 +79,9 @@ def _weights(history: DelayHistory) -> list[tuple[int, int]]:
     return sorted(weights.items())
 
 
-def calibrated(history: DelayHistory, at_least: int | None = None, target: float = TARGET_CONFIDENCE) -> Lateness:
+def calibrated(
+    history: DelayHistory, at_least: int | None = None, target: float = TARGET_CONFIDENCE
+) -> Lateness:
     """The smallest lateness whose probability of not being exceeded reaches `target`.
 
     `at_least`: the order is known to be at least that many days late; the quantile is

@@ -173,9 +173,14 @@ class Stock(Aggregate):
         if self.eta_policy != ETA_POLICY or before is None:
             return False
         if isinstance(after, Source):
-            return before == after.model_copy(update={"purchase_history": getattr(before, "purchase_history", None)})
+            return before == after.model_copy(
+                update={"purchase_history": getattr(before, "purchase_history", None)}
+            )
         return before == after.model_copy(
-            update={"history": getattr(before, "history", None), "promised": getattr(before, "promised", None)}
+            update={
+                "history": getattr(before, "history", None),
+                "promised": getattr(before, "promised", None),
+            }
         )
 
     def remove_source(self, supplier_id: str, cause: Cause) -> StockEffects:

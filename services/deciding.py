@@ -19,8 +19,8 @@ from uuid import UUID
 from eventsourcing.application import Repository
 from eventsourcing.persistence import Tracking
 
-from domain.eta import DEFAULT_ETA_POLICY
 from domain.errors import DomainError, NotYetKnown
+from domain.eta import DEFAULT_ETA_POLICY
 from domain.values import Cause
 from services.contracts import Message
 from services.errors import MessageRejected

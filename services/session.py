@@ -7,9 +7,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 
-from domain.eta import DEFAULT_ETA_POLICY
 from domain import awaited
 from domain.base import Aggregate
+from domain.eta import DEFAULT_ETA_POLICY
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
@@ -69,7 +69,9 @@ class Session:
         return stock
 
     def stock_or_new(self, sku: str) -> Stock:
-        return self._get(stock_id(sku)) or self.add(Stock(sku=sku, policy=self.default_policy, eta_policy=self.default_eta_policy))
+        return self._get(stock_id(sku)) or self.add(
+            Stock(sku=sku, policy=self.default_policy, eta_policy=self.default_eta_policy)
+        )
 
     def has_order(self, order_id: str) -> bool:
         if not self.careful:

@@ -114,7 +114,6 @@ class DemoSummary:
             ]
         return "\n".join(rows)
 
-
     def _promises_kept(self) -> list[str]:
         p = self.promises
         if not p.first.judged and not p.latest.judged:

@@ -33,7 +33,9 @@ def make_engine(
         return build_engine(Settings(store="sqlite", sqlite_path=path, default_eta_policy=eta_policy))
     if store == "postgres":
         return build_engine(
-            Settings(store="postgres", postgres_dsn=dsn, postgres_schema=schema, default_eta_policy=eta_policy)
+            Settings(
+                store="postgres", postgres_dsn=dsn, postgres_schema=schema, default_eta_policy=eta_policy
+            )
         )
     return build_engine(Settings(store="memory", default_eta_policy=eta_policy))
 

@@ -63,7 +63,9 @@ def judge(
     return _judged(first, filled_on, ended_on, today), _judged(latest, filled_on, ended_on, today)
 
 
-def _judged(promise: Promise | None, filled_on: date | None, ended_on: date | None, today: date) -> Judged | None:
+def _judged(
+    promise: Promise | None, filled_on: date | None, ended_on: date | None, today: date
+) -> Judged | None:
     if promise is None or promise.eta is None:
         return None
     if filled_on is not None:
@@ -133,7 +135,9 @@ class PromiseTally:
             latest = self.latest_by_confidence.get(label, Share())
             if first.judged or latest.judged:
                 promised = self.confidence_sum.get(label)
-                rows.append((label, promised / first.judged if promised and first.judged else None, first, latest))
+                rows.append(
+                    (label, promised / first.judged if promised and first.judged else None, first, latest)
+                )
         return rows
 
 

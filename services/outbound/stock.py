@@ -115,6 +115,8 @@ def _etas_revised(e: Stock.EtasRevised) -> StockEtasRevisedV1:
                 previous_eta=c.old,
                 eta=c.new,
                 needs_purchase=c.needs_purchase,
+                supplier_id=c.supplier_id,
+                confidence=c.confidence,
             )
             for c in e.plan.changes
         ],

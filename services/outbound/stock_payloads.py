@@ -36,6 +36,17 @@ class EtaChangeV1(Contract):
     previous_eta: date | None
     eta: date | None
     needs_purchase: bool
+    supplier_id: str | None = Field(
+        None,
+        description="The supplier the promise rests on: the covering purchase order's, or the best "
+        "source's for a line to buy for. Null in promises recorded before it was kept.",
+    )
+    confidence: float | None = Field(
+        None,
+        description="How sure the promise is, 0..1: the lateness percentile it used (eta-v1: its nominal "
+        "0.9) or, for eta-v2, the calibrated probability that the supply comes by then. Null in promises "
+        "recorded before it was kept.",
+    )
 
 
 class ExpiryV1(Contract):

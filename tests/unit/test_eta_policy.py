@@ -171,7 +171,13 @@ def test_an_uncovered_line_needs_purchase_and_is_promised_lead_time_plus_latenes
     plan = plan_etas([entry("A", 4)], 0, 0, [], sources, TODAY)
     assert plan.changes == [
         EtaChange(
-            order_id="A", line_id="1", old=None, new=d(13), needs_purchase=True, supplier_id="S1", confidence=0.9
+            order_id="A",
+            line_id="1",
+            old=None,
+            new=d(13),
+            needs_purchase=True,
+            supplier_id="S1",
+            confidence=0.9,
         )
     ]
 
