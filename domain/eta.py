@@ -152,7 +152,10 @@ def plan_etas_v2(
 def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
     promised = line.promised or line.expected
     history = line.history or DelayHistory()
-    known_late = (max(line.expected, today) - promised).days
+    # Not come before today; not before the date a delay notice moved it to.
+    known_late = (
+        (max(line.expected, today) - promised).days if line.expected > promised else (today - promised).days
+    )
     lateness = calibrated(history, at_least=known_late)
     eta = max(promised + timedelta(days=lateness.days), today)
     return _Supply(line.quantity, eta, line.supplier_id, lateness.confidence), line.po_id
