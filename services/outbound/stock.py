@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.eta import ETA_POLICY
 from domain.stock import Stock
 from services.outbound.contract import (
     LineQuantity,
@@ -162,7 +163,9 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Stock.Registered,
         StockRegisteredV1,
-        lambda e: StockRegisteredV1(sku=e.sku, allocation_policy=e.policy),
+        lambda e: StockRegisteredV1(
+            sku=e.sku, allocation_policy=e.policy, eta_policy=e.eta_policy or ETA_POLICY
+        ),
     ),
     Mapping(
         Stock.Configured,

@@ -68,6 +68,9 @@ class StockRegisteredV1(Payload):
     EVENT_TYPE = "Stock.Registered"
     sku: str
     allocation_policy: str
+    eta_policy: str | None = Field(
+        None, description="The ETA policy the SKU promises with (eta-v1 for SKUs registered before eta-v2)."
+    )
 
 
 class StockConfiguredV1(Payload):
