@@ -33,7 +33,13 @@ class Value(BaseModel):
 # business time) is unknown in events stored before it was kept, and so is an operator's `reason` on
 # Stock.Configured and Order.SubstituteAccepted/Declined (an event whose reason is a required `str`
 # always stored one: None would fail it loudly, as the missing field would).
-ADDED_LATER: dict[str, Any] = {"at": None, "pushed_back": None, "moved_back": 0, "reason": None}
+ADDED_LATER: dict[str, Any] = {
+    "at": None,
+    "pushed_back": None,
+    "moved_back": 0,
+    "reason": None,
+    "eta_policy": None,
+}
 
 
 class DomainEvent(BaseModel):

@@ -12,19 +12,34 @@ started waiting or from now, whichever is later - but an earlier uncovered
 promise that is still achievable is kept, so customers are not told of a
 change that did not happen. A line whose ETA passes its maximum wait
 leaves the queue (and no longer counts towards the lines behind it).
+
+`eta-v2` walks the same way and changes only how late each supplier is taken to
+be: the calibrated 0.9 quantile of its delivery history (domain/lateness.py),
+counted from the date the supplier promised and given how late the order is
+already known to be (overdue, or moved by a delay notice); needs-purchase lines
+add the calibrated lateness of the best source's orders against the date they
+were placed with. Both versions name, on each changed promise, the supplier it
+rests on and its confidence: `eta-v1` its nominal p90 (0.9), `eta-v2` the
+probability, from history and prior, that the supply comes by then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import islice
 
 from domain.base import Value
+from domain.errors import UnknownPolicy
+from domain.lateness import DelayHistory, calibrated, probability_by
 from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 
 ETA_POLICY = "eta-v1"
+ETA_POLICY_V2 = "eta-v2"
+DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
+V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
 
 
 class EtaChange(Value):
@@ -33,6 +48,10 @@ class EtaChange(Value):
     old: date | None
     new: date | None
     needs_purchase: bool
+    # The supplier the promise rests on (the covering PO's, or the best source's for a line to
+    # buy for) and the promise's confidence; None in changes recorded before they were kept.
+    supplier_id: str | None = None
+    confidence: float | None = None
 
 
 class Expiry(Value):
@@ -71,6 +90,25 @@ def observed_lateness(delays_days: Sequence[int]) -> int:
     return max(0, ordered[rank - 1])
 
 
+@dataclass(frozen=True)
+class _Supply:
+    """An open PO line as a promise source: its units, the date it gives, whose it is, how sure."""
+
+    quantity: int
+    eta: date
+    supplier_id: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class _Purchase:
+    """The best source for what no PO covers: days from when a line waits, and how sure, by date."""
+
+    delay: timedelta
+    supplier_id: str
+    confidence: Callable[[date, date], float]  # (promised date, from when counted) -> confidence
+
+
 def plan_etas(
     queue: Sequence[QueueEntry],
     units_ahead: int,
@@ -79,32 +117,97 @@ def plan_etas(
     sources: Sequence[Source],
     today: date,
 ) -> EtaPlan:
-    """Recompute promises for queue[start:], given `units_ahead` waiting before it.
+    """`eta-v1`: recompute promises for queue[start:], given `units_ahead` waiting before it."""
+    supply = [
+        _Supply(line.quantity, line.arrival, line.supplier_id, V1_CONFIDENCE)
+        for line in sorted(inbound, key=supply_order)
+    ]
+    source = best_source(sources)
+    purchase = None
+    if source is not None:
+        purchase = _Purchase(
+            timedelta(days=source.lead_time_days + source.lateness_days),
+            source.supplier_id,
+            lambda eta, since: V1_CONFIDENCE,
+        )
+    return _walk(queue, units_ahead, start, supply, purchase, today)
+
+
+def plan_etas_v2(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+) -> EtaPlan:
+    """`eta-v2`: the walk of `eta-v1` with each supplier's lateness calibrated from its history."""
+    supply = sorted(
+        (_calibrated_supply(line, today) for line in inbound),
+        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
+    )
+    return _walk(queue, units_ahead, start, [s for s, _ in supply], _calibrated_purchase(sources), today)
+
+
+def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
+    promised = line.promised or line.expected
+    history = line.history or DelayHistory()
+    # Not come before today; not before the date a delay notice moved it to.
+    known_late = (
+        (max(line.expected, today) - promised).days if line.expected > promised else (today - promised).days
+    )
+    lateness = calibrated(history, at_least=known_late)
+    eta = max(promised + timedelta(days=lateness.days), today)
+    return _Supply(line.quantity, eta, line.supplier_id, lateness.confidence), line.po_id
+
+
+def _calibrated_purchase(sources: Sequence[Source]) -> _Purchase | None:
+    source = best_source(sources)
+    if source is None:
+        return None
+    history = source.purchase_history or DelayHistory()
+    lateness = calibrated(history)
+    lead = source.lead_time_days
+
+    def confidence(eta: date, since: date) -> float:
+        return probability_by(history, (eta - since).days - lead)
+
+    return _Purchase(timedelta(days=max(0, lead + lateness.days)), source.supplier_id, confidence)
+
+
+def _walk(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    supply: Sequence[_Supply],
+    purchase: _Purchase | None,
+    today: date,
+) -> EtaPlan:
+    """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
     Once the open POs are used up, a line's promise no longer depends on the
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
     a gold line joining ahead of a long standard queue is walked cheaply.
     """
-    supply = [(line.quantity, line.arrival) for line in sorted(inbound, key=supply_order)]
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
-    delay = _purchase_delay(sources)
     entries = islice(queue, start, None)
     for entry in entries:
         position_end = cumulative + entry.quantity
-        while cursor < len(supply) and covered_up_to + supply[cursor][0] < position_end:
-            covered_up_to += supply[cursor][0]
+        while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
+            covered_up_to += supply[cursor].quantity
             cursor += 1
         if cursor == len(supply):
-            _promise_uncovered(entry, delay, today, changes, expired)
+            _promise_uncovered(entry, purchase, today, changes, expired)
             break
-        eta = max(supply[cursor][1], today)
-        if _promised(entry, eta, False, changes, expired):
+        source = supply[cursor]
+        eta = max(source.eta, today)
+        if _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence):
             cumulative = position_end
-    if delay is None:
+    if purchase is None:
         for entry in entries:
             _promise_uncovered(entry, None, today, changes, expired)
         return EtaPlan(changes=changes, expired=expired)
@@ -112,6 +215,7 @@ def plan_etas(
     # left alone while its promise is still reachable and within the line's wait.
     # `eta >= max(since, today) + delay`, without adding dates for the lines that
     # started waiting before today (nearly all of them).
+    delay = purchase.delay
     reachable = today + delay
     for entry in entries:
         kept = entry.eta
@@ -123,31 +227,27 @@ def plan_etas(
             and (entry.wait_limit is None or kept <= entry.wait_limit)
         ):
             continue
-        _promise_uncovered(entry, delay, today, changes, expired)
+        _promise_uncovered(entry, purchase, today, changes, expired)
     return EtaPlan(changes=changes, expired=expired)
-
-
-def _purchase_delay(sources: Sequence[Source]) -> timedelta | None:
-    source = best_source(sources)
-    if source is None:
-        return None
-    return timedelta(days=source.lead_time_days + source.lateness_days)
 
 
 def _promise_uncovered(
     entry: QueueEntry,
-    delay: timedelta | None,
+    purchase: _Purchase | None,
     today: date,
     changes: list[EtaChange],
     expired: list[Expiry],
 ) -> None:
     """A line to buy for: an earlier promise still achievable is kept."""
-    eta = None
-    if delay is not None:
-        eta = max(entry.since, today) + delay
-        if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
-            eta = entry.eta
-    _promised(entry, eta, True, changes, expired)
+    if purchase is None:
+        _promised(entry, None, True, changes, expired, None, None)
+        return
+    since = max(entry.since, today)
+    eta = since + purchase.delay
+    if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
+        eta = entry.eta
+    confidence = purchase.confidence(eta, since)
+    _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
 
 
 def _promised(
@@ -156,6 +256,8 @@ def _promised(
     needs_purchase: bool,
     changes: list[EtaChange],
     expired: list[Expiry],
+    supplier_id: str | None,
+    confidence: float | None,
 ) -> bool:
     """Record the line's expiry or changed promise; False if it leaves the queue."""
     if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
@@ -177,6 +279,20 @@ def _promised(
                 old=entry.eta,
                 new=eta,
                 needs_purchase=needs_purchase,
+                supplier_id=supplier_id,
+                confidence=confidence,
             )
         )
     return True
+
+
+ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2}
+
+
+def eta_planner(policy: str) -> Callable[..., EtaPlan]:
+    try:
+        return ETA_PLANNERS[policy]
+    except KeyError:
+        raise UnknownPolicy(
+            f"unknown ETA policy {policy!r}; known: {', '.join(sorted(ETA_PLANNERS))}"
+        ) from None

@@ -40,7 +40,7 @@ from domain.errors import (
     NotAllocated,
     NotReleasedAhead,
 )
-from domain.eta import ETA_POLICY, EtaPlan, plan_etas, supply_order
+from domain.eta import ETA_POLICY, EtaPlan, eta_planner, supply_order
 from domain.queue import Queue, entry_for
 from domain.replenishment import SupplyPosition
 from domain.reservations import Reservations
@@ -88,11 +88,13 @@ class Stock(Aggregate):
     class Registered(Aggregate.Created, Event):
         sku: str
         policy: str
+        eta_policy: str | None  # None in events stored before it was kept: eta-v1
 
     @event(Registered)
-    def __init__(self, sku: str, policy: str) -> None:
+    def __init__(self, sku: str, policy: str, eta_policy: str | None = None) -> None:
         self.sku = sku
         self.policy = policy
+        self.eta_policy = eta_policy or ETA_POLICY
         self.on_hand: dict[str, int] = {}
         self.reservations = Reservations()
         self.queue = Queue()
@@ -160,10 +162,32 @@ class Stock(Aggregate):
         return self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
-        if self.sources.get(source.supplier_id) == source:
+        before = self.sources.get(source.supplier_id)
+        if before == source:
             return StockEffects(self.sku)
         self._source_set(source=source)
+        if self._unchanged_for_v1(before, source):
+            return StockEffects(self.sku)
         return self._refresh(cause, start=0)
+
+    def _unchanged_for_v1(self, before: Source | InboundLine | None, after: Source | InboundLine) -> bool:
+        """Only eta-v2's inputs changed (a supplier's history) and this SKU promises with eta-v1.
+
+        Kept, so a later move to another version finds them, but promises are not made again:
+        an eta-v1 SKU makes exactly the promises it made before eta-v2 existed.
+        """
+        if self.eta_policy != ETA_POLICY or before is None:
+            return False
+        if isinstance(after, Source):
+            return before == after.model_copy(
+                update={"purchase_history": getattr(before, "purchase_history", None)}
+            )
+        return before == after.model_copy(
+            update={
+                "history": getattr(before, "history", None),
+                "promised": getattr(before, "promised", None),
+            }
+        )
 
     def remove_source(self, supplier_id: str, cause: Cause) -> StockEffects:
         """The supplier no longer sells this SKU: stop promising and suggesting from it."""
@@ -350,9 +374,12 @@ class Stock(Aggregate):
         )
 
     def schedule_inbound(self, line: InboundLine, cause: Cause) -> StockEffects:
-        if self.inbound.get(line.key) == line:
+        before = self.inbound.get(line.key)
+        if before == line:
             return StockEffects(self.sku)
         self._inbound_scheduled(line=line)
+        if self._unchanged_for_v1(before, line):
+            return StockEffects(self.sku)
         return self._refresh(cause, start=0)
 
     def cancel_inbound(self, supplier_id: str, po_id: str, cause: Cause) -> StockEffects:
@@ -437,17 +464,15 @@ class Stock(Aggregate):
             start = 0
         units_ahead = self.queue.units_before(start)
         inbound, sources = list(self.inbound.values()), list(self.sources.values())
-        plan = plan_etas(self.queue, units_ahead, start, inbound, sources, today)
+        plan = eta_planner(self.eta_policy)(self.queue, units_ahead, start, inbound, sources, today)
         if plan.changes or plan.expired:
             info = self._decision(
                 cause,
                 eta_reason(plan),
-                policy=ETA_POLICY,
+                policy=self.eta_policy,
                 start=start,
                 units_ahead=units_ahead,
-                inbound=[
-                    [i.po_id, i.quantity, i.arrival.isoformat()] for i in sorted(inbound, key=supply_order)
-                ],
+                inbound=self._inbound_inputs(inbound),
                 today=today.isoformat(),
             )
             self._etas_revised(start=start, plan=plan, decision=info)
@@ -456,6 +481,22 @@ class Stock(Aggregate):
             effects.expired.extend((expiry, ref) for expiry in plan.expired)
         self._suggest_replenishment(cause)
         return effects
+
+    def _inbound_inputs(self, inbound: list[InboundLine]) -> list[list[Any]]:
+        """What the promises saw of each open PO line: eta-v1 its arrival; eta-v2 its dates and history size."""
+        if self.eta_policy == ETA_POLICY:
+            return [[i.po_id, i.quantity, i.arrival.isoformat()] for i in sorted(inbound, key=supply_order)]
+        return [
+            [
+                i.po_id,
+                i.supplier_id,
+                i.quantity,
+                (i.promised or i.expected).isoformat(),
+                i.expected.isoformat(),
+                i.history.observations if i.history else 0,
+            ]
+            for i in sorted(inbound, key=lambda i: (i.expected, i.supplier_id, i.po_id))
+        ]
 
     def _suggest_replenishment(self, cause: Cause) -> None:
         position = SupplyPosition(

@@ -44,6 +44,7 @@ class StockState(SnapshotState):
     watchers: list[Watcher]
     clock: datetime | None = None
     substitute_for: tuple[str, ...] = ()  # older snapshots have none
+    eta_policy: str = "eta-v1"  # older snapshots are of SKUs that promised with eta-v1
 
     @model_validator(mode="before")
     @classmethod

@@ -22,6 +22,7 @@ from domain.errors import (
     UnknownPurchaseOrder,
 )
 from domain.eta import observed_lateness
+from domain.lateness import DelayHistory
 from domain.values import PurchaseOrderStatus, Source, SupplierPriority
 
 
@@ -52,6 +53,7 @@ class PurchaseOrder(Value):
     status: PurchaseOrderStatus
     delay_observed: bool = False
     last_received_on: date | None = None  # None too for POs received before it was kept
+    placed_expected: date | None = None  # the date it was placed with (None: placed before it was kept)
 
     @property
     def is_open(self) -> bool:
@@ -77,11 +79,27 @@ class Supplier(Aggregate):
         self.name = name
         self.terms: dict[str, Terms] = {t.sku: t for t in terms}
         self.purchase_orders: dict[str, PurchaseOrder] = {}
-        self.delays: list[int] = []
+        self.delays: list[int] = []  # days each delivered PO came after its promised date
+        self.purchase_delays: list[int] = []  # ... after the date it was placed with
 
     @property
     def lateness_days(self) -> int:
         return observed_lateness(self.delays)
+
+    @property
+    def history(self) -> DelayHistory:
+        """How late its deliveries came against the date promised (eta-v2's supply lateness)."""
+        return DelayHistory.of(self.delays)
+
+    @property
+    def purchase_history(self) -> DelayHistory:
+        """... against the date its orders were placed with: lead-time variability (eta-v2's purchases)."""
+        return DelayHistory.of(self.purchase_delays)
+
+    @property
+    def promise_basis(self) -> tuple[int, int]:
+        """What the SKUs it serves promise from changes when this does: lateness and deliveries seen."""
+        return self.lateness_days, len(self.delays) + len(self.purchase_delays)
 
     def source_for(self, sku: str) -> Source:
         terms = self.terms[sku]
@@ -91,6 +109,7 @@ class Supplier(Aggregate):
             priority=terms.priority,
             minimum_order_quantity=terms.minimum_order_quantity,
             lateness_days=self.lateness_days,
+            purchase_history=self.purchase_history,
         )
 
     def purchase_order(self, po_id: str) -> PurchaseOrder:
@@ -186,6 +205,7 @@ class Supplier(Aggregate):
             promised=expected,
             expected=expected,
             status=PurchaseOrderStatus.PLACED,
+            placed_expected=expected,
         )
 
     class PurchaseOrderConfirmed(Event):
@@ -248,6 +268,8 @@ class Supplier(Aggregate):
         status = PurchaseOrderStatus.RECEIVED if done else PurchaseOrderStatus.PARTLY_RECEIVED
         if not po.delay_observed:
             self.delays.append((on - po.promised).days)
+            if po.placed_expected is not None:
+                self.purchase_delays.append((on - po.placed_expected).days)
         self.purchase_orders[po_id] = po.model_copy(
             update={"lines": lines, "status": status, "delay_observed": True, "last_received_on": on}
         )

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from domain.base import Value
+from domain.lateness import DelayHistory
 
 DEFAULT_WAREHOUSE = "main"
 
@@ -126,6 +127,10 @@ class InboundLine(Value):
     quantity: int
     expected: date
     lateness_days: int
+    # eta-v2's inputs (None in lines scheduled before it): the date the supplier first promised,
+    # from which its lateness is counted, and its delivery history.
+    promised: date | None = None
+    history: DelayHistory | None = None
 
     @property
     def key(self) -> str:
@@ -149,6 +154,9 @@ class Source(Value):
     priority: SupplierPriority
     minimum_order_quantity: int = 1
     lateness_days: int
+    # eta-v2's input (None in sources set before it): how much later than the date it was
+    # placed with each of the supplier's purchase orders came (lead-time variability).
+    purchase_history: DelayHistory | None = None
 
 
 class Cause(Value):

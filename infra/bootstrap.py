@@ -47,6 +47,8 @@ def engine_env(settings: Settings) -> dict[str, str]:
     }
     if settings.default_policy is not None:
         env["ANTRIAN_DEFAULT_POLICY"] = settings.default_policy
+    if settings.default_eta_policy is not None:
+        env["ANTRIAN_DEFAULT_ETA_POLICY"] = settings.default_eta_policy
     # Every flag of the engine's own is set here, so none is picked up from the process environment.
     env["ANTRIAN_SHARED_STORE"] = "n"
     env["ANTRIAN_WRITE_BEHIND"] = "y" if settings.writes_behind else "n"

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     postgres_dsn: str | None = None  # postgresql://user:password@host:port/dbname
     postgres_schema: str | None = None
     default_policy: str | None = None  # the policy new SKUs start with; None: the engine's default
+    default_eta_policy: str | None = None  # the ETA policy new SKUs promise with; None: eta-v2
     cache_size: int = Field(100_000, ge=0)
     # Decide the next batch while the store writes this one; default: on for PostgreSQL only.
     write_behind: bool | None = None

@@ -214,7 +214,10 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"line {d['line_id']} shipped from {d['warehouse']}: "
         + ", ".join(f"{s['quantity']} x {s['sku']}" for s in d["shipped"])
     ),
-    "Stock.Registered": lambda d: f"SKU {d['sku']} registered ({d['allocation_policy']})",
+    "Stock.Registered": lambda d: (
+        f"SKU {d['sku']} registered ({d['allocation_policy']}"
+        + (f", promises with {d['eta_policy']})" if d.get("eta_policy") else ")")
+    ),
     "Stock.Configured": lambda d: (
         f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
         f"{d['allocation_policy']}{_why(d)}"

@@ -20,6 +20,7 @@ from eventsourcing.application import Repository
 from eventsourcing.persistence import Tracking
 
 from domain.errors import DomainError, NotYetKnown
+from domain.eta import DEFAULT_ETA_POLICY
 from domain.values import Cause
 from services.contracts import Message
 from services.errors import MessageRejected
@@ -62,9 +63,11 @@ class Decider:
         default_policy: str,
         read_entries: Entries,
         max_wait: timedelta = DEFAULT_MAX_WAIT,
+        default_eta_policy: str = DEFAULT_ETA_POLICY,
     ) -> None:
         self.repository = repository
         self.default_policy = default_policy
+        self.default_eta_policy = default_eta_policy
         self.read_entries = read_entries  # inbox entries, from the cache or the store
         # Message id -> seconds it is decided after a message with a later business time. Set by
         # the edge that orders messages (infra/kafka/fairness.py), which knows it, and cleared
@@ -77,7 +80,14 @@ class Decider:
         return BatchInbox(self.read_entries if read else None, messages)
 
     def session(self, message: Message, careful: bool, batch: dict[UUID, Any] | None = None) -> Session:
-        session = Session(self.repository, message, self.default_policy, careful=careful, batch=batch)
+        session = Session(
+            self.repository,
+            message,
+            self.default_policy,
+            careful=careful,
+            batch=batch,
+            default_eta_policy=self.default_eta_policy,
+        )
         session.late_by_seconds = self.late.get(message.message_id)
         return session
 

@@ -27,6 +27,7 @@ from eventsourcing.application import Application, Environment
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.allocation import DEFAULT_POLICY, get_policy
+from domain.eta import DEFAULT_ETA_POLICY, eta_planner
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
@@ -73,12 +74,16 @@ class Engine(Application[UUID]):
         self.write_lock: AbstractContextManager[Any] = nullcontext()
         self.default_policy = self.env.get("ANTRIAN_DEFAULT_POLICY", DEFAULT_POLICY)
         get_policy(self.default_policy)
+        self.default_eta_policy = self.env.get("ANTRIAN_DEFAULT_ETA_POLICY", DEFAULT_ETA_POLICY)
+        eta_planner(self.default_eta_policy)
         self.writer = writer(self)
         # Other processes may write to this store (several engines on PostgreSQL).
         self.cached = Cached(self.repository, self.recorder, self.env.get("ANTRIAN_SHARED_STORE", "n") == "y")
         # Minutes of message time an early message waits for what it needs (services/parking.py).
         max_wait = timedelta(minutes=float(self.env.get("ANTRIAN_PARK_MAX_MINUTES", "240")))
-        self.decider = Decider(self.repository, self.default_policy, self._read_entries, max_wait)
+        self.decider = Decider(
+            self.repository, self.default_policy, self._read_entries, max_wait, self.default_eta_policy
+        )
         self.released: list[Outcome] = []  # parked messages judged again, since last taken
         self._judging_parked = False
         # Seconds a batch's write may take before the engine gives up (`WriteStuck`).

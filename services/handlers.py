@@ -91,11 +91,11 @@ def stock_received(s: Session, m: c.StockReceived, cause: Cause) -> None:
     supplier, po = None, None
     if m.purchase_order_id is not None:
         supplier = _po_supplier(s, m, stock)
-        lateness_before = supplier.lateness_days
+        basis_before = supplier.promise_basis
         supplier.receive(m.purchase_order_id, m.sku, m.quantity, cause.today)
         po = (supplier.supplier_id, m.purchase_order_id)
     fulfilment.units_arrived(s, stock.receive(m.warehouse, m.quantity, po, cause), cause)
-    if supplier is not None and supplier.lateness_days != lateness_before:
+    if supplier is not None and supplier.promise_basis != basis_before:
         _refresh_supplier(s, supplier, cause)
 
 
@@ -161,6 +161,8 @@ def _schedule(s: Session, supplier: Supplier, po_id: str, cause: Cause) -> None:
             quantity=line.open,
             expected=po.expected,
             lateness_days=supplier.lateness_days,
+            promised=po.promised,
+            history=supplier.history,
         )
         mirror(s, stock.schedule_inbound(inbound, cause), cause)
 

@@ -87,7 +87,12 @@ def preview(engine: Engine, message: Message) -> Impact:
         if known is not None:
             return Impact(message.message_id, message.type, WOULD[known.status], known.field, known.detail)
         copies = _Copies(engine.repository)
-        session = Session(copies, message, engine.default_policy)  # type: ignore[arg-type]
+        session = Session(
+            copies,  # type: ignore[arg-type]
+            message,
+            engine.default_policy,
+            default_eta_policy=engine.default_eta_policy,
+        )
         try:
             apply(session, message)
         except Exception as error:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.allocation import get_policy
-from domain.eta import ETA_POLICY, plan_etas
+from domain.eta import eta_planner
 from domain.stock import Stock, stock_id
 from domain.substitution import Candidate, choose_substitute
 
@@ -27,7 +27,6 @@ DECISION_EVENTS = (
     "ReleaseWithdrawn",
 )
 RELEASES = ("LineReleasedAhead", "ReleaseWithdrawn")
-ETA_POLICIES = {ETA_POLICY: plan_etas}
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         revoked = get_policy(decision.policy).plan_revoke(shortfall, before.reservations)
         return _dump(event.revoked), _dump(revoked)
     if kind == "EtasRevised":
-        plan = ETA_POLICIES[decision.policy](
+        plan = eta_planner(decision.policy)(
             before.queue,
             before.units_ahead_of(event.start),
             event.start,
@@ -83,7 +82,7 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
             list(before.sources.values()),
             decision.as_of.date(),
         )
-        return event.plan.model_dump(), plan.model_dump()
+        return event.plan.model_dump(), _as_recorded(event.plan.model_dump(), plan.model_dump())
     if kind in RELEASES:
         policy = get_policy(decision.policy)
         planner = policy.plan_release if kind == "LineReleasedAhead" else policy.plan_withdraw_release
@@ -93,6 +92,19 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
             return event.plan.model_dump(), None
         return event.plan.model_dump(), plan.model_dump()
     raise ValueError(f"{kind} is not a decision event")
+
+
+def _as_recorded(recorded: dict[str, Any], recomputed: dict[str, Any]) -> dict[str, Any]:
+    """A change recorded before promises named their supplier and confidence is compared on its
+    dates alone: those two fields explain a promise, and were not kept then."""
+    kept = {(c["order_id"], c["line_id"]) for c in recorded["changes"] if c.get("confidence") is None}
+    if not kept:
+        return recomputed
+    changes = [
+        {**c, "supplier_id": None, "confidence": None} if (c["order_id"], c["line_id"]) in kept else c
+        for c in recomputed["changes"]
+    ]
+    return {**recomputed, "changes": changes}
 
 
 def _dump(values: list[Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain import awaited
 from domain.base import Aggregate
+from domain.eta import DEFAULT_ETA_POLICY
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
@@ -26,10 +27,12 @@ class Session:
         default_policy: str,
         careful: bool = True,
         batch: dict[UUID, Aggregate] | None = None,
+        default_eta_policy: str = DEFAULT_ETA_POLICY,
     ) -> None:
         self.repository = repository
         self.message = message
         self.default_policy = default_policy
+        self.default_eta_policy = default_eta_policy  # the ETA policy new SKUs promise with
         self.careful = careful  # False: let the store's version check catch what exists already
         self.batch = {} if batch is None else batch  # aggregates of earlier messages saved together
         self.touched: dict[UUID, Aggregate] = {}  # what this message read or changed
@@ -66,7 +69,9 @@ class Session:
         return stock
 
     def stock_or_new(self, sku: str) -> Stock:
-        return self._get(stock_id(sku)) or self.add(Stock(sku=sku, policy=self.default_policy))
+        return self._get(stock_id(sku)) or self.add(
+            Stock(sku=sku, policy=self.default_policy, eta_policy=self.default_eta_policy)
+        )
 
     def has_order(self, order_id: str) -> bool:
         if not self.careful:

@@ -38,7 +38,7 @@ def run_demo(engine: Any, options: DemoOptions, on_progress: Progress | None = N
         raise ValueError("the demo needs an empty store: it already holds events")
     tally = Tally()
     for message in Shop(options, engine, on_day_end=on_progress).messages():
-        tally.add(engine.handle_raw(message))
+        tally.add(engine.handle_raw(message), message)
     return summarize(engine, options, tally)
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.order import order_uuid
+from projections.analytics.promises import Promise, PromiseTally, judge
 from simulation.summary import DemoSummary
 from simulation.world import DemoOptions
 
@@ -46,8 +47,12 @@ class Tally:
     statuses: Counter = field(default_factory=Counter)
     applied_types: Counter = field(default_factory=Counter)
     rejections: list[str] = field(default_factory=list)
+    # Message id -> its time, for what the log holds no business time of (a customer's cancel)
+    sent_at: dict[str, datetime] = field(default_factory=dict)
 
-    def add(self, outcome: Any) -> None:
+    def add(self, outcome: Any, message: dict[str, Any] | None = None) -> None:
+        if message is not None and isinstance(message.get("occurred_at"), str):
+            self.sent_at[message["message_id"]] = datetime.fromisoformat(message["occurred_at"])
         status = getattr(outcome.status, "value", outcome.status)
         self.statuses[status] += 1
         if status == "applied":
@@ -65,6 +70,8 @@ class _Line:
     backordered_at: datetime | None = None
     # (version of the line's Stock when it was made, date) of every promise the line was given
     promises: list[tuple[int, date | None]] = field(default_factory=list)
+    told: list[Promise] = field(default_factory=list)  # the same, with supplier and confidence
+    ended_at: datetime | None = None  # stopped waiting unfilled (cancelled, substitute accepted)
     filled_at: datetime | None = None
     filled_version: int | None = None  # the Stock version of the fill that left nothing waiting
     first_kept: bool | None = None
@@ -87,6 +94,7 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
     times: dict[str, datetime] = {}  # message id -> message time, from Stock decisions
     order_events: list[tuple[str, Any]] = []
     changes: list[tuple[tuple[Any, str], int, date | None]] = []  # ((order aggregate id, line), version, eta)
+    annotated: dict[tuple[tuple[Any, str], int], tuple[str | None, float | None]] = {}  # -> (supplier, conf.)
     suggested_units = 0
     supplier_names: dict[str, str] = {}
     for note in notifications(engine):
@@ -102,11 +110,14 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         elif name == "Stock.EtasRevised":
             version = event.originator_version
             changes += [((order_uuid(c.order_id), c.line_id), version, c.new) for c in event.plan.changes]
+            for c in event.plan.changes:
+                annotated[((order_uuid(c.order_id), c.line_id), version)] = (c.supplier_id, c.confidence)
         else:
             times.setdefault(event.decision.message_id, event.decision.as_of)
             if name == "Stock.ReplenishmentSuggested":
                 suggested_units += event.quantity
-    lines, stats = _replay_orders(order_events, times, changes)
+    lines, stats = _replay_orders(order_events, {**tally.sent_at, **times}, changes, annotated)
+    promises = _promises_kept(lines, max(times.values()).date() if times else options.start)
     backordered = [line for line in lines.values() if line.backordered_at is not None]
     filled = [line for line in backordered if line.filled_at is not None]
     waits = sorted((line.filled_at - line.backordered_at).total_seconds() / 86400 for line in filled)
@@ -165,6 +176,7 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         back_in_stock_announcements=counts["Stock.BackInStockAnnounced"],
         top_backordered=tuple((sku, units, n) for sku, (units, n) in top),
         suppliers=tuple(suppliers),
+        promises=promises,
     )
 
 
@@ -172,6 +184,7 @@ def _replay_orders(
     events: list[tuple[str, Any]],
     times: dict[str, datetime],
     changes: list[tuple[tuple[Any, str], int, date | None]],
+    annotated: dict[tuple[tuple[Any, str], int], tuple[str | None, float | None]] | None = None,
 ):
     """Follow every order line through its events, in each order's own sequence, and its
     Stock's changes to its promise (`changes`: (line key, Stock version, new date)).
@@ -210,7 +223,10 @@ def _replay_orders(
             if line.backordered_at is None:
                 line.backordered_at = times.get(e.decision.message_id)
             # No eta_decision: the line already waited there and keeps the promise it had.
-            line.promises.append(((e.eta_decision or e.decision).stock_version, e.eta))
+            made_at = (e.eta_decision or e.decision).stock_version
+            line.promises.append((made_at, e.eta))
+            supplier, confidence = (annotated or {}).get((key, made_at), (None, None))
+            line.told.append(Promise(made_at, e.eta, supplier, confidence))
             if e.eta_decision is not None:
                 told.add((key, e.eta_decision.stock_version))
         elif name == "Order.BackorderFilled":
@@ -221,14 +237,19 @@ def _replay_orders(
             line.waiting += e.quantity
         elif name == "Order.SubstituteAccepted":
             line.waiting -= e.quantity
+            _ended(line, times.get(e.decision.message_id))
         elif name == "Order.LineCancelled":
             line.waiting -= e.withdrawn
+            if e.withdrawn:
+                _ended(line, times.get(e.decision.message_id) if e.decision else None)
             stats["cancelled_automatically" if e.automatic else "cancelled_by_customer"] += 1
         elif name == "Order.LineShipped":
             stats["shipped_units"] += sum(e.by_sku.values())
     revised: set[tuple[Any, str]] = set()
     for key, version, eta in changes:
         lines[key].promises.append((version, eta))
+        supplier, confidence = (annotated or {}).get((key, version), (None, None))
+        lines[key].told.append(Promise(version, eta, supplier, confidence))
         if (key, version) not in told:
             stats["eta_revisions"] += 1
             revised.add(key)
@@ -243,6 +264,29 @@ def _filled(line: _Line, when: datetime | None, version: int) -> None:
         return
     line.filled_at = when
     line.filled_version = version
+
+
+def _ended(line: _Line, when: datetime | None) -> None:
+    if not line.waiting and line.filled_at is None and when is not None:
+        line.ended_at = when
+
+
+def _promises_kept(lines: dict[Any, _Line], today: date) -> PromiseTally:
+    """First and latest promises kept, per supplier and by confidence (projections/analytics/promises.py)."""
+    tally = PromiseTally()
+    for line in lines.values():
+        if line.backordered_at is None:
+            continue
+        tally.add(
+            *judge(
+                line.told,
+                line.filled_at.date() if line.filled_at else None,
+                line.filled_version,
+                line.ended_at.date() if line.ended_at else None,
+                today,
+            )
+        )
+    return tally
 
 
 def _judge(line: _Line) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from projections.analytics.promises import PromiseTally, Share
 from simulation.world import DemoOptions
 
 
@@ -55,6 +56,8 @@ class DemoSummary:
     back_in_stock_announcements: int
     top_backordered: tuple[tuple[str, int, int], ...]  # (sku, units, lines)
     suppliers: tuple[tuple[str, str, int, int], ...]  # (id, name, deliveries, observed lateness)
+    # Promises kept, counting lines still waiting (or cancelled) after their date as not kept
+    promises: PromiseTally = field(default_factory=PromiseTally)
 
     @property
     def fill_rate(self) -> float:
@@ -97,6 +100,7 @@ class DemoSummary:
                 f"  {sku:<12} {units:>5,} units on {lines:,} lines"
                 for sku, units, lines in self.top_backordered
             ]
+        rows += self._promises_kept()
         if self.suppliers:
             rows.append("Suppliers (observed lateness: p90 of delivered purchase orders)")
             rows += [
@@ -109,6 +113,24 @@ class DemoSummary:
                 for sid, name, deliveries, late in self.suppliers
             ]
         return "\n".join(rows)
+
+    def _promises_kept(self) -> list[str]:
+        p = self.promises
+        if not p.first.judged and not p.latest.judged:
+            return []
+        rows = [
+            f"Promises kept  first {_kept(p.first)}, latest {_kept(p.latest)} (filled by the date; still "
+            "waiting or cancelled after it: not kept; not yet due: not counted)"
+        ]
+        for supplier in p.suppliers:
+            first = p.first_by_supplier.get(supplier, Share())
+            latest = p.latest_by_supplier.get(supplier, Share())
+            rows.append(f"  {supplier:<12} first {_kept(first)}, latest {_kept(latest)}")
+        return rows
+
+
+def _kept(share: Share) -> str:
+    return f"{_share(share.rate)} of {share.judged:,}"
 
 
 def _n(count: int, singular: str, plural: str | None = None) -> str:

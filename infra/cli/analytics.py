@@ -12,6 +12,7 @@ from rich.table import Table
 
 from infra.cli.console import show, wide_console
 from infra.cli.state import state
+from projections.analytics.promises import Share
 
 if TYPE_CHECKING:
     from projections.analytics.report import Report
@@ -45,7 +46,7 @@ def report(
     daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
     as_json: bool = typer.Option(False, "--json", help="The figures as one JSON object on stdout."),
 ) -> None:
-    """Fill rate, backorders, wait times, ETA accuracy, supplier punctuality and demand, per business day."""
+    """Fill rate, backorders, wait times, ETA accuracy, promises kept, supplier punctuality and demand."""
     from infra.bootstrap import open_for_query
     from projections.analytics.query import read_report
     from projections.analytics.report import DEFINITIONS
@@ -72,6 +73,8 @@ def report(
         (_weekly(found), "sku"),
         (_waiting(found), "sku"),
         (_suppliers(found), "supplier"),
+        (_promises(found), "supplier"),
+        (_calibration(found), "confidence"),
     ):
         show(console, table, whole)
     if daily:
@@ -177,6 +180,34 @@ def _waiting(r: Report) -> Table:
     table.add_column("units", justify="right")
     for sku, units in r.top_waiting:
         table.add_row(sku, str(units))
+    return table
+
+
+def _kept(share: Share) -> str:
+    return f"{_pct(share.rate)} of {share.judged}"
+
+
+def _promises(r: Report) -> Table:
+    table = Table(title="Promises kept, by the supplier each rests on")
+    for column in ("supplier", "first promise kept", "latest promise kept"):
+        table.add_column(column, justify="left" if column == "supplier" else "right")
+    p = r.promises
+    table.add_row("all", _kept(p.first), _kept(p.latest))
+    for supplier in p.suppliers:
+        table.add_row(
+            supplier,
+            _kept(p.first_by_supplier.get(supplier, Share())),
+            _kept(p.latest_by_supplier.get(supplier, Share())),
+        )
+    return table
+
+
+def _calibration(r: Report) -> Table:
+    table = Table(title="Calibration: confidence promised against share kept")
+    for column in ("confidence", "mean promised", "first promises kept", "latest promises kept"):
+        table.add_column(column, justify="left" if column == "confidence" else "right")
+    for label, promised, first, latest in r.promises.calibration():
+        table.add_row(label, _pct(promised), _kept(first), _kept(latest))
     return table
 
 

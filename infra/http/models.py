@@ -303,6 +303,32 @@ class WeekWaits(Model):
     p90_days: float
 
 
+class Kept(Model):
+    kept: int = Field(description="promises kept: the line filled on or before the date")
+    judged: int = Field(description="promises settled: kept, or the date passed with the line unfilled")
+    rate: float | None
+
+
+class SupplierPromises(Model):
+    supplier_id: str = Field(description="the supplier the promise rests on; `unknown` before it was kept")
+    first: Kept
+    latest: Kept
+
+
+class CalibrationBucket(Model):
+    confidence: str = Field(description="the bucket of confidence the promises were made with, as 0.90-0.95")
+    mean_promised: float | None = Field(description="mean confidence of the bucket's first promises")
+    first: Kept
+    latest: Kept
+
+
+class PromisesKept(Model):
+    first: Kept
+    latest: Kept
+    suppliers: list[SupplierPromises]
+    calibration: list[CalibrationBucket]
+
+
 class Report(Model):
     start: date | None
     end: date | None
@@ -333,6 +359,7 @@ class Report(Model):
     supplier_mean_delay_days: float | None
     waiting_units_by_day: list[DayUnits] = Field(description="the chart of waiting units over time")
     waits_by_week: list[WeekWaits] = Field(description="the chart of waits per week")
+    promises: PromisesKept | None = None
 
 
 class Check(Model):

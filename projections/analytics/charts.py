@@ -1,4 +1,4 @@
-"""PNG charts of a report: demand trend of the top SKUs, wait times, supplier punctuality.
+"""PNG charts of a report: demand trend of the top SKUs, wait times, supplier punctuality, promises kept.
 
 matplotlib is imported only here and only when charts are asked for, with
 the Agg backend (files, no display), and through `Figure` objects rather
@@ -13,11 +13,11 @@ from typing import Any
 
 from projections.analytics.report import Report
 
-FILES = ("demand_trend.png", "wait_times.png", "supplier_on_time.png")
+FILES = ("demand_trend.png", "wait_times.png", "supplier_on_time.png", "promises_kept.png")
 
 
 def write_charts(report: Report, directory: Path, top: int = 5) -> list[Path]:
-    """Write the three charts into `directory` (created if missing); returns their paths."""
+    """Write the charts (FILES) into `directory` (created if missing); returns their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -25,7 +25,7 @@ def write_charts(report: Report, directory: Path, top: int = 5) -> list[Path]:
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, draw in zip(FILES, (_demand, _waits, _suppliers), strict=True):
+    for name, draw in zip(FILES, (_demand, _waits, _suppliers, _promises), strict=True):
         figure = Figure(figsize=(9, 4.5), layout="constrained")
         draw(figure.add_subplot(), report, top)
         path = directory / name
@@ -81,3 +81,30 @@ def _suppliers(axes: Any, report: Report, top: int) -> None:
     axes.bar_label(bars, labels=[f"{s.mean_delay_days:+.1f} d" for s in report.suppliers])
     axes.set_ylim(0, 110)
     axes.set_ylabel("% on time (label: mean delay)")
+
+
+def _promises(axes: Any, report: Report, top: int) -> None:
+    """Calibration: each confidence bucket's mean promised confidence against the share kept."""
+    axes.set_title("Promises kept against the confidence they were made with (first promises)")
+    rows = [
+        (promised, first)
+        for _, promised, first, _ in report.promises.calibration()
+        if promised and first.judged
+    ]
+    if not rows:
+        _empty(axes, "no promise settled yet")
+        return
+    axes.plot([0, 100], [0, 100], linestyle="--", color="grey", label="calibrated")
+    xs = [100 * promised for promised, _ in rows]
+    ys = [100 * (first.rate or 0.0) for _, first in rows]
+    axes.scatter(
+        xs, ys, s=[20 + first.judged for _, first in rows], zorder=3, label="bucket (size: promises)"
+    )
+    for x, y, (_, first) in zip(xs, ys, rows, strict=True):
+        axes.annotate(f"{first.kept}/{first.judged}", (x, y), textcoords="offset points", xytext=(6, -12))
+    low = min([*xs, *ys, 70.0]) - 5
+    axes.set_xlim(low, 101)
+    axes.set_ylim(low, 101)
+    axes.set_xlabel("confidence promised (%)")
+    axes.set_ylabel("share kept (%)")
+    axes.legend(loc="upper left", fontsize="small")

@@ -37,6 +37,9 @@ class LineOutcome:
     waiting: int  # units still waiting on the line's own SKU
     cancelled_by_customer: bool
     cancelled_automatically: bool
+    # Business time of the line's last dated fact: when it stopped waiting, if it did unfilled (a
+    # withdrawal carries no time of its own, so this is a lower bound for a cancelled line).
+    last_fact_at: datetime | None = None
 
     @property
     def day(self) -> date:
@@ -74,7 +77,7 @@ def follow(
     outcomes: list[LineOutcome] = []
     waiting_by_sku: dict[str, int] = defaultdict(int)
     for key, items in facts.items():
-        waiting, first, filled_at = _walk(items)
+        waiting, first, filled_at, last_at = _walk(items)
         if key[0] in skus:
             waiting_by_sku[skus[key[0]]] += waiting
         if first is not None:
@@ -94,6 +97,7 @@ def follow(
                     waiting=waiting,
                     cancelled_by_customer=False in ways,
                     cancelled_automatically=True in ways,
+                    last_fact_at=last_at,
                 )
             )
     outcomes.sort(key=lambda o: (o.requested_at, o.order_id, o.line_id))
@@ -136,8 +140,9 @@ def _facts(
 def _walk(
     items: list[tuple[int, int, str, Mapping[str, Any]]],
     changes: list[tuple[datetime, int]] | None = None,
-) -> tuple[int, Mapping[str, Any] | None, datetime | None]:
-    """(units waiting at the end, the line's first own request or None, when its backorder was filled).
+) -> tuple[int, Mapping[str, Any] | None, datetime | None, datetime | None]:
+    """(units waiting at the end, the line's first own request or None, when its backorder was filled,
+    the business time of its last dated fact).
 
     `changes`, when given, receives each change of the units waiting with its business time.
     """
@@ -170,7 +175,7 @@ def _walk(
             waiting -= row["quantity"]
         if changes is not None and when is not None and waiting != before:
             changes.append((when, waiting - before))
-    return waiting, first, filled_at
+    return waiting, first, filled_at, when
 
 
 def _date(value: str | None) -> date | None:

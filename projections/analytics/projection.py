@@ -43,6 +43,15 @@ _PROMISE = (
     "OR (excluded.stock_version = analytics_promises.stock_version "
     "AND excluded.notification_id < analytics_promises.notification_id)"
 )
+# Every promise a line was given, keyed by the Stock version that made it. The backorder
+# (Order stream) and the Stock's change (Stock stream) can both bring one: the Stock's names the
+# supplier, confidence and policy, and fills them in whichever comes first.
+_PROMISE_LOG = (
+    "INSERT INTO analytics_promise_log (order_key, line_id, stock_version, eta, made_at, supplier_id, "
+    "confidence, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_key, line_id, stock_version) "
+    "DO UPDATE SET supplier_id = excluded.supplier_id, confidence = excluded.confidence, "
+    "policy = excluded.policy, made_at = excluded.made_at WHERE excluded.policy IS NOT NULL"
+)
 _CANCEL = (
     "INSERT INTO analytics_cancellations (notification_id, order_key, line_id, automatic, withdrawn) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (notification_id) DO NOTHING"
@@ -67,7 +76,8 @@ class AnalyticsProjection(Projection):
     name: ClassVar[str] = "analytics"
     # 2: first promises also from Stock.EtasRevised (orders no longer record revisions), kept by
     # the Stock version they were made at (analytics_promises.stock_version).
-    version: ClassVar[int] = 2
+    # 3: every promise, with its supplier and confidence (analytics_promise_log): promises kept.
+    version: ClassVar[int] = 3
     tables: ClassVar[dict[str, str]] = {
         # One row per Stock.LineRequested: demand, and what the line got when it asked.
         "analytics_requests": (
@@ -86,6 +96,13 @@ class AnalyticsProjection(Projection):
         "analytics_promises": (
             "order_key TEXT NOT NULL, line_id TEXT NOT NULL, first_eta TEXT NOT NULL, "
             "stock_version INTEGER NOT NULL, notification_id BIGINT NOT NULL, PRIMARY KEY (order_key, line_id)"
+        ),
+        # Every promise a line was given (eta NULL: none), the Stock version and business time that
+        # made it, the supplier it rests on and its confidence (NULL: recorded before they were kept).
+        "analytics_promise_log": (
+            "order_key TEXT NOT NULL, line_id TEXT NOT NULL, stock_version INTEGER NOT NULL, eta TEXT, "
+            "made_at TEXT, supplier_id TEXT, confidence DOUBLE PRECISION, policy TEXT, "
+            "PRIMARY KEY (order_key, line_id, stock_version)"
         ),
         "analytics_cancellations": (
             "notification_id BIGINT PRIMARY KEY, order_key TEXT NOT NULL, line_id TEXT NOT NULL, "
@@ -168,6 +185,23 @@ class AnalyticsProjection(Projection):
         ]
         if promises:
             tx.executemany(_PROMISE, promises)
+        decision = event.data["decision"]
+        tx.executemany(
+            _PROMISE_LOG,
+            [
+                (
+                    str(order_uuid(c["order_id"])),
+                    c["line_id"],
+                    event.aggregate_version,
+                    c["eta"],
+                    decision["as_of"],
+                    c.get("supplier_id"),
+                    c.get("confidence"),
+                    decision["policy"],
+                )
+                for c in event.data["changes"]
+            ],
+        )
 
     @handles("Stock.Withdrawn")
     def withdrawn(self, tx: Tx, event: ProjectedEvent) -> None:
@@ -185,6 +219,9 @@ class AnalyticsProjection(Projection):
         if d["eta"] is not None:
             made_at = (d.get("eta_decision") or d["decision"])["stock_version"]
             tx.execute(_PROMISE, (event.aggregate_id, d["line_id"], d["eta"], made_at, event.notification_id))
+            tx.execute(
+                _PROMISE_LOG, (event.aggregate_id, d["line_id"], made_at, d["eta"], None, None, None, None)
+            )
 
     @handles("Order.LineCancelled")
     def line_cancelled(self, tx: Tx, event: ProjectedEvent) -> None:

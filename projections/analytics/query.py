@@ -7,7 +7,8 @@ offset the message was sent with, so their text does not sort as time).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from projections.analytics import report
 from projections.analytics.lines import follow, waiting_changes
@@ -33,4 +34,18 @@ def read_report(tx: Tx, start: date | None = None, end: date | None = None, top:
         for key, sid, name in tx.all("SELECT supplier_key, supplier_id, name FROM analytics_suppliers")
     }
     changes = waiting_changes(requests, movements)
-    return report.build(outcomes, waiting, receipts, names, start, end, top, changes)
+    log = tx.all(
+        "SELECT order_key, line_id, stock_version, eta, made_at, supplier_id, confidence, policy "
+        "FROM analytics_promise_log"
+    )
+    today = _latest(requests, movements, log)
+    return report.build(outcomes, waiting, receipts, names, start, end, top, changes, log, today)
+
+
+def _latest(
+    requests: list[dict[str, Any]], movements: list[dict[str, Any]], log: list[tuple[Any, ...]]
+) -> date:
+    """The latest business day any fact names: the day promises not yet settled are judged on."""
+    times = [r["requested_at"] for r in requests] + [m["at"] for m in movements if m["at"]]
+    times += [row[4] for row in log if row[4]]
+    return max((datetime.fromisoformat(t) for t in times), default=datetime.min).date()

@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from domain.order import Order
 from projections.analytics.lines import LineOutcome
+from projections.analytics.promises import Promise, PromiseTally, judge
 from projections.analytics.suppliers import Receipt
+
+NOMINAL = {"eta-v1": 0.9}  # a policy's stated confidence, for promises recorded before they named one
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("range", "order lines whose order message's business day falls in --from..--to (inclusive)"),
@@ -36,6 +40,14 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "POs whose first receipt falls in the range: on time if received on or before the "
         "date the PO was confirmed with (else placed with); delay = received - that date in days "
         "(negative when early), averaged over late and early receipts alike",
+    ),
+    (
+        "promises kept",
+        "backordered lines of the range: the first dated promise (and the latest, the one held when "
+        "filled or now) is kept if the line was filled on or before its date; a line still waiting, or "
+        "cancelled, after its date is not kept; one whose date has not come yet (or that stopped waiting "
+        "before it) is not counted. Per supplier the promise rests on; calibration: the confidence each "
+        "promise was made with (its lateness percentile) against the share kept",
     ),
     ("units waiting", "units still waiting per SKU now, whenever ordered"),
     (
@@ -101,6 +113,7 @@ class Report:
     supplier_mean_delay_days: float | None = None
     waiting_by_day: dict[date, int] = field(default_factory=dict)  # day -> units waiting at its end
     waits_by_week: dict[str, tuple[int, float, float]] = field(default_factory=dict)  # week -> (n, p50, p90)
+    promises: PromiseTally = field(default_factory=PromiseTally)
 
 
 def in_range(day: date, start: date | None, end: date | None) -> bool:
@@ -217,6 +230,39 @@ def supplier_figures(receipts: Sequence[Receipt], names: dict[str, tuple[str, st
     return sorted(figures, key=lambda f: f.supplier_id)
 
 
+PromiseRow = tuple[str, str, int, str | None, str | None, str | None, float | None, str | None]
+
+
+def promises_kept(lines: Iterable[LineOutcome], log: Iterable[PromiseRow], today: date) -> PromiseTally:
+    """First and latest promises kept (`promises.judge`) of backordered `lines`, from the promise log's rows
+    (order key, line, stock version, eta, made at, supplier, confidence, policy); `today`: the latest
+    business time known, the day a promise not yet settled is judged on."""
+    by_line: dict[tuple[str, str], list[tuple[Promise, datetime | None]]] = defaultdict(list)
+    for key, line_id, version, eta, made_at, supplier, confidence, policy in log:
+        stated = confidence if confidence is not None else NOMINAL.get(policy or "")
+        promise = Promise(version, date.fromisoformat(eta) if eta else None, supplier, stated)
+        by_line[(key, line_id)].append((promise, datetime.fromisoformat(made_at) if made_at else None))
+    tally = PromiseTally()
+    for line in lines:
+        if not line.backordered:
+            continue
+        told = by_line.get((str(Order.create_id(line.order_id)), line.line_id), [])
+        if line.filled_at is not None:
+            filled = line.filled_at
+            told = [(p, at) for p, at in told if at is None or at <= filled]
+        ended = line.last_fact_at if line.filled_at is None and not line.waiting else None
+        tally.add(
+            *judge(
+                [p for p, _ in told],
+                line.filled_at.date() if line.filled_at else None,
+                None,
+                ended.date() if ended else None,
+                today,
+            )
+        )
+    return tally
+
+
 def build(
     outcomes: Sequence[LineOutcome],
     waiting_by_sku: dict[str, int],
@@ -226,6 +272,8 @@ def build(
     end: date | None = None,
     top: int = 5,
     changes: Sequence[tuple[datetime, int]] = (),
+    promise_log: Sequence[PromiseRow] = (),
+    today: date | None = None,
 ) -> Report:
     """`changes`: each change of the units waiting with its business time (lines.waiting_changes)."""
     lines = [line for line in outcomes if in_range(line.day, start, end)]
@@ -250,4 +298,6 @@ def build(
     report.supplier_mean_delay_days = mean([r.delay_days for r in received])
     report.waiting_by_day = waiting_by_day(changes, start, end)
     report.waits_by_week = waits_by_week(backordered)
+    if today is not None:
+        report.promises = promises_kept(backordered, promise_log, today)
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.eta import ETA_POLICY
 from domain.stock import Stock
 from services.outbound.contract import (
     LineQuantity,
@@ -115,6 +116,8 @@ def _etas_revised(e: Stock.EtasRevised) -> StockEtasRevisedV1:
                 previous_eta=c.old,
                 eta=c.new,
                 needs_purchase=c.needs_purchase,
+                supplier_id=c.supplier_id,
+                confidence=c.confidence,
             )
             for c in e.plan.changes
         ],
@@ -160,7 +163,9 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Stock.Registered,
         StockRegisteredV1,
-        lambda e: StockRegisteredV1(sku=e.sku, allocation_policy=e.policy),
+        lambda e: StockRegisteredV1(
+            sku=e.sku, allocation_policy=e.policy, eta_policy=e.eta_policy or ETA_POLICY
+        ),
     ),
     Mapping(
         Stock.Configured,

@@ -37,6 +37,17 @@ class EtaChangeV1(Contract):
     previous_eta: date | None
     eta: date | None
     needs_purchase: bool
+    supplier_id: str | None = Field(
+        None,
+        description="The supplier the promise rests on: the covering purchase order's, or the best "
+        "source's for a line to buy for. Null in promises recorded before it was kept.",
+    )
+    confidence: float | None = Field(
+        None,
+        description="How sure the promise is, 0..1: the lateness percentile it used (eta-v1: its nominal "
+        "0.9) or, for eta-v2, the calibrated probability that the supply comes by then. Null in promises "
+        "recorded before it was kept.",
+    )
 
 
 class ExpiryV1(Contract):
@@ -58,6 +69,9 @@ class StockRegisteredV1(Payload):
     EVENT_TYPE = "Stock.Registered"
     sku: str
     allocation_policy: str
+    eta_policy: str | None = Field(
+        None, description="The ETA policy the SKU promises with (eta-v1 for SKUs registered before eta-v2)."
+    )
 
 
 class StockConfiguredV1(Payload):

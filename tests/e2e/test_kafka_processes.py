@@ -40,7 +40,7 @@ from services.outbound import INBOX_TOPIC, attribute_causation, decode, to_outbo
 from services.outcomes import Status
 from simulation import DemoOptions, generate_messages
 from tests import messages as m
-from tests.conftest import make_engine
+from tests.conftest import TEST_ETA_POLICY, make_engine
 from tests.state import recorded, state
 from tests.support.kafka_topics import ensure_topics
 
@@ -180,6 +180,7 @@ def process_env(postgres_schema: tuple[str, str], bootstrap: str, prefix: str) -
         ANTRIAN_KAFKA_BOOTSTRAP=bootstrap,
         ANTRIAN_KAFKA_GROUP=f"{prefix}engine",
         ANTRIAN_TOPIC_PREFIX=prefix,
+        ANTRIAN_DEFAULT_ETA_POLICY=TEST_ETA_POLICY,  # as the embedded engines it is compared with
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -53,12 +53,12 @@ def test_report_for_a_range_counts_only_the_lines_ordered_in_it(antrian):
     assert "2 (4 units)" in row(result.output, "lines ordered")
 
 
-def test_report_charts_are_three_png_files(antrian, tmp_path):
+def test_report_charts_are_four_png_files(antrian, tmp_path):
     result = antrian("report", "--charts", str(tmp_path / "charts"), "--top", "2")
 
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "charts").iterdir())
-    assert written == ["demand_trend.png", "supplier_on_time.png", "wait_times.png"]
+    assert written == ["demand_trend.png", "promises_kept.png", "supplier_on_time.png", "wait_times.png"]
     for name in written:
         assert (tmp_path / "charts" / name).read_bytes()[:8] == PNG
 

@@ -98,7 +98,9 @@ HISTORY = [
 
 @pytest.fixture(params=["memory", "sqlite"])
 def engine(request, tmp_path):
-    engine = build_engine(Settings(store=request.param, sqlite_path=tmp_path / "replay.sqlite"))
+    engine = build_engine(
+        Settings(store=request.param, sqlite_path=tmp_path / "replay.sqlite", default_eta_policy="eta-v1")
+    )
     for message in HISTORY:
         outcome = engine.handle_raw(message)
         assert outcome.status is Status.APPLIED, outcome

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from infra.cli.main import app
+from tests.conftest import TEST_ETA_POLICY
 
 Antrian = Callable[..., Result]
 
@@ -26,6 +27,9 @@ def cli_over(
     for name in [k for k in os.environ if k.startswith("ANTRIAN_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("ANTRIAN_DB", str(tmp_path / "store.sqlite"))
+    monkeypatch.setenv(
+        "ANTRIAN_DEFAULT_ETA_POLICY", TEST_ETA_POLICY
+    )  # hand-worked dates: see tests/conftest.py
     monkeypatch.setenv("COLUMNS", "200")
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(message) + "\n" for message in messages))

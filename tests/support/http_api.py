@@ -21,6 +21,7 @@ from infra.http.app import create_app
 from infra.http.tokens import Role, TokenStore
 from infra.settings import Settings
 from tests import messages as m
+from tests.conftest import TEST_ETA_POLICY
 
 EMAIL = "sari@example.com"
 SHOP = (
@@ -41,7 +42,9 @@ def settings_for(
 ) -> Settings:
     """`bootstrap`: the test's broker, which a production service's readiness asks (never 9092 by chance)."""
     if store == "sqlite":
-        return Settings(store="sqlite", sqlite_path=tmp_path / "antrian.sqlite")
+        return Settings(
+            store="sqlite", sqlite_path=tmp_path / "antrian.sqlite", default_eta_policy=TEST_ETA_POLICY
+        )
     assert pg is not None and bootstrap is not None, "a production service needs its store and its broker"
     dsn, schema = pg
     return Settings(
@@ -50,6 +53,7 @@ def settings_for(
         postgres_schema=schema,
         read_schema=f"{schema}_read",
         kafka_bootstrap=bootstrap,
+        default_eta_policy=TEST_ETA_POLICY,
     )
 
 

@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import TEST_ETA_POLICY
+
 COMMAND = [sys.executable, "-c", "from infra.cli.main import main; main()"]
 
 
 def antrian(*args: str, db: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """`antrian --db DB ARGS...`; no ANTRIAN_* setting of the calling shell leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
+    env["ANTRIAN_DEFAULT_ETA_POLICY"] = TEST_ETA_POLICY  # as the tests' own engines: see tests/conftest.py
     command = [*COMMAND, "--db", str(db), *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
 

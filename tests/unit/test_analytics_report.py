@@ -155,3 +155,45 @@ def test_top_waiting_skus_are_the_most_units_first_then_by_name():
     report = build([], {"B": 3, "A": 3, "C": 9, "D": 1}, [], {}, top=3)
 
     assert report.top_waiting == [("C", 9), ("A", 3), ("B", 3)]
+
+
+# ------------------------------------------------------------ promises kept
+def test_a_promise_is_kept_by_a_fill_on_its_day_broken_by_a_wait_past_it_and_pending_before():
+    from projections.analytics.promises import Promise, judge
+
+    promised = [Promise(3, date(2026, 1, 10), "S1", 0.9), Promise(7, date(2026, 1, 14), "S2", 0.95)]
+    # filled on the first date: the first promise kept; the second was made before the fill, kept too
+    first, latest = judge(promised, date(2026, 1, 10), None, None, date(2026, 2, 1))
+    assert (first.kept, first.supplier_id, latest.kept, latest.supplier_id) == (True, "S1", True, "S2")
+    # still waiting on Jan 12: the first date passed, the latest has not come yet
+    first, latest = judge(promised, None, None, None, date(2026, 1, 12))
+    assert (first.kept, latest) == (False, None)
+    # cancelled on Jan 9, before either date: neither was put to the test
+    assert judge(promised, None, None, date(2026, 1, 9), date(2026, 2, 1)) == (None, None)
+    # a promise made after the fill is not the line's: the latest is the one held then
+    _, latest = judge(promised, date(2026, 1, 12), 7, None, date(2026, 2, 1))
+    assert (latest.kept, latest.supplier_id) == (False, "S1")
+
+
+def test_promises_are_tallied_per_supplier_and_by_confidence_bucket():
+    from projections.analytics.promises import UNKNOWN, Judged, Share, bucket, tally
+
+    judged = [
+        (Judged("S1", 0.91, True), Judged("S1", 0.91, True)),
+        (Judged("S1", 0.97, False), None),
+        (Judged(UNKNOWN, None, True), Judged(UNKNOWN, None, False)),
+    ]
+    t = tally(judged)
+    assert (t.first, t.latest) == (Share(2, 3), Share(1, 2))
+    assert t.first_by_supplier == {"S1": Share(1, 2), UNKNOWN: Share(1, 1)}
+    assert [(label, first) for label, _, first, _ in t.calibration()] == [
+        ("0.90-0.95", Share(1, 1)),
+        ("0.95-0.99", Share(0, 1)),
+        (UNKNOWN, Share(1, 1)),
+    ]
+    assert (bucket(0.79), bucket(0.8), bucket(0.99), bucket(None)) == (
+        "< 0.80",
+        "0.80-0.90",
+        ">= 0.99",
+        UNKNOWN,
+    )

@@ -169,7 +169,17 @@ def test_an_uncovered_line_needs_purchase_and_is_promised_lead_time_plus_latenes
         source("S1", lead=10, lateness=3),
     ]
     plan = plan_etas([entry("A", 4)], 0, 0, [], sources, TODAY)
-    assert plan.changes == [EtaChange(order_id="A", line_id="1", old=None, new=d(13), needs_purchase=True)]
+    assert plan.changes == [
+        EtaChange(
+            order_id="A",
+            line_id="1",
+            old=None,
+            new=d(13),
+            needs_purchase=True,
+            supplier_id="S1",
+            confidence=0.9,
+        )
+    ]
 
 
 def test_an_uncovered_line_with_no_source_needs_purchase_without_a_date():
@@ -210,7 +220,9 @@ def test_lines_behind_the_first_uncovered_one_keep_or_move_their_promise_by_the_
 def test_losing_po_coverage_turns_a_promise_into_needs_purchase():
     covered = entry("A", 3, eta=d(4))
     plan = plan_etas([covered], 0, 0, [], [source(lead=7, lateness=2)], TODAY)
-    assert plan.changes == [EtaChange(order_id="A", line_id="1", old=d(4), new=d(9), needs_purchase=True)]
+    assert [c.model_copy(update={"supplier_id": None, "confidence": None}) for c in plan.changes] == [
+        EtaChange(order_id="A", line_id="1", old=d(4), new=d(9), needs_purchase=True)
+    ]
 
 
 # ----------------------------------------------------------------- expiry

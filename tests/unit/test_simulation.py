@@ -123,7 +123,7 @@ def test_the_generated_stream_replays_to_the_same_summary_as_the_run(medium_stre
     engine = memory_engine()
     tally = Tally()
     for message in medium_stream:
-        tally.add(engine.handle_raw(message))
+        tally.add(engine.handle_raw(message), message)
     assert summarize(engine, MEDIUM, tally).render() == run(MEDIUM).render()
 
 

@@ -13,9 +13,10 @@ from fastapi.responses import Response
 from infra.http.auth import READERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
-from infra.http.models import Report
+from infra.http.models import CalibrationBucket, Kept, PromisesKept, Report, SupplierPromises
 from infra.http.params import IsoDay
 from infra.http.problems import REFUSED
+from projections.analytics.promises import PromiseTally, Share
 
 router = APIRouter(tags=["report"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
@@ -46,7 +47,8 @@ def report(
     found = kept.report
     figures = Report.model_validate(
         {
-            **{k: v for k, v in asdict(found).items() if k in Report.model_fields},
+            **{k: v for k, v in asdict(found).items() if k in Report.model_fields and k != "promises"},
+            "promises": _promises(found.promises),
             "computed_at": kept.computed_at,
             "current": kept.current,
             "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
@@ -61,6 +63,31 @@ def report(
     if "text/csv" in request.headers.get("accept", ""):
         return Response(_csv(figures), media_type="text/csv")
     return figures
+
+
+def _kept(share: Share) -> Kept:
+    return Kept(kept=share.kept, judged=share.judged, rate=share.rate)
+
+
+def _promises(p: PromiseTally) -> PromisesKept:
+    return PromisesKept(
+        first=_kept(p.first),
+        latest=_kept(p.latest),
+        suppliers=[
+            SupplierPromises(
+                supplier_id=s,
+                first=_kept(p.first_by_supplier.get(s, Share())),
+                latest=_kept(p.latest_by_supplier.get(s, Share())),
+            )
+            for s in p.suppliers
+        ],
+        calibration=[
+            CalibrationBucket(
+                confidence=label, mean_promised=promised, first=_kept(first), latest=_kept(latest)
+            )
+            for label, promised, first, latest in p.calibration()
+        ],
+    )
 
 
 def _csv(figures: Report) -> str:

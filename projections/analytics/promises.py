@@ -1,0 +1,148 @@
+"""Promises kept: whether each waiting line came by the date it was promised.
+
+A line's promise is judged once it is settled: a line filled is kept if it was
+filled on or before the date; a line that ended without being filled (cancelled,
+served by a substitute) or still waits is not kept once the date has passed
+before it ended (or before the day the figures are made for), and is not counted
+while the date may still come true. The first promise is the first dated one; the
+latest the one it held when filled (or ended, or now). Each promise names the
+supplier it rested on and the confidence it was made with; promises recorded
+before they named them count under "unknown" (and, if made by eta-v1, at its
+nominal 0.9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+UNKNOWN = "unknown"
+# Confidence buckets of the calibration table: (label, lowest confidence in it).
+BUCKETS: tuple[tuple[str, float], ...] = (
+    ("< 0.80", 0.0),
+    ("0.80-0.90", 0.8),
+    ("0.90-0.95", 0.9),
+    ("0.95-0.99", 0.95),
+    (">= 0.99", 0.99),
+)
+
+
+@dataclass(frozen=True)
+class Promise:
+    made_at: int  # orders the line's promises: the version of its Stock that made it
+    eta: date | None
+    supplier_id: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Judged:
+    supplier_id: str
+    confidence: float | None
+    kept: bool
+
+
+def judge(
+    promises: Iterable[Promise],
+    filled_on: date | None,
+    filled_at: int | None,
+    ended_on: date | None,
+    today: date,
+) -> tuple[Judged | None, Judged | None]:
+    """(first promise, latest promise) of one line, each None while it is not settled.
+
+    `filled_at`: the Stock version of the fill that left nothing waiting (promises made
+    from then on are not the line's); `ended_on`: when it stopped waiting unfilled.
+    """
+    ordered = sorted(promises, key=lambda p: p.made_at)
+    if filled_at is not None:
+        ordered = [p for p in ordered if p.made_at < filled_at]
+    first = next((p for p in ordered if p.eta is not None), None)
+    latest = ordered[-1] if ordered else None
+    return _judged(first, filled_on, ended_on, today), _judged(latest, filled_on, ended_on, today)
+
+
+def _judged(
+    promise: Promise | None, filled_on: date | None, ended_on: date | None, today: date
+) -> Judged | None:
+    if promise is None or promise.eta is None:
+        return None
+    if filled_on is not None:
+        kept = filled_on <= promise.eta
+    elif (ended_on or today) > promise.eta:
+        kept = False
+    else:
+        return None
+    return Judged(promise.supplier_id or UNKNOWN, promise.confidence, kept)
+
+
+def bucket(confidence: float | None) -> str:
+    if confidence is None:
+        return UNKNOWN
+    return [label for label, low in BUCKETS if confidence >= low][-1]
+
+
+@dataclass
+class Share:
+    kept: int = 0
+    judged: int = 0
+
+    def add(self, kept: bool) -> None:
+        self.kept += kept
+        self.judged += 1
+
+    @property
+    def rate(self) -> float | None:
+        return self.kept / self.judged if self.judged else None
+
+
+@dataclass
+class PromiseTally:
+    """Promises kept, overall and per supplier, and by confidence (the calibration table)."""
+
+    first: Share = field(default_factory=Share)
+    latest: Share = field(default_factory=Share)
+    first_by_supplier: dict[str, Share] = field(default_factory=dict)
+    latest_by_supplier: dict[str, Share] = field(default_factory=dict)
+    first_by_confidence: dict[str, Share] = field(default_factory=dict)
+    latest_by_confidence: dict[str, Share] = field(default_factory=dict)
+    confidence_sum: dict[str, float] = field(default_factory=dict)  # of first promises, per bucket
+
+    def add(self, first: Judged | None, latest: Judged | None) -> None:
+        if first is not None:
+            self.first.add(first.kept)
+            self.first_by_supplier.setdefault(first.supplier_id, Share()).add(first.kept)
+            label = bucket(first.confidence)
+            self.first_by_confidence.setdefault(label, Share()).add(first.kept)
+            if first.confidence is not None:
+                self.confidence_sum[label] = self.confidence_sum.get(label, 0.0) + first.confidence
+        if latest is not None:
+            self.latest.add(latest.kept)
+            self.latest_by_supplier.setdefault(latest.supplier_id, Share()).add(latest.kept)
+            self.latest_by_confidence.setdefault(bucket(latest.confidence), Share()).add(latest.kept)
+
+    @property
+    def suppliers(self) -> list[str]:
+        return sorted(set(self.first_by_supplier) | set(self.latest_by_supplier))
+
+    def calibration(self) -> list[tuple[str, float | None, Share, Share]]:
+        """(bucket, mean confidence promised, first promises, latest promises), buckets in order."""
+        labels = [label for label, _ in BUCKETS] + [UNKNOWN]
+        rows = []
+        for label in labels:
+            first = self.first_by_confidence.get(label, Share())
+            latest = self.latest_by_confidence.get(label, Share())
+            if first.judged or latest.judged:
+                promised = self.confidence_sum.get(label)
+                rows.append(
+                    (label, promised / first.judged if promised and first.judged else None, first, latest)
+                )
+        return rows
+
+
+def tally(judged: Sequence[tuple[Judged | None, Judged | None]]) -> PromiseTally:
+    result = PromiseTally()
+    for first, latest in judged:
+        result.add(first, latest)
+    return result
