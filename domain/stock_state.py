@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import model_validator
@@ -44,6 +45,7 @@ class StockState(SnapshotState):
     watchers: list[Watcher]
     clock: datetime | None = None
     substitute_for: tuple[str, ...] = ()  # older snapshots have none
+    unit_volume: Decimal | None = None  # older snapshots have none
 
     @model_validator(mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from domain.base import Aggregate
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
+from domain.warehouse import Warehouse, warehouse_uuid
 from services.contracts import Message
 from services.errors import Awaiting, MessageRejected, UnknownOrder, UnknownSku, UnknownSupplier
 
@@ -95,3 +96,6 @@ class Session:
 
     def find_stock(self, sku: str) -> Stock | None:
         return self._get(stock_id(sku))
+
+    def warehouse_or_new(self, warehouse: str) -> Warehouse:
+        return self._get(warehouse_uuid(warehouse)) or self.add(Warehouse(warehouse=warehouse))
