@@ -498,7 +498,9 @@ class Stock(Aggregate):
         safety_stock: int
         policy: str
         reason: str | None  # None from SkuConfigured version 1, and in events stored before it was kept
-        unit_volume: Decimal | None  # None: not told (left as it was), and in events stored before it was kept
+        unit_volume: (
+            Decimal | None
+        )  # None: not told (left as it was), and in events stored before it was kept
 
     @event(Configured)
     def _configured(
