@@ -67,6 +67,7 @@ def capacity_outlook(engine: Any, weeks: int = DEFAULT_WEEKS) -> CapacityOutlook
 
 
 def gather(engine: Any, weeks: int) -> Gathered:
+    engine.catch_up()  # aggregates other writers changed since this engine looked (a long-lived server)
     stocks = [s for s in _aggregates(engine, Stock.Registered) if isinstance(s, Stock)]
     warehouses = [w for w in _aggregates(engine, Warehouse.Registered) if isinstance(w, Warehouse)]
     as_of = _as_of(stocks, warehouses)
