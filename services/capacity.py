@@ -160,3 +160,19 @@ def split_of(inputs: CapacityInputs, sku: str, quantity: int, arrives: date) -> 
         return None
     parts = split(inputs, sku, quantity, max(arrives, inputs.as_of + timedelta(days=1)), home)
     return parts if len(parts) > 1 else None
+
+
+def outlook_lines(found: CapacityOutlook) -> list[str]:
+    """The periodic report's capacity outlook: per warehouse over capacity, what to do, in one line
+    ("main: rent space for 1,200 units in 2027-W10, or move PO-88 2 weeks later")."""
+    limited = [w for w in found.warehouses if w.capacity_units is not None or w.capacity_volume is not None]
+    if not limited:
+        return ["no warehouse capacity configured (WarehouseConfigured)"]
+    lines = []
+    for w in limited:
+        if not w.overflows:
+            continue
+        rents = "; ".join(s.text for s in w.suggestions if s.kind == "rent")
+        others = "".join(f", or {s.text}" for s in w.suggestions if s.kind != "rent")
+        lines.append(f"{w.warehouse}: {rents}{others}")
+    return lines or [f"every warehouse stays within its capacity for the next {found.weeks} weeks"]

@@ -75,3 +75,9 @@ def test_after_a_plan_run_and_a_warehouse_configured_the_weeks_over_capacity_and
     assert table.returncode == 0, table.stderr
     assert "main: holds 40 units and 2.5 volume" in table.stdout
     assert "rent space for" in table.stdout and "home warehouse" in table.stdout
+
+    # And the periodic report lists what to do in its capacity outlook
+    report = antrian("report", db=demo_store)
+    assert report.returncode == 0, report.stderr
+    outlook = report.stdout.split("Capacity outlook", 1)[1].split("Definitions:", 1)[0]
+    assert "main: rent space for " in outlook
