@@ -10,7 +10,7 @@ daily forecast. The projection itself is pure (domain/capacity.py, capacity_advi
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
 from typing import Any
@@ -51,6 +51,7 @@ class Gathered:
     inputs: CapacityInputs | None
     demand: str
     run_id: str | None
+    lead_days: dict[str, dict[str, int]] = field(default_factory=dict)  # SKU -> supplier -> lead + lateness
 
 
 def capacity_outlook(engine: Any, weeks: int = DEFAULT_WEEKS) -> CapacityOutlook:
@@ -76,6 +77,10 @@ def gather(engine: Any, weeks: int) -> Gathered:
         return Gathered(None, "nothing in the store yet", None)
     received = _received(engine, {s.id: s.sku for s in stocks})
     skus, arrivals = [], []
+    lead_days = {
+        stock.sku: {sid: src.lead_time_days + src.lateness_days for sid, src in stock.sources.items()}
+        for stock in stocks
+    }
     for stock in sorted(stocks, key=lambda s: s.sku):
         home = home_warehouse(received.get(stock.sku, {}), stock.on_hand)
         forecast = _demand(run, stock.sku, as_of, 7 * weeks)
@@ -106,7 +111,7 @@ def gather(engine: Any, weeks: int) -> Gathered:
         )
     else:
         demand = f"forecast of planning run {run.id} as of {run.as_of} (past its end: its last week's mean)"
-    return Gathered(inputs, demand, str(run.id) if run else None)
+    return Gathered(inputs, demand, str(run.id) if run else None, lead_days)
 
 
 def _as_of(stocks: Sequence[Stock], warehouses: Sequence[Warehouse]) -> date | None:
@@ -176,3 +181,36 @@ def outlook_lines(found: CapacityOutlook) -> list[str]:
         others = "".join(f", or {s.text}" for s in w.suggestions if s.kind != "rent")
         lines.append(f"{w.warehouse}: {rents}{others}")
     return lines or [f"every warehouse stays within its capacity for the next {found.weeks} weeks"]
+
+
+def worklist_splits(
+    engine: Any, wanted: Sequence[tuple[str, str, int]], weeks: int = DEFAULT_WEEKS
+) -> dict[str, tuple[str, list[tuple[date, int]]]]:
+    """For the replenishment worklist's (SKU, supplier, quantity) rows: those whose quantity, ordered
+    now and arriving after the supplier's lead time and lateness, would overflow the SKU's home
+    warehouse; each with that warehouse and the split over weeks that fits."""
+    gathered = gather(engine, weeks)
+    inputs = gathered.inputs
+    found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
+    if inputs is None:
+        return found
+    for sku, supplier_id, quantity in wanted:
+        days = gathered.lead_days.get(sku, {}).get(supplier_id, 0)
+        parts = split_of(inputs, sku, quantity, inputs.as_of + timedelta(days=days))
+        if parts is not None:
+            own = next((s for s in inputs.skus if s.sku == sku), None)
+            found[sku] = (own.home if own else "main", parts)
+    return found
+
+
+def split_text(warehouse: str, parts: Sequence[tuple[date, int]]) -> str:
+    said = ", then ".join(f"{quantity:,} to arrive {arrives}" for arrives, quantity in parts)
+    return f"would overflow {warehouse}: split it: {said}"
+
+
+def worklist_marks(
+    engine: Any, wanted: Sequence[tuple[str, str, int]]
+) -> tuple[dict[str, tuple[str, list[tuple[date, int]]]], dict[str, str]]:
+    """`worklist_splits` and how each reads, for projections/purchasing/capacity_marks.py."""
+    splits = worklist_splits(engine, wanted)
+    return splits, {sku: split_text(warehouse, parts) for sku, (warehouse, parts) in splits.items()}

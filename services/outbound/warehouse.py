@@ -33,7 +33,9 @@ class WarehouseConfiguredV1(Payload):
 
 
 MAPPINGS: tuple[Mapping, ...] = (
-    Mapping(Warehouse.Registered, WarehouseRegisteredV1, lambda e: WarehouseRegisteredV1(warehouse=e.warehouse)),
+    Mapping(
+        Warehouse.Registered, WarehouseRegisteredV1, lambda e: WarehouseRegisteredV1(warehouse=e.warehouse)
+    ),
     Mapping(
         Warehouse.Configured,
         WarehouseConfiguredV1,
