@@ -32,13 +32,15 @@ class Value(BaseModel):
 # method's parameters without their defaults, so an older event would fail to load; `at` (the
 # business time) is unknown in events stored before it was kept, and so is an operator's `reason` on
 # Stock.Configured and Order.SubstituteAccepted/Declined (an event whose reason is a required `str`
-# always stored one: None would fail it loudly, as the missing field would).
+# always stored one: None would fail it loudly, as the missing field would). A SKU's `unit_volume` on
+# Stock.Configured too (None: not told).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
     "moved_back": 0,
     "reason": None,
     "eta_policy": None,
+    "unit_volume": None,
 }
 
 

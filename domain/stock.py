@@ -15,6 +15,7 @@ parameters, which is the order they are stored in.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -66,6 +67,9 @@ class Stock(Aggregate):
     # SKUs that name this one as a substitute, so units arriving here can be offered to their queues
     # (a Stock registered before this was kept has none until a SubstituteForSet names it again).
     substitute_for: tuple[str, ...] = ()
+    # One unit's volume (SkuConfigured version 2's `unit_volume`), for warehouse capacity in volume
+    # (domain/capacity.py); None until told, and in Stocks configured before it was kept.
+    unit_volume: Decimal | None = None
 
     class Snapshot(AggregateSnapshot):
         state: StockState
@@ -105,6 +109,7 @@ class Stock(Aggregate):
         self.reorder_point = 0
         self.safety_stock = 0
         self.suggested = 0  # replenishment suggested and not yet ordered
+        self.unit_volume: Decimal | None = None
         self.watchers: list[Watcher] = []
 
     # ----------------------------------------------------------------- reads
@@ -154,11 +159,19 @@ class Stock(Aggregate):
         policy: str | None,
         cause: Cause,
         reason: str | None = None,
+        unit_volume: Decimal | None = None,
     ) -> StockEffects:
-        """New settings; `reason`: why, when the message said (SkuConfigured version 2)."""
+        """New settings; `reason`: why, when the message said (SkuConfigured version 2);
+        `unit_volume`: one unit's volume, None leaving it as it was."""
         policy = policy or self.policy
         get_policy(policy)
-        self._configured(reorder_point=reorder_point, safety_stock=safety_stock, policy=policy, reason=reason)
+        self._configured(
+            reorder_point=reorder_point,
+            safety_stock=safety_stock,
+            policy=policy,
+            reason=reason,
+            unit_volume=unit_volume,
+        )
         return self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
@@ -526,11 +539,21 @@ class Stock(Aggregate):
         safety_stock: int
         policy: str
         reason: str | None  # None from SkuConfigured version 1, and in events stored before it was kept
+        unit_volume: (
+            Decimal | None
+        )  # None: not told (left as it was), and in events stored before it was kept
 
     @event(Configured)
     def _configured(
-        self, reorder_point: int, safety_stock: int, policy: str, reason: str | None = None
+        self,
+        reorder_point: int,
+        safety_stock: int,
+        policy: str,
+        reason: str | None = None,
+        unit_volume: Decimal | None = None,
     ) -> None:
+        if unit_volume is not None:
+            self.unit_volume = unit_volume
         self.reorder_point = reorder_point
         self.safety_stock = safety_stock
         if policy != self.policy:

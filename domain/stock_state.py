@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import model_validator
@@ -45,6 +46,7 @@ class StockState(SnapshotState):
     clock: datetime | None = None
     substitute_for: tuple[str, ...] = ()  # older snapshots have none
     eta_policy: str = "eta-v1"  # older snapshots are of SKUs that promised with eta-v1
+    unit_volume: Decimal | None = None  # older snapshots have none
 
     @model_validator(mode="before")
     @classmethod

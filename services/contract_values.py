@@ -176,6 +176,14 @@ Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 Count = Annotated[int, Field(ge=0, le=MAX_UNITS)]
 Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 WaitDays = Annotated[int, Field(ge=1, le=MAX_DAYS)]
+MAX_VOLUME = 1_000_000_000
+"""Largest volume (a warehouse's, one unit's), in the unit the shop chose for all of them (e.g. m³)."""
+Volume = Annotated[
+    Decimal,
+    Field(strict=False, gt=0, le=MAX_VOLUME, max_digits=20, decimal_places=6),
+    BeforeValidator(_plain_decimal),
+]
+"""A positive volume, e.g. "0.012" (cubic metres): one unit's or a warehouse's, in one unit of the shop's choice."""
 Money = Annotated[
     Decimal,
     Field(strict=False, ge=0, le=MAX_UNITS, max_digits=20, decimal_places=6),

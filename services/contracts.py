@@ -37,6 +37,7 @@ from services.contract_values import (
     Text,
     Units,
     Utc,
+    Volume,
     WaitDays,
     exact_int,
 )
@@ -349,6 +350,27 @@ class SkuConfiguredV2(_Configuring):
 
     schema_version: Version2  # type: ignore[assignment]
     reason: Text
+    # Added before version 2 was released (so version 2 still means one thing): one unit's volume,
+    # in the unit warehouses' `capacity_volume` uses. Omitted: the SKU's unit volume stays as it was.
+    unit_volume: Volume | None = None
+
+
+class WarehouseConfigured(Envelope):
+    """A warehouse and how much it holds: in units, in volume (each SKU's `unit_volume`), or both.
+
+    At least one capacity is given; a later message replaces both (one left out: not limited by it).
+    """
+
+    type: Literal["WarehouseConfigured"]
+    warehouse: Id
+    capacity_units: Units | None = None
+    capacity_volume: Volume | None = None
+
+    @model_validator(mode="after")
+    def _some_capacity(self) -> WarehouseConfigured:
+        if self.capacity_units is None and self.capacity_volume is None:
+            raise ValueError("capacity_units: give capacity_units, capacity_volume or both")
+        return self
 
 
 class LineReleasedAhead(Envelope):
@@ -423,6 +445,7 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     SkuConfiguredV2,
     LineReleasedAhead,
     LineReleaseWithdrawn,
+    WarehouseConfigured,
 )
 """Every contract class: one per message type and schema version."""
 
@@ -452,7 +475,8 @@ Message = Annotated[
     | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
     | Annotated[SkuConfiguredV2, Tag("SkuConfigured.v2")]
     | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
-    | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")],
+    | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")]
+    | Annotated[WarehouseConfigured, Tag("WarehouseConfigured.v1")],
     Discriminator(_contract_tag),
 ]
 """Any inbound message: its `type` and `schema_version` name the contract it is checked against."""

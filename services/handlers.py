@@ -235,8 +235,15 @@ def sku_configured_v2(s: Session, m: c.SkuConfiguredV2, cause: Cause) -> None:
 
 def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str | None, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
-    effects = stock.configure(m.reorder_point, m.safety_stock, m.allocation_policy, cause, reason=reason)
+    unit_volume = m.unit_volume if isinstance(m, c.SkuConfiguredV2) else None
+    effects = stock.configure(
+        m.reorder_point, m.safety_stock, m.allocation_policy, cause, reason=reason, unit_volume=unit_volume
+    )
     mirror(s, effects, cause)
+
+
+def warehouse_configured(s: Session, m: c.WarehouseConfigured, cause: Cause) -> None:
+    s.warehouse_or_new(m.warehouse).configure(m.capacity_units, m.capacity_volume, m.occurred_at)
 
 
 def line_released_ahead(s: Session, m: c.LineReleasedAhead, cause: Cause) -> None:
@@ -289,4 +296,5 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.SkuConfiguredV2: sku_configured_v2,
     c.LineReleasedAhead: line_released_ahead,
     c.LineReleaseWithdrawn: line_release_withdrawn,
+    c.WarehouseConfigured: warehouse_configured,
 }

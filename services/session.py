@@ -13,6 +13,7 @@ from domain.eta import DEFAULT_ETA_POLICY
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
 from domain.supplier import Supplier, supplier_uuid
+from domain.warehouse import Warehouse, warehouse_uuid
 from services.contracts import Message
 from services.errors import Awaiting, MessageRejected, UnknownOrder, UnknownSku, UnknownSupplier
 
@@ -100,3 +101,6 @@ class Session:
 
     def find_stock(self, sku: str) -> Stock | None:
         return self._get(stock_id(sku))
+
+    def warehouse_or_new(self, warehouse: str) -> Warehouse:
+        return self._get(warehouse_uuid(warehouse)) or self.add(Warehouse(warehouse=warehouse))

@@ -230,6 +230,22 @@ def line_release_withdrawn(
     )
 
 
+def warehouse_configured(
+    mid: str,
+    warehouse: str = "main",
+    capacity_units: int | None = None,
+    capacity_volume: str | None = None,
+    at: str = T0,
+    **kw: Any,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {"warehouse": warehouse}
+    if capacity_units is not None:
+        fields["capacity_units"] = capacity_units
+    if capacity_volume is not None:
+        fields["capacity_volume"] = capacity_volume
+    return _message("WarehouseConfigured", mid, at, fields, kw)
+
+
 def back_in_stock_requested(
     mid: str,
     sku: str,

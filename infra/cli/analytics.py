@@ -79,6 +79,7 @@ def report(
         show(console, table, whole)
     if daily:
         show(console, _daily(found, top), "day")
+    _capacity_outlook()
     typer.echo("Definitions:")
     for term, meaning in DEFINITIONS:
         typer.echo(
@@ -89,6 +90,19 @@ def report(
 
         for path in write_charts(found, charts, top):
             typer.echo(f"wrote {path}")
+
+
+def _capacity_outlook() -> None:
+    """Warehouse capacity over the coming weeks, from the store itself (`antrian capacity` has the detail)."""
+    from infra.cli.planning import open_engine
+    from services.capacity import capacity_outlook, outlook_lines
+
+    found = capacity_outlook(open_engine())
+    typer.echo(
+        f"Capacity outlook ({found.weeks} weeks from {found.as_of or '-'}; `antrian capacity` for detail):"
+    )
+    for line in outlook_lines(found):
+        typer.echo(f"  {line}")
 
 
 def _json(found: Report) -> str:

@@ -13,6 +13,7 @@ import orjson
 import typer
 
 from infra.cli import purchasing
+from infra.cli.capacity import capacity
 from infra.cli.dead_letters import dead_letters_app
 from infra.cli.forecast import forecast
 from infra.cli.http import register as register_http_commands
@@ -49,6 +50,7 @@ register_http_commands(app)
 register_preview(app)
 register_planning(app)
 app.command("forecast")(forecast)
+app.command("capacity")(capacity)
 
 
 @app.callback()

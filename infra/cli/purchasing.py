@@ -88,9 +88,13 @@ def _render_orders(orders: Sequence[PurchaseOrderView]) -> None:
 
 def replenishment(as_json: bool = AS_JSON) -> None:
     """The buyer's worklist: replenishment suggested and not yet answered by a purchase order."""
+    from infra.cli.planning import open_engine
+    from projections.purchasing.capacity_marks import marked, wanted
     from projections.purchasing.worklist import replenishment as query
+    from services.capacity import worklist_marks
 
     found = _read("replenishment", query)
+    found = marked(found, *worklist_marks(open_engine(), wanted(found)))
     if as_json:
         _print_json(found)
     else:
@@ -113,6 +117,9 @@ def _render_worklist(items: Sequence[ReplenishmentItem]) -> None:
             item.reason,
         )
     show(console, table, "sku", "supplier", "since")
+    for item in items:
+        if item.capacity is not None:
+            console.print(f"{item.sku}: {item.capacity.text}")
 
 
 def suppliers(

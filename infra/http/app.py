@@ -22,6 +22,7 @@ API_VERSION = "1.0.0"
 def create_app(settings: Settings) -> FastAPI:
     from infra.http.routes import (
         backorders,
+        capacity,
         dead_letters,
         health,
         messages,
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         dead_letters,
         report,
         purchasing,
+        capacity,
         messages,
     ):
         app.include_router(module.router)

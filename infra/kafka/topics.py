@@ -145,6 +145,14 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         ),
         "purchasing (supplier management)",
     ),
+    # What each warehouse can hold. Not on `inventory`: that topic is keyed by SKU, and a
+    # warehouse's capacity is about no SKU. Inventory management writes both.
+    "warehouses": (
+        "antrian.warehouses",
+        _field("warehouse"),
+        (c.WarehouseConfigured,),
+        "warehouse (inventory management)",
+    ),
     "deadletter": ("antrian.deadletter", _original_key, (), "antrian inbound consumer"),
     "order_events": (
         "antrian.order.events",
@@ -170,6 +178,12 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         (OutboundEventV1,),
         "antrian outbound relay",
     ),
+    "warehouse_events": (
+        "antrian.warehouse.events",
+        _field("aggregate_id"),
+        (OutboundEventV1,),
+        "antrian outbound relay",
+    ),
 }
 # Topic configs, created by `antrian topics create` (infra/kafka/provisioning.py). None is
 # compacted: compaction keeps only a key's last record, and no topic of ours is a table of
@@ -185,20 +199,23 @@ _CONFIG: dict[str, dict[str, str]] = {
     "inventory": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "purchasing": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "operations": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
+    "warehouses": {**_DELETE, "retention.ms": str(INBOUND_RETENTION_DAYS * DAY_MS)},
     "deadletter": {**_DELETE, "retention.ms": str(DEADLETTER_RETENTION_DAYS * DAY_MS)},
     # Kept for ever: `antrian projections rebuild --kafka` reads them from the first event.
     "order_events": {**_DELETE, "retention.ms": "-1"},
     "stock_events": {**_DELETE, "retention.ms": "-1"},
     "supplier_events": {**_DELETE, "retention.ms": "-1"},
     "notice_events": {**_DELETE, "retention.ms": "-1"},
+    "warehouse_events": {**_DELETE, "retention.ms": "-1"},
 }
 _OUTBOUND = {
     "Order": "order_events",
     "Stock": "stock_events",
     "Supplier": "supplier_events",
     "Notice": "notice_events",
+    "Warehouse": "warehouse_events",
 }
-_INBOUND = ("orders", "inventory", "purchasing", "operations")
+_INBOUND = ("orders", "inventory", "purchasing", "operations", "warehouses")
 
 
 class TopicRegistry:
@@ -208,11 +225,13 @@ class TopicRegistry:
     inventory: Topic
     purchasing: Topic
     operations: Topic
+    warehouses: Topic
     deadletter: Topic
     order_events: Topic
     stock_events: Topic
     supplier_events: Topic
     notice_events: Topic
+    warehouse_events: Topic
 
     def __init__(self, prefix: str = "", partitions: int = DEFAULT_PARTITIONS) -> None:
         if not _LEGAL.match(prefix):

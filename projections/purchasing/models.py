@@ -87,6 +87,23 @@ class IncomingSupply(_View):
     covers: Coverage
 
 
+class SplitPart(_View):
+    arrives: date = Field(description="When this part would arrive (ordered now: lead time plus lateness).")
+    quantity: int
+
+
+class CapacitySplit(_View):
+    """A suggestion whose quantity would put its SKU's home warehouse over capacity (antrian capacity)."""
+
+    warehouse: str = Field(description="The SKU's home warehouse, where its purchase orders arrive.")
+    parts: list[SplitPart] = Field(
+        description="The quantity spread over weeks so every week stays within capacity: the most that "
+        "fits on the first arrival, the most of the rest a week later, ...; a last part past the "
+        "projection's horizon could not be checked."
+    )
+    text: str
+
+
 class ReplenishmentItem(_View):
     sku: str
     supplier_id: str = Field(description="The best source when last suggested (primary, then shortest lead).")
@@ -99,6 +116,12 @@ class ReplenishmentItem(_View):
     need: int | None
     partly_answered_by: str | None = Field(description="The last PO (supplier/PO id) that took units off it.")
     covers: Coverage = Field(description="Waiting lines and units no open PO covers now (needs purchase).")
+    capacity: CapacitySplit | None = Field(
+        default=None,
+        description="Set when the quantity, arriving after the supplier's lead time and lateness, would "
+        "put the SKU's home warehouse over capacity: the split over time that fits. Null: it fits, or "
+        "the warehouse has no capacity, or is over capacity without it (see GET /capacity).",
+    )
 
 
 class SupplierFigures(_View):

@@ -22,16 +22,17 @@ from domain.order import Order
 from domain.planning_run import PLANNING_RUN_EVENTS
 from domain.stock import Stock
 from domain.supplier import Supplier
+from domain.warehouse import Warehouse
 from services.dead_letters import DeadLetter
 from services.inbox import AppliedMessage, RefusedMessage
 from services.notices import Notice
-from services.outbound import notice, order, stock, supplier
+from services.outbound import notice, order, stock, supplier, warehouse
 from services.outbound.contract import Contract, Mapping, Payload
 from services.parking import PARKING_LOT_EVENTS
 
 SCHEMA_VERSION: Final = 1
-PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier, Notice)
-AggregateType = Literal["Order", "Stock", "Supplier", "Notice"]
+PUBLISHED_AGGREGATES: tuple[type, ...] = (Order, Stock, Supplier, Notice, Warehouse)
+AggregateType = Literal["Order", "Stock", "Supplier", "Notice", "Warehouse"]
 
 # Stored but never published: the inbox records are how exactly-once works, not
 # business facts. An applied message's id becomes the causation of its events;
@@ -55,7 +56,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
 # a retry refused again is published there too, as the letter's next attempt.
 DEAD_LETTERS: frozenset[type] = frozenset({DeadLetter.Recorded, DeadLetter.Retried})
 
-MAPPINGS: tuple[Mapping, ...] = order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS + notice.MAPPINGS
+MAPPINGS: tuple[Mapping, ...] = (
+    order.MAPPINGS + stock.MAPPINGS + supplier.MAPPINGS + notice.MAPPINGS + warehouse.MAPPINGS
+)
 BY_DOMAIN_EVENT: dict[type, Mapping] = {m.domain_event: m for m in MAPPINGS}
 PAYLOADS: dict[str, type[Payload]] = {m.payload.EVENT_TYPE: m.payload for m in MAPPINGS}
 if len(BY_DOMAIN_EVENT) != len(MAPPINGS) or len(PAYLOADS) != len(MAPPINGS):
@@ -95,7 +98,7 @@ class UnmappedEvent(TypeError):
 
 
 class OutboundEventV1(Contract):
-    """A stored domain event published to Kafka (antrian.{order,stock,supplier,notice}.events)."""
+    """A stored domain event published to Kafka (antrian.{order,stock,supplier,notice,warehouse}.events)."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
     event_type: EventType = Field(description="<Aggregate>.<Event>, e.g. Order.LineAllocated; names `data`.")

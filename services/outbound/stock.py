@@ -175,6 +175,7 @@ MAPPINGS: tuple[Mapping, ...] = (
             safety_stock=e.safety_stock,
             allocation_policy=e.policy,
             reason=e.reason,
+            unit_volume=None if e.unit_volume is None else format(e.unit_volume, "f"),
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),

@@ -80,6 +80,12 @@ class StockConfiguredV1(Payload):
     safety_stock: int
     allocation_policy: str
     reason: OperatorReason = None
+    unit_volume: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?$",
+        description="One unit's volume as a decimal string (SkuConfigured version 2), in the unit of "
+        "warehouses' capacity_volume; null when the message did not give one (the SKU's volume is unchanged).",
+    )
 
 
 class StockSourceSetV1(Payload):

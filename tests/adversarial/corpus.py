@@ -91,6 +91,7 @@ def _template(type_: str, mid: str) -> dict[str, Any]:
         "SkuConfigured": lambda: m.sku_configured(mid, "A", reorder_point=3, safety_stock=1, at=AT),
         "LineReleasedAhead": lambda: m.line_released_ahead(mid, "O2", "1", at=AT, reason="hospital"),
         "LineReleaseWithdrawn": lambda: m.line_release_withdrawn(mid, "O2", "1", at=AT, reason="over"),
+        "WarehouseConfigured": lambda: m.warehouse_configured(mid, "main", capacity_units=500, at=AT),
     }
     return build[type_]()
 
@@ -113,6 +114,7 @@ TYPES = (
     "SkuConfigured",
     "LineReleasedAhead",
     "LineReleaseWithdrawn",
+    "WarehouseConfigured",
 )
 
 _RAW = "\x01raw\x01"  # stands in for a value written by hand into the serialised text
@@ -207,6 +209,7 @@ def _parse_cases(c: _Corpus) -> None:
         "SkuConfigured": ("sku",),
         "LineReleasedAhead": ("reason",),
         "LineReleaseWithdrawn": ("line_id",),
+        "WarehouseConfigured": ("warehouse",),
     }
     for type_, path in missing.items():
         c.set(f"missing-{path[-1]}-of-{type_}", type_, path, _DROP, path[-1], MISSING)

@@ -217,6 +217,25 @@ def test_the_buyer_sees_purchase_orders_with_what_they_cover_and_the_supplier_s_
     assert [c["supplier_id"] for c in listed["items"]] == ["S1"]
 
 
+def test_the_capacity_outlook_is_what_antrian_capacity_json_prints(shop):
+    # Given main holds 2 units at most, and 3 of A are on hand there (allocated, they ship on day 1)
+    configured = {
+        "message_id": "wh-1",
+        "type": "WarehouseConfigured",
+        "occurred_at": "2026-01-05T07:00:00Z",
+        "warehouse": "main",
+        "capacity_units": 2,
+    }
+    assert shop.post("/messages", json=configured).status_code == 200
+    # When the outlook is asked for two weeks
+    found = shop.get("/capacity", params={"weeks": 2}).json()
+    # Then main is projected with its capacity, and no run means no demand, said so
+    assert found["weeks"] == 2 and found["demand"].startswith("no planning run yet")
+    (main,) = [w for w in found["warehouses"] if w["warehouse"] == "main"]
+    assert main["capacity_units"] == 2 and main["weeks"] and main["overflows"] == []
+    assert shop.get("/capacity", params={"weeks": 0}).status_code == 422
+
+
 def test_the_scorecard_counts_first_receipts_by_days_late_over_the_dates_it_names(shop):
     # Given po-1 (6 A, promised day 6) first received on day 9: three days late
     receipt = m.stock_received("r-9", "A", 6, at=m.ts(9), po="po-1", supplier_id="S1")

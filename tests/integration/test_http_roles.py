@@ -47,6 +47,7 @@ def _endpoints(letter: str) -> list[tuple[str, str, tuple[Role, ...], dict]]:
         ("GET", "/replenishment", READERS, {}),
         ("GET", "/suppliers", READERS, {}),
         ("GET", "/suppliers/S1", READERS, {}),
+        ("GET", "/capacity", READERS, {}),
         ("POST", "/messages", WRITERS, duplicate),
         ("POST", "/messages/preview", WRITERS, duplicate),
         ("POST", f"/dead-letters/{letter}/retry", WRITERS, {}),
@@ -64,7 +65,7 @@ def test_every_endpoint_answers_401_without_a_token_403_to_other_roles_and_200_t
             expected = 200 if role in allowed else 403
             assert answer.status_code == expected, f"{method} {path} as {role.value}: {answer.text}"
             seen.append((path, role))
-    assert len(seen) == 17 * len(Role)
+    assert len(seen) == 18 * len(Role)
 
 
 def _call(shop: ServedShop, method: str, path: str, extra: dict, auth: dict) -> Any:

@@ -482,6 +482,8 @@ class EngineMachine(RuleBasedStateMachine):
             "SkuConfigured": lambda: m.sku_configured(mid, "A", policy="bogus-v1", at=at),
             "LineReleasedAhead": lambda: m.line_released_ahead(mid, "O-unknown", at=at),
             "LineReleaseWithdrawn": lambda: m.line_release_withdrawn(mid, "O-unknown", at=at),
+            # names nothing another message brings: refused for giving no capacity instead
+            "WarehouseConfigured": lambda: m.warehouse_configured(mid, "main", at=at),
         }[kind]()
         assert self.send(raw) in (Status.REJECTED, Status.PARKED)
 

@@ -38,7 +38,7 @@ def test_every_registry_topic_is_created_with_its_partitions_and_retention(kafka
 
     output = topics_create(kafka_bootstrap, registry.prefix, "--partitions", "2")
 
-    assert "9 created, 0 already there" in output
+    assert "11 created, 0 already there" in output
     described = {d["topic"]: d for d in admin.describe_topics([t.name for t in registry])}
     assert {name: len(d["partitions"]) for name, d in described.items()} == {t.name: 2 for t in registry}
     assert configs(admin, registry.orders.name)["retention.ms"] == str(7 * DAY_MS)
@@ -57,6 +57,6 @@ def test_creating_again_changes_nothing_and_reports_how_existing_topics_differ(k
     output = topics_create(kafka_bootstrap, registry.prefix)
 
     # Then none is created and the hand-made one is named with its difference, left as it is
-    assert "0 created, 9 already there (1 differ from the registry)" in output
+    assert "0 created, 11 already there (1 differ from the registry)" in output
     assert f"{registry.orders.name}: exists, 4 partition(s); differs: retention.ms={DAY_MS}" in output
     assert configs(admin, registry.orders.name)["retention.ms"] == str(DAY_MS)

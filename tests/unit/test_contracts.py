@@ -31,6 +31,7 @@ EVERY_TYPE = [
     m.sku_configured("m15", "A", reorder_point=5, safety_stock=2, policy="fifo-v1"),
     m.line_released_ahead("m16", "O1", "1", reason="hospital order"),
     m.line_release_withdrawn("m17", "O1", "1", reason="covered elsewhere"),
+    m.warehouse_configured("m18", "main", capacity_units=1000),
 ]
 
 
@@ -40,8 +41,8 @@ def rejection(raw) -> MessageRejected:
     return error.value
 
 
-def test_the_builders_cover_all_seventeen_message_types_and_each_parses():
-    assert len(contracts.BY_TYPE) == 17
+def test_the_builders_cover_all_eighteen_message_types_and_each_parses():
+    assert len(contracts.BY_TYPE) == 18
     assert {raw["type"] for raw in EVERY_TYPE} == set(contracts.BY_TYPE)
     for raw in EVERY_TYPE:
         message = parse_message(raw)

@@ -1,7 +1,7 @@
 """Outbound contracts: every stored event type is published through an explicit, versioned mapping.
 
 The scenario below runs real messages through an in-memory engine and
-reaches all 40 published event types (but the retired one), so each mapping is exercised on
+reaches all 42 published event types (but the retired one), so each mapping is exercised on
 events the domain really produces.
 """
 
@@ -82,6 +82,7 @@ SCENARIO = [
     m.order_shipped("sh-1", "O1", [("1", None)], at=m.ts(10, 2)),
     m.order_cancelled("x-1", "O3", at=m.ts(10, 3)),
     m.po_confirmed("p-6", "PO-1", m.day(9), at=m.ts(9)),  # read after its goods came: late
+    m.warehouse_configured("h-1", "main", capacity_units=500, capacity_volume="12.5", at=m.ts(10, 4)),
     m.supplier_registered("s-2", "S1", ["A", "B"], at=m.ts(11)),  # drops C
 ]
 
@@ -142,7 +143,7 @@ def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal
     internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot, PlanningRun}
     assert set(PUBLISHED_AGGREGATES) | internal == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
-    assert len(BY_DOMAIN_EVENT) == 43
+    assert len(BY_DOMAIN_EVENT) == 45
 
 
 def test_a_new_event_without_a_mapping_would_fail_the_completeness_check_and_the_mapping():
@@ -194,10 +195,10 @@ def _letter(offset: int = 41) -> DeadLetter:
 
 
 def test_event_types_are_unique_and_named_after_a_published_aggregate():
-    assert len(PAYLOADS) == 43
+    assert len(PAYLOADS) == 45
     for mapping in BY_DOMAIN_EVENT.values():
         aggregate, _, name = mapping.payload.EVENT_TYPE.partition(".")
-        assert aggregate in {"Order", "Stock", "Supplier", "Notice"} and name
+        assert aggregate in {"Order", "Stock", "Supplier", "Notice", "Warehouse"} and name
         assert mapping.domain_event.__qualname__.startswith(aggregate + ".")
 
 

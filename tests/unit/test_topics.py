@@ -35,11 +35,13 @@ def test_topic_names_are_the_agreed_ones_and_unique():
         "antrian.operations",
         "antrian.inventory",
         "antrian.purchasing",
+        "antrian.warehouses",
         "antrian.deadletter",
         "antrian.order.events",
         "antrian.stock.events",
         "antrian.supplier.events",
         "antrian.notice.events",
+        "antrian.warehouse.events",
     ]
     assert all(t.partitions == 4 and t.writer for t in TOPICS)
 

@@ -48,11 +48,16 @@ def purchase_orders(
 def replenishment(
     caller: Readers, of: Of, page: PageRequest = Depends(page_request)
 ) -> Page[ReplenishmentItem]:
-    """Every open replenishment suggestion, oldest first, until a purchase order answers it."""
+    """Every open replenishment suggestion, oldest first, until a purchase order answers it; `capacity`
+    set where its quantity would overflow its SKU's home warehouse, with the split over time that fits."""
+    from projections.purchasing.capacity_marks import marked, wanted
     from projections.purchasing.worklist import replenishment as query
+    from services.capacity import worklist_marks
 
     with of.querying() as store:
         found = query(store)
+    with of.engine_held() as engine:
+        found = marked(found, *worklist_marks(engine, wanted(found)))
     return paginate(found, page, ("replenishment",))
 
 

@@ -1,0 +1,216 @@
+"""`antrian capacity`: each warehouse's stock projected from the store, and what to do about it.
+
+The inputs come from the write side, as `antrian plan run`'s do: every Stock (on hand
+per warehouse, allocated, waiting, open PO lines with their supplier's lateness, unit
+volume), every Warehouse's capacity, the units each SKU received per warehouse (from
+its `Stock.Received` events, for the home-warehouse rule) and the latest planning run's
+daily forecast. The projection itself is pure (domain/capacity.py, capacity_advice.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from statistics import fmean
+from typing import Any
+
+from eventsourcing.utils import get_topic
+from pydantic import BaseModel, ConfigDict
+
+from domain.capacity import Arrival, Capacity, CapacityInputs, SkuInput, home_warehouse
+from domain.capacity_advice import Outlook, fits, outlook, split
+from domain.planning_run import PlanningRun
+from domain.stock import Stock
+from domain.warehouse import Warehouse
+
+DEFAULT_WEEKS = 8
+PAGE = 1000
+DESTINATION_RULE = (
+    "a purchase order names no warehouse: its units go to each SKU's home warehouse, the one that "
+    "received most of its units (ties: first by name; none received: the one holding most; else main)"
+)
+TAIL_DAYS = 7  # past the run's forecast: the mean of its last week
+
+
+class CapacityOutlook(BaseModel):
+    """What `antrian capacity --json` prints and `GET /capacity` serves."""
+
+    model_config = ConfigDict(frozen=True)
+
+    as_of: date | None
+    weeks: int
+    demand: str  # where the demand came from
+    run_id: str | None
+    destination_rule: str
+    warehouses: list[Outlook]
+
+
+@dataclass(frozen=True)
+class Gathered:
+    inputs: CapacityInputs | None
+    demand: str
+    run_id: str | None
+    lead_days: dict[str, dict[str, int]] = field(default_factory=dict)  # SKU -> supplier -> lead + lateness
+
+
+def capacity_outlook(engine: Any, weeks: int = DEFAULT_WEEKS) -> CapacityOutlook:
+    gathered = gather(engine, weeks)
+    inputs = gathered.inputs
+    return CapacityOutlook(
+        as_of=inputs.as_of if inputs else None,
+        weeks=weeks,
+        demand=gathered.demand,
+        run_id=gathered.run_id,
+        destination_rule=DESTINATION_RULE,
+        warehouses=outlook(inputs) if inputs else [],
+    )
+
+
+def gather(engine: Any, weeks: int) -> Gathered:
+    engine.catch_up()  # aggregates other writers changed since this engine looked (a long-lived server)
+    stocks = [s for s in _aggregates(engine, Stock.Registered) if isinstance(s, Stock)]
+    warehouses = [w for w in _aggregates(engine, Warehouse.Registered) if isinstance(w, Warehouse)]
+    as_of = _as_of(stocks, warehouses)
+    run = _latest_run(engine)
+    if as_of is None:
+        return Gathered(None, "nothing in the store yet", None)
+    received = _received(engine, {s.id: s.sku for s in stocks})
+    skus, arrivals = [], []
+    lead_days = {
+        stock.sku: {sid: src.lead_time_days + src.lateness_days for sid, src in stock.sources.items()}
+        for stock in stocks
+    }
+    for stock in sorted(stocks, key=lambda s: s.sku):
+        home = home_warehouse(received.get(stock.sku, {}), stock.on_hand)
+        forecast = _demand(run, stock.sku, as_of, 7 * weeks)
+        skus.append(
+            SkuInput(
+                stock.sku,
+                dict(stock.on_hand),
+                home,
+                stock.allocated,
+                stock.waiting,
+                stock.unit_volume,
+                forecast,
+            )
+        )
+        arrivals += [
+            Arrival(line.po_id, line.supplier_id, stock.sku, line.quantity, line.arrival, home)
+            for line in sorted(stock.inbound.values(), key=lambda line: line.key)
+        ]
+    capacities = [
+        Capacity(w.warehouse, w.capacity_units, w.capacity_volume)
+        for w in sorted(warehouses, key=lambda w: w.warehouse)
+        if w.limited
+    ]
+    inputs = CapacityInputs(as_of, 7 * weeks, skus, arrivals, capacities)
+    if run is None:
+        demand = (
+            "no planning run yet (`antrian plan run`): no demand is projected, only POs and waiting units"
+        )
+    else:
+        demand = f"forecast of planning run {run.id} as of {run.as_of} (past its end: its last week's mean)"
+    return Gathered(inputs, demand, str(run.id) if run else None, lead_days)
+
+
+def _as_of(stocks: Sequence[Stock], warehouses: Sequence[Warehouse]) -> date | None:
+    """The latest time a SKU decided at or a warehouse was configured (never the wall clock)."""
+    times = [s.clock for s in stocks if s.clock] + [w.configured_at for w in warehouses if w.configured_at]
+    return max(times).date() if times else None
+
+
+def _demand(run: PlanningRun | None, sku: str, as_of: date, days: int) -> list[float]:
+    plan = run.plans.get(sku) if run else None
+    if run is None or plan is None or not plan.forecast:
+        return []
+    skip = (as_of - run.as_of).days  # the forecast's day 1 is the day after the run's as-of
+    forecast = [0.0] * max(0, -skip) + list(plan.forecast[max(0, skip) :])
+    tail = fmean(plan.forecast[-TAIL_DAYS:])
+    return (forecast + [tail] * days)[:days]
+
+
+def _notes(engine: Any, event_class: type) -> Iterator[Any]:
+    start, topic = 1, get_topic(event_class)
+    while notes := engine.recorder.select_notifications(start=start, limit=PAGE, topics=[topic]):
+        yield from notes
+        start = notes[-1].id + 1
+
+
+def _aggregates(engine: Any, created: type) -> list[Any]:
+    return [engine.repository.get(note.originator_id) for note in _notes(engine, created)]
+
+
+def _latest_run(engine: Any) -> PlanningRun | None:
+    last = None
+    for last in _notes(engine, PlanningRun.Started):  # noqa: B007
+        pass
+    return None if last is None else engine.repository.get(last.originator_id)
+
+
+def _received(engine: Any, skus: dict[Any, str]) -> dict[str, dict[str, int]]:
+    """Units each SKU has received per warehouse, over its whole history."""
+    found: dict[str, dict[str, int]] = {}
+    for note in _notes(engine, Stock.Received):
+        event = engine.mapper.to_domain_event(note)
+        per = found.setdefault(skus.get(note.originator_id, ""), {})
+        per[event.warehouse] = per.get(event.warehouse, 0) + event.quantity
+    return found
+
+
+def split_of(inputs: CapacityInputs, sku: str, quantity: int, arrives: date) -> list[tuple[date, int]] | None:
+    own = next((s for s in inputs.skus if s.sku == sku), None)
+    home = own.home if own else "main"
+    if home not in {c.warehouse for c in inputs.capacities} or not fits(inputs):
+        return None
+    parts = split(inputs, sku, quantity, max(arrives, inputs.as_of + timedelta(days=1)), home)
+    return parts if len(parts) > 1 else None
+
+
+def outlook_lines(found: CapacityOutlook) -> list[str]:
+    """The periodic report's capacity outlook: per warehouse over capacity, what to do, in one line
+    ("main: rent space for 1,200 units in 2027-W10, or move PO-88 2 weeks later")."""
+    limited = [w for w in found.warehouses if w.capacity_units is not None or w.capacity_volume is not None]
+    if not limited:
+        return ["no warehouse capacity configured (WarehouseConfigured)"]
+    lines = []
+    for w in limited:
+        if not w.overflows:
+            continue
+        rents = "; ".join(s.text for s in w.suggestions if s.kind == "rent")
+        others = "".join(f", or {s.text}" for s in w.suggestions if s.kind != "rent")
+        lines.append(f"{w.warehouse}: {rents}{others}")
+    return lines or [f"every warehouse stays within its capacity for the next {found.weeks} weeks"]
+
+
+def worklist_splits(
+    engine: Any, wanted: Sequence[tuple[str, str, int]], weeks: int = DEFAULT_WEEKS
+) -> dict[str, tuple[str, list[tuple[date, int]]]]:
+    """For the replenishment worklist's (SKU, supplier, quantity) rows: those whose quantity, ordered
+    now and arriving after the supplier's lead time and lateness, would overflow the SKU's home
+    warehouse; each with that warehouse and the split over weeks that fits."""
+    gathered = gather(engine, weeks)
+    inputs = gathered.inputs
+    found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
+    if inputs is None:
+        return found
+    for sku, supplier_id, quantity in wanted:
+        days = gathered.lead_days.get(sku, {}).get(supplier_id, 0)
+        parts = split_of(inputs, sku, quantity, inputs.as_of + timedelta(days=days))
+        if parts is not None:
+            own = next((s for s in inputs.skus if s.sku == sku), None)
+            found[sku] = (own.home if own else "main", parts)
+    return found
+
+
+def split_text(warehouse: str, parts: Sequence[tuple[date, int]]) -> str:
+    said = ", then ".join(f"{quantity:,} to arrive {arrives}" for arrives, quantity in parts)
+    return f"would overflow {warehouse}: split it: {said}"
+
+
+def worklist_marks(
+    engine: Any, wanted: Sequence[tuple[str, str, int]]
+) -> tuple[dict[str, tuple[str, list[tuple[date, int]]]], dict[str, str]]:
+    """`worklist_splits` and how each reads, for projections/purchasing/capacity_marks.py."""
+    splits = worklist_splits(engine, wanted)
+    return splits, {sku: split_text(warehouse, parts) for sku, (warehouse, parts) in splits.items()}
