@@ -41,9 +41,7 @@ class Outbox:
         self.last: datetime | None = None
 
     def message(self, type_: str, when: datetime, **fields: Any) -> dict:
-        if self.last is not None and when <= self.last:
-            when = self.last + timedelta(seconds=1)
-        self.last = when
+        when = self.stamp(when)
         self.count += 1
         return {
             "message_id": f"demo-{self.count:07d}",
@@ -51,6 +49,13 @@ class Outbox:
             "occurred_at": iso(when),
             **fields,
         }
+
+    def stamp(self, when: datetime) -> datetime:
+        """`when`, or a second after the last stamp if that is not earlier: the time a message gets."""
+        if self.last is not None and when <= self.last:
+            when = self.last + timedelta(seconds=1)
+        self.last = when
+        return when
 
 
 def iso(when: datetime) -> str:

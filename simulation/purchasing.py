@@ -3,9 +3,12 @@
 Every evening purchasing acts on the engine's outstanding replenishment
 suggestion for each SKU: it orders from the primary supplier, or from the
 faster, dearer backup when customers are already waiting and nothing
-inbound arrives soon. Suppliers then confirm, sometimes announce delays,
-and deliver on the day they really arrive - some systematically late,
-some in two parts.
+inbound arrives soon. With planning on (`follow_engine`) it orders what the
+engine suggests instead, from the suppliers the engine names. Suppliers then
+confirm, sometimes announce delays, and deliver on the day they really
+arrive - some systematically late, some in two parts, some at most so many
+units a week (the rest in weekly parts), none while disrupted
+(simulation/variability.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ from typing import Any
 from simulation.agenda import Agenda, Outbox
 from simulation.world import SkuPlan, Terms, World, at
 
+DISRUPTION_REASONS = (
+    "production stopped: fire at the factory",
+    "strike at the supplier's plant",
+    "the supplier's warehouse is flooded",
+    "export licence suspended",
+)
 DELAY_REASONS = (
     "port congestion",
     "raw material shortage",
@@ -39,38 +48,46 @@ class PurchaseOrder:
 
 
 class Purchasing:
-    def __init__(self, world: World, engine: Any, outbox: Outbox, agenda: Agenda, rng: random.Random) -> None:
+    def __init__(
+        self,
+        world: World,
+        engine: Any,
+        outbox: Outbox,
+        agenda: Agenda,
+        rng: random.Random,
+        follow_engine: bool = False,
+    ) -> None:
         self.world = world
         self.engine = engine
         self.outbox = outbox
         self.agenda = agenda
         self.rng = rng
+        self.follow_engine = follow_engine
         self.count = 0
+        self.shipped: dict[tuple[str, str, date], int] = {}  # (supplier, SKU, week's Monday) -> units
 
     # ------------------------------------------------------------ purchasing
     def review(self, when: datetime):
         """Turn today's outstanding suggestions into purchase orders, one per supplier."""
         day = when.date()
         lines: dict[str, dict[str, int]] = {}
-        leads: dict[str, int] = {}
         for plan in self.world.skus:
             stock = self.engine.get_stock(plan.sku)
             if stock.suggested <= 0:
                 continue
-            terms = self._choose(plan, stock, day)
-            cover = 10 if terms.priority == "primary" else 5
-            step = plan.pack if terms.priority == "primary" else 1
-            quantity = max(stock.suggested, math.ceil(plan.daily_units * cover), terms.minimum_order_quantity)
-            quantity = -(-quantity // step) * step
-            lines.setdefault(terms.supplier_id, {})[plan.sku] = quantity
-            leads[terms.supplier_id] = max(leads.get(terms.supplier_id, 0), terms.lead_time_days)
+            wanted = (
+                self._as_suggested(plan, stock) if self.follow_engine else self._own_choice(plan, stock, day)
+            )
+            for supplier_id, quantity in wanted.items():
+                lines.setdefault(supplier_id, {})[plan.sku] = quantity
         for supplier_id in sorted(lines):
+            lead = max(self._terms(supplier_id, sku).lead_time_days for sku in lines[supplier_id])
             self.count += 1
             po = PurchaseOrder(
                 po_id=f"PO-{self.count:05d}",
                 supplier_id=supplier_id,
                 placed=day,
-                expected=day + timedelta(days=leads[supplier_id]),
+                expected=day + timedelta(days=lead),
                 open=dict(lines[supplier_id]),
             )
             yield self.outbox.message(
@@ -82,6 +99,32 @@ class Purchasing:
                 expected_date=po.expected.isoformat(),
             )
             self._plan_supplier(po)
+
+    def _own_choice(self, plan: SkuPlan, stock: Any, day: date) -> dict[str, int]:
+        """The desk's habit without planning: a primary or backup supplier, and ten (five) days' cover."""
+        terms = self._choose(plan, stock, day)
+        cover = 10 if terms.priority == "primary" else 5
+        step = plan.pack if terms.priority == "primary" else 1
+        quantity = max(stock.suggested, math.ceil(plan.daily_units * cover), terms.minimum_order_quantity)
+        return {terms.supplier_id: -(-quantity // step) * step}
+
+    def _as_suggested(self, plan: SkuPlan, stock: Any) -> dict[str, int]:
+        """What the engine suggests, per supplier (`Stock.suggested_from`, else all from the primary),
+        rounded up to the supplier's pack and minimum."""
+        by_supplier = getattr(stock, "suggested_from", None) or {plan.primary.supplier_id: stock.suggested}
+        wanted = {}
+        for supplier_id, units in sorted(by_supplier.items()):
+            if units <= 0:
+                continue
+            terms = self._terms(supplier_id, plan.sku)
+            step = plan.pack if terms.priority == "primary" else 1
+            quantity = max(units, terms.minimum_order_quantity)
+            wanted[supplier_id] = -(-quantity // step) * step
+        return wanted
+
+    def _terms(self, supplier_id: str, sku: str) -> Terms:
+        plan = self.world.sku(sku)
+        return plan.primary if plan.primary.supplier_id == supplier_id else plan.backup
 
     def _choose(self, plan: SkuPlan, stock: Any, day: date) -> Terms:
         backup = plan.backup
@@ -100,7 +143,7 @@ class Purchasing:
         profile = self.world.supplier(po.supplier_id).profile
         confirm_day = po.placed + timedelta(days=1)
         shift = {"punctual": (0,), "sloppy": (0, 0, 1, 2), "late": (0, 1)}[profile]
-        confirmed = po.expected + timedelta(days=rng.choice(shift))
+        confirmed = self._confirmed_date(po, po.expected + timedelta(days=rng.choice(shift)))
         if profile == "punctual":
             lateness = rng.choice((-1, 0, 0, 0, 0, 0, 1))
         elif profile == "sloppy":
@@ -118,7 +161,25 @@ class Purchasing:
                     halfway = confirmed + timedelta(days=delay // 2)
                     self.agenda.schedule(at(first, 7, rng.randrange(60)), self._delay, po, halfway)
                 self.agenda.schedule(at(notice, 7, rng.randrange(60)), self._delay, po, arrival)
+        arrival = self._after_disruptions(po, confirm_day, arrival)
         self.agenda.schedule(at(arrival, 5, rng.randrange(60)), self._arrive, po, sorted(po.open))
+
+    def _confirmed_date(self, po: PurchaseOrder, confirmed: date) -> date:
+        """A supplier disrupted when the order comes confirms it for after the disruption."""
+        disruption = self.world.variability.disruption(po.supplier_id, po.placed)
+        if disruption is None:
+            return confirmed
+        return max(confirmed, disruption.end + timedelta(days=self.rng.randint(0, 2)))
+
+    def _after_disruptions(self, po: PurchaseOrder, confirm_day: date, arrival: date) -> date:
+        """An arrival that falls in a disruption comes after it; the supplier says so when it begins."""
+        rng = self.rng
+        while (disruption := self.world.variability.disruption(po.supplier_id, arrival)) is not None:
+            arrival = disruption.end + timedelta(days=rng.randint(0, 2))
+            notice = max(disruption.start + timedelta(days=rng.randint(0, 2)), confirm_day)
+            reason = rng.choice(DISRUPTION_REASONS)
+            self.agenda.schedule(at(notice, 7, rng.randrange(60)), self._delay, po, arrival, reason)
+        return arrival
 
     def _confirm(self, when: datetime, po: PurchaseOrder, expected: date):
         po.expected = expected
@@ -130,7 +191,7 @@ class Purchasing:
             expected_date=expected.isoformat(),
         )
 
-    def _delay(self, when: datetime, po: PurchaseOrder, new_date: date):
+    def _delay(self, when: datetime, po: PurchaseOrder, new_date: date, reason: str | None = None):
         if not any(po.open.values()) or new_date <= po.expected:
             return
         po.expected = new_date
@@ -140,16 +201,30 @@ class Purchasing:
             purchase_order_id=po.po_id,
             supplier_id=po.supplier_id,
             new_expected_date=new_date.isoformat(),
-            reason=self.rng.choice(DELAY_REASONS),
+            reason=reason or self.rng.choice(DELAY_REASONS),
         )
 
     def _arrive(self, when: datetime, po: PurchaseOrder, skus: list[str]):
         day = when.date()
+        resumes = self.world.variability.resumes(po.supplier_id, day)
+        if resumes != day:  # a later part, due while the supplier is disrupted
+            self.agenda.schedule(at(resumes, 5, self.rng.randrange(60)), self._arrive, po, skus)
+            yield from self._delay(when, po, resumes, "the supplier is not delivering")
+            return
+        next_part: date | None = None
         for sku in skus:
             quantity = po.open.get(sku, 0)
             if not quantity:
                 continue
-            if quantity >= 4 and self.rng.random() < 0.15:
+            capacity = self.world.variability.capacity(po.supplier_id, sku)
+            if capacity is not None:
+                quantity = self._within_capacity(po, sku, day, quantity, capacity)
+                if quantity < po.open[sku]:
+                    next_part = day + timedelta(days=7)
+                    self.agenda.schedule(at(next_part, 5, self.rng.randrange(60)), self._arrive, po, [sku])
+                if not quantity:
+                    continue
+            elif quantity >= 4 and self.rng.random() < 0.15:
                 quantity = max(1, round(quantity * self.rng.uniform(0.4, 0.8)))
                 later = day + timedelta(days=self.rng.randint(2, 4))
                 self.agenda.schedule(at(later, 5, self.rng.randrange(60)), self._arrive, po, [sku])
@@ -162,3 +237,12 @@ class Purchasing:
                 purchase_order_id=po.po_id,
                 supplier_id=po.supplier_id,
             )
+        if next_part is not None:
+            yield from self._delay(when, po, next_part, "supplier capacity: the rest comes next week")
+
+    def _within_capacity(self, po: PurchaseOrder, sku: str, day: date, quantity: int, capacity: int) -> int:
+        """What the supplier can still ship of `sku` this week (Monday to Sunday), counted as shipped."""
+        week = (po.supplier_id, sku, day - timedelta(days=day.weekday()))
+        shipped = min(quantity, max(0, capacity - self.shipped.get(week, 0)))
+        self.shipped[week] = self.shipped.get(week, 0) + shipped
+        return shipped

@@ -15,6 +15,8 @@ from typing import Any
 
 from domain.order import order_uuid
 from projections.analytics.promises import Promise, PromiseTally, judge
+from simulation.ledger import READ as LEDGER_READ
+from simulation.ledger import Ledger
 from simulation.summary import DemoSummary
 from simulation.world import DemoOptions
 
@@ -37,7 +39,8 @@ DECODED = {
     "Stock.EtasRevised",
     "Stock.ReplenishmentSuggested",
     "Supplier.Registered",
-}
+    "Stock.Configured",
+} | LEDGER_READ
 
 
 @dataclass
@@ -97,16 +100,25 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
     annotated: dict[tuple[tuple[Any, str], int], tuple[str | None, float | None]] = {}  # -> (supplier, conf.)
     suggested_units = 0
     supplier_names: dict[str, str] = {}
+    ledger = Ledger()
+    planned = 0  # SKU settings changed by planning runs
     for note in notifications(engine):
         name = note.topic.rpartition(":")[2]
         counts[name] += 1
         if name not in DECODED:
             continue
         event = engine.mapper.to_domain_event(note)
+        ledger.see(getattr(getattr(event, "decision", None), "as_of", None))
+        if name in LEDGER_READ:
+            ledger.add(name, event)
         if name.startswith("Order."):
             order_events.append((name, event))
         elif name == "Supplier.Registered":
             supplier_names[event.supplier_id] = event.name
+        elif name in LEDGER_READ:
+            continue
+        elif name == "Stock.Configured":
+            planned += (event.reason or "").startswith("planning run")
         elif name == "Stock.EtasRevised":
             version = event.originator_version
             changes += [((order_uuid(c.order_id), c.line_id), version, c.new) for c in event.plan.changes]
@@ -177,6 +189,12 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         top_backordered=tuple((sku, units, n) for sku, (units, n) in top),
         suppliers=tuple(suppliers),
         promises=promises,
+        mean_on_hand=ledger.mean_on_hand(options.start, options.days),
+        units_over_capacity=ledger.units_over_capacity(options.start, options.days),
+        warehouse_capacity=ledger.capacity_units(),
+        purchase_spend=ledger.spend,
+        planning_runs=counts["PlanningRun.Started"],
+        planned_settings=planned,
     )
 
 

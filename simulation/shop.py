@@ -17,7 +17,10 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
+from services.contracts import BY_TYPE
+from services.planning.runs import PlanSettings
 from simulation.agenda import Agenda, Outbox
+from simulation.planning import EVERY_DAYS, Planner
 from simulation.purchasing import Purchasing
 from simulation.world import (
     LINE_WEIGHTS,
@@ -37,9 +40,18 @@ CANCEL_REASONS = ("customer request", "found it cheaper elsewhere", "waited too 
 SHIP_SAME_DAY = 0.92  # the rest are picked the next day
 
 
+def supplier_version() -> int:
+    """2 once the engine reads suppliers' order multiples and capacities (SupplierRegistered v2)."""
+    return 2 if 2 in BY_TYPE.get("SupplierRegistered", {}) else 1
+
+
 class Shop:
     def __init__(
-        self, options: DemoOptions, engine: Any, on_day_end: Callable[[int, int], None] | None = None
+        self,
+        options: DemoOptions,
+        engine: Any,
+        on_day_end: Callable[[int, int], None] | None = None,
+        plan_settings: PlanSettings | None = None,
     ) -> None:
         self.options = options
         self.engine = engine
@@ -51,7 +63,17 @@ class Shop:
         self.outbox = Outbox()
         self.agenda = Agenda()
         self.purchasing = Purchasing(
-            self.world, engine, self.outbox, self.agenda, random.Random(root.getrandbits(64))
+            self.world,
+            engine,
+            self.outbox,
+            self.agenda,
+            random.Random(root.getrandbits(64)),
+            follow_engine=options.planning,
+        )
+        self.planner = (
+            Planner(self.world, engine, self.outbox, options.seed, plan_settings)
+            if options.planning
+            else None
         )
         self.base_weights = [plan.daily_units for plan in self.world.skus]
         self.customer_weights = list(accumulate(c.weight for c in self.world.customers))
@@ -61,11 +83,13 @@ class Shop:
 
     def messages(self) -> Iterator[dict]:
         opening = at(self.options.start, 0)
-        for type_, fields in setup_messages(self.world):
+        for type_, fields in setup_messages(self.world, supplier_version()):
             yield self.outbox.message(type_, opening, **fields)
         for index in range(self.options.days):
             day = day_of(self.options, index)
             self._plan_day(day)
+            if self.planner is not None and (index + 1) % EVERY_DAYS == 0:
+                self.agenda.schedule(at(day, 22), self.planner.plan_and_apply)
             yield from self.agenda.run_until(at(day + timedelta(days=1), 0))
             if self.on_day_end is not None:
                 self.on_day_end(index + 1, self.options.days)
@@ -77,7 +101,8 @@ class Shop:
         if rng.random() < 0.15:
             until = day + timedelta(days=rng.randint(1, 3))
             self.spikes.append((rng.randrange(len(self.world.skus)), rng.uniform(3.0, 5.0), until))
-        weights = list(self.base_weights)
+        seasons = self.world.variability
+        weights = [w * seasons.demand_factor(p.sku, day) for w, p in zip(self.base_weights, self.world.skus)]
         for index, factor, _ in self.spikes:
             weights[index] *= factor
         busy = sum(weights) / sum(self.base_weights)

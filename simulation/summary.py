@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from projections.analytics.promises import PromiseTally, Share
 from simulation.world import DemoOptions
@@ -58,6 +59,12 @@ class DemoSummary:
     suppliers: tuple[tuple[str, str, int, int], ...]  # (id, name, deliveries, observed lateness)
     # Promises kept, counting lines still waiting (or cancelled) after their date as not kept
     promises: PromiseTally = field(default_factory=PromiseTally)
+    mean_on_hand: float = 0.0  # mean over the days of the units on hand at the day's end, all SKUs
+    units_over_capacity: int = 0  # sum over the days of the units on hand above the warehouse's capacity
+    warehouse_capacity: int | None = None  # units, as configured last (None: no capacity configured)
+    purchase_spend: Decimal = Decimal(0)  # purchase order units times the supplier's unit cost
+    planning_runs: int = 0
+    planned_settings: int = 0  # SKU settings changed by applying planning runs
 
     @property
     def fill_rate(self) -> float:
@@ -67,7 +74,7 @@ class DemoSummary:
         o = self.options
         rows: list[str] = [
             f"Antrian demo: seed {o.seed}, {o.days} days from {o.start.isoformat()}, "
-            f"{o.skus} SKUs, about {o.orders_per_day} orders a day",
+            f"{o.skus} SKUs, about {o.orders_per_day} orders a day, planning {'on' if o.planning else 'off'}",
             "",
             f"Messages       {self.messages:,} sent: {self.applied:,} applied, "
             f"{self.duplicate:,} duplicate, {self.rejected:,} rejected",
@@ -93,7 +100,20 @@ class DemoSummary:
             f"{_n(self.revoked_lines, 'allocation')} taken back after cycle counts",
             f"Back in stock  {_n(self.back_in_stock_requests, 'request')}, "
             f"{_n(self.back_in_stock_announcements, 'announcement')}",
+            f"Stock          {self.mean_on_hand:,.0f} units on hand on a mean day; "
+            + (
+                f"{_n(self.units_over_capacity, 'unit-day')} over the warehouse's capacity "
+                f"({self.warehouse_capacity:,} units)"
+                if self.warehouse_capacity is not None
+                else "no warehouse capacity configured"
+            ),
+            f"Spend          {self.purchase_spend:,.2f} on purchase orders (units x the supplier's unit cost)",
         ]
+        if o.planning:
+            rows.append(
+                f"Planning       {_n(self.planning_runs, 'planning run')} (one a week), "
+                f"{_n(self.planned_settings, 'SKU setting')} changed by applying them"
+            )
         if self.top_backordered:
             rows.append("Most backordered SKUs")
             rows += [

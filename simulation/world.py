@@ -12,12 +12,15 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from simulation.variability import Limits, Variability, draw
+
 DEMO_START = date(2026, 1, 5)
 LINES_PER_ORDER = (1, 2, 3)
 LINE_WEIGHTS = (55, 30, 15)
 QUANTITIES = (1, 2, 3, 4, 5, 6)
 QUANTITY_WEIGHTS = (50, 25, 12, 6, 4, 3)
 MEAN_QUANTITY = sum(q * w for q, w in zip(QUANTITIES, QUANTITY_WEIGHTS, strict=True)) / sum(QUANTITY_WEIGHTS)
+WAREHOUSE_DAYS = 12
 MEAN_LINES = sum(n * w for n, w in zip(LINES_PER_ORDER, LINE_WEIGHTS, strict=True)) / sum(LINE_WEIGHTS)
 
 SUPPLIER_NAMES = (
@@ -41,6 +44,7 @@ class DemoOptions:
     skus: int = 20
     orders_per_day: int = 40
     start: date = DEMO_START
+    planning: bool = False  # a planning run every week, its recommendations applied (simulation/planning.py)
 
     def __post_init__(self) -> None:
         for name in ("days", "skus", "orders_per_day"):
@@ -94,6 +98,8 @@ class World:
     suppliers: tuple[SupplierPlan, ...]
     customers: tuple[Customer, ...]
     substitutes: tuple[tuple[str, tuple[str, ...]], ...]  # (sku, substitutes best first)
+    variability: Variability = Variability()
+    warehouse_capacity: int | None = None  # units the one warehouse, "main", holds
 
     def sku(self, sku: str) -> SkuPlan:
         return next(plan for plan in self.skus if plan.sku == sku)
@@ -138,7 +144,16 @@ def build_world(options: DemoOptions, rng: random.Random) -> World:
         skus.append(
             SkuPlan(f"SKU-{i + 1:03d}", daily, reorder_point, safety_stock, initial, pack, primary, backup)
         )
-    return World(tuple(skus), suppliers, _customers(options, rng), _families(skus, rng))
+    customers, families = _customers(options, rng), _families(skus, rng)
+    limits = [Limits(p.sku, p.daily_units, p.pack, p.primary.supplier_id) for p in skus]
+    variability = draw(options.seed, options.start, options.days, limits, [s.supplier_id for s in suppliers])
+    return World(tuple(skus), suppliers, customers, families, variability, _warehouse_capacity(skus))
+
+
+def _warehouse_capacity(skus: list[SkuPlan]) -> int:
+    """Room for about twelve days of every SKU's usual demand (in hundreds): a shop that buys
+    ten days' cover at a time fills it now and then, a seasonal peak bought early overflows it."""
+    return math.ceil(sum(p.daily_units for p in skus) * WAREHOUSE_DAYS / 100) * 100
 
 
 def _customers(options: DemoOptions, rng: random.Random) -> tuple[Customer, ...]:
@@ -181,9 +196,16 @@ def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def setup_messages(world: World) -> list[tuple[str, dict]]:
-    """(type, fields) of everything upstream sends before the shop opens."""
+def setup_messages(world: World, supplier_version: int = 1) -> list[tuple[str, dict]]:
+    """(type, fields) of everything upstream sends before the shop opens.
+
+    `supplier_version` 2 tells suppliers' order multiples and weekly capacities the
+    engine's way (SupplierRegistered version 2); with version 1 only the simulated
+    suppliers know them.
+    """
     out: list[tuple[str, dict]] = []
+    if world.warehouse_capacity is not None:
+        out.append(("WarehouseConfigured", {"warehouse": "main", "capacity_units": world.warehouse_capacity}))
     for plan in world.skus:
         out.append(
             (
@@ -193,29 +215,37 @@ def setup_messages(world: World) -> list[tuple[str, dict]]:
         )
     for supplier in world.suppliers:
         terms = [
-            {
-                "sku": plan.sku,
-                "lead_time_days": t.lead_time_days,
-                "unit_cost": t.unit_cost,
-                "priority": t.priority,
-                "minimum_order_quantity": t.minimum_order_quantity,
-            }
+            _terms(world, plan, t, supplier_version)
             for plan in world.skus
             for t in (plan.primary, plan.backup)
             if t.supplier_id == supplier.supplier_id
         ]
-        out.append(
-            (
-                "SupplierRegistered",
-                {"supplier_id": supplier.supplier_id, "name": supplier.name, "terms": terms},
-            )
-        )
+        fields = {"supplier_id": supplier.supplier_id, "name": supplier.name, "terms": terms}
+        if supplier_version > 1:
+            fields["schema_version"] = supplier_version
+        out.append(("SupplierRegistered", fields))
     for plan in world.skus:
         if plan.initial:
             out.append(("StockReceived", {"sku": plan.sku, "quantity": plan.initial}))
     for sku, substitutes in world.substitutes:
         out.append(("SubstitutesDeclared", {"sku": sku, "substitutes": list(substitutes)}))
     return out
+
+
+def _terms(world: World, plan: SkuPlan, t: Terms, version: int) -> dict:
+    terms = {
+        "sku": plan.sku,
+        "lead_time_days": t.lead_time_days,
+        "unit_cost": t.unit_cost,
+        "priority": t.priority,
+        "minimum_order_quantity": t.minimum_order_quantity,
+    }
+    if version > 1:
+        terms["order_multiple"] = plan.pack if t.priority == "primary" else 1
+        capacity = world.variability.capacity(t.supplier_id, plan.sku)
+        if capacity is not None:
+            terms["capacity_per_week"] = capacity
+    return terms
 
 
 def day_of(options: DemoOptions, index: int) -> date:
