@@ -101,8 +101,8 @@ class Shop:
         if rng.random() < 0.15:
             until = day + timedelta(days=rng.randint(1, 3))
             self.spikes.append((rng.randrange(len(self.world.skus)), rng.uniform(3.0, 5.0), until))
-        seasons = self.world.variability
-        weights = [w * seasons.demand_factor(p.sku, day) for w, p in zip(self.base_weights, self.world.skus)]
+        season = self.world.variability.demand_factor
+        weights = [plan.daily_units * season(plan.sku, day) for plan in self.world.skus]
         for index, factor, _ in self.spikes:
             weights[index] *= factor
         busy = sum(weights) / sum(self.base_weights)

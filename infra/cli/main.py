@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -15,6 +14,7 @@ import typer
 from infra.cli import purchasing
 from infra.cli.capacity import capacity
 from infra.cli.dead_letters import dead_letters_app
+from infra.cli.demo import demo
 from infra.cli.forecast import forecast
 from infra.cli.http import register as register_http_commands
 from infra.cli.parked import parked
@@ -29,7 +29,6 @@ from infra.cli.topics import topics_app
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
 if TYPE_CHECKING:
-    from infra.settings import Settings
     from services.engine import Engine
     from services.outcomes import Outcome
 
@@ -237,39 +236,7 @@ class _Appender:
             self.handle.close()
 
 
-@app.command()
-def demo(
-    seed: int = typer.Option(7, help="Same seed, same shop, same figures."),
-    days: int = typer.Option(42, min=1),
-    skus: int = typer.Option(20, min=2),
-    orders_per_day: int = typer.Option(40, min=1),
-    fresh: bool = typer.Option(False, help="Delete the SQLite store first."),
-) -> None:
-    """Simulate a shop over some weeks through the real message types, then summarise."""
-    from simulation import DemoOptions, run_demo
-
-    if fresh and state.settings.store == "sqlite":
-        _delete_embedded_files(state.settings)
-    engine = _engine()
-    if engine.recorder.max_notification_id():
-        typer.echo(
-            f"the demo needs an empty store and {_where()} holds events: add --fresh or use --db", err=True
-        )
-        raise typer.Exit(2)
-    started = time.perf_counter()
-    summary = run_demo(engine, DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day))
-    typer.echo(summary.render())
-    typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s; store: {_where()})")
-
-
-def _delete_embedded_files(settings: Settings) -> None:
-    """The store and everything derived from it: a fresh store with old read models would lie."""
-    stems = [settings.sqlite_path, Path(settings.read_db_path)]
-    for stem in stems:
-        for path in stem.parent.glob(stem.name + "*"):
-            path.unlink()
-    for path in (settings.notify_file_path, settings.rejected_path):
-        path.unlink(missing_ok=True)
+app.command("demo")(demo)
 
 
 def _where() -> str:
