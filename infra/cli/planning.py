@@ -17,6 +17,7 @@ from infra.cli.state import FAILED, USAGE, cli_caller, state
 
 if TYPE_CHECKING:
     from domain.planning_run import PlanningRun
+    from infra.settings import Settings
     from services.engine import Engine
     from services.planning.runs import PlanSettings
 
@@ -35,10 +36,11 @@ def open_engine() -> Engine:
     return build_engine(state.settings)
 
 
-def plan_settings() -> PlanSettings:
+def plan_settings(settings: Settings | None = None) -> PlanSettings:
+    """The planning runs' settings (ANTRIAN_PLAN_*), from `settings` or the command's."""
     from services.planning.runs import PlanSettings
 
-    s = state.settings
+    s = settings or state.settings
     levels: dict[str, float] = {"default": s.plan_service_level}
     levels.update({str(name): level for name, level in s.plan_service_levels.items()})
     return PlanSettings(s.plan_horizon_days, s.plan_review_days, levels)
