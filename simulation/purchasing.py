@@ -98,7 +98,7 @@ class Purchasing:
                 lines=[{"sku": sku, "quantity": qty} for sku, qty in po.open.items()],
                 expected_date=po.expected.isoformat(),
             )
-            self._plan_supplier(po)
+            self.supply(po)
 
     def _own_choice(self, plan: SkuPlan, stock: Any, day: date) -> dict[str, int]:
         """The desk's habit without planning: a primary or backup supplier, and ten (five) days' cover."""
@@ -137,7 +137,7 @@ class Purchasing:
         return backup if self.rng.random() < 0.05 else plan.primary
 
     # ------------------------------------------------------------- suppliers
-    def _plan_supplier(self, po: PurchaseOrder) -> None:
+    def supply(self, po: PurchaseOrder) -> None:
         """Decide now, from the supplier's habits, what it will do with the order."""
         rng = self.rng
         profile = self.world.supplier(po.supplier_id).profile

@@ -102,7 +102,7 @@ def _capacities(rng: random.Random, skus: Sequence[Limits]) -> tuple[tuple[str, 
     out = []
     for index in chosen:
         plan = skus[index]
-        weekly = math.ceil(plan.daily_units * 7 * rng.uniform(1.3, 2.0) / plan.pack) * plan.pack
+        weekly = math.ceil(plan.daily_units * 7 * rng.uniform(1.0, 1.5) / plan.pack) * plan.pack
         out.append((plan.primary_supplier, plan.sku, max(plan.pack, weekly)))
     return tuple(out)
 
