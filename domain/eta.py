@@ -71,14 +71,13 @@ def supply_order(line: InboundLine) -> tuple[date, str, str]:
     return (line.arrival, line.supplier_id, line.po_id)
 
 
-def best_source(sources: Sequence[Source]) -> Source | None:
+def source_rank(source: Source) -> tuple[bool, int, str]:
     """Primary before backup, then shortest lead time, then supplier id."""
-    if not sources:
-        return None
-    return min(
-        sources,
-        key=lambda s: (s.priority != SupplierPriority.PRIMARY, s.lead_time_days, s.supplier_id),
-    )
+    return source.priority != SupplierPriority.PRIMARY, source.lead_time_days, source.supplier_id
+
+
+def best_source(sources: Sequence[Source]) -> Source | None:
+    return min(sources, key=source_rank) if sources else None
 
 
 def observed_lateness(delays_days: Sequence[int]) -> int:

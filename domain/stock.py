@@ -43,7 +43,17 @@ from domain.errors import (
 )
 from domain.eta import ETA_POLICY, EtaPlan, eta_planner, supply_order
 from domain.queue import Queue, entry_for
-from domain.replenishment import SupplyPosition
+from domain.replenishment import (
+    REPLENISH_V1,
+    REPLENISH_V2,
+    OrderUpTo,
+    Suggestion,
+    SupplyPosition,
+    consumed,
+    preferred,
+    trimmed,
+    uses_v2,
+)
 from domain.reservations import Reservations
 from domain.stock_state import StockState, Watcher
 from domain.values import (
@@ -70,6 +80,9 @@ class Stock(Aggregate):
     # One unit's volume (SkuConfigured version 2's `unit_volume`), for warehouse capacity in volume
     # (domain/capacity.py); None until told, and in Stocks configured before it was kept.
     unit_volume: Decimal | None = None
+    # The level replenish-v2 orders up to (SkuConfigured version 3's `order_up_to`); None: none set,
+    # and in Stocks configured before it was kept.
+    order_up_to: int | None = None
 
     class Snapshot(AggregateSnapshot):
         state: StockState
@@ -109,6 +122,8 @@ class Stock(Aggregate):
         self.reorder_point = 0
         self.safety_stock = 0
         self.suggested = 0  # replenishment suggested and not yet ordered
+        self.suggested_from: dict[str, int] = {}  # ... by supplier id (sums to `suggested`)
+        self.order_up_to: int | None = None
         self.unit_volume: Decimal | None = None
         self.watchers: list[Watcher] = []
 
@@ -160,9 +175,11 @@ class Stock(Aggregate):
         cause: Cause,
         reason: str | None = None,
         unit_volume: Decimal | None = None,
+        order_up_to: int | None = None,
     ) -> StockEffects:
         """New settings; `reason`: why, when the message said (SkuConfigured version 2);
-        `unit_volume`: one unit's volume, None leaving it as it was."""
+        `unit_volume`: one unit's volume, None leaving it as it was; `order_up_to` (version 3):
+        the level replenish-v2 buys up to, 0 for none, None leaving it as it was."""
         policy = policy or self.policy
         get_policy(policy)
         self._configured(
@@ -171,6 +188,7 @@ class Stock(Aggregate):
             policy=policy,
             reason=reason,
             unit_volume=unit_volume,
+            order_up_to=order_up_to,
         )
         return self._refresh(cause, start=0)
 
@@ -445,6 +463,9 @@ class Stock(Aggregate):
             ref = DecisionRef.of(self.sku, self.version, info)
             effects.filled.extend((fill, ref) for fill in fills)
             effects.extend(self._refresh(cause, start=0))
+        elif self.replenish_policy == REPLENISH_V2:
+            # Units back on the shelf move the position too (eta-v1 looked only when lines waited).
+            self._suggest_replenishment(cause)
         self._announce_if_available(cause)
         return effects
 
@@ -511,8 +532,23 @@ class Stock(Aggregate):
             for i in sorted(inbound, key=lambda i: (i.expected, i.supplier_id, i.po_id))
         ]
 
-    def _suggest_replenishment(self, cause: Cause) -> None:
-        position = SupplyPosition(
+    @property
+    def replenish_policy(self) -> str:
+        return REPLENISH_V2 if uses_v2(self.order_up_to, self.sources.values()) else REPLENISH_V1
+
+    def next_suggestion(self, policy: str, today: date) -> Suggestion | None:
+        """What `policy` would suggest buying next, on this state (replay asks it of an earlier one)."""
+        if policy == REPLENISH_V2:
+            return self._order_up_to(today).next_suggestion()
+        position = self._supply_position()
+        to_buy = position.to_buy(list(self.sources.values()))
+        if to_buy is None:
+            return None
+        source, quantity = to_buy
+        return Suggestion(source.supplier_id, quantity, position.reason, position.inputs)
+
+    def _supply_position(self) -> SupplyPosition:
+        return SupplyPosition(
             available=self.available,
             inbound=self.inbound_total,
             waiting=self.waiting,
@@ -520,14 +556,41 @@ class Stock(Aggregate):
             safety_stock=self.safety_stock,
             suggested=self.suggested,
         )
-        to_buy = position.to_buy(list(self.sources.values()))
-        if to_buy is None:
-            if position.need < self.suggested:
-                self._suggestion_reduced(outstanding=position.need)
+
+    def _order_up_to(self, today: date) -> OrderUpTo:
+        return OrderUpTo(
+            available=self.available,
+            inbound=tuple(self.inbound.values()),
+            waiting=self.waiting,
+            reorder_point=self.reorder_point,
+            safety_stock=self.safety_stock,
+            order_up_to=self.order_up_to,
+            suggested=self.suggested,
+            suggested_from=self.suggested_from,
+            sources=tuple(self.sources.values()),
+            today=today,
+        )
+
+    def _suggest_replenishment(self, cause: Cause) -> None:
+        """Suggest what the SKU's replenishment rule says to buy, one event per supplier asked;
+        when nothing more is needed, an outstanding suggestion larger than the rule wants is reduced."""
+        policy = self.replenish_policy
+        today = self._at(cause).date()
+        asked = 0
+        while asked <= len(self.sources):  # one supplier a step; the last may be asked past capacity
+            step = self.next_suggestion(policy, today)
+            if step is None:
+                break
+            info = self._decision(cause, step.reason, policy=policy, **step.inputs)
+            self._replenishment_suggested(supplier_id=step.supplier_id, quantity=step.quantity, decision=info)
+            asked += 1
+            if policy == REPLENISH_V1:
+                break
+        if asked or not self.suggested:
             return
-        source, quantity = to_buy
-        info = self._decision(cause, position.reason, policy=ETA_POLICY, **position.inputs)
-        self._replenishment_suggested(supplier_id=source.supplier_id, quantity=quantity, decision=info)
+        wanted = self._order_up_to(today).wanted() if policy == REPLENISH_V2 else self._supply_position().need
+        if wanted < self.suggested:
+            self._suggestion_reduced(outstanding=wanted)
 
     def _announce_if_available(self, cause: Cause) -> None:
         if self.watchers and self.available > 0:
@@ -542,6 +605,7 @@ class Stock(Aggregate):
         unit_volume: (
             Decimal | None
         )  # None: not told (left as it was), and in events stored before it was kept
+        order_up_to: int | None  # None: not told (left as it was); 0: none. None in events before it
 
     @event(Configured)
     def _configured(
@@ -551,9 +615,12 @@ class Stock(Aggregate):
         policy: str,
         reason: str | None = None,
         unit_volume: Decimal | None = None,
+        order_up_to: int | None = None,
     ) -> None:
         if unit_volume is not None:
             self.unit_volume = unit_volume
+        if order_up_to is not None:
+            self.order_up_to = order_up_to or None
         self.reorder_point = reorder_point
         self.safety_stock = safety_stock
         if policy != self.policy:
@@ -771,6 +838,9 @@ class Stock(Aggregate):
         added = line.quantity - (previous.quantity if previous else 0)
         self.inbound[line.key] = line
         self.suggested = max(0, self.suggested - max(0, added))
+        self.suggested_from = consumed(
+            self.suggested_from, line.supplier_id, max(0, added), self.suggested, self._preference()
+        )
 
     class InboundCancelled(Event):
         po_key: str
@@ -787,6 +857,10 @@ class Stock(Aggregate):
     @event(ReplenishmentSuggested)
     def _replenishment_suggested(self, supplier_id: str, quantity: int, decision: DecisionInfo) -> None:
         self.suggested += quantity
+        self.suggested_from = {
+            **self.suggested_from,
+            supplier_id: self.suggested_from.get(supplier_id, 0) + quantity,
+        }
 
     class SuggestionReduced(Event):
         outstanding: int
@@ -794,6 +868,10 @@ class Stock(Aggregate):
     @event(SuggestionReduced)
     def _suggestion_reduced(self, outstanding: int) -> None:
         self.suggested = outstanding
+        self.suggested_from = trimmed(self.suggested_from, outstanding, self._preference())
+
+    def _preference(self) -> list[str]:
+        return [source.supplier_id for source in preferred(self.sources.values())]
 
     class BackInStockRequested(Event):
         watcher: Watcher

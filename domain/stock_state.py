@@ -47,6 +47,8 @@ class StockState(SnapshotState):
     substitute_for: tuple[str, ...] = ()  # older snapshots have none
     eta_policy: str = "eta-v1"  # older snapshots are of SKUs that promised with eta-v1
     unit_volume: Decimal | None = None  # older snapshots have none
+    order_up_to: int | None = None  # ... none
+    suggested_from: dict[str, int] = {}  # ... none: their suggestions are counted in `suggested` only
 
     @model_validator(mode="before")
     @classmethod

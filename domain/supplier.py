@@ -32,6 +32,8 @@ class Terms(Value):
     unit_cost: Decimal
     priority: SupplierPriority
     minimum_order_quantity: int = 1
+    order_multiple: int = 1  # SupplierRegistered version 2; 1 in terms stored before it
+    capacity_per_week: int | None = None  # ... units of this SKU a week at most; None: not limited
 
 
 class PoLine(Value):
@@ -108,6 +110,8 @@ class Supplier(Aggregate):
             lead_time_days=terms.lead_time_days,
             priority=terms.priority,
             minimum_order_quantity=terms.minimum_order_quantity,
+            order_multiple=terms.order_multiple,
+            capacity_per_week=terms.capacity_per_week,
             lateness_days=self.lateness_days,
             purchase_history=self.purchase_history,
         )

@@ -157,6 +157,11 @@ class Source(Value):
     # eta-v2's input (None in sources set before it): how much later than the date it was
     # placed with each of the supplier's purchase orders came (lead-time variability).
     purchase_history: DelayHistory | None = None
+    # replenish-v2's inputs (SupplierRegistered version 2; 1 and None in sources set before them):
+    # orders are placed in whole multiples of `order_multiple`, and the supplier delivers at most
+    # `capacity_per_week` units of this SKU in any one week.
+    order_multiple: int = 1
+    capacity_per_week: int | None = None
 
 
 class Cause(Value):

@@ -9,11 +9,13 @@ daily forecast. The projection itself is pure (domain/capacity.py, capacity_advi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
 from typing import Any
+from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
@@ -23,9 +25,9 @@ from domain.capacity_advice import Outlook, fits, outlook, split
 from domain.planning_run import PlanningRun
 from domain.stock import Stock
 from domain.warehouse import Warehouse
+from services.topic_log import TopicLog
 
 DEFAULT_WEEKS = 8
-PAGE = 1000
 DESTINATION_RULE = (
     "a purchase order names no warehouse: its units go to each SKU's home warehouse, the one that "
     "received most of its units (ties: first by name; none received: the one holding most; else main)"
@@ -69,13 +71,14 @@ def capacity_outlook(engine: Any, weeks: int = DEFAULT_WEEKS) -> CapacityOutlook
 
 def gather(engine: Any, weeks: int) -> Gathered:
     engine.catch_up()  # aggregates other writers changed since this engine looked (a long-lived server)
-    stocks = [s for s in _aggregates(engine, Stock.Registered) if isinstance(s, Stock)]
-    warehouses = [w for w in _aggregates(engine, Warehouse.Registered) if isinstance(w, Warehouse)]
+    followed = _followed(engine)
+    stocks = [s for s in map(engine.repository.get, followed.stocks) if isinstance(s, Stock)]
+    warehouses = _warehouses(engine, followed)
     as_of = _as_of(stocks, warehouses)
-    run = _latest_run(engine)
+    run = None if followed.last_run is None else engine.repository.get(followed.last_run)
     if as_of is None:
         return Gathered(None, "nothing in the store yet", None)
-    received = _received(engine, {s.id: s.sku for s in stocks})
+    received = {stock.sku: followed.received.get(stock.id, {}) for stock in stocks}
     skus, arrivals = [], []
     lead_days = {
         stock.sku: {sid: src.lead_time_days + src.lateness_days for sid, src in stock.sources.items()}
@@ -130,32 +133,55 @@ def _demand(run: PlanningRun | None, sku: str, as_of: date, days: int) -> list[f
     return (forecast + [tail] * days)[:days]
 
 
-def _notes(engine: Any, event_class: type) -> Iterator[Any]:
-    start, topic = 1, get_topic(event_class)
-    while notes := engine.recorder.select_notifications(start=start, limit=PAGE, topics=[topic]):
-        yield from notes
-        start = notes[-1].id + 1
+@dataclass
+class _Followed:
+    """What the log has said so far that the projection needs, read on as the log grows (TopicLog)."""
+
+    stocks: list[UUID] = field(default_factory=list)
+    warehouses: list[UUID] = field(default_factory=list)
+    received: dict[UUID, dict[str, int]] = field(default_factory=dict)  # Stock id -> warehouse -> units
+    last_run: UUID | None = None
+    logs: list[TopicLog] = field(default_factory=list)
 
 
-def _aggregates(engine: Any, created: type) -> list[Any]:
-    return [engine.repository.get(note.originator_id) for note in _notes(engine, created)]
+_FOLLOWED: WeakKeyDictionary[Any, _Followed] = (
+    WeakKeyDictionary()
+)  # per engine: a server asks again and again
 
 
-def _latest_run(engine: Any) -> PlanningRun | None:
-    last = None
-    for last in _notes(engine, PlanningRun.Started):  # noqa: B007
-        pass
-    return None if last is None else engine.repository.get(last.originator_id)
+def _followed(engine: Any) -> _Followed:
+    found = _FOLLOWED.get(engine)
+    if found is None:
+        found = _FOLLOWED[engine] = _Followed()
+        kept = found
 
+        def receipt(note: Any) -> None:
+            event = engine.mapper.to_domain_event(note)
+            per = kept.received.setdefault(note.originator_id, {})
+            per[event.warehouse] = per.get(event.warehouse, 0) + event.quantity
 
-def _received(engine: Any, skus: dict[Any, str]) -> dict[str, dict[str, int]]:
-    """Units each SKU has received per warehouse, over its whole history."""
-    found: dict[str, dict[str, int]] = {}
-    for note in _notes(engine, Stock.Received):
-        event = engine.mapper.to_domain_event(note)
-        per = found.setdefault(skus.get(note.originator_id, ""), {})
-        per[event.warehouse] = per.get(event.warehouse, 0) + event.quantity
+        def run(note: Any) -> None:
+            kept.last_run = note.originator_id
+
+        found.logs = [
+            TopicLog(
+                engine.recorder, [get_topic(Stock.Registered)], lambda n: kept.stocks.append(n.originator_id)
+            ),
+            TopicLog(
+                engine.recorder,
+                [get_topic(Warehouse.Registered)],
+                lambda n: kept.warehouses.append(n.originator_id),
+            ),
+            TopicLog(engine.recorder, [get_topic(Stock.Received)], receipt),
+            TopicLog(engine.recorder, [get_topic(PlanningRun.Started)], run),
+        ]
+    for log in found.logs:
+        log.catch_up()
     return found
+
+
+def _warehouses(engine: Any, followed: _Followed) -> list[Warehouse]:
+    return [w for w in map(engine.repository.get, followed.warehouses) if isinstance(w, Warehouse)]
 
 
 def split_of(inputs: CapacityInputs, sku: str, quantity: int, arrives: date) -> list[tuple[date, int]] | None:
@@ -189,9 +215,12 @@ def worklist_splits(
     """For the replenishment worklist's (SKU, supplier, quantity) rows: those whose quantity, ordered
     now and arriving after the supplier's lead time and lateness, would overflow the SKU's home
     warehouse; each with that warehouse and the split over weeks that fits."""
+    found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
+    engine.catch_up()
+    if not wanted or not any(w.limited for w in _warehouses(engine, _followed(engine))):
+        return found  # no capacity to overflow: the worklist costs no projection
     gathered = gather(engine, weeks)
     inputs = gathered.inputs
-    found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
     if inputs is None:
         return found
     for sku, supplier_id, quantity in wanted:

@@ -82,6 +82,7 @@ class Envelope(Contract):
 
 Version2 = Annotated[Literal[2], BeforeValidator(exact_int)]
 """A version 2 contract's `schema_version`: required, so a version 2 message says so."""
+Version3 = Annotated[Literal[3], BeforeValidator(exact_int)]
 
 
 class ContactIn(Contract):
@@ -212,6 +213,34 @@ class SupplierRegistered(Envelope):
         if len(skus) != len(set(skus)):
             raise ValueError("terms: each SKU may appear once per supplier")
         return self
+
+
+class TermsInV2(TermsIn):
+    """Version 2 terms: version 1's, with how the supplier takes orders and how much it can deliver."""
+
+    order_multiple: Units = 1  # orders in whole multiples of it (a case, a pallet)
+    capacity_per_week: Units | None = None  # units of this SKU it delivers a week at most; None: not limited
+
+    @model_validator(mode="after")
+    def _minimum_in_multiples(self) -> TermsInV2:
+        if self.minimum_order_quantity % self.order_multiple:
+            raise ValueError(
+                f"minimum_order_quantity: {self.minimum_order_quantity} is not a whole number of "
+                f"order_multiple {self.order_multiple}"
+            )
+        return self
+
+
+class SupplierRegisteredV2(SupplierRegistered):
+    """SupplierRegistered, version 2: terms may state an order multiple and a weekly capacity.
+
+    Why a version 2: replenishment (policy replenish-v2) suggests whole cases, and asks a
+    backup for what the primary cannot deliver in a week; version 1 terms had no place for
+    either. A version 1 message registers terms with multiple 1 and no capacity.
+    """
+
+    schema_version: Version2  # type: ignore[assignment]
+    terms: Annotated[list[TermsInV2], Field(max_length=MAX_LINES)]  # type: ignore[assignment]
 
 
 def _near(message: Envelope, field: str, day: date) -> None:
@@ -355,6 +384,26 @@ class SkuConfiguredV2(_Configuring):
     unit_volume: Volume | None = None
 
 
+class SkuConfiguredV3(SkuConfiguredV2):
+    """SkuConfigured, version 3: version 2 and the level replenishment buys up to.
+
+    Why a version 3: `order_up_to` is new and version 2 was released without it. With a
+    level, the SKU replenishes ahead (policy replenish-v2): when its projected position
+    falls to the reorder point, it is suggested up to the level. Omitted: left as it
+    was; 0: no level (replenishment as before, when customers wait or the position
+    falls below the reorder point).
+    """
+
+    schema_version: Version3  # type: ignore[assignment]
+    order_up_to: Count | None = None
+
+    @model_validator(mode="after")
+    def _level_above_reorder_point(self) -> SkuConfiguredV3:
+        if self.order_up_to and self.order_up_to < self.reorder_point:
+            raise ValueError(f"order_up_to: {self.order_up_to} is below reorder_point {self.reorder_point}")
+        return self
+
+
 class WarehouseConfigured(Envelope):
     """A warehouse and how much it holds: in units, in volume (each SKU's `unit_volume`), or both.
 
@@ -431,6 +480,7 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     StockReceived,
     StockAdjusted,
     SupplierRegistered,
+    SupplierRegisteredV2,
     PurchaseOrderPlaced,
     PurchaseOrderConfirmed,
     PurchaseOrderDelayed,
@@ -443,6 +493,7 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     BackInStockRequested,
     SkuConfigured,
     SkuConfiguredV2,
+    SkuConfiguredV3,
     LineReleasedAhead,
     LineReleaseWithdrawn,
     WarehouseConfigured,
@@ -462,6 +513,7 @@ Message = Annotated[
     | Annotated[StockReceived, Tag("StockReceived.v1")]
     | Annotated[StockAdjusted, Tag("StockAdjusted.v1")]
     | Annotated[SupplierRegistered, Tag("SupplierRegistered.v1")]
+    | Annotated[SupplierRegisteredV2, Tag("SupplierRegistered.v2")]
     | Annotated[PurchaseOrderPlaced, Tag("PurchaseOrderPlaced.v1")]
     | Annotated[PurchaseOrderConfirmed, Tag("PurchaseOrderConfirmed.v1")]
     | Annotated[PurchaseOrderDelayed, Tag("PurchaseOrderDelayed.v1")]
@@ -474,6 +526,7 @@ Message = Annotated[
     | Annotated[BackInStockRequested, Tag("BackInStockRequested.v1")]
     | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
     | Annotated[SkuConfiguredV2, Tag("SkuConfigured.v2")]
+    | Annotated[SkuConfiguredV3, Tag("SkuConfigured.v3")]
     | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
     | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")]
     | Annotated[WarehouseConfigured, Tag("WarehouseConfigured.v1")],

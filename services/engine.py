@@ -42,6 +42,7 @@ from services.parking import Parked, ParkingLot
 from services.parsing import parse_message
 from services.pending import PendingBatch
 from services.saving import Saving
+from services.topic_log import TopicLog
 from services.warm import warm
 from services.writing import BatchWriter, PlainWriter
 
@@ -89,10 +90,13 @@ class Engine(Application[UUID]):
         # Seconds a batch's write may take before the engine gives up (`WriteStuck`).
         timeout = float(self.env.get("ANTRIAN_WRITE_TIMEOUT_SECONDS", "120"))
         self.saving = Saving(self.writer, self.cached, timeout)
-        # Dead letters read so far, and the notification id to read on from: a letter's recording is
-        # never changed, so each ask reads only what was appended since (not the whole log again).
+        # Dead letters read so far: a letter's recording never changes, so each ask reads on from there.
         self._letters: list[Any] = []
-        self._letters_from = 1
+        self._letter_log = TopicLog(
+            self.recorder,
+            [DEAD_LETTER_TOPIC],
+            lambda note: self._letters.append(self.mapper.to_domain_event(note)),
+        )
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """The library's settings as the composition root gives them, never from the process environment.
@@ -411,12 +415,7 @@ class Engine(Application[UUID]):
     def dead_letters(self) -> list[Any]:
         """Every refused message kept in the store, oldest first."""
         self.settle()
-        end = self.recorder.max_notification_id() or 0
-        topics = [DEAD_LETTER_TOPIC]
-        while notes := self.recorder.select_notifications(self._letters_from, 1000, stop=end, topics=topics):
-            self._letters.extend(self.mapper.to_domain_event(note) for note in notes)
-            self._letters_from = notes[-1].id + 1
-        self._letters_from = max(self._letters_from, end + 1)  # ids are given in commit order
+        self._letter_log.catch_up()
         return list(self._letters)
 
     def position(self, feed: str) -> int | None:

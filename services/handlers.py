@@ -127,6 +127,15 @@ def stock_adjusted(s: Session, m: c.StockAdjusted, cause: Cause) -> None:
 
 
 def supplier_registered(s: Session, m: c.SupplierRegistered, cause: Cause) -> None:
+    _register_supplier(s, m, cause)
+
+
+def supplier_registered_v2(s: Session, m: c.SupplierRegisteredV2, cause: Cause) -> None:
+    """Version 2 registers what version 1 does, and each SKU's order multiple and weekly capacity."""
+    _register_supplier(s, m, cause)
+
+
+def _register_supplier(s: Session, m: c.SupplierRegistered, cause: Cause) -> None:
     terms = [Terms(**t.model_dump()) for t in m.terms]
     supplier = s.find_supplier(m.supplier_id)
     if supplier is None:
@@ -233,11 +242,23 @@ def sku_configured_v2(s: Session, m: c.SkuConfiguredV2, cause: Cause) -> None:
     _configure(s, m, m.reason, cause)
 
 
+def sku_configured_v3(s: Session, m: c.SkuConfiguredV3, cause: Cause) -> None:
+    """Version 3 sets what version 2 sets, and the level replenishment buys up to."""
+    _configure(s, m, m.reason, cause)
+
+
 def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str | None, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
     unit_volume = m.unit_volume if isinstance(m, c.SkuConfiguredV2) else None
+    order_up_to = m.order_up_to if isinstance(m, c.SkuConfiguredV3) else None
     effects = stock.configure(
-        m.reorder_point, m.safety_stock, m.allocation_policy, cause, reason=reason, unit_volume=unit_volume
+        m.reorder_point,
+        m.safety_stock,
+        m.allocation_policy,
+        cause,
+        reason=reason,
+        unit_volume=unit_volume,
+        order_up_to=order_up_to,
     )
     mirror(s, effects, cause)
 
@@ -282,6 +303,7 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.StockReceived: stock_received,
     c.StockAdjusted: stock_adjusted,
     c.SupplierRegistered: supplier_registered,
+    c.SupplierRegisteredV2: supplier_registered_v2,
     c.PurchaseOrderPlaced: purchase_order_placed,
     c.PurchaseOrderConfirmed: purchase_order_confirmed,
     c.PurchaseOrderDelayed: purchase_order_delayed,
@@ -294,6 +316,7 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.BackInStockRequested: back_in_stock_requested,
     c.SkuConfigured: sku_configured,
     c.SkuConfiguredV2: sku_configured_v2,
+    c.SkuConfiguredV3: sku_configured_v3,
     c.LineReleasedAhead: line_released_ahead,
     c.LineReleaseWithdrawn: line_release_withdrawn,
     c.WarehouseConfigured: warehouse_configured,

@@ -25,6 +25,7 @@ DECISION_EVENTS = (
     "EtasRevised",
     "LineReleasedAhead",
     "ReleaseWithdrawn",
+    "ReplenishmentSuggested",
 )
 RELEASES = ("LineReleasedAhead", "ReleaseWithdrawn")
 
@@ -91,6 +92,10 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         except KeyError:  # the line does not wait in the state rebuilt: a DIFF, not a crash
             return event.plan.model_dump(), None
         return event.plan.model_dump(), plan.model_dump()
+    if kind == "ReplenishmentSuggested":
+        step = before.next_suggestion(decision.policy, decision.as_of.date())
+        recomputed = None if step is None else {"supplier_id": step.supplier_id, "quantity": step.quantity}
+        return {"supplier_id": event.supplier_id, "quantity": event.quantity}, recomputed
     raise ValueError(f"{kind} is not a decision event")
 
 

@@ -126,12 +126,16 @@ def _apply(engine: Engine, run: PlanningRun, skus: list[str]) -> bool:
     results = apply_run(engine, run, plans, configured, latest_message_time(engine), cli_caller())
     ok = True
     for result in results:
-        p, before = result.plan, configured.get(result.plan.sku, (0, 0))
+        p, before = result.plan, configured.get(result.plan.sku, (0, 0, None))
         change = (
-            f"reorder point {before[0]} -> {p.reorder_point}, safety stock {before[1]} -> {p.safety_stock}"
+            f"reorder point {before[0]} -> {p.reorder_point}, safety stock {before[1]} -> {p.safety_stock}, "
+            f"order-up-to {before[2] or 'none'} -> {p.order_up_to or 'none'}"
         )
         if result.outcome is None:
-            typer.echo(f"{p.sku}: unchanged (reorder point {p.reorder_point}, safety stock {p.safety_stock})")
+            typer.echo(
+                f"{p.sku}: unchanged (reorder point {p.reorder_point}, safety stock {p.safety_stock}, "
+                f"order-up-to {p.order_up_to or 'none'})"
+            )
         elif result.outcome.status is Status.APPLIED:
             typer.echo(f"{p.sku}: applied: {change}")
         elif result.outcome.status is Status.DUPLICATE:

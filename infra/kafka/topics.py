@@ -130,6 +130,7 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.BackInStockRequested,
             c.SkuConfigured,
             c.SkuConfiguredV2,
+            c.SkuConfiguredV3,
         ),
         "warehouse (inventory management)",
     ),
@@ -138,6 +139,7 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         _field("supplier_id"),
         (
             c.SupplierRegistered,
+            c.SupplierRegisteredV2,
             c.PurchaseOrderPlaced,
             c.PurchaseOrderConfirmed,
             c.PurchaseOrderDelayed,

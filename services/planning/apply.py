@@ -27,16 +27,17 @@ class Applied:
 
 
 def sku_configured(run: PlanningRun, plan: SkuPlan, at: datetime) -> dict[str, Any]:
-    """The message for one SKU (SkuConfigured version 2: reorder point and safety stock, and why, which
-    the SKU's audit shows; the allocation policy is left as it is)."""
+    """The message for one SKU (SkuConfigured version 3: reorder point, safety stock and the order-up-to
+    level replenishment buys to, and why, which the SKU's audit shows; the allocation policy is left as it is)."""
     return {
         "message_id": f"plan:{run.id}:{plan.sku}",
         "type": "SkuConfigured",
-        "schema_version": 2,
+        "schema_version": 3,
         "occurred_at": at.isoformat(),
         "sku": plan.sku,
         "reorder_point": plan.reorder_point,
         "safety_stock": plan.safety_stock,
+        "order_up_to": plan.order_up_to or 0,
         "reason": (
             f"planning run {run.id}: {plan.demand_class} demand, {plan.method}, "
             f"service level {plan.service_level:.0%}"
@@ -61,14 +62,16 @@ def apply_run(
     engine: Any,
     run: PlanningRun,
     plans: Sequence[SkuPlan],
-    configured: dict[str, tuple[int, int]],
+    configured: dict[str, tuple[int, int, int | None]],
     at: datetime | None,
     by: str,
 ) -> list[Applied]:
     """Send the recommendations that differ from how each SKU is configured, dated `at`
     (default: the end of the run's as-of date)."""
     at = at or datetime.combine(run.as_of, time(23, 59, 59), UTC)
-    sending = [p for p in plans if configured.get(p.sku) != (p.reorder_point, p.safety_stock)]
+    sending = [
+        p for p in plans if configured.get(p.sku) != (p.reorder_point, p.safety_stock, p.order_up_to or None)
+    ]
     lines = [orjson.dumps(sku_configured(run, p, at)) for p in sending]
     outcomes = (
         dict(zip([p.sku for p in sending], apply_lines(engine, lines, by=by), strict=True)) if lines else {}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.process import antrian, write_jsonl
+from tests.support.process import antrian, small_demo, write_jsonl
 
 pytestmark = pytest.mark.e2e
 
@@ -33,11 +33,7 @@ VOLUME = {
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("capacity")
-    db = folder / "demo.sqlite"
-    demo = antrian("demo", "--days", "28", "--skus", "4", "--orders-per-day", "10", db=db)
-    assert demo.returncode == 0, demo.stderr
-    return db
+    return small_demo(tmp_path_factory.mktemp("capacity") / "demo.sqlite")
 
 
 def test_without_a_run_or_a_capacity_the_projection_says_so(demo_store):

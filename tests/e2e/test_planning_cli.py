@@ -9,17 +9,14 @@ import uuid
 
 import pytest
 
-from tests.support.process import antrian
+from tests.support.process import antrian, small_demo
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
-    db = tmp_path_factory.mktemp("plan") / "demo.sqlite"
-    demo = antrian("demo", "--days", "28", "--skus", "4", "--orders-per-day", "10", db=db)
-    assert demo.returncode == 0, demo.stderr
-    return db
+    return small_demo(tmp_path_factory.mktemp("plan") / "demo.sqlite")
 
 
 def test_a_planning_run_prints_its_id_replays_to_a_match_and_is_applied(demo_store):

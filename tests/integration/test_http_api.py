@@ -17,6 +17,7 @@ from tests.support.http_api import (
     apply_shop,
     drop_read_schema,
     project,
+    report_figures_computed,
     served,
     settings_for,
 )
@@ -183,6 +184,7 @@ def test_readiness_fails_with_the_reason_when_the_read_models_stop_following_the
     project(settings)
     try:
         with served(settings) as shop:
+            report_figures_computed(shop.client)
             assert shop.client.get("/health/ready").status_code == 200
             # When the log moves on without them
             apply_shop(settings, SHOP[3])

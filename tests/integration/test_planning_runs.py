@@ -122,10 +122,13 @@ def test_applying_a_run_sends_sku_configured_messages_recorded_with_who_applied_
     assert [a.outcome.status.value for a in applied] == ["applied"]
     stock = engine.repository.get(stock_id("A"))
     assert (stock.reorder_point, stock.safety_stock) == (35, 7)
+    assert stock.order_up_to == plans[0].order_up_to and stock.order_up_to > 35  # buys ahead (replenish-v2)
+    assert stock.replenish_policy == "replenish-v2"
     entry = engine.repository.get(applied_id(f"plan:{run.id}:A"))
     assert entry.by == "cli:buyer"
     # Applied again: nothing to send, the SKU is configured so already
-    assert apply_run(engine, run, plans, {"A": (35, 7)}, None, "cli:buyer")[0].outcome is None
+    configured = {"A": (35, 7, stock.order_up_to)}
+    assert apply_run(engine, run, plans, configured, None, "cli:buyer")[0].outcome is None
 
 
 def test_skus_opt_in_to_automatic_apply_by_name_or_all():

@@ -8,6 +8,7 @@ with FastAPI's TestClient, with one token per role.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,3 +110,15 @@ def drop_read_schema(settings: Settings) -> None:
 
     with psycopg.connect(settings.postgres_dsn or "", autocommit=True) as connection:
         connection.execute(f"DROP SCHEMA IF EXISTS {settings.read_schema} CASCADE")
+
+
+def report_figures_computed(client: Any) -> None:
+    """Wait until readiness no longer waits for the report figures, computed in the background at start.
+
+    Readiness is 503 until then, for that reason alone; a check that is not about them waits for them.
+    """
+    while True:
+        checks = client.get("/health/ready").json()["checks"]
+        if all(c["ok"] for c in checks if c["name"] == "report"):
+            return
+        time.sleep(0.05)

@@ -25,3 +25,10 @@ def write_jsonl(path: Path, lines: list[object]) -> Path:
     """One line per message: dicts as JSON, anything else (a broken line) as it is."""
     path.write_text("".join((json.dumps(x) if isinstance(x, dict) else str(x)) + "\n" for x in lines))
     return path
+
+
+def small_demo(db: Path) -> Path:
+    """`antrian demo` of 28 days, 4 SKUs, 10 orders a day into `db`: enough history to plan on."""
+    demo = antrian("demo", "--days", "28", "--skus", "4", "--orders-per-day", "10", db=db)
+    assert demo.returncode == 0, demo.stderr
+    return db

@@ -52,7 +52,7 @@ def test_version_1_is_still_accepted_and_version_2_is_its_own_contract_with_the_
     assert type(parse_message(raw)) is v1_class
     parsed = parse_message(v2(raw))
     assert type(parsed) is V2[kind] and parsed.reason == "customer phoned"
-    assert set(c.BY_TYPE[kind]) == {1, 2}
+    assert {1, 2} <= set(c.BY_TYPE[kind])
 
 
 @pytest.mark.parametrize("kind", sorted(V1))
