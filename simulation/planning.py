@@ -60,7 +60,8 @@ class Planner:
         taken, self.outcomes = self.outcomes, []
         return taken
 
-    def _configured(self) -> dict[str, tuple[int, int]]:
-        """How each SKU is configured now (apply_run sends only what differs)."""
+    def _configured(self) -> dict[str, tuple[int, int, int | None]]:
+        """How each SKU is configured now (apply_run sends only what differs): reorder point,
+        safety stock, order-up-to level."""
         stocks = {plan.sku: self.engine.get_stock(plan.sku) for plan in self.world.skus}
-        return {sku: (stock.reorder_point, stock.safety_stock) for sku, stock in stocks.items()}
+        return {sku: (s.reorder_point, s.safety_stock, s.order_up_to) for sku, s in stocks.items()}
