@@ -192,8 +192,8 @@ class Purchasing:
         )
 
     def _delay(self, when: datetime, po: PurchaseOrder, new_date: date, reason: str | None = None):
-        if not any(po.open.values()) or new_date <= po.expected:
-            return
+        if not any(po.open.values()) or new_date <= po.expected or new_date < when.date():
+            return  # delivered, no later than told, or a date already past (a halfway notice sent late)
         po.expected = new_date
         yield self.outbox.message(
             "PurchaseOrderDelayed",
