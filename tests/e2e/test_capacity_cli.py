@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from simulation import DemoOptions
+from simulation.shop import Shop
 from tests.support.process import antrian, small_demo, write_jsonl
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +31,11 @@ VOLUME = {
     "reason": "measured",
     "unit_volume": "0.05",
 }
+SMALL_DEMO = DemoOptions(days=28, skus=4, orders_per_day=10)  # tests/support/process.py's small_demo
+
+
+def world_of(options: DemoOptions):
+    return Shop(options, engine=None).world
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +43,14 @@ def demo_store(tmp_path_factory):
     return small_demo(tmp_path_factory.mktemp("capacity") / "demo.sqlite")
 
 
-def test_without_a_run_or_a_capacity_the_projection_says_so(demo_store):
+def test_without_a_run_the_projection_says_so_and_checks_the_capacity_the_demo_configured(demo_store):
     found = antrian("capacity", "--json", db=demo_store)
     assert found.returncode == 0, found.stderr
     body = json.loads(found.stdout)
     assert body["demand"].startswith("no planning run yet")
-    assert all(w["capacity_units"] is None and not w["overflows"] for w in body["warehouses"])
+    # the demo tells its warehouse's capacity (WarehouseConfigured): twelve days of the usual demand
+    main = next(w for w in body["warehouses"] if w["warehouse"] == "main")
+    assert main["capacity_units"] == world_of(SMALL_DEMO).warehouse_capacity
 
 
 def test_after_a_plan_run_and_a_warehouse_configured_the_weeks_over_capacity_and_suggestions_show(
