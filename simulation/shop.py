@@ -17,7 +17,6 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from services.contracts import BY_TYPE
 from services.planning.runs import PlanSettings
 from simulation.agenda import Agenda, Outbox
 from simulation.planning import EVERY_DAYS, Planner
@@ -38,11 +37,6 @@ from simulation.world import (
 WEEKDAY_FACTOR = (1.0, 1.05, 1.0, 1.1, 1.15, 0.75, 0.6)  # Monday first
 CANCEL_REASONS = ("customer request", "found it cheaper elsewhere", "waited too long", "ordered by mistake")
 SHIP_SAME_DAY = 0.92  # the rest are picked the next day
-
-
-def supplier_version() -> int:
-    """2 once the engine reads suppliers' order multiples and capacities (SupplierRegistered v2)."""
-    return 2 if 2 in BY_TYPE.get("SupplierRegistered", {}) else 1
 
 
 class Shop:
@@ -83,7 +77,7 @@ class Shop:
 
     def messages(self) -> Iterator[dict]:
         opening = at(self.options.start, 0)
-        for type_, fields in setup_messages(self.world, supplier_version()):
+        for type_, fields in setup_messages(self.world):
             yield self.outbox.message(type_, opening, **fields)
         for index in range(self.options.days):
             day = day_of(self.options, index)

@@ -196,13 +196,10 @@ def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def setup_messages(world: World, supplier_version: int = 1) -> list[tuple[str, dict]]:
-    """(type, fields) of everything upstream sends before the shop opens.
-
-    `supplier_version` 2 tells suppliers' order multiples and weekly capacities the
-    engine's way (SupplierRegistered version 2); with version 1 only the simulated
-    suppliers know them.
-    """
+def setup_messages(world: World) -> list[tuple[str, dict]]:
+    """(type, fields) of everything upstream sends before the shop opens: the warehouse's capacity,
+    the SKUs' settings, the suppliers with their terms (SupplierRegistered version 2: order
+    multiples and weekly capacities), the opening stock and the substitutes."""
     out: list[tuple[str, dict]] = []
     if world.warehouse_capacity is not None:
         out.append(("WarehouseConfigured", {"warehouse": "main", "capacity_units": world.warehouse_capacity}))
@@ -215,14 +212,17 @@ def setup_messages(world: World, supplier_version: int = 1) -> list[tuple[str, d
         )
     for supplier in world.suppliers:
         terms = [
-            _terms(world, plan, t, supplier_version)
+            _terms(world, plan, t)
             for plan in world.skus
             for t in (plan.primary, plan.backup)
             if t.supplier_id == supplier.supplier_id
         ]
-        fields = {"supplier_id": supplier.supplier_id, "name": supplier.name, "terms": terms}
-        if supplier_version > 1:
-            fields["schema_version"] = supplier_version
+        fields = {
+            "schema_version": 2,
+            "supplier_id": supplier.supplier_id,
+            "name": supplier.name,
+            "terms": terms,
+        }
         out.append(("SupplierRegistered", fields))
     for plan in world.skus:
         if plan.initial:
@@ -232,19 +232,18 @@ def setup_messages(world: World, supplier_version: int = 1) -> list[tuple[str, d
     return out
 
 
-def _terms(world: World, plan: SkuPlan, t: Terms, version: int) -> dict:
+def _terms(world: World, plan: SkuPlan, t: Terms) -> dict:
     terms = {
         "sku": plan.sku,
         "lead_time_days": t.lead_time_days,
         "unit_cost": t.unit_cost,
         "priority": t.priority,
         "minimum_order_quantity": t.minimum_order_quantity,
+        "order_multiple": plan.pack if t.priority == "primary" else 1,
     }
-    if version > 1:
-        terms["order_multiple"] = plan.pack if t.priority == "primary" else 1
-        capacity = world.variability.capacity(t.supplier_id, plan.sku)
-        if capacity is not None:
-            terms["capacity_per_week"] = capacity
+    capacity = world.variability.capacity(t.supplier_id, plan.sku)
+    if capacity is not None:
+        terms["capacity_per_week"] = capacity
     return terms
 
 
