@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 SEASONAL_SHARE = 5  # one SKU in five has a season
 CAPACITY_SHARE = 4  # one SKU in four has a primary supplier with a weekly capacity
-DISRUPTION_EVERY_DAYS = 180  # mean days between disruptions of one supplier
+DISRUPTION_EVERY_DAYS = 365  # mean days between disruptions of one supplier: about one a year
 DISRUPTION_WEEKS = (2, 6)
 CALM_DAYS = 7  # no disruption starts in the shop's first week
 

@@ -18,7 +18,7 @@ from simulation.shop import Shop
 from simulation.variability import Disruption, Variability
 from simulation.world import SkuPlan, SupplierPlan, Terms, World, at
 
-# Seed 10 in this size of shop: SUP-01 delivers nothing from 14 January to 25 February,
+# Seed 10 in this size of shop: SUP-01 delivers nothing from 16 January to 27 February,
 # SUP-02 ships at most 60 units of SKU-004 a week.
 OPTIONS = DemoOptions(seed=10, days=63, skus=6, orders_per_day=12)
 
