@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,14 +46,13 @@ def demo(
 
     options = DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day)
     started = time.perf_counter()
-    if compare_planning:
+    if compare_planning:  # --planning is then both
         _compare(options, fresh)
-    else:
-        summary = _run(state.settings, replace_planning(options, planning is Switch.ON), fresh)
-        typer.echo(summary.render())
-        typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s; store: {where(state.settings)})")
+        typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s)")
         return
-    typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s)")
+    summary = _run(state.settings, replace(options, planning=planning is Switch.ON), fresh)
+    typer.echo(summary.render())
+    typer.echo(f"(simulated in {time.perf_counter() - started:.1f} s; store: {where(state.settings)})")
 
 
 def _compare(options: DemoOptions, fresh: bool) -> None:
@@ -61,7 +61,7 @@ def _compare(options: DemoOptions, fresh: bool) -> None:
     summaries = {}
     for switch in Switch:
         settings = compared_store(state.settings, switch)
-        summaries[switch] = _run(settings, replace_planning(options, switch is Switch.ON), fresh)
+        summaries[switch] = _run(settings, replace(options, planning=switch is Switch.ON), fresh)
     typer.echo(compare_table(summaries[Switch.OFF], summaries[Switch.ON]))
     typer.echo("")
     for switch in Switch:
@@ -76,12 +76,6 @@ def compared_store(settings: Settings, switch: Switch) -> Settings:
     return settings.model_copy(
         update={"sqlite_path": path.with_name(f"{path.stem}-planning-{switch}{path.suffix}")}
     )
-
-
-def replace_planning(options: DemoOptions, on: bool) -> DemoOptions:
-    from dataclasses import replace
-
-    return replace(options, planning=on)
 
 
 def _run(settings: Settings, options: DemoOptions, fresh: bool) -> DemoSummary:
