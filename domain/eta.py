@@ -21,6 +21,15 @@ add the calibrated lateness of the best source's orders against the date they
 were placed with. Both versions name, on each changed promise, the supplier it
 rests on and its confidence: `eta-v1` its nominal p90 (0.9), `eta-v2` the
 probability, from history and prior, that the supply comes by then.
+
+`eta-v3` is `eta-v2` with failover. A line its supply would promise past its
+maximum wait, or whose covering purchase order is later than its supplier's
+`failover_after_days` (against the date it promised), is promised instead from
+the next source (the best other than that supplier, the backup) if buying from
+it now comes earlier, and within the wait: it no longer expires, and its promise
+is a purchase to make from the backup (`failover` names it), which the Stock
+suggests (`Stock.FailoverSuggested`). Such a line takes nothing from the
+slipping supply, so the lines behind it are served from it sooner.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 
 ETA_POLICY = "eta-v1"
 ETA_POLICY_V2 = "eta-v2"
+ETA_POLICY_V3 = "eta-v3"
 DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
 V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
@@ -52,6 +62,7 @@ class EtaChange(Value):
     # buy for) and the promise's confidence; None in changes recorded before they were kept.
     supplier_id: str | None = None
     confidence: float | None = None
+    failover: str | None = None  # eta-v3: the source the line was moved to (None: not moved)
 
 
 class Expiry(Value):
@@ -62,9 +73,25 @@ class Expiry(Value):
     wait_limit: date
 
 
+class Failover(Value):
+    """A line eta-v3 moved to another source, and why: what it was to wait for, what it can have."""
+
+    order_id: str
+    line_id: str
+    quantity: int
+    supplier_id: str  # whose supply slipped
+    po_id: str
+    late_days: int  # how late that PO is known to be, against the date its supplier promised
+    eta: date  # the promise that supply gives
+    wait_limit: date | None
+    backup_id: str
+    backup_eta: date
+
+
 class EtaPlan(Value):
     changes: list[EtaChange]
     expired: list[Expiry]
+    failover: list[Failover] = []  # eta-v3's moved lines among queue[start:]; empty in other plans
 
 
 def supply_order(line: InboundLine) -> tuple[date, str, str]:
@@ -97,6 +124,8 @@ class _Supply:
     eta: date
     supplier_id: str
     confidence: float
+    po_id: str = ""
+    late_days: int = 0  # known late against the date its supplier promised (eta-v2 and later)
 
 
 @dataclass(frozen=True)
@@ -157,7 +186,66 @@ def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
     )
     lateness = calibrated(history, at_least=known_late)
     eta = max(promised + timedelta(days=lateness.days), today)
-    return _Supply(line.quantity, eta, line.supplier_id, lateness.confidence), line.po_id
+    supply = _Supply(
+        line.quantity, eta, line.supplier_id, lateness.confidence, line.po_id, max(0, known_late)
+    )
+    return supply, line.po_id
+
+
+def plan_etas_v3(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+) -> EtaPlan:
+    """`eta-v3`: the walk of `eta-v2`, with lines whose supply slips moved to the backup."""
+    supply = sorted(
+        (_calibrated_supply(line, today) for line in inbound),
+        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
+    )
+    rescue = _Rescue(tuple(sources), today)
+    return _walk(
+        queue, units_ahead, start, [s for s, _ in supply], _calibrated_purchase(sources), today, rescue
+    )
+
+
+@dataclass(frozen=True)
+class _Rescue:
+    """eta-v3's way out of a slipping supply: buying the line from the best other source."""
+
+    sources: tuple[Source, ...]
+    today: date
+
+    def move(self, entry: QueueEntry, supply: _Supply, eta: date) -> tuple[Failover, _Purchase] | None:
+        """The line's move to another source, if its supply slipped and that source does better."""
+        terms = next((s for s in self.sources if s.supplier_id == supply.supplier_id), None)
+        threshold = terms.failover_after_days if terms else None
+        slipped = threshold is not None and supply.late_days > threshold
+        if not slipped and (entry.wait_limit is None or eta <= entry.wait_limit):
+            return None
+        purchase = _calibrated_purchase([s for s in self.sources if s.supplier_id != supply.supplier_id])
+        if purchase is None:
+            return None
+        backup_eta = max(entry.since, self.today) + purchase.delay
+        if entry.failover == purchase.supplier_id and entry.eta is not None and entry.eta >= backup_eta:
+            backup_eta = entry.eta  # an earlier promise from it still achievable is kept
+        if backup_eta >= eta or (entry.wait_limit is not None and backup_eta > entry.wait_limit):
+            return None
+        moved = Failover(
+            order_id=entry.order_id,
+            line_id=entry.line_id,
+            quantity=entry.quantity,
+            supplier_id=supply.supplier_id,
+            po_id=supply.po_id,
+            late_days=supply.late_days,
+            eta=eta,
+            wait_limit=entry.wait_limit,
+            backup_id=purchase.supplier_id,
+            backup_eta=backup_eta,
+        )
+        return moved, purchase
 
 
 def _calibrated_purchase(sources: Sequence[Source]) -> _Purchase | None:
@@ -181,6 +269,7 @@ def _walk(
     supply: Sequence[_Supply],
     purchase: _Purchase | None,
     today: date,
+    rescue: _Rescue | None = None,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
@@ -193,6 +282,7 @@ def _walk(
     cumulative = units_ahead
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
+    moved: list[Failover] = []
     entries = islice(queue, start, None)
     for entry in entries:
         position_end = cumulative + entry.quantity
@@ -204,12 +294,21 @@ def _walk(
             break
         source = supply[cursor]
         eta = max(source.eta, today)
+        move = rescue.move(entry, source, eta) if rescue is not None else None
+        if move is not None:
+            failover, backup = move
+            moved.append(failover)
+            confidence = backup.confidence(failover.backup_eta, max(entry.since, today))
+            _promised(
+                entry, failover.backup_eta, True, changes, expired, backup.supplier_id, confidence, backup
+            )
+            continue  # served by what is bought from the backup: takes nothing from this supply
         if _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence):
             cumulative = position_end
     if purchase is None:
         for entry in entries:
             _promise_uncovered(entry, None, today, changes, expired)
-        return EtaPlan(changes=changes, expired=expired)
+        return EtaPlan(changes=changes, expired=expired, failover=moved)
     # What the POs do not cover: a long queue's tail, looked at once per line, and
     # left alone while its promise is still reachable and within the line's wait.
     # `eta >= max(since, today) + delay`, without adding dates for the lines that
@@ -221,13 +320,14 @@ def _walk(
         if (
             kept is not None
             and entry.needs_purchase
+            and entry.failover is None
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
         ):
             continue
         _promise_uncovered(entry, purchase, today, changes, expired)
-    return EtaPlan(changes=changes, expired=expired)
+    return EtaPlan(changes=changes, expired=expired, failover=moved)
 
 
 def _promise_uncovered(
@@ -257,8 +357,11 @@ def _promised(
     expired: list[Expiry],
     supplier_id: str | None,
     confidence: float | None,
+    failover: _Purchase | None = None,
 ) -> bool:
-    """Record the line's expiry or changed promise; False if it leaves the queue."""
+    """Record the line's expiry or changed promise; False if it leaves the queue.
+
+    `failover`: the purchase eta-v3 moved the line to (its promise then rests on it)."""
     if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
         expired.append(
             Expiry(
@@ -270,7 +373,8 @@ def _promised(
             )
         )
         return False
-    if eta != entry.eta or needs_purchase != entry.needs_purchase:
+    moved_to = failover.supplier_id if failover is not None else None
+    if eta != entry.eta or needs_purchase != entry.needs_purchase or moved_to != entry.failover:
         changes.append(
             EtaChange(
                 order_id=entry.order_id,
@@ -280,12 +384,13 @@ def _promised(
                 needs_purchase=needs_purchase,
                 supplier_id=supplier_id,
                 confidence=confidence,
+                failover=moved_to,
             )
         )
     return True
 
 
-ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2}
+ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2, ETA_POLICY_V3: plan_etas_v3}
 
 
 def eta_planner(policy: str) -> Callable[..., EtaPlan]:

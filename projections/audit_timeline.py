@@ -256,6 +256,13 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.InboundCancelled": lambda d: f"inbound {d['purchase_order_key']} cancelled",
     "Stock.ReplenishmentSuggested": lambda d: f"suggest buying {d['quantity']} from {d['supplier_id']}",
     "Stock.SuggestionReduced": lambda d: f"outstanding suggestion now {d['outstanding_quantity']}",
+    "Stock.FailoverSuggested": lambda d: (
+        f"failover: suggest buying {d['quantity']} from {d['supplier_id']} for {d['line_count']} "
+        f"waiting line(s) whose supply slipped"
+    ),
+    "Stock.FailoverReduced": lambda d: (
+        f"failover suggestion from {d['supplier_id']} now {d['outstanding_quantity']}"
+    ),
     "Stock.BackInStockRequested": lambda d: f"{d['customer_id']} asks to hear when back in stock",
     "Stock.BackInStockAnnounced": lambda d: (
         f"back in stock ({d['available_quantity']} free): {len(d['watchers'])} watcher(s) told"

@@ -48,6 +48,11 @@ class EtaChangeV1(Contract):
         "0.9) or, for eta-v2, the calibrated probability that the supply comes by then. Null in promises "
         "recorded before it was kept.",
     )
+    failover: str | None = Field(
+        None,
+        description="eta-v3: the source the line was moved to because its own supply slipped (its promise "
+        "is then a purchase to make from it, see Stock.FailoverSuggested); null otherwise.",
+    )
 
 
 class ExpiryV1(Contract):
@@ -248,6 +253,16 @@ class StockInboundScheduledV1(Payload):
     expected_date: date
     lateness_days: int
     expected_arrival: date = Field(description="expected_date plus the supplier's lateness.")
+    suggested_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="Replenishment still suggested after this PO, by supplier id (null in events stored "
+        "before it was kept).",
+    )
+    failover_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="Failover purchases still suggested after it, by supplier id: a PO takes off its "
+        "supplier's failover share first (null in events stored before it was kept).",
+    )
 
 
 class StockInboundCancelledV1(Payload):
@@ -264,6 +279,36 @@ class StockReplenishmentSuggestedV1(Payload):
 
 class StockSuggestionReducedV1(Payload):
     EVENT_TYPE = "Stock.SuggestionReduced"
+    outstanding_quantity: int
+    suggested_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="What stays suggested, by supplier id: the least preferred supplier's share is cut "
+        "first (null in events stored before it was kept).",
+    )
+
+
+class SavedLineV1(Contract):
+    order_id: str
+    line_id: str
+    quantity: int
+
+
+class StockFailoverSuggestedV1(Payload):
+    """Buy from `supplier_id` for waiting lines whose own supply slipped (eta-v3's failover)."""
+
+    EVENT_TYPE = "Stock.FailoverSuggested"
+    supplier_id: str
+    quantity: int
+    lines: list[SavedLineV1] = Field(
+        description="The lines it would serve in time (the first 20, queue order)."
+    )
+    line_count: int
+    decision: Decision
+
+
+class StockFailoverReducedV1(Payload):
+    EVENT_TYPE = "Stock.FailoverReduced"
+    supplier_id: str
     outstanding_quantity: int
 
 
