@@ -322,3 +322,43 @@ def test_suggestions_never_exceed_what_the_level_needs_by_more_than_one_order(
         step = seen.next_suggestion()
     assert step is None
     assert total >= seen.need
+
+
+def test_events_stored_before_the_split_and_the_level_were_kept_still_load_and_rebuild_the_stock():
+    from eventsourcing.persistence import StoredEvent
+
+    import orjson
+
+    from infra.bootstrap import build_engine
+    from infra.settings import Settings
+    from tests import messages as m
+
+    engine = build_engine(Settings(store="memory"))
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ["A"]),
+        m.sku_configured(
+            "k1", "A", reorder_point=5, safety_stock=2, schema_version=3, reason="r", order_up_to=20
+        ),
+        m.order_placed("o1", "O1", [("1", "A", 3)]),
+        m.po_placed("p1", "PO-1", [("A", 10)], expected=m.day(7), at=m.ts(0, 1)),
+    )
+    added_later = ("order_up_to", "eta_policy", "suggested_from", "failover_from")
+    stored = engine.recorder.select_notifications(start=1, limit=1000)
+    older = []
+    for record in stored:
+        state = orjson.loads(record.state)
+        if record.topic.endswith(("Stock.Configured", "Stock.InboundScheduled", "Stock.SuggestionReduced")):
+            for name in added_later:
+                state.pop(name, None)  # as stored before they were kept
+        older.append(
+            StoredEvent(record.originator_id, record.originator_version, record.topic, orjson.dumps(state))
+        )
+    stock = None
+    for record in older:
+        event = engine.mapper.to_domain_event(record)
+        if record.originator_id == Stock.create_id("A"):
+            stock = event.mutate(stock)
+    assert (
+        stock is not None and stock.order_up_to is None and stock.suggested == engine.get_stock("A").suggested
+    )
