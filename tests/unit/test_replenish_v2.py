@@ -325,9 +325,8 @@ def test_suggestions_never_exceed_what_the_level_needs_by_more_than_one_order(
 
 
 def test_events_stored_before_the_split_and_the_level_were_kept_still_load_and_rebuild_the_stock():
-    from eventsourcing.persistence import StoredEvent
-
     import orjson
+    from eventsourcing.persistence import StoredEvent
 
     from infra.bootstrap import build_engine
     from infra.settings import Settings
