@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.capacity_advice import UNITS, Outlook, Overflow, Suggestion, Week
+from domain.capacity_advice import UNITS, VOLUME, Outlook, Overflow, Suggestion, Week
 
 NOT_CONFIGURED = "no warehouse capacity configured (WarehouseConfigured)"
 
@@ -96,11 +96,8 @@ EMPTY = ReportOutlook(configured=False, as_of=None, weeks=None, demand=None, war
 
 def report_outlook(engine: Any, weeks: int | None = None) -> ReportOutlook:
     """`weeks`: by default as many as `antrian capacity` projects."""
-    from services.capacity import (
-        DEFAULT_WEEKS,
-        capacity_configured,
-        capacity_outlook,
-    )  # the projection's imports: only when one is made
+    # Imported here: a report with no capacity to look at need not load the projection (the Stock aggregate)
+    from services.capacity import DEFAULT_WEEKS, capacity_configured, capacity_outlook
 
     if not capacity_configured(engine):
         return EMPTY
@@ -135,8 +132,7 @@ def _week(span: Week, over: list[Overflow]) -> WeekOver:
     orders: dict[tuple[str, str], list[Any]] = {}
     for arrival in sorted({a for o in over for a in o.causes}, key=lambda a: (a.arrives, a.po_id, a.sku)):
         orders.setdefault((arrival.supplier_id, arrival.po_id), []).append(arrival)
-    units = by.get(UNITS)
-    volume = next((o for m, o in by.items() if m != UNITS), None)
+    units, volume = by.get(UNITS), by.get(VOLUME)
     return WeekOver(
         week=span.week,
         first_day=span.first_day,
