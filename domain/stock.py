@@ -623,7 +623,13 @@ class Stock(Aggregate):
                 break
         if asked or not self.suggested:
             return
-        wanted = self._order_up_to(today).wanted() if policy == REPLENISH_V2 else self._supply_position().need
+        if policy == REPLENISH_V2:
+            position = self._order_up_to(today)
+            if self.suggested <= position.gap:  # still worth at least that much: nothing to reduce
+                return
+            wanted = position.wanted()
+        else:
+            wanted = self._supply_position().need
         if wanted < self.suggested:
             kept = trimmed(self.suggested_from, wanted, self._preference())
             self._suggestion_reduced(outstanding=wanted, suggested_from=kept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
@@ -155,11 +156,11 @@ def test_a_supplier_at_its_weekly_capacity_leaves_the_rest_to_the_backup():
     )
     # The inbound 30 count in the position: 70 is above 40, nothing needed. Waiting customers bring it down.
     assert first.next_suggestion() is None
-    low = OrderUpTo(**{**first.__dict__, "waiting": 30})  # projected 40
+    low = replace(first, waiting=30)  # projected 40
     step = low.next_suggestion()
     assert step is not None and (step.supplier_id, step.quantity) == ("S1", 20)
     assert "all its capacity allows" in step.reason
-    after = OrderUpTo(**{**low.__dict__, "suggested": 20, "suggested_from": {"S1": 20}})
+    after = replace(low, suggested=20, suggested_from={"S1": 20})
     rest = after.next_suggestion()
     assert rest is not None and (rest.supplier_id, rest.quantity) == ("B1", 40)
     assert after.wanted() == 60
@@ -318,7 +319,7 @@ def test_suggestions_never_exceed_what_the_level_needs_by_more_than_one_order(
             **seen.suggested_from,
             step.supplier_id: seen.suggested_from.get(step.supplier_id, 0) + step.quantity,
         }
-        seen = OrderUpTo(**{**seen.__dict__, "suggested": total, "suggested_from": taken})
+        seen = replace(seen, suggested=total, suggested_from=taken)
         step = seen.next_suggestion()
     assert step is None
     assert total >= seen.need
