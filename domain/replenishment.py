@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from domain.eta import best_source, source_rank
