@@ -250,7 +250,7 @@ class OrderUpTo:
         )
         reason = (
             f"projected {self.projected} (free {self.available} + inbound {self.inbound_units}"
-            f" - waiting {self.waiting}) reached reorder point {self.reorder_point}: {level} needs "
+            f" - waiting {self.waiting}) is at or below reorder point {self.reorder_point}: {level} needs "
             f"{self.need - self.suggested} more than the {self.suggested} suggested; {share} ({terms})"
         )
         inputs: dict[str, Any] = {
