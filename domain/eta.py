@@ -22,7 +22,11 @@ were placed with. Both versions name, on each changed promise, the supplier it
 rests on and its confidence: `eta-v1` its nominal p90 (0.9), `eta-v2` the
 probability, from history and prior, that the supply comes by then.
 
-`eta-v3` is `eta-v2` with failover. A line its supply would promise past its
+`eta-v3` is `eta-v2` within suppliers' weekly capacity, and with failover. A
+purchase order line of a supplier that delivers at most N units of the SKU a week
+comes in parts: N on its date, N a week later, and so on; lines to buy for from a
+best source with a capacity are promised a week later per N units to buy ahead of
+them. A line its supply would promise past its
 maximum wait, or whose covering purchase order is later than its supplier's
 `failover_after_days` (against the date it promised), is promised instead from
 the next source (the best other than that supplier, the backup) if buying from
@@ -34,8 +38,8 @@ slipping supply, so the lines behind it are served from it sooner.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 
@@ -135,6 +139,13 @@ class _Purchase:
     delay: timedelta
     supplier_id: str
     confidence: Callable[[date, date], float]  # (promised date, from when counted) -> confidence
+    capacity: int | None = None  # eta-v3: units a week the source delivers; later units a week later each
+
+    def extra(self, backlog: int, quantity: int) -> timedelta:
+        """How much later than `delay` a line's last unit comes, `backlog` units to buy being ahead of it."""
+        if self.capacity is None or backlog + quantity <= self.capacity:
+            return timedelta(0)
+        return timedelta(weeks=(backlog + quantity - 1) // self.capacity)
 
 
 def plan_etas(
@@ -200,15 +211,33 @@ def plan_etas_v3(
     sources: Sequence[Source],
     today: date,
 ) -> EtaPlan:
-    """`eta-v3`: the walk of `eta-v2`, with lines whose supply slips moved to the backup."""
+    """`eta-v3`: the walk of `eta-v2` within suppliers' weekly capacity, with lines whose supply
+    slips moved to the backup."""
+    capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
     supply = sorted(
-        (_calibrated_supply(line, today) for line in inbound),
+        (part for line in inbound for part in _within_capacity(line, today, capacity)),
         key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
     )
-    rescue = _Rescue(tuple(sources), today)
+    purchase = _calibrated_purchase(sources)
+    if purchase is not None:
+        purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
     return _walk(
-        queue, units_ahead, start, [s for s, _ in supply], _calibrated_purchase(sources), today, rescue
+        queue, units_ahead, start, [s for s, _ in supply], purchase, today, _Rescue(tuple(sources), today)
     )
+
+
+def _within_capacity(line: InboundLine, today: date, capacity: dict[str, int]) -> list[tuple[_Supply, str]]:
+    """A PO line of a supplier with a weekly capacity, as the parts it can deliver: the capacity on
+    its date, the next as much a week later, and so on (eta-v3; other POs of it are not counted)."""
+    whole, po_id = _calibrated_supply(line, today)
+    limit = capacity.get(line.supplier_id)
+    if limit is None or whole.quantity <= limit:
+        return [(whole, po_id)]
+    parts = []
+    for week, first in enumerate(range(0, whole.quantity, limit)):
+        quantity = min(limit, whole.quantity - first)
+        parts.append((replace(whole, quantity=quantity, eta=whole.eta + timedelta(weeks=week)), po_id))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -280,6 +309,7 @@ def _walk(
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead
+    backlog = 0  # units to buy ahead of the line (eta-v3 counts them against a weekly capacity)
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
     moved: list[Failover] = []
@@ -290,7 +320,9 @@ def _walk(
             covered_up_to += supply[cursor].quantity
             cursor += 1
         if cursor == len(supply):
-            _promise_uncovered(entry, purchase, today, changes, expired)
+            backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
+                backlog += entry.quantity
             break
         source = supply[cursor]
         eta = max(source.eta, today)
@@ -315,6 +347,9 @@ def _walk(
     # started waiting before today (nearly all of them).
     delay = purchase.delay
     reachable = today + delay
+    if purchase.capacity is not None:
+        _promise_within_capacity(entries, purchase, today, backlog, changes, expired)
+        return EtaPlan(changes=changes, expired=expired, failover=moved)
     for entry in entries:
         kept = entry.eta
         if (
@@ -330,23 +365,51 @@ def _walk(
     return EtaPlan(changes=changes, expired=expired, failover=moved)
 
 
+def _promise_within_capacity(
+    entries: Iterable[QueueEntry],
+    purchase: _Purchase,
+    today: date,
+    backlog: int,
+    changes: list[EtaChange],
+    expired: list[Expiry],
+) -> None:
+    """eta-v3's tail when the source has a weekly capacity: each line a week later per capacity's
+    worth of units to buy ahead of it (`backlog`); a kept promise still reachable stays."""
+    for entry in entries:
+        extra = purchase.extra(backlog, entry.quantity)
+        kept = entry.eta
+        if (
+            kept is not None
+            and entry.needs_purchase
+            and entry.failover is None
+            and kept >= max(entry.since, today) + purchase.delay + extra
+            and (entry.wait_limit is None or kept <= entry.wait_limit)
+        ):
+            backlog += entry.quantity
+            continue
+        if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
+            backlog += entry.quantity
+
+
 def _promise_uncovered(
     entry: QueueEntry,
     purchase: _Purchase | None,
     today: date,
     changes: list[EtaChange],
     expired: list[Expiry],
-) -> None:
-    """A line to buy for: an earlier promise still achievable is kept."""
+    backlog: int = 0,
+) -> bool:
+    """A line to buy for, `backlog` units to buy being ahead of it: an earlier promise still
+    achievable is kept. False if it leaves the queue."""
     if purchase is None:
-        _promised(entry, None, True, changes, expired, None, None)
-        return
+        return _promised(entry, None, True, changes, expired, None, None)
     since = max(entry.since, today)
-    eta = since + purchase.delay
+    extra = purchase.extra(backlog, entry.quantity) if purchase.capacity is not None else timedelta(0)
+    eta = since + purchase.delay + extra
     if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
         eta = entry.eta
-    confidence = purchase.confidence(eta, since)
-    _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
+    confidence = purchase.confidence(eta - extra, since)  # the weeks capacity adds are no slack
+    return _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
 
 
 def _promised(

@@ -228,3 +228,41 @@ def test_failover_moves_only_lines_whose_supply_slipped_and_only_to_an_earlier_p
     step = next_failover(after, {}, {s.supplier_id: s for s in sources})
     moved_units = sum(m.quantity for m in plan.failover)
     assert (step.units if step else 0) == moved_units
+
+
+# ------------------------------------------------------- weekly capacity (eta-v3)
+def limited(capacity: int) -> Source:
+    return Source(
+        supplier_id="S1",
+        lead_time_days=10,
+        priority=SupplierPriority.PRIMARY,
+        lateness_days=0,
+        capacity_per_week=capacity,
+    )
+
+
+def test_a_po_above_its_suppliers_weekly_capacity_promises_its_later_units_a_week_later_each():
+    queue = [entry("A", 100), entry("B", 100), entry("C", 50)]
+    v3 = plan_etas_v3(queue, 0, 0, [po(250, 10, 10)], [limited(100)], TODAY)
+    dates = {c.order_id: c.new for c in v3.changes}
+    assert dates["B"] == dates["A"] + timedelta(weeks=1)
+    assert dates["C"] == dates["A"] + timedelta(weeks=2)
+    v2 = plan_etas_v2(queue, 0, 0, [po(250, 10, 10)], [limited(100)], TODAY)
+    assert len({c.new for c in v2.changes}) == 1  # eta-v2 reads no capacity
+
+
+def test_lines_to_buy_for_from_a_source_with_a_capacity_wait_a_week_per_capacitys_worth_ahead():
+    queue = [entry("A", 6), entry("B", 6), entry("C", 6), entry("D", 6)]
+    plan = plan_etas_v3(queue, 0, 0, [], [limited(10)], TODAY)
+    dates = {c.order_id: c.new for c in plan.changes}
+    first = dates["A"]
+    assert dates == {
+        "A": first,
+        "B": first + timedelta(weeks=1),  # units 7-12: past the first 10
+        "C": first + timedelta(weeks=1),  # units 13-18
+        "D": first + timedelta(weeks=2),  # units 19-24
+    }
+    assert all(c.needs_purchase for c in plan.changes)
+    # Promises kept in a later walk stay as they were
+    promised = [e.model_copy(update={"eta": dates[e.order_id], "needs_purchase": True}) for e in queue]
+    assert plan_etas_v3(promised, 0, 0, [], [limited(10)], TODAY).changes == []
