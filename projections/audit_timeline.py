@@ -220,7 +220,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "Stock.Configured": lambda d: (
         f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
-        f"{d['allocation_policy']}{_why(d)}"
+        + (f"order-up-to {d['order_up_to'] or 'none'}, " if d.get("order_up_to") is not None else "")
+        + (f"promises with {d['eta_policy']}, " if d.get("eta_policy") else "")
+        + f"{d['allocation_policy']}{_why(d)}"
     ),
     "Stock.SourceSet": lambda d: (
         f"source {d['supplier_id']} ({d['priority']}): lead time {d['lead_time_days']}d, "

@@ -79,6 +79,15 @@ class StockPosition(Model):
     units_needing_purchase: int
     reorder_point: int
     safety_stock: int
+    order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
+    eta_policy: str = Field(description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3)")
+    replenish_policy: str = Field(description="the replenishment rule it follows (eta-v1's, or replenish-v2)")
+    suggested_by_supplier: dict[str, int] = Field(
+        description="replenishment suggested and not yet ordered, by supplier id"
+    )
+    failover_by_supplier: dict[str, int] = Field(
+        description="failover purchases suggested and not yet ordered (eta-v3), by supplier id"
+    )
     substitutes: list[str]
     substitute_for: list[str]
     incoming_supply: list[IncomingSupply]

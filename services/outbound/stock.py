@@ -147,6 +147,9 @@ def _source_set(e: Stock.SourceSet) -> StockSourceSetV1:
         priority=s.priority.value,
         minimum_order_quantity=s.minimum_order_quantity,
         lateness_days=s.lateness_days,
+        order_multiple=s.order_multiple,
+        capacity_per_week=s.capacity_per_week,
+        failover_after_days=s.failover_after_days,
     )
 
 
@@ -182,6 +185,8 @@ MAPPINGS: tuple[Mapping, ...] = (
             allocation_policy=e.policy,
             reason=e.reason,
             unit_volume=None if e.unit_volume is None else format(e.unit_volume, "f"),
+            order_up_to=e.order_up_to,
+            eta_policy=e.eta_policy,
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),

@@ -91,6 +91,14 @@ class StockConfiguredV1(Payload):
         description="One unit's volume as a decimal string (SkuConfigured version 2), in the unit of "
         "warehouses' capacity_volume; null when the message did not give one (the SKU's volume is unchanged).",
     )
+    order_up_to: int | None = Field(
+        default=None,
+        description="The level replenishment buys up to (SkuConfigured version 3; 0: none); null when the "
+        "message did not give one (unchanged).",
+    )
+    eta_policy: str | None = Field(
+        default=None, description="The ETA policy the SKU promises with from now on; null: unchanged."
+    )
 
 
 class StockSourceSetV1(Payload):
@@ -100,6 +108,16 @@ class StockSourceSetV1(Payload):
     priority: SupplierPriorityV1
     minimum_order_quantity: int
     lateness_days: int = Field(description="Supplier's observed lateness (p90 of past delays).")
+    order_multiple: int = Field(
+        default=1, description="Orders in whole multiples of it (SupplierRegistered v2)."
+    )
+    capacity_per_week: int | None = Field(
+        default=None, description="Units of this SKU the supplier delivers a week at most; null: not limited."
+    )
+    failover_after_days: int | None = Field(
+        default=None,
+        description="Days a PO of it may be late before eta-v3 moves its lines to the backup; null: never.",
+    )
 
 
 class StockSourceRemovedV1(Payload):
