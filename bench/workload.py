@@ -150,6 +150,10 @@ class MixedCatalogue:
     seed: int = 7
     setup: list[Msg] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
+    # None: half the SKUs configured (version 1), as the headline always was. "off" / "on": every SKU
+    # configured with the same reorder point and safety stock, "on" with an order-up-to level too
+    # (SkuConfigured version 3: replenish-v2 buys ahead) - the replenishment A/B of bench.engine part 4.
+    replenish: str | None = None
 
     def build(self, clock: Clock) -> list[Msg]:
         rnd = random.Random(self.seed)
@@ -184,8 +188,15 @@ class MixedCatalogue:
                 )
             msgs.append(supplier_registered(clock, supplier_id, terms))
         for sku in skus:
-            if rnd.random() < 0.5:
-                msgs.append(sku_configured(clock, sku, rnd.randint(2, 10), rnd.randint(0, 5)))
+            configured = rnd.random() < 0.5
+            reorder_point, safety_stock = rnd.randint(2, 10), rnd.randint(0, 5)
+            if configured or self.replenish is not None:
+                msg = sku_configured(clock, sku, reorder_point, safety_stock)
+                if self.replenish == "on":
+                    msg.update(
+                        schema_version=3, reason="bench", order_up_to=reorder_point + rnd.randint(20, 60)
+                    )
+                msgs.append(msg)
         # stock on hand for about 60% of SKUs
         for sku in skus:
             if rnd.random() < 0.6:

@@ -33,7 +33,9 @@ class Value(BaseModel):
 # business time) is unknown in events stored before it was kept, and so is an operator's `reason` on
 # Stock.Configured and Order.SubstituteAccepted/Declined (an event whose reason is a required `str`
 # always stored one: None would fail it loudly, as the missing field would). A SKU's `unit_volume` on
-# Stock.Configured too (None: not told).
+# Stock.Configured too (None: not told), and its `order_up_to` and `eta_policy` (None: left as they
+# were). The per-supplier split of suggestions after Stock.InboundScheduled / SuggestionReduced
+# (None: worked out from the state, as before).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
@@ -41,6 +43,9 @@ ADDED_LATER: dict[str, Any] = {
     "reason": None,
     "eta_policy": None,
     "unit_volume": None,
+    "order_up_to": None,
+    "suggested_from": None,
+    "failover_from": None,
 }
 
 

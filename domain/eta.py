@@ -21,12 +21,25 @@ add the calibrated lateness of the best source's orders against the date they
 were placed with. Both versions name, on each changed promise, the supplier it
 rests on and its confidence: `eta-v1` its nominal p90 (0.9), `eta-v2` the
 probability, from history and prior, that the supply comes by then.
+
+`eta-v3` is `eta-v2` within suppliers' weekly capacity, and with failover. A
+purchase order line of a supplier that delivers at most N units of the SKU a week
+comes in parts: N on its date, N a week later, and so on; lines to buy for from a
+best source with a capacity are promised a week later per N units to buy ahead of
+them. A line its supply would promise past its
+maximum wait, or whose covering purchase order is later than its supplier's
+`failover_after_days` (against the date it promised), is promised instead from
+the next source (the best other than that supplier, the backup) if buying from
+it now comes earlier, and within the wait: it no longer expires, and its promise
+is a purchase to make from the backup (`failover` names it), which the Stock
+suggests (`Stock.FailoverSuggested`). Such a line takes nothing from the
+slipping supply, so the lines behind it are served from it sooner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 
@@ -37,6 +50,7 @@ from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 
 ETA_POLICY = "eta-v1"
 ETA_POLICY_V2 = "eta-v2"
+ETA_POLICY_V3 = "eta-v3"
 DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
 V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
@@ -52,6 +66,7 @@ class EtaChange(Value):
     # buy for) and the promise's confidence; None in changes recorded before they were kept.
     supplier_id: str | None = None
     confidence: float | None = None
+    failover: str | None = None  # eta-v3: the source the line was moved to (None: not moved)
 
 
 class Expiry(Value):
@@ -62,9 +77,25 @@ class Expiry(Value):
     wait_limit: date
 
 
+class Failover(Value):
+    """A line eta-v3 moved to another source, and why: what it was to wait for, what it can have."""
+
+    order_id: str
+    line_id: str
+    quantity: int
+    supplier_id: str  # whose supply slipped
+    po_id: str
+    late_days: int  # how late that PO is known to be, against the date its supplier promised
+    eta: date  # the promise that supply gives
+    wait_limit: date | None
+    backup_id: str
+    backup_eta: date
+
+
 class EtaPlan(Value):
     changes: list[EtaChange]
     expired: list[Expiry]
+    failover: list[Failover] = []  # eta-v3's moved lines among queue[start:]; empty in other plans
 
 
 def supply_order(line: InboundLine) -> tuple[date, str, str]:
@@ -97,6 +128,8 @@ class _Supply:
     eta: date
     supplier_id: str
     confidence: float
+    po_id: str = ""
+    late_days: int = 0  # known late against the date its supplier promised (eta-v2 and later)
 
 
 @dataclass(frozen=True)
@@ -106,6 +139,13 @@ class _Purchase:
     delay: timedelta
     supplier_id: str
     confidence: Callable[[date, date], float]  # (promised date, from when counted) -> confidence
+    capacity: int | None = None  # eta-v3: units a week the source delivers; later units a week later each
+
+    def extra(self, backlog: int, quantity: int) -> timedelta:
+        """How much later than `delay` a line's last unit comes, `backlog` units to buy being ahead of it."""
+        if self.capacity is None or backlog + quantity <= self.capacity:
+            return timedelta(0)
+        return timedelta(weeks=(backlog + quantity - 1) // self.capacity)
 
 
 def plan_etas(
@@ -157,7 +197,84 @@ def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
     )
     lateness = calibrated(history, at_least=known_late)
     eta = max(promised + timedelta(days=lateness.days), today)
-    return _Supply(line.quantity, eta, line.supplier_id, lateness.confidence), line.po_id
+    supply = _Supply(
+        line.quantity, eta, line.supplier_id, lateness.confidence, line.po_id, max(0, known_late)
+    )
+    return supply, line.po_id
+
+
+def plan_etas_v3(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+) -> EtaPlan:
+    """`eta-v3`: the walk of `eta-v2` within suppliers' weekly capacity, with lines whose supply
+    slips moved to the backup."""
+    capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
+    supply = sorted(
+        (part for line in inbound for part in _within_capacity(line, today, capacity)),
+        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
+    )
+    purchase = _calibrated_purchase(sources)
+    if purchase is not None:
+        purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
+    return _walk(
+        queue, units_ahead, start, [s for s, _ in supply], purchase, today, _Rescue(tuple(sources), today)
+    )
+
+
+def _within_capacity(line: InboundLine, today: date, capacity: dict[str, int]) -> list[tuple[_Supply, str]]:
+    """A PO line of a supplier with a weekly capacity, as the parts it can deliver: the capacity on
+    its date, the next as much a week later, and so on (eta-v3; other POs of it are not counted)."""
+    whole, po_id = _calibrated_supply(line, today)
+    limit = capacity.get(line.supplier_id)
+    if limit is None or whole.quantity <= limit:
+        return [(whole, po_id)]
+    parts = []
+    for week, first in enumerate(range(0, whole.quantity, limit)):
+        quantity = min(limit, whole.quantity - first)
+        parts.append((replace(whole, quantity=quantity, eta=whole.eta + timedelta(weeks=week)), po_id))
+    return parts
+
+
+@dataclass(frozen=True)
+class _Rescue:
+    """eta-v3's way out of a slipping supply: buying the line from the best other source."""
+
+    sources: tuple[Source, ...]
+    today: date
+
+    def move(self, entry: QueueEntry, supply: _Supply, eta: date) -> tuple[Failover, _Purchase] | None:
+        """The line's move to another source, if its supply slipped and that source does better."""
+        terms = next((s for s in self.sources if s.supplier_id == supply.supplier_id), None)
+        threshold = terms.failover_after_days if terms else None
+        slipped = threshold is not None and supply.late_days > threshold
+        if not slipped and (entry.wait_limit is None or eta <= entry.wait_limit):
+            return None
+        purchase = _calibrated_purchase([s for s in self.sources if s.supplier_id != supply.supplier_id])
+        if purchase is None:
+            return None
+        backup_eta = max(entry.since, self.today) + purchase.delay
+        if entry.failover == purchase.supplier_id and entry.eta is not None and entry.eta >= backup_eta:
+            backup_eta = entry.eta  # an earlier promise from it still achievable is kept
+        if backup_eta >= eta or (entry.wait_limit is not None and backup_eta > entry.wait_limit):
+            return None
+        moved = Failover(
+            order_id=entry.order_id,
+            line_id=entry.line_id,
+            quantity=entry.quantity,
+            supplier_id=supply.supplier_id,
+            po_id=supply.po_id,
+            late_days=supply.late_days,
+            eta=eta,
+            wait_limit=entry.wait_limit,
+            backup_id=purchase.supplier_id,
+            backup_eta=backup_eta,
+        )
+        return moved, purchase
 
 
 def _calibrated_purchase(sources: Sequence[Source]) -> _Purchase | None:
@@ -181,6 +298,7 @@ def _walk(
     supply: Sequence[_Supply],
     purchase: _Purchase | None,
     today: date,
+    rescue: _Rescue | None = None,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
@@ -191,8 +309,10 @@ def _walk(
     covered_up_to = 0
     cursor = 0
     cumulative = units_ahead
+    backlog = 0  # units to buy ahead of the line (eta-v3 counts them against a weekly capacity)
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
+    moved: list[Failover] = []
     entries = islice(queue, start, None)
     for entry in entries:
         position_end = cumulative + entry.quantity
@@ -200,34 +320,75 @@ def _walk(
             covered_up_to += supply[cursor].quantity
             cursor += 1
         if cursor == len(supply):
-            _promise_uncovered(entry, purchase, today, changes, expired)
+            backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
+                backlog += entry.quantity
             break
         source = supply[cursor]
         eta = max(source.eta, today)
+        move = rescue.move(entry, source, eta) if rescue is not None else None
+        if move is not None:
+            failover, backup = move
+            moved.append(failover)
+            confidence = backup.confidence(failover.backup_eta, max(entry.since, today))
+            _promised(
+                entry, failover.backup_eta, True, changes, expired, backup.supplier_id, confidence, backup
+            )
+            continue  # served by what is bought from the backup: takes nothing from this supply
         if _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence):
             cumulative = position_end
     if purchase is None:
         for entry in entries:
             _promise_uncovered(entry, None, today, changes, expired)
-        return EtaPlan(changes=changes, expired=expired)
+        return EtaPlan(changes=changes, expired=expired, failover=moved)
     # What the POs do not cover: a long queue's tail, looked at once per line, and
     # left alone while its promise is still reachable and within the line's wait.
     # `eta >= max(since, today) + delay`, without adding dates for the lines that
     # started waiting before today (nearly all of them).
     delay = purchase.delay
     reachable = today + delay
+    if purchase.capacity is not None:
+        _promise_within_capacity(entries, purchase, today, backlog, changes, expired)
+        return EtaPlan(changes=changes, expired=expired, failover=moved)
     for entry in entries:
         kept = entry.eta
         if (
             kept is not None
             and entry.needs_purchase
+            and entry.failover is None
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
         ):
             continue
         _promise_uncovered(entry, purchase, today, changes, expired)
-    return EtaPlan(changes=changes, expired=expired)
+    return EtaPlan(changes=changes, expired=expired, failover=moved)
+
+
+def _promise_within_capacity(
+    entries: Iterable[QueueEntry],
+    purchase: _Purchase,
+    today: date,
+    backlog: int,
+    changes: list[EtaChange],
+    expired: list[Expiry],
+) -> None:
+    """eta-v3's tail when the source has a weekly capacity: each line a week later per capacity's
+    worth of units to buy ahead of it (`backlog`); a kept promise still reachable stays."""
+    for entry in entries:
+        extra = purchase.extra(backlog, entry.quantity)
+        kept = entry.eta
+        if (
+            kept is not None
+            and entry.needs_purchase
+            and entry.failover is None
+            and kept >= max(entry.since, today) + purchase.delay + extra
+            and (entry.wait_limit is None or kept <= entry.wait_limit)
+        ):
+            backlog += entry.quantity
+            continue
+        if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
+            backlog += entry.quantity
 
 
 def _promise_uncovered(
@@ -236,17 +397,19 @@ def _promise_uncovered(
     today: date,
     changes: list[EtaChange],
     expired: list[Expiry],
-) -> None:
-    """A line to buy for: an earlier promise still achievable is kept."""
+    backlog: int = 0,
+) -> bool:
+    """A line to buy for, `backlog` units to buy being ahead of it: an earlier promise still
+    achievable is kept. False if it leaves the queue."""
     if purchase is None:
-        _promised(entry, None, True, changes, expired, None, None)
-        return
+        return _promised(entry, None, True, changes, expired, None, None)
     since = max(entry.since, today)
-    eta = since + purchase.delay
+    extra = purchase.extra(backlog, entry.quantity) if purchase.capacity is not None else timedelta(0)
+    eta = since + purchase.delay + extra
     if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
         eta = entry.eta
-    confidence = purchase.confidence(eta, since)
-    _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
+    confidence = purchase.confidence(eta - extra, since)  # the weeks capacity adds are no slack
+    return _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
 
 
 def _promised(
@@ -257,8 +420,11 @@ def _promised(
     expired: list[Expiry],
     supplier_id: str | None,
     confidence: float | None,
+    failover: _Purchase | None = None,
 ) -> bool:
-    """Record the line's expiry or changed promise; False if it leaves the queue."""
+    """Record the line's expiry or changed promise; False if it leaves the queue.
+
+    `failover`: the purchase eta-v3 moved the line to (its promise then rests on it)."""
     if eta is not None and entry.wait_limit is not None and eta > entry.wait_limit:
         expired.append(
             Expiry(
@@ -270,7 +436,8 @@ def _promised(
             )
         )
         return False
-    if eta != entry.eta or needs_purchase != entry.needs_purchase:
+    moved_to = failover.supplier_id if failover is not None else None
+    if eta != entry.eta or needs_purchase != entry.needs_purchase or moved_to != entry.failover:
         changes.append(
             EtaChange(
                 order_id=entry.order_id,
@@ -280,12 +447,13 @@ def _promised(
                 needs_purchase=needs_purchase,
                 supplier_id=supplier_id,
                 confidence=confidence,
+                failover=moved_to,
             )
         )
     return True
 
 
-ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2}
+ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2, ETA_POLICY_V3: plan_etas_v3}
 
 
 def eta_planner(policy: str) -> Callable[..., EtaPlan]:

@@ -183,7 +183,15 @@ def apply_promises(queue: list[QueueEntry], start: int, plan: EtaPlan) -> tuple[
         if change is None:
             left += entry.quantity
         else:
-            kept.append(entry.model_copy(update={"eta": change.new, "needs_purchase": change.needs_purchase}))
+            kept.append(
+                entry.model_copy(
+                    update={
+                        "eta": change.new,
+                        "needs_purchase": change.needs_purchase,
+                        "failover": change.failover,
+                    }
+                )
+            )
         unseen -= 1
         if not unseen:
             break

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from domain.eta import best_source, source_rank
@@ -155,13 +156,18 @@ class OrderUpTo:
     today: date
     standing: bool = False  # the reorder point was reached before: buy up to the level wherever it is
 
-    @property
+    @cached_property
     def inbound_units(self) -> int:
         return sum(line.quantity for line in self.inbound)
 
-    @property
+    @cached_property
     def projected(self) -> int:
         return self.available + self.inbound_units - self.waiting
+
+    @property
+    def gap(self) -> int:
+        """Units up to the level from where the position stands, reorder point reached or not."""
+        return max(0, self.target - self.projected)
 
     @property
     def target(self) -> int:
@@ -177,7 +183,7 @@ class OrderUpTo:
 
     @property
     def need(self) -> int:
-        return max(0, self.target - self.projected) if self.triggered else 0
+        return self.gap if self.triggered else 0
 
     def room(self, source: Source) -> int | None:
         """Units the source can still deliver in the week an order placed today would arrive."""
@@ -212,7 +218,7 @@ class OrderUpTo:
 
     def wanted(self) -> int:
         """What an outstanding suggestion is still worth: what the rule would suggest in all,
-        nothing being suggested yet and the reorder point taken as reached."""
+        nothing being suggested yet and the reorder point taken as reached (never less than `gap`)."""
         fresh = replace(self, suggested=0, suggested_from={}, standing=True)
         total = 0
         for _ in range(len(self.sources) + 1):
@@ -244,7 +250,7 @@ class OrderUpTo:
         )
         reason = (
             f"projected {self.projected} (free {self.available} + inbound {self.inbound_units}"
-            f" - waiting {self.waiting}) reached reorder point {self.reorder_point}: {level} needs "
+            f" - waiting {self.waiting}) is at or below reorder point {self.reorder_point}: {level} needs "
             f"{self.need - self.suggested} more than the {self.suggested} suggested; {share} ({terms})"
         )
         inputs: dict[str, Any] = {

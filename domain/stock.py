@@ -41,7 +41,8 @@ from domain.errors import (
     NotAllocated,
     NotReleasedAhead,
 )
-from domain.eta import ETA_POLICY, EtaPlan, eta_planner, supply_order
+from domain.eta import ETA_POLICY, ETA_POLICY_V3, EtaPlan, Failover, eta_planner, supply_order
+from domain.failover import SavedLine, failover_reason, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
 from domain.replenishment import (
     REPLENISH_V1,
@@ -123,6 +124,7 @@ class Stock(Aggregate):
         self.safety_stock = 0
         self.suggested = 0  # replenishment suggested and not yet ordered
         self.suggested_from: dict[str, int] = {}  # ... by supplier id (sums to `suggested`)
+        self.failover_from: dict[str, int] = {}  # failover purchases suggested and not yet ordered, by source
         self.order_up_to: int | None = None
         self.unit_volume: Decimal | None = None
         self.watchers: list[Watcher] = []
@@ -176,12 +178,16 @@ class Stock(Aggregate):
         reason: str | None = None,
         unit_volume: Decimal | None = None,
         order_up_to: int | None = None,
+        eta_policy: str | None = None,
     ) -> StockEffects:
         """New settings; `reason`: why, when the message said (SkuConfigured version 2);
         `unit_volume`: one unit's volume, None leaving it as it was; `order_up_to` (version 3):
-        the level replenish-v2 buys up to, 0 for none, None leaving it as it was."""
+        the level replenish-v2 buys up to, 0 for none, None leaving it as it was; `eta_policy`
+        (version 3): the ETA policy it promises with from now on, None leaving it as it was."""
         policy = policy or self.policy
         get_policy(policy)
+        if eta_policy is not None:
+            eta_planner(eta_policy)
         self._configured(
             reorder_point=reorder_point,
             safety_stock=safety_stock,
@@ -189,6 +195,7 @@ class Stock(Aggregate):
             reason=reason,
             unit_volume=unit_volume,
             order_up_to=order_up_to,
+            eta_policy=None if eta_policy == self.eta_policy else eta_policy,
         )
         return self._refresh(cause, start=0)
 
@@ -408,7 +415,12 @@ class Stock(Aggregate):
         before = self.inbound.get(line.key)
         if before == line:
             return StockEffects(self.sku)
-        self._inbound_scheduled(line=line)
+        added = max(0, line.quantity - (before.quantity if before else 0))
+        failover_from, rest = take_from(self.failover_from, line.supplier_id, added)
+        suggested_from = consumed(
+            self.suggested_from, line.supplier_id, rest, max(0, self.suggested - rest), self._preference()
+        )
+        self._inbound_scheduled(line=line, suggested_from=suggested_from, failover_from=failover_from)
         if self._unchanged_for_v1(before, line):
             return StockEffects(self.sku)
         return self._refresh(cause, start=0)
@@ -513,8 +525,31 @@ class Stock(Aggregate):
             ref = DecisionRef.of(self.sku, self.version, info)
             effects.etas.extend((change, ref) for change in plan.changes)
             effects.expired.extend((expiry, ref) for expiry in plan.expired)
+        if self.eta_policy == ETA_POLICY_V3 or self.failover_from:
+            self._suggest_failover(cause, plan.failover)
         self._suggest_replenishment(cause)
         return effects
+
+    def _suggest_failover(self, cause: Cause, moved: list[Failover]) -> None:
+        """Suggest buying from the backup what the lines moved to it wait for (domain/failover.py)."""
+        for supplier_id, worth in reductions(self.queue, self.failover_from, self.sources):
+            self._failover_reduced(supplier_id=supplier_id, outstanding=worth)
+        while (step := next_failover(self.queue, self.failover_from, self.sources)) is not None:
+            info = self._decision(
+                cause,
+                failover_reason(step, moved),
+                policy=self.eta_policy,
+                moved_units=step.units,
+                moved_lines=step.line_count,
+                already_suggested=self.failover_from.get(step.supplier_id, 0),
+            )
+            self._failover_suggested(
+                supplier_id=step.supplier_id,
+                quantity=step.quantity,
+                lines=step.lines,
+                line_count=step.line_count,
+                decision=info,
+            )
 
     def _inbound_inputs(self, inbound: list[InboundLine]) -> list[list[Any]]:
         """What the promises saw of each open PO line: eta-v1 its arrival; eta-v2 its dates and history size."""
@@ -588,9 +623,16 @@ class Stock(Aggregate):
                 break
         if asked or not self.suggested:
             return
-        wanted = self._order_up_to(today).wanted() if policy == REPLENISH_V2 else self._supply_position().need
+        if policy == REPLENISH_V2:
+            position = self._order_up_to(today)
+            if self.suggested <= position.gap:  # still worth at least that much: nothing to reduce
+                return
+            wanted = position.wanted()
+        else:
+            wanted = self._supply_position().need
         if wanted < self.suggested:
-            self._suggestion_reduced(outstanding=wanted)
+            kept = trimmed(self.suggested_from, wanted, self._preference())
+            self._suggestion_reduced(outstanding=wanted, suggested_from=kept)
 
     def _announce_if_available(self, cause: Cause) -> None:
         if self.watchers and self.available > 0:
@@ -606,6 +648,7 @@ class Stock(Aggregate):
             Decimal | None
         )  # None: not told (left as it was), and in events stored before it was kept
         order_up_to: int | None  # None: not told (left as it was); 0: none. None in events before it
+        eta_policy: str | None  # None: left as it was (and in events before it was kept)
 
     @event(Configured)
     def _configured(
@@ -616,11 +659,14 @@ class Stock(Aggregate):
         reason: str | None = None,
         unit_volume: Decimal | None = None,
         order_up_to: int | None = None,
+        eta_policy: str | None = None,
     ) -> None:
         if unit_volume is not None:
             self.unit_volume = unit_volume
         if order_up_to is not None:
             self.order_up_to = order_up_to or None
+        if eta_policy is not None:
+            self.eta_policy = eta_policy
         self.reorder_point = reorder_point
         self.safety_stock = safety_stock
         if policy != self.policy:
@@ -831,16 +877,31 @@ class Stock(Aggregate):
 
     class InboundScheduled(Event):
         line: InboundLine
+        # What is still suggested after it, by supplier: replenishment and failover (a PO takes off
+        # its supplier's failover share first). None in events stored before they were kept.
+        suggested_from: dict[str, int] | None
+        failover_from: dict[str, int] | None
 
     @event(InboundScheduled)
-    def _inbound_scheduled(self, line: InboundLine) -> None:
+    def _inbound_scheduled(
+        self,
+        line: InboundLine,
+        suggested_from: dict[str, int] | None = None,
+        failover_from: dict[str, int] | None = None,
+    ) -> None:
         previous = self.inbound.get(line.key)
-        added = line.quantity - (previous.quantity if previous else 0)
+        added = max(0, line.quantity - (previous.quantity if previous else 0))
         self.inbound[line.key] = line
-        self.suggested = max(0, self.suggested - max(0, added))
-        self.suggested_from = consumed(
-            self.suggested_from, line.supplier_id, max(0, added), self.suggested, self._preference()
-        )
+        if failover_from is not None:
+            added -= sum(self.failover_from.values()) - sum(failover_from.values())
+            self.failover_from = failover_from
+        self.suggested = max(0, self.suggested - added)
+        if suggested_from is not None:
+            self.suggested_from = suggested_from
+        else:
+            self.suggested_from = consumed(
+                self.suggested_from, line.supplier_id, added, self.suggested, self._preference()
+            )
 
     class InboundCancelled(Event):
         po_key: str
@@ -864,11 +925,41 @@ class Stock(Aggregate):
 
     class SuggestionReduced(Event):
         outstanding: int
+        suggested_from: dict[str, int] | None  # what stays suggested, by supplier (None before it was kept)
 
     @event(SuggestionReduced)
-    def _suggestion_reduced(self, outstanding: int) -> None:
+    def _suggestion_reduced(self, outstanding: int, suggested_from: dict[str, int] | None = None) -> None:
         self.suggested = outstanding
-        self.suggested_from = trimmed(self.suggested_from, outstanding, self._preference())
+        if suggested_from is None:
+            suggested_from = trimmed(self.suggested_from, outstanding, self._preference())
+        self.suggested_from = suggested_from
+
+    class FailoverSuggested(Event):
+        """Buy `quantity` from `supplier_id` for waiting lines eta-v3 moved to it (domain/failover.py)."""
+
+        supplier_id: str
+        quantity: int
+        lines: list[SavedLine]
+        line_count: int
+        decision: DecisionInfo
+
+    @event(FailoverSuggested)
+    def _failover_suggested(
+        self, supplier_id: str, quantity: int, lines: list[SavedLine], line_count: int, decision: DecisionInfo
+    ) -> None:
+        self.failover_from = {
+            **self.failover_from,
+            supplier_id: self.failover_from.get(supplier_id, 0) + quantity,
+        }
+
+    class FailoverReduced(Event):
+        supplier_id: str
+        outstanding: int
+
+    @event(FailoverReduced)
+    def _failover_reduced(self, supplier_id: str, outstanding: int) -> None:
+        left = {**self.failover_from, supplier_id: outstanding}
+        self.failover_from = {s: q for s, q in left.items() if q > 0}
 
     def _preference(self) -> list[str]:
         return [source.supplier_id for source in preferred(self.sources.values())]

@@ -49,6 +49,7 @@ class StockState(SnapshotState):
     unit_volume: Decimal | None = None  # older snapshots have none
     order_up_to: int | None = None  # ... none
     suggested_from: dict[str, int] = {}  # ... none: their suggestions are counted in `suggested` only
+    failover_from: dict[str, int] = {}  # ... none
 
     @model_validator(mode="before")
     @classmethod

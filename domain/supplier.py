@@ -34,6 +34,7 @@ class Terms(Value):
     minimum_order_quantity: int = 1
     order_multiple: int = 1  # SupplierRegistered version 2; 1 in terms stored before it
     capacity_per_week: int | None = None  # ... units of this SKU a week at most; None: not limited
+    failover_after_days: int | None = None  # ... days late before its lines go to the backup (eta-v3)
 
 
 class PoLine(Value):
@@ -112,6 +113,7 @@ class Supplier(Aggregate):
             minimum_order_quantity=terms.minimum_order_quantity,
             order_multiple=terms.order_multiple,
             capacity_per_week=terms.capacity_per_week,
+            failover_after_days=terms.failover_after_days,
             lateness_days=self.lateness_days,
             purchase_history=self.purchase_history,
         )

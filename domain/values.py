@@ -103,6 +103,9 @@ class QueueEntry(Value):
     # Released ahead by an operator: its rank among the SKU's released lines (lower = released
     # earlier, served first); None (every line before releases existed): served in policy order.
     released: int | None = None
+    # eta-v3: the source its promise was moved to when its own supply slipped (domain/eta.py's
+    # failover); None for every other promise, and in lines promised before it was kept.
+    failover: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -162,6 +165,9 @@ class Source(Value):
     # `capacity_per_week` units of this SKU in any one week.
     order_multiple: int = 1
     capacity_per_week: int | None = None
+    # eta-v3's: a purchase order of this supplier later than this many days (against the date it
+    # promised) moves the lines it covers to the next source; None: only a line's maximum wait does.
+    failover_after_days: int | None = None
 
 
 class Cause(Value):

@@ -220,7 +220,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "Stock.Configured": lambda d: (
         f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
-        f"{d['allocation_policy']}{_why(d)}"
+        + (f"order-up-to {d['order_up_to'] or 'none'}, " if d.get("order_up_to") is not None else "")
+        + (f"promises with {d['eta_policy']}, " if d.get("eta_policy") else "")
+        + f"{d['allocation_policy']}{_why(d)}"
     ),
     "Stock.SourceSet": lambda d: (
         f"source {d['supplier_id']} ({d['priority']}): lead time {d['lead_time_days']}d, "
@@ -256,6 +258,13 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.InboundCancelled": lambda d: f"inbound {d['purchase_order_key']} cancelled",
     "Stock.ReplenishmentSuggested": lambda d: f"suggest buying {d['quantity']} from {d['supplier_id']}",
     "Stock.SuggestionReduced": lambda d: f"outstanding suggestion now {d['outstanding_quantity']}",
+    "Stock.FailoverSuggested": lambda d: (
+        f"failover: suggest buying {d['quantity']} from {d['supplier_id']} for {d['line_count']} "
+        f"waiting line(s) whose supply slipped"
+    ),
+    "Stock.FailoverReduced": lambda d: (
+        f"failover suggestion from {d['supplier_id']} now {d['outstanding_quantity']}"
+    ),
     "Stock.BackInStockRequested": lambda d: f"{d['customer_id']} asks to hear when back in stock",
     "Stock.BackInStockAnnounced": lambda d: (
         f"back in stock ({d['available_quantity']} free): {len(d['watchers'])} watcher(s) told"

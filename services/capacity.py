@@ -193,22 +193,6 @@ def split_of(inputs: CapacityInputs, sku: str, quantity: int, arrives: date) -> 
     return parts if len(parts) > 1 else None
 
 
-def outlook_lines(found: CapacityOutlook) -> list[str]:
-    """The periodic report's capacity outlook: per warehouse over capacity, what to do, in one line
-    ("main: rent space for 1,200 units in 2027-W10, or move PO-88 2 weeks later")."""
-    limited = [w for w in found.warehouses if w.capacity_units is not None or w.capacity_volume is not None]
-    if not limited:
-        return ["no warehouse capacity configured (WarehouseConfigured)"]
-    lines = []
-    for w in limited:
-        if not w.overflows:
-            continue
-        rents = "; ".join(s.text for s in w.suggestions if s.kind == "rent")
-        others = "".join(f", or {s.text}" for s in w.suggestions if s.kind != "rent")
-        lines.append(f"{w.warehouse}: {rents}{others}")
-    return lines or [f"every warehouse stays within its capacity for the next {found.weeks} weeks"]
-
-
 def worklist_splits(
     engine: Any, wanted: Sequence[tuple[str, str, int]], weeks: int = DEFAULT_WEEKS
 ) -> dict[str, tuple[str, list[tuple[date, int]]]]:
@@ -216,8 +200,7 @@ def worklist_splits(
     now and arriving after the supplier's lead time and lateness, would overflow the SKU's home
     warehouse; each with that warehouse and the split over weeks that fits."""
     found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
-    engine.catch_up()
-    if not wanted or not any(w.limited for w in _warehouses(engine, _followed(engine))):
+    if not wanted or not capacity_configured(engine):
         return found  # no capacity to overflow: the worklist costs no projection
     gathered = gather(engine, weeks)
     inputs = gathered.inputs
@@ -243,3 +226,10 @@ def worklist_marks(
     """`worklist_splits` and how each reads, for projections/purchasing/capacity_marks.py."""
     splits = worklist_splits(engine, wanted)
     return splits, {sku: split_text(warehouse, parts) for sku, (warehouse, parts) in splits.items()}
+
+
+def capacity_configured(engine: Any) -> bool:
+    """Some warehouse has a capacity: without one there is nothing to project against, so the worklist's
+    marks and the report's outlook cost no projection."""
+    engine.catch_up()
+    return any(w.limited for w in _warehouses(engine, _followed(engine)))

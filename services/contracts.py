@@ -220,6 +220,9 @@ class TermsInV2(TermsIn):
 
     order_multiple: Units = 1  # orders in whole multiples of it (a case, a pallet)
     capacity_per_week: Units | None = None  # units of this SKU it delivers a week at most; None: not limited
+    # A purchase order later than this many days moves the lines it was to serve to the backup
+    # (SKUs promising with eta-v3); None: only a line's maximum wait does.
+    failover_after_days: Days | None = None
 
     @model_validator(mode="after")
     def _minimum_in_multiples(self) -> TermsInV2:
@@ -391,11 +394,13 @@ class SkuConfiguredV3(SkuConfiguredV2):
     level, the SKU replenishes ahead (policy replenish-v2): when its projected position
     falls to the reorder point, it is suggested up to the level. Omitted: left as it
     was; 0: no level (replenishment as before, when customers wait or the position
-    falls below the reorder point).
+    falls below the reorder point). `eta_policy` moves the SKU's promises to another
+    ETA policy (`eta-v3` adds failover to the backup); omitted: left as it was.
     """
 
     schema_version: Version3  # type: ignore[assignment]
     order_up_to: Count | None = None
+    eta_policy: Id | None = None
 
     @model_validator(mode="after")
     def _level_above_reorder_point(self) -> SkuConfiguredV3:

@@ -251,6 +251,7 @@ def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str |
     stock = s.stock_or_new(m.sku)
     unit_volume = m.unit_volume if isinstance(m, c.SkuConfiguredV2) else None
     order_up_to = m.order_up_to if isinstance(m, c.SkuConfiguredV3) else None
+    eta_policy = m.eta_policy if isinstance(m, c.SkuConfiguredV3) else None
     effects = stock.configure(
         m.reorder_point,
         m.safety_stock,
@@ -259,6 +260,7 @@ def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str |
         reason=reason,
         unit_volume=unit_volume,
         order_up_to=order_up_to,
+        eta_policy=eta_policy,
     )
     mirror(s, effects, cause)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.allocation import get_policy
 from domain.eta import eta_planner
+from domain.failover import next_failover
 from domain.stock import Stock, stock_id
 from domain.substitution import Candidate, choose_substitute
 
@@ -26,6 +27,7 @@ DECISION_EVENTS = (
     "LineReleasedAhead",
     "ReleaseWithdrawn",
     "ReplenishmentSuggested",
+    "FailoverSuggested",
 )
 RELEASES = ("LineReleasedAhead", "ReleaseWithdrawn")
 
@@ -96,7 +98,15 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         step = before.next_suggestion(decision.policy, decision.as_of.date())
         recomputed = None if step is None else {"supplier_id": step.supplier_id, "quantity": step.quantity}
         return {"supplier_id": event.supplier_id, "quantity": event.quantity}, recomputed
+    if kind == "FailoverSuggested":
+        failover = next_failover(before.queue, before.failover_from, before.sources)
+        return _failover(event), None if failover is None else _failover(failover)
     raise ValueError(f"{kind} is not a decision event")
+
+
+def _failover(step: Any) -> dict[str, Any]:
+    lines = [[line.order_id, line.line_id, line.quantity] for line in step.lines]
+    return {"supplier_id": step.supplier_id, "quantity": step.quantity, "lines": lines}
 
 
 def _as_recorded(recorded: dict[str, Any], recomputed: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import bench.engine as package
 from bench.ceiling import Ceiling
-from bench.engine.parts import DepthResult, MixedResult, part_ceiling, part_depth, part_mixed
+from bench.engine.parts import (
+    DepthResult,
+    MixedResult,
+    ReplenishResult,
+    part_ceiling,
+    part_depth,
+    part_mixed,
+    part_replenish,
+)
 from bench.engine.table import table
 from bench.report import exit_zero, guarded, parse_options, sqlite_bench
 
@@ -34,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--priority-lines", type=int, default=400)
     parser.add_argument("--preload-lines-per-order", type=int, default=100)
     parser.add_argument("--ceiling-seconds", type=float, default=3.0)
-    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)")
+    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)", parts="1234")
     orders = args.orders or (300 if args.quick else 3_000)
     deep = args.deep or (10_000 if args.quick else 100_000)
     long_window = args.long_window or (4_000 if args.quick else 8_000)
@@ -43,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
         mixed: MixedResult | None = None
         ceilings: list[Ceiling] = []
         depth: dict[int, DepthResult] = {}
+        replenish: ReplenishResult | None = None
         if "1" in args.parts:
             mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
         if "2" in args.parts:
             ceilings = guarded("2", lambda: part_ceiling(args.ceiling_seconds)) or []
         if "3" in args.parts:
             depth = _depths(folder, args, (args.shallow, deep), long_window)
-        guarded("table", lambda: table(mixed, ceilings, depth))
+        if "4" in args.parts:
+            replenish = guarded("4", lambda: part_replenish(folder, orders, args.skus, args.repeat))
+        guarded("table", lambda: table(mixed, ceilings, depth, replenish))
     return 0
 
 

@@ -213,3 +213,55 @@ def part_depth(
         )
     store.close()
     return res
+
+
+# --------------------------------------------------------------------------
+# part 4
+
+
+@dataclass
+class ReplenishResult:
+    off: Run
+    on: Run
+    suggestions_off: int
+    suggestions_on: int
+
+    @property
+    def slower(self) -> float:
+        """How much slower with proactive replenishment: 0.05 = 5% fewer lines/s."""
+        return 1 - self.on.lines_per_s / self.off.lines_per_s
+
+
+def part_replenish(folder: Path, orders: int, skus: int, repeat: int) -> ReplenishResult:
+    """Part 1's stream with every SKU configured, reactive (eta-v1's rule) or buying ahead (replenish-v2),
+    runs interleaved so both see the same machine; medians compared."""
+    say(f"[4] replenishment off vs on: {skus} SKUs all configured, {orders:,} OrderPlaced x 2 lines")
+    runs: dict[str, list[Run]] = {"off": [], "on": []}
+    suggested: dict[str, int] = {}
+    for n in range(1, repeat + 1):
+        for mode in ("off", "on"):
+            catalogue = MixedCatalogue(skus=skus, replenish=mode)
+            clock = Clock(prefix="mix")
+            setup = catalogue.build(clock)
+            stream = list(catalogue.orders(clock, orders))
+            store = Store(folder, f"replenish-{mode}-{n}")
+            feed(store, setup)
+            runs[mode].append(timed(store, f"proactive replenishment {mode}, run {n}", stream))
+            say_run(runs[mode][-1])
+            if n == 1:
+                suggested[mode] = _suggestions(store)
+            store.close()
+    off, on = (sorted(runs[m], key=lambda r: r.seconds)[len(runs[m]) // 2] for m in ("off", "on"))
+    result = ReplenishResult(off, on, suggested["off"], suggested["on"])
+    say(
+        f"    medians: off {off.lines_per_s:,.0f} lines/s, on {on.lines_per_s:,.0f} lines/s "
+        f"({result.slower:+.1%} slower); replenishment suggestions in run 1: off {suggested['off']:,}, "
+        f"on {suggested['on']:,}"
+    )
+    return result
+
+
+def _suggestions(store: Store) -> int:
+    topic = "domain.stock:Stock.ReplenishmentSuggested"
+    notifications = store.engine.recorder.select_notifications(start=1, limit=10_000_000, topics=[topic])
+    return len(notifications)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.ceiling import Ceiling
-from bench.engine.parts import DepthResult, MixedResult
+from bench.engine.parts import DepthResult, MixedResult, ReplenishResult
 from bench.report import (
     mark,
     print_table,
@@ -13,7 +13,15 @@ TARGET_LINES_PER_S = 2_000
 TARGET_DEPTH_RATIO = 1.5
 
 
-def table(mixed: MixedResult | None, ceilings: list[Ceiling], depth: dict[int, DepthResult]) -> None:
+TARGET_REPLENISH_SLOWER = 0.10  # issue 16: proactive replenishment no more than 10% slower
+
+
+def table(
+    mixed: MixedResult | None,
+    ceilings: list[Ceiling],
+    depth: dict[int, DepthResult],
+    replenish: ReplenishResult | None = None,
+) -> None:
     rows: list[tuple[str, str, str, str]] = []
 
     def row(what: str, figure: str, target: str = "", ok: bool | None = None) -> None:
@@ -91,4 +99,13 @@ def table(mixed: MixedResult | None, ceilings: list[Ceiling], depth: dict[int, D
                     f"<= {TARGET_DEPTH_RATIO}",
                     ratio <= TARGET_DEPTH_RATIO,
                 )
+    if replenish is not None:
+        row("[4] lines/s, every SKU configured, reactive (eta-v1 rule)", f"{replenish.off.lines_per_s:,.0f}")
+        row("[4] lines/s, the same buying ahead (replenish-v2)", f"{replenish.on.lines_per_s:,.0f}")
+        row(
+            "[4] proactive replenishment: slower by",
+            f"{replenish.slower:.1%}",
+            f"<= {TARGET_REPLENISH_SLOWER:.0%}",
+            replenish.slower <= TARGET_REPLENISH_SLOWER,
+        )
     print_table(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from projections.analytics.promises import Share
 
 if TYPE_CHECKING:
     from projections.analytics.report import Report
+    from services.capacity_report import ReportOutlook
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +63,7 @@ def report(
     finally:
         store.close()
     if as_json:
-        typer.echo(_json(found))
+        typer.echo(_json(found, _outlook()))
         return
     console = wide_console()
     typer.echo(
@@ -79,7 +81,7 @@ def report(
         show(console, table, whole)
     if daily:
         show(console, _daily(found, top), "day")
-    _capacity_outlook()
+    _print_outlook(_outlook())
     typer.echo("Definitions:")
     for term, meaning in DEFINITIONS:
         typer.echo(
@@ -92,27 +94,53 @@ def report(
             typer.echo(f"wrote {path}")
 
 
-def _capacity_outlook() -> None:
+def _outlook() -> ReportOutlook:
     """Warehouse capacity over the coming weeks, from the store itself (`antrian capacity` has the detail)."""
     from infra.cli.planning import open_engine
-    from services.capacity import capacity_outlook, outlook_lines
+    from services.capacity_report import EMPTY, report_outlook
 
-    found = capacity_outlook(open_engine())
-    typer.echo(
-        f"Capacity outlook ({found.weeks} weeks from {found.as_of or '-'}; `antrian capacity` for detail):"
-    )
+    if not _may_hold_capacity():
+        return EMPTY
+    engine = open_engine()
+    try:
+        return report_outlook(engine)
+    finally:
+        engine.close()
+
+
+def _may_hold_capacity() -> bool:
+    """False when a SQLite store holds no `WarehouseConfigured` at all: then the report needs no engine (its
+    start-up is most of what the outlook would cost), as queries need none when their read models are current."""
+    settings = state.settings
+    if settings.store != "sqlite":
+        return True
+    from eventsourcing.utils import get_topic
+
+    from domain.warehouse import Warehouse
+    from infra.sqlite.log_end import holds_topic
+
+    return holds_topic(settings.sqlite_path, get_topic(Warehouse.Configured))
+
+
+def _print_outlook(found: ReportOutlook) -> None:
+    from services.capacity_report import outlook_lines
+
+    ahead = f"{found.weeks} weeks from {found.as_of or '-'}; " if found.configured else ""
+    typer.echo(f"Capacity outlook ({ahead}`antrian capacity` for detail):")
     for line in outlook_lines(found):
         typer.echo(f"  {line}")
 
 
-def _json(found: Report) -> str:
-    """The report's figures as pydantic dumps its dataclass (dates ISO); the sorted waits left out (they are
-    summed up by wait_mean_days and wait_p90_days)."""
+def _json(found: Report, outlook: ReportOutlook) -> str:
+    """The report's figures as pydantic dumps its dataclass (dates ISO), the sorted waits left out (they are
+    summed up by wait_mean_days and wait_p90_days), and the capacity outlook."""
     from pydantic import TypeAdapter
 
     from projections.analytics.report import Report
 
-    return TypeAdapter(Report).dump_json(found, exclude={"waits"}).decode()
+    figures = TypeAdapter(Report).dump_python(found, mode="json", exclude={"waits"})
+    figures["capacity_outlook"] = outlook.model_dump(mode="json")
+    return json.dumps(figures, separators=(",", ":"), ensure_ascii=False)
 
 
 def _pct(value: float | None) -> str:

@@ -111,7 +111,9 @@ def _render_worklist(items: Sequence[ReplenishmentItem]) -> None:
         table.add_row(
             item.sku,
             item.supplier_id,
-            str(item.quantity),
+            f"{item.quantity} (failover: {item.saves_count} ln)"
+            if item.kind == "failover"
+            else str(item.quantity),
             item.since.date().isoformat(),
             f"{item.covers.lines} ln / {item.covers.units} u",
             item.reason,

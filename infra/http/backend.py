@@ -22,6 +22,7 @@ from projections.store import ReadStore, Tx
 
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
+    from services.capacity_report import ReportOutlook
     from services.engine import Engine
 
 
@@ -35,6 +36,7 @@ class Backend:
         in_memory = settings.read_backend == "sqlite" and str(settings.read_db_path) == ":memory:"
         self.reports = Reports(None if in_memory else lambda: build_read_store(settings))
         self._engine: Engine | None = None
+        self._outlook: tuple[int, ReportOutlook] | None = None  # with the log's end it was made at
 
     @property
     def engine(self) -> Engine:
@@ -64,6 +66,17 @@ class Backend:
     def engine_held(self) -> Iterator[Engine]:
         with self.lock:
             yield self.engine
+
+    def capacity_outlook(self) -> ReportOutlook:
+        """The report's capacity outlook, kept until the log moves: it reads nothing else, and the overview
+        asks for the report on every change it sees."""
+        from services.capacity_report import report_outlook
+
+        with self.lock:
+            end = self.log_end()
+            if self._outlook is None or self._outlook[0] != end:
+                self._outlook = (end, report_outlook(self.engine))
+            return self._outlook[1]
 
     def log_end(self) -> int:
         """The next notification id to read once the log is read whole (0 for an empty log)."""

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # served as they are, so one definition says what a purchase order or a supplier's figures are.
 from projections.purchasing.models import IncomingSupply
 
+# The report's capacity outlook is made for the report (services/capacity_report.py), as GET /capacity's is.
+from services.capacity_report import ReportOutlook
+
 
 class Model(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
@@ -76,6 +79,15 @@ class StockPosition(Model):
     units_needing_purchase: int
     reorder_point: int
     safety_stock: int
+    order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
+    eta_policy: str = Field(description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3)")
+    replenish_policy: str = Field(description="the replenishment rule it follows (eta-v1's, or replenish-v2)")
+    suggested_by_supplier: dict[str, int] = Field(
+        description="replenishment suggested and not yet ordered, by supplier id"
+    )
+    failover_by_supplier: dict[str, int] = Field(
+        description="failover purchases suggested and not yet ordered (eta-v3), by supplier id"
+    )
     substitutes: list[str]
     substitute_for: list[str]
     incoming_supply: list[IncomingSupply]
@@ -360,6 +372,11 @@ class Report(Model):
     waiting_units_by_day: list[DayUnits] = Field(description="the chart of waiting units over time")
     waits_by_week: list[WeekWaits] = Field(description="the chart of waits per week")
     promises: PromisesKept | None = None
+    capacity_outlook: ReportOutlook = Field(
+        description="per warehouse with a capacity: the weeks over it in the coming weeks (by how much, the POs "
+        "causing it) and what to do, as fields and as a sentence; empty (configured false) when no warehouse "
+        "has a capacity. From the event store, not the range: see `GET /capacity` for the week-by-week detail"
+    )
 
 
 class Check(Model):

@@ -22,3 +22,17 @@ def last_notification_id(path: Path) -> int:
         except sqlite3.OperationalError:  # no events table yet
             return 0
     return int(last or 0)
+
+
+def holds_topic(path: Path, topic: str) -> bool:
+    """Whether the store at `path` holds an event of `topic` (a scan of the events table: no index on topics)."""
+    if not path.exists():
+        return False
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as connection:
+        try:
+            found = connection.execute(
+                "SELECT 1 FROM stored_events WHERE topic = ? LIMIT 1", (topic,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # no events table yet
+            return False
+    return found is not None

@@ -104,10 +104,31 @@ class CapacitySplit(_View):
     text: str
 
 
+class SavedLineView(_View):
+    order_id: str
+    line_id: str
+    quantity: int
+
+
 class ReplenishmentItem(_View):
     sku: str
-    supplier_id: str = Field(description="The best source when last suggested (primary, then shortest lead).")
-    quantity: int = Field(description="Units suggested and not yet answered by a purchase order.")
+    supplier_id: str = Field(
+        description="Whom to buy from: the best source, or (replenish-v2) the next one for what the best "
+        "cannot deliver within its weekly capacity; for a failover, the backup."
+    )
+    quantity: int = Field(
+        description="Units suggested from this supplier and not yet answered by a purchase order."
+    )
+    kind: Literal["failover", "replenishment"] = Field(
+        default="replenishment",
+        description="failover (eta-v3): buy from the backup for waiting lines whose own supply slipped past "
+        "their maximum wait or its supplier's failover_after_days; listed first.",
+    )
+    saves: list[SavedLineView] = Field(
+        default_factory=list,
+        description="A failover's lines it would serve in time (the first 20, queue order); empty otherwise.",
+    )
+    saves_count: int = Field(default=0, description="... all of them.")
     reason: str
     since: datetime = Field(description="First suggestion since the SKU last had nothing outstanding.")
     last_suggested_at: datetime

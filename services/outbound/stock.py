@@ -14,12 +14,15 @@ from services.outbound.stock_payloads import (
     EtaChangeV1,
     ExpiryV1,
     LinePlaceV1,
+    SavedLineV1,
     StockAdjustedV1,
     StockAllocationsRevokedV1,
     StockBackInStockAnnouncedV1,
     StockBackInStockRequestedV1,
     StockConfiguredV1,
     StockEtasRevisedV1,
+    StockFailoverReducedV1,
+    StockFailoverSuggestedV1,
     StockInboundCancelledV1,
     StockInboundScheduledV1,
     StockLineReleasedAheadV1,
@@ -118,6 +121,7 @@ def _etas_revised(e: Stock.EtasRevised) -> StockEtasRevisedV1:
                 needs_purchase=c.needs_purchase,
                 supplier_id=c.supplier_id,
                 confidence=c.confidence,
+                failover=c.failover,
             )
             for c in e.plan.changes
         ],
@@ -143,6 +147,9 @@ def _source_set(e: Stock.SourceSet) -> StockSourceSetV1:
         priority=s.priority.value,
         minimum_order_quantity=s.minimum_order_quantity,
         lateness_days=s.lateness_days,
+        order_multiple=s.order_multiple,
+        capacity_per_week=s.capacity_per_week,
+        failover_after_days=s.failover_after_days,
     )
 
 
@@ -156,6 +163,8 @@ def _inbound_scheduled(e: Stock.InboundScheduled) -> StockInboundScheduledV1:
         expected_date=line.expected,
         lateness_days=line.lateness_days,
         expected_arrival=line.arrival,
+        suggested_by_supplier=e.suggested_from,
+        failover_by_supplier=e.failover_from,
     )
 
 
@@ -176,6 +185,8 @@ MAPPINGS: tuple[Mapping, ...] = (
             allocation_policy=e.policy,
             reason=e.reason,
             unit_volume=None if e.unit_volume is None else format(e.unit_volume, "f"),
+            order_up_to=e.order_up_to,
+            eta_policy=e.eta_policy,
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),
@@ -263,7 +274,25 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         Stock.SuggestionReduced,
         StockSuggestionReducedV1,
-        lambda e: StockSuggestionReducedV1(outstanding_quantity=e.outstanding),
+        lambda e: StockSuggestionReducedV1(
+            outstanding_quantity=e.outstanding, suggested_by_supplier=e.suggested_from
+        ),
+    ),
+    Mapping(
+        Stock.FailoverSuggested,
+        StockFailoverSuggestedV1,
+        lambda e: StockFailoverSuggestedV1(
+            supplier_id=e.supplier_id,
+            quantity=e.quantity,
+            lines=[SavedLineV1(order_id=x.order_id, line_id=x.line_id, quantity=x.quantity) for x in e.lines],
+            line_count=e.line_count,
+            decision=decision_of(e.decision),
+        ),
+    ),
+    Mapping(
+        Stock.FailoverReduced,
+        StockFailoverReducedV1,
+        lambda e: StockFailoverReducedV1(supplier_id=e.supplier_id, outstanding_quantity=e.outstanding),
     ),
     Mapping(
         Stock.BackInStockRequested,

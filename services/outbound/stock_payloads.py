@@ -48,6 +48,11 @@ class EtaChangeV1(Contract):
         "0.9) or, for eta-v2, the calibrated probability that the supply comes by then. Null in promises "
         "recorded before it was kept.",
     )
+    failover: str | None = Field(
+        None,
+        description="eta-v3: the source the line was moved to because its own supply slipped (its promise "
+        "is then a purchase to make from it, see Stock.FailoverSuggested); null otherwise.",
+    )
 
 
 class ExpiryV1(Contract):
@@ -86,6 +91,14 @@ class StockConfiguredV1(Payload):
         description="One unit's volume as a decimal string (SkuConfigured version 2), in the unit of "
         "warehouses' capacity_volume; null when the message did not give one (the SKU's volume is unchanged).",
     )
+    order_up_to: int | None = Field(
+        default=None,
+        description="The level replenishment buys up to (SkuConfigured version 3; 0: none); null when the "
+        "message did not give one (unchanged).",
+    )
+    eta_policy: str | None = Field(
+        default=None, description="The ETA policy the SKU promises with from now on; null: unchanged."
+    )
 
 
 class StockSourceSetV1(Payload):
@@ -95,6 +108,16 @@ class StockSourceSetV1(Payload):
     priority: SupplierPriorityV1
     minimum_order_quantity: int
     lateness_days: int = Field(description="Supplier's observed lateness (p90 of past delays).")
+    order_multiple: int = Field(
+        default=1, description="Orders in whole multiples of it (SupplierRegistered v2)."
+    )
+    capacity_per_week: int | None = Field(
+        default=None, description="Units of this SKU the supplier delivers a week at most; null: not limited."
+    )
+    failover_after_days: int | None = Field(
+        default=None,
+        description="Days a PO of it may be late before eta-v3 moves its lines to the backup; null: never.",
+    )
 
 
 class StockSourceRemovedV1(Payload):
@@ -248,6 +271,16 @@ class StockInboundScheduledV1(Payload):
     expected_date: date
     lateness_days: int
     expected_arrival: date = Field(description="expected_date plus the supplier's lateness.")
+    suggested_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="Replenishment still suggested after this PO, by supplier id (null in events stored "
+        "before it was kept).",
+    )
+    failover_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="Failover purchases still suggested after it, by supplier id: a PO takes off its "
+        "supplier's failover share first (null in events stored before it was kept).",
+    )
 
 
 class StockInboundCancelledV1(Payload):
@@ -264,6 +297,36 @@ class StockReplenishmentSuggestedV1(Payload):
 
 class StockSuggestionReducedV1(Payload):
     EVENT_TYPE = "Stock.SuggestionReduced"
+    outstanding_quantity: int
+    suggested_by_supplier: dict[str, int] | None = Field(
+        None,
+        description="What stays suggested, by supplier id: the least preferred supplier's share is cut "
+        "first (null in events stored before it was kept).",
+    )
+
+
+class SavedLineV1(Contract):
+    order_id: str
+    line_id: str
+    quantity: int
+
+
+class StockFailoverSuggestedV1(Payload):
+    """Buy from `supplier_id` for waiting lines whose own supply slipped (eta-v3's failover)."""
+
+    EVENT_TYPE = "Stock.FailoverSuggested"
+    supplier_id: str
+    quantity: int
+    lines: list[SavedLineV1] = Field(
+        description="The lines it would serve in time (the first 20, queue order)."
+    )
+    line_count: int
+    decision: Decision
+
+
+class StockFailoverReducedV1(Payload):
+    EVENT_TYPE = "Stock.FailoverReduced"
+    supplier_id: str
     outstanding_quantity: int
 
 

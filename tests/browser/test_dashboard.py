@@ -286,6 +286,40 @@ def test_the_buyers_and_report_pages_draw_their_charts_with_names_and_ranges(ser
     screenshot(browser, "report")
 
 
+def test_the_report_page_shows_no_capacity_outlook_while_no_warehouse_has_a_capacity(served, browser):
+    sign_in(browser, served, "viewer")
+    browser.get(f"{served.base}/ui/report")
+    assert text(browser, "r-fill-rate")
+    assert (
+        not browser.find_elements(By.ID, "capacity-outlook") and "Capacity outlook" not in browser.page_source
+    )
+
+
+def test_the_report_page_shows_each_warehouse_over_capacity_with_what_to_do(served, browser):
+    # Given main holds 10 units and north 100, and po-2 brings 15 B to main on day 3
+    for message in (
+        m.warehouse_configured("w-1", "main", capacity_units=10),
+        m.warehouse_configured("w-2", "north", capacity_units=100),
+        m.po_placed("p-2", "po-2", (("B", 15),), expected=m.day(3), at=m.ts(hours=8)),
+    ):
+        assert served.api("POST", "/messages", role="operator", json=message).json()["applied"] == 1
+    # When a buyer opens the report page
+    sign_in(browser, served, "viewer")
+    browser.get(f"{served.base}/ui/report")
+    # Then the table names main (north is within its capacity), the weeks over, po-2, and the advice
+    outlook = served.api("GET", "/report").json()["capacity_outlook"]
+    (main,) = [w for w in outlook["warehouses"] if w["advice_text"]]
+    rows = browser.find_elements(By.CSS_SELECTOR, "#capacity-outlook tbody tr")
+    cells = [cell.text for cell in rows[0].find_elements(By.TAG_NAME, "td")]
+    assert len(rows) == 1 and cells[:2] == ["main", "10 units"]
+    first, last = main["weeks_over"][0], main["weeks_over"][-1]
+    assert cells[2] == f"{first['week']} to {last['week']}: {first['over_units']} units over"
+    assert "po-2" in cells[3] and cells[4] == main["advice_text"]
+    assert "rent space for" in cells[4] and "or receive po-2 at north" in cells[4]
+    assert outlook["as_of"] in text(browser, "capacity-asof")
+    screenshot(browser, "report-capacity")
+
+
 def test_the_buyers_page_draws_each_suppliers_delay_distribution_with_its_name_legend_and_dates(
     served, browser
 ):

@@ -44,6 +44,14 @@ def test_a_planning_run_prints_its_id_replays_to_a_match_and_is_applied(demo_sto
     assert everything.returncode == 0, everything.stderr
     lines = everything.stdout.splitlines()
     assert lines[0].startswith("SKU-001: unchanged") and len(lines) == 4
+    assert all("order-up-to" in line for line in lines)  # SkuConfigured v3: the SKUs buy ahead
+    worklist = json.loads(antrian("replenishment", "--json", db=demo_store).stdout)
+    ahead = [item for item in worklist if "order-up-to" in item["reason"]]
+    assert ahead and all(item["covers"]["lines"] == 0 for item in ahead)  # before anyone waits
+
+    # And every decision since, replenishment under replenish-v2 included, replays to a match
+    verify = antrian("replay", "verify", db=demo_store)
+    assert verify.returncode == 0 and " 0 DIFF" in verify.stdout, verify.stdout
 
 
 def test_the_forecast_shows_the_latest_runs_class_method_and_band(demo_store):

@@ -238,6 +238,46 @@ def test_the_capacity_outlook_is_what_antrian_capacity_json_prints(shop):
     assert shop.get("/capacity", params={"weeks": 0}).status_code == 422
 
 
+def test_get_report_carries_an_empty_capacity_outlook_when_no_warehouse_has_a_capacity(shop):
+    found = shop.get("/report").json()
+    assert found["capacity_outlook"] == {
+        "configured": False,
+        "as_of": None,
+        "weeks": None,
+        "demand": None,
+        "warehouses": [],
+    }
+
+
+def test_get_report_carries_the_capacity_outlook_for_a_warehouse_over_capacity(shop):
+    # Given main holds 10 units and north 100, and po-2 brings 15 B to main (B's home) on day 3
+    for message in (
+        m.warehouse_configured("w-1", "main", capacity_units=10),
+        m.warehouse_configured("w-2", "north", capacity_units=100),
+        m.po_placed("p-2", "po-2", (("B", 15),), expected=m.day(3), at=m.ts(hours=6)),
+    ):
+        assert shop.post("/messages", json=message).json()["applied"] == 1
+    # When the report is asked for (a range changes nothing: the outlook looks ahead from the store)
+    found = shop.get("/report", params={"from": m.day(0), "to": m.day(1)}).json()["capacity_outlook"]
+    # Then main is 5 over from po-2's week on (A's 3 allocated units leave on day 1), with what to do
+    assert found["configured"] and found["weeks"] == 8
+    main, north = found["warehouses"]
+    week = main["weeks_over"][0]
+    assert (week["week"], week["over_units"], week["over_volume"]) == ("2026-W02", 5, None)
+    assert [(po["po_id"], po["units"], po["skus"]) for po in week["purchase_orders"]] == [("po-2", 15, ["B"])]
+    assert [(a["kind"], a["po_id"], a["warehouse"]) for a in main["advice"]][-1] == (
+        "receive_elsewhere",
+        "po-2",
+        "north",
+    )
+    assert main["advice_text"] == "rent space for 5 units from 2026-W02 to 2026-W10, or receive po-2 at north"
+    assert north["advice_text"] is None
+    # And it is what `GET /capacity` projects
+    capacity = shop.get("/capacity").json()
+    (projected,) = [w for w in capacity["warehouses"] if w["warehouse"] == "main"]
+    assert [a["text"] for a in main["advice"]] == [s["text"] for s in projected["suggestions"]]
+
+
 def test_the_scorecard_counts_first_receipts_by_days_late_over_the_dates_it_names(shop):
     # Given po-1 (6 A, promised day 6) first received on day 9: three days late
     receipt = m.stock_received("r-9", "A", 6, at=m.ts(9), po="po-1", supplier_id="S1")

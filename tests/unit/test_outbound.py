@@ -84,6 +84,16 @@ SCENARIO = [
     m.po_confirmed("p-6", "PO-1", m.day(9), at=m.ts(9)),  # read after its goods came: late
     m.warehouse_configured("h-1", "main", capacity_units=500, capacity_volume="12.5", at=m.ts(10, 4)),
     m.supplier_registered("s-2", "S1", ["A", "B"], at=m.ts(11)),  # drops C
+    # eta-v3's failover: D's PO from S1 slips past S1's failover threshold, its line moves to S2
+    m.supplier_registered(
+        "s-3", "S1", ["A", "B", {**m.terms("D"), "failover_after_days": 2}], at=m.ts(11, 1), schema_version=2
+    ),
+    m.supplier_registered("s-4", "S2", [m.terms("D", 2, priority="backup")], at=m.ts(11, 2)),
+    m.sku_configured("k-3", "D", at=m.ts(11, 3), schema_version=3, reason="failover", eta_policy="eta-v3"),
+    m.po_placed("p-7", "PO-3", [("D", 10)], expected=m.day(20), at=m.ts(11, 4)),
+    m.order_placed("o-5", "O5", [("1", "D", 5)], at=m.ts(11, 5)),
+    m.po_delayed("p-8", "PO-3", m.day(30), at=m.ts(12)),  # 10 days late: failover suggested
+    m.order_cancelled("x-2", "O5", at=m.ts(12, 1)),  # nobody left to serve: reduced
 ]
 
 
@@ -143,7 +153,7 @@ def test_every_stored_event_type_has_an_outbound_mapping_or_is_declared_internal
     internal = {AppliedMessage, RefusedMessage, DeadLetter, ParkingLot, PlanningRun}
     assert set(PUBLISHED_AGGREGATES) | internal == set(aggregates)
     assert _unmapped(aggregates) == [], "add an outbound mapping in services/outbound/ for these events"
-    assert len(BY_DOMAIN_EVENT) == 45
+    assert len(BY_DOMAIN_EVENT) == 47
 
 
 def test_a_new_event_without_a_mapping_would_fail_the_completeness_check_and_the_mapping():
@@ -195,7 +205,7 @@ def _letter(offset: int = 41) -> DeadLetter:
 
 
 def test_event_types_are_unique_and_named_after_a_published_aggregate():
-    assert len(PAYLOADS) == 45
+    assert len(PAYLOADS) == 47
     for mapping in BY_DOMAIN_EVENT.values():
         aggregate, _, name = mapping.payload.EVENT_TYPE.partition(".")
         assert aggregate in {"Order", "Stock", "Supplier", "Notice", "Warehouse"} and name
@@ -389,13 +399,13 @@ def test_events_of_a_transaction_whose_inbox_record_has_not_arrived_are_held_bac
     *log, last_inbox = notifications
     assert last_inbox.topic == "services.inbox:AppliedMessage.Applied"
     released = list(attribute_causation(log, engine.mapper))
-    waiting = expected_causes.count("s-2")
+    waiting = expected_causes.count(SCENARIO[-1]["message_id"])  # the last message's events
     assert [cause for _, cause in released] == expected_causes[:-waiting]
     tracker = CausationTracker(start_after=0)
     tracker.feed_all(log)
     assert len(tracker.held) == waiting
     assert tracker.safe_position == tracker.held[0].id - 1
-    assert [cause for _, cause in tracker.feed(last_inbox)] == ["s-2"] * waiting
+    assert [cause for _, cause in tracker.feed(last_inbox)] == [SCENARIO[-1]["message_id"]] * waiting
 
 
 def test_feeding_the_log_out_of_order_is_refused(run):

@@ -41,9 +41,11 @@ def report(
         "figures are answered at once (current=false) while new ones are computed in the background",
     ),
 ) -> Report | Response:
-    """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], as `antrian report`."""
+    """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], and the capacity
+    outlook of the coming weeks, as `antrian report --json`."""
     with of.reading() as tx:
         kept = of.reports.figures(tx, start, end, fresh)
+    outlook = of.capacity_outlook()
     found = kept.report
     figures = Report.model_validate(
         {
@@ -51,6 +53,7 @@ def report(
             "promises": _promises(found.promises),
             "computed_at": kept.computed_at,
             "current": kept.current,
+            "capacity_outlook": outlook,
             "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
             "suppliers": [{**asdict(s), "on_time_rate": s.on_time_rate} for s in found.suppliers],
             "waiting_units_by_day": [{"day": d, "units": u} for d, u in found.waiting_by_day.items()],
