@@ -73,11 +73,10 @@ class Purchasing:
         lines: dict[str, dict[str, int]] = {}
         for plan in self.world.skus:
             stock = self.engine.get_stock(plan.sku)
-            if stock.suggested <= 0:
-                continue
-            wanted = (
-                self._as_suggested(plan, stock) if self.follow_engine else self._own_choice(plan, stock, day)
-            )
+            if self.follow_engine:
+                wanted = self._as_suggested(plan, stock)
+            else:
+                wanted = self._own_choice(plan, stock, day) if stock.suggested > 0 else {}
             for supplier_id, quantity in wanted.items():
                 lines.setdefault(supplier_id, {})[plan.sku] = quantity
         for supplier_id in sorted(lines):
@@ -109,9 +108,11 @@ class Purchasing:
         return {terms.supplier_id: -(-quantity // step) * step}
 
     def _as_suggested(self, plan: SkuPlan, stock: Any) -> dict[str, int]:
-        """What the engine suggests, per supplier (`Stock.suggested_from`, else all from the primary),
-        rounded up to the supplier's pack and minimum."""
-        by_supplier = getattr(stock, "suggested_from", None) or {plan.primary.supplier_id: stock.suggested}
+        """What the engine suggests, per supplier: replenishment (`Stock.suggested_from`) and
+        failover to the backup (`Stock.failover_from`), rounded up to the supplier's pack and minimum."""
+        by_supplier = dict(stock.suggested_from)
+        for supplier_id, units in stock.failover_from.items():
+            by_supplier[supplier_id] = by_supplier.get(supplier_id, 0) + units
         wanted = {}
         for supplier_id, units in sorted(by_supplier.items()):
             if units <= 0:

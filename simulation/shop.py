@@ -77,7 +77,7 @@ class Shop:
 
     def messages(self) -> Iterator[dict]:
         opening = at(self.options.start, 0)
-        for type_, fields in setup_messages(self.world):
+        for type_, fields in setup_messages(self.world, self.options.planning):
             yield self.outbox.message(type_, opening, **fields)
         for index in range(self.options.days):
             day = day_of(self.options, index)

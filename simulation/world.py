@@ -21,6 +21,12 @@ QUANTITIES = (1, 2, 3, 4, 5, 6)
 QUANTITY_WEIGHTS = (50, 25, 12, 6, 4, 3)
 MEAN_QUANTITY = sum(q * w for q, w in zip(QUANTITIES, QUANTITY_WEIGHTS, strict=True)) / sum(QUANTITY_WEIGHTS)
 WAREHOUSE_DAYS = 12
+# With planning the SKUs promise with eta-v3: a primary's PO later than FAILOVER_AFTER_DAYS
+# (against the date it promised) moves its lines to the backup. More than the latest
+# supplier's usual lateness: a disruption, not a habit, sets it off.
+ETA_WITH_FAILOVER = "eta-v3"
+FAILOVER_REASON = "demo with planning: promise with failover to the backup"
+FAILOVER_AFTER_DAYS = 7
 MEAN_LINES = sum(n * w for n, w in zip(LINES_PER_ORDER, LINE_WEIGHTS, strict=True)) / sum(LINE_WEIGHTS)
 
 SUPPLIER_NAMES = (
@@ -196,20 +202,22 @@ def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def setup_messages(world: World) -> list[tuple[str, dict]]:
+def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict]]:
     """(type, fields) of everything upstream sends before the shop opens: the warehouse's capacity,
     the SKUs' settings, the suppliers with their terms (SupplierRegistered version 2: order
-    multiples and weekly capacities), the opening stock and the substitutes."""
+    multiples, weekly capacities, when to fail over), the opening stock and the substitutes.
+
+    With `planning` the SKUs promise with eta-v3, which fails over to the backup when a
+    primary's supply slips (SkuConfigured version 3); without, with the engine's default.
+    """
     out: list[tuple[str, dict]] = []
     if world.warehouse_capacity is not None:
         out.append(("WarehouseConfigured", {"warehouse": "main", "capacity_units": world.warehouse_capacity}))
     for plan in world.skus:
-        out.append(
-            (
-                "SkuConfigured",
-                {"sku": plan.sku, "reorder_point": plan.reorder_point, "safety_stock": plan.safety_stock},
-            )
-        )
+        settings = {"sku": plan.sku, "reorder_point": plan.reorder_point, "safety_stock": plan.safety_stock}
+        if planning:
+            settings |= {"schema_version": 3, "eta_policy": ETA_WITH_FAILOVER, "reason": FAILOVER_REASON}
+        out.append(("SkuConfigured", settings))
     for supplier in world.suppliers:
         terms = [
             _terms(world, plan, t)
@@ -241,6 +249,8 @@ def _terms(world: World, plan: SkuPlan, t: Terms) -> dict:
         "minimum_order_quantity": t.minimum_order_quantity,
         "order_multiple": plan.pack if t.priority == "primary" else 1,
     }
+    if t.priority == "primary":
+        terms["failover_after_days"] = FAILOVER_AFTER_DAYS
     capacity = world.variability.capacity(t.supplier_id, plan.sku)
     if capacity is not None:
         terms["capacity_per_week"] = capacity

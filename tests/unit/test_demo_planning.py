@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from simulation import DemoOptions, DemoSummary, generate_messages, run_demo
+from simulation.agenda import Agenda, Outbox
 from simulation.compare import compare_table
+from simulation.purchasing import Purchasing
 from simulation.readback import notifications
+from simulation.world import SkuPlan, Terms, World
 
 OPTIONS = DemoOptions(seed=4, days=21, skus=5, orders_per_day=12, planning=True)
 
@@ -89,3 +94,19 @@ def test_the_comparison_shows_every_key_figure_for_both_runs(planned):
 def test_a_stream_with_planning_on_is_refused_it_records_runs_no_upstream_message_carries():
     with pytest.raises(ValueError, match="planning"):
         next(generate_messages(OPTIONS, memory_engine()))
+
+
+def test_with_planning_the_skus_promise_with_failover_to_the_backup(planned):
+    engine, _ = planned
+    assert {engine.get_stock(f"SKU-{n:03d}").eta_policy for n in range(1, 6)} == {"eta-v3"}
+
+
+def test_with_planning_purchasing_orders_each_suppliers_suggestion_and_failover_in_whole_packs():
+    # Given the engine suggests 15 units from the primary (packs of 10) and 3 from the backup on failover
+    terms = Terms("SUP-01", 7, "1.00", "primary", 10)
+    plan = SkuPlan("SKU-001", 5.0, 10, 5, 0, 10, terms, Terms("SUP-02", 3, "1.30", "backup", 1))
+    world = World((plan,), (), (), ())
+    desk = Purchasing(world, None, Outbox(), Agenda(), random.Random(1), follow_engine=True)
+    stock = SimpleNamespace(suggested=15, suggested_from={"SUP-01": 15}, failover_from={"SUP-02": 3})
+    # Then it orders two packs from the primary and the 3 from the backup
+    assert desk._as_suggested(plan, stock) == {"SUP-01": 20, "SUP-02": 3}
