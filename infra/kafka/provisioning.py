@@ -44,23 +44,23 @@ def create_topics(
     `admin` is a kafka-python KafkaAdminClient; `partitions` None: the registry's count.
     """
     from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
 
     topics = list(registry)
     existing = set(admin.list_topics())
-    missing = [t for t in topics if t.name not in existing]
-    if missing:
-        admin.create_topics(
-            [
-                NewTopic(
-                    t.name,
-                    partitions or t.partitions,
-                    replication,
-                    topic_configs=wanted_config(t, replication),
-                )
-                for t in missing
-            ],
-            timeout_ms=30_000,
+    for topic in [t for t in topics if t.name not in existing]:
+        # One at a time: a topic another process made since the list (two engines starting, or the
+        # broker's metadata not yet showing one just made) is then "already there", not a failure.
+        new = NewTopic(
+            topic.name,
+            partitions or topic.partitions,
+            replication,
+            topic_configs=wanted_config(topic, replication),
         )
+        try:
+            admin.create_topics([new], timeout_ms=30_000)
+        except TopicAlreadyExistsError:
+            existing.add(topic.name)
     found = _existing(admin, [t for t in topics if t.name in existing], partitions, replication)
     return [
         found[t.name] if t.name in found else Provisioned(t.name, True, partitions or t.partitions)
