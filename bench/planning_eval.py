@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 from infra.bootstrap import build_engine
-from infra.cli.planning import plan_settings
+from infra.cli.planning import demo_plan_settings
 from infra.settings import Settings
 from simulation import DemoOptions, DemoSummary, run_demo
 from simulation.compare import compare_table
@@ -24,7 +24,7 @@ from simulation.compare import compare_table
 
 def run(options: DemoOptions, settings: Settings) -> DemoSummary:
     engine = build_engine(settings.model_copy(update={"store": "memory"}))
-    return run_demo(engine, options, plan_settings=plan_settings(settings) if options.planning else None)
+    return run_demo(engine, options, plan_settings=demo_plan_settings(settings) if options.planning else None)
 
 
 def main() -> None:

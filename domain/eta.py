@@ -215,8 +215,7 @@ def plan_etas_v3(
     slips moved to the backup."""
     capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
     supply = sorted(
-        (part for line in inbound for part in _within_capacity(line, today, capacity)),
-        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
+        _within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1])
     )
     purchase = _calibrated_purchase(sources)
     if purchase is not None:
@@ -226,17 +225,32 @@ def plan_etas_v3(
     )
 
 
-def _within_capacity(line: InboundLine, today: date, capacity: dict[str, int]) -> list[tuple[_Supply, str]]:
-    """A PO line of a supplier with a weekly capacity, as the parts it can deliver: the capacity on
-    its date, the next as much a week later, and so on (eta-v3; other POs of it are not counted)."""
-    whole, po_id = _calibrated_supply(line, today)
-    limit = capacity.get(line.supplier_id)
-    if limit is None or whole.quantity <= limit:
-        return [(whole, po_id)]
-    parts = []
-    for week, first in enumerate(range(0, whole.quantity, limit)):
-        quantity = min(limit, whole.quantity - first)
-        parts.append((replace(whole, quantity=quantity, eta=whole.eta + timedelta(weeks=week)), po_id))
+def _within_capacity(
+    inbound: Sequence[InboundLine], today: date, capacity: dict[str, int]
+) -> list[tuple[_Supply, str]]:
+    """Open PO lines as the parts their suppliers can deliver: a supplier with a weekly capacity
+    fills each ISO week up to it, its lines in arrival order (then PO id), what does not fit
+    coming a week later, and so on; the others' lines whole."""
+    parts: list[tuple[_Supply, str]] = []
+    limited: dict[str, list[tuple[_Supply, str]]] = {}
+    for line in inbound:
+        supply = _calibrated_supply(line, today)
+        if line.supplier_id in capacity:
+            limited.setdefault(line.supplier_id, []).append(supply)
+        else:
+            parts.append(supply)
+    for supplier_id, supplies in sorted(limited.items()):
+        limit, used = capacity[supplier_id], dict[tuple[int, int], int]()
+        for whole, po_id in sorted(supplies, key=lambda s: (s[0].eta, s[1])):
+            left, day = whole.quantity, whole.eta
+            while left:
+                week = day.isocalendar()[:2]
+                take = min(left, limit - used.get(week, 0))
+                if take > 0:
+                    parts.append((replace(whole, quantity=take, eta=day), po_id))
+                    used[week] = used.get(week, 0) + take
+                    left -= take
+                day += timedelta(weeks=1)
     return parts
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from simulation.agenda import Agenda, Outbox
 from simulation.world import SkuPlan, Terms, World, at
 
+REVIEW_DAYS = 1  # the desk orders every evening (planning's review period: infra/cli/planning.py)
+
 DISRUPTION_REASONS = (
     "production stopped: fire at the factory",
     "strike at the supplier's plant",

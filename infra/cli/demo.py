@@ -80,7 +80,7 @@ def compared_store(settings: Settings, switch: Switch) -> Settings:
 
 def _run(settings: Settings, options: DemoOptions, fresh: bool) -> DemoSummary:
     from infra.bootstrap import build_engine
-    from infra.cli.planning import plan_settings
+    from infra.cli.planning import demo_plan_settings
     from simulation import run_demo
 
     if fresh and settings.store == "sqlite":
@@ -92,7 +92,7 @@ def _run(settings: Settings, options: DemoOptions, fresh: bool) -> DemoSummary:
             err=True,
         )
         raise typer.Exit(USAGE)
-    return run_demo(engine, options, plan_settings=plan_settings() if options.planning else None)
+    return run_demo(engine, options, plan_settings=demo_plan_settings() if options.planning else None)
 
 
 def _delete_embedded_files(settings: Settings) -> None:

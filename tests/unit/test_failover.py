@@ -266,3 +266,11 @@ def test_lines_to_buy_for_from_a_source_with_a_capacity_wait_a_week_per_capacity
     # Promises kept in a later walk stay as they were
     promised = [e.model_copy(update={"eta": dates[e.order_id], "needs_purchase": True}) for e in queue]
     assert plan_etas_v3(promised, 0, 0, [], [limited(10)], TODAY).changes == []
+
+
+def test_two_pos_of_a_supplier_due_the_same_week_share_its_capacity():
+    queue = [entry("A", 60), entry("B", 60)]
+    both = [po(60, 10, 10), po(60, 10, 10, po_id="PO-2")]
+    plan = plan_etas_v3(queue, 0, 0, both, [limited(100)], TODAY)
+    dates = {c.order_id: c.new for c in plan.changes}
+    assert dates["B"] == dates["A"] + timedelta(weeks=1)  # PO-2's last 20 units come a week later
