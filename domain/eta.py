@@ -26,14 +26,16 @@ probability, from history and prior, that the supply comes by then.
 purchase order line of a supplier that delivers at most N units of the SKU a week
 comes in parts: N on its date, N a week later, and so on; lines to buy for from a
 best source with a capacity are promised a week later per N units to buy ahead of
-them. A line its supply would promise past its
-maximum wait, or whose covering purchase order is later than its supplier's
-`failover_after_days` (against the date it promised), is promised instead from
-the next source (the best other than that supplier, the backup) if buying from
-it now comes earlier, and within the wait: it no longer expires, and its promise
-is a purchase to make from the backup (`failover` names it), which the Stock
-suggests (`Stock.FailoverSuggested`). Such a line takes nothing from the
-slipping supply, so the lines behind it are served from it sooner.
+them. Failover: a line its supply would serve past its maximum wait, or whose covering
+purchase order is later than its supplier's `failover_after_days` (against the date
+it promised), is served by buying from the next source (the best other than that
+supplier: the backup) if that comes earlier, and within the wait. Arriving units
+serve the queue in order, so the purchase is what brings every unit up to the last
+such line by the backup's arrival, less what open POs bring by then; the walk then
+counts it as supply arriving that day. The lines it covers (those failed by their
+supply, and any ahead of them it reaches first) are promised from it as purchases to
+make (`failover` names the backup), no longer expire, and the Stock suggests buying
+their units (`Stock.FailoverSuggested`).
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class _Supply:
     confidence: float
     po_id: str = ""
     late_days: int = 0  # known late against the date its supplier promised (eta-v2 and later)
+    failover: _Purchase | None = None  # eta-v3: not a PO but what buying from the backup now brings
 
 
 @dataclass(frozen=True)
@@ -211,18 +214,60 @@ def plan_etas_v3(
     sources: Sequence[Source],
     today: date,
 ) -> EtaPlan:
-    """`eta-v3`: the walk of `eta-v2` within suppliers' weekly capacity, with lines whose supply
-    slips moved to the backup."""
+    """`eta-v3`: the walk of `eta-v2` within suppliers' weekly capacity, and with what buying from the
+    backup now would bring when supply slips (always the whole queue: `start` and `units_ahead` are
+    not used, as failover moves lines ahead of any start)."""
     capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
-    supply = sorted(
-        _within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1])
-    )
+    parts = sorted(_within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1]))
+    supply = [s for s, _ in parts]
     purchase = _calibrated_purchase(sources)
     if purchase is not None:
         purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
-    return _walk(
-        queue, units_ahead, start, [s for s, _ in supply], purchase, today, _Rescue(tuple(sources), today)
-    )
+    need = _failover_need(queue, supply, _Rescue(tuple(sources), today), today)
+    if need is None:
+        return _walk(queue, 0, 0, supply, purchase, today)
+    units, backup, at_risk = need
+    bought = _Supply(units, today + backup.delay, backup.supplier_id, 0.0, failover=backup)
+    arrival = bought.eta
+    cut = next((i for i, s in enumerate(supply) if s.eta > arrival), len(supply))
+    return _walk(queue, 0, 0, [*supply[:cut], bought, *supply[cut:]], purchase, today, at_risk)
+
+
+def _failover_need(
+    queue: Sequence[QueueEntry], supply: Sequence[_Supply], rescue: _Rescue, today: date
+) -> tuple[int, _Purchase, dict[tuple[str, str], Failover]] | None:
+    """What to buy from the backup now so that every waiting line its supply fails (past its wait,
+    or on a PO past its supplier's threshold) and the backup can serve in time is served by it.
+
+    Arriving units serve the queue in its order, so a line is served by the backup's arrival only
+    once every unit ahead of it is too: the need is the last such line's cumulative position less
+    what the open POs bring by that day. Lines its supply fails that no source saves expire, and
+    count for nobody behind them, as in eta-v2's walk.
+    """
+    covered_up_to = cursor = cumulative = 0
+    last_end = 0
+    backup: _Purchase | None = None
+    at_risk: dict[tuple[str, str], Failover] = {}
+    for entry in queue:
+        position_end = cumulative + entry.quantity
+        while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
+            covered_up_to += supply[cursor].quantity
+            cursor += 1
+        if cursor == len(supply):
+            break  # no PO covers it: bought for as eta-v2 buys, not a failover
+        eta = max(supply[cursor].eta, today)
+        move = rescue.move(entry, supply[cursor], eta)
+        if move is not None and (backup is None or move[1].supplier_id == backup.supplier_id):
+            at_risk[entry.key], backup = move
+            last_end = position_end
+        elif entry.wait_limit is not None and eta > entry.wait_limit:
+            continue  # expires: counts for nobody behind it
+        cumulative = position_end
+    if backup is None:
+        return None
+    arrival = today + backup.delay
+    units = last_end - sum(s.quantity for s in supply if s.eta <= arrival)
+    return (units, backup, at_risk) if units > 0 else None
 
 
 def _within_capacity(
@@ -271,9 +316,7 @@ class _Rescue:
         purchase = _calibrated_purchase([s for s in self.sources if s.supplier_id != supply.supplier_id])
         if purchase is None:
             return None
-        backup_eta = max(entry.since, self.today) + purchase.delay
-        if entry.failover == purchase.supplier_id and entry.eta is not None and entry.eta >= backup_eta:
-            backup_eta = entry.eta  # an earlier promise from it still achievable is kept
+        backup_eta = self.today + purchase.delay
         if backup_eta >= eta or (entry.wait_limit is not None and backup_eta > entry.wait_limit):
             return None
         moved = Failover(
@@ -312,9 +355,12 @@ def _walk(
     supply: Sequence[_Supply],
     purchase: _Purchase | None,
     today: date,
-    rescue: _Rescue | None = None,
+    at_risk: dict[tuple[str, str], Failover] | None = None,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
+
+    eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
+    covers are promised from it, as purchases to make, and those `at_risk` named are recorded.
 
     Once the open POs are used up, a line's promise no longer depends on the
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
@@ -340,15 +386,12 @@ def _walk(
             break
         source = supply[cursor]
         eta = max(source.eta, today)
-        move = rescue.move(entry, source, eta) if rescue is not None else None
-        if move is not None:
-            failover, backup = move
-            moved.append(failover)
-            confidence = backup.confidence(failover.backup_eta, max(entry.since, today))
-            _promised(
-                entry, failover.backup_eta, True, changes, expired, backup.supplier_id, confidence, backup
-            )
-            continue  # served by what is bought from the backup: takes nothing from this supply
+        if source.failover is not None:
+            if _promised_from_backup(entry, source.failover, eta, today, changes, expired):
+                cumulative = position_end
+                if at_risk and entry.key in at_risk:
+                    moved.append(at_risk[entry.key])
+            continue
         if _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence):
             cumulative = position_end
     if purchase is None:
@@ -403,6 +446,23 @@ def _promise_within_capacity(
             continue
         if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
             backlog += entry.quantity
+
+
+def _promised_from_backup(
+    entry: QueueEntry,
+    backup: _Purchase,
+    eta: date,
+    today: date,
+    changes: list[EtaChange],
+    expired: list[Expiry],
+) -> bool:
+    """A line served by what buying from the backup now brings: an earlier promise from it still
+    reachable is kept (the purchase is made the day it is suggested; until then the date would
+    move a day each day)."""
+    if entry.failover == backup.supplier_id and entry.eta is not None and entry.eta >= eta:
+        eta = entry.eta
+    confidence = backup.confidence(eta, max(entry.since, today))
+    return _promised(entry, eta, True, changes, expired, backup.supplier_id, confidence, backup)
 
 
 def _promise_uncovered(

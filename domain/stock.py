@@ -508,6 +508,8 @@ class Stock(Aggregate):
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
             start = 0
+        if self.eta_policy == ETA_POLICY_V3:
+            start = 0  # failover serves lines in queue order: a line joining late can move those ahead
         units_ahead = self.queue.units_before(start)
         inbound, sources = list(self.inbound.values()), list(self.sources.values())
         plan = eta_planner(self.eta_policy)(self.queue, units_ahead, start, inbound, sources, today)

@@ -70,9 +70,10 @@ class Purchasing:
 
     # ------------------------------------------------------------ purchasing
     def review(self, when: datetime):
-        """Turn today's outstanding suggestions into purchase orders, one per supplier."""
+        """Turn today's outstanding suggestions into purchase orders, one per supplier and lead time
+        (SKUs a supplier ships in three days do not wait for those it ships in ten)."""
         day = when.date()
-        lines: dict[str, dict[str, int]] = {}
+        lines: dict[tuple[str, int], dict[str, int]] = {}
         for plan in self.world.skus:
             stock = self.engine.get_stock(plan.sku)
             if self.follow_engine:
@@ -80,16 +81,16 @@ class Purchasing:
             else:
                 wanted = self._own_choice(plan, stock, day) if stock.suggested > 0 else {}
             for supplier_id, quantity in wanted.items():
-                lines.setdefault(supplier_id, {})[plan.sku] = quantity
-        for supplier_id in sorted(lines):
-            lead = max(self._terms(supplier_id, sku).lead_time_days for sku in lines[supplier_id])
+                lead = self._terms(supplier_id, plan.sku).lead_time_days
+                lines.setdefault((supplier_id, lead), {})[plan.sku] = quantity
+        for supplier_id, lead in sorted(lines):
             self.count += 1
             po = PurchaseOrder(
                 po_id=f"PO-{self.count:05d}",
                 supplier_id=supplier_id,
                 placed=day,
                 expected=day + timedelta(days=lead),
-                open=dict(lines[supplier_id]),
+                open=dict(lines[supplier_id, lead]),
             )
             yield self.outbox.message(
                 "PurchaseOrderPlaced",

@@ -204,8 +204,8 @@ def _money(cents: int) -> str:
 
 def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict]]:
     """(type, fields) of everything upstream sends before the shop opens: the warehouse's capacity,
-    the SKUs' settings, the suppliers with their terms (SupplierRegistered version 2: order
-    multiples, weekly capacities, when to fail over), the opening stock and the substitutes.
+    the opening stock, the suppliers with their terms (SupplierRegistered version 2: order
+    multiples, weekly capacities, when to fail over), the SKUs' settings and the substitutes.
 
     With `planning` the SKUs promise with eta-v3, which fails over to the backup when a
     primary's supply slips (SkuConfigured version 3); without, with the engine's default.
@@ -213,11 +213,9 @@ def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict
     out: list[tuple[str, dict]] = []
     if world.warehouse_capacity is not None:
         out.append(("WarehouseConfigured", {"warehouse": "main", "capacity_units": world.warehouse_capacity}))
-    for plan in world.skus:
-        settings = {"sku": plan.sku, "reorder_point": plan.reorder_point, "safety_stock": plan.safety_stock}
-        if planning:
-            settings |= {"schema_version": 3, "eta_policy": ETA_WITH_FAILOVER, "reason": FAILOVER_REASON}
-        out.append(("SkuConfigured", settings))
+    for plan in world.skus:  # the opening stock first, then every source, then the settings: the
+        if plan.initial:  # first replenishment is then decided knowing each SKU's best source
+            out.append(("StockReceived", {"sku": plan.sku, "quantity": plan.initial}))
     for supplier in world.suppliers:
         terms = [
             _terms(world, plan, t)
@@ -233,8 +231,10 @@ def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict
         }
         out.append(("SupplierRegistered", fields))
     for plan in world.skus:
-        if plan.initial:
-            out.append(("StockReceived", {"sku": plan.sku, "quantity": plan.initial}))
+        settings = {"sku": plan.sku, "reorder_point": plan.reorder_point, "safety_stock": plan.safety_stock}
+        if planning:
+            settings |= {"schema_version": 3, "eta_policy": ETA_WITH_FAILOVER, "reason": FAILOVER_REASON}
+        out.append(("SkuConfigured", settings))
     for sku, substitutes in world.substitutes:
         out.append(("SubstitutesDeclared", {"sku": sku, "substitutes": list(substitutes)}))
     return out

@@ -200,7 +200,7 @@ def test_each_failover_suggestion_replays_to_the_same_supplier_quantity_and_line
     threshold=st.none() | st.integers(0, 10),
     backup_lead=st.integers(0, 30),
 )
-def test_failover_moves_only_lines_whose_supply_slipped_and_only_to_an_earlier_promise_within_the_wait(
+def test_failover_buys_only_for_lines_whose_supply_fails_them_and_only_brings_promises_forward(
     lines: list[tuple[int, int | None]],
     pos: list[tuple[int, int, int]],
     threshold: int | None,
@@ -210,15 +210,27 @@ def test_failover_moves_only_lines_whose_supply_slipped_and_only_to_an_earlier_p
     supply = [po(q, promised + late, promised, po_id=f"PO-{i}") for i, (q, promised, late) in enumerate(pos)]
     sources = [primary(threshold), backup(backup_lead)]
     plan = plan_etas_v3(queue, 0, 0, supply, sources, TODAY)
+    v2 = plan_etas_v2(queue, 0, 0, supply, sources, TODAY)
+    # Each line named as failed by its supply was: past its wait, or on a PO past the threshold
     for moved in plan.failover:
         slipped = threshold is not None and moved.late_days > threshold
         past_wait = moved.wait_limit is not None and moved.eta > moved.wait_limit
         assert slipped or past_wait
         assert moved.backup_eta < moved.eta
         assert moved.wait_limit is None or moved.backup_eta <= moved.wait_limit
+    # No line failed by its supply: no failover at all, eta-v2's promises
     if not plan.failover:
-        assert plan == plan_etas_v2(queue, 0, 0, supply, sources, TODAY)
-    # The suggestion is for the moved lines only: never for a line its own supply serves in time
+        assert plan == v2
+        assert not any(c.failover for c in plan.changes)
+        return
+    # Lines served by the backup's units (those failed, and any ahead of them) only gain
+    v2_dates = {(c.order_id, c.line_id): c.new for c in v2.changes}
+    flagged = {(c.order_id, c.line_id): c for c in plan.changes if c.failover}
+    assert {(m.order_id, m.line_id) for m in plan.failover} <= set(flagged)
+    for key, change in flagged.items():
+        before = v2_dates.get(key)
+        assert before is None or change.new is None or change.new <= before
+    # And the suggestion is for exactly the lines its units serve
     after = [
         e.model_copy(update={"failover": c.failover, "eta": c.new, "needs_purchase": c.needs_purchase})
         for e in queue
@@ -226,8 +238,8 @@ def test_failover_moves_only_lines_whose_supply_slipped_and_only_to_an_earlier_p
         if (c.order_id, c.line_id) == e.key
     ]
     step = next_failover(after, {}, {s.supplier_id: s for s in sources})
-    moved_units = sum(m.quantity for m in plan.failover)
-    assert (step.units if step else 0) == moved_units
+    quantities = {e.key: e.quantity for e in queue}
+    assert step is not None and step.units == sum(quantities[key] for key in flagged)
 
 
 # ------------------------------------------------------- weekly capacity (eta-v3)
