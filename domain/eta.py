@@ -218,7 +218,9 @@ def plan_etas_v3(
     backup now would bring when supply slips (always the whole queue: `start` and `units_ahead` are
     not used, as failover moves lines ahead of any start)."""
     capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
-    parts = sorted(_within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1]))
+    parts = sorted(
+        _within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1])
+    )
     supply = [s for s, _ in parts]
     purchase = _calibrated_purchase(sources)
     if purchase is not None:
