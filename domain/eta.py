@@ -41,7 +41,7 @@ their units (`Stock.FailoverSuggested`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
 
@@ -307,6 +307,7 @@ class _Rescue:
 
     sources: tuple[Source, ...]
     today: date
+    _instead: dict[str, _Purchase | None] = field(default_factory=dict, compare=False)  # by failing supplier
 
     def move(self, entry: QueueEntry, supply: _Supply, eta: date) -> tuple[Failover, _Purchase] | None:
         """The line's move to another source, if its supply slipped and that source does better."""
@@ -315,7 +316,7 @@ class _Rescue:
         slipped = threshold is not None and supply.late_days > threshold
         if not slipped and (entry.wait_limit is None or eta <= entry.wait_limit):
             return None
-        purchase = _calibrated_purchase([s for s in self.sources if s.supplier_id != supply.supplier_id])
+        purchase = self._other_than(supply.supplier_id)
         if purchase is None:
             return None
         backup_eta = self.today + purchase.delay
@@ -334,6 +335,13 @@ class _Rescue:
             backup_eta=backup_eta,
         )
         return moved, purchase
+
+    def _other_than(self, supplier_id: str) -> _Purchase | None:
+        """Buying from the best source but `supplier_id` (worked out once a walk: a slipped PO fails many lines)."""
+        if supplier_id not in self._instead:
+            others = [s for s in self.sources if s.supplier_id != supplier_id]
+            self._instead[supplier_id] = _calibrated_purchase(others)
+        return self._instead[supplier_id]
 
 
 def _calibrated_purchase(sources: Sequence[Source]) -> _Purchase | None:
