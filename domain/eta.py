@@ -227,7 +227,7 @@ def plan_etas_v3(
         purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
     need = _failover_need(queue, supply, _Rescue(tuple(sources), today), today)
     if need is None:
-        return _walk(queue, 0, 0, supply, purchase, today)
+        return _walk(queue, 0, 0, supply, purchase, today, {})
     units, backup, at_risk = need
     bought = _Supply(units, today + backup.delay, backup.supplier_id, 0.0, failover=backup)
     arrival = bought.eta
@@ -252,6 +252,7 @@ def _failover_need(
     at_risk: dict[tuple[str, str], Failover] = {}
     for entry in queue:
         position_end = cumulative + entry.quantity
+        before = cursor, covered_up_to
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
             covered_up_to += supply[cursor].quantity
             cursor += 1
@@ -263,7 +264,8 @@ def _failover_need(
             at_risk[entry.key], backup = move
             last_end = position_end
         elif entry.wait_limit is not None and eta > entry.wait_limit:
-            continue  # expires: counts for nobody behind it
+            cursor, covered_up_to = before  # expires: counts for nobody behind it
+            continue
         cumulative = position_end
     if backup is None:
         return None
@@ -369,8 +371,10 @@ def _walk(
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
-    eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
-    covers are promised from it, as purchases to make, and those `at_risk` named are recorded.
+    eta-v3 (`at_risk` given): a supply marked `failover` is what buying from the backup now brings;
+    the lines it covers are promised from it, as purchases to make, and those `at_risk` names are
+    recorded. A line that expires gives back the supply it was looked up against, so the next
+    line can still be served by it (eta-v1 and eta-v2 keep their released walk: it does not).
 
     Once the open POs are used up, a line's promise no longer depends on the
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
@@ -386,6 +390,7 @@ def _walk(
     entries = islice(queue, start, None)
     for entry in entries:
         position_end = cumulative + entry.quantity
+        before = cursor, covered_up_to
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
             covered_up_to += supply[cursor].quantity
             cursor += 1
@@ -397,13 +402,15 @@ def _walk(
         source = supply[cursor]
         eta = max(source.eta, today)
         if source.failover is not None:
-            if _promised_from_backup(entry, source.failover, eta, today, changes, expired):
-                cumulative = position_end
-                if at_risk and entry.key in at_risk:
-                    moved.append(at_risk[entry.key])
-            continue
-        if _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence):
+            stays = _promised_from_backup(entry, source.failover, eta, today, changes, expired)
+            if stays and at_risk and entry.key in at_risk:
+                moved.append(at_risk[entry.key])
+        else:
+            stays = _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence)
+        if stays:
             cumulative = position_end
+        elif at_risk is not None:
+            cursor, covered_up_to = before
     if purchase is None:
         for entry in entries:
             _promise_uncovered(entry, None, today, changes, expired)

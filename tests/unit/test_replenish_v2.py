@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from domain.replenishment import REPLENISH_V2, OrderUpTo, order_quantity, trimmed
 from domain.stock import Stock
 from domain.values import Cause, InboundLine, LineRequest, Source, SupplierPriority, Tier
-from services.replay import recompute
+from tests.support.replayed import replayed
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)  # a Monday
 TODAY = T0.date()
@@ -229,15 +229,9 @@ def test_each_suggestion_replays_to_the_same_supplier_and_quantity():
     events = list(stock.collect_events())
     sell(stock, 7)
     events += stock.collect_events()
-    before = None
-    checked = 0
-    for event in events:
-        if type(event).__name__ == "ReplenishmentSuggested":
-            recorded, recomputed = recompute(before, event)
-            assert recorded == recomputed
-            checked += 1
-        before = event.mutate(before)
-    assert checked == 2
+    decisions = replayed(events, "ReplenishmentSuggested")
+    assert len(decisions) == 2
+    assert all(recorded == recomputed for recorded, recomputed in decisions)
 
 
 def test_a_stock_without_level_multiple_or_capacity_keeps_replenishing_under_eta_v1():
