@@ -225,6 +225,12 @@ class ReplenishResult:
     on: Run
     suggestions_off: int
     suggestions_on: int
+    traffic_off: float = 0.0  # lines/s of the realistic stream (bench/traffic), reactive
+    traffic_on: float = 0.0  # ... buying ahead
+
+    @property
+    def traffic_slower(self) -> float:
+        return 1 - self.traffic_on / self.traffic_off if self.traffic_off else 0.0
 
     @property
     def slower(self) -> float:
@@ -258,7 +264,30 @@ def part_replenish(folder: Path, orders: int, skus: int, repeat: int) -> Repleni
         f"({result.slower:+.1%} slower); replenishment suggestions in run 1: off {suggested['off']:,}, "
         f"on {suggested['on']:,}"
     )
+    result.traffic_off, result.traffic_on = _replenish_traffic(folder, orders * 2, repeat)
     return result
+
+
+def _replenish_traffic(folder: Path, messages: int, repeat: int) -> tuple[float, float]:
+    """The same A/B on bench.traffic's realistic stream, through the ingest path: long queues, POs
+    confirmed, delayed, cancelled and received in parts, clocks off, refusals and re-sends."""
+    from bench.traffic.__main__ import ingest
+    from bench.traffic.generator import realistic
+
+    per_s: dict[str, list[float]] = {"off": [], "on": []}
+    streams = {"off": realistic(messages, skus=20), "on": realistic(messages, skus=20, order_up_to=40)}
+    for n in range(1, repeat + 1):
+        for mode, traffic in streams.items():
+            done = ingest(folder / f"traffic-{mode}-{n}.sqlite", traffic.lines)
+            per_s[mode].append(done.per_s)
+            say(
+                f"    realistic stream ({len(traffic.lines):,} lines), replenishment {mode}, run {n}: {done.per_s:,.0f} lines/s"
+            )
+    off, on = (sorted(per_s[m])[len(per_s[m]) // 2] for m in ("off", "on"))
+    say(
+        f"    realistic stream medians: off {off:,.0f} lines/s, on {on:,.0f} lines/s ({1 - on / off:+.1%} slower)"
+    )
+    return off, on
 
 
 def _suggestions(store: Store) -> int:

@@ -108,4 +108,10 @@ def table(
             f"<= {TARGET_REPLENISH_SLOWER:.0%}",
             replenish.slower <= TARGET_REPLENISH_SLOWER,
         )
+        row(
+            "[4] the same on the realistic stream (refusals, re-sends, PO churn)",
+            f"{replenish.traffic_slower:.1%} ({replenish.traffic_off:,.0f} -> {replenish.traffic_on:,.0f} lines/s)",
+            f"<= {TARGET_REPLENISH_SLOWER:.0%}",
+            replenish.traffic_slower <= TARGET_REPLENISH_SLOWER,
+        )
     print_table(rows)

@@ -53,12 +53,18 @@ class _Shop:
 
 
 def realistic(
-    messages: int, skus: int = 20, seed: int = 7, waiting_per_sku: int = 200, absurd: bool = True
+    messages: int,
+    skus: int = 20,
+    seed: int = 7,
+    waiting_per_sku: int = 200,
+    absurd: bool = True,
+    order_up_to: int | None = None,
 ) -> Traffic:
     """About `messages` lines over `skus` SKUs, whose queues grow to `waiting_per_sku` lines.
 
     `absurd=False` leaves out the values that stopped older versions for good (a year 9999, 2**64 - 1 units),
-    so that they can be measured on the same stream.
+    so that they can be measured on the same stream. `order_up_to`: the SKUs are configured with that
+    level (SkuConfigured version 3), so they buy ahead (replenish-v2); None: version 1, as always.
     """
     rng = random.Random(seed)
     shop = _Shop(rng, [f"SKU-{i:03d}" for i in range(skus)])
@@ -71,7 +77,7 @@ def realistic(
         sent.append(raw)
         traffic.nasty += nasty
 
-    for message in _setup(shop):
+    for message in _setup(shop, order_up_to):
         send(message)
     # Queues are grown first; then units arrive at about the rate they are ordered (1.6 a message,
     # in parts of 10-30 units of purchase orders of 300-1,200 that cover the queues), so queues
@@ -100,10 +106,13 @@ def realistic(
     return traffic
 
 
-def _setup(shop: _Shop) -> list[Msg]:
+def _setup(shop: _Shop, order_up_to: int | None) -> list[Msg]:
     messages = []
+    level: Msg = (
+        {} if order_up_to is None else {"schema_version": 3, "reason": "bench", "order_up_to": order_up_to}
+    )
     for index, sku in enumerate(shop.skus):
-        messages.append(shop.message("SkuConfigured", sku=sku, reorder_point=5, safety_stock=2))
+        messages.append(shop.message("SkuConfigured", sku=sku, reorder_point=5, safety_stock=2, **level))
         supplier = f"SUP-{index % 4}"
         terms = [
             {"sku": s, "lead_time_days": 7 + i % 9, "unit_cost": "2.40"} for i, s in enumerate(shop.skus)
