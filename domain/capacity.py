@@ -137,7 +137,7 @@ def project(inputs: CapacityInputs) -> dict[str, Load]:
         _load(loads, capacity.warehouse, inputs.days)
     by_sku = arrivals_by_sku(inputs.arrivals)
     for sku in inputs.skus:
-        add_sku(loads, sku, sku_levels(sku, by_sku.get(sku.sku, ()), inputs), inputs.days, sign=1)
+        add_sku(loads, sku, sku_levels(sku, by_sku.get(sku.sku, ()), inputs), inputs.days)
     return loads
 
 
@@ -148,18 +148,16 @@ def arrivals_by_sku(arrivals: Iterable[Arrival]) -> dict[str, list[Arrival]]:
     return found
 
 
-def add_sku(
-    loads: dict[str, Load], sku: SkuInput, levels: Mapping[str, list[float]], days: int, sign: int
-) -> None:
-    """Add (sign 1) or take away (sign -1) one SKU's levels from the warehouses' loads."""
+def add_sku(loads: dict[str, Load], sku: SkuInput, levels: Mapping[str, list[float]], days: int) -> None:
+    """Add one SKU's levels to the warehouses' loads."""
     volume = None if sku.unit_volume is None else float(sku.unit_volume)
     for w, series in levels.items():
         load = _load(loads, w, days)
         for i, units in enumerate(series):
-            load.units[i] += sign * units
+            load.units[i] += units
             if volume is not None:
-                load.volume[i] += sign * units * volume
-        if volume is None and sign > 0 and any(u > 0 for u in series):
+                load.volume[i] += units * volume
+        if volume is None and any(u > 0 for u in series):
             load.unknown_volume.add(sku.sku)
 
 

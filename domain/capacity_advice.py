@@ -281,7 +281,7 @@ def _most_that_fits(
     def fits_with(quantity: int) -> bool:
         loads = {w: Load(list(x.units), list(x.volume), set(x.unknown_volume)) for w, x in others.items()}
         extra = Arrival("(suggested)", "(suggested)", target.sku, quantity, when, warehouse)
-        add_sku(loads, target, sku_levels(target, [*own, extra], inputs), inputs.days, sign=1)
+        add_sku(loads, target, sku_levels(target, [*own, extra], inputs), inputs.days)
         for capacity in inputs.capacities:
             loads.setdefault(capacity.warehouse, Load([0.0] * inputs.days, [0.0] * inputs.days))
         return fits(inputs, loads)

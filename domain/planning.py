@@ -24,10 +24,12 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from statistics import NormalDist, fmean, pstdev
 
+from domain.eta import DEFAULT_LATENESS_DAYS
+
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
 DEFAULT_SERVICE_LEVEL = 0.95
-DEFAULT_LATENESS_MEAN = 2.0  # a supplier with no delivery history yet: the ETA policy's buffer
+DEFAULT_LATENESS_MEAN = float(DEFAULT_LATENESS_DAYS)  # no delivery history yet: the ETA policy's buffer
 DEFAULT_LATENESS_SD = 1.0  # ... and a day's spread around it
 
 

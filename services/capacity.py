@@ -153,31 +153,23 @@ def _followed(engine: Any) -> _Followed:
     found = _FOLLOWED.get(engine)
     if found is None:
         found = _FOLLOWED[engine] = _Followed()
-        kept = found
-
-        def receipt(note: Any) -> None:
-            event = engine.mapper.to_domain_event(note)
-            per = kept.received.setdefault(note.originator_id, {})
-            per[event.warehouse] = per.get(event.warehouse, 0) + event.quantity
-
-        def run(note: Any) -> None:
-            kept.last_run = note.originator_id
-
-        found.logs = [
-            TopicLog(
-                engine.recorder, [get_topic(Stock.Registered)], lambda n: kept.stocks.append(n.originator_id)
-            ),
-            TopicLog(
-                engine.recorder,
-                [get_topic(Warehouse.Registered)],
-                lambda n: kept.warehouses.append(n.originator_id),
-            ),
-            TopicLog(engine.recorder, [get_topic(Stock.Received)], receipt),
-            TopicLog(engine.recorder, [get_topic(PlanningRun.Started)], run),
-        ]
+        kept, mapper = found, engine.mapper  # never the engine: the cache would keep its own key alive
+        folds = {
+            get_topic(Stock.Registered): lambda n: kept.stocks.append(n.originator_id),
+            get_topic(Warehouse.Registered): lambda n: kept.warehouses.append(n.originator_id),
+            get_topic(Stock.Received): lambda n: _received(kept, mapper.to_domain_event(n), n.originator_id),
+            get_topic(PlanningRun.Started): lambda n: setattr(kept, "last_run", n.originator_id),
+        }
+        # One log over the four topics: a topic filter still reads the whole log the first time.
+        found.logs = [TopicLog(engine.recorder, list(folds), lambda n: folds[n.topic](n))]
     for log in found.logs:
         log.catch_up()
     return found
+
+
+def _received(kept: _Followed, event: Any, stock: UUID) -> None:
+    per = kept.received.setdefault(stock, {})
+    per[event.warehouse] = per.get(event.warehouse, 0) + event.quantity
 
 
 def _warehouses(engine: Any, followed: _Followed) -> list[Warehouse]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from services.planning.apply import apply_run, chosen
+from services.planning.apply import apply_run, chosen, configured_now
 from services.planning.runs import NothingToPlan, PlanSettings, start_run
 from simulation.agenda import Outbox
 from simulation.world import World
@@ -48,7 +48,7 @@ class Planner:
             return
         self.runs.append(run.id)
         at = self.outbox.stamp(when)
-        for applied in apply_run(self.engine, run, chosen(run, None), self._configured(), at, APPLIED_BY):
+        for applied in apply_run(self.engine, run, chosen(run, None), self._configured_now(), at, APPLIED_BY):
             if applied.outcome is not None:
                 self.outcomes.append(applied.outcome)
         yield from ()
@@ -60,8 +60,6 @@ class Planner:
         taken, self.outcomes = self.outcomes, []
         return taken
 
-    def _configured(self) -> dict[str, tuple[int, int, int | None]]:
-        """How each SKU is configured now (apply_run sends only what differs): reorder point,
-        safety stock, order-up-to level."""
-        stocks = {plan.sku: self.engine.get_stock(plan.sku) for plan in self.world.skus}
-        return {sku: (s.reorder_point, s.safety_stock, s.order_up_to) for sku, s in stocks.items()}
+    def _configured_now(self) -> dict[str, tuple[int, int, int | None]]:
+        """How each SKU is configured now: apply_run sends only what differs."""
+        return configured_now(self.engine, [plan.sku for plan in self.world.skus])

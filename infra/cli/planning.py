@@ -46,23 +46,6 @@ def plan_settings(settings: Settings | None = None) -> PlanSettings:
     return PlanSettings(s.plan_horizon_days, s.plan_review_days, levels)
 
 
-def demo_plan_settings(settings: Settings | None = None) -> PlanSettings:
-    """The demo's planning settings: ANTRIAN_PLAN_*, with the review period its purchasing desk keeps
-    (it orders every evening: one day) unless ANTRIAN_PLAN_REVIEW_DAYS says otherwise.
-
-    The order-up-to level covers demand until the next review; planned for a weekly review, a desk
-    that orders daily holds about three days' more stock than it needs (measured: seed 1, 120 days,
-    mean units on hand +93% over planning off instead of +33%).
-    """
-    from dataclasses import replace
-
-    from simulation.purchasing import REVIEW_DAYS
-
-    s = settings or state.settings
-    chosen = plan_settings(s)
-    return chosen if "plan_review_days" in s.model_fields_set else replace(chosen, review_days=REVIEW_DAYS)
-
-
 @plan_app.command("run")
 def plan_run(
     as_of: str = typer.Option(
@@ -133,12 +116,10 @@ def plan_apply(
 def _apply(engine: Engine, run: PlanningRun, skus: list[str]) -> bool:
     """Apply and print one line per SKU; False if any message was refused."""
     from services.outcomes import Status
-    from services.planning.apply import apply_run
-    from services.planning.history import fold, read_events
+    from services.planning.apply import apply_run, configured_now
     from services.planning.runs import latest_message_time
 
-    position = engine.recorder.max_notification_id() or 0
-    configured = fold(read_events(engine.recorder, engine.mapper, position), run.as_of, position).configured
+    configured = configured_now(engine, skus)
     plans = [run.plans[sku] for sku in skus]
     results = apply_run(engine, run, plans, configured, latest_message_time(engine), cli_caller())
     ok = True

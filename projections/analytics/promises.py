@@ -13,7 +13,7 @@ nominal 0.9).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -139,10 +139,3 @@ class PromiseTally:
                     (label, promised / first.judged if promised and first.judged else None, first, latest)
                 )
         return rows
-
-
-def tally(judged: Sequence[tuple[Judged | None, Judged | None]]) -> PromiseTally:
-    result = PromiseTally()
-    for first, latest in judged:
-        result.add(first, latest)
-    return result

@@ -45,6 +45,16 @@ def sku_configured(run: PlanningRun, plan: SkuPlan, at: datetime) -> dict[str, A
     }
 
 
+def configured_now(engine: Any, skus: Iterable[str]) -> dict[str, tuple[int, int, int | None]]:
+    """How each SKU is configured now, as `apply_run` compares: reorder point, safety stock,
+    order-up-to level (read from the Stocks, not from the log)."""
+    found = {}
+    for sku in skus:
+        stock = engine.get_stock(sku)
+        found[sku] = (stock.reorder_point, stock.safety_stock, stock.order_up_to)
+    return found
+
+
 def chosen(run: PlanningRun, skus: Iterable[str] | None) -> list[SkuPlan]:
     """The run's recommendations for `skus` (None: all); a SKU it has no recommendation for is an error."""
     if skus is None:

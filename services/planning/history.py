@@ -30,7 +30,6 @@ from domain.values import SupplierPriority
 READ = (
     Order.Placed,
     Stock.Registered,
-    Stock.Configured,
     Supplier.Registered,
     Supplier.TermsUpdated,
     Supplier.PurchaseOrderPlaced,
@@ -57,8 +56,6 @@ class History:
     demand: dict[str, dict[date, int]] = field(default_factory=dict)
     skus: set[str] = field(default_factory=set)
     sources: dict[str, Source] = field(default_factory=dict)
-    # sku -> (reorder point, safety stock, order-up-to level or None)
-    configured: dict[str, tuple[int, int, int | None]] = field(default_factory=dict)
 
     def series(self, sku: str) -> list[float]:
         """Units ordered per day from the SKU's first day with demand to the as-of date (empty: none)."""
@@ -147,11 +144,6 @@ class _Folder:
         elif isinstance(e, Stock.Registered):
             self.names[e.originator_id] = e.sku
             self.h.skus.add(e.sku)
-        elif isinstance(e, Stock.Configured):
-            sku = self.names[e.originator_id]
-            level = getattr(e, "order_up_to", None)  # None: left as it was (and before it was kept); 0: none
-            kept = self.h.configured.get(sku, (0, 0, None))[2] if level is None else level or None
-            self.h.configured[sku] = (e.reorder_point, e.safety_stock, kept)
         elif isinstance(e, Supplier.Registered | Supplier.TermsUpdated):
             if isinstance(e, Supplier.Registered):
                 self.names[e.originator_id] = e.supplier_id

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
-from domain.planning import Classification, DemandClass, LeadTime, classify, recommend, service_level_for
+from domain.planning import Classification, LeadTime, classify, recommend, service_level_for
 from domain.planning_run import PLANNING_POLICY, PlanningRun, SkuPlan
 from services.planning.history import History, fold, latest_business_time, read_events, utc_day
 from services.planning.methods import RUN_METHODS, library_versions, method_for
@@ -118,7 +118,7 @@ def start_run(
         service_levels=dict(settings.service_levels),
         log_position=history.log_position,
         inputs_fingerprint=history.fingerprint(),
-        methods={k: v for k, v in RUN_METHODS.items()},
+        methods=dict(RUN_METHODS),
         versions={"policy": PLANNING_POLICY, **library_versions()},
     )
     with engine.write_lock:
@@ -190,7 +190,3 @@ def get_run(engine: Any, run_id: UUID) -> PlanningRun:
     if not isinstance(run, PlanningRun):
         raise LookupError(f"{run_id} is not a planning run")
     return run
-
-
-def no_demand(plan: SkuPlan) -> bool:
-    return plan.demand_class == DemandClass.NO_DEMAND.value

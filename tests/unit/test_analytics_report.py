@@ -176,14 +176,16 @@ def test_a_promise_is_kept_by_a_fill_on_its_day_broken_by_a_wait_past_it_and_pen
 
 
 def test_promises_are_tallied_per_supplier_and_by_confidence_bucket():
-    from projections.analytics.promises import UNKNOWN, Judged, Share, bucket, tally
+    from projections.analytics.promises import UNKNOWN, Judged, PromiseTally, Share, bucket
 
     judged = [
         (Judged("S1", 0.91, True), Judged("S1", 0.91, True)),
         (Judged("S1", 0.97, False), None),
         (Judged(UNKNOWN, None, True), Judged(UNKNOWN, None, False)),
     ]
-    t = tally(judged)
+    t = PromiseTally()
+    for first, latest in judged:
+        t.add(first, latest)
     assert (t.first, t.latest) == (Share(2, 3), Share(1, 2))
     assert t.first_by_supplier == {"S1": Share(1, 2), UNKNOWN: Share(1, 1)}
     assert [(label, first) for label, _, first, _ in t.calibration()] == [
