@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 from infra.bootstrap import build_engine
-from infra.cli.planning import demo_plan_settings
+from infra.cli.demo import demo_plan_settings
 from infra.settings import Settings
 from simulation import DemoOptions, DemoSummary, run_demo
 from simulation.compare import compare_table

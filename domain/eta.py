@@ -227,12 +227,12 @@ def plan_etas_v3(
         purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
     need = _failover_need(queue, supply, _Rescue(tuple(sources), today), today)
     if need is None:
-        return _walk(queue, 0, 0, supply, purchase, today, {})
+        return _walk(queue, 0, 0, supply, purchase, today, rewind=True)
     units, backup, at_risk = need
     bought = _Supply(units, today + backup.delay, backup.supplier_id, 0.0, failover=backup)
     arrival = bought.eta
     cut = next((i for i, s in enumerate(supply) if s.eta > arrival), len(supply))
-    return _walk(queue, 0, 0, [*supply[:cut], bought, *supply[cut:]], purchase, today, at_risk)
+    return _walk(queue, 0, 0, [*supply[:cut], bought, *supply[cut:]], purchase, today, at_risk, rewind=True)
 
 
 def _failover_need(
@@ -368,13 +368,14 @@ def _walk(
     purchase: _Purchase | None,
     today: date,
     at_risk: dict[tuple[str, str], Failover] | None = None,
+    rewind: bool = False,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
-    eta-v3 (`at_risk` given): a supply marked `failover` is what buying from the backup now brings;
-    the lines it covers are promised from it, as purchases to make, and those `at_risk` names are
-    recorded. A line that expires gives back the supply it was looked up against, so the next
-    line can still be served by it (eta-v1 and eta-v2 keep their released walk: it does not).
+    eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
+    covers are promised from it, as purchases to make, and those `at_risk` names are recorded.
+    With `rewind` (eta-v3), a line that expires gives back the supply it was looked up against, so
+    the next line can still be served by it (eta-v1 and eta-v2 keep their released walk: it does not).
 
     Once the open POs are used up, a line's promise no longer depends on the
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
@@ -409,7 +410,7 @@ def _walk(
             stays = _promised(entry, eta, False, changes, expired, source.supplier_id, source.confidence)
         if stays:
             cumulative = position_end
-        elif at_risk is not None:
+        elif rewind:
             cursor, covered_up_to = before
     if purchase is None:
         for entry in entries:

@@ -53,10 +53,10 @@ def moved_lines(queue: Iterable[QueueEntry]) -> dict[str, list[QueueEntry]]:
 
 
 def next_failover(
-    queue: Iterable[QueueEntry], outstanding: Mapping[str, int], sources: Mapping[str, Source]
+    moved: Mapping[str, list[QueueEntry]], outstanding: Mapping[str, int], sources: Mapping[str, Source]
 ) -> FailoverStep | None:
-    """The first source (by id) whose moved lines need more than is suggested from it for them."""
-    for supplier_id, entries in sorted(moved_lines(queue).items()):
+    """The first source (by id) whose moved lines (`moved_lines`) need more than is suggested from it."""
+    for supplier_id, entries in sorted(moved.items()):
         units = sum(e.quantity for e in entries)
         missing = units - outstanding.get(supplier_id, 0)
         if missing <= 0:
@@ -69,10 +69,9 @@ def next_failover(
 
 
 def reductions(
-    queue: Iterable[QueueEntry], outstanding: Mapping[str, int], sources: Mapping[str, Source]
+    moved: Mapping[str, list[QueueEntry]], outstanding: Mapping[str, int], sources: Mapping[str, Source]
 ) -> list[tuple[str, int]]:
     """(source, what is still worth suggesting from it) where less than is outstanding."""
-    moved = moved_lines(queue)
     cut = []
     for supplier_id, suggested in sorted(outstanding.items()):
         units = sum(e.quantity for e in moved.get(supplier_id, ()))

@@ -42,7 +42,7 @@ from domain.errors import (
     NotReleasedAhead,
 )
 from domain.eta import ETA_POLICY, ETA_POLICY_V3, EtaPlan, Failover, eta_planner, supply_order
-from domain.failover import SavedLine, failover_reason, next_failover, reductions, take_from
+from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
 from domain.replenishment import (
     REPLENISH_V1,
@@ -534,9 +534,10 @@ class Stock(Aggregate):
 
     def _suggest_failover(self, cause: Cause, moved: list[Failover]) -> None:
         """Suggest buying from the backup what the lines moved to it wait for (domain/failover.py)."""
-        for supplier_id, worth in reductions(self.queue, self.failover_from, self.sources):
+        waiting = moved_lines(self.queue)  # suggestions change no line: grouped once
+        for supplier_id, worth in reductions(waiting, self.failover_from, self.sources):
             self._failover_reduced(supplier_id=supplier_id, outstanding=worth)
-        while (step := next_failover(self.queue, self.failover_from, self.sources)) is not None:
+        while (step := next_failover(waiting, self.failover_from, self.sources)) is not None:
             info = self._decision(
                 cause,
                 failover_reason(step, moved),

@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.allocation import get_policy
 from domain.eta import eta_planner
-from domain.failover import next_failover
+from domain.failover import moved_lines, next_failover
 from domain.stock import Stock, stock_id
 from domain.substitution import Candidate, choose_substitute
 
@@ -99,7 +99,7 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         recomputed = None if step is None else {"supplier_id": step.supplier_id, "quantity": step.quantity}
         return {"supplier_id": event.supplier_id, "quantity": event.quantity}, recomputed
     if kind == "FailoverSuggested":
-        failover = next_failover(before.queue, before.failover_from, before.sources)
+        failover = next_failover(moved_lines(before.queue), before.failover_from, before.sources)
         return _failover(event), None if failover is None else _failover(failover)
     raise ValueError(f"{kind} is not a decision event")
 

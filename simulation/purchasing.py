@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain.replenishment import order_quantity
 from simulation.agenda import Agenda, Outbox
 from simulation.world import SkuPlan, Terms, World, at
 
@@ -116,15 +117,11 @@ class Purchasing:
         by_supplier = dict(stock.suggested_from)
         for supplier_id, units in stock.failover_from.items():
             by_supplier[supplier_id] = by_supplier.get(supplier_id, 0) + units
-        wanted = {}
-        for supplier_id, units in sorted(by_supplier.items()):
-            if units <= 0:
-                continue
-            terms = self._terms(supplier_id, plan.sku)
-            step = plan.pack if terms.priority == "primary" else 1
-            quantity = max(units, terms.minimum_order_quantity)
-            wanted[supplier_id] = -(-quantity // step) * step
-        return wanted
+        return {
+            supplier_id: order_quantity(units, stock.sources[supplier_id])  # its pack is its order multiple
+            for supplier_id, units in sorted(by_supplier.items())
+            if units > 0
+        }
 
     def _terms(self, supplier_id: str, sku: str) -> Terms:
         plan = self.world.sku(sku)

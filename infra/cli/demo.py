@@ -14,6 +14,7 @@ from infra.cli.state import USAGE, state
 
 if TYPE_CHECKING:
     from infra.settings import Settings
+    from services.planning.runs import PlanSettings
     from simulation import DemoOptions, DemoSummary
 
 
@@ -80,7 +81,6 @@ def compared_store(settings: Settings, switch: Switch) -> Settings:
 
 def _run(settings: Settings, options: DemoOptions, fresh: bool) -> DemoSummary:
     from infra.bootstrap import build_engine
-    from infra.cli.planning import demo_plan_settings
     from simulation import run_demo
 
     if fresh and settings.store == "sqlite":
@@ -107,3 +107,19 @@ def _delete_embedded_files(settings: Settings) -> None:
 
 def where(settings: Settings) -> str:
     return str(settings.sqlite_path) if settings.store == "sqlite" else "memory"
+
+
+def demo_plan_settings(settings: Settings | None = None) -> PlanSettings:
+    """The demo's planning settings: ANTRIAN_PLAN_*, with the review period its purchasing desk keeps
+    (it orders every evening: one day) unless ANTRIAN_PLAN_REVIEW_DAYS says otherwise.
+
+    The order-up-to level covers demand until the next review; planned for a weekly review, a desk
+    that orders daily holds about three days' more stock than it needs (measured: seed 1, 120 days,
+    mean units on hand +93% over planning off instead of +33%).
+    """
+    from infra.cli.planning import plan_settings
+    from simulation.purchasing import REVIEW_DAYS
+
+    s = settings or state.settings
+    chosen = plan_settings(s)
+    return chosen if "plan_review_days" in s.model_fields_set else replace(chosen, review_days=REVIEW_DAYS)

@@ -14,7 +14,6 @@ from services.outbound.stock_payloads import (
     EtaChangeV1,
     ExpiryV1,
     LinePlaceV1,
-    SavedLineV1,
     StockAdjustedV1,
     StockAllocationsRevokedV1,
     StockBackInStockAnnouncedV1,
@@ -284,7 +283,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         lambda e: StockFailoverSuggestedV1(
             supplier_id=e.supplier_id,
             quantity=e.quantity,
-            lines=[SavedLineV1(order_id=x.order_id, line_id=x.line_id, quantity=x.quantity) for x in e.lines],
+            lines=_line_quantities(e.lines),
             line_count=e.line_count,
             decision=decision_of(e.decision),
         ),

@@ -305,19 +305,13 @@ class StockSuggestionReducedV1(Payload):
     )
 
 
-class SavedLineV1(Contract):
-    order_id: str
-    line_id: str
-    quantity: int
-
-
 class StockFailoverSuggestedV1(Payload):
     """Buy from `supplier_id` for waiting lines whose own supply slipped (eta-v3's failover)."""
 
     EVENT_TYPE = "Stock.FailoverSuggested"
     supplier_id: str
     quantity: int
-    lines: list[SavedLineV1] = Field(
+    lines: list[LineQuantity] = Field(
         description="The lines it would serve in time (the first 20, queue order)."
     )
     line_count: int

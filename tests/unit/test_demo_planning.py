@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from domain.values import Source, SupplierPriority
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from simulation import DemoOptions, DemoSummary, generate_messages, run_demo
@@ -107,6 +108,21 @@ def test_with_planning_purchasing_orders_each_suppliers_suggestion_and_failover_
     plan = SkuPlan("SKU-001", 5.0, 10, 5, 0, 10, terms, Terms("SUP-02", 3, "1.30", "backup", 1))
     world = World((plan,), (), (), ())
     desk = Purchasing(world, None, Outbox(), Agenda(), random.Random(1), follow_engine=True)
-    stock = SimpleNamespace(suggested=15, suggested_from={"SUP-01": 15}, failover_from={"SUP-02": 3})
+    sources = {  # as the engine holds the terms: the pack is the primary's order multiple
+        "SUP-01": Source(
+            supplier_id="SUP-01",
+            lead_time_days=7,
+            priority=SupplierPriority.PRIMARY,
+            minimum_order_quantity=10,
+            order_multiple=10,
+            lateness_days=0,
+        ),
+        "SUP-02": Source(
+            supplier_id="SUP-02", lead_time_days=3, priority=SupplierPriority.BACKUP, lateness_days=0
+        ),
+    }
+    stock = SimpleNamespace(
+        suggested=15, suggested_from={"SUP-01": 15}, failover_from={"SUP-02": 3}, sources=sources
+    )
     # Then it orders two packs from the primary and the 3 from the backup
     assert desk._as_suggested(plan, stock) == {"SUP-01": 20, "SUP-02": 3}

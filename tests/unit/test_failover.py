@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.eta import ETA_POLICY_V3, eta_planner, plan_etas_v2, plan_etas_v3
-from domain.failover import next_failover
+from domain.failover import moved_lines, next_failover
 from domain.stock import Stock
 from domain.values import Cause, InboundLine, LineRequest, Source, SupplierPriority, Tier
 from tests.support.replayed import replayed
@@ -233,7 +233,7 @@ def test_failover_buys_only_for_lines_whose_supply_fails_them_and_only_brings_pr
         for c in plan.changes
         if (c.order_id, c.line_id) == e.key
     ]
-    step = next_failover(after, {}, {s.supplier_id: s for s in sources})
+    step = next_failover(moved_lines(after), {}, {s.supplier_id: s for s in sources})
     quantities = {e.key: e.quantity for e in queue}
     assert step is not None and step.units == sum(quantities[key] for key in flagged)
 
