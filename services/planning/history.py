@@ -94,12 +94,24 @@ def read_events(recorder: Any, mapper: Any, up_to: int) -> Iterator[Any]:
 
 def latest_business_time(events: Iterable[Any]) -> datetime | None:
     """The latest message time among the events (what the as-of defaults to: never the wall clock)."""
-    latest: datetime | None = None
-    for e in events:
-        when = _business_time(e)
-        if when is not None and (latest is None or when > latest):
-            latest = when
-    return latest
+    latest = LatestTime()
+    for _ in latest.noting(events):
+        pass
+    return latest.at
+
+
+class LatestTime:
+    """The latest message time of the events passed through `noting`, so a fold can find it too."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def noting(self, events: Iterable[Any]) -> Iterator[Any]:
+        for e in events:
+            when = _business_time(e)
+            if when is not None and (self.at is None or when > self.at):
+                self.at = when
+            yield e
 
 
 def _business_time(e: Any) -> datetime | None:

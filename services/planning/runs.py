@@ -18,7 +18,7 @@ from eventsourcing.utils import get_topic
 
 from domain.planning import Classification, LeadTime, classify, recommend, service_level_for
 from domain.planning_run import PLANNING_POLICY, PlanningRun, SkuPlan
-from services.planning.history import History, fold, latest_business_time, read_events, utc_day
+from services.planning.history import History, LatestTime, fold, latest_business_time, read_events, utc_day
 from services.planning.methods import RUN_METHODS, library_versions, method_for
 
 if TYPE_CHECKING:
@@ -94,12 +94,17 @@ def read_history(engine: Any, as_of: date | None, up_to: int | None = None) -> H
     """The store's history up to notification `up_to` (default: the log's end) and `as_of`
     (default: the date of the latest message time it holds, never the wall clock)."""
     position = up_to if up_to is not None else (engine.recorder.max_notification_id() or 0)
-    if as_of is None:
-        latest = latest_business_time(read_events(engine.recorder, engine.mapper, position))
-        if latest is None:
+    events = read_events(engine.recorder, engine.mapper, position)
+    if as_of is not None:
+        history = fold(events, as_of, position)
+    else:
+        # One read of the log: nothing is dated after its latest message time, so folding with
+        # no cut and dating the history after it gives what a fold as of that day gives.
+        latest = LatestTime()
+        history = fold(latest.noting(events), date.max, position)
+        if latest.at is None:
             raise NothingToPlan("the store holds no orders or purchase orders: nothing to plan from")
-        as_of = utc_day(latest)
-    history = fold(read_events(engine.recorder, engine.mapper, position), as_of, position)
+        history.as_of = utc_day(latest.at)
     if not history.skus and not history.demand:
         raise NothingToPlan("the store holds no SKU to plan")
     return history

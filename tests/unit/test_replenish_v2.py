@@ -235,10 +235,10 @@ def test_each_suggestion_replays_to_the_same_supplier_and_quantity():
 
 
 def test_a_stock_without_level_multiple_or_capacity_keeps_replenishing_under_eta_v1():
-    stock = stock_with(source(), on_hand=30, order_up_to=0)
-    stock.collect_events()
-    sell(stock, 1)
-    assert [policy for _, _, policy in suggestions(stock)] in ([], ["eta-v1"])
+    stock = stock_with(source(), on_hand=30, order_up_to=0)  # below reorder point 40: 20 suggested
+    assert suggestions(stock) == [("S1", 20, "eta-v1")]
+    sell(stock, 1)  # 29: reorder point + safety stock needs 21, one more
+    assert suggestions(stock) == [("S1", 1, "eta-v1")]
     assert stock.replenish_policy == "eta-v1"
 
 
