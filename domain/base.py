@@ -36,6 +36,7 @@ class Value(BaseModel):
 # Stock.Configured too (None: not told), and its `order_up_to` and `eta_policy` (None: left as they
 # were). The per-supplier split of suggestions after Stock.InboundScheduled / SuggestionReduced
 # (None: worked out from the state, as before).
+# An inbox entry's message `content` (None: stored before contents were kept).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
@@ -46,6 +47,7 @@ ADDED_LATER: dict[str, Any] = {
     "order_up_to": None,
     "suggested_from": None,
     "failover_from": None,
+    "content": None,
 }
 
 

@@ -18,6 +18,7 @@ so (`CorrectionApplied`, which closes the message's events as `Applied` does).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 from hashlib import sha256
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -39,25 +40,38 @@ class AppliedMessage(Aggregate):
         # Who handed the message in (metadata, not in the fingerprint); entries stored before
         # it was kept, and messages no edge named, have none.
         by: str | None = None
+        # The message as applied (its JSON dump, the source document what-ifs and auditors re-read);
+        # None in entries stored before it was kept.
+        content: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(message_id: str) -> UUID:
         return applied_id(message_id)
 
     @event(Applied)
-    def __init__(self, message_id: str, message_type: str, fingerprint: str, by: str | None = None) -> None:
+    def __init__(
+        self,
+        message_id: str,
+        message_type: str,
+        fingerprint: str,
+        by: str | None = None,
+        content: dict[str, Any] | None = None,
+    ) -> None:
         self.message_id = message_id
         self.message_type = message_type
         self.fingerprint = fingerprint
         self.by = by
+        self.content = content
 
     @classmethod
     def of(cls, message: Message) -> AppliedMessage:
+        content = message.model_dump(mode="json")
         return cls(
             message_id=message.message_id,
             message_type=message.type,
-            fingerprint=fingerprint(message),
+            fingerprint=digest(content),
             by=message.by,
+            content=content,
         )
 
 
@@ -85,6 +99,7 @@ class RefusedMessage(Aggregate):
         message_type: str
         fingerprint: str
         by: str | None = None  # as AppliedMessage.Applied's
+        content: dict[str, Any] | None = None  # as AppliedMessage.Applied's
 
     @staticmethod
     def create_id(message_id: str) -> UUID:
@@ -99,6 +114,7 @@ class RefusedMessage(Aggregate):
         self.message_type: str | None = None  # of the content applied, once one is
         self.fingerprint: str | None = None
         self.by: str | None = None
+        self.content: dict[str, Any] | None = None
 
     @event(RefusedAgain)
     def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
@@ -106,11 +122,17 @@ class RefusedMessage(Aggregate):
 
     @event(CorrectionApplied)
     def correction_applied(
-        self, message_id: str, message_type: str, fingerprint: str, by: str | None = None
+        self,
+        message_id: str,
+        message_type: str,
+        fingerprint: str,
+        by: str | None = None,
+        content: dict[str, Any] | None = None,
     ) -> None:
         self.message_type = message_type
         self.fingerprint = fingerprint
         self.by = by
+        self.content = content
 
     @property
     def applied(self) -> bool:
@@ -127,5 +149,9 @@ def applied_id(message_id: str) -> UUID:
 
 
 def fingerprint(message: Message) -> str:
-    payload = orjson.dumps(message.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    return sha256(payload).hexdigest()
+    return digest(message.model_dump(mode="json"))
+
+
+def digest(content: dict[str, Any]) -> str:
+    """A message's fingerprint from its JSON dump (its stored `content` hashes to it)."""
+    return sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()

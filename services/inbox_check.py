@@ -50,7 +50,9 @@ class BatchInbox:
         entry: RefusedMessage | None = self.entries.get(applied_id(message.message_id))  # not `known`
         if entry is None:
             return self._keep(AppliedMessage.of(message))
-        entry.correction_applied(message.message_id, message.type, fingerprint(message), message.by)
+        entry.correction_applied(
+            message.message_id, message.type, fingerprint(message), message.by, message.model_dump(mode="json")
+        )
         return self._keep(entry)
 
     def refused(self, message: Message, outcome: Outcome) -> RefusedMessage:

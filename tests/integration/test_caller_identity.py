@@ -13,7 +13,7 @@ import pytest
 
 from infra.bootstrap import build_engine
 from infra.http.tokens import Role
-from services.inbox import AppliedMessage
+from services.inbox import AppliedMessage, digest
 from tests import messages as m
 from tests.support.cli import cli_over
 from tests.support.http_api import SHOP, served, settings_for
@@ -117,3 +117,12 @@ def test_a_message_read_from_kafka_is_recorded_as_handed_in_by_its_topic(tmp_pat
         engine.close()
 
     assert _applied_entry(settings, "k-1").by == "kafka:antrian.inventory"
+
+
+def test_the_inbox_entry_keeps_the_applied_message_as_it_was_applied_and_it_hashes_to_its_fingerprint(shop):
+    entry = _applied_entry(shop.settings, "o-1")
+
+    assert entry.content is not None
+    assert entry.content["message_id"] == "o-1" and entry.content["type"] == "OrderPlaced"
+    assert digest(entry.content) == entry.fingerprint
+    assert "_by" not in entry.content and "by" not in entry.content  # who handed it in is metadata
