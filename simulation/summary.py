@@ -86,8 +86,9 @@ class DemoSummary:
             f"{self.filled_after_backorder:,} filled later, {self.still_waiting_lines:,} still waiting",
             f"  wait         mean {_days(self.wait_mean_days)}, p90 {_days(self.wait_p90_days)} "
             "(backordered until filled)",
-            f"  promises     {_share(self.first_eta_kept)} filled by their first ETA "
-            f"(mean slip {_days(self.mean_slip_days)}); {_share(self.last_eta_kept)} by their latest ETA",
+            f"  ETA accuracy {_share(self.first_eta_kept)} of the lines filled came by their first ETA "
+            f"(mean slip {_days(self.mean_slip_days)}), {_share(self.last_eta_kept)} by their latest "
+            "(filled lines only: the report's ETA accuracy; promises kept, below, judges every due promise)",
             f"  revisions    {self.eta_revisions:,} ETA revisions on {self.lines_revised:,} lines",
             f"Cancellations  {_n(self.customer_cancelled_lines, 'line')} by customers, "
             f"{_n(self.automatic_cancelled_lines, 'line')} automatically (maximum wait passed)",
