@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,6 +29,7 @@ from domain.capacity import (
     Load,
     SkuInput,
     add_sku,
+    arrivals_by_sku,
     iso_week,
     moved,
     project,
@@ -181,8 +182,9 @@ def _suggestions(inputs: CapacityInputs, warehouse: str, over: list[Overflow]) -
     ]
     first = min(over, key=lambda o: o.week)
     pos = list(dict.fromkeys((a.supplier_id, a.po_id) for a in first.causes))
+    trial = Trial(inputs)
     for po in pos:
-        weeks = smallest_delay(inputs, po)
+        weeks = smallest_delay(inputs, po, trial)
         if weeks is not None:
             found.append(
                 Suggestion(
@@ -196,7 +198,7 @@ def _suggestions(inputs: CapacityInputs, warehouse: str, over: list[Overflow]) -
             )
     for po in pos:
         for other in sorted(c.warehouse for c in inputs.capacities if c.warehouse != warehouse):
-            if fits(moved(inputs, po, to=other)):
+            if trial.fits_moved(po, to=other):
                 found.append(
                     Suggestion(
                         "receive_elsewhere",
@@ -209,7 +211,39 @@ def _suggestions(inputs: CapacityInputs, warehouse: str, over: list[Overflow]) -
     return found
 
 
-def smallest_delay(inputs: CapacityInputs, po: tuple[str, str]) -> int | None:
+class Trial:
+    """Whether the warehouses fit with one PO moved, projecting again only the SKUs it carries.
+
+    A PO's lines change only their own SKUs' levels, so the other SKUs' loads are projected
+    once per set of SKUs (as `split` does) and each candidate adds the moved SKUs to a copy.
+    """
+
+    def __init__(self, inputs: CapacityInputs) -> None:
+        self.inputs = inputs
+        self._others: dict[frozenset[str], dict[str, Load]] = {}
+
+    def fits_moved(self, po: tuple[str, str], days: int = 0, to: str | None = None) -> bool:
+        changed = moved(self.inputs, po, days=days, to=to)
+        carried = frozenset(a.sku for a in self.inputs.arrivals if (a.supplier_id, a.po_id) == po)
+        loads = _copied(self._loads_without(carried))
+        by_sku = arrivals_by_sku(changed.arrivals)
+        for sku in self.inputs.skus:
+            if sku.sku in carried:
+                add_sku(loads, sku, sku_levels(sku, by_sku.get(sku.sku, ()), changed), self.inputs.days)
+        return fits(changed, loads)
+
+    def _loads_without(self, skus: frozenset[str]) -> dict[str, Load]:
+        if skus not in self._others:
+            rest = [s for s in self.inputs.skus if s.sku not in skus]
+            self._others[skus] = project(replace(self.inputs, skus=rest))
+        return self._others[skus]
+
+
+def _copied(loads: dict[str, Load]) -> dict[str, Load]:
+    return {w: Load(list(x.units), list(x.volume), set(x.unknown_volume)) for w, x in loads.items()}
+
+
+def smallest_delay(inputs: CapacityInputs, po: tuple[str, str], trial: Trial | None = None) -> int | None:
     """The fewest whole weeks one PO can come later so every warehouse fits every week, if any.
 
     Only delays that keep all of its lines arriving within the horizon count.
@@ -217,10 +251,11 @@ def smallest_delay(inputs: CapacityInputs, po: tuple[str, str]) -> int | None:
     lines = [a for a in inputs.arrivals if (a.supplier_id, a.po_id) == po]
     if not lines:
         return None
+    trial = trial or Trial(inputs)
     last = max(inputs.day_index(a.arrives) for a in lines)
     weeks = 1
     while last + 7 * weeks <= inputs.days:
-        if fits(moved(inputs, po, days=_delay_days(inputs, lines, weeks))):
+        if trial.fits_moved(po, days=_delay_days(inputs, lines, weeks)):
             return weeks
         weeks += 1
     return None
@@ -279,7 +314,7 @@ def _most_that_fits(
     """Binary search: the load only grows with the quantity arriving."""
 
     def fits_with(quantity: int) -> bool:
-        loads = {w: Load(list(x.units), list(x.volume), set(x.unknown_volume)) for w, x in others.items()}
+        loads = _copied(others)
         extra = Arrival("(suggested)", "(suggested)", target.sku, quantity, when, warehouse)
         add_sku(loads, target, sku_levels(target, [*own, extra], inputs), inputs.days)
         for capacity in inputs.capacities:

@@ -10,8 +10,8 @@ from decimal import Decimal
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from domain.capacity import Arrival, Capacity, CapacityInputs, SkuInput, project, sku_levels
-from domain.capacity_advice import Suggestion, outlook, split
+from domain.capacity import Arrival, Capacity, CapacityInputs, SkuInput, moved, project, sku_levels
+from domain.capacity_advice import Suggestion, Trial, fits, outlook, split
 
 AS_OF = date(2027, 3, 1)
 DAYS = 28
@@ -178,3 +178,12 @@ def test_a_split_keeps_the_quantity_and_every_part_within_the_horizon_fits(
     inside = [(d, q) for d, q in parts if (d - AS_OF).days <= DAYS]
     extra = [Arrival("new", "new", sku, q, d, "main") for d, q in inside]
     assert within_capacity(replace(drawn, arrivals=[*drawn.arrivals, *extra]))
+
+
+@given(inputs(), st.integers(0, 21), st.sampled_from([None, *WAREHOUSES]))
+def test_a_trial_that_projects_only_the_moved_pos_skus_again_agrees_with_projecting_everything(
+    drawn: CapacityInputs, days: int, to: str | None
+) -> None:
+    trial = Trial(drawn)
+    for po in {(a.supplier_id, a.po_id) for a in drawn.arrivals}:
+        assert trial.fits_moved(po, days=days, to=to) == fits(moved(drawn, po, days=days, to=to))
