@@ -51,7 +51,11 @@ class BatchInbox:
         if entry is None:
             return self._keep(AppliedMessage.of(message))
         entry.correction_applied(
-            message.message_id, message.type, fingerprint(message), message.by, message.model_dump(mode="json")
+            message.message_id,
+            message.type,
+            fingerprint(message),
+            message.by,
+            message.model_dump(mode="json"),
         )
         return self._keep(entry)
 
