@@ -267,7 +267,7 @@ class QuotaPolicy(RationingPolicy):
 
     def held_note(self, line: Any, free: int, taken: int, rules: Rules) -> str:
         assert rules.quota is not None and rules.at is not None  # only a quota holds a line back
-        return waits_reason(rules.quota, dict(rules.used), line, rules.at)
+        return waits_reason(rules.quota, dict(rules.used), line, rules.at, taken)
 
 
 @dataclass(frozen=True)

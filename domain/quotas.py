@@ -123,14 +123,15 @@ def left(quota: Quota, used: dict[str, int], line: Asker) -> int:
     return max(0, quota.units - used.get(quota_key(quota, line), 0))
 
 
-def waits_reason(quota: Quota, used: dict[str, int], line: Asker, at: datetime) -> str:
+def waits_reason(quota: Quota, used: dict[str, int], line: Asker, at: datetime, taken: int = 0) -> str:
+    """E.g. "quota of 5/week for customer C used: 5; waits for 2026-W50" (`taken`: just now)."""
     key = quota_key(quota, line)
     then = (
         f"waits for {next_period(quota.period, at)}"
         if quota.beyond is Beyond.NEXT_PERIOD
         else "waits for units no line within its quota waits for"
     )
-    return f"quota of {quota.describe()} for {key} used: {used.get(key, 0)}; {then}"
+    return f"quota of {quota.describe()} for {key} used: {used.get(key, 0) + taken}; {then}"
 
 
 def quota_inputs(quota: Quota | None, use: QuotaUse) -> dict[str, Any]:
