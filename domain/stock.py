@@ -244,9 +244,7 @@ class Stock(Aggregate):
                 None if redistribute_within_hours == self.redistribute_within_hours else redistribute_within_hours
             ),
         )
-        effects = self._refresh(cause, start=0)
-        effects.extend(self._settle(cause))
-        return effects
+        return self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
         before = self.sources.get(source.supplier_id)
@@ -478,10 +476,6 @@ class Stock(Aggregate):
         )
 
     def schedule_inbound(self, line: InboundLine, cause: Cause) -> StockEffects:
-        settled = self._settle(cause)
-        if settled.filled:
-            settled.extend(self.schedule_inbound(line, cause))
-            return settled
         before = self.inbound.get(line.key)
         if before == line:
             return StockEffects(self.sku)
@@ -499,10 +493,8 @@ class Stock(Aggregate):
         key = inbound_key(supplier_id, po_id)
         if key not in self.inbound:
             return StockEffects(self.sku)
-        effects = self._settle(cause)
         self._inbound_cancelled(po_key=key)
-        effects.extend(self._refresh(cause, start=0))
-        return effects
+        return self._refresh(cause, start=0)
 
     def watch(self, customer_id: str, contact: Contact, cause: Cause) -> None:
         if any(w.customer_id == customer_id for w in self.watchers):
@@ -647,10 +639,16 @@ class Stock(Aggregate):
     def _refresh(self, cause: Cause, start: int) -> StockEffects:
         """Recompute promises from `start`, then check whether to buy more.
 
+        A rationing SKU first serves the lines its rules now let take free units (`_settle`):
+        any decision may be the first of a new quota period.
+
         Promises only move when something happens to the SKU; if the head of
         the queue holds a date already past, the whole queue is re-promised
         so no waiting line keeps a date that cannot come true.
         """
+        settled = self._settle(cause)
+        if settled.filled:  # it refreshed the promises from the head of the queue
+            return settled
         effects = StockEffects(self.sku)
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
