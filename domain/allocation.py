@@ -83,6 +83,10 @@ class AllocationPolicy:
         """Why a line took less than was free (only rationing policies hold lines back)."""
         return ""
 
+    def beyond_note(self, line: Any, taken: int, rules: Rules) -> str:
+        """Why a line took more than its rules allow (quota-v1's `beyond: unwanted`)."""
+        return ""
+
     def serving_key(self, line: Any) -> tuple[Any, ...]:
         """Released lines first, by rank of release; then the policy's own key."""
         released = getattr(line, "released", None)
@@ -268,6 +272,14 @@ class QuotaPolicy(RationingPolicy):
     def held_note(self, line: Any, free: int, taken: int, rules: Rules) -> str:
         assert rules.quota is not None and rules.at is not None  # only a quota holds a line back
         return waits_reason(rules.quota, dict(rules.used), line, rules.at, taken)
+
+    def beyond_note(self, line: Any, taken: int, rules: Rules) -> str:
+        assert rules.quota is not None
+        key = quota_key(rules.quota, line)
+        return (
+            f"quota of {rules.quota.describe()} for {key} used: {rules.used.get(key, 0) + taken}, "
+            "beyond it as nobody within a quota waits for these units"
+        )
 
 
 @dataclass(frozen=True)

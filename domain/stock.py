@@ -310,6 +310,8 @@ class Stock(Aggregate):
         if policy.rations:
             if plan.allocate < min(self.available, request.quantity):
                 reason = f"{policy.held_note(request, self.available, plan.allocate, rules)}; {reason}"
+            elif plan.allocate > policy.cap(request, self.available, rules.used, rules):
+                reason = f"{policy.beyond_note(request, plan.allocate, rules)}; {reason}"
             extra = self._rules_inputs()
         info = self._decision(
             cause,

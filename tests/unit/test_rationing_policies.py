@@ -256,10 +256,11 @@ def test_a_quota_is_never_exceeded_within_a_period(units, period, hours, steps):
             s.request(ask(f"O{i}", n, hours=clock, customer=customer), at)
         else:
             s.receive("main", n, None, at)
-    given_per: dict[tuple[str, str], int] = {}
-    for event in s.collect_events():
+    given_per: dict[tuple[str, str | None], int] = {}
+    events: list[Any] = list(s.collect_events())
+    for event in events:
         name = type(event).__name__
-        grants = []
+        grants: list[tuple[str | None, int]] = []
         if name == "LineRequested" and event.plan.allocate:
             grants = [(event.request.customer_id, event.plan.allocate)]
         if name == "QueueFilled":
