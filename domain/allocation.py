@@ -193,8 +193,13 @@ class RationingPolicy(AllocationPolicy):
         """Whether units nobody within the rules waits for go past them (quota `beyond: unwanted`)."""
         return False
 
-    def nobody_eligible(self, free: int, rules: Rules) -> bool:
-        return free <= 0
+    def floor(self, rules: Rules) -> int:
+        """No line takes a unit while this many or fewer are free."""
+        return 0
+
+    def nobody_after(self, entry: QueueEntry, take: int) -> bool:
+        """Whether a line that took `take` means no line behind it can take one (the walk stops)."""
+        return False
 
     def plan_request(
         self,
@@ -217,14 +222,17 @@ class RationingPolicy(AllocationPolicy):
         given: dict[int, int] = {}
         used = dict(rules.used)
         free = units
+        floor = self.floor(rules)
         for index, entry in enumerate(queue):
-            if self.nobody_eligible(free, rules):
+            if free <= floor:
                 break
             take = min(entry.quantity, free, self.cap(entry, free, used, rules))
             if take > 0:
                 given[index] = take
                 free -= take
                 self.count(entry, take, used, rules)
+            elif self.nobody_after(entry, take):
+                break
         if free > 0 and self.takes_unwanted(rules):
             for index, entry in enumerate(queue):
                 if free <= 0:
@@ -245,8 +253,13 @@ class TierReservePolicy(RationingPolicy):
     def cap(self, line: Any, free: int, used: Mapping[str, int], rules: Rules) -> int:
         return may_take(rules.reserve, line.tier, free)
 
-    def nobody_eligible(self, free: int, rules: Rules) -> bool:
-        return free <= min(kept_back(rules.reserve, tier) for tier in Tier)
+    def floor(self, rules: Rules) -> int:
+        return min(kept_back(rules.reserve, tier) for tier in Tier)
+
+    def nobody_after(self, entry: QueueEntry, take: int) -> bool:
+        """Lines not released wait in tier order, and levels never fall with tier: once one of them
+        is held back, so is every line behind it."""
+        return entry.released is None
 
     def held_note(self, line: Any, free: int, taken: int, rules: Rules) -> str:
         return held_reason(rules.reserve, line.tier, free, taken)

@@ -39,10 +39,14 @@ def plan_takes(
     then most recently allocated, then line key (so a tie decides the same on replay)."""
     if needed <= 0 or within_hours <= 0:
         return []
+    after, rank = at - timedelta(hours=within_hours), taker.rank  # may_give's test, hoisted: it runs per request
     givers = [
         (key, reservation)
         for key, reservation in reservations.items()
-        if may_give(reservation, taker, at, within_hours)
+        if reservation.allocated_at is not None
+        and reservation.allocated_at > after
+        and reservation.tier.rank > rank
+        and reservation.substitute_for is None
     ]
     givers.sort(key=lambda item: (-item[1].tier.rank, -(item[1].allocated_at or at).timestamp(), item[0]))
     takes: list[Fill] = []

@@ -7,7 +7,7 @@ promise is then on hand less one number, without a walk of every line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from datetime import datetime
 
 from domain.allocation import line_key
@@ -39,6 +39,10 @@ class Reservations(Mapping[str, Reservation]):
 
     def __len__(self) -> int:
         return len(self._by_line)
+
+    def items(self) -> ItemsView[str, Reservation]:
+        """The dict's own view: Mapping's looks each key up again (redistribution reads them all)."""
+        return self._by_line.items()
 
     def __repr__(self) -> str:
         return f"Reservations({self._by_line!r})"

@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.allocation import Fill, ReleasePlan, RequestPlan, Rules, get_policy, split_line_key
+from domain.allocation import NO_RULES, Fill, ReleasePlan, RequestPlan, Rules, get_policy, split_line_key
 from domain.base import Aggregate, AggregateSnapshot
 from domain.decisions import (
     decided_at,
@@ -244,7 +244,8 @@ class Stock(Aggregate):
                 None if redistribute_within_hours == self.redistribute_within_hours else redistribute_within_hours
             ),
         )
-        return self._refresh(cause, start=0)
+        settled = self._settle(cause, changed=True)
+        return settled if settled.filled else self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
         before = self.sources.get(source.supplier_id)
@@ -303,7 +304,7 @@ class Stock(Aggregate):
             )
         effects = self._settle(cause)
         policy = get_policy(self.policy)
-        rules = self.rules(self._at(cause)) if policy.rations else Rules()
+        rules = self.rules(self._at(cause)) if policy.rations else NO_RULES
         plan = policy.plan_request(self.available, self.queue, self.waiting, request, rules)
         reason = request_reason(plan, self.available)
         extra: dict[str, Any] = {}
@@ -342,9 +343,10 @@ class Stock(Aggregate):
             start = (plan.position or 1) - 1
             if self.redistribute_within_hours and request.substitute_for is None:
                 taken = self._redistribute(request, cause)
-                if taken.revoked:
+                if taken.revoked:  # promises move from the first line that moved: it or a loser
                     effects.extend(taken)
-                    start = 0
+                    places = [self.position_of(fill.order_id, fill.line_id) for fill, _ in taken.revoked]
+                    start = min([start, *((place or 1) - 1 for place in places)])
             effects.extend(self._refresh(cause, start=start))
         else:
             self._suggest_replenishment(cause)
@@ -537,7 +539,7 @@ class Stock(Aggregate):
         """Free units to the waiting lines the policy lets take them: one decision, if any."""
         effects = StockEffects(self.sku)
         policy = get_policy(self.policy)
-        rules = self.rules(self._at(cause)) if policy.rations else Rules()
+        rules = self.rules(self._at(cause)) if policy.rations else NO_RULES
         fills = policy.plan_fill(self.available, self.queue, rules)
         if not fills:
             return effects
@@ -567,15 +569,21 @@ class Stock(Aggregate):
         effects.extend(self._refresh(cause, start=0))
         return effects
 
-    def _settle(self, cause: Cause) -> StockEffects:
-        """Before a decision on a rationing SKU (or after its settings changed): free units go to
+    def _settle(self, cause: Cause, changed: bool = False) -> StockEffects:
+        """Before a decision on a rationing SKU (or after its settings `changed`): free units go to
         the lines that may now take them (a new quota period, a lower reserve, another policy).
 
         A queue under fifo-v1 or priority-fifo-v1 never waits while units are free, so
-        for them this records nothing: they decide exactly as before.
+        for them this records nothing: they decide exactly as before. The queue is settled
+        after every decision, so under a quota only a new period can make a line eligible
+        without units arriving (which are offered anyway): the walk of a long queue of
+        lines over their quota is skipped within the period the SKU last decided in.
         """
         if not self.queue or self.available <= 0:
             return StockEffects(self.sku)
+        if not changed and self.quota is not None and self.clock is not None and self.policy == "quota-v1":
+            if period_of(self.quota.period, self._at(cause)) == period_of(self.quota.period, self.clock):
+                return StockEffects(self.sku)
         return self._fill(cause)
 
     def _rules_inputs(self) -> dict[str, Any]:
