@@ -339,3 +339,45 @@ def test_the_rationing_policies_order_as_priority_fifo_and_without_settings_deci
         assert policy.key(queue[0]) == PRIORITY_FIFO_V1.key(queue[0])
         assert policy.plan_fill(3, queue, Rules()) == PRIORITY_FIFO_V1.plan_fill(3, queue)
     assert set(POLICIES) >= {"fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "quota-v1"}
+
+
+# ------------------------------------------------------- stored and shown
+def test_a_rationing_stock_snapshot_restores_its_settings_and_the_quota_used():
+    s = stock("quota-v1", on_hand=9, quota=WEEKLY, reserve={"standard": 1}, redistribute_within_hours=6)
+    s.request(ask("O1", 7, customer="C"), cause("o1", 1))
+    s.collect_events()
+    restored = Stock.Snapshot.take(s).mutate(None)
+
+    assert vars(restored) == vars(s)
+    assert restored.quota_use.used == {"customer C": 5} and restored.redistribute_within_hours == 6
+
+
+def test_the_audit_summarises_the_new_settings_and_both_redistribution_decisions():
+    from projections.audit_timeline import summarize
+
+    configured = summarize(
+        "Stock.Configured",
+        {
+            "reorder_point": 0,
+            "safety_stock": 0,
+            "allocation_policy": "quota-v1",
+            "reserve": {"gold": 1},
+            "quota": {"units": 5, "period": "week", "per": "group", "beyond": "unwanted"},
+            "redistribute_within_hours": 0,
+        },
+    )
+    decision = {"policy": "redistribute-v1", "inputs": {"for": ["O9", "1"]}}
+    took = summarize(
+        "Stock.AllocationsRevoked",
+        {"revoked": [{"order_id": "O1", "line_id": "1", "quantity": 2}], "decision": decision},
+    )
+    gave = summarize(
+        "Stock.QueueFilled", {"fills": [{"order_id": "O9", "line_id": "1", "quantity": 2}], "decision": decision}
+    )
+
+    assert configured == (
+        "configured: reorder point 0, safety stock 0, kept back from tiers: gold 1, "
+        "quota 5/week per group (beyond it: unwanted), no redistribution, quota-v1"
+    )
+    assert took == "redistributed to higher-tier O9/1: took back O1/1 x2 (they wait again)"
+    assert gave == "redistributed: O9/1 x2 given to higher-tier O9/1"
