@@ -42,6 +42,7 @@ def test_a_form_without_rationing_is_still_version_2_and_a_rising_reserve_is_ref
     assert sent is not None and sent["schema_version"] == 2
 
     rising = build({**FORM, "reserve_gold": "5", "reserve_standard": "1"}, "ops", NOW).message
+    assert rising is not None
     with pytest.raises(MessageRejected) as refused:
         parse_message(rising)
     assert refused.value.field == "reserve"

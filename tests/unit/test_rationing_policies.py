@@ -346,7 +346,7 @@ def test_a_rationing_stock_snapshot_restores_its_settings_and_the_quota_used():
     s = stock("quota-v1", on_hand=9, quota=WEEKLY, reserve={"standard": 1}, redistribute_within_hours=6)
     s.request(ask("O1", 7, customer="C"), cause("o1", 1))
     s.collect_events()
-    restored = Stock.Snapshot.take(s).mutate(None)
+    restored: Any = Stock.Snapshot.take(s).mutate(None)
 
     assert vars(restored) == vars(s)
     assert restored.quota_use.used == {"customer C": 5} and restored.redistribute_within_hours == 6
