@@ -8,7 +8,10 @@ Invariants every policy keeps:
 - it never allocates more than the units it is given;
 - new lines get free stock only when nobody is waiting (stock that arrives
   goes to the queue first), so a later line never overtakes an earlier
-  eligible one except where the policy's ordering says so (tiers).
+  eligible one except where the policy's ordering says so (tiers). The
+  rationing policies (tier-reserve-v1, quota-v1: `RationingPolicy`) may keep
+  free units from a line; for them "nobody waiting" reads "no waiting line may
+  take a unit now", which the Stock keeps true after each decision.
 
 Lines an operator released ahead (`LineReleasedAhead`) are served before every
 other line of their SKU, among themselves in the order they were released; the
