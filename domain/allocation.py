@@ -275,7 +275,7 @@ class QuotaPolicy(RationingPolicy):
     def cap(self, line: Any, free: int, used: Mapping[str, int], rules: Rules) -> int:
         if rules.quota is None:
             return free
-        return left(rules.quota, dict(used), line)
+        return left(rules.quota, used, line)
 
     def count(self, line: Any, units: int, used: dict[str, int], rules: Rules) -> None:
         if rules.quota is not None:
@@ -287,7 +287,7 @@ class QuotaPolicy(RationingPolicy):
 
     def held_note(self, line: Any, free: int, taken: int, rules: Rules) -> str:
         assert rules.quota is not None and rules.at is not None  # only a quota holds a line back
-        return waits_reason(rules.quota, dict(rules.used), line, rules.at, taken)
+        return waits_reason(rules.quota, rules.used, line, rules.at, taken)
 
     def beyond_note(self, line: Any, taken: int, rules: Rules) -> str:
         assert rules.quota is not None

@@ -12,6 +12,7 @@ line counts against and how much of it is left.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
@@ -107,23 +108,28 @@ class QuotaUse(Value):
     period: str | None = None
     used: dict[str, int] = {}
 
-    def in_period(self, label: str) -> dict[str, int]:
-        """What was used in `label`: nothing if the use kept is of another (earlier) period."""
-        return dict(self.used) if self.period == label else {}
+    def in_period(self, label: str) -> Mapping[str, int]:
+        """What was used in `label` (read only): nothing if the use kept is of another (earlier) period."""
+        return self.used if self.period == label else {}
 
     def plus(self, label: str, key: str, units: int) -> QuotaUse:
         """Decisions never go back in time (domain/decisions.py's `decided_at`), so a new
-        period only ever follows: what was used before it is forgotten."""
-        used = self.in_period(label)
-        used[key] = max(0, used.get(key, 0) + units)
-        return QuotaUse(period=label, used={k: v for k, v in used.items() if v})
+        period only ever follows: what was used before it is forgotten. Built without
+        validation (it runs in event bodies, on every allocation): the values are ints."""
+        used = dict(self.in_period(label))
+        count = max(0, used.get(key, 0) + units)
+        if count:
+            used[key] = count
+        else:
+            used.pop(key, None)
+        return QuotaUse.model_construct(period=label, used=used)
 
 
-def left(quota: Quota, used: dict[str, int], line: Asker) -> int:
+def left(quota: Quota, used: Mapping[str, int], line: Asker) -> int:
     return max(0, quota.units - used.get(quota_key(quota, line), 0))
 
 
-def waits_reason(quota: Quota, used: dict[str, int], line: Asker, at: datetime, taken: int = 0) -> str:
+def waits_reason(quota: Quota, used: Mapping[str, int], line: Asker, at: datetime, taken: int = 0) -> str:
     """E.g. "quota of 5/week for customer C used: 5; waits for 2026-W50" (`taken`: just now)."""
     key = quota_key(quota, line)
     then = (
@@ -134,8 +140,16 @@ def waits_reason(quota: Quota, used: dict[str, int], line: Asker, at: datetime, 
     return f"quota of {quota.describe()} for {key} used: {used.get(key, 0) + taken}; {then}"
 
 
-def quota_inputs(quota: Quota | None, use: QuotaUse) -> dict[str, Any]:
-    """What a quota decision saw, for its record."""
+def quota_inputs(quota: Quota | None, at: datetime, used: Mapping[str, int], line: Asker | None) -> dict[str, Any]:
+    """What a quota decision saw, for its record: the quota, and (for one line) its key's use;
+    not every key's, which would grow every event with the number of customers."""
     if quota is None:
         return {}
-    return {"quota": quota.model_dump(mode="json"), "quota_period": use.period, "quota_used": dict(use.used)}
+    inputs: dict[str, Any] = {
+        "quota": f"{quota.describe()} per {quota.per.value}, beyond: {quota.beyond.value}",
+        "quota_period": period_of(quota.period, at),
+    }
+    if line is not None:
+        key = quota_key(quota, line)
+        inputs.update(quota_key=key, quota_used=used.get(key, 0))
+    return inputs

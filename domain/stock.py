@@ -313,7 +313,7 @@ class Stock(Aggregate):
                 reason = f"{policy.held_note(request, self.available, plan.allocate, rules)}; {reason}"
             elif plan.allocate > policy.cap(request, self.available, rules.used, rules):
                 reason = f"{policy.beyond_note(request, plan.allocate, rules)}; {reason}"
-            extra = self._rules_inputs()
+            extra = self._rules_inputs(rules, request)
         info = self._decision(
             cause,
             reason,
@@ -553,7 +553,7 @@ class Stock(Aggregate):
                 reason += f"; {len(held)} line(s) held back, first: " + policy.held_note(
                     held[0], free_left, 0, rules
                 )
-            extra = self._rules_inputs()
+            extra = self._rules_inputs(rules, None)
         info = self._decision(
             cause,
             reason,
@@ -586,9 +586,10 @@ class Stock(Aggregate):
                 return StockEffects(self.sku)
         return self._fill(cause)
 
-    def _rules_inputs(self) -> dict[str, Any]:
+    def _rules_inputs(self, rules: Rules, line: LineRequest | None) -> dict[str, Any]:
         """What a rationing decision saw of the SKU's settings, for its record."""
-        inputs: dict[str, Any] = quota_inputs(self.quota, self.quota_use)
+        assert rules.at is not None  # the Stock's rules always say when
+        inputs: dict[str, Any] = quota_inputs(self.quota, rules.at, rules.used, line)
         if self.reserve:
             inputs["reserve"] = dict(self.reserve)
         return inputs
