@@ -76,7 +76,9 @@ class AllocationPolicy:
     name: str
     key: SortKey
     description: str
-    rations: ClassVar[bool] = False  # may hold lines back while units are free (domain/rationing.py, quotas.py)
+    rations: ClassVar[bool] = (
+        False  # may hold lines back while units are free (domain/rationing.py, quotas.py)
+    )
 
     def cap(self, line: Any, free: int, used: Mapping[str, int], rules: Rules) -> int:
         """Units of `free` the line may take: all of them, unless the policy rations."""
@@ -245,7 +247,8 @@ class RationingPolicy(AllocationPolicy):
                     given[index] = given.get(index, 0) + more
                     free -= more
         return [
-            Fill(order_id=queue[i].order_id, line_id=queue[i].line_id, quantity=q) for i, q in sorted(given.items())
+            Fill(order_id=queue[i].order_id, line_id=queue[i].line_id, quantity=q)
+            for i, q in sorted(given.items())
         ]
 
 

@@ -140,7 +140,9 @@ def waits_reason(quota: Quota, used: Mapping[str, int], line: Asker, at: datetim
     return f"quota of {quota.describe()} for {key} used: {used.get(key, 0) + taken}; {then}"
 
 
-def quota_inputs(quota: Quota | None, at: datetime, used: Mapping[str, int], line: Asker | None) -> dict[str, Any]:
+def quota_inputs(
+    quota: Quota | None, at: datetime, used: Mapping[str, int], line: Asker | None
+) -> dict[str, Any]:
     """What a quota decision saw, for its record: the quota, and (for one line) its key's use;
     not every key's, which would grow every event with the number of customers."""
     if quota is None:

@@ -39,7 +39,10 @@ def plan_takes(
     then most recently allocated, then line key (so a tie decides the same on replay)."""
     if needed <= 0 or within_hours <= 0:
         return []
-    after, rank = at - timedelta(hours=within_hours), taker.rank  # may_give's test, hoisted: it runs per request
+    after, rank = (
+        at - timedelta(hours=within_hours),
+        taker.rank,
+    )  # may_give's test, hoisted: it runs per request
     givers = [
         (key, reservation)
         for key, reservation in reservations.items()

@@ -22,7 +22,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.allocation import NO_RULES, Fill, ReleasePlan, RequestPlan, Rules, get_policy, split_line_key
+from domain.allocation import (
+    NO_RULES,
+    QUOTA_V1,
+    Fill,
+    ReleasePlan,
+    RequestPlan,
+    Rules,
+    get_policy,
+    split_line_key,
+)
 from domain.base import Aggregate, AggregateSnapshot
 from domain.decisions import (
     decided_at,
@@ -241,7 +250,9 @@ class Stock(Aggregate):
             reserve=None if reserve == self.reserve else reserve,
             quota=None if quota == self.quota else quota,
             redistribute_within_hours=(
-                None if redistribute_within_hours == self.redistribute_within_hours else redistribute_within_hours
+                None
+                if redistribute_within_hours == self.redistribute_within_hours
+                else redistribute_within_hours
             ),
         )
         settled = self._settle(cause, changed=True)
@@ -581,7 +592,7 @@ class Stock(Aggregate):
         """
         if not self.queue or self.available <= 0:
             return StockEffects(self.sku)
-        if not changed and self.quota is not None and self.clock is not None and self.policy == "quota-v1":
+        if not changed and self.quota is not None and self.clock is not None and self.policy == QUOTA_V1.name:
             if period_of(self.quota.period, self._at(cause)) == period_of(self.quota.period, self.clock):
                 return StockEffects(self.sku)
         return self._fill(cause)
@@ -603,7 +614,11 @@ class Stock(Aggregate):
         needed, takes = self.takes_for(request.order_id, request.line_id, self._at(cause))
         if not takes:
             return effects
-        common = {"for": [request.order_id, request.line_id], "tier": request.tier.value, "within_hours": hours}
+        common = {
+            "for": [request.order_id, request.line_id],
+            "tier": request.tier.value,
+            "within_hours": hours,
+        }
         info = self._decision(
             cause,
             takes_reason(takes, request.order_id, request.line_id, request.tier, hours),

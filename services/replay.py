@@ -117,7 +117,9 @@ def _redistribution(before: Stock, event: Any) -> tuple[Any, Any]:
         _, takes = before.takes_for(order_id, line_id, event.decision.as_of)
         return _dump(event.revoked), _dump(takes)
     entry = before.queued(order_id, line_id)
-    units = 0 if entry is None else min(entry.quantity, before.available, event.decision.inputs["taken_units"])
+    units = (
+        0 if entry is None else min(entry.quantity, before.available, event.decision.inputs["taken_units"])
+    )
     given = [Fill(order_id=order_id, line_id=line_id, quantity=units)] if units else []
     return _dump(event.fills), _dump(given)
 

@@ -363,7 +363,13 @@ class EngineMachine(RuleBasedStateMachine):
     def ration_sku(self, sku, policy, reserve, quota, hours) -> None:
         """SkuConfigured version 4: a policy with its reserve, quota and redistribution window."""
         raw = m.sku_configured_v4(
-            self.mid(), sku, policy, at=self.now, reserve=reserve, quota=quota, redistribute_within_hours=hours
+            self.mid(),
+            sku,
+            policy,
+            at=self.now,
+            reserve=reserve,
+            quota=quota,
+            redistribute_within_hours=hours,
         )
         self.send(raw, expect=Status.APPLIED)
 

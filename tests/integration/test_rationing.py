@@ -42,7 +42,9 @@ def decisions(engine, sku: str = "A") -> list[tuple[str, str, str]]:
 
 def assert_replays(engine) -> None:
     report = Replayer(engine).verify()
-    assert report.verdicts and not report.diffs, [(v.subject, v.kind, v.recorded, v.recomputed) for v in report.diffs]
+    assert report.verdicts and not report.diffs, [
+        (v.subject, v.kind, v.recorded, v.recomputed) for v in report.diffs
+    ]
 
 
 RESERVE = m.sku_configured_v4("k1", "A", "tier-reserve-v1", reserve={"gold": 1, "standard": 4})
@@ -164,7 +166,9 @@ def test_redistribution_is_off_by_default_and_never_takes_shipped_units_or_old_a
 
 # ------------------------------------------------------------- real traffic
 def test_an_absurd_quota_or_reserve_is_refused_naming_the_field(engine):
-    absurd = m.sku_configured_v4("k9", "A", "quota-v1", quota={"units": 10**12, "period": "week", "per": "customer"})
+    absurd = m.sku_configured_v4(
+        "k9", "A", "quota-v1", quota={"units": 10**12, "period": "week", "per": "customer"}
+    )
     rising = m.sku_configured_v4("k8", "A", reserve={"gold": 5, "standard": 2})
     too_long = m.sku_configured_v4("k7", "A", redistribute_within_hours=10**6)
 
@@ -217,14 +221,24 @@ def test_replay_verify_says_match_on_a_store_using_all_three_policies(tmp_path, 
     messages = (
         m.supplier_registered("s1", "S1", ("A", "B", "C")),
         RESERVE,
-        m.sku_configured_v4("k2", "B", "quota-v1", quota={"units": 2, "period": "day", "per": "channel", "beyond": "unwanted"}),
+        m.sku_configured_v4(
+            "k2", "B", "quota-v1", quota={"units": 2, "period": "day", "per": "channel", "beyond": "unwanted"}
+        ),
         m.sku_configured_v4("k3", "C", redistribute_within_hours=12),
         *(m.stock_received(f"r-{sku}", sku, 4) for sku in "ABC"),
         *(
             m.order_placed_v3(f"o{i}", f"O{i}", (("1", sku, 2),), tier, at=m.ts(hours=i), channel="web")
             for i, (sku, tier) in enumerate(
-                [("A", "standard"), ("A", "gold"), ("B", "standard"), ("B", "gold"), ("B", "standard"),
-                 ("C", "standard"), ("C", "standard"), ("C", "platinum")],
+                [
+                    ("A", "standard"),
+                    ("A", "gold"),
+                    ("B", "standard"),
+                    ("B", "gold"),
+                    ("B", "standard"),
+                    ("C", "standard"),
+                    ("C", "standard"),
+                    ("C", "platinum"),
+                ],
                 start=1,
             )
         ),
@@ -235,9 +249,13 @@ def test_replay_verify_says_match_on_a_store_using_all_three_policies(tmp_path, 
     result = antrian("replay", "verify")
 
     assert result.exit_code == 0, result.output
-    total, matched = re.fullmatch(r"replay verify: (\d+) decision\(s\) re-run, (\d+) MATCH, 0 DIFF\n", result.output).groups()  # type: ignore[union-attr]
+    total, matched = re.fullmatch(
+        r"replay verify: (\d+) decision\(s\) re-run, (\d+) MATCH, 0 DIFF\n", result.output
+    ).groups()  # type: ignore[union-attr]
     assert total == matched and int(total) > 20
     audit = antrian("audit", "O7")
     assert "redistributed to higher-tier O8/1: took back O7/1 x2" in audit.output, audit.output
-    beyond = "quota of 2/day for channel web used: 4, beyond it as nobody within a quota waits for these units"
+    beyond = (
+        "quota of 2/day for channel web used: 4, beyond it as nobody within a quota waits for these units"
+    )
     assert beyond in antrian("audit", "O4").output

@@ -28,7 +28,9 @@ def cause(mid: str, hours: float = 0) -> Cause:
     return Cause(message_id=mid, at=T0 + timedelta(hours=hours))
 
 
-def ask(order_id: str, quantity: int, tier: Tier = Tier.STANDARD, hours: float = 0, **who: Any) -> LineRequest:
+def ask(
+    order_id: str, quantity: int, tier: Tier = Tier.STANDARD, hours: float = 0, **who: Any
+) -> LineRequest:
     return LineRequest(
         order_id=order_id,
         line_id="1",
@@ -316,7 +318,9 @@ def test_redistribution_never_takes_from_an_equal_tier_an_old_allocation_or_one_
     needed=st.integers(0, 12),
     within=st.integers(0, 48),
 )
-def test_redistribution_never_takes_old_allocations_nor_from_an_equal_or_higher_tier(held, taker, needed, within):
+def test_redistribution_never_takes_old_allocations_nor_from_an_equal_or_higher_tier(
+    held, taker, needed, within
+):
     reservations = {k: reservation(t, h, q) for k, (t, h, q) in held.items()}
     takes = plan_takes(reservations, taker, needed, T0, within_hours=within)
 
@@ -372,7 +376,8 @@ def test_the_audit_summarises_the_new_settings_and_both_redistribution_decisions
         {"revoked": [{"order_id": "O1", "line_id": "1", "quantity": 2}], "decision": decision},
     )
     gave = summarize(
-        "Stock.QueueFilled", {"fills": [{"order_id": "O9", "line_id": "1", "quantity": 2}], "decision": decision}
+        "Stock.QueueFilled",
+        {"fills": [{"order_id": "O9", "line_id": "1", "quantity": 2}], "decision": decision},
     )
 
     assert configured == (
