@@ -259,3 +259,22 @@ def test_replay_verify_says_match_on_a_store_using_all_three_policies(tmp_path, 
         "quota of 2/day for channel web used: 4, beyond it as nobody within a quota waits for these units"
     )
     assert beyond in antrian("audit", "O4").output
+
+
+def test_a_substitute_whose_reserve_holds_the_line_back_is_refused_and_the_line_keeps_its_place(engine):
+    m.apply(
+        engine,
+        m.sku_configured("k0", "A"),
+        m.sku_configured_v4("k1", "B", "tier-reserve-v1", reserve={"standard": 5}),
+        m.substitutes_declared("d1", "A", ["B"]),
+        m.stock_received("r1", "B", 4),
+        m.order_placed("o1", "O1", (("1", "A", 2),), accept_substitutes=True, at=m.ts(hours=1)),
+    )
+    offer = engine.get_order("O1").line("1").offer
+    assert offer is not None and offer.sku == "B"  # offers look at free units, as before
+
+    outcome = engine.handle_raw(m.substitute_accepted("a1", "O1", at=m.ts(hours=2)))
+
+    assert outcome.status is Status.REJECTED and "keeps its queue place" in outcome.detail
+    assert engine.get_stock("A").position_of("O1", "1") == 1 and engine.get_stock("B").available == 4
+    assert_replays(engine)
