@@ -36,7 +36,9 @@ class Value(BaseModel):
 # Stock.Configured too (None: not told), and its `order_up_to` and `eta_policy` (None: left as they
 # were). The per-supplier split of suggestions after Stock.InboundScheduled / SuggestionReduced
 # (None: worked out from the state, as before).
-# An inbox entry's message `content` (None: stored before contents were kept).
+# An inbox entry's message `content` (None: stored before contents were kept). SkuConfigured version
+# 4's `reserve`, `quota` and `redistribute_within_hours` on Stock.Configured (None: left as they were);
+# OrderPlaced version 3's `customer_group` and `channel` on Order.Placed (None: not told).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
@@ -48,6 +50,11 @@ ADDED_LATER: dict[str, Any] = {
     "suggested_from": None,
     "failover_from": None,
     "content": None,
+    "reserve": None,
+    "quota": None,
+    "redistribute_within_hours": None,
+    "customer_group": None,
+    "channel": None,
 }
 
 

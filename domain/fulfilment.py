@@ -74,7 +74,8 @@ def _backorder(
         decision=ref,
         eta_decision=promise.decision if promise else None,
     )
-    offer_substitute(found, order, backorder.line_id, cause)
+    if not any((f.order_id, f.line_id) == (backorder.order_id, backorder.line_id) for f, _ in effects.filled):
+        offer_substitute(found, order, backorder.line_id, cause)  # not to a line redistribution served
 
 
 def _take_back(found: Aggregates, sku: str, fill: Fill, ref: DecisionRef, cause: Cause) -> None:
@@ -153,12 +154,13 @@ def accept_substitute(
     substitute = found.stock(offer.sku)
     line = order.line(line_id)
     needed = line.backordered
-    if substitute.queue or substitute.available < needed:
+    request = order.request_for(line_id, needed, substitute=True)
+    if substitute.queue or substitute.available < needed or substitute.may_allocate(request, cause) < needed:
         raise SubstituteUnavailable(
             f"substitute {offer.sku} has {substitute.available} free now, "
             f"{needed} needed: the line keeps its queue place"
         )
-    effects = substitute.request(order.request_for(line_id, needed, substitute=True), cause)
+    effects = substitute.request(request, cause)
     ((_, ref),) = effects.allocated
     order.accept_substitute(line_id, ref, reason)
     mirror(

@@ -45,6 +45,8 @@ class Order(Aggregate):
         contact: Contact
         lines: list[LineSpec]
         message_id: str
+        customer_group: str | None  # OrderPlaced version 3's (None before, and when not told)
+        channel: str | None
 
     @event(Placed)
     def __init__(
@@ -59,8 +61,12 @@ class Order(Aggregate):
         contact: Contact,
         lines: list[LineSpec],
         message_id: str,
+        customer_group: str | None = None,
+        channel: str | None = None,
     ) -> None:
         self.order_id = order_id
+        self.customer_group = customer_group
+        self.channel = channel
         self.customer_id = customer_id
         self.tier = tier
         self.placed_at = placed_at
@@ -95,6 +101,9 @@ class Order(Aggregate):
             placed_at=self.placed_at,
             wait_limit=self.wait_limit,
             substitute_for=line.sku if substitute else None,
+            customer_id=self.customer_id,
+            customer_group=self.customer_group,
+            channel=self.channel,
         )
 
     @property

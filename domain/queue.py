@@ -106,13 +106,27 @@ class Queue(Sequence[QueueEntry]):
 
     def serve_head(self, quantity: int) -> QueueEntry:
         """Serve `quantity` units to the head entry; returns it as it was."""
-        head = self._entries[0]
-        if quantity == head.quantity:
-            self._entries.pop(0)
+        return self._serve_at(0, quantity)
+
+    def serve(self, order_id: str, line_id: str, quantity: int) -> QueueEntry:
+        """Serve `quantity` units to the line, wherever it waits (the head, in O(1), for every
+        policy that serves in queue order; rationing policies may pass lines held back)."""
+        entries = self._entries
+        if entries and entries[0].order_id == order_id and entries[0].line_id == line_id:
+            return self._serve_at(0, quantity)
+        position = self.position_of(order_id, line_id)
+        if position is None:
+            raise KeyError((order_id, line_id))
+        return self._serve_at(position - 1, quantity)
+
+    def _serve_at(self, index: int, quantity: int) -> QueueEntry:
+        entry = self._entries[index]
+        if quantity == entry.quantity:
+            self._entries.pop(index)
         else:
-            self._entries[0] = with_quantity(head, head.quantity - quantity)
+            self._entries[index] = with_quantity(entry, entry.quantity - quantity)
         self._waiting -= quantity
-        return head
+        return entry
 
     def withdraw(self, order_id: str, line_id: str) -> QueueEntry:
         """Take the line out (its place is not kept); returns its entry."""
@@ -153,6 +167,9 @@ def entry_for(
         placed_at=line.placed_at,
         since=since,
         wait_limit=line.wait_limit,
+        customer_id=line.customer_id,
+        customer_group=line.customer_group,
+        channel=line.channel,
     )
 
 

@@ -7,7 +7,8 @@ promise is then on hand less one number, without a walk of every line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
+from datetime import datetime
 
 from domain.allocation import line_key
 from domain.values import LineRequest, QueueEntry, Reservation
@@ -39,6 +40,10 @@ class Reservations(Mapping[str, Reservation]):
     def __len__(self) -> int:
         return len(self._by_line)
 
+    def items(self) -> ItemsView[str, Reservation]:
+        """The dict's own view: Mapping's looks each key up again (redistribution reads them all)."""
+        return self._by_line.items()
+
     def __repr__(self) -> str:
         return f"Reservations({self._by_line!r})"
 
@@ -46,8 +51,16 @@ class Reservations(Mapping[str, Reservation]):
         reservation = self._by_line.get(line_key(order_id, line_id))
         return reservation.quantity if reservation else 0
 
-    def hold(self, order_id: str, line_id: str, quantity: int, line: LineRequest | QueueEntry) -> None:
-        """Allocate `quantity` more units to the line, on the terms it asked (or waited) with."""
+    def hold(
+        self,
+        order_id: str,
+        line_id: str,
+        quantity: int,
+        line: LineRequest | QueueEntry,
+        at: datetime | None = None,
+    ) -> None:
+        """Allocate `quantity` more units to the line, on the terms it asked (or waited) with;
+        `at`: the decision's time (redistribution takes only recent allocations)."""
         key = line_key(order_id, line_id)
         held = self._by_line.get(key)
         self._by_line[key] = Reservation(
@@ -56,6 +69,10 @@ class Reservations(Mapping[str, Reservation]):
             placed_at=line.placed_at,
             wait_limit=line.wait_limit,
             substitute_for=line.substitute_for if isinstance(line, LineRequest) else None,
+            customer_id=line.customer_id,
+            customer_group=line.customer_group,
+            channel=line.channel,
+            allocated_at=at,
         )
         self._allocated += quantity
 

@@ -22,7 +22,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.allocation import Fill, ReleasePlan, RequestPlan, get_policy, split_line_key
+from domain.allocation import (
+    NO_RULES,
+    QUOTA_V1,
+    Fill,
+    ReleasePlan,
+    RequestPlan,
+    Rules,
+    get_policy,
+    split_line_key,
+)
 from domain.base import Aggregate, AggregateSnapshot
 from domain.decisions import (
     decided_at,
@@ -44,6 +53,8 @@ from domain.errors import (
 from domain.eta import ETA_POLICY, ETA_POLICY_V3, EtaPlan, Failover, eta_planner, supply_order
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
+from domain.quotas import Quota, QuotaUse, period_of, quota_inputs, quota_key
+from domain.redistribution import REDISTRIBUTE_V1, plan_takes, takes_reason
 from domain.replenishment import (
     REPLENISH_V1,
     REPLENISH_V2,
@@ -84,6 +95,13 @@ class Stock(Aggregate):
     # The level replenish-v2 orders up to (SkuConfigured version 3's `order_up_to`); None: none set,
     # and in Stocks configured before it was kept.
     order_up_to: int | None = None
+    # SkuConfigured version 4 (none in Stocks configured before): units kept back from each tier
+    # (tier-reserve-v1: `reserve`, set in __init__ and replaced, never changed in place, by the
+    # event bodies), the per-period quota (quota-v1) and what it used in the current period,
+    # and how recent an allocation a higher tier may take (0: never; redistribute-v1).
+    quota: Quota | None = None
+    quota_use: QuotaUse = QuotaUse()
+    redistribute_within_hours: int = 0
 
     class Snapshot(AggregateSnapshot):
         state: StockState
@@ -128,6 +146,10 @@ class Stock(Aggregate):
         self.order_up_to: int | None = None
         self.unit_volume: Decimal | None = None
         self.watchers: list[Watcher] = []
+        self.reserve: dict[str, int] = {}
+        self.quota: Quota | None = None
+        self.quota_use = QuotaUse()
+        self.redistribute_within_hours = 0
 
     # ----------------------------------------------------------------- reads
     @property
@@ -164,6 +186,30 @@ class Stock(Aggregate):
     def units_ahead_of(self, index: int) -> int:
         return self.queue.units_before(index)
 
+    def rules(self, at: datetime) -> Rules:
+        """What a rationing policy sees at `at`: the reserve, the quota and its use in `at`'s period."""
+        used = self.quota_use.in_period(period_of(self.quota.period, at)) if self.quota else {}
+        return Rules(at=at, reserve=self.reserve, quota=self.quota, used=used)
+
+    def may_allocate(self, request: LineRequest, cause: Cause) -> int:
+        """Units a request would be allocated now (a substitute is accepted only if all of it)."""
+        policy = get_policy(self.policy)
+        rules = self.rules(self._at(cause))
+        return policy.plan_request(self.available, self.queue, self.waiting, request, rules).allocate
+
+    def takes_for(self, order_id: str, line_id: str, at: datetime) -> tuple[int, list[Fill]]:
+        """What redistribution takes for a waiting line decided at `at` (replay asks it of an earlier
+        state): the units it waits for (what its quota still allows, under quota-v1), and the takes."""
+        entry = self.queued(order_id, line_id)
+        if entry is None or not self.redistribute_within_hours:
+            return 0, []
+        needed = entry.quantity
+        policy = get_policy(self.policy)
+        if policy.rations:  # a quota still bounds what the line may hold this period
+            rules = self.rules(at)
+            needed = min(needed, policy.cap(entry, needed, rules.used, rules))
+        return needed, plan_takes(self.reservations, entry.tier, needed, at, self.redistribute_within_hours)
+
     def inbound_from(self, po_id: str) -> list[InboundLine]:
         """Open lines of this SKU on purchase orders with that id, whoever the supplier."""
         return [line for line in self.inbound.values() if line.po_id == po_id]
@@ -179,11 +225,16 @@ class Stock(Aggregate):
         unit_volume: Decimal | None = None,
         order_up_to: int | None = None,
         eta_policy: str | None = None,
+        reserve: dict[str, int] | None = None,
+        quota: Quota | None = None,
+        redistribute_within_hours: int | None = None,
     ) -> StockEffects:
         """New settings; `reason`: why, when the message said (SkuConfigured version 2);
         `unit_volume`: one unit's volume, None leaving it as it was; `order_up_to` (version 3):
         the level replenish-v2 buys up to, 0 for none, None leaving it as it was; `eta_policy`
-        (version 3): the ETA policy it promises with from now on, None leaving it as it was."""
+        (version 3): the ETA policy it promises with from now on, None leaving it as it was.
+        Version 4's `reserve`, `quota` and `redistribute_within_hours`: None leaves each as it was.
+        Units a rationing policy held back go to the lines the new settings let take them."""
         policy = policy or self.policy
         get_policy(policy)
         if eta_policy is not None:
@@ -196,8 +247,16 @@ class Stock(Aggregate):
             unit_volume=unit_volume,
             order_up_to=order_up_to,
             eta_policy=None if eta_policy == self.eta_policy else eta_policy,
+            reserve=None if reserve == self.reserve else reserve,
+            quota=None if quota == self.quota else quota,
+            redistribute_within_hours=(
+                None
+                if redistribute_within_hours == self.redistribute_within_hours
+                else redistribute_within_hours
+            ),
         )
-        return self._refresh(cause, start=0)
+        settled = self._settle(cause, changed=True)
+        return settled if settled.filled else self._refresh(cause, start=0)
 
     def set_source(self, source: Source, cause: Cause) -> StockEffects:
         before = self.sources.get(source.supplier_id)
@@ -254,9 +313,18 @@ class Stock(Aggregate):
             cause = Cause(
                 message_id=cause.message_id, at=request.placed_at, late_by_seconds=cause.late_by_seconds
             )
+        effects = self._settle(cause)
         policy = get_policy(self.policy)
-        plan = policy.plan_request(self.available, self.queue, self.waiting, request)
+        rules = self.rules(self._at(cause)) if policy.rations else NO_RULES
+        plan = policy.plan_request(self.available, self.queue, self.waiting, request, rules)
         reason = request_reason(plan, self.available)
+        extra: dict[str, Any] = {}
+        if policy.rations:
+            if plan.allocate < min(self.available, request.quantity):
+                reason = f"{policy.held_note(request, self.available, plan.allocate, rules)}; {reason}"
+            elif plan.allocate > policy.cap(request, self.available, rules.used, rules):
+                reason = f"{policy.beyond_note(request, plan.allocate, rules)}; {reason}"
+            extra = self._rules_inputs(rules, request)
         info = self._decision(
             cause,
             reason,
@@ -265,6 +333,7 @@ class Stock(Aggregate):
             units_waiting=self.waiting,
             position=plan.position,
             units_ahead=plan.units_ahead,
+            **extra,
         )
         pushed_back, moved_back = self._pushed_back_by(request, plan)
         self._line_requested(
@@ -275,7 +344,6 @@ class Stock(Aggregate):
             pushed_back=pushed_back,
             moved_back=moved_back,
         )
-        effects = StockEffects(self.sku)
         ref = DecisionRef.of(self.sku, self.version, info)
         if plan.allocate:
             fill = Fill(order_id=request.order_id, line_id=request.line_id, quantity=plan.allocate)
@@ -283,7 +351,14 @@ class Stock(Aggregate):
         if plan.backorder:
             backorder = Backorder(request.order_id, request.line_id, plan.backorder, plan.position or 0)
             effects.backordered.append((backorder, ref))
-            effects.extend(self._refresh(cause, start=(plan.position or 1) - 1))
+            start = (plan.position or 1) - 1
+            if self.redistribute_within_hours and request.substitute_for is None:
+                taken = self._redistribute(request, cause)
+                if taken.revoked:  # promises move from the first line that moved: it or a loser
+                    effects.extend(taken)
+                    places = [self.position_of(fill.order_id, fill.line_id) for fill, _ in taken.revoked]
+                    start = min([start, *((place or 1) - 1 for place in places)])
+            effects.extend(self._refresh(cause, start=start))
         else:
             self._suggest_replenishment(cause)
         return effects
@@ -350,6 +425,7 @@ class Stock(Aggregate):
         Lines released before stay ahead of it (released order is order of release); the
         lines it passes move back one place each, and their promises are made again.
         """
+        effects = self._settle(cause)
         entry = self.queued(order_id, line_id)
         if entry is None:
             raise LineNotWaiting(
@@ -370,12 +446,14 @@ class Stock(Aggregate):
             moved_back=len(passed),
             decision=info,
         )
-        return self._refresh(cause, start=plan.position_after - 1)
+        effects.extend(self._refresh(cause, start=plan.position_after - 1))
+        return effects
 
     def withdraw_release(
         self, order_id: str, line_id: str, reason: str, by: str | None, cause: Cause
     ) -> StockEffects:
         """Undo a release: the line goes back to the place the policy gives it; those it passes move up."""
+        effects = self._settle(cause)
         entry = self.queued(order_id, line_id)
         if entry is None or entry.released is None:
             raise NotReleasedAhead(
@@ -396,7 +474,8 @@ class Stock(Aggregate):
             moved=len(passed),
             decision=info,
         )
-        return self._refresh(cause, start=plan.position_before - 1)
+        effects.extend(self._refresh(cause, start=plan.position_before - 1))
+        return effects
 
     def _release_decision(
         self, plan: ReleasePlan, reason: str, by: str | None, cause: Cause, ahead: bool
@@ -460,25 +539,111 @@ class Stock(Aggregate):
 
     def _offer_to_queue(self, cause: Cause) -> StockEffects:
         """New units go to waiting lines first, in policy order."""
-        effects = StockEffects(self.sku)
-        fills = get_policy(self.policy).plan_fill(self.available, self.queue)
-        if fills:
-            info = self._decision(
-                cause,
-                fill_reason(self.available, len(self.queue), fills, self.policy),
-                available=self.available,
-                queue_length=len(self.queue),
-                units_waiting=self.waiting,
-                filled=[[f.order_id, f.line_id, f.quantity] for f in fills],
-            )
-            self._queue_filled(fills=fills, decision=info)
-            ref = DecisionRef.of(self.sku, self.version, info)
-            effects.filled.extend((fill, ref) for fill in fills)
-            effects.extend(self._refresh(cause, start=0))
-        elif self.replenish_policy == REPLENISH_V2:
+        effects = self._fill(cause)
+        if not effects.filled and self.replenish_policy == REPLENISH_V2:
             # Units back on the shelf move the position too (eta-v1 looked only when lines waited).
             self._suggest_replenishment(cause)
         self._announce_if_available(cause)
+        return effects
+
+    def _fill(self, cause: Cause) -> StockEffects:
+        """Free units to the waiting lines the policy lets take them: one decision, if any."""
+        effects = StockEffects(self.sku)
+        policy = get_policy(self.policy)
+        rules = self.rules(self._at(cause)) if policy.rations else NO_RULES
+        fills = policy.plan_fill(self.available, self.queue, rules)
+        if not fills:
+            return effects
+        reason = fill_reason(self.available, len(self.queue), fills, self.policy)
+        extra: dict[str, Any] = {}
+        if policy.rations:
+            free_left = self.available - sum(f.quantity for f in fills)
+            served = {(f.order_id, f.line_id): f.quantity for f in fills}
+            held = [e for e in self.queue if served.get(e.key, 0) < e.quantity]
+            if held and free_left > 0:
+                reason += f"; {len(held)} line(s) held back, first: " + policy.held_note(
+                    held[0], free_left, 0, rules
+                )
+            extra = self._rules_inputs(rules, None)
+        info = self._decision(
+            cause,
+            reason,
+            available=self.available,
+            queue_length=len(self.queue),
+            units_waiting=self.waiting,
+            filled=[[f.order_id, f.line_id, f.quantity] for f in fills],
+            **extra,
+        )
+        self._queue_filled(fills=fills, decision=info)
+        ref = DecisionRef.of(self.sku, self.version, info)
+        effects.filled.extend((fill, ref) for fill in fills)
+        effects.extend(self._refresh(cause, start=0))
+        return effects
+
+    def _settle(self, cause: Cause, changed: bool = False) -> StockEffects:
+        """Before a decision on a rationing SKU (or after its settings `changed`): free units go to
+        the lines that may now take them (a new quota period, a lower reserve, another policy).
+
+        A queue under fifo-v1 or priority-fifo-v1 never waits while units are free, so
+        for them this records nothing: they decide exactly as before. The queue is settled
+        after every decision, so under a quota only a new period can make a line eligible
+        without units arriving (which are offered anyway): the walk of a long queue of
+        lines over their quota is skipped within the period the SKU last decided in.
+        """
+        if not self.queue or self.available <= 0:
+            return StockEffects(self.sku)
+        if not changed and self.quota is not None and self.clock is not None and self.policy == QUOTA_V1.name:
+            if period_of(self.quota.period, self._at(cause)) == period_of(self.quota.period, self.clock):
+                return StockEffects(self.sku)
+        return self._fill(cause)
+
+    def _rules_inputs(self, rules: Rules, line: LineRequest | None) -> dict[str, Any]:
+        """What a rationing decision saw of the SKU's settings, for its record."""
+        assert rules.at is not None  # the Stock's rules always say when
+        inputs: dict[str, Any] = quota_inputs(self.quota, rules.at, rules.used, line)
+        if self.reserve:
+            inputs["reserve"] = dict(self.reserve)
+        return inputs
+
+    def _redistribute(self, request: LineRequest, cause: Cause) -> StockEffects:
+        """A line that would wait takes recent lower-tier allocations (domain/redistribution.py):
+        one decision takes them back (the lines wait again at their policy place), a second
+        gives them to the line."""
+        effects = StockEffects(self.sku)
+        hours = self.redistribute_within_hours
+        needed, takes = self.takes_for(request.order_id, request.line_id, self._at(cause))
+        if not takes:
+            return effects
+        common = {
+            "for": [request.order_id, request.line_id],
+            "tier": request.tier.value,
+            "within_hours": hours,
+        }
+        info = self._decision(
+            cause,
+            takes_reason(takes, request.order_id, request.line_id, request.tier, hours),
+            policy=REDISTRIBUTE_V1,
+            needed=needed,
+            taken=[[t.order_id, t.line_id, t.quantity] for t in takes],
+            **common,
+        )
+        self._allocations_revoked(revoked=takes, since=info.as_of.date(), decision=info)
+        ref = DecisionRef.of(self.sku, self.version, info)
+        effects.revoked.extend((take, ref) for take in takes)
+        units = sum(take.quantity for take in takes)
+        fill = Fill(order_id=request.order_id, line_id=request.line_id, quantity=units)
+        info = self._decision(
+            cause,
+            f"{units} unit(s) taken from lower tiers given to {request.tier.value} line "
+            f"{request.order_id}/{request.line_id}",
+            policy=REDISTRIBUTE_V1,
+            available=self.available,
+            taken_units=units,
+            filled=[[fill.order_id, fill.line_id, fill.quantity]],
+            **common,
+        )
+        self._queue_filled(fills=[fill], decision=info)
+        effects.filled.append((fill, DecisionRef.of(self.sku, self.version, info)))
         return effects
 
     def _revoke(self, shortfall: int, cause: Cause) -> StockEffects:
@@ -500,10 +665,16 @@ class Stock(Aggregate):
     def _refresh(self, cause: Cause, start: int) -> StockEffects:
         """Recompute promises from `start`, then check whether to buy more.
 
+        A rationing SKU first serves the lines its rules now let take free units (`_settle`):
+        any decision may be the first of a new quota period.
+
         Promises only move when something happens to the SKU; if the head of
         the queue holds a date already past, the whole queue is re-promised
         so no waiting line keeps a date that cannot come true.
         """
+        settled = self._settle(cause)
+        if settled.filled:  # it refreshed the promises from the head of the queue
+            return settled
         effects = StockEffects(self.sku)
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
@@ -652,6 +823,9 @@ class Stock(Aggregate):
         )  # None: not told (left as it was), and in events stored before it was kept
         order_up_to: int | None  # None: not told (left as it was); 0: none. None in events before it
         eta_policy: str | None  # None: left as it was (and in events before it was kept)
+        reserve: dict[str, int] | None  # version 4's: None left as it was (and in events before them)
+        quota: Quota | None
+        redistribute_within_hours: int | None
 
     @event(Configured)
     def _configured(
@@ -663,7 +837,16 @@ class Stock(Aggregate):
         unit_volume: Decimal | None = None,
         order_up_to: int | None = None,
         eta_policy: str | None = None,
+        reserve: dict[str, int] | None = None,
+        quota: Quota | None = None,
+        redistribute_within_hours: int | None = None,
     ) -> None:
+        if reserve is not None:
+            self.reserve = dict(reserve)
+        if quota is not None:
+            self.quota = quota
+        if redistribute_within_hours is not None:
+            self.redistribute_within_hours = redistribute_within_hours
         if unit_volume is not None:
             self.unit_volume = unit_volume
         if order_up_to is not None:
@@ -723,7 +906,8 @@ class Stock(Aggregate):
         moved_back: int = 0,
     ) -> None:
         if plan.allocate:
-            self.reservations.hold(request.order_id, request.line_id, plan.allocate, request)
+            self.reservations.hold(request.order_id, request.line_id, plan.allocate, request, decision.as_of)
+            self._count_quota(request, plan.allocate, decision.as_of)
         if plan.backorder:
             entry = entry_for(request, request.order_id, request.line_id, plan.backorder, since)
             self.queue.join_at((plan.position or 1) - 1, entry)
@@ -735,8 +919,15 @@ class Stock(Aggregate):
     @event(QueueFilled)
     def _queue_filled(self, fills: list[Fill], decision: DecisionInfo) -> None:
         for fill in fills:
-            served = self.queue.serve_head(fill.quantity)
-            self.reservations.hold(fill.order_id, fill.line_id, fill.quantity, served)
+            served = self.queue.serve(fill.order_id, fill.line_id, fill.quantity)
+            self.reservations.hold(fill.order_id, fill.line_id, fill.quantity, served, decision.as_of)
+            self._count_quota(served, fill.quantity, decision.as_of)
+
+    def _count_quota(self, line: LineRequest | QueueEntry, units: int, at: datetime) -> None:
+        """Units allocated (or, negative, taken back) count against the line's quota of `at`'s period."""
+        if self.quota is not None:
+            label = period_of(self.quota.period, at)
+            self.quota_use = self.quota_use.plus(label, quota_key(self.quota, line), units)
 
     class AllocationsRevoked(Event):
         revoked: list[Fill]
@@ -747,8 +938,12 @@ class Stock(Aggregate):
     def _allocations_revoked(self, revoked: list[Fill], since: date, decision: DecisionInfo) -> None:
         for fill in revoked:
             reservation = self.reservations.release(fill.order_id, fill.line_id, fill.quantity)
+            entry = entry_for(reservation, fill.order_id, fill.line_id, fill.quantity, since)
+            if self.quota is not None and reservation.allocated_at is not None:
+                label = period_of(self.quota.period, decision.as_of)
+                if period_of(self.quota.period, reservation.allocated_at) == label:  # given back this period
+                    self._count_quota(entry, -fill.quantity, decision.as_of)
             if reservation.substitute_for is None:  # substitutes are asked of the line's own SKU
-                entry = entry_for(reservation, fill.order_id, fill.line_id, fill.quantity, since)
                 self.queue.join_in_order(entry, get_policy(self.policy).serving_key)
 
     class EtasRevised(Event):

@@ -17,6 +17,7 @@ from pydantic import model_validator
 
 from domain.base import SnapshotState, Value
 from domain.queue import Queue
+from domain.quotas import Quota, QuotaUse
 from domain.reservations import Reservations
 from domain.values import Contact, InboundLine, QueueEntry, Reservation, Source
 
@@ -50,6 +51,10 @@ class StockState(SnapshotState):
     order_up_to: int | None = None  # ... none
     suggested_from: dict[str, int] = {}  # ... none: their suggestions are counted in `suggested` only
     failover_from: dict[str, int] = {}  # ... none
+    reserve: dict[str, int] = {}  # ... none (SkuConfigured version 4's settings)
+    quota: Quota | None = None
+    quota_use: QuotaUse = QuotaUse()
+    redistribute_within_hours: int = 0
 
     @model_validator(mode="before")
     @classmethod

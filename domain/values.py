@@ -78,6 +78,11 @@ class LineRequest(Value):
     placed_at: datetime
     wait_limit: date | None = None  # latest acceptable ETA (max wait)
     substitute_for: str | None = None  # set when these units replace another SKU
+    # Who asks, for quota-v1's per-period quotas (None in requests stored before they were kept;
+    # OrderPlaced version 3 adds the group and the channel).
+    customer_id: str | None = None
+    customer_group: str | None = None
+    channel: str | None = None
 
 
 class LinePlace(Value):
@@ -106,6 +111,10 @@ class QueueEntry(Value):
     # eta-v3: the source its promise was moved to when its own supply slipped (domain/eta.py's
     # failover); None for every other promise, and in lines promised before it was kept.
     failover: str | None = None
+    # Who waits (quota-v1 counts per customer, group or channel); None in lines queued before.
+    customer_id: str | None = None
+    customer_group: str | None = None
+    channel: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -120,6 +129,12 @@ class Reservation(Value):
     placed_at: datetime
     wait_limit: date | None = None
     substitute_for: str | None = None  # taken back, these units are not waited for here
+    customer_id: str | None = None  # who holds them (None in reservations made before it was kept)
+    customer_group: str | None = None
+    channel: str | None = None
+    # When units were last allocated to the line (the decision's time): redistribution takes only
+    # recent ones. None in reservations made before it was kept: never redistributed.
+    allocated_at: datetime | None = None
 
 
 class InboundLine(Value):

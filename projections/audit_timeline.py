@@ -177,6 +177,31 @@ def _why(d: dict[str, Any]) -> str:
     return f"; reason: {d['reason']}" if d.get("reason") else ""
 
 
+def _rationing(d: dict[str, Any]) -> str:
+    """SkuConfigured version 4's settings, where the message gave them (none before it)."""
+    parts = []
+    if d.get("reserve") is not None:
+        kept = ", ".join(f"{tier} {units}" for tier, units in d["reserve"].items()) or "none"
+        parts.append(f"kept back from tiers: {kept}")
+    if d.get("quota"):
+        q = d["quota"]
+        parts.append(f"quota {q['units']}/{q['period']} per {q['per']} (beyond it: {q['beyond']})")
+    if d.get("redistribute_within_hours") is not None:
+        hours = d["redistribute_within_hours"]
+        parts.append(f"redistributes allocations younger than {hours}h" if hours else "no redistribution")
+    return "".join(f"{part}, " for part in parts)
+
+
+def _by_policy(d: dict[str, Any], word: str, lines: str) -> str:
+    """Redistribution's two decisions say so; the rest read as before."""
+    if (d.get("decision") or {}).get("policy") == "redistribute-v1":
+        for_line = "/".join((d["decision"].get("inputs") or {}).get("for") or [])
+        if word == "took back":
+            return f"redistributed to higher-tier {for_line}: took back {lines} (they wait again)"
+        return f"redistributed: {lines} given to higher-tier {for_line}"
+    return f"{word} {lines}"
+
+
 def _cancelled(d: dict[str, Any]) -> str:
     who = "automatically" if d["automatic"] else "by the customer"
     return (
@@ -187,7 +212,10 @@ def _cancelled(d: dict[str, Any]) -> str:
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Order.Placed": lambda d: (
-        f"order {d['order_id']} placed by {d['customer_id']} ({d['customer_tier']}): "
+        f"order {d['order_id']} placed by {d['customer_id']} ({d['customer_tier']}"
+        + (f", group {d['customer_group']}" if d.get("customer_group") else "")
+        + (f", via {d['channel']}" if d.get("channel") else "")
+        + "): "
         + ", ".join(f"line {x['line_id']} {x['quantity']} x {x['sku']}" for x in d["lines"])
     ),
     "Order.LineAllocated": lambda d: f"line {d['line_id']}: {d['quantity']} x {d['sku']} allocated",
@@ -222,6 +250,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
         + (f"order-up-to {d['order_up_to'] or 'none'}, " if d.get("order_up_to") is not None else "")
         + (f"promises with {d['eta_policy']}, " if d.get("eta_policy") else "")
+        + _rationing(d)
         + f"{d['allocation_policy']}{_why(d)}"
     ),
     "Stock.SourceSet": lambda d: (
@@ -232,8 +261,8 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Stock.SubstitutesDeclared": lambda d: "substitutes: " + (", ".join(d["substitutes"]) or "none"),
     "Stock.SubstituteForSet": lambda d: "stands in for: " + (", ".join(d["substitute_for"]) or "none"),
     "Stock.LineRequested": _requested,
-    "Stock.QueueFilled": lambda d: "filled " + _lines(d["fills"]),
-    "Stock.AllocationsRevoked": lambda d: "took back " + _lines(d["revoked"]),
+    "Stock.QueueFilled": lambda d: _by_policy(d, "filled", _lines(d["fills"])),
+    "Stock.AllocationsRevoked": lambda d: _by_policy(d, "took back", _lines(d["revoked"])),
     "Stock.EtasRevised": _etas,
     "Stock.LineReleasedAhead": _released_ahead,
     "Stock.ReleaseWithdrawn": _release_withdrawn,

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.rationing import reserve_problem
 from domain.values import DEFAULT_WAREHOUSE, Locale, ShippingPreference, SupplierPriority, Tier
 from services.contract_values import (
     MAX_DAYS,
@@ -83,6 +84,8 @@ class Envelope(Contract):
 Version2 = Annotated[Literal[2], BeforeValidator(exact_int)]
 """A version 2 contract's `schema_version`: required, so a version 2 message says so."""
 Version3 = Annotated[Literal[3], BeforeValidator(exact_int)]
+Version4 = Annotated[Literal[4], BeforeValidator(exact_int)]
+MAX_REDISTRIBUTE_HOURS = 24 * 366  # a year: an allocation older than that is no one's to take
 
 
 class ContactIn(Contract):
@@ -153,6 +156,26 @@ class OrderPlacedV2(_Placing):
     type: Literal["OrderPlaced"]
     schema_version: Version2  # type: ignore[assignment]  # narrows Envelope's version 1
     customer: CustomerIn
+
+
+class CustomerInV3(CustomerIn):
+    """Version 3's customer: version 2's and the customer's group (a buying group, a region)."""
+
+    group: Id | None = None
+
+
+class OrderPlacedV3(_Placing):
+    """OrderPlaced, version 3: version 2 and where the order came from.
+
+    Why a version 3: quotas (policy quota-v1) cap a scarce SKU per customer group or
+    sales channel, and version 2 carries neither. Both are optional: an order without
+    them counts as its own customer. Version 1 and 2 messages mean what they always meant.
+    """
+
+    type: Literal["OrderPlaced"]
+    schema_version: Version3  # type: ignore[assignment]
+    customer: CustomerInV3
+    channel: Id | None = None  # the sales channel: "web", "marketplace", ...
 
 
 class OrderCancelled(Envelope):
@@ -409,6 +432,38 @@ class SkuConfiguredV3(SkuConfiguredV2):
         return self
 
 
+class QuotaIn(Contract):
+    """The most units one customer / group / channel may have allocated from a SKU per period."""
+
+    units: Units
+    period: Literal["day", "week", "month"]
+    per: Literal["customer", "group", "channel"]
+    beyond: Literal["next_period", "unwanted"] = "next_period"
+
+
+class SkuConfiguredV4(SkuConfiguredV3):
+    """SkuConfigured, version 4: version 3 and the rules that ration a scarce SKU.
+
+    Why a version 4: tier reserves (tier-reserve-v1), per-period quotas (quota-v1) and
+    redistribution (redistribute-v1) are settings version 3 has no place for. Each is
+    left as it was when omitted. `reserve`: tier -> units a line of that tier may not
+    take ({} for none); levels never increase with tier. `redistribute_within_hours`:
+    0 turns redistribution off.
+    """
+
+    schema_version: Version4  # type: ignore[assignment]
+    reserve: Annotated[dict[Id, Count], Field(max_length=3)] | None = None
+    quota: QuotaIn | None = None
+    redistribute_within_hours: Annotated[int, Field(ge=0, le=MAX_REDISTRIBUTE_HOURS)] | None = None
+
+    @model_validator(mode="after")
+    def _reserve_levels(self) -> SkuConfiguredV4:
+        problem = None if self.reserve is None else reserve_problem(self.reserve)
+        if problem is not None:
+            raise ValueError(f"reserve: {problem}")
+        return self
+
+
 class WarehouseConfigured(Envelope):
     """A warehouse and how much it holds: in units, in volume (each SKU's `unit_volume`), or both.
 
@@ -480,6 +535,7 @@ def version_of(cls: type[Envelope]) -> int:
 MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     OrderPlaced,
     OrderPlacedV2,
+    OrderPlacedV3,
     OrderCancelled,
     OrderShipped,
     StockReceived,
@@ -499,6 +555,7 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     SkuConfigured,
     SkuConfiguredV2,
     SkuConfiguredV3,
+    SkuConfiguredV4,
     LineReleasedAhead,
     LineReleaseWithdrawn,
     WarehouseConfigured,
@@ -513,6 +570,7 @@ for _cls in MESSAGE_TYPES:
 Message = Annotated[
     Annotated[OrderPlaced, Tag("OrderPlaced.v1")]
     | Annotated[OrderPlacedV2, Tag("OrderPlaced.v2")]
+    | Annotated[OrderPlacedV3, Tag("OrderPlaced.v3")]
     | Annotated[OrderCancelled, Tag("OrderCancelled.v1")]
     | Annotated[OrderShipped, Tag("OrderShipped.v1")]
     | Annotated[StockReceived, Tag("StockReceived.v1")]
@@ -532,6 +590,7 @@ Message = Annotated[
     | Annotated[SkuConfigured, Tag("SkuConfigured.v1")]
     | Annotated[SkuConfiguredV2, Tag("SkuConfigured.v2")]
     | Annotated[SkuConfiguredV3, Tag("SkuConfigured.v3")]
+    | Annotated[SkuConfiguredV4, Tag("SkuConfigured.v4")]
     | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
     | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")]
     | Annotated[WarehouseConfigured, Tag("WarehouseConfigured.v1")],

@@ -13,6 +13,7 @@ from domain import awaited, fulfilment, substitute_offers
 from domain.fulfilment import mirror
 from domain.order import Order
 from domain.order_lines import LineSpec
+from domain.quotas import Quota
 from domain.stock import Stock
 from domain.supplier import Supplier, Terms
 from domain.values import Cause, Contact, InboundLine, Tier
@@ -30,13 +31,29 @@ def order_placed_v2(s: Session, m: c.OrderPlacedV2, cause: Cause) -> None:
     _place(s, m, m.customer.customer_id, m.customer.tier, m.customer.contact, cause)
 
 
+def order_placed_v3(s: Session, m: c.OrderPlacedV3, cause: Cause) -> None:
+    """Version 3 places version 2's order, with the customer's group and the sales channel (quotas)."""
+    _place(
+        s,
+        m,
+        m.customer.customer_id,
+        m.customer.tier,
+        m.customer.contact,
+        cause,
+        customer_group=m.customer.group,
+        channel=m.channel,
+    )
+
+
 def _place(
     s: Session,
-    m: c.OrderPlaced | c.OrderPlacedV2,
+    m: c.OrderPlaced | c.OrderPlacedV2 | c.OrderPlacedV3,
     customer_id: str,
     tier: Tier,
     contact: c.ContactIn,
     cause: Cause,
+    customer_group: str | None = None,
+    channel: str | None = None,
 ) -> None:
     if s.has_order(m.order_id):
         raise _reject(m, "order_id", f"order {m.order_id} was already placed")
@@ -54,6 +71,8 @@ def _place(
             contact=Contact(**contact.model_dump()),
             lines=[LineSpec(**line.model_dump()) for line in m.lines],
             message_id=m.message_id,
+            customer_group=customer_group,
+            channel=channel,
         )
     )
     fulfilment.request_lines(s, order, cause)
@@ -247,11 +266,18 @@ def sku_configured_v3(s: Session, m: c.SkuConfiguredV3, cause: Cause) -> None:
     _configure(s, m, m.reason, cause)
 
 
+def sku_configured_v4(s: Session, m: c.SkuConfiguredV4, cause: Cause) -> None:
+    """Version 4 sets what version 3 sets, and the SKU's reserve, quota and redistribution window."""
+    _configure(s, m, m.reason, cause)
+
+
 def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str | None, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
     unit_volume = m.unit_volume if isinstance(m, c.SkuConfiguredV2) else None
     order_up_to = m.order_up_to if isinstance(m, c.SkuConfiguredV3) else None
     eta_policy = m.eta_policy if isinstance(m, c.SkuConfiguredV3) else None
+    v4 = m if isinstance(m, c.SkuConfiguredV4) else None
+    quota = None if v4 is None or v4.quota is None else Quota.model_validate(v4.quota.model_dump())
     effects = stock.configure(
         m.reorder_point,
         m.safety_stock,
@@ -261,6 +287,9 @@ def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str |
         unit_volume=unit_volume,
         order_up_to=order_up_to,
         eta_policy=eta_policy,
+        reserve=None if v4 is None or v4.reserve is None else dict(v4.reserve),
+        quota=quota,
+        redistribute_within_hours=None if v4 is None else v4.redistribute_within_hours,
     )
     mirror(s, effects, cause)
 
@@ -300,6 +329,7 @@ Handler = Callable[[Session, Any, Cause], None]
 HANDLERS: dict[type[c.Envelope], Handler] = {
     c.OrderPlaced: order_placed,
     c.OrderPlacedV2: order_placed_v2,
+    c.OrderPlacedV3: order_placed_v3,
     c.OrderCancelled: order_cancelled,
     c.OrderShipped: order_shipped,
     c.StockReceived: stock_received,
@@ -319,6 +349,7 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.SkuConfigured: sku_configured,
     c.SkuConfiguredV2: sku_configured_v2,
     c.SkuConfiguredV3: sku_configured_v3,
+    c.SkuConfiguredV4: sku_configured_v4,
     c.LineReleasedAhead: line_released_ahead,
     c.LineReleaseWithdrawn: line_release_withdrawn,
     c.WarehouseConfigured: warehouse_configured,

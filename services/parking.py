@@ -164,7 +164,7 @@ class ParkingLot(Aggregate):
 
 def brings(message: Message) -> list[str]:
     """What a message makes known, once applied: the keys whose waiting messages it wakes."""
-    if isinstance(message, c.OrderPlaced | c.OrderPlacedV2):
+    if isinstance(message, c.OrderPlaced | c.OrderPlacedV2 | c.OrderPlacedV3):
         return [awaited.order(message.order_id)]
     if isinstance(message, c.PurchaseOrderPlaced):
         return [awaited.purchase_order(message.purchase_order_id)]

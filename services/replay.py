@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.allocation import get_policy
+from domain.allocation import NO_RULES, Fill, get_policy
 from domain.eta import eta_planner
 from domain.failover import moved_lines, next_failover
+from domain.redistribution import REDISTRIBUTE_V1
 from domain.stock import Stock, stock_id
 from domain.substitution import Candidate, choose_substitute
 
@@ -64,13 +65,17 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
     if before is None:  # a decision is never a Stock's first event (Registered is)
         raise ValueError(f"{kind} v{event.originator_version} has no Stock before it")
     plan: Any
+    if decision.policy == REDISTRIBUTE_V1:
+        return _redistribution(before, event)
     if kind == "LineRequested":
-        plan = get_policy(decision.policy).plan_request(
-            before.available, before.queue, before.waiting, event.request
-        )
+        policy = get_policy(decision.policy)
+        rules = before.rules(decision.as_of) if policy.rations else NO_RULES
+        plan = policy.plan_request(before.available, before.queue, before.waiting, event.request, rules)
         return event.plan.model_dump(), plan.model_dump()
     if kind == "QueueFilled":
-        fills = get_policy(decision.policy).plan_fill(before.available, before.queue)
+        policy = get_policy(decision.policy)
+        rules = before.rules(decision.as_of) if policy.rations else NO_RULES
+        fills = policy.plan_fill(before.available, before.queue, rules)
         return _dump(event.fills), _dump(fills)
     if kind == "AllocationsRevoked":
         shortfall = before.allocated - before.total_on_hand
@@ -102,6 +107,21 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         failover = next_failover(moved_lines(before.queue), before.failover_from, before.sources)
         return _failover(event), None if failover is None else _failover(failover)
     raise ValueError(f"{kind} is not a decision event")
+
+
+def _redistribution(before: Stock, event: Any) -> tuple[Any, Any]:
+    """redistribute-v1's two decisions: the units taken from lower tiers (re-run on the state
+    before them), and those units given to the line that would have waited."""
+    order_id, line_id = event.decision.inputs["for"]
+    if type(event).__name__ == "AllocationsRevoked":
+        _, takes = before.takes_for(order_id, line_id, event.decision.as_of)
+        return _dump(event.revoked), _dump(takes)
+    entry = before.queued(order_id, line_id)
+    units = (
+        0 if entry is None else min(entry.quantity, before.available, event.decision.inputs["taken_units"])
+    )
+    given = [Fill(order_id=order_id, line_id=line_id, quantity=units)] if units else []
+    return _dump(event.fills), _dump(given)
 
 
 def _failover(step: Any) -> dict[str, Any]:

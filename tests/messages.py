@@ -389,3 +389,44 @@ def apply(engine: Any, *messages: dict[str, Any]) -> list[Any]:
         )
         outcomes.append(outcome)
     return outcomes
+
+
+# ------------------------------------------------------- issue 17's versions
+def order_placed_v3(
+    mid: str, order_id: str, *args: Any, group: str | None = None, channel: str | None = None, **kw: Any
+) -> dict[str, Any]:
+    """The order `order_placed_v2(...)` gives, as OrderPlaced version 3 with a customer group and channel."""
+    v2 = order_placed_v2(mid, order_id, *args, **kw)
+    if group is not None:
+        v2["customer"] = {**v2["customer"], "group": group}
+    body = {**v2, "schema_version": 3, "channel": channel}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def sku_configured_v4(
+    mid: str,
+    sku: str = "A",
+    policy: str | None = None,
+    at: str = T0,
+    *,
+    reserve: dict[str, int] | None = None,
+    quota: dict[str, Any] | None = None,
+    redistribute_within_hours: int | None = None,
+    reason: str = "rationing a scarce SKU",
+    **kw: Any,
+) -> dict[str, Any]:
+    """SkuConfigured version 4: the rationing settings (each left out when None: left as it was)."""
+    return {
+        "schema_version": 4,
+        **sku_configured(mid, sku, policy=policy, at=at, **kw),
+        "reason": reason,
+        **{
+            k: v
+            for k, v in (
+                ("reserve", reserve),
+                ("quota", quota),
+                ("redistribute_within_hours", redistribute_within_hours),
+            )
+            if v is not None
+        },
+    }

@@ -102,6 +102,7 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
         (
             c.OrderPlaced,
             c.OrderPlacedV2,
+            c.OrderPlacedV3,
             c.OrderCancelled,
             c.OrderShipped,
             c.SubstituteAccepted,
@@ -131,6 +132,7 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.SkuConfigured,
             c.SkuConfiguredV2,
             c.SkuConfiguredV3,
+            c.SkuConfiguredV4,
         ),
         "warehouse (inventory management)",
     ),

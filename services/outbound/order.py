@@ -49,6 +49,12 @@ class OrderPlacedV1(Payload):
     contact: ContactV1
     lines: list[OrderLineV1]
     message_id: str = Field(description="The OrderPlaced message that placed it.")
+    customer_group: str | None = Field(
+        default=None, description="The customer's group (OrderPlaced version 3); null: not told."
+    )
+    channel: str | None = Field(
+        default=None, description="The sales channel (OrderPlaced version 3); null: not told."
+    )
 
 
 class OrderLineAllocatedV1(Payload):
@@ -157,6 +163,8 @@ def _placed(e: Order.Placed) -> OrderPlacedV1:
         contact=contact_of(e.contact),
         lines=[OrderLineV1(line_id=s.line_id, sku=s.sku, quantity=s.quantity) for s in e.lines],
         message_id=e.message_id,
+        customer_group=e.customer_group,
+        channel=e.channel,
     )
 
 

@@ -31,6 +31,15 @@ from services.outbound.contract import (
 )
 
 
+class QuotaV1(Contract):
+    """A SKU's per-period quota (quota-v1), as SkuConfigured version 4 gave it."""
+
+    units: int
+    period: str = Field(description="day, week (ISO) or month, in UTC of the decision time.")
+    per: str = Field(description="customer, group or channel.")
+    beyond: str = Field(description="next_period or unwanted: what the part over the quota waits for.")
+
+
 class EtaChangeV1(Contract):
     order_id: str
     line_id: str
@@ -98,6 +107,20 @@ class StockConfiguredV1(Payload):
     )
     eta_policy: str | None = Field(
         default=None, description="The ETA policy the SKU promises with from now on; null: unchanged."
+    )
+    reserve: dict[str, int] | None = Field(
+        default=None,
+        description="Units each tier may not take (tier-reserve-v1; SkuConfigured version 4); null: unchanged.",
+    )
+    quota: QuotaV1 | None = Field(
+        default=None,
+        description="The per-period quota {units, period, per, beyond} (quota-v1; SkuConfigured version 4); "
+        "null: unchanged.",
+    )
+    redistribute_within_hours: int | None = Field(
+        default=None,
+        description="How recent a lower tier's allocation a higher tier may take (0: off; SkuConfigured "
+        "version 4); null: unchanged.",
     )
 
 

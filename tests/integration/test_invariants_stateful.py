@@ -1,7 +1,8 @@
 """Random message traffic never breaks Antrian's books.
 
 A hypothesis state machine sends random sequences of all fifteen message
-types - valid and, deliberately, invalid ones - to an engine on the memory
+types (SKUs configured with every allocation policy, reserves, quotas and
+redistribution; orders with customer groups and channels) - valid and, deliberately, invalid ones - to an engine on the memory
 store, in a small universe (3 SKUs, 2 suppliers, 2 warehouses, small
 quantities, a clock that only moves forward). After every step it checks
 that stock, queues, reservations and order lines still add up and agree
@@ -41,7 +42,9 @@ UNKNOWN_SKU = "Z"
 SUPPLIERS = ("S1", "S2")
 WAREHOUSES = ("main", "north")
 TIERS = ("platinum", "gold", "standard")
-POLICIES = ("fifo-v1", "priority-fifo-v1")
+POLICIES = ("fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "quota-v1")
+GROUPS = (None, "G1", "G2")
+CHANNELS = (None, "web", "shop")
 
 # KNOWN BUG, reported to the lead: when a stock count takes back units that a line holds as an
 # accepted substitute, the line is queued at the substitute's SKU; cancelling it then leaves that
@@ -53,6 +56,26 @@ AVOID_KNOWN_SUBSTITUTE_TAKE_BACK_BUG = False
 quantities = st.integers(min_value=1, max_value=5)
 mostly_valid = st.integers(min_value=0, max_value=9).map(lambda n: n > 0)  # about 1 in 10 invalid
 usually = st.integers(min_value=0, max_value=3).map(lambda n: n > 0)
+# SkuConfigured version 4's settings: reserve levels that never rise with tier, small quotas,
+# redistribution off or on; None leaves a setting as it was.
+reserves = st.one_of(
+    st.none(),
+    st.tuples(st.integers(0, 1), st.integers(0, 3), st.integers(0, 4)).map(
+        lambda t: {"platinum": t[0], "gold": max(t[0], t[1]), "standard": max(t[0], t[1], t[2])}
+    ),
+)
+quotas = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "units": st.integers(1, 6),
+            "period": st.sampled_from(("day", "week", "month")),
+            "per": st.sampled_from(("customer", "group", "channel")),
+            "beyond": st.sampled_from(("next_period", "unwanted")),
+        }
+    ),
+)
+redistribution = st.sampled_from((None, 0, 12, 48))
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -176,6 +199,7 @@ class EngineMachine(RuleBasedStateMachine):
         valid=mostly_valid,
     )
     def place_order(self, data, lines, tier, shipping, accept_substitutes, max_wait_days, valid) -> None:
+        """Version 1, or version 3 with a returning customer, a group and a channel (quotas count them)."""
         order_id = f"O{len(self.orders)}"
         specs = [(str(i + 1), sku, qty) for i, (sku, qty) in enumerate(lines)]
         if not valid:
@@ -186,7 +210,17 @@ class EngineMachine(RuleBasedStateMachine):
                 order_id = data.draw(st.sampled_from(self.orders))
             else:
                 specs[0] = (specs[0][0], specs[0][1], 0)
-        raw = m.order_placed(
+        v3 = data.draw(st.booleans())
+        extra = (
+            {
+                "customer_id": data.draw(st.sampled_from(("C1", "C2", "C3"))),
+                "group": data.draw(st.sampled_from(GROUPS)),
+                "channel": data.draw(st.sampled_from(CHANNELS)),
+            }
+            if v3
+            else {}
+        )
+        raw = (m.order_placed_v3 if v3 else m.order_placed)(
             self.mid(),
             order_id,
             specs,
@@ -195,6 +229,7 @@ class EngineMachine(RuleBasedStateMachine):
             shipping=shipping,
             accept_substitutes=accept_substitutes,
             max_wait_days=max_wait_days,
+            **extra,
         )
         if self.send(raw) is Status.APPLIED:
             self.orders.append(order_id)
@@ -317,6 +352,26 @@ class EngineMachine(RuleBasedStateMachine):
             m.sku_configured(self.mid(), sku, reorder_point, safety_stock, policy, at=self.now)
         )
         assert (status is Status.REJECTED) == (policy == "bogus-v1")
+
+    @rule(
+        sku=st.sampled_from(SKUS),
+        policy=st.sampled_from((None, *POLICIES)),
+        reserve=reserves,
+        quota=quotas,
+        hours=redistribution,
+    )
+    def ration_sku(self, sku, policy, reserve, quota, hours) -> None:
+        """SkuConfigured version 4: a policy with its reserve, quota and redistribution window."""
+        raw = m.sku_configured_v4(
+            self.mid(),
+            sku,
+            policy,
+            at=self.now,
+            reserve=reserve,
+            quota=quota,
+            redistribute_within_hours=hours,
+        )
+        self.send(raw, expect=Status.APPLIED)
 
     @rule(sku=st.sampled_from(SKUS), customer=st.sampled_from(("C1", "C2")))
     def watch_sku(self, sku, customer) -> None:
@@ -531,7 +586,12 @@ class EngineMachine(RuleBasedStateMachine):
             for entry in stock.queue:
                 assert entry.eta is not None or entry.needs_purchase, f"{where}: {entry} has no promise"
             if stock.available > 0:
-                assert not stock.queue, f"{where}: {stock.available} free while {stock.waiting} wait"
+                policy = get_policy(stock.policy)
+                if policy.rations and stock.clock is not None:  # lines may be held back, none servable
+                    servable = policy.plan_fill(stock.available, stock.queue, stock.rules(stock.clock))
+                    assert not servable, f"{where}: {stock.available} free and {servable} could be served"
+                else:
+                    assert not stock.queue, f"{where}: {stock.available} free while {stock.waiting} wait"
                 assert not stock.watchers, f"{where}: {stock.available} free and watchers not told"
 
     @invariant()

@@ -52,7 +52,7 @@ def test_both_versions_of_order_placed_are_accepted_each_by_its_own_contract():
 
     assert (type(v1), v1.schema_version) == (OrderPlaced, 1)
     assert (type(v2), v2.schema_version) == (OrderPlacedV2, 2)
-    assert set(BY_TYPE["OrderPlaced"]) == {1, 2}
+    assert set(BY_TYPE["OrderPlaced"]) == {1, 2, 3}
 
 
 def test_an_order_sent_as_version_2_places_exactly_the_order_version_1_places():
@@ -85,7 +85,7 @@ def test_version_2_is_refused_in_the_shape_of_version_1_and_the_other_way_round(
 @pytest.mark.parametrize(
     ("raw", "supported"),
     [
-        (m.order_placed("v-3", "O1", schema_version=3), "1, 2"),
+        (m.order_placed("v-4", "O1", schema_version=4), "1, 2, 3"),
         (m.stock_received("v-2", schema_version=2), "1"),
         (m.order_cancelled("v-0", "O1", schema_version=0), "1"),
     ],

@@ -320,6 +320,10 @@ def test_a_snapshot_stores_the_queue_and_reservations_with_their_totals_as_store
             "placed_at": "2026-01-05T10:00:00Z",
             "wait_limit": None,
             "substitute_for": None,
+            "customer_id": None,
+            "customer_group": None,
+            "channel": None,
+            "allocated_at": "2026-01-05T10:00:00Z",  # the decision's time (redistribution reads it)
         }
     }
     assert stored["allocated"] == 3

@@ -84,7 +84,7 @@ def _body(kind: str, form: dict[str, str]) -> dict[str, Any]:
             "line_id": form["line_id"],
             "reason": _reason(form),
         }
-    return {
+    body = {
         "type": "SkuConfigured",
         "schema_version": 2,
         "sku": form["sku"],
@@ -93,6 +93,29 @@ def _body(kind: str, form: dict[str, str]) -> dict[str, Any]:
         "allocation_policy": form.get("allocation_policy") or None,
         "reason": _reason(form),
     }
+    rationing = _rationing(form)
+    return {**body, "schema_version": 4, **rationing} if rationing else body
+
+
+def _rationing(form: dict[str, str]) -> dict[str, Any]:
+    """SkuConfigured version 4's settings the operator filled in (a field left empty: left as it was).
+
+    The contract checks them (levels rising with tier, absurd quotas) and names the field.
+    """
+    settings: dict[str, Any] = {}
+    given = [tier for tier in ("gold", "standard") if form.get(f"reserve_{tier}", "").strip()]
+    if given:
+        settings["reserve"] = {tier: _count(form, f"reserve_{tier}") for tier in given}
+    if form.get("quota_units", "").strip():
+        settings["quota"] = {
+            "units": _count(form, "quota_units"),
+            "period": form.get("quota_period") or "week",
+            "per": form.get("quota_per") or "customer",
+            "beyond": form.get("quota_beyond") or "next_period",
+        }
+    if form.get("redistribute_within_hours", "").strip():
+        settings["redistribute_within_hours"] = _count(form, "redistribute_within_hours")
+    return settings
 
 
 def _reason(form: dict[str, str]) -> str:

@@ -1,0 +1,280 @@
+"""The three rationing policies through the engine: messages in, decisions, orders, notices, replay.
+
+Real traffic: version 4 configurations (re-sent, absurd), version 3 orders with
+groups and channels beside version 1 and 2 ones, duplicates, a late message,
+a receipt that fills held-back lines; every store ends with replay MATCH.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from domain.stock import stock_id
+from infra.bootstrap import build_engine
+from infra.settings import Settings
+from projections.notifications.projection import NotificationsProjection
+from projections.queue import BackorderQueueProjection
+from services.outcomes import Status
+from services.replay import Replayer
+from tests import messages as m
+from tests.support.cli import cli_over
+from tests.support.read_side import project, rows
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def engine():
+    engine = build_engine(Settings(store="memory"))
+    yield engine
+    engine.close()
+
+
+def decisions(engine, sku: str = "A") -> list[tuple[str, str, str]]:
+    return [
+        (type(e).__name__, e.decision.policy, e.decision.reason)
+        for e in engine.events.get(stock_id(sku))
+        if getattr(e, "decision", None) is not None and not e.decision.policy.startswith(("eta", "replenish"))
+    ]
+
+
+def assert_replays(engine) -> None:
+    report = Replayer(engine).verify()
+    assert report.verdicts and not report.diffs, [
+        (v.subject, v.kind, v.recorded, v.recomputed) for v in report.diffs
+    ]
+
+
+RESERVE = m.sku_configured_v4("k1", "A", "tier-reserve-v1", reserve={"gold": 1, "standard": 4})
+QUOTA = m.sku_configured_v4(
+    "k1", "A", "quota-v1", quota={"units": 3, "period": "week", "per": "group", "beyond": "next_period"}
+)
+REDISTRIBUTE = m.sku_configured_v4("k1", "A", redistribute_within_hours=24)
+
+
+# ------------------------------------------------------------ tier reserve
+def test_a_reserve_holds_a_standard_line_back_serves_a_gold_one_and_replays(engine):
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A",)),
+        RESERVE,
+        m.stock_received("r1", "A", 5),
+        m.order_placed("o1", "O1", (("1", "A", 3),), at=m.ts(hours=1)),
+        m.order_placed_v3("o2", "O2", (("1", "A", 3),), "gold", at=m.ts(hours=2), channel="web"),
+    )
+    o1, o2 = engine.get_order("O1").line("1"), engine.get_order("O2").line("1")
+    assert (o1.allocated_total, o1.backordered, o2.allocated_total) == (1, 2, 3)  # 1 above 4; 3 above 1
+    assert engine.get_stock("A").available == 1
+    reasons = [reason for _, _, reason in decisions(engine)]
+    assert reasons[0].startswith("5 free, 4 kept back for higher tiers: standard line takes 1")
+
+    m.apply(engine, m.stock_received("r2", "A", 6, at=m.ts(hours=3)))  # 7 free: 3 above standard's 4
+
+    assert engine.get_order("O1").line("1").allocated_total == 3
+    assert engine.get_stock("A").available == 5
+    assert_replays(engine)
+
+
+# ------------------------------------------------------------------ quotas
+def test_a_group_over_its_weekly_quota_waits_for_next_week_and_is_served_by_any_decision_then(engine):
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A", "B")),
+        QUOTA,
+        m.stock_received("r1", "A", 20),
+        m.order_placed_v3("o1", "O1", (("1", "A", 2),), at=m.ts(hours=1), group="north"),
+        m.order_placed_v3("o2", "O2", (("1", "A", 4),), at=m.ts(hours=2), group="north"),
+        m.order_placed_v2("o3", "O3", (("1", "A", 4),), at=m.ts(hours=3)),  # no group: its own customer
+    )
+    assert engine.get_order("O2").line("1").backordered == 3
+    assert engine.get_order("O3").line("1").allocated_total == 3
+    waits = [r for kind, _, r in decisions(engine) if kind == "LineRequested" and "quota" in r]
+    assert waits[0].startswith("quota of 3/week for group north used: 3; waits for 2026-W03")
+
+    m.apply(engine, m.order_placed("o4", "O4", (("1", "A", 1),), at=m.ts(days=7)))  # next Monday
+
+    assert engine.get_order("O2").line("1").allocated_total == 4
+    assert_replays(engine)
+
+
+def test_a_late_message_dated_before_the_boundary_is_decided_in_the_period_the_sku_is_in(engine):
+    m.apply(
+        engine,
+        QUOTA,
+        m.stock_received("r1", "A", 20),
+        m.order_placed_v3("o1", "O1", (("1", "A", 5),), at=m.ts(hours=1), group="north"),
+        m.order_placed_v3("o2", "O2", (("1", "A", 1),), at=m.ts(days=7), group="south"),
+        # placed on Sunday of the first week, its message read on Monday: the SKU already decides in W03
+        m.order_placed_v3("o3", "O3", (("1", "A", 3),), at=m.ts(days=6, hours=13), group="north"),
+    )
+    assert engine.get_order("O1").line("1").allocated_total == 5  # its 2 waiting served first in W03
+    assert engine.get_order("O3").line("1").allocated_total == 1  # W03's quota: 2 + 1
+    assert_replays(engine)
+
+
+# ------------------------------------------------------------ redistribution
+def test_a_platinum_line_takes_a_recent_standard_allocation_and_the_loser_is_told_and_waits_again(engine):
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A",)),
+        REDISTRIBUTE,
+        m.stock_received("r1", "A", 4),
+        m.order_placed("o1", "O1", (("1", "A", 2),), at=m.ts(hours=1)),
+        m.order_placed("o2", "O2", (("1", "A", 2),), "gold", at=m.ts(hours=2)),
+        m.order_placed("o3", "O3", (("1", "A", 3),), "platinum", at=m.ts(hours=3)),
+    )
+    o1, o2, o3 = (engine.get_order(o).line("1") for o in ("O1", "O2", "O3"))
+    assert (o3.allocated_total, o3.backordered) == (3, 0)
+    assert (o1.allocated_total, o1.backordered, o1.position) == (0, 2, None)  # back from allocated to waiting
+    assert (o2.allocated_total, o2.backordered) == (1, 1)
+    stock = engine.get_stock("A")
+    assert [(e.order_id, e.quantity) for e in stock.queue] == [("O2", 1), ("O1", 2)]  # policy places
+    kinds = [(kind, policy) for kind, policy, _ in decisions(engine)]
+    assert ("AllocationsRevoked", "redistribute-v1") in kinds and ("QueueFilled", "redistribute-v1") in kinds
+
+    runner = project(engine, [NotificationsProjection(), BackorderQueueProjection()])
+    queue = rows(runner, "SELECT order_id, waiting FROM queue_lines WHERE waiting > 0 ORDER BY order_id")
+    assert queue == [{"order_id": "O1", "waiting": 2}, {"order_id": "O2", "waiting": 1}]
+    subjects = [r["subject"] for r in rows(runner, "SELECT subject FROM notifications")]
+    assert any("O1" in subject for subject in subjects)
+    assert_replays(engine)
+
+
+def test_redistribution_is_off_by_default_and_never_takes_shipped_units_or_old_allocations(engine):
+    m.apply(
+        engine,
+        m.stock_received("r1", "A", 4),
+        m.order_placed("o1", "O1", (("1", "A", 2),), at=m.ts(hours=1)),
+        m.order_placed("o2", "O2", (("1", "A", 2),), at=m.ts(hours=1)),
+        m.order_placed("o3", "O3", (("1", "A", 1),), "platinum", at=m.ts(hours=2)),
+    )
+    assert engine.get_order("O3").line("1").backordered == 1  # off: nothing taken
+    m.apply(
+        engine,
+        m.order_shipped("sh1", "O1", (("1", None),), at=m.ts(hours=3)),
+        REDISTRIBUTE,
+        m.order_placed("o4", "O4", (("1", "A", 1),), "platinum", at=m.ts(days=2)),  # O2's are 47h old
+        m.order_placed("o5", "O5", (("1", "A", 1),), "platinum", at=m.ts(days=2, hours=1)),
+    )
+    assert engine.get_order("O1").line("1").shipped == 2
+    assert engine.get_order("O2").line("1").allocated_total == 2
+    assert engine.get_order("O4").line("1").backordered == 1
+    assert_replays(engine)
+
+
+# ------------------------------------------------------------- real traffic
+def test_an_absurd_quota_or_reserve_is_refused_naming_the_field(engine):
+    absurd = m.sku_configured_v4(
+        "k9", "A", "quota-v1", quota={"units": 10**12, "period": "week", "per": "customer"}
+    )
+    rising = m.sku_configured_v4("k8", "A", reserve={"gold": 5, "standard": 2})
+    too_long = m.sku_configured_v4("k7", "A", redistribute_within_hours=10**6)
+
+    outcomes = [engine.handle_raw(raw) for raw in (absurd, rising, too_long)]
+
+    assert [(o.status, o.field) for o in outcomes] == [
+        (Status.REJECTED, "quota.units"),
+        (Status.REJECTED, "reserve"),
+        (Status.REJECTED, "redistribute_within_hours"),
+    ]
+    assert "levels never increase with tier" in outcomes[1].detail
+
+
+def test_a_duplicate_and_a_re_sent_configuration_change_nothing(engine):
+    m.apply(engine, QUOTA, m.stock_received("r1", "A", 5), m.order_placed("o1", "O1", (("1", "A", 4),)))
+    before = engine.get_stock("A").version
+
+    assert engine.handle_raw(QUOTA).status is Status.DUPLICATE
+    again = {**QUOTA, "message_id": "k2", "occurred_at": m.ts(hours=1)}
+    m.apply(engine, again)
+
+    stock = engine.get_stock("A")
+    configured = [e for e in engine.events.get(stock_id("A")) if type(e).__name__ == "Configured"][-1]
+    assert (configured.quota, configured.reserve) == (None, None)  # the same settings: nothing to change
+    assert stock.version == before + 1 and stock.reserved_for("O1", "1") == 3
+    assert_replays(engine)
+
+
+def test_old_message_versions_mean_what_they_meant(engine):
+    """Version 1-3 configurations leave the rationing settings alone; a version 3 order without a
+    group or channel places what version 2 places."""
+    m.apply(
+        engine,
+        m.sku_configured_v4("k1", "A", reserve={"standard": 2}, redistribute_within_hours=5),
+        m.sku_configured("k2", "A", 1, 0, "priority-fifo-v1"),
+        m.stock_received("r1", "A", 3),
+        m.order_placed_v2("o1", "O1", (("1", "A", 1),)),
+        m.order_placed_v3("o2", "O2", (("1", "A", 1),)),
+    )
+    stock = engine.get_stock("A")
+    assert (stock.reserve, stock.redistribute_within_hours) == ({"standard": 2}, 5)
+    requested = [e.request for e in engine.events.get(stock_id("A")) if type(e).__name__ == "LineRequested"]
+    assert [r.model_dump(exclude={"order_id", "customer_id"}) for r in requested][0] == requested[
+        1
+    ].model_dump(exclude={"order_id", "customer_id"})
+    assert [(k, p) for k, p, _ in decisions(engine)] == [("LineRequested", "priority-fifo-v1")] * 2
+
+
+def test_replay_verify_says_match_on_a_store_using_all_three_policies(tmp_path, monkeypatch):
+    messages = (
+        m.supplier_registered("s1", "S1", ("A", "B", "C")),
+        RESERVE,
+        m.sku_configured_v4(
+            "k2", "B", "quota-v1", quota={"units": 2, "period": "day", "per": "channel", "beyond": "unwanted"}
+        ),
+        m.sku_configured_v4("k3", "C", redistribute_within_hours=12),
+        *(m.stock_received(f"r-{sku}", sku, 4) for sku in "ABC"),
+        *(
+            m.order_placed_v3(f"o{i}", f"O{i}", (("1", sku, 2),), tier, at=m.ts(hours=i), channel="web")
+            for i, (sku, tier) in enumerate(
+                [
+                    ("A", "standard"),
+                    ("A", "gold"),
+                    ("B", "standard"),
+                    ("B", "gold"),
+                    ("B", "standard"),
+                    ("C", "standard"),
+                    ("C", "standard"),
+                    ("C", "platinum"),
+                ],
+                start=1,
+            )
+        ),
+        m.stock_received("r2", "A", 3, at=m.ts(days=1)),
+        m.stock_received("r3", "B", 3, at=m.ts(days=1)),
+    )
+    antrian, _ = cli_over(messages, tmp_path, monkeypatch)
+    result = antrian("replay", "verify")
+
+    assert result.exit_code == 0, result.output
+    total, matched = re.fullmatch(
+        r"replay verify: (\d+) decision\(s\) re-run, (\d+) MATCH, 0 DIFF\n", result.output
+    ).groups()  # type: ignore[union-attr]
+    assert total == matched and int(total) > 20
+    audit = antrian("audit", "O7")
+    assert "redistributed to higher-tier O8/1: took back O7/1 x2" in audit.output, audit.output
+    beyond = (
+        "quota of 2/day for channel web used: 4, beyond it as nobody within a quota waits for these units"
+    )
+    assert beyond in antrian("audit", "O4").output
+
+
+def test_a_substitute_whose_reserve_holds_the_line_back_is_refused_and_the_line_keeps_its_place(engine):
+    m.apply(
+        engine,
+        m.sku_configured("k0", "A"),
+        m.sku_configured_v4("k1", "B", "tier-reserve-v1", reserve={"standard": 5}),
+        m.substitutes_declared("d1", "A", ["B"]),
+        m.stock_received("r1", "B", 4),
+        m.order_placed("o1", "O1", (("1", "A", 2),), accept_substitutes=True, at=m.ts(hours=1)),
+    )
+    offer = engine.get_order("O1").line("1").offer
+    assert offer is not None and offer.sku == "B"  # offers look at free units, as before
+
+    outcome = engine.handle_raw(m.substitute_accepted("a1", "O1", at=m.ts(hours=2)))
+
+    assert outcome.status is Status.REJECTED and "keeps its queue place" in outcome.detail
+    assert engine.get_stock("A").position_of("O1", "1") == 1 and engine.get_stock("B").available == 4
+    assert_replays(engine)
