@@ -28,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     shape = Shape(skus=args.skus, days=args.days, order_v3=order_v3_known())
     results: list[Result] = []
     skipped: dict[str, str] = {}
-    with redirect_stdout(sys.stderr if args.json else sys.stdout), sqlite_bench("allocation", f", seeds {args.seeds[0]}-{args.seeds[-1]}", "antrian-alloc-", args.keep) as folder:
+    with (
+        redirect_stdout(sys.stderr if args.json else sys.stdout),
+        sqlite_bench(
+            "allocation", f", seeds {args.seeds[0]}-{args.seeds[-1]}", "antrian-alloc-", args.keep
+        ) as folder,
+    ):
         for variant in VARIANTS:
             why = missing(variant)
             if why is not None:
@@ -54,10 +59,14 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.allocation", description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=None, help="one world (default 1)")
     parser.add_argument("--seeds", type=_seeds, default=None, help="several worlds, pooled: 1-5 or 1,3,7")
-    parser.add_argument("--costs", type=_costs, default=dict(DEFAULT_COSTS), help="per unit-day waiting, by tier")
+    parser.add_argument(
+        "--costs", type=_costs, default=dict(DEFAULT_COSTS), help="per unit-day waiting, by tier"
+    )
     parser.add_argument("--skus", type=int, default=20)
     parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--json", action="store_true", help="the pooled figures as JSON (progress still printed)")
+    parser.add_argument(
+        "--json", action="store_true", help="the pooled figures as JSON (progress still printed)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite files (path printed)")
     args = parser.parse_args(argv)
     if args.seed is not None and args.seeds is not None:
@@ -81,7 +90,6 @@ def _costs(text: str) -> dict[str, float]:
             raise argparse.ArgumentTypeError(f"unknown tier {tier!r}: {', '.join(costs)}")
         costs[tier.strip()] = float(value)
     return costs
-
 
 
 if __name__ == "__main__":

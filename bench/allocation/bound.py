@@ -58,7 +58,9 @@ def hindsight_cost(demand: Sequence[Demand], supply: Sequence[Receipt], end: dat
         return 0.0
     n, m = len(supply), len(demand)
     # variables: x_ij (i-major), then u_j
-    waits = np.array([[max(0.0, (s.at - d.at).total_seconds()) for d in demand] for s in supply]).reshape(n, m)
+    waits = np.array([[max(0.0, (s.at - d.at).total_seconds()) for d in demand] for s in supply]).reshape(
+        n, m
+    )
     costs = np.array([d.cost for d in demand])
     lost = np.array([(end - d.at).total_seconds() * d.cost for d in demand]) / DAY
     c = np.concatenate([(waits * costs / DAY).ravel(), lost])
@@ -76,7 +78,9 @@ def hindsight_cost(demand: Sequence[Demand], supply: Sequence[Receipt], end: dat
         (np.ones(n * m), ([i for i in range(n) for _ in range(m)], list(range(n * m)))), shape=(n, n * m + m)
     ).tocsr()
     b_ub = np.array([s.units for s in supply], dtype=float)
-    result = linprog(c, A_ub=a_ub if n else None, b_ub=b_ub if n else None, A_eq=a_eq, b_eq=b_eq, method="highs")
+    result = linprog(
+        c, A_ub=a_ub if n else None, b_ub=b_ub if n else None, A_eq=a_eq, b_eq=b_eq, method="highs"
+    )
     if result.status != 0:
         raise RuntimeError(f"hindsight LP not solved: {result.message}")
     return float(result.fun)

@@ -109,7 +109,8 @@ def by_tier(lines: Iterable[LineOutcome], costs: Mapping[str, float], end: datet
     """Figures for each tier in `costs` (top first), then 'all' over every tier."""
     counted = population(lines)
     rows = [
-        tier_figures(tier, [line for line in counted if line.tier == tier], costs[tier], end) for tier in costs
+        tier_figures(tier, [line for line in counted if line.tier == tier], costs[tier], end)
+        for tier in costs
     ]
     return [*rows, combined("all", rows)]
 

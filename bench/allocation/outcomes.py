@@ -116,7 +116,13 @@ def _stock_event(
             line = lines.get(key)
             if line is None:
                 line = lines[key] = LineOutcome(
-                    sku, r.order_id, r.line_id, r.tier.value, r.quantity, at, immediate=not event.plan.backorder
+                    sku,
+                    r.order_id,
+                    r.line_id,
+                    r.tier.value,
+                    r.quantity,
+                    at,
+                    immediate=not event.plan.backorder,
                 )
             if event.plan.allocate:
                 line.changes.append((at, event.plan.allocate))
@@ -136,7 +142,12 @@ def _stock_event(
 
 
 def _change(
-    lines: dict[tuple[str, str, str], LineOutcome], sku: str, order_id: str, line_id: str, at: datetime, units: int
+    lines: dict[tuple[str, str, str], LineOutcome],
+    sku: str,
+    order_id: str,
+    line_id: str,
+    at: datetime,
+    units: int,
 ) -> None:
     line = lines.get((sku, order_id, line_id))
     if line is not None:
@@ -152,15 +163,15 @@ def _read_orders(engine: Any, lines: dict[tuple[str, str, str], LineOutcome], ou
         promised: set[str] = set()
         for event in engine.events.get(order_uuid(order_id)):
             name = type(event).__name__
-            line = ours.get(getattr(event, "line_id", ""))
-            if line is None:
+            told = ours.get(getattr(event, "line_id", ""))
+            if told is None:
                 continue
-            if name == "LineBackordered" and line.line_id not in promised:
-                promised.add(line.line_id)
-                line.first_eta = event.eta
+            if name == "LineBackordered" and told.line_id not in promised:
+                promised.add(told.line_id)
+                told.first_eta = event.eta
             elif name == "LineCancelled":
-                line.auto_cancelled |= event.automatic
-                line.customer_cancelled |= not event.automatic
+                told.auto_cancelled |= event.automatic
+                told.customer_cancelled |= not event.automatic
         order = engine.get_order(order_id)
         for line in mine:
             state = order.lines[line.line_id]

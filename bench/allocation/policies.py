@@ -38,7 +38,9 @@ class Variant:
     needs: tuple[str, ...]  # SkuConfigured version 4 fields it needs (none: version 1 will do)
     fields: Callable[[float, int], Msg]  # (platinum units a day, lead days) -> extra fields
 
-    def configure(self, message_id: str, occurred_at: str, sku: str, platinum_rate: float, lead_days: int) -> Msg:
+    def configure(
+        self, message_id: str, occurred_at: str, sku: str, platinum_rate: float, lead_days: int
+    ) -> Msg:
         message: Msg = {
             "type": "SkuConfigured",
             "message_id": message_id,
@@ -67,7 +69,9 @@ VARIANTS: tuple[Variant, ...] = (
         "quota-v1",
         "quota-v1",
         ("quota",),
-        lambda _r, _l: {"quota": {"units": QUOTA_UNITS, "period": "week", "per": "customer", "beyond": "unwanted"}},
+        lambda _r, _l: {
+            "quota": {"units": QUOTA_UNITS, "period": "week", "per": "customer", "beyond": "unwanted"}
+        },
     ),
     Variant(
         f"priority-fifo-v1+redistribute-{REDISTRIBUTE_HOURS}h",
@@ -86,7 +90,9 @@ def missing(variant: Variant) -> str | None:
     from services.contracts import BY_TYPE
 
     if variant.policy not in POLICIES:
-        return f"the engine knows no allocation policy {variant.policy!r} (known: {', '.join(sorted(POLICIES))})"
+        return (
+            f"the engine knows no allocation policy {variant.policy!r} (known: {', '.join(sorted(POLICIES))})"
+        )
     if variant.needs:
         v4 = BY_TYPE.get("SkuConfigured", {}).get(4)
         if v4 is None:

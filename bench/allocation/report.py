@@ -105,11 +105,32 @@ def summary(pooled: dict[str, Pooled], skipped: dict[str, str], seeds: int) -> N
         _tier_table(p.tiers, "    ")
         _warn(p.mismatched, p.unread)
         top = p.tiers[0]
-        rows.append((f"{p.variant}: fill rate, all tiers", f"{p.overall.fill_rate:.1%}", f"ceiling {p.fill_ceiling:.1%}", ""))
+        rows.append(
+            (
+                f"{p.variant}: fill rate, all tiers",
+                f"{p.overall.fill_rate:.1%}",
+                f"ceiling {p.fill_ceiling:.1%}",
+                "",
+            )
+        )
         rows.append((f"{p.variant}: {top.tier} on time", f"{top.on_time_share:.1%}", "", ""))
-        rows.append((f"{p.variant}: shortage cost", f"{p.overall.cost:,.0f}", f"bound {p.bound:,.0f}{_ratio(p.overall.cost, p.bound)}", ""))
+        rows.append(
+            (
+                f"{p.variant}: shortage cost",
+                f"{p.overall.cost:,.0f}",
+                f"bound {p.bound:,.0f}{_ratio(p.overall.cost, p.bound)}",
+                "",
+            )
+        )
     met, text = target(pooled, skipped)
-    rows.append(("tier reserve: top on time >= 98%, fill within 1 pt of priority-fifo-v1", text, "issue 17", mark(met)))
+    rows.append(
+        (
+            "tier reserve: top on time >= 98%, fill within 1 pt of priority-fifo-v1",
+            text,
+            "issue 17",
+            mark(met),
+        )
+    )
     print_table(rows, title="policy: measure")
 
 

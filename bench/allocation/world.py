@@ -126,7 +126,9 @@ def _customers(rng: random.Random, shape: Shape) -> list[tuple[str, str]]:
 
 def _rates(skus: list[str], base: dict[str, float], shape: Shape) -> dict[str, dict[str, float]]:
     """Expected units a day per SKU and tier: tiers order at the rate of their customer share."""
-    return {sku: {t: base[sku] * share for t, share in zip(TIERS, shape.tier_mix, strict=True)} for sku in skus}
+    return {
+        sku: {t: base[sku] * share for t, share in zip(TIERS, shape.tier_mix, strict=True)} for sku in skus
+    }
 
 
 def _orders(
@@ -188,7 +190,9 @@ def _supply(rng: random.Random, shape: Shape, sku: str, rate: float, sender: _Se
     """
     short = rng.uniform(1.1, 1.3)  # demand / supply over the horizon
     opening = max(1, round(rate * rng.uniform(2, 5) / short))
-    sender.send(_receipt(sender, sku, opening, None, T0 - timedelta(hours=1)), T0 - timedelta(hours=1), skew=False)
+    sender.send(
+        _receipt(sender, sku, opening, None, T0 - timedelta(hours=1)), T0 - timedelta(hours=1), skew=False
+    )
     cycle = shape.lead_days
     k = 0
     for placed_day in range(0, shape.days, cycle):
@@ -201,13 +205,21 @@ def _supply(rng: random.Random, shape: Shape, sku: str, rate: float, sender: _Se
         message["message_id"] = sender.ident()
         sender.send(message, placed_at, skew=False)
         if rng.random() < 0.4:
-            sender.send(_po("PurchaseOrderConfirmed", sender, po, expected_date=due.date().isoformat()),
-                        placed_at + timedelta(days=1))
+            sender.send(
+                _po("PurchaseOrderConfirmed", sender, po, expected_date=due.date().isoformat()),
+                placed_at + timedelta(days=1),
+            )
         if rng.random() < 0.33:
             slip = rng.randint(2, 10)
             due += timedelta(days=slip)
             sender.send(
-                _po("PurchaseOrderDelayed", sender, po, new_expected_date=due.date().isoformat(), reason="carrier"),
+                _po(
+                    "PurchaseOrderDelayed",
+                    sender,
+                    po,
+                    new_expected_date=due.date().isoformat(),
+                    reason="carrier",
+                ),
                 due - timedelta(days=slip + 1),
             )
         if due >= T0 + timedelta(days=shape.days):
@@ -219,7 +231,9 @@ def _supply(rng: random.Random, shape: Shape, sku: str, rate: float, sender: _Se
                 sender.send(_receipt(sender, sku, part, po, at), at)
 
 
-def _cancellations(rng: random.Random, orders: list[tuple[str, datetime, list[str]]], sender: _Sender) -> None:
+def _cancellations(
+    rng: random.Random, orders: list[tuple[str, datetime, list[str]]], sender: _Sender
+) -> None:
     """One order in twenty cancelled by its customer 1-10 days later (whole, or one line)."""
     for order_id, at, line_ids in orders:
         if rng.random() < 0.05:
@@ -253,7 +267,11 @@ def _refusals(rng: random.Random, shape: Shape, skus: list[str], sender: _Sender
             elif kind == 3:
                 msg = {"type": "StockReceived", "sku": sku, "quantity": 1_000_000_000_000}
             else:
-                msg = {"type": "OrderShipped", "order_id": f"SO-NOBODY-{sender.count}", "lines": [{"line_id": "1"}]}
+                msg = {
+                    "type": "OrderShipped",
+                    "order_id": f"SO-NOBODY-{sender.count}",
+                    "lines": [{"line_id": "1"}],
+                }
             msg["message_id"] = sender.ident()
             sender.send(msg, at, kind="refused")
             if kind == 3 and rng.random() < 0.5:
@@ -284,7 +302,13 @@ def _receipt(sender: _Sender, sku: str, units: int, po: str | None, at: datetime
 
 
 def _po(type_: str, sender: _Sender, po: str, **fields: Any) -> Msg:
-    return {"type": type_, "message_id": sender.ident(), "purchase_order_id": po, "supplier_id": SUPPLIER, **fields}
+    return {
+        "type": type_,
+        "message_id": sender.ident(),
+        "purchase_order_id": po,
+        "supplier_id": SUPPLIER,
+        **fields,
+    }
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
