@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             say(report.world_line(world))
             for variant in VARIANTS:
                 if variant.name not in skipped:
-                    results.append(run(world, variant, folder, args.costs))
+                    results.append(run(world, variant, folder, args.costs, args.reserve_days))
                     if not args.json:
                         report.say_result(results[-1])
         pooled = report.pool(results)
@@ -61,6 +61,12 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=_seeds, default=None, help="several worlds, pooled: 1-5 or 1,3,7")
     parser.add_argument(
         "--costs", type=_costs, default=dict(DEFAULT_COSTS), help="per unit-day waiting, by tier"
+    )
+    parser.add_argument(
+        "--reserve-days",
+        type=float,
+        default=None,
+        help="top-tier demand kept back, in days (default: lead time)",
     )
     parser.add_argument("--skus", type=int, default=20)
     parser.add_argument("--days", type=int, default=90)

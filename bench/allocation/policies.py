@@ -9,6 +9,7 @@ from outcomes:
 - tier reserve: gold and standard lines may not take a SKU's last
   `ceil(platinum units a day x lead time)` free units: the top tier's expected demand over
   the time a replenishment takes (critical-level rationing with one level for every lower tier).
+  `--reserve-days` replaces the lead time in that rule, to try other levels.
 - quota: a customer may have at most `QUOTA_UNITS` units of a SKU allocated per ISO week;
   what exceeds it waits for units no line within its quota waits for (`beyond: unwanted`).
   Lines are 1-4 units, so only a customer ordering the same SKU often in one week meets it.
@@ -36,10 +37,10 @@ class Variant:
     name: str
     policy: str
     needs: tuple[str, ...]  # SkuConfigured version 4 fields it needs (none: version 1 will do)
-    fields: Callable[[float, int], Msg]  # (platinum units a day, lead days) -> extra fields
+    fields: Callable[[float, float], Msg]  # (platinum units a day, days of it to keep back) -> extra fields
 
     def configure(
-        self, message_id: str, occurred_at: str, sku: str, platinum_rate: float, lead_days: int
+        self, message_id: str, occurred_at: str, sku: str, platinum_rate: float, days: float
     ) -> Msg:
         message: Msg = {
             "type": "SkuConfigured",
@@ -49,13 +50,13 @@ class Variant:
             "allocation_policy": self.policy,
         }
         if self.needs:
-            message |= {"schema_version": 4, "reason": REASON, **self.fields(platinum_rate, lead_days)}
+            message |= {"schema_version": 4, "reason": REASON, **self.fields(platinum_rate, days)}
         return message
 
 
-def reserve_for(platinum_rate: float, lead_days: int) -> dict[str, int]:
+def reserve_for(platinum_rate: float, days: float) -> dict[str, int]:
     """The top tier's expected demand over the lead time, kept back from every lower tier."""
-    level = math.ceil(platinum_rate * lead_days)
+    level = math.ceil(platinum_rate * days)
     return {"gold": level, "standard": level}
 
 
@@ -63,7 +64,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("fifo-v1", "fifo-v1", (), lambda _r, _l: {}),
     Variant("priority-fifo-v1", "priority-fifo-v1", (), lambda _r, _l: {}),
     Variant(
-        "tier-reserve-v1", "tier-reserve-v1", ("reserve",), lambda r, lead: {"reserve": reserve_for(r, lead)}
+        "tier-reserve-v1", "tier-reserve-v1", ("reserve",), lambda r, days: {"reserve": reserve_for(r, days)}
     ),
     Variant(
         "quota-v1",

@@ -32,23 +32,32 @@ class Result:
         return self.tiers[-1]
 
 
-def configure(world: World, variant: Variant) -> list[dict[str, object]]:
-    """Every SKU set up for the variant, half a day before the first order."""
+def configure(world: World, variant: Variant, reserve_days: float | None = None) -> list[dict[str, object]]:
+    """Every SKU set up for the variant, half a day before the first order.
+
+    `reserve_days`: the days of top-tier demand tier-reserve-v1 keeps back (default: the lead time).
+    """
     at = (T0 - timedelta(hours=12)).isoformat().replace("+00:00", "Z")
     return [
         variant.configure(
-            f"cfg-{world.seed}-{sku}", at, sku, world.rates[sku]["platinum"], world.shape.lead_days
+            f"cfg-{world.seed}-{sku}",
+            at,
+            sku,
+            world.rates[sku]["platinum"],
+            world.shape.lead_days if reserve_days is None else reserve_days,
         )
         for sku in world.skus
     ]
 
 
-def run(world: World, variant: Variant, folder: Path, costs: dict[str, float]) -> Result:
+def run(
+    world: World, variant: Variant, folder: Path, costs: dict[str, float], reserve_days: float | None = None
+) -> Result:
     store = Store(folder, f"alloc-{world.seed}-{variant.name}")
     try:
         started = time.perf_counter()
         statuses: Counter[str] = Counter()
-        for part in (world.setup, configure(world, variant), world.stream):
+        for part in (world.setup, configure(world, variant, reserve_days), world.stream):
             done = feed(store, part)
             statuses.update({status.value: n for status, n in done.statuses.items()})
             if part is not world.stream and done.rejections:
