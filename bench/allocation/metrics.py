@@ -5,7 +5,8 @@ demand left; an automatic cancel at a line's maximum wait stays in, as a lost li
 - fill rate: units allocated to the population's lines and still theirs at the end
   (allocated or shipped) / units they ordered.
 - on time: share of lines whose every unit came by their first promise: at once for a
-  line allocated when it asked, by the end (UTC) of its first ETA's day for a backordered
+  line allocated when it asked (a line served in the decision that took its request is on
+  time whatever it was told), by the end (UTC) of its first ETA's day for a backordered
   one; a backordered line promised no date is not on time.
 - wait mean / p90: days from a completed line's request to its last unit; lines never
   completed are not in it (the fill rate counts them).
@@ -66,8 +67,10 @@ def on_time(line: LineOutcome) -> bool:
     done = line.completed_at
     if done is None:
         return False
+    if done <= line.requested_at:  # served in the decision that took its request (a redistribution too)
+        return True
     if line.immediate:
-        return done <= line.requested_at
+        return False
     if line.first_eta is None:
         return False
     return done < datetime.combine(line.first_eta + timedelta(days=1), time(), tzinfo=done.tzinfo)

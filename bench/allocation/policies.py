@@ -10,9 +10,10 @@ from outcomes:
   `ceil(platinum units a day x lead time)` free units: the top tier's expected demand over
   the time a replenishment takes (critical-level rationing with one level for every lower tier).
   `--reserve-days` replaces the lead time in that rule, to try other levels.
-- quota: a customer may have at most `QUOTA_UNITS` units of a SKU allocated per ISO week;
-  what exceeds it waits for units no line within its quota waits for (`beyond: unwanted`).
-  Lines are 1-4 units, so only a customer ordering the same SKU often in one week meets it.
+- quota: a customer may have at most `QUOTA_UNITS` units of a SKU allocated per ISO week (the
+  largest line one orders); what exceeds it waits for units no line within its quota waits
+  for (`beyond: unwanted`). Lines are 1-4 units, so only a customer who orders the same SKU
+  again within the week meets it: the few frequent buyers of the world (world.py).
 - redistribute: priority-fifo-v1, and a higher-tier line may take units allocated to a
   lower-tier line less than `REDISTRIBUTE_HOURS` ago.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 Msg = dict[str, Any]
-QUOTA_UNITS = 8
+QUOTA_UNITS = 4
 REDISTRIBUTE_HOURS = 24
 REASON = "allocation bench"
 

@@ -118,14 +118,18 @@ def build(seed: int, shape: Shape = Shape()) -> World:
     return World(seed, shape, skus, setup, stream, rates, end, sender.sent)
 
 
-def _customers(rng: random.Random, shape: Shape) -> list[tuple[str, str]]:
-    """A fixed pool: each customer one tier; a few order much more often than the rest."""
+def _customers(rng: random.Random, shape: Shape) -> tuple[list[tuple[str, str]], list[float]]:
+    """A fixed pool, each customer one tier, and how often each orders: a few much more often than
+    the rest (Zipf-like weights, not tied to the tier), the customers a quota is for."""
     tiers = rng.choices(TIERS, weights=shape.tier_mix, k=shape.customers)
-    return [(f"CU-{i:04d}", tier) for i, tier in enumerate(tiers)]
+    weights = [1.0 / (1 + i) ** 0.9 for i in range(shape.customers)]
+    rng.shuffle(weights)
+    return [(f"CU-{i:04d}", tier) for i, tier in enumerate(tiers)], weights
 
 
 def _rates(skus: list[str], base: dict[str, float], shape: Shape) -> dict[str, dict[str, float]]:
-    """Expected units a day per SKU and tier: tiers order at the rate of their customer share."""
+    """Expected units a day per SKU and tier, at the tier's share of customers: a forecast, not the
+    draw (how often each customer orders is not tied to its tier, so the shares hold on average)."""
     return {
         sku: {t: base[sku] * share for t, share in zip(TIERS, shape.tier_mix, strict=True)} for sku in skus
     }
@@ -136,7 +140,7 @@ def _orders(
     shape: Shape,
     skus: list[str],
     base: dict[str, float],
-    customers: list[tuple[str, str]],
+    customers: tuple[list[tuple[str, str]], list[float]],
     sender: _Sender,
 ) -> list[tuple[str, datetime, list[str]]]:
     """Orders placed through the horizon: 1-2 lines of 1-4 units (mean 2.5), max waits on a third."""
@@ -146,7 +150,7 @@ def _orders(
     for d in range(shape.days):
         for _ in range(_poisson(rng, per_day)):
             at = T0 + timedelta(days=d, seconds=rng.uniform(0, 86_400))
-            customer_id, tier = rng.choice(customers)
+            customer_id, tier = rng.choices(customers[0], weights=customers[1])[0]
             picked = rng.choices(skus, weights=[base[s] for s in skus], k=2 if rng.random() < 0.3 else 1)
             lines = [(sku, rng.randint(1, 4)) for sku in dict.fromkeys(picked)]
             order_id = f"SO-{n:06d}"

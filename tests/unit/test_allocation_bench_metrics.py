@@ -53,6 +53,11 @@ def test_a_backordered_line_promised_no_date_is_never_on_time():
     assert not on_time(line(changes=[(day(1), 2)], first_eta=None))
 
 
+def test_a_line_served_in_the_decision_that_took_its_request_is_on_time_whatever_it_was_told():
+    # e.g. redistribution: backordered, then units taken from a lower tier, at the same decision time
+    assert on_time(line(changes=[(T0, 2)], first_eta=None))
+
+
 def test_the_shortage_cost_counts_unit_days_to_each_allocation_and_to_the_horizon_for_the_rest():
     # one unit after 1 day, the other never (10 days to the horizon), at 4 a unit-day
     assert line_cost(line(changes=[(day(1), 1)]), 4.0, END) == pytest.approx(4 * (1 + 10))
