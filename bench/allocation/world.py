@@ -105,7 +105,7 @@ def build(seed: int, shape: Shape = Shape()) -> World:
     customers = _customers(rng, shape)
     base = {sku: rng.uniform(2.0, 8.0) for sku in skus}  # mean units a day
     orders = _orders(rng, shape, skus, base, customers, sender)
-    rates = _rates(skus, base, shape)
+    rates = _rates(skus, base, customers)
     for sku in skus:
         _supply(rng, shape, sku, base[sku], sender)
     if shape.noise:
@@ -127,12 +127,14 @@ def _customers(rng: random.Random, shape: Shape) -> tuple[list[tuple[str, str]],
     return [(f"CU-{i:04d}", tier) for i, tier in enumerate(tiers)], weights
 
 
-def _rates(skus: list[str], base: dict[str, float], shape: Shape) -> dict[str, dict[str, float]]:
-    """Expected units a day per SKU and tier, at the tier's share of customers: a forecast, not the
-    draw (how often each customer orders is not tied to its tier, so the shares hold on average)."""
-    return {
-        sku: {t: base[sku] * share for t, share in zip(TIERS, shape.tier_mix, strict=True)} for sku in skus
-    }
+def _rates(
+    skus: list[str], base: dict[str, float], customers: tuple[list[tuple[str, str]], list[float]]
+) -> dict[str, dict[str, float]]:
+    """Expected units a day per SKU and tier: the SKU's rate times the tier's share of orders (its
+    customers' weights): the forecast a planner who knows its customers has, not the draw."""
+    total = sum(customers[1])
+    share = {t: sum(w for (_, tier), w in zip(*customers, strict=True) if tier == t) / total for t in TIERS}
+    return {sku: {t: base[sku] * share[t] for t in TIERS} for sku in skus}
 
 
 def _orders(
