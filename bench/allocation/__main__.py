@@ -17,7 +17,7 @@ from contextlib import redirect_stdout
 
 from bench.allocation import report
 from bench.allocation.metrics import DEFAULT_COSTS
-from bench.allocation.policies import VARIANTS, missing, order_v3_known
+from bench.allocation.policies import BASELINE, VARIANTS, missing, order_v3_known
 from bench.allocation.runner import Result, run
 from bench.allocation.world import Shape, build
 from bench.report import exit_zero, say, sqlite_bench
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         ) as folder,
     ):
         for variant in VARIANTS:
-            why = missing(variant)
+            why = missing(variant) or _not_chosen(variant.name, args.policies)
             if why is not None:
                 skipped[variant.name] = why
                 say(f"SKIPPED {variant.name}: {why}")
@@ -68,6 +68,12 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="top-tier demand kept back, in days (default: lead time)",
     )
+    parser.add_argument(
+        "--policies",
+        type=lambda text: text.split(","),
+        default=None,
+        help=f"only these (comma-separated; {BASELINE} always runs): {', '.join(v.name for v in VARIANTS)}",
+    )
     parser.add_argument("--skus", type=int, default=20)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument(
@@ -79,6 +85,13 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
         parser.error("give --seed or --seeds, not both")
     args.seeds = args.seeds or [args.seed if args.seed is not None else 1]
     return args
+
+
+def _not_chosen(name: str, chosen: list[str] | None) -> str | None:
+    """Why a policy is left out by --policies (the baseline never is: the target compares with it)."""
+    if chosen is None or name in chosen or name == BASELINE:
+        return None
+    return "not in --policies"
 
 
 def _seeds(text: str) -> list[int]:

@@ -99,7 +99,7 @@ def summary(pooled: dict[str, Pooled], skipped: dict[str, str], seeds: int) -> N
     for variant in VARIANTS:
         p = pooled.get(variant.name)
         if p is None:
-            rows.append((variant.name, "skipped", "(the engine lacks it: see above)", ""))
+            rows.append((variant.name, "skipped", "(why: see above)", ""))
             continue
         say(f"  {p.variant}")
         _tier_table(p.tiers, "    ")
