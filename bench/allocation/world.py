@@ -24,6 +24,7 @@ Msg = dict[str, Any]
 T0 = datetime(2026, 2, 2, 0, 0, tzinfo=UTC)
 TIERS = ("platinum", "gold", "standard")
 SUPPLIER = "SUP-ALLOC"
+CHANNELS = ("web", "web", "marketplace", "phone")
 
 
 @dataclass(frozen=True)
@@ -166,18 +167,19 @@ def _orders(
                 customer_id=customer_id,
             )
             message["message_id"] = sender.ident()
+            channel = rng.choice(CHANNELS)  # drawn either way: a seed is one world on every engine
             if shape.order_v3:
-                message = _as_v3(message, rng)
+                message = _as_v3(message, channel)
             sender.send(message, at)
             placed.append((order_id, at, [str(i + 1) for i in range(len(lines))]))
     return placed
 
 
-def _as_v3(message: Msg, rng: random.Random) -> Msg:
+def _as_v3(message: Msg, channel: str) -> Msg:
     """OrderPlaced version 3 (issue 17): the customer as one object with its group, and the channel."""
     v3 = {k: v for k, v in message.items() if k not in ("customer_id", "customer_tier", "contact")}
     v3["schema_version"] = 3
-    v3["channel"] = rng.choice(["web", "web", "marketplace", "phone"])
+    v3["channel"] = channel
     v3["customer"] = {
         "customer_id": message["customer_id"],
         "tier": message["customer_tier"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,18 @@ SMALL = Shape(skus=3, days=21, customers=40)
 def test_the_same_seed_builds_the_same_world_and_another_seed_another():
     assert build(3, SMALL).stream == build(3, SMALL).stream
     assert build(3, SMALL).stream != build(4, SMALL).stream
+
+
+def test_a_seed_is_the_same_world_whether_its_orders_are_sent_as_version_1_or_3():
+    def orders(world):
+        return [
+            (m["order_id"], m["occurred_at"], m["lines"]) for m in world.stream if m["type"] == "OrderPlaced"
+        ]
+
+    v1, v3 = build(3, SMALL), build(3, replace(SMALL, order_v3=True))
+    assert orders(v1) == orders(v3) and len(v1.stream) == len(v3.stream)
+    placed = [m for m in v3.stream if m["type"] == "OrderPlaced" and m["order_id"].startswith("SO-")]
+    assert {m.get("schema_version", 1) for m in placed} == {3}  # (the ones sent to be refused stay version 1)
 
 
 def test_fifo_and_priority_fifo_run_on_every_engine():
