@@ -14,13 +14,14 @@ import argparse
 import json
 import sys
 from contextlib import redirect_stdout
+from functools import partial
 
 from bench.allocation import report
 from bench.allocation.metrics import DEFAULT_COSTS
 from bench.allocation.policies import BASELINE, VARIANTS, missing, order_v3_known
 from bench.allocation.runner import Result, run
 from bench.allocation.world import Shape, build
-from bench.report import exit_zero, say, sqlite_bench
+from bench.report import exit_zero, guarded, say, sqlite_bench
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,10 +45,17 @@ def main(argv: list[str] | None = None) -> int:
             say(report.world_line(world))
             for variant in VARIANTS:
                 if variant.name not in skipped:
-                    results.append(run(world, variant, folder, args.costs, args.reserve_days))
+                    done = guarded(
+                        f"{variant.name} (seed {seed})",
+                        partial(run, world, variant, folder, args.costs, args.reserve_days),
+                    )
+                    if done is None:  # refused set-up or a crash: said above, the others go on
+                        skipped.setdefault(variant.name, "failed: see its traceback")
+                        continue
+                    results.append(done)
                     if not args.json:
-                        report.say_result(results[-1])
-        pooled = report.pool(results)
+                        report.say_result(done)
+        pooled = report.pool([r for r in results if r.variant not in skipped])  # all seeds or none
         if not args.json:
             report.summary(pooled, skipped, len(args.seeds))
     if args.json:

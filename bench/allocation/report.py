@@ -81,7 +81,6 @@ def pool(results: list[Result]) -> dict[str, Pooled]:
     for r in results:
         p = pooled.setdefault(r.variant, Pooled(r.variant))
         p.seeds.append(r.seed)
-        p.tiers.append(r.overall)  # placeholder, replaced below
         p.bound += r.bound
         p.ceiling_units += r.fill_ceiling * r.overall.ordered
         p.mismatched += r.outcome.mismatched
