@@ -83,30 +83,3 @@ def test_the_p90_of_waits_lies_within_them():
     assert p90([float(n) for n in range(1, 11)]) == pytest.approx(9.1)
     assert p90([2.0]) == 2.0
     assert p90([]) is None
-
-
-def test_an_order_made_version_3_is_version_2_with_a_channel_and_a_customer_group():
-    from bench.allocation.world import T0, _as_v3, _still
-    from bench.workload import order_placed
-    from services.contracts import OrderPlacedV2
-    from services.parsing import parse_message
-
-    v3 = _as_v3(
-        order_placed(_still(T0, "o"), "SO-1", [("A", 2)], tier="gold", customer_id="CU-0007"),
-        "marketplace",
-    )
-    assert v3["channel"] == "marketplace" and v3["customer"]["group"] == "G-07"
-    as_v2 = {k: v for k, v in v3.items() if k != "channel"} | {"schema_version": 2}
-    as_v2["customer"] = {k: v for k, v in v3["customer"].items() if k != "group"}
-    parsed = parse_message(as_v2)
-    assert isinstance(parsed, OrderPlacedV2) and parsed.customer.tier.value == "gold"
-
-
-def test_tier_reserve_keeps_the_top_tiers_expected_demand_over_the_lead_time_from_every_lower_tier():
-    from bench.allocation.policies import VARIANTS, reserve_for
-
-    assert reserve_for(0.5, 14) == {"gold": 7, "standard": 7}
-    reserve = next(v for v in VARIANTS if v.policy == "tier-reserve-v1")
-    message = reserve.configure("m-1", "2026-01-05T10:00:00Z", "A", 0.3, 14)
-    assert message["schema_version"] == 4 and message["reserve"] == {"gold": 5, "standard": 5}
-    assert "schema_version" not in VARIANTS[0].configure("m-2", "2026-01-05T10:00:00Z", "A", 0.3, 14)
