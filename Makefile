@@ -56,9 +56,9 @@ test-e2e: install
 	$(BIN)/pytest tests/e2e
 
 # The benchmarks: the SQLite ones in-process (clean input, then realistic traffic, then a planning run
-# over 10,000 SKUs: bench/planning.py), then Kafka + PostgreSQL (bench/kafka.py) on the
-# local services, started first like `make kafka-up pg-up` (a failure there is reported by the
-# Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
+# over 10,000 SKUs: bench/planning.py, then the allocation policies on three seeded scarce worlds:
+# bench/allocation/), then Kafka + PostgreSQL (bench/kafka.py) on the local services, started
+# first like `make kafka-up pg-up` (a failure there is reported by the Kafka bench, which still exits 0), then the read side (bench/projections.py; its Kafka part
 # uses the broker started for the Kafka bench), then the HTTP service (bench/http/: `antrian serve` under
 # load; its ~100,000-order demo store is built once, several minutes, and kept under .cache/bench/).
 bench: install browser
@@ -66,6 +66,7 @@ bench: install browser
 	$(BIN)/python -m bench.traffic
 	$(BIN)/python -m bench.traffic --messages 41000 --skus 20
 	$(BIN)/python -m bench.planning
+	$(BIN)/python -m bench.allocation --seeds 1-3
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka

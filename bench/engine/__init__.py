@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.engine            # full run (a few minutes)
     .venv/bin/python -m bench.engine --quick    # smaller sizes, for a smoke test
 
-Three parts, all on SQLite files in a temporary folder on this machine:
+Five parts, all on SQLite files in a temporary folder on this machine:
 
 1. Throughput on a realistic mixed workload: a few hundred SKUs, suppliers
    for all, stock for some, a PO or two per SKU, substitutes for a few; then
@@ -16,4 +16,9 @@ Three parts, all on SQLite files in a temporary folder on this machine:
 3. Cost per line against queue depth: 1,000 versus 100,000 lines already
    waiting across 100 SKUs (a supplier, so ETAs are promised; no stock, no
    POs, so every line backorders), then time further 2-line orders.
+4. Replenishment off vs on (issue 16): part 1's stream with every SKU
+   configured, reactive or buying ahead; and the same on bench.traffic's stream.
+5. Allocation policies (issue 17): part 1's stream with every SKU configured
+   for one policy (bench/allocation/policies.py's settings), each beside
+   priority-fifo-v1, runs interleaved; a policy the engine lacks is skipped.
 """

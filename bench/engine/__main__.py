@@ -12,10 +12,12 @@ from bench.ceiling import Ceiling
 from bench.engine.parts import (
     DepthResult,
     MixedResult,
+    PoliciesResult,
     ReplenishResult,
     part_ceiling,
     part_depth,
     part_mixed,
+    part_policies,
     part_replenish,
 )
 from bench.engine.table import table
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--priority-lines", type=int, default=400)
     parser.add_argument("--preload-lines-per-order", type=int, default=100)
     parser.add_argument("--ceiling-seconds", type=float, default=3.0)
-    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)", parts="1234")
+    args = parse_options(parser, argv, keep_help="keep the SQLite files (path printed)", parts="12345")
     orders = args.orders or (300 if args.quick else 3_000)
     deep = args.deep or (10_000 if args.quick else 100_000)
     long_window = args.long_window or (4_000 if args.quick else 8_000)
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         ceilings: list[Ceiling] = []
         depth: dict[int, DepthResult] = {}
         replenish: ReplenishResult | None = None
+        policies: PoliciesResult | None = None
         if "1" in args.parts:
             mixed = guarded("1", lambda: part_mixed(folder, orders, args.skus, args.repeat))
         if "2" in args.parts:
@@ -60,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             depth = _depths(folder, args, (args.shallow, deep), long_window)
         if "4" in args.parts:
             replenish = guarded("4", lambda: part_replenish(folder, orders, args.skus, args.repeat))
-        guarded("table", lambda: table(mixed, ceilings, depth, replenish))
+        if "5" in args.parts:
+            policies = guarded("5", lambda: part_policies(folder, orders, args.skus, args.repeat))
+        guarded("table", lambda: table(mixed, ceilings, depth, replenish, policies))
     return 0
 
 

@@ -1,13 +1,17 @@
-"""The engine bench's parts: 1 the mixed workload, 2 the SQLite append ceiling, 3 cost against queue depth."""
+"""The engine bench's parts: 1 the mixed workload, 2 the SQLite append ceiling, 3 cost against queue depth,
+4 replenishment off vs on, 5 each allocation policy beside priority-fifo-v1."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import ceiling as ceiling_mod
+from bench.allocation.policies import BASELINE, VARIANTS, Variant, missing
 from bench.engine.runs import (
     Run,
     Store,
@@ -294,3 +298,78 @@ def _suggestions(store: Store) -> int:
     topic = "domain.stock:Stock.ReplenishmentSuggested"
     notifications = store.engine.recorder.select_notifications(start=1, limit=10_000_000, topics=[topic])
     return len(notifications)
+
+
+# --------------------------------------------------------------------------
+# part 5
+
+PART5_PLATINUM_RATE = 0.2  # units a day: tier-reserve-v1 keeps back ceil(0.2 x 14) = 3 units per SKU
+PART5_LEAD_DAYS = 14
+
+
+@dataclass
+class PoliciesResult:
+    """Part 5: lines/s of part 1's stream under each allocation policy, beside priority-fifo-v1."""
+
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def median(self, name: str) -> Run:
+        ordered = sorted(self.runs[name], key=lambda r: r.seconds)
+        return ordered[len(ordered) // 2]
+
+    def slower(self, name: str) -> float:
+        """How much slower than priority-fifo-v1: 0.05 = 5% fewer lines/s. The median of each
+        round's own ratio: a round's runs follow each other, so a shared machine's load swings
+        between rounds cancel out (medians of each policy's lines/s do not pair them)."""
+        pairs = zip(self.runs[name], self.runs[BASELINE], strict=True)
+        return statistics.median(1 - run.lines_per_s / base.lines_per_s for run, base in pairs)
+
+
+def part_policies(folder: Path, orders: int, skus: int, repeat: int) -> PoliciesResult:
+    """Part 1's stream with every SKU configured for one policy (bench.allocation's settings), each
+    policy beside priority-fifo-v1, runs interleaved so all see the same machine; medians compared.
+    A policy the engine does not know is skipped, saying why."""
+    say(f"[5] allocation policies: {skus} SKUs all configured, {orders:,} OrderPlaced x 2 lines")
+    result = PoliciesResult()
+    variants = []
+    for variant in VARIANTS:
+        why = missing(variant)
+        if why is None:
+            variants.append(variant)
+            result.runs[variant.name] = []
+        else:
+            result.skipped[variant.name] = why
+            say(f"    SKIPPED {variant.name}: {why}")
+    for n in range(1, repeat + 1):
+        for variant in variants if n % 2 else variants[::-1]:  # every other round backwards: drift cancels
+            catalogue = MixedCatalogue(skus=skus, replenish="off")
+            clock = Clock(prefix="mix")
+            setup = [_configured_for(m, variant) for m in catalogue.build(clock)]
+            stream = list(catalogue.orders(clock, orders))
+            store = Store(folder, f"policy-{variant.name}-{n}")
+            done = feed(store, setup)
+            if done.rejections:
+                say(f"    !! set-up not applied: {done.rejections}")
+            result.runs[variant.name].append(timed(store, f"{variant.name}, run {n}", stream))
+            say_run(result.runs[variant.name][-1])
+            store.close()
+    say(
+        "    medians: "
+        + ", ".join(
+            f"{name} {result.median(name).lines_per_s:,.0f} lines/s"
+            + ("" if name == BASELINE else f" ({result.slower(name):+.1%} slower, median of the rounds)")
+            for name in result.runs
+        )
+    )
+    return result
+
+
+def _configured_for(message: dict[str, Any], variant: Variant) -> dict[str, Any]:
+    """A SkuConfigured of the catalogue, for the variant (its reorder point and safety stock kept)."""
+    if message["type"] != "SkuConfigured":
+        return message
+    configured = variant.configure(
+        message["message_id"], message["occurred_at"], message["sku"], PART5_PLATINUM_RATE, PART5_LEAD_DAYS
+    )
+    return configured | {"reorder_point": message["reorder_point"], "safety_stock": message["safety_stock"]}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bench.allocation.policies import BASELINE, VARIANTS
 from bench.ceiling import Ceiling
-from bench.engine.parts import DepthResult, MixedResult, ReplenishResult
+from bench.engine.parts import DepthResult, MixedResult, PoliciesResult, ReplenishResult
 from bench.report import (
     mark,
     print_table,
@@ -14,6 +17,7 @@ TARGET_DEPTH_RATIO = 1.5
 
 
 TARGET_REPLENISH_SLOWER = 0.10  # issue 16: proactive replenishment no more than 10% slower
+TARGET_POLICY_SLOWER = 0.15  # issue 17: each new policy no more than 15% slower than priority-fifo-v1
 
 
 def table(
@@ -21,6 +25,7 @@ def table(
     ceilings: list[Ceiling],
     depth: dict[int, DepthResult],
     replenish: ReplenishResult | None = None,
+    policies: PoliciesResult | None = None,
 ) -> None:
     rows: list[tuple[str, str, str, str]] = []
 
@@ -114,4 +119,25 @@ def table(
             f"<= {TARGET_REPLENISH_SLOWER:.0%}",
             replenish.traffic_slower <= TARGET_REPLENISH_SLOWER,
         )
+    if policies is not None:
+        _policy_rows(policies, row)
     print_table(rows)
+
+
+def _policy_rows(policies: PoliciesResult, row: Callable[..., None]) -> None:
+    """Part 5: the baseline's lines/s, then each policy's and how much slower it is; skipped ones named."""
+    if BASELINE not in policies.runs:
+        return
+    row(f"[5] lines/s, {BASELINE} (the baseline)", f"{policies.median(BASELINE).lines_per_s:,.0f}")
+    new = {v.name for v in VARIANTS if v.needs}  # issue 17's policies: the target is theirs
+    for name in policies.runs:
+        if name != BASELINE:
+            slower = policies.slower(name)
+            row(
+                f"[5] {name}: slower by (median of rounds)",
+                f"{slower:.1%} ({policies.median(name).lines_per_s:,.0f} lines/s)",
+                f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else "",
+                slower <= TARGET_POLICY_SLOWER if name in new else None,
+            )
+    for name in policies.skipped:
+        row(f"[5] {name}", "skipped (the engine lacks it)")
