@@ -46,7 +46,9 @@ class WhatIf:
 def scratch_engine(settings: Settings) -> Iterator[Any]:
     """An engine on a new SQLite store in a temporary folder, deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="antrian-whatif-") as folder:
-        scratch = settings.model_copy(update={"store": "sqlite", "sqlite_path": Path(folder) / "whatif.sqlite"})
+        scratch = settings.model_copy(
+            update={"store": "sqlite", "sqlite_path": Path(folder) / "whatif.sqlite"}
+        )
         engine = build_engine(scratch)
         try:
             yield engine

@@ -82,7 +82,10 @@ def differences(real: HistoryOutcome, simulated: HistoryOutcome) -> list[OrderDi
         OrderDiff(
             order_id,
             real.tiers.get(order_id) or simulated.tiers.get(order_id) or "unknown",
-            sum(abs(d.real.wait_days - d.simulated.wait_days) + (d.real.status != d.simulated.status) for d in lines),
+            sum(
+                abs(d.real.wait_days - d.simulated.wait_days) + (d.real.status != d.simulated.status)
+                for d in lines
+            ),
             tuple(lines),
         )
         for order_id, lines in by_order.items()

@@ -87,7 +87,9 @@ class HistoryOutcome:
     by_tier: dict[str, TierFigures] = field(default_factory=dict)
 
 
-def history_outcome(recorder: Any, mapper: Any, start: date | None = None, end: date | None = None) -> HistoryOutcome:
+def history_outcome(
+    recorder: Any, mapper: Any, start: date | None = None, end: date | None = None
+) -> HistoryOutcome:
     """The outcome of the history an event store holds, for lines ordered in start..end (business days)."""
     store = SqliteReadStore(":memory:")
     try:
@@ -109,7 +111,10 @@ def _lines(tx: Tx, start: date | None, end: date | None) -> list[LineOutcome]:
     outcomes, _ = follow(
         tx.dicts("SELECT * FROM analytics_requests"),
         tx.dicts("SELECT * FROM analytics_movements"),
-        dict(((k, line), eta) for k, line, eta in tx.all("SELECT order_key, line_id, first_eta FROM analytics_promises")),
+        dict(
+            ((k, line), eta)
+            for k, line, eta in tx.all("SELECT order_key, line_id, first_eta FROM analytics_promises")
+        ),
         tx.dicts("SELECT order_key, line_id, automatic FROM analytics_cancellations"),
     )
     return [line for line in outcomes if in_range(line.day, start, end)]

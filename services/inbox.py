@@ -18,8 +18,8 @@ so (`CorrectionApplied`, which closes the message's events as `Applied` does).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 from hashlib import sha256
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
@@ -176,7 +176,9 @@ class ContentMismatch(ValueError):
     """A content offered for an inbox entry is not the one applied (or the entry has one already)."""
 
 
-def _check_content(kept: dict[str, Any] | None, fingerprint: str, content: dict[str, Any], message_id: str) -> None:
+def _check_content(
+    kept: dict[str, Any] | None, fingerprint: str, content: dict[str, Any], message_id: str
+) -> None:
     if kept is not None:
         raise ContentMismatch(f"message {message_id}: its content is kept already")
     if digest(content) != fingerprint:

@@ -28,7 +28,9 @@ def register(app: typer.Typer) -> None:
 
 
 def whatif(
-    policy: str = typer.Option(None, "--policy", help="The allocation policy the history is told again with."),
+    policy: str = typer.Option(
+        None, "--policy", help="The allocation policy the history is told again with."
+    ),
     sku: list[str] = typer.Option(None, "--sku", help="Only these SKUs change (repeat); default: every SKU."),
     set_: list[str] = typer.Option(
         None, "--set", help="field=value of SkuConfigured to set too (a JSON value), e.g. quota='{...}'."
@@ -38,7 +40,10 @@ def whatif(
     as_json: bool = typer.Option(False, "--json", help="Both outcomes as one JSON object."),
     orders: bool = typer.Option(False, "--orders", help="List every order whose outcome differs."),
     apply_now: tuple[str, str] | None = typer.Option(
-        None, "--apply-now", metavar="SKU POLICY", help="SKU POLICY: which waiting lines would move if SKU switched now."
+        None,
+        "--apply-now",
+        metavar="SKU POLICY",
+        help="SKU POLICY: which waiting lines would move if SKU switched now.",
     ),
 ) -> None:
     """What another allocation policy would have done with the same history; the real store is only read.
@@ -184,7 +189,9 @@ def render(result: WhatIf, orders: bool) -> str:
     for diff in shown:
         for n, line in enumerate(diff.lines):
             head = f"  {diff.order_id:<14}{diff.tier:<10}{diff.score:>6.1f}" if n == 0 else " " * 32
-            out.append(f"{head}  {line.line_id} {line.sku}: {line.real.render()} -> {line.simulated.render()}")
+            out.append(
+                f"{head}  {line.line_id} {line.sku}: {line.real.render()} -> {line.simulated.render()}"
+            )
     if done.refused:
         out += ["", f"Refused in the what-if ({len(done.refused):,}):"]
         for o in done.refused[: None if orders else TOP]:
@@ -226,7 +233,9 @@ def _as_dict(result: WhatIf, orders: bool) -> dict[str, Any]:
         "real": side(result.real),
         "whatif": side(result.simulated),
         "orders_differing": len(result.differences),
-        "orders": [dataclasses.asdict(d) for d in (result.differences if orders else result.differences[:TOP])],
+        "orders": [
+            dataclasses.asdict(d) for d in (result.differences if orders else result.differences[:TOP])
+        ],
         "seconds": result.seconds,
     }
 
@@ -234,7 +243,9 @@ def _as_dict(result: WhatIf, orders: bool) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------- backfill
 @inbox_app.command("backfill")
 def backfill_command(
-    files: list[Path] = typer.Argument(..., help="JSON Lines of upstream messages (the files once ingested)."),
+    files: list[Path] = typer.Argument(
+        ..., help="JSON Lines of upstream messages (the files once ingested)."
+    ),
 ) -> None:
     """Attach the source documents to inbox entries stored before contents were kept.
 

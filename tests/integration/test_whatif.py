@@ -43,7 +43,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
-def _whatif(settings: Settings, change: Change):  # type: ignore[no-untyped-def]
+def _whatif(settings: Settings, change: Change):
     engine = build_engine(settings)
     try:
         return run_whatif(engine, settings, change)
@@ -53,7 +53,9 @@ def _whatif(settings: Settings, change: Change):  # type: ignore[no-untyped-def]
 
 def _files(settings: Settings) -> dict[str, str]:
     folder = settings.sqlite_path.parent
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 def _held(settings: Settings) -> list[str]:
@@ -62,7 +64,9 @@ def _held(settings: Settings) -> list[str]:
         return list(db.iterdump())
 
 
-def test_told_again_with_each_skus_own_policy_the_history_ends_exactly_as_it_did(demo_store: Settings) -> None:
+def test_told_again_with_each_skus_own_policy_the_history_ends_exactly_as_it_did(
+    demo_store: Settings,
+) -> None:
     # Given the demo shop, whose SKUs allocate with priority-fifo-v1
     # When its history is told again with priority-fifo-v1 on every SKU
     result = _whatif(demo_store, Change("priority-fifo-v1"))
@@ -76,7 +80,9 @@ def test_told_again_with_each_skus_own_policy_the_history_ends_exactly_as_it_did
     assert result.simulated.report.cancelled_automatically == result.real.report.cancelled_automatically
 
 
-def test_first_come_first_served_makes_the_top_tiers_wait_longer_and_standard_shorter(demo_store: Settings) -> None:
+def test_first_come_first_served_makes_the_top_tiers_wait_longer_and_standard_shorter(
+    demo_store: Settings,
+) -> None:
     real = _whatif(demo_store, Change("priority-fifo-v1"))
     fifo = _whatif(demo_store, Change("fifo-v1"))
     before, after = real.simulated.by_tier, fifo.simulated.by_tier
@@ -114,12 +120,12 @@ SHOP = [
 
 
 @pytest.fixture
-def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     run, _ = cli_over(SHOP, tmp_path, monkeypatch)
     return run, Settings(sqlite_path=tmp_path / "store.sqlite", default_eta_policy=TEST_ETA_POLICY)
 
 
-def test_the_cli_prints_both_outcomes_and_leaves_the_store_as_it_was(shop) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_prints_both_outcomes_and_leaves_the_store_as_it_was(shop) -> None:
     run, settings = shop
     held = _held(settings)  # the ingest's engine still holds the file open: its bytes move at checkpoints
     shown = run("whatif", "--policy", "fifo-v1", "--sku", "A")
@@ -129,13 +135,16 @@ def test_the_cli_prints_both_outcomes_and_leaves_the_store_as_it_was(shop) -> No
     assert as_json.exit_code == 0, as_json.output
     figures = json.loads(as_json.output)
     # Under fifo-v1 the platinum line o3 waits behind o2 instead of taking o2's place
-    fates = {o["order_id"]: (o["lines"][0]["real"]["status"], o["lines"][0]["simulated"]["status"]) for o in figures["orders"]}
+    fates = {
+        o["order_id"]: (o["lines"][0]["real"]["status"], o["lines"][0]["simulated"]["status"])
+        for o in figures["orders"]
+    }
     assert fates == {"o3": ("filled", "still waiting"), "o2": ("still waiting", "filled")}
     assert figures["real"]["still_waiting_lines"] == figures["whatif"]["still_waiting_lines"] == 2
     assert _held(settings) == held
 
 
-def test_a_sku_never_configured_gets_a_configuration_before_its_first_message(shop) -> None:  # type: ignore[no-untyped-def]
+def test_a_sku_never_configured_gets_a_configuration_before_its_first_message(shop) -> None:
     _, settings = shop
     default = build_engine(settings).default_policy
     result = _whatif(settings, Change(default, frozenset({"B"})))
@@ -144,14 +153,16 @@ def test_a_sku_never_configured_gets_a_configuration_before_its_first_message(sh
     assert result.simulated.lines == result.real.lines
 
 
-def test_a_setting_this_build_cannot_carry_is_refused_naming_it(shop) -> None:  # type: ignore[no-untyped-def]
+def test_a_setting_this_build_cannot_carry_is_refused_naming_it(shop) -> None:
     run, _ = shop
     shown = run("whatif", "--policy", "fifo-v1", "--set", "no_such_field=3")
     assert shown.exit_code == 2
     assert "no_such_field" in shown.output
 
 
-def test_switching_a_sku_now_shows_the_lines_that_would_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_switching_a_sku_now_shows_the_lines_that_would_move(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given o2 (standard) and then o3 (platinum) waiting on A under priority-fifo-v1: o3 first
     run, _ = cli_over(SHOP[:-1], tmp_path, monkeypatch)
     settings = Settings(sqlite_path=tmp_path / "store.sqlite", default_eta_policy=TEST_ETA_POLICY)
@@ -174,7 +185,7 @@ def test_an_old_store_is_told_what_it_lacks_and_backfill_fills_it_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a store ingested before contents were kept
-    def without_content(cls, message):  # type: ignore[no-untyped-def]  # AppliedMessage.of, as it was
+    def without_content(cls, message):  # AppliedMessage.of, as it was before contents were kept
         return cls(message.message_id, message.type, fingerprint(message), message.by)
 
     with monkeypatch.context() as old_build:
@@ -200,7 +211,10 @@ def test_an_old_store_is_told_what_it_lacks_and_backfill_fills_it_once(
     # Then each entry is filled once, and what matched nothing is named
     assert "partial.jsonl: 0 entries filled" in second.output
     assert "extra.jsonl: 1 entries filled" in second.output and "2 line(s) matched nothing" in second.output
-    assert "extra.jsonl:1: message o-9" in second.output and "extra.jsonl:2: not a valid message" in second.output
+    assert (
+        "extra.jsonl:1: message o-9" in second.output
+        and "extra.jsonl:2: not a valid message" in second.output
+    )
     assert f"0 of {len(SHOP)} applied messages still without content" in second.output
     # And the what-if now runs on the old store, its own policy giving its real outcome
     assert _whatif(settings, Change("priority-fifo-v1", frozenset({"A"}))).differences == []
