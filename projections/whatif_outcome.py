@@ -3,7 +3,10 @@
 The store's notification log is run through the analytics projection (the facts
 `antrian report` reads) into a read store in memory, and the report's own
 functions give the figures, so a what-if and the report can never define a fill
-rate two ways. Beside them, two facts the report does not keep: each order's tier
+rate two ways. Only the events those facts come from are read (a topic filter: the
+Stock's events but its shipments, sources and inbound supply, and the Order's
+placements, backorders and cancellations), each mapped to its outbound form as the
+embedded feed maps it; the analytics read no causation, so none is tracked. Beside them, two facts the report does not keep: each order's tier
 (per-tier waits) and the units redistributed. The latter are counted from any Stock
 event whose decision names a `redistribute*` policy, by the `quantity` of what it
 moved: no event type is named, so decisions added later count as soon as they exist
@@ -13,10 +16,12 @@ moved: no event type is named, so decisions added later count as soon as they ex
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
 
 from projections.analytics.lines import LineOutcome, follow
 from projections.analytics.projection import AnalyticsProjection
@@ -24,11 +29,21 @@ from projections.analytics.query import read_report
 from projections.analytics.report import Report, fill_rate, in_range, mean, p90, waits
 from projections.base import Projection
 from projections.event import ProjectedEvent
-from projections.feeds import LogFeed
-from projections.runner import ProjectionRunner
+from projections.positions import LOG_FEED
 from projections.store import SqliteReadStore, Tx
+from services.outbound import BY_DOMAIN_EVENT, to_outbound
 
 REDISTRIBUTE = "redistribute"
+PAGE = 5000
+ORDER_FACTS = frozenset({"Order.Placed", "Order.LineBackordered", "Order.LineCancelled"})
+# Stock events that never carry an allocation decision: the bulk of a log, left unread.
+NOT_DECISIONS = frozenset({"Stock.Shipped", "Stock.SourceSet", "Stock.InboundScheduled", "Stock.Registered"})
+TOPICS = tuple(
+    get_topic(cls)
+    for cls in BY_DOMAIN_EVENT
+    if cls.__qualname__ in ORDER_FACTS
+    or (cls.__qualname__.startswith("Stock.") and cls.__qualname__ not in NOT_DECISIONS)
+)
 
 
 class WhatIfFacts(Projection):
@@ -93,8 +108,13 @@ def history_outcome(
     """The outcome of the history an event store holds, for lines ordered in start..end (business days)."""
     store = SqliteReadStore(":memory:")
     try:
-        runner = ProjectionRunner(store, [AnalyticsProjection(), WhatIfFacts()])
-        runner.run(LogFeed(recorder, mapper), batch_size=5000)
+        projections = (AnalyticsProjection(), WhatIfFacts())
+        with store.transaction() as tx:
+            for projection in projections:
+                projection.create(tx)
+            for event in _events(recorder, mapper):
+                for projection in projections:
+                    projection.apply(tx, event)
         with store.reading() as tx:
             report = read_report(tx, start, end)
             lines = _lines(tx, start, end)
@@ -105,6 +125,16 @@ def history_outcome(
     outcome = HistoryOutcome(report, lines, tiers, int(moved[0]) if moved else 0)
     outcome.by_tier = per_tier(lines, tiers)
     return outcome
+
+
+def _events(recorder: Any, mapper: Any) -> Iterator[ProjectedEvent]:
+    start = 1
+    while notes := recorder.select_notifications(start, PAGE, topics=TOPICS):
+        for note in notes:
+            outbound = to_outbound(mapper.to_domain_event(note), note.id, None)
+            if outbound is not None:
+                yield ProjectedEvent.from_envelope(outbound.model_dump(mode="json"), LOG_FEED, note.id + 1)
+        start = notes[-1].id + 1
 
 
 def _lines(tx: Tx, start: date | None, end: date | None) -> list[LineOutcome]:

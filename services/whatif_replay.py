@@ -19,7 +19,7 @@ from services.errors import MessageRejected
 from services.outcomes import Outcome, Status, outcome_of
 from services.parsing import parse_message
 
-BATCH = 1000  # messages per transaction (each still all-or-nothing)
+BATCH = 500  # messages per transaction, as `antrian ingest` (larger batches re-run more after a refusal)
 
 
 @dataclass
