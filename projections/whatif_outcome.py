@@ -95,7 +95,7 @@ class TierFigures:
 
 @dataclass
 class HistoryOutcome:
-    report: Report  # the report's figures over the range
+    report: Report  # the report's figures over the range (but the suppliers': their events are not read)
     lines: list[LineOutcome]  # every line ordered in the range
     tiers: dict[str, str]  # order id -> tier
     redistributed_units: int = 0
