@@ -15,7 +15,7 @@ part 1: the original ingest (`antrian ingest FILE`'s path: lines parsed and appl
         Target: the what-if at least as fast as the ingest.
 part 2: what keeping each applied message's content costs: the same ingest with the
         inbox entry's `content` kept and left out (as before it was kept; in-process),
-        store size and ingest rate side by side.
+        three rounds each, alternating: store size and the best ingest rate side by side.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -144,29 +144,37 @@ def contents_left_out() -> Iterator[None]:
         AppliedMessage.of = kept  # type: ignore[method-assign]
 
 
-def part2(folder: Path, source: Path) -> list[tuple[str, str, str, str]]:
+def part2(folder: Path, source: Path, rounds: int = 3) -> list[tuple[str, str, str, str]]:
+    """Each side ingested `rounds` times, alternating (the machine's noise falls on both): the best rate."""
+    rates: dict[str, list[float]] = {"without content": [], "with content": []}
+    sizes: dict[str, int] = {}
+    for n in range(rounds):
+        for label in rates:
+            path = folder / f"content-{label.split()[0]}-{n}.sqlite"
+            with contents_left_out() if label == "without content" else nullcontext():
+                seconds, _, lines = ingest(path, source)
+            sizes[label] = sum(
+                p.stat().st_size for p in folder.glob(path.name + "*") if not p.name.endswith(".lock")
+            )
+            rates[label].append(lines / seconds)
     rows = []
-    figures = {}
-    for label in ("without content", "with content"):
-        path = folder / f"content-{label.split()[0]}.sqlite"
-        if label == "without content":
-            with contents_left_out():
-                seconds, applied, lines = ingest(path, source)
-        else:
-            seconds, applied, lines = ingest(path, source)
-        size = sum(p.stat().st_size for p in folder.glob(path.name + "*") if not p.name.endswith(".lock"))
-        figures[label] = (size, lines / seconds)
+    for label, found in rates.items():
         say(
-            f"part 2: {label}: {size / 1e6:.2f} MB, {applied / seconds:,.0f} messages/s, {lines / seconds:,.0f} lines/s"
+            f"part 2: {label}: {sizes[label] / 1e6:.2f} MB; order lines/s {', '.join(f'{r:,.0f}' for r in found)}"
         )
         rows += [
-            (f"part 2: store {label}", f"{size / 1e6:.2f} MB", "", ""),
-            (f"  ingest lines/s {label}", f"{lines / seconds:,.0f}", "", ""),
+            (f"part 2: store {label}", f"{sizes[label] / 1e6:.2f} MB", "", ""),
+            (f"  ingest lines/s {label} (best of {rounds})", f"{max(found):,.0f}", "", ""),
         ]
-    (bare, bare_rate), (full, full_rate) = figures["without content"], figures["with content"]
+    bare, full = max(rates["without content"]), max(rates["with content"])
     rows += [
-        ("  store size, content kept", f"{full / bare - 1:+.1%}", "", ""),
-        ("  ingest lines/s, content kept", f"{full_rate / bare_rate - 1:+.1%}", "", ""),
+        (
+            "  store size, content kept",
+            f"{sizes['with content'] / sizes['without content'] - 1:+.1%}",
+            "",
+            "",
+        ),
+        ("  ingest lines/s, content kept", f"{full / bare - 1:+.1%}", "", ""),
     ]
     return rows
 
