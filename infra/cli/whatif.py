@@ -72,6 +72,14 @@ def whatif(
         sys.stdout.write(orjson.dumps(_as_dict(result, orders), default=str).decode() + "\n")
     else:
         typer.echo(render(result, orders))
+    unconfigured = [o for o in result.reapplied.refused if o.message_type == "SkuConfigured"]
+    if unconfigured:  # the change itself did not take: the figures do not show it
+        typer.echo(
+            f"whatif: {len(unconfigured)} configuration message(s) of the change were refused "
+            f"(first: {unconfigured[0].message_id}: {unconfigured[0].detail}); those SKUs kept their policy",
+            err=True,
+        )
+        raise typer.Exit(FAILED)
 
 
 def _run(change: Any) -> WhatIf:

@@ -196,6 +196,16 @@ def test_a_setting_this_build_cannot_carry_is_refused_naming_it(shop) -> None:
     assert "no_such_field" in shown.output
 
 
+def test_a_change_whose_configuration_is_refused_says_so_and_fails(shop) -> None:
+    run, _ = shop
+    shown = run(
+        "whatif", "--policy", "fifo-v1", "--sku", "A", "--set", "reorder_point=5", "--set", "order_up_to=2"
+    )
+    assert shown.exit_code == 1
+    assert "2 configuration message(s) of the change were refused" in shown.output  # injected, k-1
+    assert "order_up_to: 2 is below reorder_point 5" in shown.output
+
+
 def test_switching_a_sku_now_shows_the_lines_that_would_move(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
