@@ -2,7 +2,8 @@
 
 A line's fate is how its wait ended (allocated at once, filled after some days,
 cancelled, still waiting); its effective wait is the days it waited until it
-stopped waiting (until its last fact when it never was filled). An order differs by
+stopped waiting (until its last fact when it never was filled, until the latest
+time of either history while it still waits). An order differs by
 the sum over its lines of the change in effective wait, plus one per line whose fate
 changed, so a line served at once instead of never counts more than a day's shift.
 """
@@ -45,7 +46,8 @@ class OrderDiff:
     lines: tuple[LineDiff, ...]
 
 
-def fate(line: LineOutcome | None) -> Fate:
+def fate(line: LineOutcome | None, now: datetime | None = None) -> Fate:
+    """`now`: the history's latest time, which a line still waiting has waited until."""
     if line is None:
         return Fate(NOT_PLACED, 0.0)
     if line.backordered == 0:
@@ -61,11 +63,16 @@ def fate(line: LineOutcome | None) -> Fate:
         if line.waiting
         else "ended unfilled"
     )
-    return Fate(status, _days(line.last_fact_at or line.requested_at, line))
+    until = now if line.waiting and now is not None else line.last_fact_at or line.requested_at
+    return Fate(status, _days(until, line))
 
 
 def _days(until: datetime, line: LineOutcome) -> float:
     return max(0.0, (until - line.requested_at).total_seconds() / 86400)
+
+
+def _times(line: LineOutcome) -> list[datetime]:
+    return [t for t in (line.requested_at, line.filled_at, line.last_fact_at) if t is not None]
 
 
 def differences(real: HistoryOutcome, simulated: HistoryOutcome) -> list[OrderDiff]:
@@ -73,9 +80,10 @@ def differences(real: HistoryOutcome, simulated: HistoryOutcome) -> list[OrderDi
     ours = {(o.order_id, o.line_id): o for o in real.lines}
     theirs = {(o.order_id, o.line_id): o for o in simulated.lines}
     by_order: dict[str, list[LineDiff]] = {}
+    now = max((t for o in (*real.lines, *simulated.lines) for t in _times(o)), default=None)
     for key in sorted(ours.keys() | theirs.keys()):
         line = ours.get(key) or theirs[key]
-        before, after = fate(ours.get(key)), fate(theirs.get(key))
+        before, after = fate(ours.get(key), now), fate(theirs.get(key), now)
         if before != after:
             by_order.setdefault(key[0], []).append(LineDiff(key[1], line.sku, before, after))
     found = [
