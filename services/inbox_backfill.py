@@ -77,8 +77,17 @@ def backfill(engine: Any, lines: Iterable[bytes]) -> Backfill:
                 report.unmatched.append((number, f"message {content.get('message_id')}: {NOT_APPLIED}"))
         if pending:
             engine.save(*pending)
+        _leave_mark(engine)
         report.without_content = len(missing)
         return report
+
+
+def _leave_mark(engine: Any) -> None:
+    """Tell the next holder of the store's write lock how far the log is (as the engine does after a
+    batch), so another process evicts the entries it cached before their contents were recorded."""
+    record = getattr(engine.write_lock, "record", None)
+    if record is not None:
+        record(engine.cached.seen)
 
 
 def _content(raw: bytes) -> tuple[dict[str, Any] | None, str]:

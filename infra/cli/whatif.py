@@ -121,10 +121,11 @@ def _apply_now(sku: str, policy: str, settings: dict[str, Any], as_json: bool) -
 
 def _check_policy(policy: str) -> None:
     from domain.allocation import get_policy
+    from domain.errors import UnknownPolicy
 
     try:
         get_policy(policy)
-    except Exception as unknown:
+    except UnknownPolicy as unknown:
         raise typer.BadParameter(str(unknown), param_hint="--policy") from None
 
 
