@@ -11,11 +11,13 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+import infra.whatif
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from infra.whatif import run_whatif
@@ -130,16 +132,32 @@ def test_first_come_first_served_makes_the_top_tiers_wait_longer_and_standard_sh
     assert all(o.message_type == "OrderShipped" for o in fifo.reapplied.refused)
 
 
-def test_a_whatif_never_writes_the_real_store(demo_store: Settings) -> None:
+def test_a_whatif_never_writes_the_real_store_and_leaves_no_scratch_store(
+    demo_store: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the scratch stores go
+    scratch: list[Path] = []
+
+    def build(settings: Settings):
+        scratch.append(settings.sqlite_path)
+        return build_engine(settings)
+
+    monkeypatch.setattr(infra.whatif, "build_engine", build)
     engine = build_engine(demo_store)
     last = engine.recorder.max_notification_id()
     engine.close()
     files = _files(demo_store)
-    _whatif(demo_store, Change("fifo-v1", frozenset({"SKU-001"}), start=m.BASE.replace(day=12)))
+    window = Change(
+        "fifo-v1", frozenset({"SKU-001"}), start=m.BASE.replace(day=12), end=m.BASE.replace(day=20)
+    )
+    result = _whatif(demo_store, window)
+    assert result.reapplied.applied  # it did run
     engine = build_engine(demo_store)
     assert engine.recorder.max_notification_id() == last
     engine.close()
     assert _files(demo_store) == files
+    assert len(scratch) == 2 and all(path.is_relative_to(tmp_path) for path in scratch)  # with --to: 2
+    assert list(tmp_path.iterdir()) == []
 
 
 SHOP = [
