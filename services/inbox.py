@@ -18,8 +18,8 @@ so (`CorrectionApplied`, which closes the message's events as `Applied` does).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 from hashlib import sha256
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson
@@ -61,6 +61,20 @@ class AppliedMessage(Aggregate):
         self.message_type = message_type
         self.fingerprint = fingerprint
         self.by = by
+        self.content = content
+
+    class ContentRecorded(Event):
+        """The content of an entry stored before contents were kept, attached later (backfill)."""
+
+        content: dict[str, Any]
+
+    def record_content(self, content: dict[str, Any]) -> None:
+        """Attach the message's content to an entry that has none: it must hash to the fingerprint."""
+        _check_content(self.content, self.fingerprint, content, self.message_id)
+        self._content_recorded(content=content)
+
+    @event(ContentRecorded)
+    def _content_recorded(self, content: dict[str, Any]) -> None:
         self.content = content
 
     @classmethod
@@ -134,6 +148,21 @@ class RefusedMessage(Aggregate):
         self.by = by
         self.content = content
 
+    class ContentRecorded(Event):
+        """As AppliedMessage.ContentRecorded, for the content applied at last under a refused id."""
+
+        content: dict[str, Any]
+
+    def record_content(self, content: dict[str, Any]) -> None:
+        if self.fingerprint is None:
+            raise ContentMismatch(f"message {self.message_id}: no content was applied under this id")
+        _check_content(self.content, self.fingerprint, content, self.message_id)
+        self._content_recorded(content=content)
+
+    @event(ContentRecorded)
+    def _content_recorded(self, content: dict[str, Any]) -> None:
+        self.content = content
+
     @property
     def applied(self) -> bool:
         return self.fingerprint is not None
@@ -141,6 +170,19 @@ class RefusedMessage(Aggregate):
     def refusal_of(self, message: Message) -> tuple[str, str | None] | None:
         """Why this very content was refused, if it was."""
         return self.refusals.get(fingerprint(message))
+
+
+class ContentMismatch(ValueError):
+    """A content offered for an inbox entry is not the one applied (or the entry has one already)."""
+
+
+def _check_content(
+    kept: dict[str, Any] | None, fingerprint: str, content: dict[str, Any], message_id: str
+) -> None:
+    if kept is not None:
+        raise ContentMismatch(f"message {message_id}: its content is kept already")
+    if digest(content) != fingerprint:
+        raise ContentMismatch(f"message {message_id}: the content does not hash to the fingerprint applied")
 
 
 @lru_cache(maxsize=100_000)  # asked before, during and after a message is decided

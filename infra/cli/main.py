@@ -26,6 +26,7 @@ from infra.cli.read import register_read_commands
 from infra.cli.schema import schema_app
 from infra.cli.state import cli_caller, reads_a_store, show_version, state
 from infra.cli.topics import topics_app
+from infra.cli.whatif import register as register_whatif
 
 # What a command needs is imported when it runs: `antrian --help` pays for typer alone.
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ register_preview(app)
 register_planning(app)
 app.command("forecast")(forecast)
 app.command("capacity")(capacity)
+register_whatif(app)
 
 
 @app.callback()

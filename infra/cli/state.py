@@ -33,6 +33,8 @@ READ_COMMANDS = frozenset(
         "suppliers",
         "plan",
         "forecast",
+        "whatif",
+        "inbox",
     }
 )
 

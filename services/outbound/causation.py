@@ -48,6 +48,9 @@ STANDALONE_TOPICS = frozenset(
             DeadLetter.Retried,
             RefusedMessage.Refused,
             RefusedMessage.RefusedAgain,
+            # A content attached later to an old entry (`antrian inbox backfill`): no message's cause.
+            AppliedMessage.ContentRecorded,
+            RefusedMessage.ContentRecorded,
             Notice.Delivered,
             # The parking lot's records: a parked message has no inbox record to close them.
             *PARKING_LOT_EVENTS,

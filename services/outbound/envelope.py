@@ -43,6 +43,9 @@ UNPUBLISHED: frozenset[type] = frozenset(
         RefusedMessage.Refused,
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
+        # A content attached later to an old entry (`antrian inbox backfill`): bookkeeping, no fact.
+        AppliedMessage.ContentRecorded,
+        RefusedMessage.ContentRecorded,
         # Early messages waiting (services/parking.py): applied at last, their own events are
         # published then; refused at last, a dead letter.
         *PARKING_LOT_EVENTS,

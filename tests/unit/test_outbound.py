@@ -191,6 +191,8 @@ def test_the_inbox_record_and_dead_letters_are_not_outbound_events():
         RefusedMessage.Refused,
         RefusedMessage.RefusedAgain,
         RefusedMessage.CorrectionApplied,
+        AppliedMessage.ContentRecorded,
+        RefusedMessage.ContentRecorded,
         *PARKING_LOT_EVENTS,
         *PLANNING_RUN_EVENTS,
     }
