@@ -36,7 +36,8 @@ class Value(BaseModel):
 # Stock.Configured too (None: not told), and its `order_up_to` and `eta_policy` (None: left as they
 # were). The per-supplier split of suggestions after Stock.InboundScheduled / SuggestionReduced
 # (None: worked out from the state, as before).
-# An inbox entry's message `content` (None: stored before contents were kept).
+# An inbox entry's message `content` (None: stored before contents were kept), and a refusal
+# entry's `occurred_at` (None: stored before it was kept).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
@@ -48,6 +49,7 @@ ADDED_LATER: dict[str, Any] = {
     "suggested_from": None,
     "failover_from": None,
     "content": None,
+    "occurred_at": None,
 }
 
 
