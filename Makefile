@@ -66,6 +66,7 @@ bench: install browser
 	$(BIN)/python -m bench.traffic
 	$(BIN)/python -m bench.traffic --messages 41000 --skus 20
 	$(BIN)/python -m bench.planning
+	$(BIN)/python -m bench.timetravel
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka

@@ -69,7 +69,12 @@ def grow(engine: Any, sku: str, events: int) -> float:
     from services.outcomes import Status
 
     started = time.perf_counter()
-    configured = {"message_id": f"{sku}-c", "type": "SkuConfigured", "occurred_at": "2026-03-02T07:00:00Z", "sku": sku}
+    configured = {
+        "message_id": f"{sku}-c",
+        "type": "SkuConfigured",
+        "occurred_at": "2026-03-02T07:00:00Z",
+        "sku": sku,
+    }
     assert engine.handle_raw(configured).status is Status.APPLIED
     for n in range(WAITING):
         at = T0 + timedelta(seconds=n)
@@ -83,7 +88,9 @@ def grow(engine: Any, sku: str, events: int) -> float:
             cause = Cause(message_id=f"{sku}-b{n}", at=at)
             line, phase = f"{sku}-b{(n - 1) // 3}", (n - 1) % 3
             if phase == 0:  # a platinum line waits at the head, the 50 orders behind it re-promised
-                request = LineRequest(order_id=line, line_id="1", quantity=1, tier=Tier.PLATINUM, placed_at=at)
+                request = LineRequest(
+                    order_id=line, line_id="1", quantity=1, tier=Tier.PLATINUM, placed_at=at
+                )
                 stock.request(request, cause)
             elif phase == 1:  # a unit comes in and fills it
                 stock.receive("main", 1, None, cause)
@@ -113,13 +120,27 @@ def replay_figures(path: Path, sku: str) -> dict[str, Any]:
         order_id = f"probe-{sku}"
         verdicts = list(Replayer(engine).order_verdicts(order_id))
         assert verdicts and all(v.matches for v in verdicts), verdicts
-        decision = next(e for e in engine.events.get(engine.get_order(order_id).id) if getattr(e, "decision", None))
+        decision = next(
+            e for e in engine.events.get(engine.get_order(order_id).id) if getattr(e, "decision", None)
+        )
         version = decision.decision.stock_version
         latest = stock.version
         # The decision farthest from a snapshot: snapshots are taken when a save passes a multiple of
         # 200 events, so one just before the last snapshot is re-run from the one before it.
-        snapshots = sorted(s.originator_version for s in engine.snapshots.get(stock_id(sku))) if engine.snapshots else []
-        decided = [e.originator_version for e in engine.events.get(stock_id(sku), gt=max(1, snapshots[-2] if len(snapshots) > 1 else 1), lte=snapshots[-1] if snapshots else latest) if type(e).__name__ in ("LineRequested", "QueueFilled")]
+        snapshots = (
+            sorted(s.originator_version for s in engine.snapshots.get(stock_id(sku)))
+            if engine.snapshots
+            else []
+        )
+        decided = [
+            e.originator_version
+            for e in engine.events.get(
+                stock_id(sku),
+                gt=max(1, snapshots[-2] if len(snapshots) > 1 else 1),
+                lte=snapshots[-1] if snapshots else latest,
+            )
+            if type(e).__name__ in ("LineRequested", "QueueFilled")
+        ]
         worst = decided[-1] if decided else version
         return {
             "events": latest,
@@ -211,8 +232,12 @@ def part2(folder: Path, events: int) -> None:
             f"  at a random instant: {warm_ms:.1f} ms (median of {RUNS}; {inexact} of them not exact: late messages "
             f"named); mid-history queue: {queue.lines} lines, Stock version {queue.version}"
         )
-        print(f"  first ask of a process (reads every inbox entry's time from the log once): {cold_ms:.0f} ms")
-        print(f"  baseline, the same read at the log's end (the Stock now): {now_ms:.1f} ms; target: at most 100 ms")
+        print(
+            f"  first ask of a process (reads every inbox entry's time from the log once): {cold_ms:.0f} ms"
+        )
+        print(
+            f"  baseline, the same read at the log's end (the Stock now): {now_ms:.1f} ms; target: at most 100 ms"
+        )
     finally:
         engine.close()
 
@@ -229,7 +254,9 @@ def _span(travel: Any) -> tuple[datetime, datetime]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--big", type=int, default=1_000_000, help="events in the long SKU history")
     parser.add_argument("--as-of-events", type=int, default=100_000, help="events in the as-of SKU's history")
     parser.add_argument("--part", choices=("1", "2", "both"), default="both")

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 from hashlib import sha256
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import orjson

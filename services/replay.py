@@ -304,7 +304,9 @@ class Replayer:
 _CREATED = ("domain.stock:Stock.Registered", "domain.order:Order.Placed")
 
 
-def waiting_spans(order: Any, events: list[Any], ended: Callable[[str], int | None]) -> dict[str, tuple[int, int | None]]:
+def waiting_spans(
+    order: Any, events: list[Any], ended: Callable[[str], int | None]
+) -> dict[str, tuple[int, int | None]]:
     """Per SKU, the Stock versions between which the order's lines can have been in its queue.
 
     A line joins a queue by a decision the Order records (its `decision` names the Stock

@@ -61,7 +61,7 @@ def report(
     moment = None
     if as_of is not None:  # the analytics fold of the log up to the instant, in a scratch store
         from infra.cli.as_of import moment_line, travel_to
-        from services.time_travel.log_prefix import read_models_at
+        from projections.log_prefix import read_models_at
 
         travel, moment = travel_to(as_of)
         store = read_models_at(travel.engine, moment.position, ["analytics"])

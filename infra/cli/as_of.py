@@ -116,7 +116,9 @@ def stock(
     if as_of is not None:
         typer.echo(moment_line(moment))
     if found is None:
-        typer.echo(f"unknown SKU {sku!r}{' at that instant' if as_of else ''}: no stock event names it", err=True)
+        typer.echo(
+            f"unknown SKU {sku!r}{' at that instant' if as_of else ''}: no stock event names it", err=True
+        )
         raise typer.Exit(NOT_FOUND)
     _render_stock(found)
 
@@ -154,7 +156,9 @@ def _render_order(o: OrderAt) -> None:
         f"order {o.order_id} (version {o.version}): customer {o.customer_id} ({o.tier}), placed "
         f"{o.placed_at.isoformat()}, ships {o.shipping}"
     )
-    table = Table("line", "sku", "status", "ordered", "alloc", "waiting", "shipped", "cancelled", "pos", "ETA")
+    table = Table(
+        "line", "sku", "status", "ordered", "alloc", "waiting", "shipped", "cancelled", "pos", "ETA"
+    )
     for line in o.lines:
         table.add_row(
             line.line_id,

@@ -63,7 +63,9 @@ def queue(
 
 
 def order(
-    order_id: str = typer.Argument(..., help="Order id."), as_json: bool = AS_JSON, as_of: str = as_of_option()
+    order_id: str = typer.Argument(..., help="Order id."),
+    as_json: bool = AS_JSON,
+    as_of: str = as_of_option(),
 ) -> None:
     """An order's lines: status, units, live queue position and promised date."""
     from projections.queue_order_read import order_view

@@ -64,7 +64,7 @@ def moment_model(moment: Any) -> Moment:
 def report_as_of(of: Backend, instant: datetime, start: Any, end: Any) -> tuple[Any, Any]:
     """(the report's figures folded from the log up to the instant, the moment)."""
     from projections.analytics.query import read_report
-    from services.time_travel.log_prefix import read_models_at
+    from projections.log_prefix import read_models_at
 
     with of.travelling() as travel:
         moment = travel.moment(instant)

@@ -342,7 +342,9 @@ class PromisesKept(Model):
 
 
 class Moment(Model):
-    as_of: datetime = Field(description="the instant asked for, in UTC (business time: messages' occurred_at)")
+    as_of: datetime = Field(
+        description="the instant asked for, in UTC (business time: messages' occurred_at)"
+    )
     log_position: int | None = Field(
         description="the last notification the answer includes (0: none, before the first message; null: the "
         "log's end, no message occurred after the instant)"

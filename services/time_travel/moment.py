@@ -174,7 +174,6 @@ class MessageTimes:
         )
 
 
-
 class BadInstant(ValueError):
     """An instant that is not an ISO 8601 date and time with its zone."""
 

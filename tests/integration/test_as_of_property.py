@@ -42,7 +42,11 @@ def at(minute: int) -> str:
 def a_message(draw: Any, n: int) -> dict[str, Any]:
     minute = draw(st.integers(0, SPAN_MINUTES))
     mid = f"m{n}"
-    kind = draw(st.sampled_from(("order", "order", "receipt", "po", "po_receipt", "cancel", "ship", "configure", "adjust")))
+    kind = draw(
+        st.sampled_from(
+            ("order", "order", "receipt", "po", "po_receipt", "cancel", "ship", "configure", "adjust")
+        )
+    )
     sku = draw(st.sampled_from(SKUS))
     order_id = draw(st.sampled_from(ORDERS))
     quantity = draw(st.integers(1, 6))
@@ -88,7 +92,9 @@ def ingest(messages: list[dict[str, Any]]) -> tuple[Any, list[tuple[str, str, An
         if outcome.status in (Status.APPLIED, Status.REJECTED):
             judged.append((outcome.status.value, message.message_id, message.occurred_at))
         for released in engine.take_released():
-            occurred = next(parse_message(r).occurred_at for r in messages if r["message_id"] == released.message_id)
+            occurred = next(
+                parse_message(r).occurred_at for r in messages if r["message_id"] == released.message_id
+            )
             judged.append((released.status.value, released.message_id or "?", occurred))
     return engine, judged
 

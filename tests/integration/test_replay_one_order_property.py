@@ -32,12 +32,27 @@ def a_history(draw: Any) -> list[dict[str, Any]]:
     for n in range(draw(st.integers(1, 30))):
         mid, at = f"m{n}", m.ts(minutes=n)
         order_id = draw(st.sampled_from(ORDERS))
-        kind = draw(st.sampled_from(("order", "order", "receipt", "adjust", "cancel", "accept", "release", "withdraw")))
+        kind = draw(
+            st.sampled_from(
+                ("order", "order", "receipt", "adjust", "cancel", "accept", "release", "withdraw")
+            )
+        )
         if kind == "order":
             lines = (("1", "A", draw(st.integers(1, 5))),)
-            history.append(m.order_placed(mid, order_id, lines, draw(st.sampled_from(("standard", "gold"))), at=at, accept_substitutes=True))
+            history.append(
+                m.order_placed(
+                    mid,
+                    order_id,
+                    lines,
+                    draw(st.sampled_from(("standard", "gold"))),
+                    at=at,
+                    accept_substitutes=True,
+                )
+            )
         elif kind == "receipt":
-            history.append(m.stock_received(mid, draw(st.sampled_from(("A", "B"))), draw(st.integers(1, 4)), at=at))
+            history.append(
+                m.stock_received(mid, draw(st.sampled_from(("A", "B"))), draw(st.integers(1, 4)), at=at)
+            )
         elif kind == "adjust":
             history.append(m.stock_adjusted(mid, "A", draw(st.integers(0, 3)), at=at))
         elif kind == "cancel":
@@ -60,7 +75,9 @@ def verdicts(engine: Any, order_id: str) -> list[Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=a_history())
-def test_replaying_one_order_finds_what_a_scan_of_the_whole_history_finds(history: list[dict[str, Any]]) -> None:
+def test_replaying_one_order_finds_what_a_scan_of_the_whole_history_finds(
+    history: list[dict[str, Any]],
+) -> None:
     engine = make_engine("memory")
     for raw in history:
         engine.handle_batch([parse_message(raw)])

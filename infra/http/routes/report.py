@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -38,7 +38,8 @@ def report(
     end: IsoDay | None = Query(None, alias="to", description="last day (inclusive)"),
     as_of: Instant | None = Query(
         None,
-        description=AS_OF_INSTANT + "; the figures folded from the log up to it (no capacity outlook: it looks "
+        description=AS_OF_INSTANT
+        + "; the figures folded from the log up to it (no capacity outlook: it looks "
         "ahead from today)",
     ),
     fresh: bool = Query(
@@ -59,7 +60,12 @@ def report(
     else:
         with of.reading() as tx:
             kept = of.reports.figures(tx, start, end, fresh)
-        found, computed_at, current, outlook = kept.report, kept.computed_at, kept.current, of.capacity_outlook()
+        found, computed_at, current, outlook = (
+            kept.report,
+            kept.computed_at,
+            kept.current,
+            of.capacity_outlook(),
+        )
     figures = Report.model_validate(
         {
             **{k: v for k, v in asdict(found).items() if k in Report.model_fields and k != "promises"},

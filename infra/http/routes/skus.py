@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from infra.http.as_of_models import SkuQueueAsOf, StockPositionAsOf
 from infra.http.auth import AUDITORS, READERS, Caller, allow, shown
 from infra.http.backend import Backend
 from infra.http.deps import backend, unknown_sku
-from infra.http.as_of_models import SkuQueueAsOf, StockPositionAsOf
 from infra.http.models import AuditEntry, SkuQueue, StockPosition
 from infra.http.pagination import Page, PageRequest, page_request, paginate
-from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
 from infra.http.params import AS_OF_INSTANT, Instant
+from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
 from infra.http.stock import read_stock
 
 router = APIRouter(tags=["skus"], responses=REFUSED)
@@ -39,7 +39,9 @@ def sku_queue(sku: str, caller: Readers, of: Of, as_of: AsOf = None) -> SkuQueue
 
 
 @router.get("/skus/{sku}", response_model=StockPosition | StockPositionAsOf, responses=NOT_FOUND)
-def stock_position(sku: str, caller: Readers, of: Of, as_of: AsOf = None) -> StockPosition | StockPositionAsOf:
+def stock_position(
+    sku: str, caller: Readers, of: Of, as_of: AsOf = None
+) -> StockPosition | StockPositionAsOf:
     """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply; with
     `as_of`, what the Stock held then (no incoming supply: the purchase-order read model is today's)."""
     from projections.purchasing.po_read import incoming_supply

@@ -47,11 +47,13 @@ class _Stopped:
 
 def read_models_at(engine: Any, position: int | None, names: list[str]) -> Any:
     """A scratch in-memory read store with the projections `names` folded up to `position`."""
-    from infra.bootstrap import build_runner
+    from projections import catalog
+    from projections.runner import ProjectionRunner
     from projections.store import SqliteReadStore
 
     store = SqliteReadStore(":memory:")
-    build_runner(store, names).run(LogPrefixFeed(engine.recorder, engine.mapper, position, owner=engine))
+    runner = ProjectionRunner(store, catalog.build(names))
+    runner.run(LogPrefixFeed(engine.recorder, engine.mapper, position, owner=engine))
     return store
 
 
