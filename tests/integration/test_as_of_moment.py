@@ -75,3 +75,20 @@ def test_instants_are_read_with_their_zone_and_given_in_utc():
 def test_an_instant_without_a_zone_or_not_a_date_and_time_is_refused(text):
     with pytest.raises(BadInstant):
         parse_instant(text)
+
+
+def test_each_store_finds_an_aggregate_s_version_at_an_instant(store):
+    # Given two receipts an hour apart on each store (memory, SQLite, PostgreSQL)
+    for raw in (
+        m.stock_received("r1", "A", 5, at=m.ts(hours=1)),
+        m.stock_received("r2", "A", 2, at=m.ts(hours=2)),
+    ):
+        store.handle_batch([parse_message(raw)])
+    travel = TimeTravel(store)
+    # When the stock is read between them, and after both
+    between = travel.stock("A", travel.moment(m.BASE + timedelta(hours=1, minutes=30)))
+    after = travel.stock("A", travel.moment(m.BASE + timedelta(hours=3)))
+    # Then it holds the first receipt only, then both
+    assert between is not None and after is not None
+    assert (between.on_hand_total, after.on_hand_total) == (5, 7)
+    assert between.version < after.version
