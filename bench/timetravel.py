@@ -16,10 +16,13 @@ and `replay decision probe` is timed (the CLI's work less starting the process),
 the baseline of loading the Stock at its latest version (snapshot + events after it).
 
 Part 2, `--as-of` queue of a SKU with 100,000 events (target at most 100 ms): one SKU's
-realistic traffic (bench/traffic: refusals, re-sends, late and early clocks, long queues,
-PO churn) through the engine; then the queue at random instants. The first ask reads the
-inbox entries' message times from the log once (an HTTP server pays it once; a CLI
-process on every run): printed apart. Baseline: the same SKU's queue now.
+traffic through the engine in batches of 500 (as `antrian ingest`): orders in four tiers,
+receipts keeping the queue near 200 lines, shipments (some refused), cancels, re-sends,
+clocks hours late, messages for an unknown SKU; then the queue at random instants
+(`--realistic`: bench/traffic's stream instead, whose one-SKU queue drifts to thousands of
+lines: slower, since every read of such a Stock is). The first ask reads the inbox
+entries' message times from the log once (an HTTP server pays it once; a CLI process on
+every run): printed apart. Baseline: the same read at the log's end (the Stock now).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from domain.allocation import split_line_key
 from domain.stock import stock_id
 from domain.values import Cause, LineRequest, Tier
 from infra.bootstrap import build_engine
@@ -193,10 +197,17 @@ def part2(folder: Path, events: int, realistic_traffic: bool = False) -> None:
     started = time.perf_counter()
     if realistic_traffic:  # bench/traffic's stream on one SKU: its queue drifts to thousands of lines
         lines = realistic(int(events / 1.95), skus=1, waiting_per_sku=200).lines
+        for start in range(0, len(lines), 500):
+            apply_lines(engine, lines[start : start + 500], received_at=datetime(2100, 1, 1, tzinfo=UTC))
     else:
-        lines = steady(int(events / 1.5))  # about 1.5 Stock events a message
-    for start in range(0, len(lines), 500):
-        apply_lines(engine, lines[start : start + 500], received_at=datetime(2100, 1, 1, tzinfo=UTC))
+        traffic, lines, waiting, holding = Steady(), list[bytes](), None, list[str]()
+        while waiting is None or engine.get_stock("STEADY").version < events:
+            batch = traffic.chunk(500, waiting, holding)
+            lines += batch
+            apply_lines(engine, batch, received_at=datetime(2100, 1, 1, tzinfo=UTC))
+            now = engine.get_stock("STEADY")
+            waiting = len(now.queue)
+            holding = sorted({split_line_key(key)[0] for key in now.reservations})
     sku = _only_sku(engine)
     stock = engine.get_stock(sku)
     ingest_s = time.perf_counter() - started
@@ -244,72 +255,72 @@ def part2(folder: Path, events: int, realistic_traffic: bool = False) -> None:
         engine.close()
 
 
-def steady(messages: int, seed: int = 11) -> list[bytes]:
-    """One SKU's traffic as a shop sends it, its queue kept near 200 lines (units come in about as fast
-    as they are ordered): orders of 1-3 units in four tiers, receipts, shipments of what was allocated
-    (and some of what was not: refused), cancels, 3% re-sent, 3% with a clock hours late, 2% for an
-    unknown SKU (refused)."""
-    import orjson
+class Steady:
+    """One SKU's traffic as a shop sends it, its queue kept near 200 lines: orders of 1-3 units in four
+    tiers; receipts while more than 200 lines wait (told by the engine between chunks, as a buyer
+    watches the queue); shipments of orders (refused when nothing is allocated yet, and tried again);
+    cancels; 3% re-sent, 3% with a clock three hours late, 2% for an unknown SKU (refused)."""
 
-    rng = random.Random(seed)
-    out: list[bytes] = []
-    now, ordered, received, n = T0, 0, 0, 0
-    placed: list[tuple[str, int, int]] = []  # (order id, units ordered up to it, its units)
+    def __init__(self, seed: int = 11) -> None:
+        self.rng = random.Random(seed)
+        self.now = T0
+        self.n = 0
+        self.sent: list[bytes] = []
+        self.placed: list[str] = []
 
-    def send(kind: str, late: bool = False, **fields: Any) -> None:
-        nonlocal n
-        n += 1
-        at = now - timedelta(hours=3) if late else now
+    def _send(self, out: list[bytes], kind: str, late: bool = False, **fields: Any) -> None:
+        import orjson
+
+        self.n += 1
+        at = self.now - timedelta(hours=3) if late else self.now
         body = {
-            "message_id": f"s-{n:07d}",
+            "message_id": f"s-{self.n:07d}",
             "type": kind,
             "occurred_at": at.isoformat().replace("+00:00", "Z"),
         }
-        out.append(orjson.dumps({**body, **fields}))
+        line = orjson.dumps({**body, **fields})
+        out.append(line)
+        self.sent.append(line)
 
-    send("SkuConfigured", sku="STEADY", reorder_point=5, safety_stock=2)
-    while len(out) < messages:
-        now += timedelta(seconds=rng.uniform(5, 40))
-        roll = rng.random()
-        late = rng.random() < 0.03
-        if roll < 0.03 and out:
-            out.append(rng.choice(out[-2000:]))
-        elif roll < 0.05:
-            send("StockReceived", sku="NOPE", quantity=1)
-        elif roll < 0.55:
-            quantity = rng.randint(1, 3)
-            ordered += quantity
-            order_id = f"S{n}"
-            placed.append((order_id, ordered, quantity))
-            iso = now.isoformat().replace("+00:00", "Z")
-            tier = rng.choice(("standard", "standard", "gold", "platinum"))
-            lines = [{"line_id": "1", "sku": "STEADY", "quantity": quantity}]
-            contact = {"email": "c@example.com"}
-            send(
-                "OrderPlaced",
-                late,
-                order_id=order_id,
-                customer_id=f"c{n % 500}",
-                customer_tier=tier,
-                placed_at=iso,
-                lines=lines,
-                contact=contact,
-            )
-        elif roll < 0.80 and ordered - received > 400:
-            quantity = rng.randint(5, 20)
-            received += quantity
-            send("StockReceived", late, sku="STEADY", quantity=quantity)
-        elif roll < 0.92 and placed:
-            chosen = placed[0] if rng.random() < 0.8 else rng.choice(placed)
-            if chosen[1] <= received or rng.random() < 0.1:
-                send("OrderShipped", order_id=chosen[0], lines=[{"line_id": "1"}])
-                placed.remove(chosen)
-        elif placed:
-            chosen = rng.choice(placed)
-            send("OrderCancelled", late, order_id=chosen[0])
-            placed.remove(chosen)
-            ordered -= chosen[2]  # no longer wanted: no units come in for it
-    return out
+    def chunk(self, size: int, waiting_lines: int | None, allocated: list[str] | None = None) -> list[bytes]:
+        """`allocated`: orders holding units, as the warehouse sees them (shipped first)."""
+        rng, out, to_ship = self.rng, list[bytes](), list(allocated or ())
+        rng.shuffle(to_ship)
+        if waiting_lines is None:
+            self._send(out, "SkuConfigured", sku="STEADY", reorder_point=5, safety_stock=2)
+            waiting_lines = 0
+        while len(out) < size:
+            self.now += timedelta(seconds=rng.uniform(5, 40))
+            roll, late = rng.random(), rng.random() < 0.03
+            if roll < 0.03 and self.sent:
+                out.append(rng.choice(self.sent[-2000:]))
+            elif roll < 0.05:
+                self._send(out, "StockReceived", sku="NOPE", quantity=1)
+            elif roll < 0.45:
+                order_id = f"S{self.n}"
+                self.placed.append(order_id)
+                self._send(
+                    out,
+                    "OrderPlaced",
+                    late,
+                    order_id=order_id,
+                    customer_id=f"c{self.n % 500}",
+                    customer_tier=rng.choice(("standard", "standard", "gold", "platinum")),
+                    placed_at=self.now.isoformat().replace("+00:00", "Z"),
+                    lines=[{"line_id": "1", "sku": "STEADY", "quantity": rng.randint(1, 3)}],
+                    contact={"email": "c@example.com"},
+                )
+            elif roll < 0.62:
+                if waiting_lines > 200:
+                    self._send(out, "StockReceived", late, sku="STEADY", quantity=rng.randint(2, 6))
+            elif roll < 0.95 and (to_ship or self.placed):
+                # what holds units, and now and then one that does not yet (refused)
+                order_id = to_ship.pop() if to_ship and rng.random() < 0.9 else rng.choice(self.placed)
+                self._send(out, "OrderShipped", order_id=order_id, lines=[{"line_id": "1"}])
+            elif self.placed:
+                order_id = self.placed.pop(rng.randrange(len(self.placed)))
+                self._send(out, "OrderCancelled", late, order_id=order_id)
+        return out
 
 
 def _only_sku(engine: Any) -> str:
