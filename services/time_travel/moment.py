@@ -114,7 +114,8 @@ def _named(ids: list[str], count: int) -> str:
 class MessageTimes:
     """The applied messages in the order they were applied, with when each occurred."""
 
-    def __init__(self, recorder: Any) -> None:
+    def __init__(self, recorder: Any, plain_json: bool = False) -> None:
+        """`plain_json`: states are stored as JSON text (no compression or cipher), so SQLite can read them."""
         self.entries: list[Entry] = []
         self._positions: list[int] = []
         # Running maximum of the known times: the first entry occurring after T is found by bisection.
@@ -124,32 +125,52 @@ class MessageTimes:
         self._refusal_positions: list[int] = []
         self._refused_ids: dict[Any, str] = {}  # RefusedAgain names no message id: its entry's Refused does
         self._log = TopicLog(recorder, APPLIED_TOPICS + REFUSED_TOPICS, self._fold)
+        self._sqlite = sqlite_reader(recorder) if plain_json else None
+        self._from = 1
 
     def catch_up(self) -> None:
-        self._log.catch_up()
+        if self._sqlite is None:
+            self._log.catch_up()
+            return
+        for position, topic, originator_id, message_id, applied_at, refused_at in self._sqlite(self._from):
+            self._add(
+                position,
+                topic,
+                originator_id,
+                message_id,
+                applied_at if topic in APPLIED_TOPICS else refused_at,
+            )
+            self._from = position + 1
 
     def _fold(self, note: Any) -> None:
         state = orjson.loads(note.state)
         if note.topic in REFUSED_TOPICS:
-            refused_at = state.get("occurred_at")
-            when = datetime.fromisoformat(refused_at) if refused_at else None
-            message_id = state.get("message_id") or self._refused_ids.get(note.originator_id, "?")
-            self._refused_ids[note.originator_id] = message_id
-            self._refusals.append(Entry(note.id, message_id, when))
-            self._refusal_positions.append(note.id)
+            occurred = state.get("occurred_at")
+        else:
+            occurred = (state.get("content") or {}).get("occurred_at")
+        self._add(note.id, note.topic, note.originator_id, state.get("message_id"), occurred)
+
+    def _add(
+        self, position: int, topic: str, originator_id: Any, message_id: str | None, occurred: str | None
+    ) -> None:
+        when = datetime.fromisoformat(occurred) if occurred else None
+        if topic in REFUSED_TOPICS:
+            message_id = message_id or self._refused_ids.get(originator_id, "?")
+            self._refused_ids[originator_id] = message_id
+            self._refusals.append(Entry(position, message_id, when))
+            self._refusal_positions.append(position)
             if when is None:
                 self._unknown.append(message_id)
             return
-        content = state.get("content")
-        occurred = datetime.fromisoformat(content["occurred_at"]) if content else None
-        self.entries.append(Entry(note.id, state["message_id"], occurred))
-        self._positions.append(note.id)
+        message_id = message_id or "?"
+        self.entries.append(Entry(position, message_id, when))
+        self._positions.append(position)
         before = self._latest[-1] if self._latest else None
-        if occurred is None:
-            self._unknown.append(state["message_id"])
+        if when is None:
+            self._unknown.append(message_id)
             self._latest.append(before or datetime.min.replace(tzinfo=UTC))
         else:
-            self._latest.append(occurred if before is None or occurred > before else before)
+            self._latest.append(when if before is None or when > before else before)
 
     def cut(self, instant: datetime) -> Moment:
         """The log up to the last message applied before the first one occurring after `instant`."""
@@ -172,6 +193,36 @@ class MessageTimes:
             unknown=unknown[:NAMED],
             unknown_count=len(unknown),
         )
+
+
+def sqlite_reader(recorder: Any) -> Any:
+    """For a SQLite store: the entries' positions, ids and times picked out by SQLite itself.
+
+    The library's topic filter hands back whole notifications, each state then parsed
+    here: six times slower to read a long log's entries than SQLite's `json_extract`.
+    None for other stores, and for states not stored as plain JSON (compressed, encrypted).
+    """
+    if not type(recorder).__module__.startswith(("eventsourcing.sqlite", "infra.sqlite")):
+        return None
+    topics = APPLIED_TOPICS + REFUSED_TOPICS
+    marks = ",".join("?" * len(topics))
+    state = "CAST(state AS TEXT)"
+    statement = (
+        f"SELECT rowid, topic, originator_id, json_extract({state}, '$.message_id'),"
+        f" json_extract({state}, '$.content.occurred_at'), json_extract({state}, '$.occurred_at')"
+        f" FROM {recorder.events_table_name} WHERE rowid >= ? AND topic IN ({marks}) ORDER BY rowid"
+    )
+
+    def read(start: int) -> list[Any]:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(statement, (start, *topics))
+            return list(c.fetchall())
+
+    try:
+        read(2**62)
+    except Exception:  # noqa: BLE001 - no JSON functions, or not JSON: the library's way
+        return None
+    return read
 
 
 class BadInstant(ValueError):

@@ -119,7 +119,9 @@ class TimeTravel:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.times = MessageTimes(engine.recorder)
+        mapper = engine.mapper
+        plain = getattr(mapper, "compressor", None) is None and getattr(mapper, "cipher", None) is None
+        self.times = MessageTimes(engine.recorder, plain_json=plain)
 
     def moment(self, instant: datetime) -> Moment:
         self.times.catch_up()
