@@ -42,6 +42,7 @@ from domain.stock import stock_id
 from domain.values import Cause, LineRequest, Tier
 from infra.bootstrap import build_engine
 from infra.settings import Settings
+from services.processing import Processing
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WAITING = 50
@@ -86,7 +87,9 @@ def grow(engine: Any, sku: str, events: int) -> float:
     stock = engine.get_stock(sku)
     n, at = 0, T0 + timedelta(minutes=5)
     while stock.version < events:
-        while len(stock.pending_events) < SAVE_EVERY and stock.version < events:
+        # Collected command by command, as the engine collects a batch message by message.
+        processing = Processing()
+        while len(processing.events) < SAVE_EVERY and stock.version < events:
             n += 1
             at += timedelta(seconds=1)
             cause = Cause(message_id=f"{sku}-b{n}", at=at)
@@ -100,7 +103,8 @@ def grow(engine: Any, sku: str, events: int) -> float:
                 stock.receive("main", 1, None, cause)
             else:  # and ships
                 stock.ship(line, "1", 1, "main", at)
-        engine.save(stock)
+            processing.collect_events(stock)
+        engine.saving.save(processing)
     return time.perf_counter() - started
 
 
