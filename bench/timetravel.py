@@ -6,10 +6,11 @@
 Part 1, one decision replayed (targets: at most 50 ms with 1,000 and with 1,000,000 events
 in its SKU's history). Two SKUs on one SQLite store. Each starts with 50 real orders
 waiting (through the engine). Its long history is then made by the Stock's own commands,
-saved through the engine's writer in batches of 10,000 events (snapshots taken as the
-engine takes them, every 200 events): a platinum line of 1 unit requested and received
-in turn, each a real decision (LineRequested, QueueFilled, EtasRevised re-promising the
-50 waiting orders). Ingesting a million events' worth of messages through the engine
+collected one by one (as the engine collects a batch message by message, snapshots taken
+by the command that passes each 200 events) and saved through the engine's writer about
+1,000 events at a time: a platinum line of 1 unit requested, received and shipped in
+turn, real decisions (LineRequested, QueueFilled, EtasRevised re-promising the 50 waiting
+orders). The decision farthest from a snapshot is timed too. Ingesting a million events' worth of messages through the engine
 would take longer than this machine has; what is replayed does not depend on how the
 events were made. Then a real order ("probe") is placed through the engine on each SKU,
 and `replay decision probe` is timed (the CLI's work less starting the process), beside

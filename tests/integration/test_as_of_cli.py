@@ -134,3 +134,10 @@ def test_the_report_as_of_an_instant_counts_the_lines_ordered_by_then(antrian):
 
     assert (found["lines"], found["units"]) == (1, 5)
     assert found["moment"]["messages_applied"] == 2
+
+
+def test_the_longest_queues_as_of_an_instant_are_refused_naming_the_option(antrian):
+    result = antrian("queue", "--as-of", AFTER_O1)
+
+    assert result.exit_code == 2
+    assert "--as-of shows one SKU's queue: give the SKU" in result.output
