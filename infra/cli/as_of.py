@@ -10,7 +10,7 @@ without --as-of).
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -53,9 +53,8 @@ def travel_to(text: str | None) -> tuple[TimeTravel, Moment]:
     from infra.bootstrap import build_engine
     from services.time_travel.views import TimeTravel
 
-    when = instant(text) if text is not None else datetime.max.replace(tzinfo=UTC)  # now
     travel = TimeTravel(build_engine(state.settings))
-    return travel, travel.moment(when)
+    return travel, travel.moment(instant(text)) if text is not None else travel.now()
 
 
 def moment_line(moment: Moment) -> str:
@@ -109,7 +108,7 @@ def stock(
     travel, moment = travel_to(as_of)
     found = travel.stock(sku, moment)
     if as_json:
-        print_json({"moment": moment.as_json(), "stock": found and asdict(found)})
+        print_json({"moment": moment.as_json() if as_of else None, "stock": found and asdict(found)})
         if found is None:
             raise typer.Exit(NOT_FOUND)
         return

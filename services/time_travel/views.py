@@ -10,7 +10,7 @@ times a promise was revised or who was notified, are kept by projections).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -126,6 +126,11 @@ class TimeTravel:
     def moment(self, instant: datetime) -> Moment:
         self.times.catch_up()
         return self.times.cut(instant)
+
+    @staticmethod
+    def now() -> Moment:
+        """The log's end, without reading any message's time (nothing before it is asked)."""
+        return Moment(instant=datetime.max.replace(tzinfo=UTC), position=None, applied=-1)
 
     def load(self, aggregate_id: UUID, moment: Moment) -> Any | None:
         version = version_at(self.engine.recorder, aggregate_id, moment.position)
