@@ -177,7 +177,8 @@ def _render_order(o: OrderAt) -> None:
 def _render_stock(s: StockAt) -> None:
     warehouses = ", ".join(f"{w} {n}" for w, n in s.on_hand.items()) or "none"
     typer.echo(
-        f"{s.sku} (Stock version {s.version}, {s.policy}, {s.eta_policy}, {s.replenish_policy})\n"
+        f"{s.sku} (Stock version {s.version}): allocation {s.policy}, ETA {s.eta_policy}, "
+        f"replenishment {s.replenish_policy}\n"
         f"  on hand {s.on_hand_total} ({warehouses}); allocated {s.allocated}; available {s.available}\n"
         f"  waiting {s.units_waiting} unit(s) on {s.lines_waiting} line(s), oldest since "
         f"{s.oldest_wait_since or '-'}; {s.units_needing_purchase} need a purchase; inbound {s.units_inbound}\n"
