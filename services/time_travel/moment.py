@@ -21,7 +21,8 @@ they are counted as in order (placed by their position) and named as `unknown`
 no aggregate, so they never move the cut; but one that occurred by T and was judged
 after the cut was judged on a state such a fresh store would not have had (it
 might have been applied there), so it is named among the `missing` too (refusal
-entries keep when their message occurred; older ones, with no time, are `unknown`).
+entries keep when their message occurred; an older one judged after the cut, with no
+time, is `unknown`).
 
 Not covered: a parked message refused after waiting its time (services/parking.py)
 was judged by the message clock of every message the engine had seen, some of
@@ -87,8 +88,9 @@ class Moment:
             )
         if self.unknown_count:
             parts.append(
-                f"{self.unknown_count} message(s) were applied before message contents were kept, so their "
-                f"times are unknown and they are taken as in order: {_named(self.unknown, self.unknown_count)}"
+                f"{self.unknown_count} message(s) were stored before their times were kept, so whether they "
+                f"occurred by then is unknown (applied ones are taken as in order): "
+                f"{_named(self.unknown, self.unknown_count)}"
             )
         return "; ".join(parts) if parts else "exact"
 
@@ -120,7 +122,7 @@ class MessageTimes:
         self._positions: list[int] = []
         # Running maximum of the known times: the first entry occurring after T is found by bisection.
         self._latest: list[datetime] = []
-        self._unknown: list[str] = []  # messages applied or refused with no known time
+        self._unknown: list[str] = []  # messages applied with no known time
         self._refusals: list[Entry] = []
         self._refusal_positions: list[int] = []
         self._refused_ids: dict[Any, str] = {}  # RefusedAgain names no message id: its entry's Refused does
@@ -159,8 +161,6 @@ class MessageTimes:
             self._refused_ids[originator_id] = message_id
             self._refusals.append(Entry(position, message_id, when))
             self._refusal_positions.append(position)
-            if when is None:
-                self._unknown.append(message_id)
             return
         message_id = message_id or "?"
         self.entries.append(Entry(position, message_id, when))
@@ -177,13 +177,15 @@ class MessageTimes:
         first_after = bisect_right(self._latest, instant)
         later = self.entries[first_after:]
         missing = [e.message_id for e in later if e.occurred_at is not None and e.occurred_at <= instant]
-        unknown = self._unknown
+        unknown = list(self._unknown)
         if first_after == len(self.entries):
             position: int | None = None
         else:
             position = self._positions[first_after - 1] if first_after else 0
+            # A refusal changed nothing: only one judged after the cut may differ in a fresh store.
             judged_after = self._refusals[bisect_right(self._refusal_positions, position) :]
             missing += [r.message_id for r in judged_after if r.occurred_at and r.occurred_at <= instant]
+            unknown += [r.message_id for r in judged_after if r.occurred_at is None]
         return Moment(
             instant=instant,
             position=position,

@@ -46,7 +46,21 @@ def test_entries_stored_before_contents_were_kept_are_named_as_of_unknown_time()
     moment = TimeTravel(engine).moment(m.BASE + timedelta(hours=1))
     # Then the answer is marked not exact, naming it
     assert (moment.exact, moment.unknown, moment.unknown_count) == (False, ["old-1"], 1)
-    assert "times are unknown" in moment.note()
+    assert "stored before their times were kept" in moment.note()
+
+
+def test_a_refusal_stored_without_its_time_matters_only_when_judged_after_the_cut():
+    from services.inbox import RefusedMessage
+
+    # Given a refusal stored before refusals kept their message's time, between two receipts
+    engine = fed(m.stock_received("r1", "A", 5, at=m.ts(hours=1)))
+    engine.save(RefusedMessage("old-x", "OrderShipped", "0" * 64, "nothing allocated", None))
+    engine.handle_batch([parse_message(m.stock_received("r2", "A", 2, at=m.ts(hours=3)))])
+    travel = TimeTravel(engine)
+    # Then an instant after everything is exact (it changed nothing, and nothing comes after it) ...
+    assert travel.moment(m.BASE + timedelta(hours=4)).exact
+    # ... and one cut before it names it: a fresh store might have applied it
+    assert travel.moment(m.BASE + timedelta(hours=2)).unknown == ["old-x"]
 
 
 def test_an_instant_before_the_first_message_covers_none_of_the_log():
