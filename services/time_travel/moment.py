@@ -24,6 +24,10 @@ might have been applied there), so it is named among the `missing` too (refusal
 entries keep when their message occurred; an older one judged after the cut, with no
 time, is `unknown`).
 
+"In the order applied" matters with batches: a message a batch wakes is applied after
+the batch, not right after what it waited for (services/engine.py), so the order is the
+log's, which a store fed one message at a time in arrival order may not share.
+
 Not covered: a parked message refused after waiting its time (services/parking.py)
 was judged by the message clock of every message the engine had seen, some of
 which may have occurred after T; the test streams keep within that wait.

@@ -3,12 +3,17 @@
 Random message streams (orders, receipts, purchase orders and receipts against
 them, cancels, shipments, configurations, counts; duplicates, refused messages,
 messages parked waiting for their order, times out of arrival order) go into one
-store, a message at a time as they arrive. For random instants the as-of answers
-(queue and stock of each SKU, each order) are compared with a fresh store fed, in
-the same arrival order, only the messages that occurred by the instant. Where one
-occurring later was applied before one occurring by the instant, the answer must
-name exactly those messages, and be the state of a fresh store fed the messages
-judged before the first one occurring later.
+store. For random instants the as-of answers (queue and stock of each SKU, each
+order) are compared with a fresh store fed only the messages that occurred by the
+instant. Where one occurring later was applied before one occurring by the instant,
+the answer must name exactly those messages, and be the state of a fresh store fed
+the messages judged before the first one occurring later.
+
+Fed a message at a time, the fresh store takes them in arrival order. Fed in batches,
+a message a batch wakes (parked, waiting for its order) is applied after the whole
+batch, not right after what it waited for: the store's order of application is then
+not the arrival order, and the fresh store is fed in the order this store judged
+them (which is what the moment's log position follows).
 
 Times stay within the parking wait (services/parking.py): a parked message refused
 after waiting is judged by the message clock, which moment.py does not cover.
@@ -82,15 +87,20 @@ def a_stream(draw: Any) -> list[dict[str, Any]]:
     return stream
 
 
-def ingest(messages: list[dict[str, Any]]) -> tuple[Any, list[tuple[str, str, Any]]]:
-    """A fresh store fed one message at a time; how each was judged, in the order judged."""
+def ingest(
+    messages: list[dict[str, Any]], sizes: list[int] | None = None
+) -> tuple[Any, list[tuple[str, str, Any]]]:
+    """A fresh store fed in batches of `sizes` (in turn; one at a time if None); how each was judged, in order."""
     engine = make_engine("memory")
     judged: list[tuple[str, str, Any]] = []
-    for raw in messages:
-        message = parse_message(raw)
-        outcome = engine.handle_batch([message])[0]
-        if outcome.status in (Status.APPLIED, Status.REJECTED):
-            judged.append((outcome.status.value, message.message_id, message.occurred_at))
+    start, turn = 0, 0
+    while start < len(messages):
+        size = sizes[turn % len(sizes)] if sizes else 1
+        batch = [parse_message(raw) for raw in messages[start : start + size]]
+        start, turn = start + size, turn + 1
+        for message, outcome in zip(batch, engine.handle_batch(batch), strict=True):
+            if outcome.status in (Status.APPLIED, Status.REJECTED):
+                judged.append((outcome.status.value, message.message_id, message.occurred_at))
         for released in engine.take_released():
             occurred = next(
                 parse_message(r).occurred_at for r in messages if r["message_id"] == released.message_id
@@ -123,23 +133,42 @@ def expected_missing(judged: list[tuple[str, str, Any]], instant: Any) -> tuple[
     return cut, [mid for _, mid, occurred in judged[cut:] if occurred <= instant]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stream=a_stream(), minutes=st.lists(st.integers(-10, SPAN_MINUTES + 10), min_size=1, max_size=3))
-def test_an_as_of_answer_is_a_fresh_store_fed_the_messages_occurred_by_then_or_names_what_differs(
-    stream: list[dict[str, Any]], minutes: list[int]
-) -> None:
-    engine, judged = ingest(stream)
+def check(stream: list[dict[str, Any]], minutes: list[int], sizes: list[int] | None) -> None:
+    engine, judged = ingest(stream, sizes)
+    by_id = {raw["message_id"]: raw for raw in stream}
     for minute in minutes:
         instant = m.BASE + timedelta(minutes=minute)
         moment, found = answers(engine, instant)
         cut, missing = expected_missing(judged, instant)
         assert sorted(moment.missing) == sorted(missing)
         assert moment.exact == (not missing)
-        if moment.exact:
+        if sizes is None and moment.exact:  # arrival order, re-sent messages too
             fed = [raw for raw in stream if parse_message(raw).occurred_at <= instant]
-        else:  # the state of the messages judged before the first one occurring later
+        elif sizes is None:  # the messages judged before the first one occurring later, and their re-sends
             before = {mid for _, mid, _ in judged[:cut]}
-            fed = [raw for raw in stream if raw["message_id"] in before]  # and their re-sends
-        fresh, _ = ingest(fed)  # re-sent messages too: duplicates there as here
+            fed = [raw for raw in stream if raw["message_id"] in before]
+        else:  # in the order judged here: those occurred by then (exact), or all judged before the cut
+            kept = [mid for _, mid, occurred in judged[:cut] if not moment.exact or occurred <= instant]
+            fed = [by_id[mid] for mid in kept]
+        fresh, _ = ingest(fed)
         assert found == answers(fresh, instant + timedelta(days=3650))[1]
 
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream=a_stream(), minutes=st.lists(st.integers(-10, SPAN_MINUTES + 10), min_size=1, max_size=3))
+def test_an_as_of_answer_is_a_fresh_store_fed_the_messages_occurred_by_then_or_names_what_differs(
+    stream: list[dict[str, Any]], minutes: list[int]
+) -> None:
+    check(stream, minutes, sizes=None)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stream=a_stream(),
+    minutes=st.lists(st.integers(-10, SPAN_MINUTES + 10), min_size=1, max_size=3),
+    sizes=st.lists(st.integers(2, 8), min_size=1, max_size=4),
+)
+def test_in_batches_an_as_of_answer_is_a_fresh_store_fed_those_messages_in_the_order_they_were_judged(
+    stream: list[dict[str, Any]], minutes: list[int], sizes: list[int]
+) -> None:
+    check(stream, minutes, sizes)
