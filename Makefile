@@ -68,6 +68,7 @@ bench: install browser
 	$(BIN)/python -m bench.planning
 	$(BIN)/python -m bench.allocation --seeds 1-3
 	$(BIN)/python -m bench.whatif_history
+	$(BIN)/python -m bench.timetravel
 	-PYTHON=$(abspath $(BIN)/python) bash ops/kafka/kafka.sh up
 	-bash ops/pg/pg.sh up
 	$(BIN)/python -m bench.kafka

@@ -36,7 +36,8 @@ class Value(BaseModel):
 # Stock.Configured too (None: not told), and its `order_up_to` and `eta_policy` (None: left as they
 # were). The per-supplier split of suggestions after Stock.InboundScheduled / SuggestionReduced
 # (None: worked out from the state, as before).
-# An inbox entry's message `content` (None: stored before contents were kept). SkuConfigured version
+# An inbox entry's message `content` (None: stored before contents were kept), and a refusal
+# entry's `occurred_at` (None: stored before it was kept). SkuConfigured version
 # 4's `reserve`, `quota` and `redistribute_within_hours` on Stock.Configured (None: left as they were);
 # OrderPlaced version 3's `customer_group` and `channel` on Order.Placed (None: not told).
 ADDED_LATER: dict[str, Any] = {
@@ -55,6 +56,7 @@ ADDED_LATER: dict[str, Any] = {
     "redistribute_within_hours": None,
     "customer_group": None,
     "channel": None,
+    "occurred_at": None,
 }
 
 

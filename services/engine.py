@@ -41,6 +41,7 @@ from services.outcomes import Outcome, Status, outcome_of
 from services.parking import Parked, ParkingLot
 from services.parsing import parse_message
 from services.pending import PendingBatch
+from services.processing import Processing
 from services.saving import Saving
 from services.topic_log import TopicLog
 from services.warm import warm
@@ -78,6 +79,8 @@ class Engine(Application[UUID]):
         self.default_eta_policy = self.env.get("ANTRIAN_DEFAULT_ETA_POLICY", DEFAULT_ETA_POLICY)
         eta_planner(self.default_eta_policy)
         self.writer = writer(self)
+        # Saves take a snapshot per interval passed, message by message (services/processing.py).
+        Processing.intervals.update(type(self).snapshotting_intervals or {})
         # Other processes may write to this store (several engines on PostgreSQL).
         self.cached = Cached(self.repository, self.recorder, self.env.get("ANTRIAN_SHARED_STORE", "n") == "y")
         # Minutes of message time an early message waits for what it needs (services/parking.py).

@@ -17,6 +17,7 @@ so (`CorrectionApplied`, which closes the message's events as `Applied` does).
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from hashlib import sha256
 from typing import Any
@@ -101,12 +102,16 @@ class RefusedMessage(Aggregate):
         fingerprint: str
         reason: str
         field: str | None
+        # When the refused message occurred (time travel names refusals judged out of order:
+        # services/time_travel/moment.py); None in entries stored before it was kept.
+        occurred_at: datetime | None = None
 
     class RefusedAgain(Event):
         message_type: str
         fingerprint: str
         reason: str
         field: str | None
+        occurred_at: datetime | None = None  # as Refused's
 
     class CorrectionApplied(Event):
         message_id: str
@@ -121,7 +126,13 @@ class RefusedMessage(Aggregate):
 
     @event(Refused)
     def __init__(
-        self, message_id: str, message_type: str, fingerprint: str, reason: str, field: str | None
+        self,
+        message_id: str,
+        message_type: str,
+        fingerprint: str,
+        reason: str,
+        field: str | None,
+        occurred_at: datetime | None = None,
     ) -> None:
         self.message_id = message_id
         self.refusals: dict[str, tuple[str, str | None]] = {fingerprint: (reason, field)}
@@ -131,7 +142,14 @@ class RefusedMessage(Aggregate):
         self.content: dict[str, Any] | None = None
 
     @event(RefusedAgain)
-    def refused_again(self, message_type: str, fingerprint: str, reason: str, field: str | None) -> None:
+    def refused_again(
+        self,
+        message_type: str,
+        fingerprint: str,
+        reason: str,
+        field: str | None,
+        occurred_at: datetime | None = None,
+    ) -> None:
         self.refusals[fingerprint] = (reason, field)
 
     @event(CorrectionApplied)

@@ -65,9 +65,16 @@ class BatchInbox:
         entry: RefusedMessage | None = self.entries.get(applied_id(message.message_id))  # not `known`
         if entry is None:
             return self._keep(
-                RefusedMessage(message.message_id, mtype, fingerprint(message), outcome.detail, outcome.field)
+                RefusedMessage(
+                    message.message_id,
+                    mtype,
+                    fingerprint(message),
+                    outcome.detail,
+                    outcome.field,
+                    message.occurred_at,
+                )
             )
-        entry.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field)
+        entry.refused_again(mtype, fingerprint(message), outcome.detail, outcome.field, message.occurred_at)
         return self._keep(entry)
 
     def _keep(self, entry: E) -> E:

@@ -187,18 +187,39 @@ class Replayer:
         """
         order = self.engine.get_order(order_id)
         checked: set[tuple[str, int, str]] = set()
-        for event in self.engine.events.get(order.id):
+        events = list(self.engine.events.get(order.id))
+        for event in events:
             for verdict, ref in self._order_event_verdicts(order_id, event):
                 checked.add((ref.sku, ref.stock_version, event.line_id))
                 yield verdict
         if revisions:
+            spans = waiting_spans(order, events, self._ended(order))
             for sku in sorted({line.sku for line in order.lines.values()}):
-                yield from self._release_verdicts(sku, order_id)
-                yield from self._revision_verdicts(sku, order_id, checked)
+                span = list(self._stock_events(sku, spans.get(sku)))
+                yield from self._release_verdicts(sku, order_id, span)
+                yield from self._revision_verdicts(sku, order_id, checked, span)
 
-    def _release_verdicts(self, sku: str, order_id: str) -> Iterator[Verdict]:
+    def _ended(self, order: Any) -> Callable[[str], int | None]:
+        """A SKU's Stock version at the end of the save that holds the order's last event (None: unknown)."""
+        from services.time_travel.moment import APPLIED_TOPICS
+        from services.time_travel.versions import locator, version_at
+
+        recorder = self.engine.recorder
+        last = locator(recorder)(order.id, order.version)
+        entry = recorder.select_notifications(start=last, limit=1, topics=list(APPLIED_TOPICS))
+        end = entry[0].id if entry else None
+        return lambda sku: version_at(recorder, stock_id(sku), end)
+
+    def _stock_events(self, sku: str, span: tuple[int, int | None] | None) -> Iterator[Any]:
+        """The Stock's events in which the order's lines may have waited (all of them if not known)."""
+        if span is None:
+            return iter(self.engine.events.get(stock_id(sku)))
+        first, last = span
+        return iter(self.engine.events.get(stock_id(sku), gt=first - 1, lte=last))
+
+    def _release_verdicts(self, sku: str, order_id: str, events: list[Any]) -> Iterator[Verdict]:
         """Lines of the order released ahead (or the release withdrawn): decided on the Stock."""
-        for event in self.engine.events.get(stock_id(sku)):
+        for event in events:
             if type(event).__name__ not in RELEASES or event.order_id != order_id:
                 continue
             recorded, recomputed = self._stock_outcome(sku, event.originator_version)
@@ -214,9 +235,9 @@ class Replayer:
             )
 
     def _revision_verdicts(
-        self, sku: str, order_id: str, checked: set[tuple[str, int, str]]
+        self, sku: str, order_id: str, checked: set[tuple[str, int, str]], events: list[Any]
     ) -> Iterator[Verdict]:
-        for event in self.engine.events.get(stock_id(sku)):
+        for event in events:
             if type(event).__name__ != "EtasRevised":
                 continue
             version = event.originator_version
@@ -301,6 +322,32 @@ class Replayer:
 
 
 _CREATED = ("domain.stock:Stock.Registered", "domain.order:Order.Placed")
+
+
+def waiting_spans(
+    order: Any, events: list[Any], ended: Callable[[str], int | None]
+) -> dict[str, tuple[int, int | None]]:
+    """Per SKU, the Stock versions between which the order's lines can have been in its queue.
+
+    A line joins a queue by a decision the Order records (its `decision` names the Stock
+    version), and every change to what it waits for changes the Order; a promise revised
+    or a release decided while it waits is the Stock's alone. So the Stock's events from
+    the order's first decision on that SKU up to the end of the save of the Order's last
+    event (`ended(sku)`: the Stock's version then; to the end while a line still waits)
+    hold every such decision: replaying one order reads the part of the SKU's history its
+    lines waited in, not the whole of it.
+    """
+    refs: dict[str, list[int]] = {}
+    for event in events:
+        for ref in (getattr(event, "decision", None), getattr(event, "eta_decision", None)):
+            if ref is not None and getattr(ref, "stock_version", None) is not None:
+                refs.setdefault(ref.sku, []).append(ref.stock_version)
+    waiting = {sku for line in order.lines.values() if line.backordered for sku in line.skus}
+    spans: dict[str, tuple[int, int | None]] = {}
+    for sku, found in refs.items():
+        last = None if sku in waiting else ended(sku)
+        spans[sku] = (min(found), None if last is None else max(last, *found))
+    return spans
 
 
 def _fills(r: Replayer, ref: Any, order_id: str, line_id: str) -> int:

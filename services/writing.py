@@ -114,14 +114,22 @@ class PlainWriter:
 def snapshots_due(app: Application[Any], processing: Processing) -> list[Any]:
     """A snapshot of each aggregate whose new events passed a multiple of its interval.
 
-    Taken from the aggregate just decided: the library re-reads it from the store,
-    for a hot SKU the previous snapshot plus an interval of events, parsed again.
+    Those taken as the events were collected (one per multiple passed by a message's
+    events: services/processing.py), and one of the aggregate as it ends the save if its
+    last events passed a multiple after them. Taken from the aggregate just decided: the
+    library re-reads it from the store, for a hot SKU the previous snapshot plus an
+    interval of events, parsed again.
     """
     due = []
     intervals = app.snapshotting_intervals or {}
     for aggregate_id, aggregate in processing.aggregates.items():
         interval = intervals.get(type(aggregate))
         added = processing.added.get(aggregate_id, 0)
-        if interval and added and aggregate.version // interval > (aggregate.version - added) // interval:
+        if not interval or not added:
+            continue
+        taken = processing.taken.get(aggregate_id, [])
+        due.extend(taken)
+        since = taken[-1].originator_version if taken else aggregate.version - added
+        if aggregate.version // interval > since // interval:
             due.append(type(aggregate).Snapshot.take(aggregate))  # type: ignore[attr-defined]
     return due

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
+from infra.cli.as_of import as_of_option
 from infra.cli.console import show, wide_console
 from infra.cli.state import state
 from projections.analytics.promises import Share
@@ -47,6 +48,7 @@ def report(
     ),
     daily: bool = typer.Option(False, "--daily", help="Also print demand per SKU per day."),
     as_json: bool = typer.Option(False, "--json", help="The figures as one JSON object on stdout."),
+    as_of: str = as_of_option(),
 ) -> None:
     """Fill rate, backorders, wait times, ETA accuracy, promises kept, supplier punctuality and demand."""
     from infra.bootstrap import open_for_query
@@ -56,15 +58,31 @@ def report(
     first, last = _day(start, "--from"), _day(end, "--to")
     if first and last and first > last:
         raise typer.BadParameter(f"--from {first} is after --to {last}")
-    store = open_for_query(state.settings, ["analytics"])
+    moment = None
+    if as_of is not None:  # the analytics fold of the log up to the instant, in a scratch store
+        from infra.cli.as_of import moment_line, travel_to
+        from projections.log_prefix import read_models_at
+
+        travel, moment = travel_to(as_of)
+        store = read_models_at(travel.engine, moment.position, ["analytics"])
+    else:
+        store = open_for_query(state.settings, ["analytics"])
     try:
         with store.reading() as tx:
             found = read_report(tx, first, last, top)
     finally:
         store.close()
     if as_json:
-        typer.echo(_json(found, _outlook()))
+        from services.capacity_report import EMPTY
+
+        # The capacity outlook looks ahead from today: it is not kept per instant.
+        figures = _json(found, EMPTY if moment else _outlook())
+        if moment is not None:
+            figures = figures[:-1] + ',"moment":' + json.dumps(moment.as_json()) + "}"
+        typer.echo(figures)
         return
+    if moment is not None:
+        typer.echo(moment_line(moment))
     console = wide_console()
     typer.echo(
         f"Report for lines ordered {found.start or 'from the beginning'} .. {found.end or 'to the end'}"
@@ -81,7 +99,10 @@ def report(
         show(console, table, whole)
     if daily:
         show(console, _daily(found, top), "day")
-    _print_outlook(_outlook())
+    if moment is None:
+        _print_outlook(_outlook())
+    else:
+        typer.echo("Capacity outlook: not shown as of an instant (it looks ahead from today).")
     typer.echo("Definitions:")
     for term, meaning in DEFINITIONS:
         typer.echo(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
+from infra.cli.as_of import as_of_option
 from infra.cli.state import state
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ def audit(
     order_id: str = typer.Argument(None, help="Order to show (or use --sku)."),
     sku: str = typer.Option(None, "--sku", help="Show a SKU's timeline instead of an order's."),
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per timeline entry on stdout."),
+    as_of: str = as_of_option(),
 ) -> None:
     """Every event about an order (or a SKU) in log order, with policy, inputs and reason of each decision."""
     from infra.bootstrap import open_for_query
@@ -32,14 +34,22 @@ def audit(
         typer.echo("audit: give an ORDER_ID or --sku SKU (one of them)", err=True)
         raise typer.Exit(2)
     subject = f"order {order_id}" if sku is None else f"SKU {sku}"
+    moment = None
+    if as_of is not None:  # the events stored up to the instant's log position
+        from infra.cli.as_of import moment_line, travel_to
+
+        moment = travel_to(as_of)[1]
+        typer.echo(moment_line(moment), err=jsonl)
     store = open_for_query(state.settings, ["audit"])
     try:
         with store.reading() as tx:
             entries = order_timeline(tx, order_id) if sku is None else sku_timeline(tx, sku)
     finally:
         store.close()
+    if moment is not None and moment.position is not None:
+        entries = [entry for entry in entries if entry.notification_id <= moment.position]
     if not entries:
-        typer.echo(f"no events about {subject}", err=True)
+        typer.echo(f"no events about {subject}{' by then' if moment else ''}", err=True)
         raise typer.Exit(1)
     if jsonl:
         for entry in entries:

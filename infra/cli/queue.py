@@ -15,6 +15,7 @@ import orjson
 import typer
 from rich.table import Table
 
+from infra.cli.as_of import as_of_option
 from infra.cli.console import show, wide_console
 from infra.cli.state import state
 
@@ -36,9 +37,18 @@ def queue(
     sku: str = typer.Argument(None, help="SKU whose queue to print (default: the longest queues)."),
     top: int = typer.Option(10, "--top", min=1, help="How many SKUs to list when no SKU is given."),
     as_json: bool = AS_JSON,
+    as_of: str = as_of_option(),
 ) -> None:
     """A SKU's backorder queue in serving order, or the SKUs with the most units waiting."""
     from projections.queue_read import sku_queue, top_queues
+
+    if as_of is not None:
+        if not sku:
+            raise typer.BadParameter("--as-of shows one SKU's queue: give the SKU", param_hint="--as-of")
+        from infra.cli.as_of import queue_as_of
+
+        queue_as_of(sku, as_of, as_json)
+        return
 
     found: Any = _read(lambda tx: sku_queue(tx, sku) if sku else top_queues(tx, top))
     if found is None:
@@ -52,9 +62,19 @@ def queue(
         _render_top(found, top)
 
 
-def order(order_id: str = typer.Argument(..., help="Order id."), as_json: bool = AS_JSON) -> None:
+def order(
+    order_id: str = typer.Argument(..., help="Order id."),
+    as_json: bool = AS_JSON,
+    as_of: str = as_of_option(),
+) -> None:
     """An order's lines: status, units, live queue position and promised date."""
     from projections.queue_order_read import order_view
+
+    if as_of is not None:
+        from infra.cli.as_of import order_as_of
+
+        order_as_of(order_id, as_of, as_json)
+        return
 
     found = _read(lambda tx: order_view(tx, order_id))
     if found is None:

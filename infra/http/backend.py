@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
     from services.capacity_report import ReportOutlook
     from services.engine import Engine
+    from services.time_travel.views import TimeTravel
 
 
 class Backend:
@@ -36,6 +37,7 @@ class Backend:
         in_memory = settings.read_backend == "sqlite" and str(settings.read_db_path) == ":memory:"
         self.reports = Reports(None if in_memory else lambda: build_read_store(settings))
         self._engine: Engine | None = None
+        self._travel: TimeTravel | None = None
         self._outlook: tuple[int, ReportOutlook] | None = None  # with the log's end it was made at
 
     @property
@@ -66,6 +68,16 @@ class Backend:
     def engine_held(self) -> Iterator[Engine]:
         with self.lock:
             yield self.engine
+
+    @contextmanager
+    def travelling(self) -> Iterator[TimeTravel]:
+        """The store read as of instants; its index of message times is read on from where it stopped."""
+        from services.time_travel.views import TimeTravel
+
+        with self.lock:
+            if self._travel is None:
+                self._travel = TimeTravel(self.engine)
+            yield self._travel
 
     def capacity_outlook(self) -> ReportOutlook:
         """The report's capacity outlook, kept until the log moves: it reads nothing else, and the overview

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import HTTPException, Request
 
 from infra.http.backend import Backend
@@ -12,9 +14,13 @@ def backend(request: Request) -> Backend:
     return found
 
 
-def unknown_order(order_id: str) -> HTTPException:
+def unknown_order(order_id: str, at: datetime | None = None) -> HTTPException:
+    if at is not None:
+        return HTTPException(404, f"unknown order {order_id!r} as of {at.isoformat()}: it was not placed yet")
     return HTTPException(404, f"unknown order {order_id!r}: no order event names it")
 
 
-def unknown_sku(sku: str) -> HTTPException:
+def unknown_sku(sku: str, at: datetime | None = None) -> HTTPException:
+    if at is not None:
+        return HTTPException(404, f"unknown SKU {sku!r} as of {at.isoformat()}: no stock event named it yet")
     return HTTPException(404, f"unknown SKU {sku!r}: no stock event names it")

@@ -341,6 +341,30 @@ class PromisesKept(Model):
     calibration: list[CalibrationBucket]
 
 
+class Moment(Model):
+    as_of: datetime = Field(
+        description="the instant asked for, in UTC (business time: messages' occurred_at)"
+    )
+    log_position: int | None = Field(
+        description="the last notification the answer includes (0: none, before the first message; null: the "
+        "log's end, no message occurred after the instant)"
+    )
+    messages_applied: int
+    exact: bool = Field(
+        description="true: the state of a fresh store fed only the messages occurred by as_of; false: see missing"
+    )
+    missing: list[str] = Field(
+        description="messages occurred by as_of but applied (or refused) after one occurring later: the answer "
+        "lacks them (first 20)"
+    )
+    missing_count: int
+    unknown_time: list[str] = Field(
+        description="messages stored before their content (and time) was kept: placed by their log position"
+    )
+    unknown_time_count: int
+    note: str
+
+
 class Report(Model):
     start: date | None
     end: date | None
@@ -376,6 +400,9 @@ class Report(Model):
         description="per warehouse with a capacity: the weeks over it in the coming weeks (by how much, the POs "
         "causing it) and what to do, as fields and as a sentence; empty (configured false) when no warehouse "
         "has a capacity. From the event store, not the range: see `GET /capacity` for the week-by-week detail"
+    )
+    moment: Moment | None = Field(
+        None, description="with as_of: the part of the log the figures were folded from (else null)"
     )
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
+from infra.http.as_of_models import OrderAsOf
 from infra.http.auth import AUDITORS, READERS, Caller, allow, shown
 from infra.http.backend import Backend
 from infra.http.deps import backend, unknown_order
 from infra.http.models import AuditEntry, Decision, Decisions, EtaRevision, NotificationSent, Order
 from infra.http.pagination import Page, PageRequest, page_request, paginate
+from infra.http.params import AS_OF_INSTANT, Instant
 from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
 
 if TYPE_CHECKING:
@@ -21,13 +23,20 @@ router = APIRouter(tags=["orders"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
 Auditors = Annotated[Caller, Depends(allow(*AUDITORS))]
 Of = Annotated[Backend, Depends(backend)]
+AsOf = Annotated[Instant | None, Query(description=AS_OF_INSTANT)]
 
 
-@router.get("/orders/{order_id}", response_model=Order, responses=NOT_FOUND)
-def order(order_id: str, caller: Readers, of: Of) -> Order:
-    """Lines with status, units, live position and ETA; every revised promise; offers; what the customer was sent."""
+@router.get("/orders/{order_id}", response_model=Order | OrderAsOf, responses=NOT_FOUND)
+def order(order_id: str, caller: Readers, of: Of, as_of: AsOf = None) -> Order | OrderAsOf:
+    """Lines with status, units, live position and ETA; every revised promise; offers; what the customer was sent.
+    With `as_of`: the lines as the Order and its SKUs' Stocks held them then."""
     from projections.audit_timeline import order_timeline
     from projections.queue_order_read import order_view
+
+    if as_of is not None:
+        from infra.http.as_of import order_as_of
+
+        return shown(order_as_of(of, order_id, as_of), caller)
 
     with of.reading() as tx:
         view = order_view(tx, order_id)
@@ -80,16 +89,22 @@ def _notifications(tx: Tx, order_id: str) -> list[NotificationSent]:
     "/orders/{order_id}/audit", response_model=Page[AuditEntry], responses={**NOT_FOUND, **BAD_CURSOR}
 )
 def order_audit(
-    order_id: str, caller: Auditors, of: Of, page: PageRequest = Depends(page_request)
+    order_id: str, caller: Auditors, of: Of, page: PageRequest = Depends(page_request), as_of: AsOf = None
 ) -> Page[AuditEntry]:
-    """Every event about the order, its own and the Stock decisions naming it, with policy, inputs and reason."""
+    """Every event about the order, its own and the Stock decisions naming it, with policy, inputs and reason;
+    with `as_of`, those stored up to the instant's log position."""
     from projections.audit_timeline import order_timeline
 
     with of.reading() as tx:
         entries = order_timeline(tx, order_id)
+    if as_of is not None:
+        from infra.http.as_of import moment_of, until
+
+        entries = until(entries, moment_of(of, as_of))
     if not entries:
-        raise unknown_order(order_id)
-    return paginate([AuditEntry.model_validate(e) for e in entries], page, ("order-audit", order_id))
+        raise unknown_order(order_id, at=as_of)
+    key = ("order-audit", order_id) if as_of is None else ("order-audit", order_id, as_of.isoformat())
+    return paginate([AuditEntry.model_validate(e) for e in entries], page, key)
 
 
 @router.get("/orders/{order_id}/decisions", response_model=Decisions, responses=NOT_FOUND)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +15,7 @@ from infra.http.auth import READERS, Caller, allow
 from infra.http.backend import Backend
 from infra.http.deps import backend
 from infra.http.models import CalibrationBucket, Kept, PromisesKept, Report, SupplierPromises
-from infra.http.params import IsoDay
+from infra.http.params import AS_OF_INSTANT, Instant, IsoDay
 from infra.http.problems import REFUSED
 from projections.analytics.promises import PromiseTally, Share
 
@@ -35,6 +36,12 @@ def report(
     of: Of,
     start: IsoDay | None = Query(None, alias="from", description="first day (inclusive)"),
     end: IsoDay | None = Query(None, alias="to", description="last day (inclusive)"),
+    as_of: Instant | None = Query(
+        None,
+        description=AS_OF_INSTANT
+        + "; the figures folded from the log up to it (no capacity outlook: it looks "
+        "ahead from today)",
+    ),
     fresh: bool = Query(
         False,
         description="computed now if the read model moved since they were last computed; by default the last "
@@ -43,16 +50,29 @@ def report(
 ) -> Report | Response:
     """Service level, waits, promises kept, per-SKU and supplier figures over [from, to], and the capacity
     outlook of the coming weeks, as `antrian report --json`."""
-    with of.reading() as tx:
-        kept = of.reports.figures(tx, start, end, fresh)
-    outlook = of.capacity_outlook()
-    found = kept.report
+    moment = None
+    if as_of is not None:
+        from infra.http.as_of import moment_model, report_as_of
+        from services.capacity_report import EMPTY
+
+        found, moment = report_as_of(of, as_of, start, end)
+        computed_at, current, outlook = datetime.now(UTC), True, EMPTY
+    else:
+        with of.reading() as tx:
+            kept = of.reports.figures(tx, start, end, fresh)
+        found, computed_at, current, outlook = (
+            kept.report,
+            kept.computed_at,
+            kept.current,
+            of.capacity_outlook(),
+        )
     figures = Report.model_validate(
         {
             **{k: v for k, v in asdict(found).items() if k in Report.model_fields and k != "promises"},
             "promises": _promises(found.promises),
-            "computed_at": kept.computed_at,
-            "current": kept.current,
+            "computed_at": computed_at,
+            "current": current,
+            "moment": None if moment is None else moment_model(moment),
             "capacity_outlook": outlook,
             "skus": [{**asdict(s), "backorder_share": s.backorder_share} for s in found.skus],
             "suppliers": [{**asdict(s), "on_time_rate": s.on_time_rate} for s in found.suppliers],
