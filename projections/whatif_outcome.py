@@ -7,10 +7,10 @@ rate two ways. Only the events those facts come from are read (a topic filter: t
 Stock's events but its shipments, sources and inbound supply, and the Order's
 placements, backorders and cancellations), each mapped to its outbound form as the
 embedded feed maps it; the analytics read no causation, so none is tracked. Beside them, two facts the report does not keep: each order's tier
-(per-tier waits) and the units redistributed. The latter are counted from any Stock
-event whose decision names a `redistribute*` policy, by the `quantity` of what it
-moved: no event type is named, so decisions added later count as soon as they exist
-(0 where none was made).
+(per-tier waits) and the units redistributed. A redistribution is two decisions under a
+`redistribute*` policy: the units taken back from the losing lines (Stock.AllocationsRevoked)
+and the same units handed to the line that takes them (Stock.QueueFilled). The units are
+counted once, from the taking.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from projections.store import SqliteReadStore, Tx
 from services.outbound import BY_DOMAIN_EVENT, to_outbound
 
 REDISTRIBUTE = "redistribute"
+TAKEN = "Stock.AllocationsRevoked"  # the half of a redistribution counted (the other hands the same units on)
 PAGE = 5000
 ORDER_FACTS = frozenset({"Order.Placed", "Order.LineBackordered", "Order.LineCancelled"})
 # Stock events that never carry an allocation decision: the bulk of a log, left unread.
@@ -64,7 +65,7 @@ class WhatIfFacts(Projection):
             return True
         decision = event.data.get("decision")
         policy = decision.get("policy") if isinstance(decision, dict) else None
-        if event.aggregate_type == "Stock" and isinstance(policy, str) and policy.startswith(REDISTRIBUTE):
+        if event.event_type == TAKEN and isinstance(policy, str) and policy.startswith(REDISTRIBUTE):
             tx.execute(
                 "INSERT OR IGNORE INTO whatif_redistributed VALUES (?, ?)",
                 (event.notification_id, units_moved(event.data)),

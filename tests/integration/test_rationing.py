@@ -16,6 +16,7 @@ from infra.bootstrap import build_engine
 from infra.settings import Settings
 from projections.notifications.projection import NotificationsProjection
 from projections.queue import BackorderQueueProjection
+from projections.whatif_outcome import history_outcome
 from services.outcomes import Status
 from services.replay import Replayer
 from tests import messages as m
@@ -140,6 +141,7 @@ def test_a_platinum_line_takes_a_recent_standard_allocation_and_the_loser_is_tol
     subjects = [r["subject"] for r in rows(runner, "SELECT subject FROM notifications")]
     assert any("O1" in subject for subject in subjects)
     assert_replays(engine)
+    assert history_outcome(engine.recorder, engine.mapper).redistributed_units == 3  # counted once
 
 
 def test_redistribution_is_off_by_default_and_never_takes_shipped_units_or_old_allocations(engine):
