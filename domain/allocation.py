@@ -63,7 +63,7 @@ class Rules:
     used in the period of the decision's time (the Stock hands them in; replay rebuilds them)."""
 
     at: datetime | None = None
-    reserve: Mapping[str, int] = field(default_factory=dict)
+    reserve: Mapping[str, int] = field(default_factory=dict)  # as it applies at `at` (v2: scaled)
     quota: Quota | None = None
     used: Mapping[str, int] = field(default_factory=dict)
 
@@ -254,7 +254,12 @@ class RationingPolicy(AllocationPolicy):
 
 @dataclass(frozen=True)
 class TierReservePolicy(RationingPolicy):
-    """priority-fifo-v1's order; a line of tier t takes only what is free above reserve[t]."""
+    """priority-fifo-v1's order; a line of tier t takes only what is free above reserve[t].
+
+    `scales`: the reserve shrinks as the next supply nears (tier-reserve-v2, domain/rationing.py's
+    `scaled`); the Stock hands in the levels as they apply at the decision's time."""
+
+    scales: bool = False
 
     def cap(self, line: Any, free: int, used: Mapping[str, int], rules: Rules) -> int:
         return may_take(rules.reserve, line.tier, free)
@@ -378,6 +383,15 @@ TIER_RESERVE_V1 = TierReservePolicy(
         "than the SKU's reserve[t] are free (critical-level rationing)."
     ),
 )
+TIER_RESERVE_V2 = TierReservePolicy(
+    name="tier-reserve-v2",
+    key=_priority_fifo_key,
+    description=(
+        "tier-reserve-v1 with each level kept back only for the time until the next supply: "
+        "ceil(reserve[t] x days to the next expected delivery / the best source's lead time)."
+    ),
+    scales=True,
+)
 QUOTA_V1 = QuotaPolicy(
     name="quota-v1",
     key=_priority_fifo_key,
@@ -388,7 +402,7 @@ QUOTA_V1 = QuotaPolicy(
 )
 
 POLICIES: dict[str, AllocationPolicy] = {
-    p.name: p for p in (FIFO_V1, PRIORITY_FIFO_V1, TIER_RESERVE_V1, QUOTA_V1)
+    p.name: p for p in (FIFO_V1, PRIORITY_FIFO_V1, TIER_RESERVE_V1, TIER_RESERVE_V2, QUOTA_V1)
 }
 DEFAULT_POLICY = PRIORITY_FIFO_V1.name
 

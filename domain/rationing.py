@@ -1,4 +1,4 @@
-"""Critical-level rationing: units kept back for higher tiers (tier-reserve-v1).
+"""Critical-level rationing: units kept back for higher tiers (tier-reserve-v1, tier-reserve-v2).
 
 Topkis (1968) and Arslan, Graves and Roemer (2007): when stock runs low, serving
 a low-priority demand now costs a high-priority one later, so below a critical
@@ -7,6 +7,14 @@ tier to the units a line of that tier may NOT take: it is served from free units
 only while more than that many are free. The top tier (platinum) and tiers left
 out keep back nothing. Levels never increase with tier (platinum <= gold <=
 standard), or a higher tier could be held back where a lower one is not.
+
+tier-reserve-v2 keeps back only what the higher tiers need until supply comes: a
+level is the top tiers' demand over a replenishment lead time, so with the next
+supply `d` days away of a lead time of `L`, it keeps back `ceil(level x d / L)`
+(the whole level when nothing is on order, or `d >= L`). A static level holds units
+back just before a delivery, when they are least needed, and leaves them on the
+shelf while lower tiers wait; the scaled one gives them out as the delivery nears
+and keeps more back again when a delay notice moves it away.
 """
 
 from __future__ import annotations
@@ -20,6 +28,14 @@ Reserve = Mapping[str, int]  # tier value ("gold") -> units kept back from it
 
 def kept_back(reserve: Reserve, tier: Tier) -> int:
     return reserve.get(tier.value, 0)
+
+
+def scaled(reserve: Reserve, supply_in_days: int | None, lead_days: int | None) -> dict[str, int]:
+    """The levels kept back with the next supply `supply_in_days` away (tier-reserve-v2)."""
+    if supply_in_days is None or not lead_days or supply_in_days >= lead_days:
+        return dict(reserve)
+    days = max(0, supply_in_days)
+    return {tier: -(-units * days // lead_days) for tier, units in reserve.items()}
 
 
 def may_take(reserve: Reserve, tier: Tier, free: int) -> int:

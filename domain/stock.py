@@ -14,7 +14,7 @@ parameters, which is the order they are stored in.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -54,6 +54,7 @@ from domain.eta import ETA_POLICY, ETA_POLICY_V3, EtaPlan, Failover, eta_planner
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
 from domain.quotas import Quota, QuotaUse, period_of, quota_inputs, quota_key
+from domain.rationing import scaled
 from domain.redistribution import REDISTRIBUTE_V1, plan_takes, takes_reason
 from domain.replenishment import (
     REPLENISH_V1,
@@ -187,9 +188,22 @@ class Stock(Aggregate):
         return self.queue.units_before(index)
 
     def rules(self, at: datetime) -> Rules:
-        """What a rationing policy sees at `at`: the reserve, the quota and its use in `at`'s period."""
+        """What a rationing policy sees at `at`: the reserve (as it applies then), the quota and its
+        use in `at`'s period."""
         used = self.quota_use.in_period(period_of(self.quota.period, at)) if self.quota else {}
-        return Rules(at=at, reserve=self.reserve, quota=self.quota, used=used)
+        reserve: dict[str, int] = self.reserve
+        if self.reserve and getattr(get_policy(self.policy), "scales", False):
+            reserve = scaled(self.reserve, *self.supply_timing(at))
+        return Rules(at=at, reserve=reserve, quota=self.quota, used=used)
+
+    def supply_timing(self, at: datetime) -> tuple[int | None, int | None]:
+        """(days until the next open supply is expected, the best source's lead time), each as
+        eta-v1 counts it: a date plus the supplier's observed lateness; None where there is none."""
+        arrivals = [line.expected + timedelta(days=line.lateness_days) for line in self.inbound.values()]
+        supply_in = (min(arrivals) - at.date()).days if arrivals else None
+        best = next(iter(preferred(self.sources.values())), None)
+        lead = best.lead_time_days + best.lateness_days if best else None
+        return supply_in, lead
 
     def may_allocate(self, request: LineRequest, cause: Cause) -> int:
         """Units a request would be allocated now (a substitute is accepted only if all of it)."""
@@ -603,6 +617,9 @@ class Stock(Aggregate):
         inputs: dict[str, Any] = quota_inputs(self.quota, rules.at, rules.used, line)
         if self.reserve:
             inputs["reserve"] = dict(self.reserve)
+            if rules.reserve != self.reserve:  # tier-reserve-v2: what applied, and why
+                supply_in, lead = self.supply_timing(rules.at)
+                inputs |= {"reserve_now": dict(rules.reserve), "supply_in_days": supply_in, "lead_days": lead}
         return inputs
 
     def _redistribute(self, request: LineRequest, cause: Cause) -> StockEffects:

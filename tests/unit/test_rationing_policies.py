@@ -15,10 +15,19 @@ from hypothesis import strategies as st
 
 from domain.allocation import POLICIES, PRIORITY_FIFO_V1, QUOTA_V1, TIER_RESERVE_V1, Rules
 from domain.quotas import Beyond, Per, Period, Quota, next_period, period_of, quota_key
-from domain.rationing import kept_back, reserve_problem
+from domain.rationing import reserve_problem, scaled
 from domain.redistribution import plan_takes
 from domain.stock import Stock
-from domain.values import Cause, LineRequest, QueueEntry, Reservation, Tier
+from domain.values import (
+    Cause,
+    InboundLine,
+    LineRequest,
+    QueueEntry,
+    Reservation,
+    Source,
+    SupplierPriority,
+    Tier,
+)
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)  # a Monday (ISO week 2026-W02)
 TIERS = list(Tier)
@@ -128,43 +137,67 @@ traffic = st.lists(
         st.tuples(st.just("order"), st.sampled_from(TIERS), st.integers(1, 5)),
         st.tuples(st.just("receive"), st.just(Tier.STANDARD), st.integers(1, 8)),
         st.tuples(st.just("count"), st.just(Tier.STANDARD), st.integers(0, 8)),
+        st.tuples(st.just("po"), st.just(Tier.STANDARD), st.integers(-3, 15)),  # due in n days
     ),
     max_size=25,
 )
+LEAD_DAYS = 10
 
 
 @settings(max_examples=150, deadline=None)
-@given(reserve=reserve_levels, steps=traffic)
-def test_a_reserve_never_serves_a_tier_below_its_level(reserve, steps):
-    """After units are given to a tier-t line, at least reserve[t] stay free (checked on the state
-    each decision was taken on, folded from the Stock's own events)."""
+@given(policy=st.sampled_from(["tier-reserve-v1", "tier-reserve-v2"]), reserve=reserve_levels, steps=traffic)
+def test_a_reserve_never_serves_a_tier_below_its_level(policy, reserve, steps):
+    """After units are given to a tier-t line, at least reserve[t] stay free (tier-reserve-v2: the
+    level scaled by the days to the next supply over the lead time), checked on the state each
+    decision was taken on, folded from the Stock's own events."""
     free = None
     rebuilt: Stock | None = None
     # Re-fold from the start, checking each allocation on the state it was decided on.
-    for event in _history(reserve, steps):
+    for event in _history(policy, reserve, steps):
         name = type(event).__name__
+        if name in ("LineRequested", "QueueFilled") and rebuilt is not None:
+            level = _level(policy, reserve, rebuilt, event.decision.as_of)
         if name == "LineRequested" and event.plan.allocate and rebuilt is not None:
             free = rebuilt.available - event.plan.allocate
-            assert free >= kept_back(reserve, event.request.tier), event.decision.reason
+            assert free >= level.get(event.request.tier.value, 0), event.decision.reason
         if name == "QueueFilled" and rebuilt is not None:
             free = rebuilt.available
             for fill in event.fills:
                 entry = rebuilt.queued(fill.order_id, fill.line_id)
                 assert entry is not None
                 free -= fill.quantity
-                assert free >= kept_back(reserve, entry.tier), event.decision.reason
+                assert free >= level.get(entry.tier.value, 0), event.decision.reason
         rebuilt = event.mutate(rebuilt)
 
 
-def _history(reserve: dict[str, int], steps: list[Any]) -> list[Any]:
+def _level(policy: str, reserve: dict[str, int], before: Stock, at: datetime) -> dict[str, int]:
+    """The levels that applied: the whole reserve, or (v2) its share of the lead time until supply."""
+    if policy == "tier-reserve-v1" or not before.inbound:
+        return reserve
+    due = min(line.expected for line in before.inbound.values())  # lateness 0 in this history
+    return scaled(reserve, (due - at.date()).days, LEAD_DAYS)
+
+
+def _history(policy: str, reserve: dict[str, int], steps: list[Any]) -> list[Any]:
     s = Stock(sku="A", policy="priority-fifo-v1")
-    s.configure(0, 0, "tier-reserve-v1", cause("cfg"), reserve=reserve)
+    s.set_source(
+        Source(
+            supplier_id="S1", lead_time_days=LEAD_DAYS, priority=SupplierPriority.PRIMARY, lateness_days=0
+        ),
+        cause("src"),
+    )
+    s.configure(0, 0, policy, cause("cfg"), reserve=reserve)
     for i, (kind, tier, n) in enumerate(steps):
-        at = cause(f"m{i}", i)
+        at = cause(f"m{i}", i * 5)
         if kind == "order":
-            s.request(ask(f"O{i}", n, tier, hours=i), at)
+            s.request(ask(f"O{i}", n, tier, hours=i * 5), at)
         elif kind == "receive":
             s.receive("main", n, None, at)
+        elif kind == "po":
+            due = (T0 + timedelta(hours=i * 5)).date() + timedelta(days=n)
+            s.schedule_inbound(
+                InboundLine(po_id=f"P{i}", supplier_id="S1", quantity=5, expected=due, lateness_days=0), at
+            )
         else:
             s.adjust("main", n, "count", at)
     return list(s.collect_events())
@@ -386,3 +419,58 @@ def test_the_audit_summarises_the_new_settings_and_both_redistribution_decisions
     )
     assert took == "redistributed to higher-tier O9/1: took back O1/1 x2 (they wait again)"
     assert gave == "redistributed: O9/1 x2 given to higher-tier O9/1"
+
+
+# ----------------------------------------------------- tier reserve, scaled
+def test_a_scaled_reserve_keeps_back_the_share_of_the_lead_time_still_to_wait_for_supply():
+    reserve = {"gold": 4, "standard": 10}
+
+    assert scaled(reserve, 3, 10) == {"gold": 2, "standard": 3}  # ceil(4 x 3/10), ceil(10 x 3/10)
+    assert scaled(reserve, 0, 10) == {"gold": 0, "standard": 0}  # supply due today
+    assert scaled(reserve, -2, 10) == {"gold": 0, "standard": 0}  # overdue: due any moment
+    assert scaled(reserve, 12, 10) == reserve  # further than a lead time: the whole level
+    assert scaled(reserve, None, 10) == reserve  # nothing on order
+    assert scaled(reserve, 3, None) == reserve  # no source to measure a lead time by
+
+
+def _with_supply(policy: str, due_in_days: int) -> Stock:
+    s = stock(policy, on_hand=6, reserve={"standard": 10})
+    s.set_source(
+        Source(supplier_id="S1", lead_time_days=10, priority=SupplierPriority.PRIMARY, lateness_days=0),
+        cause("src"),
+    )
+    s.schedule_inbound(
+        InboundLine(
+            po_id="P1",
+            supplier_id="S1",
+            quantity=20,
+            expected=T0.date() + timedelta(days=due_in_days),
+            lateness_days=0,
+        ),
+        cause("po"),
+    )
+    return s
+
+
+def test_tier_reserve_v2_gives_units_to_a_lower_tier_when_supply_is_near_and_v1_keeps_them_back():
+    near_v2, near_v1 = _with_supply("tier-reserve-v2", 2), _with_supply("tier-reserve-v1", 2)
+
+    near_v2.request(ask("S", 3, hours=1), cause("o", 1))  # keeps back ceil(10 x 2/10) = 2 of 6
+    near_v1.request(ask("S", 3, hours=1), cause("o", 1))  # keeps back 10 of 6
+
+    assert near_v2.reserved_for("S", "1") == 3
+    assert near_v1.reserved_for("S", "1") == 0
+    held = decisions(near_v1)[-2].decision.reason
+    assert "10 kept back for higher tiers: standard line waits" in held
+
+
+def test_tier_reserve_v2_keeps_more_back_when_the_supply_moves_away_and_says_what_applied():
+    s = _with_supply("tier-reserve-v2", 9)  # ceil(10 x 9/10) = 9 kept back of 6 free
+
+    s.request(ask("S", 3, hours=1), cause("o", 1))
+
+    assert s.reserved_for("S", "1") == 0
+    requested = next(e for e in decisions(s) if type(e).__name__ == "LineRequested")
+    assert "9 kept back for higher tiers" in requested.decision.reason
+    assert requested.decision.inputs["reserve_now"] == {"standard": 9}
+    assert (requested.decision.inputs["supply_in_days"], requested.decision.inputs["lead_days"]) == (9, 10)
