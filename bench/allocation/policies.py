@@ -6,7 +6,8 @@ them is told nothing it cannot read: the variant is skipped, saying why (`missin
 
 Settings, chosen by rules a planner could apply from the forecast (`World.rates`), never
 from outcomes:
-- tier reserve: gold and standard lines may not take a SKU's last
+- tier reserve (v1 and v2, the same levels; v2 keeps back only the share of the lead time still
+  to wait for the next delivery): gold and standard lines may not take a SKU's last
   `ceil(platinum units a day x lead time)` free units: the top tier's expected demand over
   the time a replenishment takes (critical-level rationing with one level for every lower tier).
   `--reserve-days` replaces the lead time in that rule, to try other levels.
@@ -68,6 +69,9 @@ VARIANTS: tuple[Variant, ...] = (
         "tier-reserve-v1", "tier-reserve-v1", ("reserve",), lambda r, days: {"reserve": reserve_for(r, days)}
     ),
     Variant(
+        "tier-reserve-v2", "tier-reserve-v2", ("reserve",), lambda r, days: {"reserve": reserve_for(r, days)}
+    ),
+    Variant(
         "quota-v1",
         "quota-v1",
         ("quota",),
@@ -83,7 +87,7 @@ VARIANTS: tuple[Variant, ...] = (
     ),
 )
 BASELINE = "priority-fifo-v1"
-RESERVE = "tier-reserve-v1"
+RESERVES = ("tier-reserve-v1", "tier-reserve-v2")  # the target is judged for each
 
 
 def missing(variant: Variant) -> str | None:

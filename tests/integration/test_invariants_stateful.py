@@ -42,7 +42,7 @@ UNKNOWN_SKU = "Z"
 SUPPLIERS = ("S1", "S2")
 WAREHOUSES = ("main", "north")
 TIERS = ("platinum", "gold", "standard")
-POLICIES = ("fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "quota-v1")
+POLICIES = ("fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "tier-reserve-v2", "quota-v1")
 GROUPS = (None, "G1", "G2")
 CHANNELS = (None, "web", "shop")
 

@@ -64,7 +64,7 @@ def ids(entries) -> list[str]:
 
 # ------------------------------------------------------------------ naming
 def test_policies_are_registered_by_versioned_name_and_default_is_priority_fifo():
-    assert set(POLICIES) == {"fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "quota-v1"}
+    assert set(POLICIES) == {"fifo-v1", "priority-fifo-v1", "tier-reserve-v1", "tier-reserve-v2", "quota-v1"}
     assert get_policy("fifo-v1") is FIFO_V1
     assert get_policy(DEFAULT_POLICY) is PRIORITY_FIFO_V1
 

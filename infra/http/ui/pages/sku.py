@@ -11,7 +11,7 @@ from infra.http.ui.pages.common import Signed, api, make_router, notice
 from infra.http.ui.render import live_version, page
 
 router = make_router()
-POLICIES = ("priority-fifo-v1", "fifo-v1", "tier-reserve-v1", "quota-v1")
+POLICIES = ("priority-fifo-v1", "fifo-v1", "tier-reserve-v1", "tier-reserve-v2", "quota-v1")
 
 
 @router.get("/skus/{sku}", response_class=HTMLResponse)
