@@ -174,6 +174,16 @@ def _render_order(o: OrderAt) -> None:
     show(console, table, "line", "sku", "status", "ETA")
 
 
+def _rationing(s: StockAt) -> str:
+    reserve = ", ".join(f"{tier} {units}" for tier, units in s.reserve.items()) or "-"
+    quota = s.quota
+    per_period = (
+        f"{quota['units']}/{quota['period']} per {quota['per']}, beyond: {quota['beyond']}" if quota else "-"
+    )
+    hours = f"{s.redistribute_within_hours} h" if s.redistribute_within_hours else "off"
+    return f"reserve {reserve}; quota {per_period}; redistribution {hours}"
+
+
 def _render_stock(s: StockAt) -> None:
     warehouses = ", ".join(f"{w} {n}" for w, n in s.on_hand.items()) or "none"
     typer.echo(
@@ -183,5 +193,6 @@ def _render_stock(s: StockAt) -> None:
         f"  waiting {s.units_waiting} unit(s) on {s.lines_waiting} line(s), oldest since "
         f"{s.oldest_wait_since or '-'}; {s.units_needing_purchase} need a purchase; inbound {s.units_inbound}\n"
         f"  reorder point {s.reorder_point}, safety stock {s.safety_stock}, order up to {s.order_up_to or '-'}\n"
+        f"  {_rationing(s)}\n"
         f"  substitutes {', '.join(s.substitutes) or '-'}; substitute for {', '.join(s.substitute_for) or '-'}"
     )

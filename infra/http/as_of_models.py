@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from infra.http.models import Model, Moment
+from infra.http.models import Model, Moment, QuotaSetting
 
 
 class QueueLineAsOf(Model):
@@ -67,6 +67,9 @@ class StockAsOf(Model):
     order_up_to: int | None
     eta_policy: str
     replenish_policy: str
+    reserve: dict[str, int]
+    quota: QuotaSetting | None
+    redistribute_within_hours: int
     suggested_by_supplier: dict[str, int]
     failover_by_supplier: dict[str, int]
     substitutes: list[str]

@@ -65,6 +65,15 @@ class SkuQueue(Model):
     entries: list[QueueEntry]
 
 
+class QuotaSetting(Model):
+    """A SKU's per-period quota (quota-v1; SkuConfigured version 4)."""
+
+    units: int
+    period: str = Field(description="day, week (ISO) or month, of the decision's time in UTC")
+    per: str = Field(description="customer, group or channel")
+    beyond: str = Field(description="next_period or unwanted: what the part over the quota waits for")
+
+
 class StockPosition(Model):
     sku: str
     policy: str
@@ -82,6 +91,13 @@ class StockPosition(Model):
     order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
     eta_policy: str = Field(description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3)")
     replenish_policy: str = Field(description="the replenishment rule it follows (eta-v1's, or replenish-v2)")
+    reserve: dict[str, int] = Field(
+        description="units each tier may not take (tier-reserve-v1/v2), as configured; {}: none"
+    )
+    quota: QuotaSetting | None = Field(description="the per-period quota (quota-v1); null: none")
+    redistribute_within_hours: int = Field(
+        description="how recent a lower tier's allocation a higher tier may take (redistribute-v1); 0: off"
+    )
     suggested_by_supplier: dict[str, int] = Field(
         description="replenishment suggested and not yet ordered, by supplier id"
     )

@@ -70,6 +70,9 @@ class StockAt:
     order_up_to: int | None
     eta_policy: str
     replenish_policy: str
+    reserve: dict[str, int]  # tier-reserve-v1/v2, as configured
+    quota: dict[str, Any] | None  # quota-v1: units, period, per, beyond
+    redistribute_within_hours: int
     suggested_by_supplier: dict[str, int]
     failover_by_supplier: dict[str, int]
     substitutes: list[str]
@@ -216,6 +219,9 @@ def stock_of(stock: Stock) -> StockAt:
         order_up_to=stock.order_up_to,
         eta_policy=stock.eta_policy,
         replenish_policy=stock.replenish_policy,
+        reserve=dict(stock.reserve),
+        quota=stock.quota.model_dump(mode="json") if stock.quota else None,
+        redistribute_within_hours=stock.redistribute_within_hours,
         suggested_by_supplier=dict(sorted(stock.suggested_from.items())),
         failover_by_supplier=dict(sorted(stock.failover_from.items())),
         substitutes=list(stock.substitutes),

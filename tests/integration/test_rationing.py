@@ -7,6 +7,7 @@ a receipt that fills held-back lines; every store ends with replay MATCH.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -280,3 +281,28 @@ def test_a_substitute_whose_reserve_holds_the_line_back_is_refused_and_the_line_
     assert outcome.status is Status.REJECTED and "keeps its queue place" in outcome.detail
     assert engine.get_stock("A").position_of("O1", "1") == 1 and engine.get_stock("B").available == 4
     assert_replays(engine)
+
+
+def test_the_stock_position_shows_the_rationing_settings_as_they_were_and_as_they_are(tmp_path, monkeypatch):
+    quota = {"units": 5, "period": "week", "per": "group", "beyond": "unwanted"}
+    run, _ = cli_over(
+        (
+            m.sku_configured_v4("k1", "A", "tier-reserve-v2", reserve={"standard": 4}, at=m.ts(hours=1)),
+            m.sku_configured_v4(
+                "k2", "A", "quota-v1", quota=quota, redistribute_within_hours=12, at=m.ts(hours=3)
+            ),
+        ),
+        tmp_path,
+        monkeypatch,
+    )
+
+    then = json.loads(run("stock", "A", "--as-of", "2026-01-05T12:00:00Z", "--json").output)["stock"]
+    now = run("stock", "A")
+
+    assert (then["policy"], then["reserve"], then["quota"], then["redistribute_within_hours"]) == (
+        "tier-reserve-v2",
+        {"standard": 4},
+        None,
+        0,
+    )
+    assert "reserve standard 4; quota 5/week per group, beyond: unwanted; redistribution 12 h" in now.output
