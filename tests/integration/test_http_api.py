@@ -60,7 +60,8 @@ def test_the_stock_position_counts_on_hand_allocated_and_what_waits(shop):
     assert found["on_hand"] == {"main": 3} and found["allocated"] == 3 and found["available"] == 0
     assert (found["units_waiting"], found["lines_waiting"]) == (8, 2)
     assert (found["reorder_point"], found["safety_stock"], found["substitutes"]) == (4, 2, ["B"])
-    assert (found["reserve"], found["quota"], found["redistribute_within_hours"]) == ({}, None, 0)  # no rationing
+    # No rationing settings on this SKU.
+    assert (found["reserve"], found["quota"], found["redistribute_within_hours"]) == ({}, None, 0)
     assert [(s["purchase_order_id"], s["supplier_id"], s["quantity"]) for s in found["incoming_supply"]] == [
         ("po-1", "S1", 6)
     ]
