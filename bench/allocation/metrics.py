@@ -7,7 +7,10 @@ demand left; an automatic cancel at a line's maximum wait stays in, as a lost li
 - on time: share of lines whose every unit came by their first promise: at once for a
   line allocated when it asked (a line served in the decision that took its request is on
   time whatever it was told), by the end (UTC) of its first ETA's day for a backordered
-  one; a backordered line promised no date is not on time.
+  one; a backordered line promised no date is not on time. A line still waiting at the
+  horizon for a first promise that falls after it has not kept nor broken it yet: it is
+  left out of the share (right-censored, `undecided`, printed beside it), where counting
+  it late would charge every policy for the horizon's cut, not for its promises.
 - wait mean / p90: days from a completed line's request to its last unit; lines never
   completed are not in it (the fill rate counts them).
 - shortage cost: per tier cost x unit-days waited: each unit from its line's request to the
@@ -35,6 +38,7 @@ class TierFigures:
     ordered: int  # units
     filled: int  # units
     on_time: int  # lines
+    undecided: int  # lines still waiting at the horizon for a first promise after it
     waits: tuple[float, ...]  # days, one per completed line
     cost: float
 
@@ -56,7 +60,8 @@ class TierFigures:
 
     @property
     def on_time_share(self) -> float:
-        return self.on_time / self.lines if self.lines else 1.0
+        decided = self.lines - self.undecided
+        return self.on_time / decided if decided else 1.0
 
 
 def population(lines: Iterable[LineOutcome]) -> list[LineOutcome]:
@@ -74,6 +79,16 @@ def on_time(line: LineOutcome) -> bool:
     if line.first_eta is None:
         return False
     return done < datetime.combine(line.first_eta + timedelta(days=1), time(), tzinfo=done.tzinfo)
+
+
+def undecided(line: LineOutcome, end: datetime) -> bool:
+    """Still waiting at the horizon, first promised for a day after it: its promise is not yet due."""
+    return (
+        line.completed_at is None
+        and not line.auto_cancelled
+        and line.first_eta is not None
+        and line.first_eta >= end.date()
+    )
 
 
 def line_cost(line: LineOutcome, cost: float, end: datetime) -> float:
@@ -96,6 +111,7 @@ def tier_figures(tier: str, lines: list[LineOutcome], cost: float, end: datetime
         ordered=sum(line.quantity for line in lines),
         filled=sum(line.filled for line in lines),
         on_time=sum(on_time(line) for line in lines),
+        undecided=sum(undecided(line, end) for line in lines),
         waits=tuple(waits),
         cost=sum(line_cost(line, cost, end) for line in lines),
     )
@@ -127,6 +143,7 @@ def combined(tier: str, parts: Iterable[TierFigures]) -> TierFigures:
         ordered=sum(p.ordered for p in parts),
         filled=sum(p.filled for p in parts),
         on_time=sum(p.on_time for p in parts),
+        undecided=sum(p.undecided for p in parts),
         waits=tuple(w for p in parts for w in p.waits),
         cost=sum(p.cost for p in parts),
     )

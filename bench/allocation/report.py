@@ -58,12 +58,12 @@ def say_result(r: Result) -> None:
 
 def _tier_table(tiers: list[TierFigures], indent: str) -> None:
     say(
-        f"{indent}{'tier':<9} {'lines':>6} {'units':>6} {'fill rate':>9} {'on time':>8} "
+        f"{indent}{'tier':<9} {'lines':>6} {'units':>6} {'fill rate':>9} {'on time':>8} {'undecided':>9} "
         f"{'wait mean':>9} {'wait p90':>8} {'cost':>10}"
     )
     for t in tiers:
         say(
-            f"{indent}{t.tier:<9} {t.lines:>6,} {t.ordered:>6,} {t.fill_rate:>9.1%} {t.on_time_share:>8.1%} "
+            f"{indent}{t.tier:<9} {t.lines:>6,} {t.ordered:>6,} {t.fill_rate:>9.1%} {t.on_time_share:>8.1%} {t.undecided:>9,} "
             f"{_days(t.wait_mean):>9} {_days(t.wait_p90):>8} {t.cost:>10,.0f}"
         )
 
@@ -165,6 +165,7 @@ def as_json(pooled: dict[str, Pooled], skipped: dict[str, str], args: argparse.N
                         "filled": t.filled,
                         "fill_rate": t.fill_rate,
                         "on_time": t.on_time_share,
+                        "undecided_lines": t.undecided,
                         "wait_mean_days": t.wait_mean,
                         "wait_p90_days": t.wait_p90,
                         "shortage_cost": t.cost,

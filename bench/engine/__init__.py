@@ -20,5 +20,7 @@ Five parts, all on SQLite files in a temporary folder on this machine:
    configured, reactive or buying ahead; and the same on bench.traffic's stream.
 5. Allocation policies (issue 17): part 1's stream with every SKU configured
    for one policy (bench/allocation/policies.py's settings), each beside
-   priority-fifo-v1, runs interleaved; a policy the engine lacks is skipped.
+   priority-fifo-v1, runs interleaved; a policy the engine lacks is skipped. Then the
+   same on bench.traffic's realistic stream (long queues, PO churn, refusals, re-sends,
+   skewed clocks, frequent buyers), with how many decisions each policy's rules shaped.
 """

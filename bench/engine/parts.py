@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import time
 from collections import Counter as Tally
@@ -313,6 +314,10 @@ class PoliciesResult:
 
     runs: dict[str, list[Run]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # The same policies on bench.traffic's realistic stream: lines/s per run, and in run 1 how many
+    # decisions each policy's rules shaped (held back by a reserve or a quota, redistributed).
+    traffic: dict[str, list[float]] = field(default_factory=dict)
+    shaped: dict[str, Tally[str]] = field(default_factory=dict)
 
     def median(self, name: str) -> Run:
         ordered = sorted(self.runs[name], key=lambda r: r.seconds)
@@ -324,6 +329,11 @@ class PoliciesResult:
         between rounds cancel out (medians of each policy's lines/s do not pair them)."""
         pairs = zip(self.runs[name], self.runs[BASELINE], strict=True)
         return statistics.median(1 - run.lines_per_s / base.lines_per_s for run, base in pairs)
+
+    def traffic_slower(self, name: str) -> float:
+        """The same ratio on the realistic stream (median of the rounds)."""
+        pairs = zip(self.traffic[name], self.traffic[BASELINE], strict=True)
+        return statistics.median(1 - per_s / base for per_s, base in pairs)
 
 
 def part_policies(folder: Path, orders: int, skus: int, repeat: int) -> PoliciesResult:
@@ -362,7 +372,70 @@ def part_policies(folder: Path, orders: int, skus: int, repeat: int) -> Policies
             for name in result.runs
         )
     )
+    _policies_traffic(folder, orders * 2, repeat, variants, result)
     return result
+
+
+def _policies_traffic(
+    folder: Path, messages: int, repeat: int, variants: list[Variant], result: PoliciesResult
+) -> None:
+    """Each policy on bench.traffic's realistic stream (long queues, PO churn, refusals, re-sends,
+    skewed clocks, frequent buyers who meet quotas), through the ingest path, rounds interleaved."""
+    from bench.traffic.__main__ import ingest
+    from bench.traffic.generator import realistic
+
+    streams = {v.name: realistic(messages, skus=20, sku_fields=_sku_fields(v)) for v in variants}
+    for n in range(1, repeat + 1):
+        for variant in variants if n % 2 else variants[::-1]:
+            db = folder / f"traffic-policy-{variant.name}-{n}.sqlite"
+            done = ingest(db, streams[variant.name].lines)
+            result.traffic.setdefault(variant.name, []).append(done.per_s)
+            if n == 1:
+                result.shaped[variant.name] = _shaped(db)
+            say(
+                f"    realistic stream ({len(streams[variant.name].lines):,} lines), {variant.name}, run {n}: "
+                f"{done.per_s:,.0f} lines/s"
+                + ("; shaped: " + _tally(result.shaped[variant.name]) if n == 1 else "")
+            )
+    say(
+        "    realistic stream medians: "
+        + ", ".join(
+            f"{name} {sorted(per_s)[len(per_s) // 2]:,.0f} lines/s"
+            + ("" if name == BASELINE else f" ({result.traffic_slower(name):+.1%} slower)")
+            for name, per_s in result.traffic.items()
+        )
+    )
+
+
+def _sku_fields(variant: Variant) -> dict[str, Any]:
+    """The SkuConfigured fields that set a SKU up for the variant (its rules at part 5's rates)."""
+    message = variant.configure("x", "x", "x", PART5_PLATINUM_RATE, PART5_LEAD_DAYS)
+    return {k: v for k, v in message.items() if k not in ("type", "message_id", "occurred_at", "sku")}
+
+
+# What a decision's reason says when a rule shaped it (domain/rationing.py, domain/quotas.py,
+# domain/redistribution.py): counted in the stored events, to show each policy's rules were met.
+_RULE_WORDS = {
+    "held back by a reserve": b"kept back for higher tiers",
+    "held back by a quota": b"quota of ",
+    "redistributed": b"lower-tier line(s) allocated less than",
+}
+
+
+def _shaped(db: Path) -> Tally[str]:
+    with sqlite3.connect(db) as connection:
+        return Tally(
+            {
+                what: connection.execute(
+                    "SELECT COUNT(*) FROM stored_events WHERE instr(state, ?) > 0", (words,)
+                ).fetchone()[0]
+                for what, words in _RULE_WORDS.items()
+            }
+        )
+
+
+def _tally(counts: Tally[str]) -> str:
+    return ", ".join(f"{what} {n:,} decision(s)" for what, n in counts.items()) or "nothing"
 
 
 def _configured_for(message: dict[str, Any], variant: Variant) -> dict[str, Any]:

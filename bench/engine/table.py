@@ -139,5 +139,17 @@ def _policy_rows(policies: PoliciesResult, row: Callable[..., None]) -> None:
                 f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else "",
                 slower <= TARGET_POLICY_SLOWER if name in new else None,
             )
+    if BASELINE in policies.traffic:
+        base = sorted(policies.traffic[BASELINE])[len(policies.traffic[BASELINE]) // 2]
+        row(f"[5] realistic stream lines/s, {BASELINE}", f"{base:,.0f}")
+    for name in policies.traffic:
+        if name != BASELINE:
+            slower = policies.traffic_slower(name)
+            row(
+                f"[5] realistic stream, {name}: slower by",
+                f"{slower:.1%}",
+                f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else "",
+                slower <= TARGET_POLICY_SLOWER if name in new else None,
+            )
     for name in policies.skipped:
         row(f"[5] {name}", "skipped (the engine lacks it)")

@@ -59,12 +59,15 @@ def realistic(
     waiting_per_sku: int = 200,
     absurd: bool = True,
     order_up_to: int | None = None,
+    sku_fields: Msg | None = None,
 ) -> Traffic:
     """About `messages` lines over `skus` SKUs, whose queues grow to `waiting_per_sku` lines.
 
     `absurd=False` leaves out the values that stopped older versions for good (a year 9999, 2**64 - 1 units),
     so that they can be measured on the same stream. `order_up_to`: the SKUs are configured with that
     level (SkuConfigured version 3), so they buy ahead (replenish-v2); None: version 1, as always.
+    `sku_fields`: more SkuConfigured fields for every SKU (an allocation policy and its rules, with
+    the schema version that carries them), for comparing policies on the same stream.
     """
     rng = random.Random(seed)
     shop = _Shop(rng, [f"SKU-{i:03d}" for i in range(skus)])
@@ -77,7 +80,7 @@ def realistic(
         sent.append(raw)
         traffic.nasty += nasty
 
-    for message in _setup(shop, order_up_to):
+    for message in _setup(shop, order_up_to, sku_fields or {}):
         send(message)
     # Queues are grown first; then units arrive at about the rate they are ordered (1.6 a message,
     # in parts of 10-30 units of purchase orders of 300-1,200 that cover the queues), so queues
@@ -106,11 +109,12 @@ def realistic(
     return traffic
 
 
-def _setup(shop: _Shop, order_up_to: int | None) -> list[Msg]:
+def _setup(shop: _Shop, order_up_to: int | None, sku_fields: Msg) -> list[Msg]:
     messages = []
     level: Msg = (
         {} if order_up_to is None else {"schema_version": 3, "reason": "bench", "order_up_to": order_up_to}
     )
+    level = level | sku_fields
     for index, sku in enumerate(shop.skus):
         messages.append(shop.message("SkuConfigured", sku=sku, reorder_point=5, safety_stock=2, **level))
         supplier = f"SUP-{index % 4}"
@@ -150,7 +154,7 @@ def _order(shop: _Shop, kept: bool = True) -> Msg:
         "OrderPlaced",
         skew,
         order_id=order_id,
-        customer_id=f"C-{shop.rng.randint(1, 5000)}",
+        customer_id=_customer(shop.rng.randint(1, 5000)),
         customer_tier=shop.rng.choices(["standard", "gold", "platinum"], [85, 12, 3])[0],
         placed_at=_iso(shop.now + timedelta(hours=skew)),
         lines=[{"line_id": "1", "sku": sku, "quantity": quantity}],
@@ -158,6 +162,12 @@ def _order(shop: _Shop, kept: bool = True) -> Msg:
         max_wait_days=shop.rng.choice([None, None, 30, 60]),
     )
     return message
+
+
+def _customer(n: int) -> str:
+    """One order in ten comes from 10 frequent buyers (who meet per-customer quotas), the rest from
+    thousands who order once or twice; mapped from one draw, so the stream is otherwise unchanged."""
+    return f"C-F{n % 10:02d}" if n <= 500 else f"C-{n}"
 
 
 def _cancel(shop: _Shop) -> Msg:

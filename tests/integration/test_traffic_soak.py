@@ -87,3 +87,23 @@ def test_realistic_traffic_adds_up_re_sent_changes_nothing_and_a_cut_run_ends_wh
     ingest(folder / "cut.sqlite", lines[:stop])
     ingest(folder / "cut.sqlite", lines)
     assert books(folder / "cut.sqlite") == once
+
+
+def test_a_realistic_stream_sets_every_sku_up_for_a_policy_and_its_frequent_buyers_meet_a_quota(tmp_path):
+    quota = {"units": 4, "period": "week", "per": "customer", "beyond": "unwanted"}
+    fields = {"schema_version": 4, "reason": "bench", "allocation_policy": "quota-v1", "quota": quota}
+    lines = realistic(1_500, skus=3, seed=3, waiting_per_sku=30, sku_fields=fields).lines
+    ingest(tmp_path / "quota.sqlite", lines)
+    engine = make_engine("sqlite", tmp_path / "quota.sqlite")
+    try:
+        stocks = [a for a in map(engine.repository.get, recorded(engine)) if isinstance(a, Stock)]
+        assert {s.policy for s in stocks} == {"quota-v1"} and all(s.quota is not None for s in stocks)
+        held = [
+            e
+            for s in stocks
+            for e in engine.repository.event_store.get(s.id)
+            if "quota of 4/week for customer C-F" in str(getattr(getattr(e, "decision", None), "reason", ""))
+        ]
+        assert held, "no frequent buyer met a quota"
+    finally:
+        engine.close()

@@ -83,3 +83,16 @@ def test_the_p90_of_waits_lies_within_them():
     assert p90([float(n) for n in range(1, 11)]) == pytest.approx(9.1)
     assert p90([2.0]) == 2.0
     assert p90([]) is None
+
+
+def test_a_line_still_waiting_for_a_promise_after_the_horizon_is_left_out_of_the_on_time_share():
+    costs = {"platinum": 10.0}
+    after = END.date() + timedelta(days=2)
+    waiting = line("platinum", first_eta=after)  # nothing came yet: its promise is not due
+    broken = line("platinum", first_eta=END.date() - timedelta(days=3))  # due and not kept
+    cancelled = line("platinum", first_eta=after, auto_cancelled=True)  # lost: counted, late
+    kept = line("platinum", changes=[(T0, 2)], immediate=True)
+    platinum, _total = by_tier([waiting, broken, cancelled, kept], costs, END)
+    assert (platinum.lines, platinum.undecided, platinum.on_time) == (4, 1, 1)
+    assert platinum.on_time_share == pytest.approx(1 / 3)
+    assert platinum.unfilled == 6  # the fill rate still counts every line
