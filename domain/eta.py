@@ -22,6 +22,16 @@ were placed with. Both versions name, on each changed promise, the supplier it
 rests on and its confidence: `eta-v1` its nominal p90 (0.9), `eta-v2` the
 probability, from history and prior, that the supply comes by then.
 
+`eta-v4` is `eta-v2` that knows the SKU's rationing rules (domain/rationing.py,
+domain/quotas.py), which `eta-v2` walks as if every arriving unit went to the next
+line: under a tier reserve, units reach a lower tier's lines only once the reserve is
+full again, so the units its level keeps back beyond those free now count as units
+ahead of every line of that tier (the configured level: tier-reserve-v2 scales it down
+just before a delivery, but after the delivery the next one is far again); a line over
+its quota for the period takes nothing before the next period starts, so it is promised
+no earlier. It walks the whole queue each time, as the held units sit in front of the
+first lower-tier line, wherever the change that asked for the walk happened.
+
 `eta-v3` is `eta-v2` within suppliers' weekly capacity, and with failover. A
 purchase order line of a supplier that delivers at most N units of the SKU a week
 comes in parts: N on its date, N a week later, and so on; lines to buy for from a
@@ -40,7 +50,7 @@ their units (`Stock.FailoverSuggested`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
@@ -53,6 +63,7 @@ from domain.values import InboundLine, QueueEntry, Source, SupplierPriority
 ETA_POLICY = "eta-v1"
 ETA_POLICY_V2 = "eta-v2"
 ETA_POLICY_V3 = "eta-v3"
+ETA_POLICY_V4 = "eta-v4"
 DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
 V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
@@ -98,6 +109,19 @@ class EtaPlan(Value):
     changes: list[EtaChange]
     expired: list[Expiry]
     failover: list[Failover] = []  # eta-v3's moved lines among queue[start:]; empty in other plans
+
+
+@dataclass(frozen=True)
+class Rationing:
+    """What a SKU's rationing rules hold from its waiting lines, as eta-v4 promises with them."""
+
+    kept_back: Mapping[str, int] = field(default_factory=dict)  # tier -> units supply brings first
+    not_before: Mapping[tuple[str, str], date] = field(
+        default_factory=dict
+    )  # line key -> its quota's next period
+
+
+NO_RATIONING = Rationing()
 
 
 def supply_order(line: InboundLine) -> tuple[date, str, str]:
@@ -189,6 +213,27 @@ def plan_etas_v2(
         key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
     )
     return _walk(queue, units_ahead, start, [s for s, _ in supply], _calibrated_purchase(sources), today)
+
+
+def plan_etas_v4(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+    rationing: Rationing = NO_RATIONING,
+) -> EtaPlan:
+    """`eta-v4`: the walk of `eta-v2` with the units a rationing SKU keeps back counted ahead of
+    the lines they are kept from, and no promise before a line's quota lets it take units (always
+    the whole queue: `start` and `units_ahead` are not used)."""
+    supply = sorted(
+        (_calibrated_supply(line, today) for line in inbound),
+        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
+    )
+    return _walk(
+        queue, 0, 0, [s for s, _ in supply], _calibrated_purchase(sources), today, rationing=rationing
+    )
 
 
 def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
@@ -369,8 +414,13 @@ def _walk(
     today: date,
     at_risk: dict[tuple[str, str], Failover] | None = None,
     rewind: bool = False,
+    rationing: Rationing = NO_RATIONING,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
+
+    eta-v4: `rationing.kept_back` units are put ahead of the first line of each tier they are kept
+    from (levels never fall with tier, and the queue serves higher tiers first, so they only grow
+    along it), and no line is promised before its `rationing.not_before`.
 
     eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
     covers are promised from it, as purchases to make, and those `at_risk` names are recorded.
@@ -388,8 +438,14 @@ def _walk(
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
     moved: list[Failover] = []
+    held = 0  # eta-v4: units kept back counted ahead so far
+    floors = rationing.not_before
     entries = islice(queue, start, None)
     for entry in entries:
+        if rationing.kept_back:
+            more = rationing.kept_back.get(entry.tier.value, 0) - held
+            if more > 0:
+                cumulative, held = cumulative + more, held + more
         position_end = cumulative + entry.quantity
         before = cursor, covered_up_to
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
@@ -397,11 +453,11 @@ def _walk(
             cursor += 1
         if cursor == len(supply):
             backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
-            if _promise_uncovered(entry, purchase, today, changes, expired, backlog):
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floors.get(entry.key)):
                 backlog += entry.quantity
             break
         source = supply[cursor]
-        eta = max(source.eta, today)
+        eta = max(source.eta, today, floors.get(entry.key, today))
         if source.failover is not None:
             stays = _promised_from_backup(entry, source.failover, eta, today, changes, expired)
             if stays and at_risk and entry.key in at_risk:
@@ -434,9 +490,10 @@ def _walk(
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
+            and kept >= floors.get(entry.key, kept)
         ):
             continue
-        _promise_uncovered(entry, purchase, today, changes, expired)
+        _promise_uncovered(entry, purchase, today, changes, expired, floor=floors.get(entry.key))
     return EtaPlan(changes=changes, expired=expired, failover=moved)
 
 
@@ -490,14 +547,17 @@ def _promise_uncovered(
     changes: list[EtaChange],
     expired: list[Expiry],
     backlog: int = 0,
+    floor: date | None = None,
 ) -> bool:
     """A line to buy for, `backlog` units to buy being ahead of it: an earlier promise still
-    achievable is kept. False if it leaves the queue."""
+    achievable is kept. False if it leaves the queue. `floor`: no promise before it (eta-v4)."""
     if purchase is None:
         return _promised(entry, None, True, changes, expired, None, None)
     since = max(entry.since, today)
     extra = purchase.extra(backlog, entry.quantity) if purchase.capacity is not None else timedelta(0)
     eta = since + purchase.delay + extra
+    if floor is not None and floor > eta:
+        eta = floor
     if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
         eta = entry.eta
     confidence = purchase.confidence(eta - extra, since)  # the weeks capacity adds are no slack
@@ -545,7 +605,12 @@ def _promised(
     return True
 
 
-ETA_PLANNERS = {ETA_POLICY: plan_etas, ETA_POLICY_V2: plan_etas_v2, ETA_POLICY_V3: plan_etas_v3}
+ETA_PLANNERS = {
+    ETA_POLICY: plan_etas,
+    ETA_POLICY_V2: plan_etas_v2,
+    ETA_POLICY_V3: plan_etas_v3,
+    ETA_POLICY_V4: plan_etas_v4,
+}
 
 
 def eta_planner(policy: str) -> Callable[..., EtaPlan]:

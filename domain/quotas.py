@@ -93,13 +93,17 @@ def period_of(period: Period, at: datetime) -> str:
 
 def next_period(period: Period, at: datetime) -> str:
     """The period after the one `at` falls in (what a line over its quota waits for)."""
+    return period_of(period, datetime.combine(next_period_start(period, at), datetime.min.time()))
+
+
+def next_period_start(period: Period, at: datetime) -> date:
+    """The first day of the period after the one `at` falls in (ISO weeks start on Monday)."""
     day = at.date()
     if period is Period.DAY:
-        return (day + timedelta(days=1)).isoformat()
+        return day + timedelta(days=1)
     if period is Period.WEEK:
-        return period_of(period, datetime.combine(day + timedelta(days=7), datetime.min.time()))
-    first = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return f"{first.year}-{first.month:02d}"
+        return day + timedelta(days=7 - day.weekday())
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 class QuotaUse(Value):

@@ -26,9 +26,11 @@ from domain.allocation import (
     NO_RULES,
     QUOTA_V1,
     Fill,
+    QuotaPolicy,
     ReleasePlan,
     RequestPlan,
     Rules,
+    TierReservePolicy,
     get_policy,
     split_line_key,
 )
@@ -50,10 +52,19 @@ from domain.errors import (
     NotAllocated,
     NotReleasedAhead,
 )
-from domain.eta import ETA_POLICY, ETA_POLICY_V3, EtaPlan, Failover, eta_planner, supply_order
+from domain.eta import (
+    ETA_POLICY,
+    ETA_POLICY_V3,
+    ETA_POLICY_V4,
+    EtaPlan,
+    Failover,
+    Rationing,
+    eta_planner,
+    supply_order,
+)
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
-from domain.quotas import Quota, QuotaUse, period_of, quota_inputs, quota_key
+from domain.quotas import Quota, QuotaUse, next_period_start, period_of, quota_inputs, quota_key
 from domain.rationing import scaled
 from domain.redistribution import REDISTRIBUTE_V1, plan_takes, takes_reason
 from domain.replenishment import (
@@ -195,6 +206,35 @@ class Stock(Aggregate):
         if self.reserve and getattr(get_policy(self.policy), "scales", False):
             reserve = scaled(self.reserve, *self.supply_timing(at))
         return Rules(at=at, reserve=reserve, quota=self.quota, used=used)
+
+    def plan_etas(self, start: int, at: datetime, policy: str | None = None) -> EtaPlan:
+        """The ETA policy's walk of the queue from `start` at decision time `at` (replay asks it
+        of the state before a recorded walk, naming the policy the walk was made with)."""
+        policy = policy or self.eta_policy
+        inbound, sources = list(self.inbound.values()), list(self.sources.values())
+        ahead = self.queue.units_before(start)
+        planner = eta_planner(policy)
+        if policy == ETA_POLICY_V4:
+            return planner(self.queue, ahead, start, inbound, sources, at.date(), self.rationing(at))
+        return planner(self.queue, ahead, start, inbound, sources, at.date())
+
+    def rationing(self, at: datetime) -> Rationing:
+        """What this SKU's rules hold from its waiting lines at `at`, as eta-v4 promises with them:
+        each tier waits for the units its reserve keeps back beyond those free now; a line its
+        quota's use this period does not leave room for waits for the next period."""
+        policy = get_policy(self.policy)
+        kept_back: dict[str, int] = {}
+        if isinstance(policy, TierReservePolicy):
+            kept_back = {
+                t: units - self.available for t, units in self.reserve.items() if units > self.available
+            }
+        not_before: dict[tuple[str, str], date] = {}
+        if isinstance(policy, QuotaPolicy) and self.quota is not None:
+            used, start = self.rules(at).used, next_period_start(self.quota.period, at)
+            for entry in self.queue:
+                if used.get(quota_key(self.quota, entry), 0) + entry.quantity > self.quota.units:
+                    not_before[entry.key] = start
+        return Rationing(kept_back=kept_back, not_before=not_before)
 
     def supply_timing(self, at: datetime) -> tuple[int | None, int | None]:
         """(days until the next open supply is expected, the best source's lead time), each as
@@ -373,6 +413,8 @@ class Stock(Aggregate):
                     places = [self.position_of(fill.order_id, fill.line_id) for fill, _ in taken.revoked]
                     start = min([start, *((place or 1) - 1 for place in places)])
             effects.extend(self._refresh(cause, start=start))
+        elif self.queue and self.eta_policy == ETA_POLICY_V4:  # it took units the waiting lines'
+            effects.extend(self._refresh(cause, start=0))  # promises counted on (a reserve's)
         else:
             self._suggest_replenishment(cause)
         return effects
@@ -696,11 +738,12 @@ class Stock(Aggregate):
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
             start = 0
-        if self.eta_policy == ETA_POLICY_V3:
-            start = 0  # failover serves lines in queue order: a line joining late can move those ahead
+        if self.eta_policy in (ETA_POLICY_V3, ETA_POLICY_V4):
+            start = 0  # failover serves lines in queue order: a line joining late can move those ahead;
+            # eta-v4 puts the units a reserve keeps back in front of the first line of a tier
         units_ahead = self.queue.units_before(start)
-        inbound, sources = list(self.inbound.values()), list(self.sources.values())
-        plan = eta_planner(self.eta_policy)(self.queue, units_ahead, start, inbound, sources, today)
+        inbound = list(self.inbound.values())
+        plan = self.plan_etas(start, self._at(cause))
         if plan.changes or plan.expired:
             info = self._decision(
                 cause,

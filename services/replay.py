@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.allocation import NO_RULES, Fill, get_policy
-from domain.eta import eta_planner
 from domain.failover import moved_lines, next_failover
 from domain.redistribution import REDISTRIBUTE_V1
 from domain.stock import Stock, stock_id
@@ -82,14 +81,7 @@ def recompute(before: Stock | None, event: Any) -> tuple[Any, Any]:
         revoked = get_policy(decision.policy).plan_revoke(shortfall, before.reservations)
         return _dump(event.revoked), _dump(revoked)
     if kind == "EtasRevised":
-        plan = eta_planner(decision.policy)(
-            before.queue,
-            before.units_ahead_of(event.start),
-            event.start,
-            list(before.inbound.values()),
-            list(before.sources.values()),
-            decision.as_of.date(),
-        )
+        plan = before.plan_etas(event.start, decision.as_of, decision.policy)
         return event.plan.model_dump(), _as_recorded(event.plan.model_dump(), plan.model_dump())
     if kind in RELEASES:
         policy = get_policy(decision.policy)

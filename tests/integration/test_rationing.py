@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -306,3 +307,74 @@ def test_the_stock_position_shows_the_rationing_settings_as_they_were_and_as_the
         0,
     )
     assert "reserve standard 4; quota 5/week per group, beyond: unwanted; redistribution 12 h" in now.output
+
+
+# ---------------------------------------------------- promises that know the rules (eta-v4)
+def reserve_world(engine, eta_policy: str) -> None:
+    """4 units kept back from standard lines; a platinum line empties 3 of them, so a PO's first 3
+    units refill the reserve before a standard line may take any."""
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A",)),
+        m.sku_configured_v4(
+            "k1", "A", "tier-reserve-v1", reserve={"gold": 1, "standard": 4}, eta_policy=eta_policy
+        ),
+        m.stock_received("r1", "A", 5),
+        m.po_placed("p1", "PO-1", (("A", 3),), expected=m.day(10), at=m.ts(minutes=1)),
+        m.po_placed("p2", "PO-2", (("A", 10),), expected=m.day(20), at=m.ts(minutes=2)),
+        m.order_placed("o1", "O1", (("1", "A", 3),), at=m.ts(hours=1)),  # takes 1, waits for 2
+        m.order_placed("o2", "O2", (("1", "A", 3),), "platinum", at=m.ts(hours=2)),  # 3 of the reserve
+    )
+
+
+def test_under_a_reserve_eta_v4_promises_a_standard_line_the_po_that_reaches_it_after_the_reserve_refills():
+    promised = {}
+    for policy in ("eta-v2", "eta-v4"):
+        engine = build_engine(Settings(store="memory"))
+        try:
+            reserve_world(engine, policy)
+            promised[policy] = engine.get_stock("A").queued("O1", "1").eta
+            m.apply(engine, m.stock_received("r2", "A", 3, at=m.ts(days=10), po="PO-1", supplier_id="S1"))
+            assert engine.get_order("O1").line("1").backordered == 2  # PO-1 only refilled the reserve
+            assert_replays(engine)
+        finally:
+            engine.close()
+    # eta-v2 promised PO-1's date, which could not come true; eta-v4 PO-2's, ten days later
+    assert promised["eta-v4"] - promised["eta-v2"] == timedelta(days=10)
+
+
+def test_a_line_over_its_quota_is_promised_no_earlier_than_the_next_period_under_eta_v4(engine):
+    quota = {"units": 3, "period": "week", "per": "group", "beyond": "next_period"}
+    m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A",)),
+        m.sku_configured_v4("k1", "A", "quota-v1", quota=quota, eta_policy="eta-v4"),
+        m.stock_received("r1", "A", 1),
+        m.po_placed("p1", "PO-1", (("A", 10),), expected=m.day(1), at=m.ts(minutes=1)),
+        m.order_placed_v3("o1", "O1", (("1", "A", 1),), at=m.ts(hours=1), group="north"),
+        m.order_placed_v3("o2", "O2", (("1", "A", 4),), at=m.ts(hours=2), group="north"),
+        m.order_placed_v3("o3", "O3", (("1", "A", 2),), at=m.ts(hours=3), group="south"),
+    )
+    stock = engine.get_stock("A")
+    next_monday = date(2026, 1, 12)  # the base time is Monday 2026-01-05
+    assert stock.queued("O2", "1").eta == next_monday  # 1 of north's 3 used: 4 more do not fit this week
+    assert stock.queued("O3", "1").eta < next_monday  # south's quota leaves room: PO-1 serves it
+    assert_replays(engine)
+
+
+def test_under_eta_v4_a_line_whose_promise_passes_its_wait_leaves_the_queue_once_wherever_it_waits(engine):
+    outcomes = m.apply(
+        engine,
+        m.supplier_registered("s1", "S1", ("A",), lead_time_days=30),
+        m.sku_configured_v4("k1", "A", "tier-reserve-v1", reserve={"standard": 2}, eta_policy="eta-v4"),
+        m.stock_received("r1", "A", 2),
+        m.order_placed("o1", "O1", (("1", "A", 1),), at=m.ts(hours=1)),  # held back: waits first
+        m.order_placed("o2", "O2", (("1", "A", 1),), at=m.ts(hours=2), max_wait_days=40),  # a purchase's time
+        # days later a line joins behind: a purchase made now comes after O2's wait, so O2 leaves
+        m.order_placed("o3", "O3", (("1", "A", 1),), at=m.ts(days=9)),
+        m.order_placed("o4", "O4", (("1", "A", 1),), at=m.ts(days=9, hours=1)),
+    )
+    assert [o.status for o in outcomes] == [Status.APPLIED] * 7
+    assert engine.get_order("O2").line("1").cancelled == 1
+    assert [e.order_id for e in engine.get_stock("A").queue] == ["O1", "O3", "O4"]
+    assert_replays(engine)
