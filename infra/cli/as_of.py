@@ -9,6 +9,7 @@ without --as-of).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,9 @@ from infra.cli.console import show, wide_console
 from infra.cli.state import state
 
 if TYPE_CHECKING:
+    from services.stock_position import StockPositionView
     from services.time_travel.moment import Moment
-    from services.time_travel.views import OrderAt, QueueAt, StockAt, TimeTravel
+    from services.time_travel.views import OrderAt, QueueAt, TimeTravel
 
 NOT_FOUND = 1
 AS_OF_HELP = (
@@ -54,7 +56,7 @@ def travel_to(text: str | None) -> tuple[TimeTravel, Moment]:
     from services.time_travel.views import TimeTravel
 
     travel = TimeTravel(build_engine(state.settings))
-    return travel, travel.moment(instant(text)) if text is not None else travel.now()
+    return travel, travel.at(None if text is None else instant(text))
 
 
 def moment_line(moment: Moment) -> str:
@@ -69,34 +71,41 @@ def print_json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
-def queue_as_of(sku: str, text: str, as_json: bool) -> None:
+def show_at(
+    text: str | None,
+    as_json: bool,
+    what: str,
+    read: Callable[[TimeTravel, Moment], Any],
+    unknown: str,
+    render: Callable[[Any], None],
+) -> None:
+    """Every read here: at the instant asked (else the log's end), as JSON `{"moment", what}` or as the
+    moment's line (with NOT EXACT when it is not) and the view; `unknown` and exit 1 when nothing is found."""
     travel, moment = travel_to(text)
-    found = travel.queue(sku, moment)
+    found = read(travel, moment)
     if as_json:
-        print_json({"moment": moment.as_json(), "queue": found and asdict(found)})
+        print_json({"moment": None if text is None else moment.as_json(), what: found and asdict(found)})
+    else:
+        if text is not None:
+            typer.echo(moment_line(moment))
         if found is None:
-            raise typer.Exit(NOT_FOUND)
-        return
-    typer.echo(moment_line(moment))
+            typer.echo(unknown, err=True)
+        else:
+            render(found)
     if found is None:
-        typer.echo(f"unknown SKU {sku!r} at that instant: no stock event named it yet", err=True)
         raise typer.Exit(NOT_FOUND)
-    _render_queue(found)
+
+
+def queue_as_of(sku: str, text: str, as_json: bool) -> None:
+    unknown = f"unknown SKU {sku!r} at that instant: no stock event named it yet"
+    show_at(text, as_json, "queue", lambda travel, moment: travel.queue(sku, moment), unknown, _render_queue)
 
 
 def order_as_of(order_id: str, text: str, as_json: bool) -> None:
-    travel, moment = travel_to(text)
-    found = travel.order(order_id, moment)
-    if as_json:
-        print_json({"moment": moment.as_json(), "order": found and asdict(found)})
-        if found is None:
-            raise typer.Exit(NOT_FOUND)
-        return
-    typer.echo(moment_line(moment))
-    if found is None:
-        typer.echo(f"unknown order {order_id!r} at that instant: it was not placed yet", err=True)
-        raise typer.Exit(NOT_FOUND)
-    _render_order(found)
+    unknown = f"unknown order {order_id!r} at that instant: it was not placed yet"
+    show_at(
+        text, as_json, "order", lambda travel, moment: travel.order(order_id, moment), unknown, _render_order
+    )
 
 
 def stock(
@@ -105,21 +114,8 @@ def stock(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """A SKU's stock position (on hand per warehouse, allocated, available, waiting, settings), read from the Stock."""
-    travel, moment = travel_to(as_of)
-    found = travel.stock(sku, moment)
-    if as_json:
-        print_json({"moment": moment.as_json() if as_of else None, "stock": found and asdict(found)})
-        if found is None:
-            raise typer.Exit(NOT_FOUND)
-        return
-    if as_of is not None:
-        typer.echo(moment_line(moment))
-    if found is None:
-        typer.echo(
-            f"unknown SKU {sku!r}{' at that instant' if as_of else ''}: no stock event names it", err=True
-        )
-        raise typer.Exit(NOT_FOUND)
-    _render_stock(found)
+    unknown = f"unknown SKU {sku!r}{' at that instant' if as_of else ''}: no stock event names it"
+    show_at(as_of, as_json, "stock", lambda travel, moment: travel.stock(sku, moment), unknown, _render_stock)
 
 
 def _render_queue(q: QueueAt) -> None:
@@ -174,7 +170,7 @@ def _render_order(o: OrderAt) -> None:
     show(console, table, "line", "sku", "status", "ETA")
 
 
-def _rationing(s: StockAt) -> str:
+def _rationing(s: StockPositionView) -> str:
     reserve = ", ".join(f"{tier} {units}" for tier, units in s.reserve.items()) or "-"
     quota = s.quota
     per_period = (
@@ -184,7 +180,7 @@ def _rationing(s: StockAt) -> str:
     return f"reserve {reserve}; quota {per_period}; redistribution {hours}"
 
 
-def _render_stock(s: StockAt) -> None:
+def _render_stock(s: StockPositionView) -> None:
     warehouses = ", ".join(f"{w} {n}" for w, n in s.on_hand.items()) or "none"
     typer.echo(
         f"{s.sku} (Stock version {s.version}): allocation {s.policy}, ETA {s.eta_policy}, "

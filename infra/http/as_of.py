@@ -8,14 +8,35 @@ waiting lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+
+from fastapi import HTTPException
 
 from infra.http.as_of_models import OrderAsOf, SkuQueueAsOf, StockPositionAsOf
 from infra.http.backend import Backend
 from infra.http.deps import unknown_order, unknown_sku
 from infra.http.models import Moment
+from services.time_travel.views import TimeTravel
+
+# A view of TimeTravel's read at a moment (TimeTravel.queue, .stock, .order), and the 404 for its key.
+Read = Callable[[TimeTravel, str, Any], Any]
+Unknown = Callable[[str, datetime | None], HTTPException]
+
+
+def read_at(
+    of: Backend, instant: datetime | None, read: Read, key: str, unknown: Unknown
+) -> tuple[Any, dict[str, Any]]:
+    """(the moment, what `read` finds for `key` then, as a dict); `unknown`'s 404 when it finds nothing.
+    No instant: the log's end, as the live stock position reads it."""
+    with of.travelling() as travel:
+        moment = travel.at(instant)
+        found = read(travel, key, moment)
+    if found is None:
+        raise unknown(key, None if instant is None else moment.instant)
+    return moment, asdict(found)
 
 
 def moment_of(of: Backend, instant: datetime) -> Any:
@@ -24,30 +45,18 @@ def moment_of(of: Backend, instant: datetime) -> Any:
 
 
 def queue_as_of(of: Backend, sku: str, instant: datetime) -> SkuQueueAsOf:
-    with of.travelling() as travel:
-        moment = travel.moment(instant)
-        found = travel.queue(sku, moment)
-    if found is None:
-        raise unknown_sku(sku, at=moment.instant)
-    return SkuQueueAsOf.model_validate({"moment": moment.as_json(), "queue": asdict(found)})
+    moment, queue = read_at(of, instant, TimeTravel.queue, sku, unknown_sku)
+    return SkuQueueAsOf.model_validate({"moment": moment.as_json(), "queue": queue})
 
 
 def stock_as_of(of: Backend, sku: str, instant: datetime) -> StockPositionAsOf:
-    with of.travelling() as travel:
-        moment = travel.moment(instant)
-        found = travel.stock(sku, moment)
-    if found is None:
-        raise unknown_sku(sku, at=moment.instant)
-    return StockPositionAsOf.model_validate({"moment": moment.as_json(), "stock": asdict(found)})
+    moment, stock = read_at(of, instant, TimeTravel.stock, sku, unknown_sku)
+    return StockPositionAsOf.model_validate({"moment": moment.as_json(), "stock": stock})
 
 
 def order_as_of(of: Backend, order_id: str, instant: datetime) -> OrderAsOf:
-    with of.travelling() as travel:
-        moment = travel.moment(instant)
-        found = travel.order(order_id, moment)
-    if found is None:
-        raise unknown_order(order_id, at=moment.instant)
-    return OrderAsOf.model_validate({"moment": moment.as_json(), "order": asdict(found)})
+    moment, order = read_at(of, instant, TimeTravel.order, order_id, unknown_order)
+    return OrderAsOf.model_validate({"moment": moment.as_json(), "order": order})
 
 
 def until(entries: list[Any], moment: Any) -> list[Any]:

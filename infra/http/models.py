@@ -29,24 +29,30 @@ class Problem(Model):
     detail: str
 
 
-class QueueEntry(Model):
+class QueueLineState(Model):
+    """A waiting line's place and promise: the fields of the live queue's entries (read models) and of the
+    queue as of an instant's (the Stock then) alike."""
+
     position: int = Field(description="1 = next to be served")
     order_id: str
     line_id: str
     quantity: int = Field(description="units still waiting")
     units_ahead: int
-    customer_id: str | None
     tier: str
     placed_at: datetime
     waiting_since: date
     wait_limit: date | None
     eta: date | None
-    eta_revisions: int
     needs_purchase: bool
-    substitute_offer: str | None
     released_ahead: bool = Field(
         description="an operator released it ahead (LineReleasedAhead): served before every line not released"
     )
+
+
+class QueueEntry(QueueLineState):
+    customer_id: str | None
+    eta_revisions: int
+    substitute_offer: str | None
 
 
 class QueueTotals(Model):
@@ -74,7 +80,10 @@ class QuotaSetting(Model):
     beyond: str = Field(description="next_period or unwanted: what the part over the quota waits for")
 
 
-class StockPosition(Model):
+class StockState(Model):
+    """What the Stock aggregate holds at one of its versions (services/stock_position.py builds it): the
+    fields of the live position and of the position as of an instant alike."""
+
     sku: str
     policy: str
     version: int = Field(description="the Stock aggregate's version this was read at")
@@ -86,6 +95,7 @@ class StockPosition(Model):
     lines_waiting: int
     oldest_wait_since: date | None
     units_needing_purchase: int
+    units_inbound: int = Field(description="units on purchase orders scheduled to arrive, not received yet")
     reorder_point: int
     safety_stock: int
     order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
@@ -106,26 +116,48 @@ class StockPosition(Model):
     )
     substitutes: list[str]
     substitute_for: list[str]
+
+
+class StockPosition(StockState):
+    """The Stock at its latest version, with the supply side from the purchase-order read model."""
+
     incoming_supply: list[IncomingSupply]
 
 
-class OrderLine(Model):
+class OrderLineState(Model):
+    """An order line's counts and its place in its SKU's queue: the fields of the live line (read models)
+    and of the line as of an instant (the Order and Stock aggregates then) alike."""
+
     line_id: str
     sku: str
     status: str
     ordered: int
     allocated: int
-    substitute_allocated: int
+    substitute_allocated: int = Field(description="part of `allocated` taken from a substitute SKU")
     backordered: int
     shipped: int
     cancelled: int
-    position: int | None
+    position: int | None = Field(description="place in the SKU's queue while units wait (1: next served)")
     units_ahead: int | None
     eta: date | None
-    eta_revisions: int
     needs_purchase: bool
-    substitute_offers: list[str]
+
+
+class OrderLine(OrderLineState):
+    eta_revisions: int
+    substitute_offers: list[str] = Field(description="each offer as 'SKU xN offered|accepted|declined'")
     released_ahead: bool = Field(description="waiting, and released ahead of its queue by an operator")
+
+
+class OrderHead(Model):
+    """Who placed an order, when and how it ships: the live order's and the order as of an instant's."""
+
+    order_id: str
+    customer_id: str
+    tier: str
+    placed_at: datetime
+    shipping: str
+    accept_substitutes: bool
 
 
 class EtaRevision(Model):
@@ -147,14 +179,8 @@ class NotificationSent(Model):
     changed_at: str | None
 
 
-class Order(Model):
-    order_id: str
-    customer_id: str
+class Order(OrderHead):
     customer_email: str
-    tier: str
-    placed_at: datetime
-    shipping: str
-    accept_substitutes: bool
     lines: list[OrderLine]
     eta_revisions: list[EtaRevision]
     notifications: list[NotificationSent]

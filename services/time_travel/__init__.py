@@ -2,5 +2,6 @@
 
 `moment.py` says which part of the log an instant covers (from the inbox entries'
 message times), `versions.py` which version of an aggregate that part ends at,
-and `views.py` what the queue, an order and a stock position were then.
+and `views.py` what the queue, an order and a stock position were then (the
+position built by services/stock_position.py, as the live one is).
 """

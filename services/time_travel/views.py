@@ -4,7 +4,9 @@ Each aggregate is read at its version at the moment's log position
 (`repository.get(id, version=v)`: the nearest snapshot before v and the events
 after it), never from a read model: the answer is the event store's. The views
 hold only what the aggregates hold (the read models' extras, such as how many
-times a promise was revised or who was notified, are kept by projections).
+times a promise was revised or who was notified, are kept by projections). A
+stock position is built as the live one is (services/stock_position.py), from the
+Stock at the moment's version instead of its latest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from uuid import UUID
 
 from domain.order import Order, order_uuid
 from domain.stock import Stock, stock_id
+from services.stock_position import StockPositionView, stock_position
 from services.time_travel.moment import MessageTimes, Moment
 from services.time_travel.versions import version_at
 
@@ -49,34 +52,6 @@ class QueueAt:
     allocated: int
     available: int
     entries: list[QueueLine]
-
-
-@dataclass(frozen=True)
-class StockAt:
-    sku: str
-    policy: str
-    version: int
-    on_hand: dict[str, int]
-    on_hand_total: int
-    allocated: int
-    available: int
-    units_waiting: int
-    lines_waiting: int
-    oldest_wait_since: date | None
-    units_needing_purchase: int
-    units_inbound: int
-    reorder_point: int
-    safety_stock: int
-    order_up_to: int | None
-    eta_policy: str
-    replenish_policy: str
-    reserve: dict[str, int]  # tier-reserve-v1/v2, as configured
-    quota: dict[str, Any] | None  # quota-v1: units, period, per, beyond
-    redistribute_within_hours: int
-    suggested_by_supplier: dict[str, int]
-    failover_by_supplier: dict[str, int]
-    substitutes: list[str]
-    substitute_for: list[str]
 
 
 @dataclass(frozen=True)
@@ -130,6 +105,10 @@ class TimeTravel:
         self.times.catch_up()
         return self.times.cut(instant)
 
+    def at(self, instant: datetime | None) -> Moment:
+        """The instant's moment; without one, the log's end (what the live reads answer with)."""
+        return self.now() if instant is None else self.moment(instant)
+
     @staticmethod
     def now() -> Moment:
         """The log's end, without reading any message's time (nothing before it is asked)."""
@@ -147,9 +126,9 @@ class TimeTravel:
         stock = self.stock_at(sku, moment)
         return None if stock is None else queue_of(stock)
 
-    def stock(self, sku: str, moment: Moment) -> StockAt | None:
+    def stock(self, sku: str, moment: Moment) -> StockPositionView | None:
         stock = self.stock_at(sku, moment)
-        return None if stock is None else stock_of(stock)
+        return None if stock is None else stock_position(stock)
 
     def order(self, order_id: str, moment: Moment) -> OrderAt | None:
         order: Order | None = self.load(order_uuid(order_id), moment)
@@ -184,48 +163,19 @@ def queue_of(stock: Stock) -> QueueAt:
             )
         )
         ahead += entry.quantity
+    totals = stock_position(stock)
     return QueueAt(
         sku=stock.sku,
         policy=stock.policy,
         version=stock.version,
-        units_waiting=stock.waiting,
-        lines=len(entries),
-        oldest_since=min((e.since for e in entries), default=None),
-        units_needing_purchase=sum(e.quantity for e in entries if e.needs_purchase),
-        on_hand=stock.total_on_hand,
-        allocated=stock.allocated,
-        available=stock.available,
+        units_waiting=totals.units_waiting,
+        lines=totals.lines_waiting,
+        oldest_since=totals.oldest_wait_since,
+        units_needing_purchase=totals.units_needing_purchase,
+        on_hand=totals.on_hand_total,
+        allocated=totals.allocated,
+        available=totals.available,
         entries=lines,
-    )
-
-
-def stock_of(stock: Stock) -> StockAt:
-    entries = list(stock.queue)
-    return StockAt(
-        sku=stock.sku,
-        policy=stock.policy,
-        version=stock.version,
-        on_hand=dict(sorted(stock.on_hand.items())),
-        on_hand_total=stock.total_on_hand,
-        allocated=stock.allocated,
-        available=stock.available,
-        units_waiting=stock.waiting,
-        lines_waiting=len(entries),
-        oldest_wait_since=min((e.since for e in entries), default=None),
-        units_needing_purchase=sum(e.quantity for e in entries if e.needs_purchase),
-        units_inbound=stock.inbound_total,
-        reorder_point=stock.reorder_point,
-        safety_stock=stock.safety_stock,
-        order_up_to=stock.order_up_to,
-        eta_policy=stock.eta_policy,
-        replenish_policy=stock.replenish_policy,
-        reserve=dict(stock.reserve),
-        quota=stock.quota.model_dump(mode="json") if stock.quota else None,
-        redistribute_within_hours=stock.redistribute_within_hours,
-        suggested_by_supplier=dict(sorted(stock.suggested_from.items())),
-        failover_by_supplier=dict(sorted(stock.failover_from.items())),
-        substitutes=list(stock.substitutes),
-        substitute_for=list(stock.substitute_for),
     )
 
 

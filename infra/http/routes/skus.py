@@ -14,7 +14,6 @@ from infra.http.models import AuditEntry, SkuQueue, StockPosition
 from infra.http.pagination import Page, PageRequest, page_request, paginate
 from infra.http.params import AS_OF_INSTANT, Instant
 from infra.http.problems import BAD_CURSOR, NOT_FOUND, REFUSED
-from infra.http.stock import read_stock
 
 router = APIRouter(tags=["skus"], responses=REFUSED)
 Readers = Annotated[Caller, Depends(allow(*READERS))]
@@ -42,23 +41,16 @@ def sku_queue(sku: str, caller: Readers, of: Of, as_of: AsOf = None) -> SkuQueue
 def stock_position(
     sku: str, caller: Readers, of: Of, as_of: AsOf = None
 ) -> StockPosition | StockPositionAsOf:
-    """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply; with
-    `as_of`, what the Stock held then (no incoming supply: the purchase-order read model is today's)."""
-    from projections.purchasing.po_read import incoming_supply
-
+    """On hand per warehouse, allocated, available to promise, what waits, settings, substitutes, supply, read
+    from the Stock at its latest version; with `as_of`, at its version then (no incoming supply: the
+    purchase-order read model is today's)."""
     if as_of is not None:
         from infra.http.as_of import stock_as_of
 
         return shown(stock_as_of(of, sku, as_of), caller)
+    from infra.http.stock import read_stock
 
-    with of.reading() as tx:
-        queue = of.queues.queue(tx, sku)
-    if queue is None:
-        raise unknown_sku(sku)
-    with of.querying() as store:
-        supply = incoming_supply(store, sku)
-    with of.engine_held() as engine:
-        return shown(read_stock(engine, sku, queue, supply), caller)
+    return shown(read_stock(of, sku), caller)
 
 
 @router.get("/skus/{sku}/audit", response_model=Page[AuditEntry], responses={**NOT_FOUND, **BAD_CURSOR})
