@@ -89,7 +89,7 @@ def grow(engine: Any, sku: str, events: int) -> float:
     n, at = 0, T0 + timedelta(minutes=5)
     while stock.version < events:
         # Collected command by command, as the engine collects a batch message by message.
-        processing = Processing()
+        processing = Processing(intervals=engine.snapshotting_intervals)
         while len(processing.events) < SAVE_EVERY and stock.version < events:
             n += 1
             at += timedelta(seconds=1)

@@ -23,7 +23,7 @@ always served it: the rule only adds a rank in front of the policy's key.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -167,15 +167,7 @@ class AllocationPolicy:
             key=lambda item: self.key(Keyed.of(item[0], item[1])),
             reverse=True,
         )
-        revoked: list[Fill] = []
-        for line_key, reservation in ordered:
-            if shortfall <= 0:
-                break
-            quantity = min(shortfall, reservation.quantity)
-            order_id, line_id = split_line_key(line_key)
-            revoked.append(Fill(order_id=order_id, line_id=line_id, quantity=quantity))
-            shortfall -= quantity
-        return revoked
+        return take_units(ordered, shortfall)
 
 
 @dataclass(frozen=True)
@@ -354,6 +346,23 @@ def line_key(order_id: str, line_id: str) -> str:
 def split_line_key(key: str) -> tuple[str, str]:
     order_id, _, line_id = key.rpartition("/")
     return order_id, line_id
+
+
+def take_units(ordered: Iterable[tuple[str, Reservation]], units: int) -> list[Fill]:
+    """`units` taken from reservations (by line key) in the order given, each giving up to all it holds.
+
+    One walk for every taking-back (a revoke after a shortfall, a higher tier's redistribution):
+    they differ in which reservations may give and in what order, never in how units are taken.
+    """
+    takes: list[Fill] = []
+    for line_key, reservation in ordered:
+        if units <= 0:
+            break
+        quantity = min(units, reservation.quantity)
+        order_id, line_id = split_line_key(line_key)
+        takes.append(Fill(order_id=order_id, line_id=line_id, quantity=quantity))
+        units -= quantity
+    return takes
 
 
 def _fifo_key(line: Any) -> tuple[Any, ...]:

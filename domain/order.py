@@ -235,6 +235,18 @@ class Order(Aggregate):
     def _update(self, line_id: str, **changes: Any) -> None:
         self.lines[line_id] = self.lines[line_id].model_copy(update=changes)
 
+    def _waiting_allocated(self, line_id: str, sku: str, quantity: int) -> None:
+        """Waiting units of the line allocated from `sku` (its own stock filling it, or an accepted
+        substitute): one state change for both events, applied the same way on replay."""
+        line = self.lines[line_id]
+        backordered = line.backordered - quantity
+        self._update(
+            line_id,
+            allocated=with_count(line.allocated, sku, quantity),
+            backordered=backordered,
+            **queue_left(backordered),
+        )
+
     class LineAllocated(Event):
         line_id: str
         sku: str
@@ -284,14 +296,7 @@ class Order(Aggregate):
 
     @event(BackorderFilled)
     def _backorder_filled(self, line_id: str, sku: str, quantity: int, decision: DecisionRef) -> None:
-        line = self.lines[line_id]
-        backordered = line.backordered - quantity
-        self._update(
-            line_id,
-            allocated=with_count(line.allocated, sku, quantity),
-            backordered=backordered,
-            **queue_left(backordered),
-        )
+        self._waiting_allocated(line_id, sku, quantity)
 
     class AllocationRevoked(Event):
         line_id: str
@@ -355,14 +360,7 @@ class Order(Aggregate):
     def _substitute_accepted(
         self, line_id: str, sku: str, quantity: int, decision: DecisionRef, reason: str | None = None
     ) -> None:
-        line = self.lines[line_id]
-        backordered = line.backordered - quantity
-        self._update(
-            line_id,
-            allocated=with_count(line.allocated, sku, quantity),
-            backordered=backordered,
-            **queue_left(backordered),
-        )
+        self._waiting_allocated(line_id, sku, quantity)
 
     class SubstituteDeclined(Event):
         line_id: str

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from domain.allocation import Fill, split_line_key
+from domain.allocation import Fill, take_units
 from domain.values import Reservation, Tier
 
 REDISTRIBUTE_V1 = "redistribute-v1"
@@ -52,15 +52,7 @@ def plan_takes(
         and reservation.substitute_for is None
     ]
     givers.sort(key=lambda item: (-item[1].tier.rank, -(item[1].allocated_at or at).timestamp(), item[0]))
-    takes: list[Fill] = []
-    for key, reservation in givers:
-        if needed <= 0:
-            break
-        quantity = min(needed, reservation.quantity)
-        order_id, line_id = split_line_key(key)
-        takes.append(Fill(order_id=order_id, line_id=line_id, quantity=quantity))
-        needed -= quantity
-    return takes
+    return take_units(givers, needed)
 
 
 def takes_reason(takes: list[Fill], order_id: str, line_id: str, tier: Tier, within_hours: int) -> str:

@@ -29,7 +29,7 @@ from services.inbox import AppliedMessage, RefusedMessage
 from services.inbox_check import BatchInbox, Entries
 from services.outcomes import Outcome, Status
 from services.parking import DEFAULT_MAX_WAIT, LOT_ID, Parking
-from services.processing import Processing
+from services.processing import Intervals, Processing
 from services.refusals import changed_anything, is_refusable
 from services.session import Session
 
@@ -64,8 +64,10 @@ class Decider:
         read_entries: Entries,
         max_wait: timedelta = DEFAULT_MAX_WAIT,
         default_eta_policy: str = DEFAULT_ETA_POLICY,
+        intervals: Intervals | None = None,
     ) -> None:
         self.repository = repository
+        self.intervals = intervals or {}  # the application's snapshot intervals (services/processing.py)
         self.default_policy = default_policy
         self.default_eta_policy = default_eta_policy
         self.read_entries = read_entries  # inbox entries, from the cache or the store
@@ -101,7 +103,7 @@ class Decider:
                 raise
             return self.not_applied(message, error, inbox, session.touched)
         self.parking.after_applied(session.touched, message)  # the lot, if changed, is in `touched`
-        processing = collected(*session.touched.values(), inbox.applied(message))
+        processing = collected(*session.touched.values(), inbox.applied(message), intervals=self.intervals)
         return DecidedOne(applied(message, _own_events(processing.events)), processing, session.touched)
 
     def not_applied(
@@ -118,11 +120,13 @@ class Decider:
             # writes none: read it.
             known = self.inbox([message]).known(message)
             if known is not None:
-                return DecidedOne(known, Processing(), touched)
+                return DecidedOne(known, Processing(intervals=self.intervals), touched)
         lot_only: dict[UUID, Any] = {}
         outcome, lot = self.parking.after_error(lot_only, message, error)
         entries = [] if outcome.status is Status.PARKED else [inbox.refused(message, outcome)]
-        return DecidedOne(outcome, collected(*entries, lot), {**touched, **lot_only})
+        return DecidedOne(
+            outcome, collected(*entries, lot, intervals=self.intervals), {**touched, **lot_only}
+        )
 
     def decide(
         self, messages: Sequence[Message], tracking: Tracking | None, letters: Letters, retry: bool = False
@@ -133,7 +137,7 @@ class Decider:
         changed anything is recorded as refused and the batch goes on. One refused
         half-way (or failing unexpectedly) ends the decided part.
         """
-        processing = Processing(tracking=tracking)
+        processing = Processing(tracking=tracking, intervals=self.intervals)
         touched: dict[UUID, Any] = {}
         inbox = self.inbox(messages)
         outcomes: list[Outcome] = []
@@ -185,8 +189,8 @@ def applied(message: Message, events: int) -> Outcome:
     return Outcome(Status.APPLIED, message.message_id, message.type, events=events)
 
 
-def collected(*objs: Any) -> Processing:
-    processing = Processing()
+def collected(*objs: Any, intervals: Intervals | None = None) -> Processing:
+    processing = Processing(intervals=intervals)
     processing.collect_events(*objs)
     return processing
 

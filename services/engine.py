@@ -41,7 +41,6 @@ from services.outcomes import Outcome, Status, outcome_of
 from services.parking import Parked, ParkingLot
 from services.parsing import parse_message
 from services.pending import PendingBatch
-from services.processing import Processing
 from services.saving import Saving
 from services.topic_log import TopicLog
 from services.warm import warm
@@ -79,14 +78,18 @@ class Engine(Application[UUID]):
         self.default_eta_policy = self.env.get("ANTRIAN_DEFAULT_ETA_POLICY", DEFAULT_ETA_POLICY)
         eta_planner(self.default_eta_policy)
         self.writer = writer(self)
-        # Saves take a snapshot per interval passed, message by message (services/processing.py).
-        Processing.intervals.update(type(self).snapshotting_intervals or {})
         # Other processes may write to this store (several engines on PostgreSQL).
         self.cached = Cached(self.repository, self.recorder, self.env.get("ANTRIAN_SHARED_STORE", "n") == "y")
         # Minutes of message time an early message waits for what it needs (services/parking.py).
         max_wait = timedelta(minutes=float(self.env.get("ANTRIAN_PARK_MAX_MINUTES", "240")))
+        # Saves take a snapshot per interval passed, message by message (services/processing.py).
         self.decider = Decider(
-            self.repository, self.default_policy, self._read_entries, max_wait, self.default_eta_policy
+            self.repository,
+            self.default_policy,
+            self._read_entries,
+            max_wait,
+            self.default_eta_policy,
+            self.snapshotting_intervals,
         )
         self.released: list[Outcome] = []  # parked messages judged again, since last taken
         self._judging_parked = False
@@ -411,7 +414,7 @@ class Engine(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Sequence[int]:  # type: ignore[override]
         """The library's save, written by the engine's writer; notification ids."""
-        processing = collected(*objs)
+        processing = collected(*objs, intervals=self.snapshotting_intervals)
         processing.saved_kwargs.update(kwargs)
         return self.saving.save(processing)
 

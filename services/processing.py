@@ -9,26 +9,31 @@ one ordinary isinstance decides; anything else still goes the library's way.
 It also counts each aggregate's new events as they are collected, for the
 snapshot check, instead of hashing every event's originator id afterwards; and
 takes a snapshot of an aggregate whenever the events collected for it (one message's,
-in a batch) pass a multiple of its interval (`intervals`, set by the engine), so that a
-batch of many events on one hot SKU leaves a snapshot every interval, not one per save:
-replaying a decision re-runs at most about an interval of events (services/replay.py).
+in a batch) pass a multiple of its interval, so that a batch of many events on one hot
+SKU leaves a snapshot every interval, not one per save: replaying a decision re-runs at
+most about an interval of events (services/replay.py). The intervals are the application's
+(`snapshotting_intervals`), handed to each Processing by whoever makes it: held per object,
+two engines in one process (a what-if scratch store beside the real one, tests, benchmarks)
+each snapshot at their own.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import BaseAggregate
+from eventsourcing.persistence import Tracking
+
+Intervals = Mapping[type, int]  # snapshot interval by aggregate class
 
 
 class Processing(ProcessingEvent[UUID]):
-    # Snapshot intervals by aggregate class (the engine's `snapshotting_intervals`).
-    intervals: ClassVar[dict[type, int]] = {}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, tracking: Tracking | None = None, intervals: Intervals | None = None) -> None:
+        super().__init__(tracking)
+        self.intervals: Intervals = intervals or {}  # none: snapshots left to the save (services/writing.py)
         self.added: dict[UUID, int] = {}  # new events per aggregate
         self.taken: dict[UUID, list[Any]] = {}  # snapshots taken while collecting, oldest first
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from eventsourcing.persistence import Tracking
 
-from domain.stock import stock_id
+from domain.stock import Stock, stock_id
+from infra.bootstrap import engine_env
+from infra.settings import Settings
 from services.engine import STOCK_SNAPSHOT_INTERVAL as EVERY
+from services.engine import Engine
 from services.outcomes import Status
 from services.parsing import parse_message
 from tests import messages as m
-from tests.conftest import make_engine
+from tests.conftest import TEST_ETA_POLICY, make_engine
 from tests.state import snapshot_of
 
 FEED = "antrian.orders:0"
@@ -146,3 +151,32 @@ def test_batches_snapshot_a_hot_sku_at_the_message_that_passes_each_200_events(s
         assert final >= 2 * EVERY
         assert [v // EVERY for v in snapshots] == list(range(1, final // EVERY + 1))
         assert all(v % EVERY < 5 for v in snapshots)
+
+
+class SnapshotsEveryTwenty(Engine):
+    """The engine with a stock snapshot every 20 events, not every 200."""
+
+    snapshotting_intervals: ClassVar = {**Engine.snapshotting_intervals, Stock: 20}
+
+
+def test_two_engines_in_one_process_each_snapshot_at_their_own_interval():
+    # Given an engine snapshotting a stock every 200 events and, built after it in the same process,
+    # one snapshotting every 20 (as a what-if scratch store or a benchmark sits beside the real one)
+    usual = make_engine("memory")
+    often = SnapshotsEveryTwenty(engine_env(Settings(store="memory", default_eta_policy=TEST_ETA_POLICY)))
+    for engine in (usual, often):
+        engine.handle_batch(parsed([m.supplier_registered("s1", "S1", ["A"])]))
+    orders = [m.order_placed(f"o{i}", f"O{i}", [("1", "A", 1)], at=m.ts(0, i / 60)) for i in range(250)]
+
+    # When each takes the same orders in batches of 40, one engine's batch after the other's
+    for start in range(0, len(orders), 40):
+        for engine in (usual, often):
+            engine.handle_batch(parsed(orders[start : start + 40]))
+
+    # Then each snapshotted the stock at the message passing each multiple of its own interval
+    for engine, every in ((usual, EVERY), (often, 20)):
+        snapshots = [s.originator_version for s in engine.snapshots.get(stock_id("A"))]
+        final = engine.get_stock("A").version
+        assert final >= 2 * EVERY
+        assert [v // every for v in snapshots] == list(range(1, final // every + 1))
+        assert all(v % every < 5 for v in snapshots)

@@ -17,6 +17,7 @@ from domain.allocation import (
     get_policy,
     line_key,
     split_line_key,
+    take_units,
 )
 from domain.errors import UnknownPolicy
 from domain.values import LineRequest, QueueEntry, Reservation, Tier
@@ -215,3 +216,16 @@ def test_revoking_nothing_takes_nothing_and_never_more_than_is_reserved():
     reservations = {line_key("A", "1"): reservation(2)}
     assert FIFO_V1.plan_revoke(0, reservations) == []
     assert FIFO_V1.plan_revoke(5, reservations) == [Fill(order_id="A", line_id="1", quantity=2)]
+
+
+def test_taking_units_walks_the_reservations_in_the_order_given_and_stops_once_enough_are_taken():
+    ordered = [
+        (line_key("b", "2"), reservation(2)),
+        (line_key("a/x", "1"), reservation(3)),
+        (line_key("c", "1"), reservation(5)),
+    ]
+    assert take_units(ordered, 4) == [
+        Fill(order_id="b", line_id="2", quantity=2),
+        Fill(order_id="a/x", line_id="1", quantity=2),
+    ]
+    assert take_units(ordered, 0) == []
