@@ -208,11 +208,16 @@ def plan_etas_v2(
     today: date,
 ) -> EtaPlan:
     """`eta-v2`: the walk of `eta-v1` with each supplier's lateness calibrated from its history."""
+    return _walk(queue, units_ahead, start, _calibrated(inbound, today), _calibrated_purchase(sources), today)
+
+
+def _calibrated(inbound: Sequence[InboundLine], today: date) -> list[_Supply]:
+    """Open PO lines as eta-v2 takes them: calibrated dates, in the order they will come."""
     supply = sorted(
         (_calibrated_supply(line, today) for line in inbound),
         key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
     )
-    return _walk(queue, units_ahead, start, [s for s, _ in supply], _calibrated_purchase(sources), today)
+    return [s for s, _ in supply]
 
 
 def plan_etas_v4(
@@ -227,13 +232,8 @@ def plan_etas_v4(
     """`eta-v4`: the walk of `eta-v2` with the units a rationing SKU keeps back counted ahead of
     the lines they are kept from, and no promise before a line's quota lets it take units (always
     the whole queue: `start` and `units_ahead` are not used)."""
-    supply = sorted(
-        (_calibrated_supply(line, today) for line in inbound),
-        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
-    )
-    return _walk(
-        queue, 0, 0, [s for s, _ in supply], _calibrated_purchase(sources), today, rationing=rationing
-    )
+    supply = _calibrated(inbound, today)
+    return _walk(queue, 0, 0, supply, _calibrated_purchase(sources), today, rationing=rationing)
 
 
 def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:

@@ -130,26 +130,25 @@ def _policy_rows(policies: PoliciesResult, row: Callable[..., None]) -> None:
         return
     row(f"[5] lines/s, {BASELINE} (the baseline)", f"{policies.median(BASELINE).lines_per_s:,.0f}")
     new = {v.name for v in VARIANTS if v.needs}  # issue 17's policies: the target is theirs
-    for name in policies.runs:
-        if name != BASELINE:
-            slower = policies.slower(name)
-            row(
-                f"[5] {name}: slower by (median of rounds)",
-                f"{slower:.1%} ({policies.median(name).lines_per_s:,.0f} lines/s)",
-                f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else "",
-                slower <= TARGET_POLICY_SLOWER if name in new else None,
-            )
+
+    def slower_row(name: str, label: str, slower: float, figure: str) -> None:
+        target = f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else ""
+        row(label, figure, target, slower <= TARGET_POLICY_SLOWER if name in new else None)
+
+    for name in (n for n in policies.runs if n != BASELINE):
+        slower = policies.slower(name)
+        lines_per_s = policies.median(name).lines_per_s
+        slower_row(
+            name,
+            f"[5] {name}: slower by (median of rounds)",
+            slower,
+            f"{slower:.1%} ({lines_per_s:,.0f} lines/s)",
+        )
     if BASELINE in policies.traffic:
         base = sorted(policies.traffic[BASELINE])[len(policies.traffic[BASELINE]) // 2]
         row(f"[5] realistic stream lines/s, {BASELINE}", f"{base:,.0f}")
-    for name in policies.traffic:
-        if name != BASELINE:
-            slower = policies.traffic_slower(name)
-            row(
-                f"[5] realistic stream, {name}: slower by",
-                f"{slower:.1%}",
-                f"<= {TARGET_POLICY_SLOWER:.0%}" if name in new else "",
-                slower <= TARGET_POLICY_SLOWER if name in new else None,
-            )
+    for name in (n for n in policies.traffic if n != BASELINE):
+        slower = policies.traffic_slower(name)
+        slower_row(name, f"[5] realistic stream, {name}: slower by", slower, f"{slower:.1%}")
     for name in policies.skipped:
         row(f"[5] {name}", "skipped (the engine lacks it)")
