@@ -605,6 +605,18 @@ def _promised(
     return True
 
 
+# Policies whose walk always starts at the queue's head, whatever changed (their planners do not
+# read `start`): eta-v3's failover serves lines in queue order, so a line joining late can move
+# those ahead of it; eta-v4 puts the units a reserve keeps back in front of a tier's first line.
+WHOLE_QUEUE = frozenset({ETA_POLICY_V3, ETA_POLICY_V4})
+
+
+def walk_start(policy: str, start: int) -> int:
+    """Where the policy's walk begins when a change asks for one from `start`: its plan's expiries
+    and changes are applied from there, so the two must agree."""
+    return 0 if policy in WHOLE_QUEUE else start
+
+
 ETA_PLANNERS = {
     ETA_POLICY: plan_etas,
     ETA_POLICY_V2: plan_etas_v2,

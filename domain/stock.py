@@ -61,6 +61,7 @@ from domain.eta import (
     Rationing,
     eta_planner,
     supply_order,
+    walk_start,
 )
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
@@ -738,9 +739,7 @@ class Stock(Aggregate):
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
             start = 0
-        if self.eta_policy in (ETA_POLICY_V3, ETA_POLICY_V4):
-            start = 0  # failover serves lines in queue order: a line joining late can move those ahead;
-            # eta-v4 puts the units a reserve keeps back in front of the first line of a tier
+        start = walk_start(self.eta_policy, start)
         units_ahead = self.queue.units_before(start)
         inbound = list(self.inbound.values())
         plan = self.plan_etas(start, self._at(cause))

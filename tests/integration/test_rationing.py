@@ -355,10 +355,18 @@ def test_a_line_over_its_quota_is_promised_no_earlier_than_the_next_period_under
         m.order_placed_v3("o2", "O2", (("1", "A", 4),), at=m.ts(hours=2), group="north"),
         m.order_placed_v3("o3", "O3", (("1", "A", 2),), at=m.ts(hours=3), group="south"),
     )
+    # Real traffic: O2 sent again, an absurd order refused, and a south order dated before O3 read after it
+    resent = engine.handle_raw(
+        m.order_placed_v3("o2", "O2", (("1", "A", 4),), at=m.ts(hours=2), group="north")
+    )
+    absurd = engine.handle_raw(m.order_placed_v3("o9", "O9", (("1", "A", 10**12),), at=m.ts(hours=3)))
+    late = engine.handle_raw(m.order_placed_v3("o5", "O5", (("1", "A", 1),), at=m.ts(hours=2), group="south"))
+    assert (resent.status, absurd.status, late.status) == (Status.DUPLICATE, Status.REJECTED, Status.APPLIED)
     stock = engine.get_stock("A")
     next_monday = date(2026, 1, 12)  # the base time is Monday 2026-01-05
     assert stock.queued("O2", "1").eta == next_monday  # 1 of north's 3 used: 4 more do not fit this week
     assert stock.queued("O3", "1").eta < next_monday  # south's quota leaves room: PO-1 serves it
+    assert stock.queued("O5", "1").eta < next_monday  # 2 + 1 of south's 3
     assert_replays(engine)
 
 
