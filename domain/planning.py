@@ -15,6 +15,13 @@ example in its tests.
   (terms plus observed lateness) in days and its spread.
 * Reorder point: forecast demand over the lead time plus safety stock, rounded up.
 * Order-up-to level: reorder point plus forecast demand over the review period.
+* Outlier correction (planning-v2): before a series is classified and forecast, a
+  day's demand above median + 3 · 1.4826 · MAD of the non-zero days is cut down to
+  that bound (a robust three-sigma lane; needs five days with demand). A burst of
+  three to five times the usual demand for a day or two is not the demand to plan
+  for: in a few weeks of history it lifts the forecast, its error and so the safety
+  stock for months, and stock bought for it sits on the shelf. Planners call it
+  outlier correction (SAP's tolerance lane); what was cut is recorded per SKU.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from statistics import NormalDist, fmean, pstdev
+from statistics import NormalDist, fmean, median, pstdev
 
 from domain.eta import DEFAULT_LATENESS_DAYS
 
@@ -31,6 +38,10 @@ CV2_CUTOFF = 0.49
 DEFAULT_SERVICE_LEVEL = 0.95
 DEFAULT_LATENESS_MEAN = float(DEFAULT_LATENESS_DAYS)  # no delivery history yet: the ETA policy's buffer
 DEFAULT_LATENESS_SD = 1.0  # ... and a day's spread around it
+OUTLIER_LANE = 3.0  # robust standard deviations above the median a day's demand may reach
+MAD_TO_SD = 1.4826  # a normal distribution's standard deviation per unit of median absolute deviation
+MEAN_AD_TO_SD = 1.2533  # ... per unit of mean absolute deviation (when the MAD is 0)
+MIN_DEMAND_DAYS = 5  # days with demand needed before any is judged an outlier
 
 
 class DemandClass(StrEnum):
@@ -65,6 +76,39 @@ def classify(daily: Sequence[float]) -> Classification:
     else:
         demand_class = DemandClass.INTERMITTENT if cv2 < CV2_CUTOFF else DemandClass.LUMPY
     return Classification(demand_class, adi, cv2)
+
+
+class Corrected:
+    """A series with its outliers cut to the lane's upper bound, and how many units were cut."""
+
+    __slots__ = ("series", "cut", "bound")
+
+    def __init__(self, series: list[float], cut: float, bound: float | None) -> None:
+        self.series = series
+        self.cut = cut
+        self.bound = bound
+
+
+def corrected(daily: Sequence[float]) -> Corrected:
+    """`daily` with each day above median + 3 · 1.4826 · MAD of its non-zero days cut to that bound.
+
+    Days without demand stay 0 and count in neither figure: on an intermittent series
+    the median of all days is 0 and every sale would look like an outlier. With fewer
+    than five days with demand nothing is judged (None bound). When at least half the
+    sizes are equal (MAD 0) the spread is the mean absolute deviation's (Iglewicz and
+    Hoaglin's fallback); when all are equal there is no outlier.
+    """
+    sizes = [d for d in daily if d > 0]
+    if len(sizes) < MIN_DEMAND_DAYS:
+        return Corrected(list(daily), 0.0, None)
+    mid = median(sizes)
+    deviations = [abs(d - mid) for d in sizes]
+    spread = median(deviations) * MAD_TO_SD or fmean(deviations) * MEAN_AD_TO_SD
+    if not spread:
+        return Corrected(list(daily), 0.0, None)
+    bound = round(mid + OUTLIER_LANE * spread, 6)
+    series = [min(d, bound) for d in daily]
+    return Corrected(series, round(sum(daily) - sum(series), 6), bound)
 
 
 def service_level_for(demand_class: DemandClass, levels: Mapping[str, float]) -> float:

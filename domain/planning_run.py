@@ -17,7 +17,19 @@ from eventsourcing.domain import event
 
 from domain.base import Aggregate, Value
 
-PLANNING_POLICY = "planning-v1"
+PLANNING_V1 = "planning-v1"
+PLANNING_POLICY = "planning-v2"  # new runs: planning-v1 and outlier correction (domain/planning.py)
+PLANNING_POLICIES = (PLANNING_V1, PLANNING_POLICY)
+
+
+def policy_of(versions: dict[str, str]) -> str:
+    """The planning policy a run was made with (its `versions`), to replay it with the same one."""
+    policy = versions.get("policy", PLANNING_V1)
+    if policy not in PLANNING_POLICIES:
+        raise ValueError(f"unknown planning policy {policy!r}; known: {', '.join(PLANNING_POLICIES)}")
+    return policy
+
+
 CHUNK = 500  # SKUs per SkusPlanned event
 
 
@@ -38,6 +50,7 @@ class SkuPlan(Value):
     lateness_mean: float | None
     lateness_sd: float | None
     deliveries: int  # receipts the lateness was observed from
+    outlier_units: float = 0.0  # planning-v2: units of demand cut to the outlier lane before forecasting
     service_level: float
     safety_stock: int | None
     reorder_point: int | None

@@ -67,7 +67,7 @@ def forecast(
 def _forecast_table(plans: list[SkuPlan], source: str) -> None:
     weeks = max((len(p.forecast) for p in plans), default=0) // 7
     table = Table(title=f"Forecast, units per week: mean (p90); {source}")
-    for header in ("SKU", "class", "method", "ADI", "CV²"):
+    for header in ("SKU", "class", "method", "ADI", "CV²", "cut"):
         table.add_column(header)
     for week in range(1, weeks + 1):
         table.add_column(f"wk{week}", justify="right")
@@ -85,6 +85,7 @@ def _forecast_table(plans: list[SkuPlan], source: str) -> None:
             p.method,
             number(p.adi),
             number(p.cv2),
+            f"{p.outlier_units:.0f}" if p.outlier_units else "-",
             *sums,
             lead,
             number(p.safety_stock),

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
-from domain.planning import Classification, LeadTime, classify, recommend, service_level_for
-from domain.planning_run import PLANNING_POLICY, PlanningRun, SkuPlan
+from domain.planning import Classification, LeadTime, classify, corrected, recommend, service_level_for
+from domain.planning_run import PLANNING_POLICY, PLANNING_V1, PlanningRun, SkuPlan, policy_of
 from services.planning.history import History, LatestTime, fold, latest_business_time, read_events, utc_day
 from services.planning.methods import RUN_METHODS, library_versions, method_for
 
@@ -40,16 +40,26 @@ class PlanSettings:
     service_levels: dict[str, float] = field(default_factory=lambda: {"default": 0.95})
 
 
-def plan(history: History, settings: PlanSettings) -> list[SkuPlan]:
-    """Every SKU's class, forecast and recommended settings: a pure function of `history`."""
+def plan(history: History, settings: PlanSettings, policy: str = PLANNING_POLICY) -> list[SkuPlan]:
+    """Every SKU's class, forecast and recommended settings: a pure function of `history` (and of
+    the policy: planning-v2 plans from each series with its outliers cut, planning-v1 from it as is)."""
     from services.planning.forecasting import forecast_all
 
     skus = sorted(history.skus | set(history.demand))
-    series = {sku: history.series(sku) for sku in skus}
+    observed = {sku: history.series(sku) for sku in skus}
+    cut: dict[str, float] = {}
+    series = observed
+    if policy != PLANNING_V1:
+        fixed = {sku: corrected(days) for sku, days in observed.items()}
+        series = {sku: c.series for sku, c in fixed.items()}
+        cut = {sku: c.cut for sku, c in fixed.items()}
     classes = {sku: classify(series[sku]) for sku in skus}
     methods = {sku: method_for(classes[sku].demand_class, len(series[sku])) for sku in skus}
     forecasts = forecast_all(series, methods, settings.horizon_days)
-    return [_sku_plan(sku, series[sku], classes[sku], forecasts[sku], history, settings) for sku in skus]
+    return [
+        _sku_plan(sku, series[sku], classes[sku], forecasts[sku], history, settings, cut.get(sku, 0.0))
+        for sku in skus
+    ]
 
 
 def _sku_plan(
@@ -59,6 +69,7 @@ def _sku_plan(
     found: Forecast,
     history: History,
     settings: PlanSettings,
+    outlier_units: float,
 ) -> SkuPlan:
     level = service_level_for(judged.demand_class, settings.service_levels)
     source = history.sources.get(sku)
@@ -83,6 +94,7 @@ def _sku_plan(
         safety_stock=advice.safety_stock if advice else None,
         reorder_point=advice.reorder_point if advice else None,
         order_up_to=advice.order_up_to if advice else None,
+        outlier_units=outlier_units,
     )
 
 
@@ -164,7 +176,8 @@ class Replayed:
 
 def replay_run(engine: Any, run: PlanningRun) -> Replayed:
     history = read_history(engine, run.as_of, up_to=run.log_position)
-    again = {p.sku: p for p in plan(history, settings_of(run))}
+    policy = policy_of(run.versions)
+    again = {p.sku: p for p in plan(history, settings_of(run), policy)}
     differences = []
     for sku in sorted(set(run.plans) | set(again)):
         before, after = run.plans.get(sku), again.get(sku)
@@ -173,7 +186,7 @@ def replay_run(engine: Any, run: PlanningRun) -> Replayed:
             continue
         old, new = before.model_dump(), after.model_dump()
         differences += [Difference(sku, k, old[k], new[k]) for k in old if old[k] != new[k]]
-    versions = {"policy": PLANNING_POLICY, **library_versions()}
+    versions = {"policy": policy, **library_versions()}
     return Replayed(run, history.fingerprint(), versions, differences)
 
 

@@ -13,7 +13,7 @@ from domain.planning_run import CHUNK, PlanningRun, SkuPlan
 from domain.stock import stock_id
 from services.inbox import applied_id
 from services.planning.apply import apply_run, opted_in
-from services.planning.methods import RUN_METHODS
+from services.planning.methods import RUN_METHODS, library_versions
 from services.planning.runs import PlanSettings, get_run, plan, read_history, replay_run, start_run
 from tests import messages as m
 from tests.conftest import make_engine
@@ -107,7 +107,7 @@ def test_a_run_keeps_its_settings_inputs_and_versions():
     stored = get_run(engine, run.id)
     assert stored.as_of == (m.BASE + timedelta(days=19)).date()
     assert (stored.horizon_days, stored.service_levels) == (21, {"default": 0.9})
-    assert stored.versions["policy"] == "planning-v1" and stored.versions["statsforecast"]
+    assert stored.versions["policy"] == "planning-v2" and stored.versions["statsforecast"]
     assert stored.inputs_fingerprint == read_history(engine, stored.as_of).fingerprint()
     assert stored.methods["intermittent"] == "CrostonSBA" and len(stored.plans["A"].forecast) == 21
 
@@ -195,3 +195,41 @@ def test_a_recorded_run_is_not_published_and_does_not_hold_the_feed_back():
 
     assert batch.advance == {LOG_FEED: last + 1}
     assert not any(e.event_type.startswith("PlanningRun") for e in batch.events)
+
+
+def test_a_burst_of_orders_lifts_a_planning_v1_run_and_not_a_planning_v2_run_and_both_replay():
+    # Given four weeks of 4 a day of A, with a three-day burst of 20 a day in the middle
+    burst = {10, 11, 12}
+    orders = [(d, "A", 20 if d in burst else 4) for d in range(28)]
+    engine = engine_with(world(orders))
+    history, settings = read_history(engine, None), PlanSettings(horizon_days=14)
+
+    # When it is planned with outliers cut (planning-v2, what runs use now) and as before (planning-v1)
+    run = start_run(engine, None, settings)
+    old = PlanningRun.record(
+        uuid4(),
+        plan(history, settings, "planning-v1"),
+        as_of=history.as_of,
+        horizon_days=14,
+        review_days=settings.review_days,
+        service_levels=dict(settings.service_levels),
+        log_position=history.log_position,
+        inputs_fingerprint=history.fingerprint(),
+        methods=dict(RUN_METHODS),
+        versions={"policy": "planning-v1", **library_versions()},
+    )
+    engine.save(old)
+
+    # Then the new run says what it cut: sizes 25 x 4 and 3 x 20, MAD 0, so the mean deviation
+    # 48 / 28 sets the spread, 1.2533 x 1.7143 = 2.1485; bound 4 + 3 x 2.1485 = 10.4456, and
+    # 3 x (20 - 10.4456) = 28.66 units are cut. Its forecast error, so its safety stock, is
+    # not the burst's
+    now, before = run.plans["A"], old.plans["A"]
+    assert run.versions["policy"] == "planning-v2"
+    assert now.outlier_units == pytest.approx(28.663, abs=1e-3) and before.outlier_units == 0
+    assert now.demand_sd < before.demand_sd
+    assert now.reorder_point is not None and before.reorder_point is not None
+    assert now.reorder_point < before.reorder_point
+    # And each replays with the policy it was made with
+    assert replay_run(engine, get_run(engine, run.id)).matches
+    assert replay_run(engine, get_run(engine, old.id)).matches
