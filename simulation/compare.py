@@ -40,7 +40,9 @@ def compare_table(off: DemoSummary, on: DemoSummary) -> str:
     """The figures of a run without and a run with planning, and how much planning changed each."""
     o = off.options
     rows = [
-        f"Antrian demo: seed {o.seed}, {o.days} days from {o.start.isoformat()}, {o.skus} SKUs, "
+        f"Antrian demo: seed {o.seed}, {o.days} days from {o.window_start.isoformat()}"
+        + (f" after {o.warm_up_days} days' warm-up" if o.warm_up_days else "")
+        + f", {o.skus} SKUs, "
         f"about {o.orders_per_day} orders a day: planning off against planning on",
         "",
         f"{'':<34}{'planning off':>14}{'planning on':>14}{'change':>12}",

@@ -34,6 +34,7 @@ class Ledger:
     changes: dict[str, dict[date, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     capacity: dict[str, list[tuple[date, int | None]]] = field(default_factory=lambda: defaultdict(list))
     spend: Decimal = Decimal(0)
+    spent: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))  # by day placed
     _costs: dict[Any, dict[str, Decimal]] = field(
         default_factory=dict
     )  # supplier aggregate id -> SKU -> cost
@@ -63,9 +64,10 @@ class Ledger:
             self._costs[event.originator_id] = {t.sku: t.unit_cost for t in event.terms}
         elif name == "Supplier.PurchaseOrderPlaced":
             costs = self._costs.get(event.originator_id, {})
-            self.spend += sum(
-                (costs.get(sku, Decimal(0)) * units for sku, units in event.lines.items()), Decimal(0)
-            )
+            cost = sum((costs.get(sku, Decimal(0)) * units for sku, units in event.lines.items()), Decimal(0))
+            self.spend += cost
+            if self._clock is not None:
+                self.spent[self._clock.date()] += cost
 
     def _change(self, warehouse: str, units: int) -> None:
         if self._clock is not None:
@@ -85,6 +87,10 @@ class Ledger:
         """Mean over the run's days of the units on hand at the end of the day, all warehouses."""
         by_day = [self.on_hand_by_day(w, start, days) for w in self.changes]
         return sum(map(sum, by_day)) / days if days else 0.0
+
+    def spend_from(self, first: date) -> Decimal:
+        """Spent on purchase orders placed on or after `first` (all of it when no window starts later)."""
+        return sum((cost for day, cost in self.spent.items() if day >= first), Decimal(0))
 
     def capacity_units(self) -> int | None:
         """The warehouses' capacity in units, as last configured (None: none configured)."""

@@ -128,6 +128,8 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
             times.setdefault(event.decision.message_id, event.decision.as_of)
             if name == "Stock.ReplenishmentSuggested":
                 suggested_units += event.quantity
+    if options.warm_up_days:
+        order_events, changes = _in_window(order_events, changes, options.window_start)
     lines, stats = _replay_orders(order_events, {**tally.sent_at, **times}, changes, annotated)
     promises = _promises_kept(lines, max(times.values()).date() if times else options.start)
     backordered = [line for line in lines.values() if line.backordered_at is not None]
@@ -156,7 +158,7 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         rejected=statuses["rejected"],
         rejections=tuple(tally.rejections[:5]),
         message_types=tuple(sorted(tally.applied_types.items(), key=lambda item: (-item[1], item[0]))),
-        orders=counts["Order.Placed"],
+        orders=sum(1 for name, _ in order_events if name == "Order.Placed"),
         lines=len(lines),
         units=sum(line.quantity for line in lines.values()),
         lines_filled_at_order=sum(1 for line in lines.values() if line.at_order == line.quantity),
@@ -182,19 +184,33 @@ def summarize(engine: Any, options: DemoOptions, tally: Tally) -> DemoSummary:
         purchase_orders=counts["Supplier.PurchaseOrderPlaced"],
         delay_notices=counts["Supplier.PurchaseOrderDelayed"],
         receipts=counts["Supplier.PurchaseOrderReceived"],
-        shipped_lines=counts["Order.LineShipped"],
+        shipped_lines=sum(1 for name, _ in order_events if name == "Order.LineShipped"),
         shipped_units=stats["shipped_units"],
         back_in_stock_requests=counts["Stock.BackInStockRequested"],
         back_in_stock_announcements=counts["Stock.BackInStockAnnounced"],
         top_backordered=tuple((sku, units, n) for sku, (units, n) in top),
         suppliers=tuple(suppliers),
         promises=promises,
-        mean_on_hand=ledger.mean_on_hand(options.start, options.days),
-        units_over_capacity=ledger.units_over_capacity(options.start, options.days),
+        mean_on_hand=ledger.mean_on_hand(options.window_start, options.days),
+        units_over_capacity=ledger.units_over_capacity(options.window_start, options.days),
         warehouse_capacity=ledger.capacity_units(),
-        purchase_spend=ledger.spend,
+        purchase_spend=ledger.spend_from(options.window_start) if options.warm_up_days else ledger.spend,
         planning_runs=counts["PlanningRun.Started"],
         planned_settings=planned,
+    )
+
+
+def _in_window(
+    order_events: list[tuple[str, Any]], changes: list[tuple[tuple[Any, str], int, date | None]], first: date
+) -> tuple[list[tuple[str, Any]], list[tuple[tuple[Any, str], int, date | None]]]:
+    """Only the orders placed on or after `first` (the summary's window, after a warm-up) and
+    their lines' promises: what happens later to an order placed in the warm-up is the warm-up's."""
+    early = {
+        e.originator_id for name, e in order_events if name == "Order.Placed" and e.placed_at.date() < first
+    }
+    return (
+        [(name, e) for name, e in order_events if e.originator_id not in early],
+        [change for change in changes if change[0][0] not in early],
     )
 
 

@@ -79,14 +79,14 @@ class Shop:
         opening = at(self.options.start, 0)
         for type_, fields in setup_messages(self.world, self.options.planning):
             yield self.outbox.message(type_, opening, **fields)
-        for index in range(self.options.days):
+        for index in range(self.options.run_days):
             day = day_of(self.options, index)
             self._plan_day(day)
             if self.planner is not None and (index + 1) % EVERY_DAYS == 0:
                 self.agenda.schedule(at(day, 22), self.planner.plan_and_apply)
             yield from self.agenda.run_until(at(day + timedelta(days=1), 0))
             if self.on_day_end is not None:
-                self.on_day_end(index + 1, self.options.days)
+                self.on_day_end(index + 1, self.options.run_days)
 
     # --------------------------------------------------------------- planning
     def _plan_day(self, day: date) -> None:

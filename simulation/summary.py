@@ -73,8 +73,9 @@ class DemoSummary:
     def render(self) -> str:
         o = self.options
         rows: list[str] = [
-            f"Antrian demo: seed {o.seed}, {o.days} days from {o.start.isoformat()}, "
+            f"Antrian demo: seed {o.seed}, {o.days} days from {o.window_start.isoformat()}, "
             f"{o.skus} SKUs, about {o.orders_per_day} orders a day, planning {'on' if o.planning else 'off'}",
+            *_warm_up(o),
             "",
             f"Messages       {self.messages:,} sent: {self.applied:,} applied, "
             f"{self.duplicate:,} duplicate, {self.rejected:,} rejected",
@@ -148,6 +149,17 @@ class DemoSummary:
             latest = p.latest_by_supplier.get(supplier, Share())
             rows.append(f"  {supplier:<12} first {_kept(first)}, latest {_kept(latest)}")
         return rows
+
+
+def _warm_up(o: DemoOptions) -> list[str]:
+    if not o.warm_up_days:
+        return []
+    return [
+        f"(the shop opened {o.warm_up_days} days earlier, on {o.start.isoformat()}: orders, fill, "
+        "backorders, waits, promises, cancellations, shipments, stock and spend are",
+        f" the {o.days} days' and their orders'; messages and the engine's counts of substitute offers, "
+        "suggestions, purchase orders and receipts are the whole run's)",
+    ]
 
 
 def _kept(share: Share) -> str:

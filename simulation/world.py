@@ -51,11 +51,26 @@ class DemoOptions:
     orders_per_day: int = 40
     start: date = DEMO_START
     planning: bool = False  # a planning run every week, its recommendations applied (simulation/planning.py)
+    # Days the shop runs before the `days` its summary reports on: a shop that has been selling has
+    # a history to plan from, one that opens today has none (the first planning run's orders come
+    # two weeks in), so comparing planning on and off on the first weeks measures a cold start.
+    warm_up_days: int = 0
 
     def __post_init__(self) -> None:
         for name in ("days", "skus", "orders_per_day"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.warm_up_days < 0:
+            raise ValueError(f"warm_up_days must be at least 0, not {self.warm_up_days}")
+
+    @property
+    def run_days(self) -> int:
+        return self.warm_up_days + self.days
+
+    @property
+    def window_start(self) -> date:
+        """The first day the summary reports on."""
+        return self.start + timedelta(days=self.warm_up_days)
 
 
 @dataclass(frozen=True)
@@ -152,7 +167,9 @@ def build_world(options: DemoOptions, rng: random.Random) -> World:
         )
     customers, families = _customers(options, rng), _families(skus, rng)
     limits = [Limits(p.sku, p.daily_units, p.pack, p.primary.supplier_id) for p in skus]
-    variability = draw(options.seed, options.start, options.days, limits, [s.supplier_id for s in suppliers])
+    variability = draw(
+        options.seed, options.start, options.run_days, limits, [s.supplier_id for s in suppliers]
+    )
     return World(tuple(skus), suppliers, customers, families, variability, _warehouse_capacity(skus))
 
 

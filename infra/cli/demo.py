@@ -25,7 +25,13 @@ class Switch(StrEnum):
 
 def demo(
     seed: int = typer.Option(7, help="Same seed, same shop, same figures."),
-    days: int = typer.Option(42, min=1),
+    days: int = typer.Option(42, min=1, help="Days the summary reports on."),
+    warm_up_days: int = typer.Option(
+        0,
+        min=0,
+        help="Days the shop runs before them: a shop with a history to plan from. The summary "
+        "reports on the orders of the last --days days.",
+    ),
     skus: int = typer.Option(20, min=2),
     orders_per_day: int = typer.Option(40, min=1),
     fresh: bool = typer.Option(False, help="Delete the SQLite store first."),
@@ -45,7 +51,9 @@ def demo(
     """Simulate a shop over some weeks through the real message types, then summarise."""
     from simulation import DemoOptions
 
-    options = DemoOptions(seed=seed, days=days, skus=skus, orders_per_day=orders_per_day)
+    options = DemoOptions(
+        seed=seed, days=days, skus=skus, orders_per_day=orders_per_day, warm_up_days=warm_up_days
+    )
     started = time.perf_counter()
     if compare_planning:  # --planning is then both
         _compare(options, fresh)
