@@ -8,7 +8,8 @@ primary's lead time. `replenish-v3` makes the desk's habit a rule:
 - the fastest source is the one with the shortest lead time (ties: the usual rank);
   when it is the preferred source anyway, there is nothing to expedite;
 - the shortfall is the units customers wait for that neither free units nor open PO
-  lines arriving by today + the fastest source's lead time cover;
+  lines arriving by today + the fastest source's lead time cover (lines already on order
+  from the fastest source count, late or not: ordering again from it brings none sooner);
 - less what is already suggested from the fastest source (replenishment and failover),
   what is missing is suggested from it first, in its order multiples, at least its
   minimum, within the room its weekly capacity leaves (none: nothing is expedited);
@@ -53,11 +54,19 @@ class ExpediteFirst:
 
     @cached_property
     def arriving_in_time(self) -> int:
-        """Units of open PO lines arriving on or before the day the fast source would deliver."""
-        if self.fast is None:
+        """Units of open PO lines that come no later than an order placed today from the fast source:
+        those arriving on or before the day it would deliver, and all already on order from it (one
+        running late says the source is slow now: a new order from it would come no sooner, and
+        counting it out would buy the same units again every day it is late)."""
+        fast = self.fast
+        if fast is None:
             return 0
-        by = self.base.today + timedelta(days=self.fast.lead_time_days)
-        return sum(line.quantity for line in self.base.inbound if line.arrival <= by)
+        by = self.base.today + timedelta(days=fast.lead_time_days)
+        return sum(
+            line.quantity
+            for line in self.base.inbound
+            if line.arrival <= by or line.supplier_id == fast.supplier_id
+        )
 
     @property
     def shortfall(self) -> int:
