@@ -39,7 +39,8 @@ class Value(BaseModel):
 # An inbox entry's message `content` (None: stored before contents were kept), and a refusal
 # entry's `occurred_at` (None: stored before it was kept). SkuConfigured version
 # 4's `reserve`, `quota` and `redistribute_within_hours` on Stock.Configured (None: left as they were);
-# OrderPlaced version 3's `customer_group` and `channel` on Order.Placed (None: not told).
+# OrderPlaced version 3's `customer_group` and `channel` on Order.Placed (None: not told). SkuConfigured
+# version 5's `replenish_policy` on Stock.Configured (None: left as it was).
 ADDED_LATER: dict[str, Any] = {
     "at": None,
     "pushed_back": None,
@@ -54,6 +55,7 @@ ADDED_LATER: dict[str, Any] = {
     "reserve": None,
     "quota": None,
     "redistribute_within_hours": None,
+    "replenish_policy": None,
     "customer_group": None,
     "channel": None,
     "occurred_at": None,

@@ -1,7 +1,9 @@
 """When a SKU should be bought, how much, and from whom: the replenishment rules.
 
 `eta-v1` (below, first) reacts; `replenish-v2` (`OrderUpTo`) buys ahead to an
-order-up-to level, in the supplier's order multiples, within its weekly capacity.
+order-up-to level, in the supplier's order multiples, within its weekly capacity;
+`replenish-v3` (domain/expedite.py) first buys from the fastest source what waiting
+customers would otherwise wait a primary's lead time for, then does what v2 does.
 Each version's decisions name it, and replay re-runs the version recorded.
 
 `eta-v1`:
@@ -68,6 +70,9 @@ class SupplyPosition:
 # ------------------------------------------------------------------ replenish-v2
 REPLENISH_V1 = "eta-v1"  # the rule above: its decisions were recorded under the ETA policy's name
 REPLENISH_V2 = "replenish-v2"
+REPLENISH_V3 = "replenish-v3"  # replenish-v2 after expediting for waiting customers: domain/expedite.py
+REPLENISH_POLICIES = (REPLENISH_V1, REPLENISH_V2, REPLENISH_V3)
+"""Every released replenishment rule: what a SKU may be configured to use (SkuConfigured version 5)."""
 
 
 def uses_v2(order_up_to: int | None, sources: Iterable[Source]) -> bool:

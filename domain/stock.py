@@ -51,6 +51,7 @@ from domain.errors import (
     LineNotWaiting,
     NotAllocated,
     NotReleasedAhead,
+    UnknownPolicy,
 )
 from domain.eta import (
     ETA_POLICY,
@@ -63,14 +64,17 @@ from domain.eta import (
     supply_order,
     walk_start,
 )
+from domain.expedite import ExpediteFirst
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
 from domain.quotas import Quota, QuotaUse, next_period_start, period_of, quota_inputs, quota_key
 from domain.rationing import scaled
 from domain.redistribution import REDISTRIBUTE_V1, plan_takes, takes_reason
 from domain.replenishment import (
+    REPLENISH_POLICIES,
     REPLENISH_V1,
     REPLENISH_V2,
+    REPLENISH_V3,
     OrderUpTo,
     Suggestion,
     SupplyPosition,
@@ -115,6 +119,9 @@ class Stock(Aggregate):
     quota: Quota | None = None
     quota_use: QuotaUse = QuotaUse()
     redistribute_within_hours: int = 0
+    # SkuConfigured version 5's `replenish_policy`: the replenishment rule chosen for the SKU; None
+    # (and in Stocks configured before it was kept): the rule its settings imply (`replenish_policy`).
+    replenish_configured: str | None = None
 
     class Snapshot(AggregateSnapshot):
         state: StockState
@@ -163,6 +170,7 @@ class Stock(Aggregate):
         self.quota: Quota | None = None
         self.quota_use = QuotaUse()
         self.redistribute_within_hours = 0
+        self.replenish_configured: str | None = None
 
     # ----------------------------------------------------------------- reads
     @property
@@ -283,17 +291,24 @@ class Stock(Aggregate):
         reserve: dict[str, int] | None = None,
         quota: Quota | None = None,
         redistribute_within_hours: int | None = None,
+        replenish_policy: str | None = None,
     ) -> StockEffects:
         """New settings; `reason`: why, when the message said (SkuConfigured version 2);
         `unit_volume`: one unit's volume, None leaving it as it was; `order_up_to` (version 3):
         the level replenish-v2 buys up to, 0 for none, None leaving it as it was; `eta_policy`
         (version 3): the ETA policy it promises with from now on, None leaving it as it was.
         Version 4's `reserve`, `quota` and `redistribute_within_hours`: None leaves each as it was.
+        Version 5's `replenish_policy`: the replenishment rule from now on, None leaving it as it was.
         Units a rationing policy held back go to the lines the new settings let take them."""
         policy = policy or self.policy
         get_policy(policy)
         if eta_policy is not None:
             eta_planner(eta_policy)
+        if replenish_policy is not None and replenish_policy not in REPLENISH_POLICIES:
+            raise UnknownPolicy(
+                f"unknown replenishment policy {replenish_policy!r}; known: {', '.join(REPLENISH_POLICIES)}",
+                field="replenish_policy",
+            )
         self._configured(
             reorder_point=reorder_point,
             safety_stock=safety_stock,
@@ -309,6 +324,7 @@ class Stock(Aggregate):
                 if redistribute_within_hours == self.redistribute_within_hours
                 else redistribute_within_hours
             ),
+            replenish_policy=None if replenish_policy == self.replenish_configured else replenish_policy,
         )
         settled = self._settle(cause, changed=True)
         return settled if settled.filled else self._refresh(cause, start=0)
@@ -597,7 +613,7 @@ class Stock(Aggregate):
     def _offer_to_queue(self, cause: Cause) -> StockEffects:
         """New units go to waiting lines first, in policy order."""
         effects = self._fill(cause)
-        if not effects.filled and self.replenish_policy == REPLENISH_V2:
+        if not effects.filled and self.replenish_policy != REPLENISH_V1:
             # Units back on the shelf move the position too (eta-v1 looked only when lines waited).
             self._suggest_replenishment(cause)
         self._announce_if_available(cause)
@@ -802,10 +818,15 @@ class Stock(Aggregate):
 
     @property
     def replenish_policy(self) -> str:
+        """The rule configured (SkuConfigured version 5), else the one the SKU's settings imply."""
+        if self.replenish_configured is not None:
+            return self.replenish_configured
         return REPLENISH_V2 if uses_v2(self.order_up_to, self.sources.values()) else REPLENISH_V1
 
     def next_suggestion(self, policy: str, today: date) -> Suggestion | None:
         """What `policy` would suggest buying next, on this state (replay asks it of an earlier one)."""
+        if policy == REPLENISH_V3:
+            return self._expedite_first(today).next_suggestion()
         if policy == REPLENISH_V2:
             return self._order_up_to(today).next_suggestion()
         position = self._supply_position()
@@ -839,6 +860,9 @@ class Stock(Aggregate):
             today=today,
         )
 
+    def _expedite_first(self, today: date) -> ExpediteFirst:
+        return ExpediteFirst(self._order_up_to(today), failover_from=self.failover_from)
+
     def _suggest_replenishment(self, cause: Cause) -> None:
         """Suggest what the SKU's replenishment rule says to buy, one event per supplier asked;
         when nothing more is needed, an outstanding suggestion larger than the rule wants is reduced."""
@@ -855,6 +879,14 @@ class Stock(Aggregate):
             if policy == REPLENISH_V1:
                 break
         if asked or not self.suggested:
+            return
+        if policy == REPLENISH_V3:
+            seen = self._expedite_first(today)
+            if self.suggested <= seen.base.gap:  # replenish-v3 wants at least what v2 does
+                return
+            wanted = seen.wanted()
+            if wanted < self.suggested:
+                self._suggestion_reduced(outstanding=wanted, suggested_from=seen.kept(wanted))
             return
         if policy == REPLENISH_V2:
             position = self._order_up_to(today)
@@ -885,6 +917,7 @@ class Stock(Aggregate):
         reserve: dict[str, int] | None  # version 4's: None left as it was (and in events before them)
         quota: Quota | None
         redistribute_within_hours: int | None
+        replenish_policy: str | None  # version 5's: None left as it was (and in events before it)
 
     @event(Configured)
     def _configured(
@@ -899,7 +932,10 @@ class Stock(Aggregate):
         reserve: dict[str, int] | None = None,
         quota: Quota | None = None,
         redistribute_within_hours: int | None = None,
+        replenish_policy: str | None = None,
     ) -> None:
+        if replenish_policy is not None:
+            self.replenish_configured = replenish_policy
         if reserve is not None:
             self.reserve = dict(reserve)
         if quota is not None:

@@ -55,6 +55,7 @@ class StockState(SnapshotState):
     quota: Quota | None = None
     quota_use: QuotaUse = QuotaUse()
     redistribute_within_hours: int = 0
+    replenish_configured: str | None = None  # ... none (SkuConfigured version 5's `replenish_policy`)
 
     @model_validator(mode="before")
     @classmethod

@@ -250,6 +250,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"configured: reorder point {d['reorder_point']}, safety stock {d['safety_stock']}, "
         + (f"order-up-to {d['order_up_to'] or 'none'}, " if d.get("order_up_to") is not None else "")
         + (f"promises with {d['eta_policy']}, " if d.get("eta_policy") else "")
+        + (f"replenishes under {d['replenish_policy']}, " if d.get("replenish_policy") else "")
         + _rationing(d)
         + f"{d['allocation_policy']}{_why(d)}"
     ),

@@ -85,6 +85,9 @@ Version2 = Annotated[Literal[2], BeforeValidator(exact_int)]
 """A version 2 contract's `schema_version`: required, so a version 2 message says so."""
 Version3 = Annotated[Literal[3], BeforeValidator(exact_int)]
 Version4 = Annotated[Literal[4], BeforeValidator(exact_int)]
+Version5 = Annotated[Literal[5], BeforeValidator(exact_int)]
+ReplenishPolicy = Literal["eta-v1", "replenish-v2", "replenish-v3"]
+"""The released replenishment rules (domain/replenishment.py's REPLENISH_POLICIES; a test keeps them equal)."""
 MAX_REDISTRIBUTE_HOURS = 24 * 366  # a year: an allocation older than that is no one's to take
 
 
@@ -464,6 +467,20 @@ class SkuConfiguredV4(SkuConfiguredV3):
         return self
 
 
+class SkuConfiguredV5(SkuConfiguredV4):
+    """SkuConfigured, version 5: version 4 and the replenishment rule the SKU buys under.
+
+    Why a version 5: until now the rule followed from the settings (a level, an order
+    multiple or a weekly capacity meant replenish-v2), and replenish-v3 (expedite from
+    the fastest source for customers already waiting, then replenish-v2) is a choice
+    no setting implies; version 4 was released without a place to name it.
+    `replenish_policy`: one of the released rules; omitted: left as it was.
+    """
+
+    schema_version: Version5  # type: ignore[assignment]
+    replenish_policy: ReplenishPolicy | None = None
+
+
 class WarehouseConfigured(Envelope):
     """A warehouse and how much it holds: in units, in volume (each SKU's `unit_volume`), or both.
 
@@ -556,6 +573,7 @@ MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     SkuConfiguredV2,
     SkuConfiguredV3,
     SkuConfiguredV4,
+    SkuConfiguredV5,
     LineReleasedAhead,
     LineReleaseWithdrawn,
     WarehouseConfigured,
@@ -591,6 +609,7 @@ Message = Annotated[
     | Annotated[SkuConfiguredV2, Tag("SkuConfigured.v2")]
     | Annotated[SkuConfiguredV3, Tag("SkuConfigured.v3")]
     | Annotated[SkuConfiguredV4, Tag("SkuConfigured.v4")]
+    | Annotated[SkuConfiguredV5, Tag("SkuConfigured.v5")]
     | Annotated[LineReleasedAhead, Tag("LineReleasedAhead.v1")]
     | Annotated[LineReleaseWithdrawn, Tag("LineReleaseWithdrawn.v1")]
     | Annotated[WarehouseConfigured, Tag("WarehouseConfigured.v1")],

@@ -271,6 +271,11 @@ def sku_configured_v4(s: Session, m: c.SkuConfiguredV4, cause: Cause) -> None:
     _configure(s, m, m.reason, cause)
 
 
+def sku_configured_v5(s: Session, m: c.SkuConfiguredV5, cause: Cause) -> None:
+    """Version 5 sets what version 4 sets, and the replenishment rule the SKU buys under."""
+    _configure(s, m, m.reason, cause)
+
+
 def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str | None, cause: Cause) -> None:
     stock = s.stock_or_new(m.sku)
     unit_volume = m.unit_volume if isinstance(m, c.SkuConfiguredV2) else None
@@ -290,6 +295,7 @@ def _configure(s: Session, m: c.SkuConfigured | c.SkuConfiguredV2, reason: str |
         reserve=None if v4 is None or v4.reserve is None else dict(v4.reserve),
         quota=quota,
         redistribute_within_hours=None if v4 is None else v4.redistribute_within_hours,
+        replenish_policy=m.replenish_policy if isinstance(m, c.SkuConfiguredV5) else None,
     )
     mirror(s, effects, cause)
 
@@ -350,6 +356,7 @@ HANDLERS: dict[type[c.Envelope], Handler] = {
     c.SkuConfiguredV2: sku_configured_v2,
     c.SkuConfiguredV3: sku_configured_v3,
     c.SkuConfiguredV4: sku_configured_v4,
+    c.SkuConfiguredV5: sku_configured_v5,
     c.LineReleasedAhead: line_released_ahead,
     c.LineReleaseWithdrawn: line_release_withdrawn,
     c.WarehouseConfigured: warehouse_configured,

@@ -25,7 +25,10 @@ WAREHOUSE_DAYS = 12
 # (against the date it promised) moves its lines to the backup. More than the latest
 # supplier's usual lateness: a disruption, not a habit, sets it off.
 ETA_WITH_FAILOVER = "eta-v3"
-FAILOVER_REASON = "demo with planning: promise with failover to the backup"
+EXPEDITING = "replenish-v3"  # buys from the faster backup for customers already waiting
+FAILOVER_REASON = (
+    "demo with planning: promise with failover to the backup, expedite from it for waiting customers"
+)
 FAILOVER_AFTER_DAYS = 7
 MEAN_LINES = sum(n * w for n, w in zip(LINES_PER_ORDER, LINE_WEIGHTS, strict=True)) / sum(LINE_WEIGHTS)
 
@@ -225,7 +228,9 @@ def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict
     multiples, weekly capacities, when to fail over), the SKUs' settings and the substitutes.
 
     With `planning` the SKUs promise with eta-v3, which fails over to the backup when a
-    primary's supply slips (SkuConfigured version 3); without, with the engine's default.
+    primary's supply slips, and replenish under replenish-v3, which buys from the faster
+    backup what customers already wait for when nothing on order comes sooner (SkuConfigured
+    version 5: the desk's habit without planning, as a rule); without, with the engine's defaults.
     """
     out: list[tuple[str, dict]] = []
     if world.warehouse_capacity is not None:
@@ -250,7 +255,12 @@ def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict
     for plan in world.skus:
         settings = {"sku": plan.sku, "reorder_point": plan.reorder_point, "safety_stock": plan.safety_stock}
         if planning:
-            settings |= {"schema_version": 3, "eta_policy": ETA_WITH_FAILOVER, "reason": FAILOVER_REASON}
+            settings |= {
+                "schema_version": 5,
+                "eta_policy": ETA_WITH_FAILOVER,
+                "replenish_policy": EXPEDITING,
+                "reason": FAILOVER_REASON,
+            }
         out.append(("SkuConfigured", settings))
     for sku, substitutes in world.substitutes:
         out.append(("SubstitutesDeclared", {"sku": sku, "substitutes": list(substitutes)}))

@@ -133,6 +133,7 @@ _SPECS: dict[str, tuple[str, Callable[[Any], bytes | None], tuple[type[BaseModel
             c.SkuConfiguredV2,
             c.SkuConfiguredV3,
             c.SkuConfiguredV4,
+            c.SkuConfiguredV5,
         ),
         "warehouse (inventory management)",
     ),

@@ -190,6 +190,7 @@ MAPPINGS: tuple[Mapping, ...] = (
             reserve=e.reserve,
             quota=None if e.quota is None else QuotaV1(**e.quota.model_dump(mode="json")),
             redistribute_within_hours=e.redistribute_within_hours,
+            replenish_policy=e.replenish_policy,
         ),
     ),
     Mapping(Stock.SourceSet, StockSourceSetV1, _source_set),

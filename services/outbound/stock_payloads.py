@@ -122,6 +122,11 @@ class StockConfiguredV1(Payload):
         description="How recent a lower tier's allocation a higher tier may take (0: off; SkuConfigured "
         "version 4); null: unchanged.",
     )
+    replenish_policy: str | None = Field(
+        default=None,
+        description="The replenishment rule the SKU buys under from now on (SkuConfigured version 5); "
+        "null: unchanged.",
+    )
 
 
 class StockSourceSetV1(Payload):

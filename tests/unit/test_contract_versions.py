@@ -10,12 +10,15 @@ from eventsourcing.persistence import Tracking
 
 from domain.allocation import DEFAULT_POLICY
 from domain.order import Order
+from domain.replenishment import REPLENISH_POLICIES
 from services.contracts import (
     BY_TYPE,
     MESSAGE_TYPES,
     Message,
     OrderPlaced,
     OrderPlacedV2,
+    ReplenishPolicy,
+    SkuConfiguredV5,
     type_of,
     version_of,
 )
@@ -110,3 +113,26 @@ def test_the_union_checks_each_message_against_the_contract_of_its_type_and_vers
     tags = {tag.tag: contract for contract, tag in members}
 
     assert tags == {f"{type_of(c)}.v{version_of(c)}": c for c in MESSAGE_TYPES}
+
+
+# ------------------------------------------------------------ SkuConfigured version 5
+def sku_configured_v5(mid: str, **kw: Any) -> dict[str, Any]:
+    return {"schema_version": 5, **m.sku_configured(mid, "A", reason="expedite for waiting customers", **kw)}
+
+
+def test_sku_configured_version_5_names_the_replenishment_rule_and_keeps_version_4s_settings():
+    parsed = parse_message(sku_configured_v5("k5", replenish_policy="replenish-v3", reserve={"standard": 2}))
+
+    assert isinstance(parsed, SkuConfiguredV5)
+    assert (parsed.replenish_policy, parsed.reserve) == ("replenish-v3", {"standard": 2})
+    assert parse_message(sku_configured_v5("k6")).replenish_policy is None  # type: ignore[union-attr]
+
+
+def test_an_unknown_replenishment_policy_in_version_5_is_refused_naming_the_field():
+    error = rejection(sku_configured_v5("k5", replenish_policy="replenish-v9"))
+
+    assert error.field == "replenish_policy" and "replenish-v3" in str(error)
+
+
+def test_version_5_accepts_exactly_the_released_replenishment_rules():
+    assert get_args(ReplenishPolicy) == REPLENISH_POLICIES

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from domain.stock import stock_id
 from domain.values import Source, SupplierPriority
 from infra.bootstrap import build_engine
 from infra.settings import Settings
@@ -100,6 +101,18 @@ def test_a_stream_with_planning_on_is_refused_it_records_runs_no_upstream_messag
 def test_with_planning_the_skus_promise_with_failover_to_the_backup(planned):
     engine, _ = planned
     assert {engine.get_stock(f"SKU-{n:03d}").eta_policy for n in range(1, 6)} == {"eta-v3"}
+
+
+def test_with_planning_the_skus_expedite_from_the_backup_for_waiting_customers(planned):
+    engine, _ = planned
+    assert {engine.get_stock(f"SKU-{n:03d}").replenish_policy for n in range(1, 6)} == {"replenish-v3"}
+    expedited = [
+        e
+        for n in range(1, 6)
+        for e in engine.events.get(stock_id(f"SKU-{n:03d}"))
+        if type(e).__name__ == "ReplenishmentSuggested" and e.decision.inputs.get("expedite")
+    ]
+    assert expedited and all(e.decision.reason.startswith("expedite: ") for e in expedited)
 
 
 def test_with_planning_purchasing_orders_each_suppliers_suggestion_and_failover_in_whole_packs():
