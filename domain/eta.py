@@ -118,7 +118,24 @@ class Rationing:
     kept_back: Mapping[str, int] = field(default_factory=dict)  # tier -> units supply brings first
     not_before: Mapping[tuple[str, str], date] = field(
         default_factory=dict
-    )  # line key -> its quota's next period
+    )  # line key -> no promise before this date
+    # A rule giving each line's earliest promise (None: none), asked of every line a walk looks at:
+    # a quota's (domain/quotas.py's OverQuota), so the floors need no pass over the queue of their own.
+    waits: Callable[[QueueEntry], date | None] | None = None
+
+    def floors(self) -> Callable[[QueueEntry], date | None] | None:
+        """The earliest date each line may be promised, the later of `waits` and `not_before`
+        (None: no line has one, so the walk asks nothing)."""
+        rule, named = self.waits, self.not_before
+        if not named:
+            return rule
+        if rule is None:
+            return lambda entry: named.get(entry.key)
+
+        def both(entry: QueueEntry) -> date | None:
+            return max((d for d in (rule(entry), named.get(entry.key)) if d is not None), default=None)
+
+        return both
 
 
 NO_RATIONING = Rationing()
@@ -439,13 +456,17 @@ def _walk(
     expired: list[Expiry] = []
     moved: list[Failover] = []
     held = 0  # eta-v4: units kept back counted ahead so far
-    floors = rationing.not_before
+    kept_back = rationing.kept_back
+    floor_of = rationing.floors()  # eta-v4: None for every other walk, which then asks nothing
+    floor = None
     entries = islice(queue, start, None)
     for entry in entries:
-        if rationing.kept_back:
-            more = rationing.kept_back.get(entry.tier.value, 0) - held
+        if kept_back:
+            more = kept_back.get(entry.tier.value, 0) - held
             if more > 0:
                 cumulative, held = cumulative + more, held + more
+        if floor_of is not None:
+            floor = floor_of(entry)
         position_end = cumulative + entry.quantity
         before = cursor, covered_up_to
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
@@ -453,11 +474,11 @@ def _walk(
             cursor += 1
         if cursor == len(supply):
             backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
-            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floors.get(entry.key)):
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floor):
                 backlog += entry.quantity
             break
         source = supply[cursor]
-        eta = max(source.eta, today, floors.get(entry.key, today))
+        eta = max(source.eta, today) if floor is None else max(source.eta, today, floor)
         if source.failover is not None:
             stays = _promised_from_backup(entry, source.failover, eta, today, changes, expired)
             if stays and at_risk and entry.key in at_risk:
@@ -483,6 +504,8 @@ def _walk(
         return EtaPlan(changes=changes, expired=expired, failover=moved)
     for entry in entries:
         kept = entry.eta
+        if floor_of is not None:
+            floor = floor_of(entry)
         if (
             kept is not None
             and entry.needs_purchase
@@ -490,10 +513,10 @@ def _walk(
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
-            and kept >= floors.get(entry.key, kept)
+            and (floor is None or kept >= floor)
         ):
             continue
-        _promise_uncovered(entry, purchase, today, changes, expired, floor=floors.get(entry.key))
+        _promise_uncovered(entry, purchase, today, changes, expired, floor=floor)
     return EtaPlan(changes=changes, expired=expired, failover=moved)
 
 
@@ -560,6 +583,8 @@ def _promise_uncovered(
         eta = floor
     if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
         eta = entry.eta
+        if entry.failover is None and (entry.wait_limit is None or eta <= entry.wait_limit):
+            return True  # promised as before: nothing to record, so no confidence to work out
     confidence = purchase.confidence(eta - extra, since)  # the weeks capacity adds are no slack
     return _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
 
