@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
+from typing import Protocol
 
 from domain.base import Value
 from domain.errors import UnknownPolicy
@@ -111,6 +112,24 @@ class EtaPlan(Value):
     failover: list[Failover] = []  # eta-v3's moved lines among queue[start:]; empty in other plans
 
 
+class FloorRule(Protocol):
+    """A rule giving each waiting line's earliest promise (None: none), and the latest it gives."""
+
+    @property
+    def latest(self) -> date: ...
+
+    def __call__(self, entry: QueueEntry, /) -> date | None: ...
+
+
+@dataclass(frozen=True)
+class Floors:
+    """What a walk asks of the lines it looks at: each one's earliest promise (`of`); and a date
+    no line's is later than, so a promise on or after it needs no look."""
+
+    of: Callable[[QueueEntry], date | None]
+    latest: date
+
+
 @dataclass(frozen=True)
 class Rationing:
     """What a SKU's rationing rules hold from its waiting lines, as eta-v4 promises with them."""
@@ -119,23 +138,23 @@ class Rationing:
     not_before: Mapping[tuple[str, str], date] = field(
         default_factory=dict
     )  # line key -> no promise before this date
-    # A rule giving each line's earliest promise (None: none), asked of every line a walk looks at:
-    # a quota's (domain/quotas.py's OverQuota), so the floors need no pass over the queue of their own.
-    waits: Callable[[QueueEntry], date | None] | None = None
+    # A rule asked of each line the walk looks at: a quota's (domain/quotas.py's OverQuota), so the
+    # floors need no pass over the queue of their own.
+    waits: FloorRule | None = None
 
-    def floors(self) -> Callable[[QueueEntry], date | None] | None:
-        """The earliest date each line may be promised, the later of `waits` and `not_before`
-        (None: no line has one, so the walk asks nothing)."""
+    def floors(self) -> Floors | None:
+        """Each line's earliest promise, the later of `waits`' and `not_before`'s (None: no line
+        has one, so the walk asks nothing)."""
         rule, named = self.waits, self.not_before
         if not named:
-            return rule
+            return None if rule is None else Floors(rule, rule.latest)
         if rule is None:
-            return lambda entry: named.get(entry.key)
+            return Floors(lambda entry: named.get(entry.key), max(named.values()))
 
         def both(entry: QueueEntry) -> date | None:
             return max((d for d in (rule(entry), named.get(entry.key)) if d is not None), default=None)
 
-        return both
+        return Floors(both, max(rule.latest, *named.values()))
 
 
 NO_RATIONING = Rationing()
@@ -457,16 +476,16 @@ def _walk(
     moved: list[Failover] = []
     held = 0  # eta-v4: units kept back counted ahead so far
     kept_back = rationing.kept_back
-    floor_of = rationing.floors()  # eta-v4: None for every other walk, which then asks nothing
-    floor = None
+    # eta-v4: a line's earliest promise, asked only of a line promised before `latest`; every
+    # other walk has none (and, `latest` being the first date, asks nothing).
+    floors = rationing.floors()
+    floor_of, latest = (floors.of, floors.latest) if floors is not None else (_no_floor, date.min)
     entries = islice(queue, start, None)
     for entry in entries:
         if kept_back:
             more = kept_back.get(entry.tier.value, 0) - held
             if more > 0:
                 cumulative, held = cumulative + more, held + more
-        if floor_of is not None:
-            floor = floor_of(entry)
         position_end = cumulative + entry.quantity
         before = cursor, covered_up_to
         while cursor < len(supply) and covered_up_to + supply[cursor].quantity < position_end:
@@ -474,11 +493,13 @@ def _walk(
             cursor += 1
         if cursor == len(supply):
             backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
-            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floor):
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floor_of(entry)):
                 backlog += entry.quantity
             break
         source = supply[cursor]
-        eta = max(source.eta, today) if floor is None else max(source.eta, today, floor)
+        eta = max(source.eta, today)
+        if eta < latest and (floor := floor_of(entry)) is not None and floor > eta:
+            eta = floor
         if source.failover is not None:
             stays = _promised_from_backup(entry, source.failover, eta, today, changes, expired)
             if stays and at_risk and entry.key in at_risk:
@@ -504,8 +525,6 @@ def _walk(
         return EtaPlan(changes=changes, expired=expired, failover=moved)
     for entry in entries:
         kept = entry.eta
-        if floor_of is not None:
-            floor = floor_of(entry)
         if (
             kept is not None
             and entry.needs_purchase
@@ -513,11 +532,16 @@ def _walk(
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
-            and (floor is None or kept >= floor)
+            and (kept >= latest or kept >= (floor_of(entry) or kept))
         ):
             continue
-        _promise_uncovered(entry, purchase, today, changes, expired, floor=floor)
+        _promise_uncovered(entry, purchase, today, changes, expired, floor=floor_of(entry))
     return EtaPlan(changes=changes, expired=expired, failover=moved)
+
+
+def _no_floor(entry: QueueEntry) -> None:
+    """No line has an earliest promise (every walk but eta-v4's, and eta-v4's without rules)."""
+    return None
 
 
 def _promise_within_capacity(

@@ -169,6 +169,11 @@ class OverQuota:
         self._group, self._channel = by_kind["group"], by_kind["channel"]
         self._by_group, self._by_channel = quota.per is Per.GROUP, quota.per is Per.CHANNEL
 
+    @property
+    def latest(self) -> date:
+        """No line waits for a later date than the next period's first day."""
+        return self.until
+
     def __call__(self, line: Waiting) -> date | None:
         quantity = line.quantity
         if quantity <= self._room:
