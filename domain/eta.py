@@ -456,7 +456,8 @@ def _walk(
 
     eta-v4: `rationing.kept_back` units are put ahead of the first line of each tier they are kept
     from (levels never fall with tier, and the queue serves higher tiers first, so they only grow
-    along it), and no line is promised before its `rationing.not_before`.
+    along it), and no line is promised before its floor (`rationing.floors()`: looked up only for
+    a line whose promise would come before the latest floor any line has).
 
     eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
     covers are promised from it, as purchases to make, and those `at_risk` names are recorded.
