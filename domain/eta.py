@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
+from typing import Protocol
 
 from domain.base import Value
 from domain.errors import UnknownPolicy
@@ -111,6 +112,24 @@ class EtaPlan(Value):
     failover: list[Failover] = []  # eta-v3's moved lines among queue[start:]; empty in other plans
 
 
+class FloorRule(Protocol):
+    """A rule giving each waiting line's earliest promise (None: none), and the latest it gives."""
+
+    @property
+    def latest(self) -> date: ...
+
+    def __call__(self, entry: QueueEntry, /) -> date | None: ...
+
+
+@dataclass(frozen=True)
+class Floors:
+    """What a walk asks of the lines it looks at: each one's earliest promise (`of`); and a date
+    no line's is later than, so a promise on or after it needs no look."""
+
+    of: Callable[[QueueEntry], date | None]
+    latest: date
+
+
 @dataclass(frozen=True)
 class Rationing:
     """What a SKU's rationing rules hold from its waiting lines, as eta-v4 promises with them."""
@@ -118,7 +137,24 @@ class Rationing:
     kept_back: Mapping[str, int] = field(default_factory=dict)  # tier -> units supply brings first
     not_before: Mapping[tuple[str, str], date] = field(
         default_factory=dict
-    )  # line key -> its quota's next period
+    )  # line key -> no promise before this date
+    # A rule asked of each line the walk looks at: a quota's (domain/quotas.py's OverQuota), so the
+    # floors need no pass over the queue of their own.
+    waits: FloorRule | None = None
+
+    def floors(self) -> Floors | None:
+        """Each line's earliest promise, the later of `waits`' and `not_before`'s (None: no line
+        has one, so the walk asks nothing)."""
+        rule, named = self.waits, self.not_before
+        if not named:
+            return None if rule is None else Floors(rule, rule.latest)
+        if rule is None:
+            return Floors(lambda entry: named.get(entry.key), max(named.values()))
+
+        def both(entry: QueueEntry) -> date | None:
+            return max((d for d in (rule(entry), named.get(entry.key)) if d is not None), default=None)
+
+        return Floors(both, max(rule.latest, *named.values()))
 
 
 NO_RATIONING = Rationing()
@@ -420,7 +456,8 @@ def _walk(
 
     eta-v4: `rationing.kept_back` units are put ahead of the first line of each tier they are kept
     from (levels never fall with tier, and the queue serves higher tiers first, so they only grow
-    along it), and no line is promised before its `rationing.not_before`.
+    along it), and no line is promised before its floor (`rationing.floors()`: looked up only for
+    a line whose promise would come before the latest floor any line has).
 
     eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
     covers are promised from it, as purchases to make, and those `at_risk` names are recorded.
@@ -439,11 +476,15 @@ def _walk(
     expired: list[Expiry] = []
     moved: list[Failover] = []
     held = 0  # eta-v4: units kept back counted ahead so far
-    floors = rationing.not_before
+    kept_back = rationing.kept_back
+    # eta-v4: a line's earliest promise, asked only of a line promised before `latest`; every
+    # other walk has none (and, `latest` being the first date, asks nothing).
+    floors = rationing.floors()
+    floor_of, latest = (floors.of, floors.latest) if floors is not None else (_no_floor, date.min)
     entries = islice(queue, start, None)
     for entry in entries:
-        if rationing.kept_back:
-            more = rationing.kept_back.get(entry.tier.value, 0) - held
+        if kept_back:
+            more = kept_back.get(entry.tier.value, 0) - held
             if more > 0:
                 cumulative, held = cumulative + more, held + more
         position_end = cumulative + entry.quantity
@@ -453,11 +494,13 @@ def _walk(
             cursor += 1
         if cursor == len(supply):
             backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
-            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floors.get(entry.key)):
+            if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floor_of(entry)):
                 backlog += entry.quantity
             break
         source = supply[cursor]
-        eta = max(source.eta, today, floors.get(entry.key, today))
+        eta = max(source.eta, today)
+        if eta < latest and (floor := floor_of(entry)) is not None and floor > eta:
+            eta = floor
         if source.failover is not None:
             stays = _promised_from_backup(entry, source.failover, eta, today, changes, expired)
             if stays and at_risk and entry.key in at_risk:
@@ -490,11 +533,16 @@ def _walk(
             and kept >= reachable
             and (entry.since <= today or kept >= entry.since + delay)
             and (entry.wait_limit is None or kept <= entry.wait_limit)
-            and kept >= floors.get(entry.key, kept)
+            and (kept >= latest or kept >= (floor_of(entry) or kept))
         ):
             continue
-        _promise_uncovered(entry, purchase, today, changes, expired, floor=floors.get(entry.key))
+        _promise_uncovered(entry, purchase, today, changes, expired, floor=floor_of(entry))
     return EtaPlan(changes=changes, expired=expired, failover=moved)
+
+
+def _no_floor(entry: QueueEntry) -> None:
+    """No line has an earliest promise (every walk but eta-v4's, and eta-v4's without rules)."""
+    return None
 
 
 def _promise_within_capacity(
@@ -560,6 +608,8 @@ def _promise_uncovered(
         eta = floor
     if entry.needs_purchase and entry.eta is not None and entry.eta >= eta:
         eta = entry.eta
+        if entry.failover is None and (entry.wait_limit is None or eta <= entry.wait_limit):
+            return True  # promised as before: nothing to record, so no confidence to work out
     confidence = purchase.confidence(eta - extra, since)  # the weeks capacity adds are no slack
     return _promised(entry, eta, True, changes, expired, purchase.supplier_id, confidence)
 

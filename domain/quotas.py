@@ -129,6 +129,67 @@ class QuotaUse(Value):
         return QuotaUse.model_construct(period=label, used=used)
 
 
+class Waiting(Asker, Protocol):
+    """A waiting line as a quota looks at it: who asked, and for how many units."""
+
+    @property
+    def quantity(self) -> int: ...
+
+
+class OverQuota:
+    """When each waiting line may next take units under the quota, given its use this period:
+    `until` (the next period's first day) for a line its key's use leaves no room for, else None.
+
+    eta-v4 asks it of every waiting line on every walk, so a line's use is looked up by who asked
+    (the use split once by the kind of key), not by building the line's `quota_key`; a line no
+    bigger than the room every key has left needs no lookup at all. It answers as
+    `used.get(quota_key(quota, line), 0) + line.quantity > quota.units` does.
+    """
+
+    __slots__ = (
+        "_by_channel",
+        "_by_group",
+        "_channel",
+        "_customer",
+        "_group",
+        "_order",
+        "_room",
+        "_units",
+        "until",
+    )
+
+    def __init__(self, quota: Quota, used: Mapping[str, int], until: date) -> None:
+        self._units, self.until = quota.units, until
+        self._room = quota.units - max(used.values(), default=0)  # what the most used key has left
+        by_kind: dict[str, dict[str, int]] = {"customer": {}, "order": {}, "group": {}, "channel": {}}
+        for key, units in used.items():
+            kind, _, who = key.partition(" ")  # as quota_key builds it: "<kind> <who>"
+            by_kind.setdefault(kind, {})[who] = units
+        self._customer, self._order = by_kind["customer"], by_kind["order"]
+        self._group, self._channel = by_kind["group"], by_kind["channel"]
+        self._by_group, self._by_channel = quota.per is Per.GROUP, quota.per is Per.CHANNEL
+
+    @property
+    def latest(self) -> date:
+        """No line waits for a later date than the next period's first day."""
+        return self.until
+
+    def __call__(self, line: Waiting) -> date | None:
+        quantity = line.quantity
+        if quantity <= self._room:
+            return None
+        # quota_key's choice of key, without the string
+        if self._by_group and line.customer_group:
+            used = self._group.get(line.customer_group, 0)
+        elif self._by_channel and line.channel:
+            used = self._channel.get(line.channel, 0)
+        elif line.customer_id:
+            used = self._customer.get(line.customer_id, 0)
+        else:
+            used = self._order.get(line.order_id, 0)
+        return self.until if used + quantity > self._units else None
+
+
 def left(quota: Quota, used: Mapping[str, int], line: Asker) -> int:
     return max(0, quota.units - used.get(quota_key(quota, line), 0))
 

@@ -67,7 +67,15 @@ from domain.eta import (
 from domain.expedite import ExpediteFirst
 from domain.failover import SavedLine, failover_reason, moved_lines, next_failover, reductions, take_from
 from domain.queue import Queue, entry_for
-from domain.quotas import Quota, QuotaUse, next_period_start, period_of, quota_inputs, quota_key
+from domain.quotas import (
+    OverQuota,
+    Quota,
+    QuotaUse,
+    next_period_start,
+    period_of,
+    quota_inputs,
+    quota_key,
+)
 from domain.rationing import scaled
 from domain.redistribution import REDISTRIBUTE_V1, plan_takes, takes_reason
 from domain.replenishment import (
@@ -237,13 +245,10 @@ class Stock(Aggregate):
             kept_back = {
                 t: units - self.available for t, units in self.reserve.items() if units > self.available
             }
-        not_before: dict[tuple[str, str], date] = {}
+        waits = None
         if isinstance(policy, QuotaPolicy) and self.quota is not None:
-            used, start = self.rules(at).used, next_period_start(self.quota.period, at)
-            for entry in self.queue:
-                if used.get(quota_key(self.quota, entry), 0) + entry.quantity > self.quota.units:
-                    not_before[entry.key] = start
-        return Rationing(kept_back=kept_back, not_before=not_before)
+            waits = OverQuota(self.quota, self.rules(at).used, next_period_start(self.quota.period, at))
+        return Rationing(kept_back=kept_back, waits=waits)
 
     def supply_timing(self, at: datetime) -> tuple[int | None, int | None]:
         """(days until the next open supply is expected, the best source's lead time), each as
