@@ -155,10 +155,9 @@ def _warm_up(o: DemoOptions) -> list[str]:
     if not o.warm_up_days:
         return []
     return [
-        f"(the shop opened {o.warm_up_days} days earlier, on {o.start.isoformat()}: orders, fill, "
-        "backorders, waits, promises, cancellations, shipments, stock and spend are",
-        f" the {o.days} days' and their orders'; messages and the engine's counts of substitute offers, "
-        "suggestions, purchase orders and receipts are the whole run's)",
+        f"(the shop opened {o.warm_up_days} days earlier, on {o.start.isoformat()}. Orders, fill, backorders,",
+        f" waits, promises, cancellations, shipments, stock and spend: the orders and days of these {o.days};",
+        " messages and the engine's counts of offers, suggestions, POs and receipts: the whole run)",
     ]
 
 
