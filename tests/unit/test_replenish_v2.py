@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -264,36 +265,33 @@ sources_st = st.lists(
 )
 
 
+@st.composite
+def views(draw: st.DrawFn, inbound_from: Callable[[list[Source]], str] = lambda s: s[0].supplier_id) -> dict:
+    """What the rule sees of a SKU (as `position`'s keywords): free and waiting units, its POs
+    (from the supplier `inbound_from` picks), its reorder point and level, and its sources."""
+    sources = draw(sources_st)
+    reorder_point = draw(st.integers(0, 200))
+    on_order = draw(st.lists(st.tuples(st.integers(1, 200), st.integers(0, 40)), max_size=3))
+    return {
+        "available": draw(st.integers(0, 300)),
+        "inbound": tuple(
+            inbound(f"PO-{i}", q, TODAY + timedelta(days=d), inbound_from(sources))
+            for i, (q, d) in enumerate(on_order)
+        ),
+        "waiting": draw(st.integers(0, 300)),
+        "reorder_point": reorder_point,
+        "order_up_to": reorder_point + draw(st.integers(0, 300)),
+        "sources": tuple(sources),
+    }
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    available=st.integers(0, 300),
-    inbound_units=st.lists(st.tuples(st.integers(1, 200), st.integers(0, 40)), max_size=3),
-    waiting=st.integers(0, 300),
-    reorder_point=st.integers(0, 200),
-    extra=st.integers(0, 300),
-    sources=sources_st,
-)
-def test_suggestions_never_exceed_what_the_level_needs_by_more_than_one_order(
-    available: int,
-    inbound_units: list[tuple[int, int]],
-    waiting: int,
-    reorder_point: int,
-    extra: int,
-    sources: list[Source],
-) -> None:
+@given(view=views())
+def test_suggestions_never_exceed_what_the_level_needs_by_more_than_one_order(view: dict) -> None:
     """Bought up to the level: every step but the last is within the need, and the last at most
     one order multiple (or the supplier's minimum) beyond it; nothing is bought above the reorder point."""
-    seen = position(
-        available=available,
-        inbound=tuple(
-            inbound(f"PO-{i}", q, TODAY + timedelta(days=d), sources[0].supplier_id)
-            for i, (q, d) in enumerate(inbound_units)
-        ),
-        waiting=waiting,
-        reorder_point=reorder_point,
-        order_up_to=reorder_point + extra,
-        sources=tuple(sources),
-    )
+    seen = position(**view)
+    sources, reorder_point = view["sources"], view["reorder_point"]
     by_id = {s.supplier_id: s for s in sources}
     total = 0
     step = seen.next_suggestion()

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from domain.errors import UnknownPolicy
 from domain.expedite import ExpediteFirst, fastest
@@ -22,8 +21,8 @@ from tests.unit.test_replenish_v2 import (
     position,
     sell,
     source,
-    sources_st,
     suggestions,
+    views,
 )
 
 PRIMARY = source("S1", lead=9, multiple=12)
@@ -214,36 +213,13 @@ def test_an_unknown_replenishment_policy_is_refused_naming_the_field():
 
 # ---------------------------------------------------------------- properties
 @settings(max_examples=300, deadline=None)
-@given(
-    available=st.integers(0, 300),
-    inbound_units=st.lists(st.tuples(st.integers(1, 200), st.integers(0, 40)), max_size=3),
-    waiting=st.integers(0, 300),
-    reorder_point=st.integers(0, 200),
-    extra=st.integers(0, 300),
-    sources=sources_st,
-)
-def test_v3_covers_what_v2_needs_and_expedites_at_most_the_shortfall_in_one_order(
-    available: int,
-    inbound_units: list[tuple[int, int]],
-    waiting: int,
-    reorder_point: int,
-    extra: int,
-    sources: list[Source],
-) -> None:
+@given(view=views(lambda sources: sources[-1].supplier_id))
+def test_v3_covers_what_v2_needs_and_expedites_at_most_the_shortfall_in_one_order(view: dict) -> None:
     """v3 buys at least what the level needs, as v2 does; its expedited part comes first, from a
     source faster than the preferred one, and never exceeds the shortfall rounded up to that
     source's order (multiple, minimum); with nobody short it suggests exactly what v2 does."""
-    rule = seen(
-        available=available,
-        inbound=tuple(
-            inbound(f"PO-{i}", q, TODAY + timedelta(days=d), sources[-1].supplier_id)
-            for i, (q, d) in enumerate(inbound_units)
-        ),
-        waiting=waiting,
-        reorder_point=reorder_point,
-        order_up_to=reorder_point + extra,
-        sources=tuple(sources),
-    )
+    rule = seen(**view)
+    sources = view["sources"]
     taken = steps(rule)
     expedited = [s for s in taken if s.inputs.get("expedite")]
     assert sum(s.quantity for s in taken) >= rule.base.need
