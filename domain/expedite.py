@@ -69,6 +69,11 @@ class ExpediteFirst:
         )
 
     @property
+    def gap(self) -> int:
+        """Units up to the level (replenish-v2's): an outstanding suggestion within it stands."""
+        return self.base.gap
+
+    @property
     def shortfall(self) -> int:
         """Units customers wait for that nothing free or on order brings by then."""
         return max(0, self.base.waiting - self.base.available - self.arriving_in_time)
@@ -134,10 +139,10 @@ class ExpediteFirst:
     def kept(self, wanted: int) -> dict[str, int]:
         """The outstanding suggestion cut to `wanted`: the fast source's units for the shortfall stay,
         the rest is trimmed least preferred supplier first (as replenish-v2 trims)."""
+        if self.fast is None:
+            return self.base.kept(wanted)
         by_supplier = dict(self.base.suggested_from)
         ranking = [s.supplier_id for s in preferred(self.base.sources)]
-        if self.fast is None:
-            return trimmed(by_supplier, wanted, ranking)
         supplier_id = self.fast.supplier_id
         held = min(by_supplier.get(supplier_id, 0), self.shortfall, wanted)
         by_supplier[supplier_id] = by_supplier.get(supplier_id, 0) - held

@@ -236,6 +236,10 @@ class OrderUpTo:
             fresh = replace(fresh, suggested=total, suggested_from=taken)
         return total
 
+    def kept(self, wanted: int) -> dict[str, int]:
+        """The outstanding suggestion cut to `wanted`, the least preferred supplier's share first."""
+        return trimmed(self.suggested_from, wanted, [s.supplier_id for s in preferred(self.sources)])
+
     def _suggest(
         self, source: Source, quantity: int, missing: int, room: int | None, over_capacity: bool
     ) -> Suggestion:

@@ -830,10 +830,8 @@ class Stock(Aggregate):
 
     def next_suggestion(self, policy: str, today: date) -> Suggestion | None:
         """What `policy` would suggest buying next, on this state (replay asks it of an earlier one)."""
-        if policy == REPLENISH_V3:
-            return self._expedite_first(today).next_suggestion()
-        if policy == REPLENISH_V2:
-            return self._order_up_to(today).next_suggestion()
+        if policy != REPLENISH_V1:
+            return self._replenish_rule(policy, today).next_suggestion()
         position = self._supply_position()
         to_buy = position.to_buy(list(self.sources.values()))
         if to_buy is None:
@@ -865,8 +863,11 @@ class Stock(Aggregate):
             today=today,
         )
 
-    def _expedite_first(self, today: date) -> ExpediteFirst:
-        return ExpediteFirst(self._order_up_to(today), failover_from=self.failover_from)
+    def _replenish_rule(self, policy: str, today: date) -> OrderUpTo | ExpediteFirst:
+        """replenish-v2's view of the SKU, or replenish-v3's (v2's with the expedite step first)."""
+        if policy == REPLENISH_V3:
+            return ExpediteFirst(self._order_up_to(today), failover_from=self.failover_from)
+        return self._order_up_to(today)
 
     def _suggest_replenishment(self, cause: Cause) -> None:
         """Suggest what the SKU's replenishment rule says to buy, one event per supplier asked;
@@ -885,24 +886,18 @@ class Stock(Aggregate):
                 break
         if asked or not self.suggested:
             return
-        if policy == REPLENISH_V3:
-            seen = self._expedite_first(today)
-            if self.suggested <= seen.base.gap:  # replenish-v3 wants at least what v2 does
-                return
-            wanted = seen.wanted()
-            if wanted < self.suggested:
-                self._suggestion_reduced(outstanding=wanted, suggested_from=seen.kept(wanted))
-            return
-        if policy == REPLENISH_V2:
-            position = self._order_up_to(today)
-            if self.suggested <= position.gap:  # still worth at least that much: nothing to reduce
-                return
-            wanted = position.wanted()
-        else:
+        if policy == REPLENISH_V1:
             wanted = self._supply_position().need
+            if wanted < self.suggested:
+                kept = trimmed(self.suggested_from, wanted, self._preference())
+                self._suggestion_reduced(outstanding=wanted, suggested_from=kept)
+            return
+        rule = self._replenish_rule(policy, today)
+        if self.suggested <= rule.gap:  # still worth at least that much: nothing to reduce
+            return
+        wanted = rule.wanted()
         if wanted < self.suggested:
-            kept = trimmed(self.suggested_from, wanted, self._preference())
-            self._suggestion_reduced(outstanding=wanted, suggested_from=kept)
+            self._suggestion_reduced(outstanding=wanted, suggested_from=rule.kept(wanted))
 
     def _announce_if_available(self, cause: Cause) -> None:
         if self.watchers and self.available > 0:
