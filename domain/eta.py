@@ -122,39 +122,13 @@ class FloorRule(Protocol):
 
 
 @dataclass(frozen=True)
-class Floors:
-    """What a walk asks of the lines it looks at: each one's earliest promise (`of`); and a date
-    no line's is later than, so a promise on or after it needs no look."""
-
-    of: Callable[[QueueEntry], date | None]
-    latest: date
-
-
-@dataclass(frozen=True)
 class Rationing:
     """What a SKU's rationing rules hold from its waiting lines, as eta-v4 promises with them."""
 
     kept_back: Mapping[str, int] = field(default_factory=dict)  # tier -> units supply brings first
-    not_before: Mapping[tuple[str, str], date] = field(
-        default_factory=dict
-    )  # line key -> no promise before this date
-    # A rule asked of each line the walk looks at: a quota's (domain/quotas.py's OverQuota), so the
-    # floors need no pass over the queue of their own.
+    # Each line's earliest promise, asked of the lines the walk looks at: a quota's
+    # (domain/quotas.py's OverQuota), so the floors need no pass over the queue of their own.
     waits: FloorRule | None = None
-
-    def floors(self) -> Floors | None:
-        """Each line's earliest promise, the later of `waits`' and `not_before`'s (None: no line
-        has one, so the walk asks nothing)."""
-        rule, named = self.waits, self.not_before
-        if not named:
-            return None if rule is None else Floors(rule, rule.latest)
-        if rule is None:
-            return Floors(lambda entry: named.get(entry.key), max(named.values()))
-
-        def both(entry: QueueEntry) -> date | None:
-            return max((d for d in (rule(entry), named.get(entry.key)) if d is not None), default=None)
-
-        return Floors(both, max(rule.latest, *named.values()))
 
 
 NO_RATIONING = Rationing()
@@ -456,7 +430,7 @@ def _walk(
 
     eta-v4: `rationing.kept_back` units are put ahead of the first line of each tier they are kept
     from (levels never fall with tier, and the queue serves higher tiers first, so they only grow
-    along it), and no line is promised before its floor (`rationing.floors()`: looked up only for
+    along it), and no line is promised before its floor (`rationing.waits`: looked up only for
     a line whose promise would come before the latest floor any line has).
 
     eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
@@ -479,8 +453,8 @@ def _walk(
     kept_back = rationing.kept_back
     # eta-v4: a line's earliest promise, asked only of a line promised before `latest`; every
     # other walk has none (and, `latest` being the first date, asks nothing).
-    floors = rationing.floors()
-    floor_of, latest = (floors.of, floors.latest) if floors is not None else (_no_floor, date.min)
+    rule = rationing.waits
+    floor_of, latest = (rule, rule.latest) if rule is not None else (_no_floor, date.min)
     entries = islice(queue, start, None)
     for entry in entries:
         if kept_back:

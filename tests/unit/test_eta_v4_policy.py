@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.eta import ETA_POLICY_V4, Rationing, eta_planner, plan_etas_v2, plan_etas_v4
-from domain.values import Tier
+from domain.values import QueueEntry, Tier
 from tests.unit.test_eta_policy import TODAY, d, entry, source
 from tests.unit.test_eta_v2_policy import line
 
 
 def gold(order_id: str, quantity: int):
     return entry(order_id, quantity).model_copy(update={"tier": Tier.GOLD})
+
+
+class AskedOfEveryLine:
+    """Floors named line by line, as a rule with no latest date: the walk asks it of every line."""
+
+    latest = date.max
+
+    def __init__(self, floors: dict[tuple[str, str], date]) -> None:
+        self.floors = floors
+
+    def __call__(self, entry: QueueEntry, /) -> date | None:
+        return self.floors.get(entry.key)
 
 
 def promised(plan) -> dict[str, object]:
@@ -43,11 +57,11 @@ def test_units_kept_back_from_a_tier_wait_ahead_of_its_first_line_only():
 def test_a_line_over_its_quota_is_promised_no_earlier_than_its_next_period_whatever_covers_it():
     queue = [entry("A", 2), entry("B", 2)]
     supply = [line("PO-1", 10, 1)]
-    rules = Rationing(not_before={("A", "1"): d(9)})
+    rules = Rationing(waits=AskedOfEveryLine({("A", "1"): d(9)}))
     plan = plan_etas_v4(queue, 0, 0, supply, [], TODAY, rules)
     assert promised(plan) == {"A": d(9), "B": d(6)}
     uncovered = plan_etas_v4(
-        queue, 0, 0, [], [source(lead=3)], TODAY, Rationing(not_before={("B", "1"): d(30)})
+        queue, 0, 0, [], [source(lead=3)], TODAY, Rationing(waits=AskedOfEveryLine({("B", "1"): d(30)}))
     )
     assert promised(uncovered)["B"] == d(30)
 

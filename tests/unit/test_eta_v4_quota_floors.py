@@ -13,6 +13,7 @@ from domain.quotas import OverQuota, Per, Period, Quota, next_period_start, quot
 from domain.values import QueueEntry, Tier
 from tests.unit.test_eta_policy import T0, TODAY, d, source
 from tests.unit.test_eta_v2_policy import line
+from tests.unit.test_eta_v4_policy import AskedOfEveryLine
 
 # Few names, some with spaces and some empty, so keys collide across lines and kinds.
 WHO = st.sampled_from([None, "", "C1", "C2", "C 3", "north"])
@@ -79,18 +80,6 @@ def floors_by_scanning(quota: Quota, used: dict[str, int], until: date, queue: l
     }
 
 
-class AskedOfEveryLine:
-    """The scanned floors as a rule with no latest date: the walk asks it of every line it looks at."""
-
-    latest = date.max
-
-    def __init__(self, floors: dict[tuple[str, str], date]) -> None:
-        self.floors = floors
-
-    def __call__(self, entry: QueueEntry, /) -> date | None:
-        return self.floors.get(entry.key)
-
-
 @settings(max_examples=300, deadline=None)
 @given(queue=waiting_lines(), quota=quotas(), data=st.data())
 def test_a_line_is_over_its_quota_exactly_when_its_key_s_use_leaves_it_no_room(queue, quota, data):
@@ -126,26 +115,6 @@ def test_eta_v4_promises_a_quota_sku_exactly_as_with_floors_found_by_scanning_ev
 
     fast = plan(Rationing(kept_back=held, waits=OverQuota(quota, used, until)))
     assert fast == plan(Rationing(kept_back=held, waits=AskedOfEveryLine(scanned)))
-    assert fast == plan(Rationing(kept_back=held, not_before=scanned))
-
-
-def test_a_rule_and_named_floors_together_hold_a_line_to_the_later_of_the_two():
-    queue = [
-        QueueEntry(
-            order_id="A",
-            line_id="1",
-            quantity=5,
-            tier=Tier.STANDARD,
-            placed_at=datetime(2026, 1, 1, tzinfo=UTC),
-            since=TODAY,
-            customer_id="C1",
-        )
-    ]
-    quota = Quota(units=4, period=Period.WEEK, per=Per.CUSTOMER)
-    supply = [line("PO-1", 10, 1)]
-    for named, rule, expected in ((d(20), d(9), d(20)), (d(5), d(9), d(9))):
-        rules = Rationing(not_before={("A", "1"): named}, waits=OverQuota(quota, {}, rule))
-        assert plan_etas_v4(queue, 0, 0, supply, [], TODAY, rules).changes[0].new == expected
 
 
 def test_a_promise_the_day_before_the_next_period_moves_to_it_when_the_line_is_over_its_quota():
