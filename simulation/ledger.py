@@ -33,8 +33,8 @@ READ = {
 class Ledger:
     changes: dict[str, dict[date, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     capacity: dict[str, list[tuple[date, int | None]]] = field(default_factory=lambda: defaultdict(list))
-    spend: Decimal = Decimal(0)
-    spent: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))  # by day placed
+    # By the day placed (date.min: before any event with a time)
+    spent: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     _costs: dict[Any, dict[str, Decimal]] = field(
         default_factory=dict
     )  # supplier aggregate id -> SKU -> cost
@@ -65,9 +65,7 @@ class Ledger:
         elif name == "Supplier.PurchaseOrderPlaced":
             costs = self._costs.get(event.originator_id, {})
             cost = sum((costs.get(sku, Decimal(0)) * units for sku, units in event.lines.items()), Decimal(0))
-            self.spend += cost
-            if self._clock is not None:
-                self.spent[self._clock.date()] += cost
+            self.spent[self._clock.date() if self._clock is not None else date.min] += cost
 
     def _change(self, warehouse: str, units: int) -> None:
         if self._clock is not None:
@@ -88,8 +86,12 @@ class Ledger:
         by_day = [self.on_hand_by_day(w, start, days) for w in self.changes]
         return sum(map(sum, by_day)) / days if days else 0.0
 
+    @property
+    def spend(self) -> Decimal:
+        return self.spend_from(date.min)
+
     def spend_from(self, first: date) -> Decimal:
-        """Spent on purchase orders placed on or after `first` (all of it when no window starts later)."""
+        """Spent on purchase orders placed on or after `first`."""
         return sum((cost for day, cost in self.spent.items() if day >= first), Decimal(0))
 
     def capacity_units(self) -> int | None:
