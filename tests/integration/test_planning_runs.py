@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from domain.planning_run import CHUNK, PlanningRun, SkuPlan
 from domain.stock import stock_id
 from services.inbox import applied_id
+from services.outcomes import Status
 from services.planning.apply import apply_run, opted_in
 from services.planning.methods import RUN_METHODS, library_versions
 from services.planning.runs import PlanSettings, get_run, plan, read_history, replay_run, start_run
@@ -198,10 +199,16 @@ def test_a_recorded_run_is_not_published_and_does_not_hold_the_feed_back():
 
 
 def test_a_burst_of_orders_lifts_a_planning_v1_run_and_not_a_planning_v2_run_and_both_replay():
-    # Given four weeks of 4 a day of A, with a three-day burst of 20 a day in the middle
+    # Given four weeks of 4 a day of A, with a three-day burst of 20 a day in the middle, the
+    # burst's orders arriving last (out of order), a day's order sent twice and an absurd one refused
     burst = {10, 11, 12}
     orders = [(d, "A", 20 if d in burst else 4) for d in range(28)]
-    engine = engine_with(world(orders))
+    messages = placed(orders)
+    late = [message for n, message in enumerate(messages) if orders[n][0] in burst]
+    engine = engine_with(world([]) + [message for message in messages if message not in late] + late)
+    assert engine.handle_raw(messages[3]).status is Status.DUPLICATE
+    absurd = m.order_placed("absurd", "O-absurd", [("1", "A", 10**9 + 1)], at=m.ts(11))
+    assert engine.handle_raw(absurd).status is Status.REJECTED
     history, settings = read_history(engine, None), PlanSettings(horizon_days=14)
 
     # When it is planned with outliers cut (planning-v2, what runs use now) and as before (planning-v1)
