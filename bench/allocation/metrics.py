@@ -16,6 +16,11 @@ demand left; an automatic cancel at a line's maximum wait stays in, as a lost li
 - shortage cost: per tier cost x unit-days waited: each unit from its line's request to the
   time it was (last) allocated, or to the horizon if it never was (an auto-cancelled line's
   units wait to the horizon: a lost sale costs its whole wait). `--costs` sets the costs.
+- on the shelf: units received (with stock counts' corrections) that no line holds at the
+  horizon, whoever's lines they could have served. Where supply is short of demand, a policy
+  that gives out every unit leaves almost none; a reserve leaves the units it keeps back for
+  top-tier lines still to come. Those units count as unfilled, so a reserve's fill-rate gap
+  to priority-fifo-v1 is mostly this figure's difference (the report prints both).
 """
 
 from __future__ import annotations
@@ -115,6 +120,11 @@ def tier_figures(tier: str, lines: list[LineOutcome], cost: float, end: datetime
         waits=tuple(waits),
         cost=sum(line_cost(line, cost, end) for line in lines),
     )
+
+
+def on_shelf(lines: Iterable[LineOutcome], received: Mapping[str, int]) -> int:
+    """Units received that no line holds at the horizon: every line's, a cancelled one's too (it holds none)."""
+    return sum(received.values()) - sum(line.filled for line in lines)
 
 
 def p90(values: list[float]) -> float | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.allocation import outcomes
 from bench.allocation.bound import Demand, Receipt, fill_ceiling, lower_bound
-from bench.allocation.metrics import TierFigures, by_tier, population
+from bench.allocation.metrics import TierFigures, by_tier, on_shelf, population
 from bench.allocation.policies import Variant
 from bench.allocation.world import T0, World
 from bench.engine.runs import Store, feed
@@ -25,6 +25,7 @@ class Result:
     tiers: list[TierFigures]
     bound: float
     fill_ceiling: float
+    on_shelf: int  # units received that no line holds at the horizon (metrics.on_shelf)
     outcome: outcomes.RunOutcome = field(repr=False)
 
     @property
@@ -93,5 +94,6 @@ def figures(
         tiers=by_tier(outcome.lines, costs, outcome.end),
         bound=lower_bound(demand, supply, outcome.end),
         fill_ceiling=fill_ceiling(ordered, received),
+        on_shelf=on_shelf(outcome.lines, received),
         outcome=outcome,
     )

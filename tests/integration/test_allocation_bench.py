@@ -60,6 +60,7 @@ def test_a_small_world_adds_up_tier_by_tier_under_every_policy_the_engine_knows(
     for sku, units in received.items():
         assert sum(line.filled for line in result.outcome.lines if line.sku == sku) <= units
     assert total.filled < total.ordered
+    assert result.on_shelf >= 0  # the units received that no line holds at the horizon
     assert total.fill_rate <= result.fill_ceiling
     # and the policy costs at least the hindsight optimum
     assert 0 < result.bound <= total.cost

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bench.allocation.metrics import by_tier, line_cost, on_time, p90
+from bench.allocation.metrics import by_tier, line_cost, on_shelf, on_time, p90
 from bench.allocation.outcomes import LineOutcome
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -96,3 +96,10 @@ def test_a_line_still_waiting_for_a_promise_after_the_horizon_is_left_out_of_the
     assert (platinum.lines, platinum.undecided, platinum.on_time) == (4, 1, 1)
     assert platinum.on_time_share == pytest.approx(1 / 3)
     assert platinum.unfilled == 6  # the fill rate still counts every line
+
+
+def test_units_on_the_shelf_are_those_received_that_no_line_holds_at_the_end():
+    held = line(quantity=3, changes=[(day(1), 3)])
+    taken_back = line(tier="gold", quantity=2, changes=[(day(1), 2), (day(2), -2)])  # its units went back
+    part = line(tier="platinum", quantity=4, changes=[(day(3), 1)])
+    assert on_shelf([held, taken_back, part], {"A": 7, "B": 2}) == 9 - 4
