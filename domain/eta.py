@@ -451,13 +451,14 @@ def _walk(
     moved: list[Failover] = []
     held = 0  # eta-v4: units kept back counted ahead so far
     kept_back = rationing.kept_back
+    most = max(kept_back.values(), default=0)  # once all of it is ahead, no later line adds more
     # eta-v4: a line's earliest promise, asked only of a line promised before `latest`; every
     # other walk has none (and, `latest` being the first date, asks nothing).
     rule = rationing.waits
     floor_of, latest = (rule, rule.latest) if rule is not None else (_no_floor, date.min)
     entries = islice(queue, start, None)
     for entry in entries:
-        if kept_back:
+        if held < most:
             more = kept_back.get(entry.tier.value, 0) - held
             if more > 0:
                 cumulative, held = cumulative + more, held + more
