@@ -32,6 +32,22 @@ its quota for the period takes nothing before the next period starts, so it is p
 no earlier. It walks the whole queue each time, as the held units sit in front of the
 first lower-tier line, wherever the change that asked for the walk happened.
 
+`eta-v5` promises as `eta-v4` does, with two changes that leave every line, after every
+decision, holding the promise a walk of the whole queue would give it (the queue is at
+rest), so that a walk may start part-way down:
+- a line that leaves the queue (its promise passes its wait) gives back the supply it was
+  looked up against, as in `eta-v3` (`eta-v4` gives it to the lines behind at its next walk);
+- units back on the shelf that the rules still hold from the waiting lines (a cancel under a
+  reserve) are followed by a walk, as they change what is kept back ahead of those lines.
+It walks from the line a decision is about, rather than the head, when the decision left
+unchanged all that the lines ahead of it were promised with: a line that took no units (the
+free units, so what a reserve keeps back beyond them, and a quota's use are as they were)
+joining on the day the SKU last decided (the calendar, so a quota's period, overdue supply
+and a scaled reserve are as they were). The walk starts with the units ahead and the units
+kept back ahead counted. Any other decision walks the whole queue. On a long queue of a
+scarce SKU most requests are such lines: they cost a walk of the lines behind them, not of
+the whole queue.
+
 `eta-v3` is `eta-v2` within suppliers' weekly capacity, and with failover. A
 purchase order line of a supplier that delivers at most N units of the SKU a week
 comes in parts: N on its date, N a week later, and so on; lines to buy for from a
@@ -65,6 +81,7 @@ ETA_POLICY = "eta-v1"
 ETA_POLICY_V2 = "eta-v2"
 ETA_POLICY_V3 = "eta-v3"
 ETA_POLICY_V4 = "eta-v4"
+ETA_POLICY_V5 = "eta-v5"
 DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
 V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
@@ -246,6 +263,47 @@ def plan_etas_v4(
     return _walk(queue, 0, 0, supply, _calibrated_purchase(sources), today, rationing=rationing)
 
 
+def plan_etas_v5(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+    rationing: Rationing = NO_RATIONING,
+) -> EtaPlan:
+    """`eta-v5`: `eta-v4`'s walk from `start`, with the `units_ahead` of it and the units kept back
+    ahead of it counted (the Stock asks for a whole walk, `start` 0, whenever those may have moved),
+    and a line that leaves the queue giving back the supply it was looked up against."""
+    supply = _calibrated(inbound, today)
+    held = held_ahead(queue, start, rationing.kept_back)
+    purchase = _calibrated_purchase(sources)
+    return _walk(
+        queue,
+        units_ahead,
+        start,
+        supply,
+        purchase,
+        today,
+        rewind=True,
+        rationing=rationing,
+        held=held,
+        at_rest=True,
+    )
+
+
+def held_ahead(queue: Sequence[QueueEntry], start: int, kept_back: Mapping[str, int]) -> int:
+    """The units kept back that a walk of the whole queue counts before queue[start]: the most any
+    tier ahead of it has (levels never fall with tier; lines released ahead may be of any tier)."""
+    most = max(kept_back.values(), default=0)
+    held = 0
+    for entry in islice(queue, start):
+        if held >= most:
+            break
+        held = max(held, kept_back.get(entry.tier.value, 0))
+    return held
+
+
 def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
     promised = line.promised or line.expected
     history = line.history or DelayHistory()
@@ -425,18 +483,24 @@ def _walk(
     at_risk: dict[tuple[str, str], Failover] | None = None,
     rewind: bool = False,
     rationing: Rationing = NO_RATIONING,
+    held: int = 0,
+    at_rest: bool = False,
 ) -> EtaPlan:
     """Walk queue[start:] against `supply` (in arrival order); what it does not cover is bought for.
 
     eta-v4: `rationing.kept_back` units are put ahead of the first line of each tier they are kept
     from (levels never fall with tier, and the queue serves higher tiers first, so they only grow
     along it), and no line is promised before its floor (`rationing.waits`: looked up only for
-    a line whose promise would come before the latest floor any line has).
+    a line whose promise would come before the latest floor any line has). eta-v5 walks from
+    part-way down with the `held` units kept back ahead of `start` already counted (`held_ahead`).
 
     eta-v3: a supply marked `failover` is what buying from the backup now brings; the lines it
     covers are promised from it, as purchases to make, and those `at_risk` names are recorded.
     With `rewind` (eta-v3), a line that expires gives back the supply it was looked up against, so
     the next line can still be served by it (eta-v1 and eta-v2 keep their released walk: it does not).
+    With `at_rest` (eta-v5) too, a line no PO covers that expires gives the POs back as well, where
+    eta-v3's walk stops at it: the lines behind may still be covered, and the walk leaves the
+    queue at rest (walking it again changes nothing).
 
     Once the open POs are used up, a line's promise no longer depends on the
     units ahead of it, so the rest of the walk skips the supply bookkeeping:
@@ -444,12 +508,12 @@ def _walk(
     """
     covered_up_to = 0
     cursor = 0
-    cumulative = units_ahead
+    cumulative = units_ahead + held
     backlog = 0  # units to buy ahead of the line (eta-v3 counts them against a weekly capacity)
     changes: list[EtaChange] = []
     expired: list[Expiry] = []
     moved: list[Failover] = []
-    held = 0  # eta-v4: units kept back counted ahead so far
+    # eta-v4: units kept back counted ahead so far (eta-v5: from `held`, those ahead of `start`)
     kept_back = rationing.kept_back
     most = max(kept_back.values(), default=0)  # once all of it is ahead, no later line adds more
     # eta-v4: a line's earliest promise, asked only of a line promised before `latest`; every
@@ -471,6 +535,9 @@ def _walk(
             backlog = max(0, cumulative - covered_up_to)  # units ahead no PO covers (to buy)
             if _promise_uncovered(entry, purchase, today, changes, expired, backlog, floor_of(entry)):
                 backlog += entry.quantity
+            elif at_rest:  # it left the queue: the lines behind it are looked up as if it never waited
+                cursor, covered_up_to = before
+                continue
             break
         source = supply[cursor]
         eta = max(source.eta, today)
@@ -634,12 +701,17 @@ def _promised(
 # read `start`): eta-v3's failover serves lines in queue order, so a line joining late can move
 # those ahead of it; eta-v4 puts the units a reserve keeps back in front of a tier's first line.
 WHOLE_QUEUE = frozenset({ETA_POLICY_V3, ETA_POLICY_V4})
+# The policies that promise with the SKU's rationing rules (`Rationing`).
+RATIONED_ETAS = frozenset({ETA_POLICY_V4, ETA_POLICY_V5})
 
 
-def walk_start(policy: str, start: int) -> int:
+def walk_start(policy: str, start: int, ahead_kept: bool = False) -> int:
     """Where the policy's walk begins when a change asks for one from `start`: its plan's expiries
-    and changes are applied from there, so the two must agree."""
-    return 0 if policy in WHOLE_QUEUE else start
+    and changes are applied from there, so the two must agree. `ahead_kept`: the decision left
+    unchanged what the lines ahead of `start` were promised with (eta-v5 then walks from `start`)."""
+    if policy in WHOLE_QUEUE or (policy == ETA_POLICY_V5 and not ahead_kept):
+        return 0
+    return start
 
 
 ETA_PLANNERS = {
@@ -647,6 +719,7 @@ ETA_PLANNERS = {
     ETA_POLICY_V2: plan_etas_v2,
     ETA_POLICY_V3: plan_etas_v3,
     ETA_POLICY_V4: plan_etas_v4,
+    ETA_POLICY_V5: plan_etas_v5,
 }
 
 

@@ -56,7 +56,8 @@ from domain.errors import (
 from domain.eta import (
     ETA_POLICY,
     ETA_POLICY_V3,
-    ETA_POLICY_V4,
+    ETA_POLICY_V5,
+    RATIONED_ETAS,
     EtaPlan,
     Failover,
     Rationing,
@@ -231,7 +232,7 @@ class Stock(Aggregate):
         inbound, sources = list(self.inbound.values()), list(self.sources.values())
         ahead = self.queue.units_before(start)
         planner = eta_planner(policy)
-        if policy == ETA_POLICY_V4:
+        if policy in RATIONED_ETAS:
             return planner(self.queue, ahead, start, inbound, sources, at.date(), self.rationing(at))
         return planner(self.queue, ahead, start, inbound, sources, at.date())
 
@@ -389,6 +390,7 @@ class Stock(Aggregate):
             cause = Cause(
                 message_id=cause.message_id, at=request.placed_at, late_by_seconds=cause.late_by_seconds
             )
+        free, clock = self.available, self.clock  # what the waiting lines were last promised with
         effects = self._settle(cause)
         policy = get_policy(self.policy)
         rules = self.rules(self._at(cause)) if policy.rations else NO_RULES
@@ -434,8 +436,9 @@ class Stock(Aggregate):
                     effects.extend(taken)
                     places = [self.position_of(fill.order_id, fill.line_id) for fill, _ in taken.revoked]
                     start = min([start, *((place or 1) - 1 for place in places)])
-            effects.extend(self._refresh(cause, start=start))
-        elif self.queue and self.eta_policy == ETA_POLICY_V4:  # it took units the waiting lines'
+            ahead_kept = self.available == free and clock is not None and clock.date() == info.as_of.date()
+            effects.extend(self._refresh(cause, start=start, ahead_kept=ahead_kept))
+        elif self.queue and self.eta_policy in RATIONED_ETAS:  # it took units the waiting lines'
             effects.extend(self._refresh(cause, start=0))  # promises counted on (a reserve's)
         else:
             self._suggest_replenishment(cause)
@@ -618,7 +621,12 @@ class Stock(Aggregate):
     def _offer_to_queue(self, cause: Cause) -> StockEffects:
         """New units go to waiting lines first, in policy order."""
         effects = self._fill(cause)
-        if not effects.filled and self.replenish_policy != REPLENISH_V1:
+        if not effects.filled and self.queue and self.eta_policy == ETA_POLICY_V5:
+            # Units the rules still hold back from the waiting lines change what is kept back ahead
+            # of them: eta-v5 promises again now, as its next walk may start behind them (eta-v4
+            # left that to its next walk, which always takes the whole queue).
+            effects.extend(self._refresh(cause, start=0))
+        elif not effects.filled and self.replenish_policy != REPLENISH_V1:
             # Units back on the shelf move the position too (eta-v1 looked only when lines waited).
             self._suggest_replenishment(cause)
         self._announce_if_available(cause)
@@ -743,8 +751,11 @@ class Stock(Aggregate):
         effects.extend(self._refresh(cause, start=0))
         return effects
 
-    def _refresh(self, cause: Cause, start: int) -> StockEffects:
+    def _refresh(self, cause: Cause, start: int, ahead_kept: bool = False) -> StockEffects:
         """Recompute promises from `start`, then check whether to buy more.
+
+        `ahead_kept`: the decision changed nothing the lines ahead of `start` were promised with
+        (eta-v5 walks from `start` only then: domain/eta.py).
 
         A rationing SKU first serves the lines its rules now let take free units (`_settle`):
         any decision may be the first of a new quota period.
@@ -760,7 +771,7 @@ class Stock(Aggregate):
         today = self._at(cause).date()
         if start and self.queue[0].eta is not None and self.queue[0].eta < today:
             start = 0
-        start = walk_start(self.eta_policy, start)
+        start = walk_start(self.eta_policy, start, ahead_kept)
         units_ahead = self.queue.units_before(start)
         inbound = list(self.inbound.values())
         plan = self.plan_etas(start, self._at(cause))

@@ -15,9 +15,10 @@ from outcomes:
   largest line one orders); what exceeds it waits for units no line within its quota waits
   for (`beyond: unwanted`). Lines are 1-4 units, so only a customer who orders the same SKU
   again within the week meets it: the few frequent buyers of the world (world.py).
-- promises: the rationing policies (tier reserve, quota) promise with eta-v4, which counts the
-  units a reserve keeps back ahead of the lines it keeps them from and promises a line over its
-  quota no earlier than the next period; the others with the engine's default (eta-v2).
+- promises: the rationing policies (tier reserve, quota) promise with eta-v5 (eta-v4's promises,
+  walked from the line that joins when nothing ahead of it moved), which counts the units a
+  reserve keeps back ahead of the lines it keeps them from and promises a line over its quota no
+  earlier than the next period; the others with the engine's default (eta-v2).
 - redistribute: priority-fifo-v1, and a higher-tier line may take units allocated to a
   lower-tier line less than `REDISTRIBUTE_HOURS` ago.
 """
@@ -57,7 +58,7 @@ class Variant:
         if self.needs:
             message |= {"schema_version": 4, "reason": REASON, **self.fields(platinum_rate, days)}
         if self.policy in RATIONED:  # promises that know the rules the policy holds lines back by
-            message["eta_policy"] = "eta-v4"
+            message["eta_policy"] = RATIONED_ETA
         return message
 
 
@@ -92,7 +93,8 @@ VARIANTS: tuple[Variant, ...] = (
     ),
 )
 BASELINE = "priority-fifo-v1"
-RATIONED = ("tier-reserve-v1", "tier-reserve-v2", "quota-v1")  # promised with eta-v4
+RATIONED = ("tier-reserve-v1", "tier-reserve-v2", "quota-v1")  # promised with RATIONED_ETA
+RATIONED_ETA = "eta-v5"
 RESERVES = ("tier-reserve-v1", "tier-reserve-v2")  # the issue's target is judged for each
 
 

@@ -100,7 +100,7 @@ class StockState(Model):
     safety_stock: int
     order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
     eta_policy: str = Field(
-        description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3, eta-v4)"
+        description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3, eta-v4, eta-v5)"
     )
     replenish_policy: str = Field(description="the replenishment rule it follows (eta-v1's, or replenish-v2)")
     reserve: dict[str, int] = Field(

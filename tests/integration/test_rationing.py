@@ -386,3 +386,85 @@ def test_under_eta_v4_a_line_whose_promise_passes_its_wait_leaves_the_queue_once
     assert engine.get_order("O2").line("1").cancelled == 1
     assert [e.order_id for e in engine.get_stock("A").queue] == ["O1", "O3", "O4"]
     assert_replays(engine)
+
+
+# ------------------------------------------- eta-v5: eta-v4's promises, walked from the line
+QUOTA_WEEK = {"units": 3, "period": "week", "per": "group", "beyond": "next_period"}
+
+
+def busy_days(eta_policy: str, policy: str, rules: dict) -> list[dict]:
+    """Days of a scarce SKU: lines of every tier joining a queue held back by its rules, a PO that
+    slips, a cancel that puts a unit back, a partial receipt, days when the rest of the PO is
+    overdue and a new quota week; with a re-sent order, an absurd one and one that comes late."""
+    tiers = ("standard", "gold", "standard", "platinum", "standard", "standard", "gold", "standard")
+    orders = [
+        m.order_placed_v3(
+            f"o{day}{i}", f"O{day}{i}", (("1", "A", 1 + i % 3),), tiers[i], at=m.ts(days=day, hours=1 + i),
+            group=("north", "south")[i % 2], max_wait_days=30 if i == 5 else None,
+        )
+        for day in (0, 1, 10, 11)
+        for i in range(len(tiers))
+    ]  # fmt: skip
+    return [
+        m.supplier_registered("s1", "S1", ("A",), lead_time_days=20),
+        m.sku_configured_v4("k1", "A", policy, eta_policy=eta_policy, **rules),
+        m.stock_received("r1", "A", 6),
+        m.po_placed("p1", "PO-1", (("A", 5),), expected=m.day(6), at=m.ts(minutes=1)),
+        m.po_placed("p2", "PO-2", (("A", 12),), expected=m.day(12), at=m.ts(minutes=2)),
+        *orders[:8],
+        orders[3],  # re-sent
+        m.order_placed_v3("o99", "O99", (("1", "A", 10**12),), at=m.ts(hours=9)),  # refused
+        m.po_delayed("d1", "PO-1", m.day(9), at=m.ts(hours=10)),
+        *orders[8:12],
+        m.order_placed_v3("o98", "O98", (("1", "A", 2),), "gold", at=m.ts(days=1, hours=2)),  # late
+        m.order_cancelled("c1", "O00", at=m.ts(days=1, hours=4, minutes=30)),  # its unit back on the shelf
+        m.stock_received("r2", "A", 3, at=m.ts(days=1, hours=6), po="PO-1", supplier_id="S1"),
+        *orders[12:],  # days 10 and 11: PO-1's other 2 units are overdue, and it is a new week
+    ]
+
+
+def not_at_rest(engine) -> list[str]:
+    """The lines whose promise a walk of the whole queue, at the SKU's latest decision, would change."""
+    stock = engine.get_stock("A")
+    if stock is None or not stock.queue or stock.clock is None:
+        return []
+    plan = stock.plan_etas(0, stock.clock)
+    return [c.order_id for c in plan.changes] + [x.order_id for x in plan.expired]
+
+
+RATIONING_RULES = [
+    ("tier-reserve-v1", {"reserve": {"gold": 1, "standard": 4}}),
+    ("quota-v1", {"quota": QUOTA_WEEK}),
+]
+
+
+@pytest.mark.parametrize(("policy", "rules"), RATIONING_RULES)
+def test_under_eta_v5_every_line_holds_what_a_whole_walk_promises_after_every_message_and_joins_walk_from_their_place(
+    policy, rules
+):
+    engine = build_engine(Settings(store="memory"))
+    try:
+        statuses = set()
+        for message in busy_days("eta-v5", policy, rules):
+            statuses.add(engine.handle_raw(message).status)
+            assert not_at_rest(engine) == [], message["message_id"]
+        assert statuses == {Status.APPLIED, Status.DUPLICATE, Status.REJECTED}
+        starts = [e.start for e in engine.events.get(stock_id("A")) if type(e).__name__ == "EtasRevised"]
+        assert 0 in starts and any(start > 0 for start in starts)  # some walks began at the line that joined
+        assert_replays(engine)
+    finally:
+        engine.close()
+
+
+def test_eta_v4_can_leave_lines_behind_one_that_passed_its_wait_with_a_promise_its_next_walk_moves():
+    """Why eta-v5 changes how a line that leaves the queue is walked past: eta-v4's walk keeps the
+    supply it looked that line up against, so the lines behind it learn of that supply later."""
+    engine = build_engine(Settings(store="memory"))
+    try:
+        stale = []
+        for message in busy_days("eta-v4", *RATIONING_RULES[0]):
+            engine.handle_raw(message)
+            stale += not_at_rest(engine)
+        assert stale
+    finally:
+        engine.close()
