@@ -19,6 +19,7 @@ from domain.allocation import Fill, take_units
 from domain.values import Reservation, Tier
 
 REDISTRIBUTE_V1 = "redistribute-v1"
+LOWEST_RANK = max(tier.rank for tier in Tier)  # a line of the lowest tier takes from nobody
 
 
 def may_give(reservation: Reservation, taker: Tier, at: datetime, within_hours: int) -> bool:
@@ -37,7 +38,7 @@ def plan_takes(
 ) -> list[Fill]:
     """Units to take for a line of tier `taker` that would wait for `needed`: lowest tier first,
     then most recently allocated, then line key (so a tie decides the same on replay)."""
-    if needed <= 0 or within_hours <= 0:
+    if needed <= 0 or within_hours <= 0 or taker.rank == LOWEST_RANK:
         return []
     after, rank = (
         at - timedelta(hours=within_hours),

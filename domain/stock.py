@@ -266,11 +266,18 @@ class Stock(Aggregate):
         rules = self.rules(self._at(cause))
         return policy.plan_request(self.available, self.queue, self.waiting, request, rules).allocate
 
-    def takes_for(self, order_id: str, line_id: str, at: datetime) -> tuple[int, list[Fill]]:
+    def takes_for(
+        self, order_id: str, line_id: str, at: datetime, position: int | None = None
+    ) -> tuple[int, list[Fill]]:
         """What redistribution takes for a waiting line decided at `at` (replay asks it of an earlier
-        state): the units it waits for (what its quota still allows, under quota-v1), and the takes."""
-        entry = self.queued(order_id, line_id)
-        if entry is None or not self.redistribute_within_hours:
+        state): the units it waits for (what its quota still allows, under quota-v1), and the takes.
+        `position`: where the line is thought to wait (the request that queued it knows; checked)."""
+        if not self.redistribute_within_hours:
+            return 0, []
+        entry = self.queue[position - 1] if position and position <= len(self.queue) else None
+        if entry is None or entry.key != (order_id, line_id):
+            entry = self.queued(order_id, line_id)
+        if entry is None:
             return 0, []
         needed = entry.quantity
         policy = get_policy(self.policy)
@@ -431,7 +438,7 @@ class Stock(Aggregate):
             effects.backordered.append((backorder, ref))
             start = (plan.position or 1) - 1
             if self.redistribute_within_hours and request.substitute_for is None:
-                taken = self._redistribute(request, cause)
+                taken = self._redistribute(request, plan.position, cause)
                 if taken.revoked:  # promises move from the first line that moved: it or a loser
                     effects.extend(taken)
                     places = [self.position_of(fill.order_id, fill.line_id) for fill, _ in taken.revoked]
@@ -694,13 +701,13 @@ class Stock(Aggregate):
                 inputs |= {"reserve_now": dict(rules.reserve), "supply_in_days": supply_in, "lead_days": lead}
         return inputs
 
-    def _redistribute(self, request: LineRequest, cause: Cause) -> StockEffects:
+    def _redistribute(self, request: LineRequest, position: int | None, cause: Cause) -> StockEffects:
         """A line that would wait takes recent lower-tier allocations (domain/redistribution.py):
         one decision takes them back (the lines wait again at their policy place), a second
         gives them to the line."""
         effects = StockEffects(self.sku)
         hours = self.redistribute_within_hours
-        needed, takes = self.takes_for(request.order_id, request.line_id, self._at(cause))
+        needed, takes = self.takes_for(request.order_id, request.line_id, self._at(cause), position)
         if not takes:
             return effects
         common = {
