@@ -60,9 +60,10 @@ def sqlite_statements(table: str) -> list[str]:
 
 # PostgreSQL: an index expression must be immutable; reading a time with its zone from
 # JSON is, though `convert_from` and the cast are declared stable (they depend on settings
-# only for texts without a zone). A state that is not JSON, or a time not readable, is NULL.
+# only for texts without a zone). A state that is not JSON, or a time not readable, is NULL
+# (its exception block is a subtransaction: not parallel safe).
 POSTGRES_FUNCTION = """CREATE OR REPLACE FUNCTION {schema}.antrian_message_time(state bytea, path text[])
-RETURNS timestamptz LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+RETURNS timestamptz LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
   RETURN (convert_from(state, 'UTF8')::jsonb #>> path)::timestamptz;
 EXCEPTION WHEN OTHERS THEN

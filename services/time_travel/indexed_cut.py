@@ -44,7 +44,8 @@ UNKNOWN_NAMED = (
     "SELECT {message_id} FROM {table} e {applied_index} WHERE topic IN {applied} AND {applied_at} IS NULL"
     " ORDER BY {id} LIMIT {named}"
 )
-LAST_BEFORE = "SELECT MAX({id}) FROM {table} e WHERE topic IN {applied} AND {id} < ?"
+# Walked back by position from the first late entry: the one before it is near.
+LAST_BEFORE = "SELECT {id} FROM {table} e WHERE topic IN {applied} AND {id} < ? ORDER BY {id} DESC LIMIT 1"
 REFUSED = "SELECT COUNT(*) FROM {table} e {refused_index} WHERE topic IN {refused} AND {refused_at} {test} AND {id} > ?"
 REFUSED_NAMED = (
     "SELECT {refused_message_id} FROM {table} e {refused_index} WHERE topic IN {refused}"
