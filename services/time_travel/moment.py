@@ -32,27 +32,26 @@ Not covered: a parked message refused after waiting its time (services/parking.p
 was judged by the message clock of every message the engine had seen, some of
 which may have occurred after T; the test streams keep within that wait.
 
-The index is built from the log once per process and then read on from where it
-stopped (services/topic_log.py): an instant's cut is then a search in memory.
+A SQLite or PostgreSQL store with plain JSON states keeps an index of the entries'
+times, and the cut is found by the store (indexed_cut.py): a process's first ask costs
+what its later ones do. Elsewhere (the memory store, compressed or encrypted states)
+the index is built here from the log once per process and then read on from where it
+stopped (services/topic_log.py): an instant's cut is then a search in memory. Both
+give the same moments (tests/integration/test_as_of_indexed.py).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from services.time_travel.indexed import APPLIED_TOPICS, NAMED, REFUSED_TOPICS
+from services.time_travel.indexed_cut import indexed_cut
 from services.topic_log import TopicLog
-
-APPLIED_TOPICS = (
-    "services.inbox:AppliedMessage.Applied",
-    "services.inbox:RefusedMessage.CorrectionApplied",
-)
-REFUSED_TOPICS = ("services.inbox:RefusedMessage.Refused", "services.inbox:RefusedMessage.RefusedAgain")
-NAMED = 20  # messages named in an answer at most (with how many there are)
 
 
 @dataclass(frozen=True)
@@ -120,8 +119,15 @@ def _named(ids: list[str], count: int) -> str:
 class MessageTimes:
     """The applied messages in the order they were applied, with when each occurred."""
 
-    def __init__(self, recorder: Any, plain_json: bool = False) -> None:
-        """`plain_json`: states are stored as JSON text (no compression or cipher), so SQLite can read them."""
+    def __init__(
+        self, recorder: Any, plain_json: bool = False, in_memory: bool = False, mapper: Any = None
+    ) -> None:
+        """`plain_json`: states are stored as JSON text (no compression or cipher), so the store can read them.
+
+        `in_memory`: fold the entries here even where the store could find the cut (to compare both).
+        `mapper`: the store's, to read states that are compressed or encrypted.
+        """
+        self._mapper = mapper
         self.entries: list[Entry] = []
         self._positions: list[int] = []
         # Running maximum of the known times: the first entry occurring after T is found by bisection.
@@ -131,10 +137,18 @@ class MessageTimes:
         self._refusal_positions: list[int] = []
         self._refused_ids: dict[Any, str] = {}  # RefusedAgain names no message id: its entry's Refused does
         self._log = TopicLog(recorder, APPLIED_TOPICS + REFUSED_TOPICS, self._fold)
-        self._sqlite = sqlite_reader(recorder) if plain_json else None
+        self._indexed = indexed_cut(recorder) if plain_json and not in_memory else None
+        self._sqlite = sqlite_reader(recorder) if plain_json and self._indexed is None else None
         self._from = 1
 
+    @property
+    def indexed(self) -> bool:
+        """Whether the store finds the cut (nothing is folded into memory)."""
+        return self._indexed is not None
+
     def catch_up(self) -> None:
+        if self._indexed is not None:  # the store's index is always caught up
+            return
         if self._sqlite is None:
             self._log.catch_up()
             return
@@ -149,7 +163,7 @@ class MessageTimes:
             self._from = position + 1
 
     def _fold(self, note: Any) -> None:
-        state = orjson.loads(note.state)
+        state = orjson.loads(_json(note.state, self._mapper))
         if note.topic in REFUSED_TOPICS:
             occurred = state.get("occurred_at")
         else:
@@ -178,6 +192,8 @@ class MessageTimes:
 
     def cut(self, instant: datetime) -> Moment:
         """The log up to the last message applied before the first one occurring after `instant`."""
+        if self._indexed is not None:
+            return Moment(instant=instant, **asdict(self._indexed.cut(instant)))
         first_after = bisect_right(self._latest, instant)
         later = self.entries[first_after:]
         missing = [e.message_id for e in later if e.occurred_at is not None and e.occurred_at <= instant]
@@ -199,6 +215,15 @@ class MessageTimes:
             unknown=unknown[:NAMED],
             unknown_count=len(unknown),
         )
+
+
+def _json(state: bytes, mapper: Any) -> bytes:
+    """A stored state as JSON: decrypted and decompressed as the store's mapper wrote it."""
+    if getattr(mapper, "cipher", None):
+        state = mapper.cipher.decrypt(state)
+    if getattr(mapper, "compressor", None):
+        state = mapper.compressor.decompress(state)
+    return state
 
 
 def sqlite_reader(recorder: Any) -> Any:

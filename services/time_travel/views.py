@@ -99,7 +99,7 @@ class TimeTravel:
         self.engine = engine
         mapper = engine.mapper
         plain = getattr(mapper, "compressor", None) is None and getattr(mapper, "cipher", None) is None
-        self.times = MessageTimes(engine.recorder, plain_json=plain)
+        self.times = MessageTimes(engine.recorder, plain_json=plain, mapper=mapper)
 
     def moment(self, instant: datetime) -> Moment:
         self.times.catch_up()
