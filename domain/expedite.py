@@ -26,7 +26,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from domain.eta import source_rank
-from domain.replenishment import OrderUpTo, Suggestion, order_quantity, preferred, trimmed
+from domain.replenishment import OrderUpTo, Suggestion, order_quantity, order_terms, preferred, trimmed
 from domain.values import Source
 
 
@@ -162,9 +162,7 @@ class ExpediteFirst:
             key=lambda line: (line.arrival, line.supplier_id, line.po_id),
         )
         on_order = f"next PO {later[0].arrival.isoformat()}" if later else "nothing later on order"
-        terms = f"minimum {source.minimum_order_quantity}, multiples of {source.order_multiple}"
-        if source.capacity_per_week is not None:
-            terms += f", {source.capacity_per_week}/week with {max(0, room or 0)} free that week"
+        terms = order_terms(source, room)
         share = f"{quantity} from {source.supplier_id}"
         if quantity < missing:
             share += ", all its capacity allows"

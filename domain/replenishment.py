@@ -93,6 +93,14 @@ def order_quantity(units: int, source: Source) -> int:
     return -(-wanted // step) * step
 
 
+def order_terms(source: Source, room: int | None) -> str:
+    """A suggestion's reason names the terms its quantity was fitted to (`room`: left this week)."""
+    terms = f"minimum {source.minimum_order_quantity}, multiples of {source.order_multiple}"
+    if source.capacity_per_week is not None:
+        terms += f", {source.capacity_per_week}/week with {max(0, room or 0)} free that week"
+    return terms
+
+
 def trimmed(by_supplier: Mapping[str, int], total: int, preference: Sequence[str]) -> dict[str, int]:
     """`by_supplier` cut down to `total` units, the least preferred supplier's first
     (suppliers no longer a source before any)."""
@@ -243,9 +251,7 @@ class OrderUpTo:
     def _suggest(
         self, source: Source, quantity: int, missing: int, room: int | None, over_capacity: bool
     ) -> Suggestion:
-        terms = f"minimum {source.minimum_order_quantity}, multiples of {source.order_multiple}"
-        if source.capacity_per_week is not None:
-            terms += f", {source.capacity_per_week}/week with {max(0, room or 0)} free that week"
+        terms = order_terms(source, room)
         if over_capacity:
             share = f"{quantity} from {source.supplier_id} past its weekly capacity: no source has room"
         elif quantity < missing:
