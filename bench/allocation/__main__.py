@@ -83,7 +83,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
         help=f"only these (comma-separated; {BASELINE} always runs): {', '.join(v.name for v in VARIANTS)}",
     )
     parser.add_argument("--skus", type=int, default=20)
-    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--days", type=int, default=Shape.days, help=f"the horizon (default {Shape.days})")
     parser.add_argument(
         "--json", action="store_true", help="the pooled figures as JSON (progress still printed)"
     )

@@ -1,4 +1,4 @@
-"""A seeded world of scarce supply: what upstream systems send over ~90 days, as plain dicts.
+"""A seeded world of scarce supply: what upstream systems send over half a year, as plain dicts.
 
 Per SKU a daily demand rate; customers of three tiers (a fixed pool, each customer one
 tier) order 1-2 lines; purchase orders arrive every cycle with 10-30% fewer units than the
@@ -33,7 +33,11 @@ class Shape:
     """What a world looks like; the defaults are the bench's, tests make tiny ones."""
 
     skus: int = 20
-    days: int = 90
+    # Half a year, not a quarter. A run ends with every reserve's units on the shelf: a one-off
+    # of about a level per SKU, which a 90-day world charges to fill at twice the weight (a tier
+    # reserve's whole fill gap there). A shop runs for years, and the early weeks promise from a
+    # supplier history that is still short.
+    days: int = 180
     customers: int = 400
     tier_mix: tuple[float, float, float] = (0.10, 0.25, 0.65)  # share of customers per tier
     lead_days: int = 14  # supplier's lead time; also the PO cycle
