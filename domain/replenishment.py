@@ -93,6 +93,14 @@ def order_quantity(units: int, source: Source) -> int:
     return -(-wanted // step) * step
 
 
+def order_within(units: int, source: Source) -> int:
+    """The largest order of at most `units` the supplier takes, in whole multiples: 0 when that is
+    below its minimum (what fits in a warehouse, ordered on the supplier's terms)."""
+    step = max(1, source.order_multiple)
+    most = max(0, units) // step * step
+    return most if most >= max(1, source.minimum_order_quantity) else 0
+
+
 def order_terms(source: Source, room: int | None) -> str:
     """A suggestion's reason names the terms its quantity was fitted to (`room`: left this week)."""
     terms = f"minimum {source.minimum_order_quantity}, multiples of {source.order_multiple}"

@@ -9,7 +9,7 @@ daily forecast. The projection itself is pure (domain/capacity.py, capacity_advi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
@@ -191,20 +191,38 @@ def worklist_splits(
     """For the replenishment worklist's (SKU, supplier, quantity) rows: those whose quantity, ordered
     now and arriving after the supplier's lead time and lateness, would overflow the SKU's home
     warehouse; each with that warehouse and the split over weeks that fits."""
-    found: dict[str, tuple[str, list[tuple[date, int]]]] = {}
+    return {sku: (home, parts) for sku, _, home, _, parts in _splits(engine, wanted, weeks)}
+
+
+def fitting_now(
+    engine: Any, wanted: Sequence[tuple[str, str, int]], weeks: int = DEFAULT_WEEKS
+) -> dict[tuple[str, str], int]:
+    """For the (SKU, supplier) rows `worklist_splits` would split: the units that fit on the day they
+    would arrive if ordered now (0: nothing fits before a later week). A buyer who follows the split
+    orders those today and leaves the rest suggested, to be checked again another day."""
+    return {
+        (sku, supplier_id): parts[0][1] if parts[0][0] <= arrives else 0
+        for sku, supplier_id, _, arrives, parts in _splits(engine, wanted, weeks)
+    }
+
+
+def _splits(
+    engine: Any, wanted: Sequence[tuple[str, str, int]], weeks: int
+) -> Iterator[tuple[str, str, str, date, list[tuple[date, int]]]]:
+    """(SKU, supplier, home warehouse, arrival if ordered now, split) of each row that would overflow."""
     if not wanted or not capacity_configured(engine):
-        return found  # no capacity to overflow: the worklist costs no projection
+        return  # no capacity to overflow: the worklist costs no projection
     gathered = gather(engine, weeks)
     inputs = gathered.inputs
     if inputs is None:
-        return found
+        return
     for sku, supplier_id, quantity in wanted:
         days = gathered.lead_days.get(sku, {}).get(supplier_id, 0)
-        parts = split_of(inputs, sku, quantity, inputs.as_of + timedelta(days=days))
+        arrives = max(inputs.as_of + timedelta(days=days), inputs.as_of + timedelta(days=1))
+        parts = split_of(inputs, sku, quantity, arrives)
         if parts is not None:
             own = next((s for s in inputs.skus if s.sku == sku), None)
-            found[sku] = (own.home if own else "main", parts)
-    return found
+            yield sku, supplier_id, own.home if own else "main", arrives, parts
 
 
 def split_text(warehouse: str, parts: Sequence[tuple[date, int]]) -> str:

@@ -4,7 +4,8 @@ Every evening purchasing acts on the engine's outstanding replenishment
 suggestion for each SKU: it orders from the primary supplier, or from the
 faster, dearer backup when customers are already waiting and nothing
 inbound arrives soon. With planning on (`follow_engine`) it orders what the
-engine suggests instead, from the suppliers the engine names. Suppliers then
+engine suggests instead, from the suppliers the engine names, and follows the
+worklist's split where a quantity would overflow the warehouse. Suppliers then
 confirm, sometimes announce delays, and deliver on the day they really
 arrive - some systematically late, some in two parts, some at most so many
 units a week (the rest in weekly parts), none while disrupted
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.replenishment import order_quantity
+from domain.replenishment import order_quantity, order_within
 from simulation.agenda import Agenda, Outbox
 from simulation.world import SkuPlan, Terms, World, at
 
@@ -84,6 +85,8 @@ class Purchasing:
             for supplier_id, quantity in wanted.items():
                 lead = self._terms(supplier_id, plan.sku).lead_time_days
                 lines.setdefault((supplier_id, lead), {})[plan.sku] = quantity
+        if self.follow_engine and lines:
+            self._within_warehouse(lines)
         for supplier_id, lead in sorted(lines):
             self.count += 1
             po = PurchaseOrder(
@@ -102,6 +105,25 @@ class Purchasing:
                 expected_date=po.expected.isoformat(),
             )
             self.supply(po)
+
+    def _within_warehouse(self, lines: dict[tuple[str, int], dict[str, int]]) -> None:
+        """Follow the worklist's split: of a quantity that would overflow the SKU's warehouse, order
+        today only what fits when it arrives, in the supplier's packs (the engine keeps suggesting
+        the rest, and the desk checks it again the next evening)."""
+        from services.capacity import fitting_now
+
+        wanted = [
+            (sku, supplier, units) for (supplier, _), skus in lines.items() for sku, units in skus.items()
+        ]
+        for (sku, supplier_id), fits in fitting_now(self.engine, wanted).items():
+            skus = next(s for (supplier, _), s in lines.items() if supplier == supplier_id and sku in s)
+            units = order_within(fits, self.engine.get_stock(sku).sources[supplier_id])
+            if units > 0:
+                skus[sku] = units
+            else:
+                del skus[sku]
+        for key in [key for key, skus in lines.items() if not skus]:
+            del lines[key]
 
     def _own_choice(self, plan: SkuPlan, stock: Any, day: date) -> dict[str, int]:
         """The desk's habit without planning: a primary or backup supplier, and ten (five) days' cover."""

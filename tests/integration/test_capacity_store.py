@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from services.capacity import capacity_outlook, worklist_marks
+from services.capacity import capacity_outlook, fitting_now, worklist_marks
+from simulation.agenda import Agenda, Outbox
+from simulation.purchasing import Purchasing
+from simulation.world import SkuPlan, SupplierPlan, Terms, World
 from tests import messages as m
 
 pytestmark = pytest.mark.integration
@@ -41,6 +45,45 @@ def test_a_suggestion_that_would_overflow_its_warehouse_is_split_and_said_so(eng
     assert text["A"].startswith("would overflow main: split it: 35 to arrive 2026-01-14")
     # And a quantity that fits is not marked
     assert worklist_marks(engine, [("A", "S1", 30)]) == ({}, {})
+
+
+def test_what_fits_now_of_a_suggestion_that_would_overflow_is_its_first_part_on_its_arrival(engine):
+    # Given the same warehouse, stock and waiting line
+    m.apply(
+        engine,
+        m.warehouse_configured("w-1", "main", capacity_units=20),
+        m.supplier_registered("s-1", "S1", [m.terms("A", 7, moq=60)]),
+        m.stock_received("r-1", "A", 15),
+        m.order_placed("o-1", "O1", [("1", "A", 30)]),
+    )
+    # Then of 60 ordered now, the 35 arriving on day 9 fit; 30 fit as they are, so are not listed
+    assert fitting_now(engine, [("A", "S1", 60)]) == {("A", "S1"): 35}
+    assert fitting_now(engine, [("A", "S1", 30)]) == {}
+
+
+def test_a_buyer_following_the_engine_orders_only_what_fits_in_the_warehouse_in_whole_packs(engine):
+    # Given main holds 20 units, A waits for 15 and S1 sells A in packs of 10 (ordered as multiples)
+    m.apply(
+        engine,
+        m.warehouse_configured("w-1", "main", capacity_units=20),
+        m.supplier_registered(
+            "s-1", "S1", [m.terms("A", 7, moq=10) | {"order_multiple": 10}], schema_version=2
+        ),
+        m.stock_received("r-1", "A", 15),
+        m.order_placed("o-1", "O1", [("1", "A", 30)]),
+        m.sku_configured("k-1", "A", reorder_point=20, safety_stock=40),
+    )
+    suggested = engine.get_stock("A").suggested_from
+    primary = Terms("S1", 7, "1.50", "primary", 10)
+    world = World(
+        (SkuPlan("A", 5.0, 20, 40, 0, 10, primary, primary),), (SupplierPlan("S1", "S1", "punctual"),), (), ()
+    )
+    desk = Purchasing(world, engine, Outbox(), Agenda(), random.Random(1), follow_engine=True)
+    # When the desk reviews the engine's suggestion that evening
+    (placed,) = list(desk.review(datetime(2026, 1, 5, 18, tzinfo=UTC)))
+    # Then it orders the 35 that fit on arrival, rounded down to packs: 30; the rest stays suggested
+    assert suggested == {"S1": 80}
+    assert placed["lines"] == [{"sku": "A", "quantity": 30}]
 
 
 def test_the_outlook_reads_the_warehouse_a_skus_unit_volume_and_its_home(engine):

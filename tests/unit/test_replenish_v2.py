@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.replenishment import REPLENISH_V2, OrderUpTo, order_quantity, trimmed
+from domain.replenishment import REPLENISH_V2, OrderUpTo, order_quantity, order_within, trimmed
 from domain.stock import Stock
 from domain.values import Cause, InboundLine, LineRequest, Source, SupplierPriority, Tier
 from tests.support.replayed import replayed
@@ -100,6 +100,25 @@ def test_an_order_quantity_is_at_least_the_minimum_and_a_whole_number_of_multipl
     assert order_quantity(5, source(moq=50, multiple=25)) == 50
     assert order_quantity(51, source(moq=50, multiple=25)) == 75
     assert order_quantity(0, source()) == 1
+
+
+def test_an_order_within_a_limit_is_the_most_whole_multiples_and_nothing_below_the_minimum():
+    assert order_within(37, source(multiple=24)) == 24
+    assert order_within(48, source(multiple=24)) == 48
+    assert order_within(74, source(moq=50, multiple=25)) == 50
+    assert order_within(49, source(moq=50, multiple=25)) == 0
+    assert order_within(0, source()) == 0
+    assert order_within(-3, source()) == 0
+
+
+@given(st.integers(-10, 500), st.integers(1, 60), st.integers(1, 30))
+def test_an_order_within_a_limit_never_passes_it_and_is_always_one_the_supplier_takes(units, moq, multiple):
+    terms = source(moq=moq, multiple=multiple)
+    ordered = order_within(units, terms)
+    assert 0 <= ordered <= max(0, units)
+    assert ordered == 0 or order_quantity(ordered, terms) == ordered
+    # ... and it is the most: one more multiple would pass the limit
+    assert ordered + multiple > units or ordered + multiple < moq
 
 
 def test_a_position_at_the_reorder_point_orders_up_to_the_level_before_anyone_waits():
