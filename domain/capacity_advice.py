@@ -239,6 +239,26 @@ class Trial:
         return self._others[skus]
 
 
+def _limits_by_day(inputs: CapacityInputs, base: dict[str, Load]) -> dict[str, Load]:
+    """Per warehouse with a capacity and day, the most it may hold with a suggestion added: its
+    capacity, or what it is projected to hold without the suggestion where that is more (inf: no limit)."""
+    limits = {}
+    for c in inputs.capacities:
+        load = base.get(c.warehouse) or Load([0.0] * inputs.days, [0.0] * inputs.days)
+        units = [math.inf if c.units is None else max(float(c.units), u) for u in load.units]
+        volume = [math.inf if c.volume is None else max(float(c.volume), v) for v in load.volume]
+        limits[c.warehouse] = Load(units, volume)
+    return limits
+
+
+def _under(load: Load | None, limit: Load) -> bool:
+    if load is None:
+        return True
+    return all(u <= most + _TOLERANCE for u, most in zip(load.units, limit.units, strict=True)) and all(
+        v <= most + _TOLERANCE for v, most in zip(load.volume, limit.volume, strict=True)
+    )
+
+
 def _copied(loads: dict[str, Load]) -> dict[str, Load]:
     return {w: Load(list(x.units), list(x.volume), set(x.unknown_volume)) for w, x in loads.items()}
 
@@ -282,18 +302,22 @@ def split(
 ) -> list[tuple[date, int]]:
     """A quantity of one SKU arriving at `warehouse`, spread over weeks so it fits: the most that
     fits on the first date, the most of the rest a week later, and so on; what fits nowhere within
-    the horizon is the last part. One part: it fits as it is (or nothing fits before the horizon)."""
+    the horizon is the last part. One part: it fits as it is (or nothing fits before the horizon).
+
+    To fit is to add no unit (or volume) over capacity on any day: a warehouse already projected
+    over it on some days (POs already on order) takes nothing more on those days, not everything."""
     parts: list[tuple[date, int]] = []
     left, when, extra = quantity, arrives, list[Arrival]()
     target = next((s for s in inputs.skus if s.sku == sku), None) or SkuInput(sku, {}, warehouse)
     skus = [s for s in inputs.skus if s.sku != sku]
     others = project(CapacityInputs(inputs.as_of, inputs.days, skus, inputs.arrivals, inputs.capacities))
     own = [a for a in inputs.arrivals if a.sku == sku]
+    limits = _limits_by_day(inputs, project(inputs))
     while left > 0:
         if inputs.day_index(when) > inputs.days:
             parts.append((when, left))
             break
-        most = _most_that_fits(inputs, others, target, [*own, *extra], left, when, warehouse)
+        most = _most_that_fits(inputs, others, target, [*own, *extra], left, when, warehouse, limits)
         if most:
             parts.append((when, most))
             extra.append(Arrival("(suggested)", "(suggested)", sku, most, when, warehouse))
@@ -310,6 +334,7 @@ def _most_that_fits(
     most: int,
     when: date,
     warehouse: str,
+    limits: dict[str, Load],
 ) -> int:
     """Binary search: the load only grows with the quantity arriving."""
 
@@ -317,9 +342,7 @@ def _most_that_fits(
         loads = _copied(others)
         extra = Arrival("(suggested)", "(suggested)", target.sku, quantity, when, warehouse)
         add_sku(loads, target, sku_levels(target, [*own, extra], inputs), inputs.days)
-        for capacity in inputs.capacities:
-            loads.setdefault(capacity.warehouse, Load([0.0] * inputs.days, [0.0] * inputs.days))
-        return fits(inputs, loads)
+        return all(_under(loads.get(w), limit) for w, limit in limits.items())
 
     if fits_with(most):
         return most

@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 
 from domain.capacity import Arrival, Capacity, CapacityInputs, SkuInput, home_warehouse
-from domain.capacity_advice import Outlook, fits, outlook, split
+from domain.capacity_advice import Outlook, outlook, split
 from domain.planning_run import PlanningRun
 from domain.stock import Stock
 from domain.warehouse import Warehouse
@@ -179,7 +179,7 @@ def _warehouses(engine: Any, followed: _Followed) -> list[Warehouse]:
 def split_of(inputs: CapacityInputs, sku: str, quantity: int, arrives: date) -> list[tuple[date, int]] | None:
     own = next((s for s in inputs.skus if s.sku == sku), None)
     home = own.home if own else "main"
-    if home not in {c.warehouse for c in inputs.capacities} or not fits(inputs):
+    if home not in {c.warehouse for c in inputs.capacities}:
         return None
     parts = split(inputs, sku, quantity, max(arrives, inputs.as_of + timedelta(days=1)), home)
     return parts if len(parts) > 1 else None

@@ -127,6 +127,14 @@ def test_a_quantity_that_would_overflow_is_split_over_weeks():
     assert split(inputs, "TEA-1", 50, day(1), "main") == [(day(1), 50)]
 
 
+def test_a_warehouse_already_over_capacity_takes_nothing_more_until_it_has_room_again():
+    # Given PO-88 puts main 200 over on day 8 (1,200), falling 40 a day after it
+    inputs = peak_week_example()
+    # Then 100 more from day 1 would stay on the shelf into day 8: the first part waits until day 15
+    # (1,200 - 7 x 40 = 920: room for 80), the last 20 a week later; none adds to the overflow
+    assert split(inputs, "TEA-1", 100, day(1), "main") == [(day(15), 80), (day(22), 20)]
+
+
 def test_the_projection_of_every_warehouse_sums_its_skus():
     skus = [SkuInput("A", {"main": 5, "annex": 1}, "main"), SkuInput("B", {"main": 7}, "main")]
     loads = project(CapacityInputs(AS_OF, 2, skus))

@@ -167,17 +167,23 @@ def test_the_drawn_inputs_reach_moves_of_overdue_and_multi_line_pos_receipts_els
 
 
 @given(inputs(), st.integers(1, 2000), st.integers(1, DAYS))
-def test_a_split_keeps_the_quantity_and_every_part_within_the_horizon_fits(
+def test_a_split_keeps_the_quantity_and_its_parts_within_the_horizon_add_nothing_over_capacity(
     drawn: CapacityInputs, quantity: int, on_day: int
 ) -> None:
-    if not within_capacity(drawn):
-        return  # a split is asked for a warehouse that fits without it
     sku = drawn.skus[0].sku
     parts = split(drawn, sku, quantity, AS_OF + timedelta(days=on_day), "main")
     assert sum(q for _, q in parts) == quantity
     inside = [(d, q) for d, q in parts if (d - AS_OF).days <= DAYS]
     extra = [Arrival("new", "new", sku, q, d, "main") for d, q in inside]
-    assert within_capacity(replace(drawn, arrivals=[*drawn.arrivals, *extra]))
+    with_parts = replace(drawn, arrivals=[*drawn.arrivals, *extra])
+    if within_capacity(drawn):
+        assert within_capacity(with_parts)
+    before, after = project(drawn), project(with_parts)
+    for c in drawn.capacities:
+        for was, now in zip(before[c.warehouse].units, after[c.warehouse].units, strict=True):
+            assert c.units is None or now <= max(c.units, was) + 1e-6
+        for was, now in zip(before[c.warehouse].volume, after[c.warehouse].volume, strict=True):
+            assert c.volume is None or now <= max(float(c.volume), was) + 1e-6
 
 
 @given(inputs(), st.integers(0, 21), st.sampled_from([None, *WAREHOUSES]))
