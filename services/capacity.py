@@ -199,7 +199,8 @@ def fitting_now(
 ) -> dict[tuple[str, str], int]:
     """For the (SKU, supplier) rows `worklist_splits` would split: the units that fit on the day they
     would arrive if ordered now (0: nothing fits before a later week). A buyer who follows the split
-    orders those today and leaves the rest suggested, to be checked again another day."""
+    orders those today and leaves the rest suggested, to be checked again another day. Each row is
+    checked alone, as the worklist shows it: two rows arriving together may fit apart and not both."""
     return {
         (sku, supplier_id): parts[0][1] if parts[0][0] <= arrives else 0
         for sku, supplier_id, _, arrives, parts in _splits(engine, wanted, weeks)
