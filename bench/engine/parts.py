@@ -353,10 +353,7 @@ def part_policies(folder: Path, orders: int, skus: int, repeat: int) -> Policies
             say(f"    SKIPPED {variant.name}: {why}")
     for n in range(1, repeat + 1):
         for variant in variants if n % 2 else variants[::-1]:  # every other round backwards: drift cancels
-            catalogue = MixedCatalogue(skus=skus, replenish="off")
-            clock = Clock(prefix="mix")
-            setup = [_configured_for(m, variant) for m in catalogue.build(clock)]
-            stream = list(catalogue.orders(clock, orders))
+            setup, stream = policy_stream(variant, skus, orders)
             store = Store(folder, f"policy-{variant.name}-{n}")
             done = feed(store, setup)
             if done.rejections:
@@ -374,6 +371,16 @@ def part_policies(folder: Path, orders: int, skus: int, repeat: int) -> Policies
     )
     _policies_traffic(folder, orders * 2, repeat, variants, result)
     return result
+
+
+def policy_stream(
+    variant: Variant, skus: int, orders: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Part 5's set-up (part 1's catalogue, every SKU configured for the variant) and its orders."""
+    catalogue = MixedCatalogue(skus=skus, replenish="off")
+    clock = Clock(prefix="mix")
+    setup = [_configured_for(m, variant) for m in catalogue.build(clock)]
+    return setup, list(catalogue.orders(clock, orders))
 
 
 def _policies_traffic(
