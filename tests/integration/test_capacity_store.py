@@ -45,20 +45,8 @@ def test_a_suggestion_that_would_overflow_its_warehouse_is_split_and_said_so(eng
     assert text["A"].startswith("would overflow main: split it: 35 to arrive 2026-01-14")
     # And a quantity that fits is not marked
     assert worklist_marks(engine, [("A", "S1", 30)]) == ({}, {})
-
-
-def test_what_fits_now_of_a_suggestion_that_would_overflow_is_its_first_part_on_its_arrival(engine):
-    # Given the same warehouse, stock and waiting line
-    m.apply(
-        engine,
-        m.warehouse_configured("w-1", "main", capacity_units=20),
-        m.supplier_registered("s-1", "S1", [m.terms("A", 7, moq=60)]),
-        m.stock_received("r-1", "A", 15),
-        m.order_placed("o-1", "O1", [("1", "A", 30)]),
-    )
-    # Then of 60 ordered now, the 35 arriving on day 9 fit; 30 fit as they are, so are not listed
+    # And what a buyer following the split orders now is the first part, arriving that day
     assert fitting_now(engine, [("A", "S1", 60)]) == {("A", "S1"): 35}
-    assert fitting_now(engine, [("A", "S1", 30)]) == {}
 
 
 def test_a_buyer_following_the_engine_orders_only_what_fits_in_the_warehouse_in_whole_packs(engine):
