@@ -13,8 +13,8 @@ Each policy runs part 5's stream (bench/engine/parts.py `policy_stream`: part 1'
 configured as bench.allocation configures the policy, 3,000 OrderPlaced x 2 lines) into a new
 SQLite store in a process of its own under callgrind, and once more with the set-up alone; the
 difference is what the stream costs. "Slower by" is 1 - baseline / policy instructions: the
-lines/s a machine of constant speed loses. Hash seeds are fixed, so a rerun counts within a
-hair of the same. Runs go two at a time (one per CPU), about 4 minutes each at the default size;
+lines/s a machine of constant speed loses. Hash seeds are fixed (set-up counts of three runs
+differed by at most 0.2%). Runs go two at a time (one per CPU), about 4 minutes each at the default size;
 without valgrind the bench says so and exits 0.
 """
 
