@@ -124,7 +124,8 @@ class MessageTimes:
     ) -> None:
         """`plain_json`: states are stored as JSON text (no compression or cipher), so the store can read them.
 
-        `in_memory`: fold the entries here even where the store could find the cut (to compare both).
+        `in_memory`: fold the entries here from the log even where the store could find the cut
+        (what a store without the index does: tests and the bench compare both).
         `mapper`: the store's, to read states that are compressed or encrypted.
         """
         self._mapper = mapper
@@ -138,8 +139,6 @@ class MessageTimes:
         self._refused_ids: dict[Any, str] = {}  # RefusedAgain names no message id: its entry's Refused does
         self._log = TopicLog(recorder, APPLIED_TOPICS + REFUSED_TOPICS, self._fold)
         self._indexed = indexed_cut(recorder) if plain_json and not in_memory else None
-        self._sqlite = sqlite_reader(recorder) if plain_json and self._indexed is None else None
-        self._from = 1
 
     @property
     def indexed(self) -> bool:
@@ -147,20 +146,8 @@ class MessageTimes:
         return self._indexed is not None
 
     def catch_up(self) -> None:
-        if self._indexed is not None:  # the store's index is always caught up
-            return
-        if self._sqlite is None:
+        if self._indexed is None:  # the store's index, where there is one, is always caught up
             self._log.catch_up()
-            return
-        for position, topic, originator_id, message_id, applied_at, refused_at in self._sqlite(self._from):
-            self._add(
-                position,
-                topic,
-                originator_id,
-                message_id,
-                applied_at if topic in APPLIED_TOPICS else refused_at,
-            )
-            self._from = position + 1
 
     def _fold(self, note: Any) -> None:
         state = orjson.loads(_json(note.state, self._mapper))
@@ -224,36 +211,6 @@ def _json(state: bytes, mapper: Any) -> bytes:
     if getattr(mapper, "compressor", None):
         state = mapper.compressor.decompress(state)
     return state
-
-
-def sqlite_reader(recorder: Any) -> Any:
-    """For a SQLite store: the entries' positions, ids and times picked out by SQLite itself.
-
-    The library's topic filter hands back whole notifications, each state then parsed
-    here: six times slower to read a long log's entries than SQLite's `json_extract`.
-    None for other stores, and for states not stored as plain JSON (compressed, encrypted).
-    """
-    if not type(recorder).__module__.startswith(("eventsourcing.sqlite", "infra.sqlite")):
-        return None
-    topics = APPLIED_TOPICS + REFUSED_TOPICS
-    marks = ",".join("?" * len(topics))
-    state = "CAST(state AS TEXT)"
-    statement = (
-        f"SELECT rowid, topic, originator_id, json_extract({state}, '$.message_id'),"
-        f" json_extract({state}, '$.content.occurred_at'), json_extract({state}, '$.occurred_at')"
-        f" FROM {recorder.events_table_name} WHERE rowid >= ? AND topic IN ({marks}) ORDER BY rowid"
-    )
-
-    def read(start: int) -> list[Any]:
-        with recorder.datastore.transaction(commit=False) as c:
-            c.execute(statement, (start, *topics))
-            return list(c.fetchall())
-
-    try:
-        read(2**62)
-    except Exception:  # noqa: BLE001 - no JSON functions, or not JSON: the library's way
-        return None
-    return read
 
 
 class BadInstant(ValueError):

@@ -106,26 +106,3 @@ def test_each_store_finds_an_aggregate_s_version_at_an_instant(store):
     assert between is not None and after is not None
     assert (between.on_hand_total, after.on_hand_total) == (5, 7)
     assert between.version < after.version
-
-
-def test_sqlite_reads_the_message_times_as_the_library_s_notifications_give_them(tmp_path):
-    from services.time_travel.moment import MessageTimes
-
-    engine = make_engine("sqlite", tmp_path / "store.sqlite")
-    for raw in (
-        m.stock_received("r1", "A", 5, at=m.ts(hours=1)),
-        m.order_shipped("s", "o9", at=m.ts(hours=2)),  # refused (parked first: no such order)
-        m.order_placed("o", "o1", (("1", "A", 2),), at=m.ts(hours=3)),
-        m.order_shipped("x", "o1", (("2", None),), at=m.ts(hours=4)),  # refused: no line 2
-        m.order_shipped("x", "o1", (("3", None),), at=m.ts(hours=4)),  # corrected, refused again
-    ):
-        engine.handle_batch([parse_message(raw)])
-    library = MessageTimes(engine.recorder)
-    sqlite = MessageTimes(engine.recorder, plain_json=True, in_memory=True)  # the fold, as SQLite reads it
-    library.catch_up()
-    sqlite.catch_up()
-
-    assert sqlite._sqlite is not None
-    assert sqlite.entries == library.entries and len(library.entries) == 2
-    assert sqlite._refusals == library._refusals and [r.message_id for r in library._refusals] == ["x", "x"]
-    engine.close()
