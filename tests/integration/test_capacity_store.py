@@ -10,6 +10,7 @@ import pytest
 from infra.bootstrap import build_engine
 from infra.settings import Settings
 from services.capacity import capacity_outlook, fitting_now, worklist_marks
+from services.outcomes import Status
 from simulation.agenda import Agenda, Outbox
 from simulation.purchasing import Purchasing
 from simulation.world import SkuPlan, SupplierPlan, Terms, World
@@ -61,6 +62,10 @@ def test_a_buyer_following_the_engine_orders_only_what_fits_in_the_warehouse_in_
         m.order_placed("o-1", "O1", [("1", "A", 30)]),
         m.sku_configured("k-1", "A", reorder_point=20, safety_stock=40),
     )
+    # And upstream re-sends the receipt, and sends an order of 10^9 + 1 units, out of order (earlier)
+    resent = engine.handle_raw(m.stock_received("r-1", "A", 15))
+    absurd = engine.handle_raw(m.order_placed("o-2", "O2", [("1", "A", 10**9 + 1)], at=m.ts(hours=-1)))
+    assert (resent.status, absurd.status) == (Status.DUPLICATE, Status.REJECTED)
     suggested = engine.get_stock("A").suggested_from
     primary = Terms("S1", 7, "1.50", "primary", 10)
     world = World(
