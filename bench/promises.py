@@ -13,7 +13,7 @@ import argparse
 
 from infra.bootstrap import build_engine
 from infra.settings import Settings
-from projections.analytics.promises import PromiseTally, Share
+from projections.analytics.promises import PromiseTally, Share, pooled
 from simulation import DemoOptions, run_demo
 
 
@@ -32,20 +32,11 @@ def row(label: str, tally: PromiseTally, minimum: int) -> str:
         for s in sorted(tally.first_by_supplier)
         if tally.first_by_supplier[s].judged >= minimum
     ]
-    return f"{label:<16} first {_cell(tally.first)}  latest {_cell(tally.latest)}  | " + ", ".join(suppliers)
-
-
-def pooled(tallies: list[PromiseTally]) -> PromiseTally:
-    total = PromiseTally()
-    for t in tallies:
-        for mine, theirs in ((total.first, t.first), (total.latest, t.latest)):
-            mine.kept += theirs.kept
-            mine.judged += theirs.judged
-        for supplier, share in t.first_by_supplier.items():
-            mine = total.first_by_supplier.setdefault(supplier, Share())
-            mine.kept += share.kept
-            mine.judged += share.judged
-    return total
+    stated = "n/a" if tally.first_confidence is None else f"{tally.first_confidence:.1%}"
+    return (
+        f"{label:<16} first {_cell(tally.first)} (stated {stated})  latest {_cell(tally.latest)}  | "
+        + ", ".join(suppliers)
+    )
 
 
 def main() -> None:

@@ -82,6 +82,7 @@ ETA_POLICY_V2 = "eta-v2"
 ETA_POLICY_V3 = "eta-v3"
 ETA_POLICY_V4 = "eta-v4"
 ETA_POLICY_V5 = "eta-v5"
+ETA_POLICY_V6 = "eta-v6"
 DEFAULT_ETA_POLICY = ETA_POLICY_V2  # what new SKUs promise with (ANTRIAN_DEFAULT_ETA_POLICY)
 DEFAULT_LATENESS_DAYS = 2  # buffer for a supplier with no delivery history yet
 V1_CONFIDENCE = 0.9  # eta-v1's nominal confidence: the p90 of observed delays
@@ -184,6 +185,28 @@ class _Supply:
     po_id: str = ""
     late_days: int = 0  # known late against the date its supplier promised (eta-v2 and later)
     failover: _Purchase | None = None  # eta-v3: not a PO but what buying from the backup now brings
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a walk turns a supplier's lateness history into dates (eta-v2's unless said)."""
+
+    # The day whose probability is nearest the target, not the first reaching it (lateness.calibrated).
+    nearest: bool = False
+    # Supply that has not come when the promise is made is not promised for that day: every
+    # line waits because nothing is on the shelf for it, so a promise of today is kept only by
+    # a delivery booked later the same day, which a history in days cannot tell from one booked
+    # earlier (in the demo none of 40 such promises was kept; each line came the day after).
+    # Only the date moves: the lateness is still that given how late the order is known to be.
+    not_today: bool = False
+
+    def first_day(self, today: date) -> date:
+        """The earliest date a promise made today may name for what has not come yet."""
+        return today + timedelta(days=1) if self.not_today else today
+
+
+CALIBRATION_V2 = Calibration()
+CALIBRATION_V6 = Calibration(nearest=True, not_today=True)
 
 
 @dataclass(frozen=True)
@@ -304,15 +327,17 @@ def held_ahead(queue: Sequence[QueueEntry], start: int, kept_back: Mapping[str, 
     return held
 
 
-def _calibrated_supply(line: InboundLine, today: date) -> tuple[_Supply, str]:
+def _calibrated_supply(
+    line: InboundLine, today: date, calibration: Calibration = CALIBRATION_V2
+) -> tuple[_Supply, str]:
     promised = line.promised or line.expected
     history = line.history or DelayHistory()
     # Not come before today; not before the date a delay notice moved it to.
     known_late = (
         (max(line.expected, today) - promised).days if line.expected > promised else (today - promised).days
     )
-    lateness = calibrated(history, at_least=known_late)
-    eta = max(promised + timedelta(days=lateness.days), today)
+    lateness = calibrated(history, at_least=known_late, nearest=calibration.nearest)
+    eta = max(promised + timedelta(days=lateness.days), calibration.first_day(today))
     supply = _Supply(
         line.quantity, eta, line.supplier_id, lateness.confidence, line.po_id, max(0, known_late)
     )
@@ -330,15 +355,39 @@ def plan_etas_v3(
     """`eta-v3`: the walk of `eta-v2` within suppliers' weekly capacity, and with what buying from the
     backup now would bring when supply slips (always the whole queue: `start` and `units_ahead` are
     not used, as failover moves lines ahead of any start)."""
+    return _plan_with_failover(queue, inbound, sources, today, CALIBRATION_V2)
+
+
+def plan_etas_v6(
+    queue: Sequence[QueueEntry],
+    units_ahead: int,
+    start: int,
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+) -> EtaPlan:
+    """`eta-v6`: `eta-v3`'s walk, its dates the day nearest the target confidence, and what has not
+    come never promised for the day the promise is made (`CALIBRATION_V6`)."""
+    return _plan_with_failover(queue, inbound, sources, today, CALIBRATION_V6)
+
+
+def _plan_with_failover(
+    queue: Sequence[QueueEntry],
+    inbound: Sequence[InboundLine],
+    sources: Sequence[Source],
+    today: date,
+    calibration: Calibration,
+) -> EtaPlan:
     capacity = {s.supplier_id: s.capacity_per_week for s in sources if s.capacity_per_week}
     parts = sorted(
-        _within_capacity(inbound, today, capacity), key=lambda s: (s[0].eta, s[0].supplier_id, s[1])
+        _within_capacity(inbound, today, capacity, calibration),
+        key=lambda s: (s[0].eta, s[0].supplier_id, s[1]),
     )
     supply = [s for s, _ in parts]
-    purchase = _calibrated_purchase(sources)
+    purchase = _calibrated_purchase(sources, calibration)
     if purchase is not None:
         purchase = replace(purchase, capacity=capacity.get(purchase.supplier_id))
-    need = _failover_need(queue, supply, _Rescue(tuple(sources), today), today)
+    need = _failover_need(queue, supply, _Rescue(tuple(sources), today, calibration), today)
     if need is None:
         return _walk(queue, 0, 0, supply, purchase, today, rewind=True)
     units, backup, at_risk = need
@@ -388,7 +437,7 @@ def _failover_need(
 
 
 def _within_capacity(
-    inbound: Sequence[InboundLine], today: date, capacity: dict[str, int]
+    inbound: Sequence[InboundLine], today: date, capacity: dict[str, int], calibration: Calibration
 ) -> list[tuple[_Supply, str]]:
     """Open PO lines as the parts their suppliers can deliver: a supplier with a weekly capacity
     fills each ISO week up to it, its lines in arrival order (then PO id), what does not fit
@@ -396,7 +445,7 @@ def _within_capacity(
     parts: list[tuple[_Supply, str]] = []
     limited: dict[str, list[tuple[_Supply, str]]] = {}
     for line in inbound:
-        supply = _calibrated_supply(line, today)
+        supply = _calibrated_supply(line, today, calibration)
         if line.supplier_id in capacity:
             limited.setdefault(line.supplier_id, []).append(supply)
         else:
@@ -422,6 +471,7 @@ class _Rescue:
 
     sources: tuple[Source, ...]
     today: date
+    calibration: Calibration
     _instead: dict[str, _Purchase | None] = field(default_factory=dict, compare=False)  # by failing supplier
 
     def move(self, entry: QueueEntry, supply: _Supply, eta: date) -> tuple[Failover, _Purchase] | None:
@@ -455,22 +505,25 @@ class _Rescue:
         """Buying from the best source but `supplier_id` (worked out once a walk: a slipped PO fails many lines)."""
         if supplier_id not in self._instead:
             others = [s for s in self.sources if s.supplier_id != supplier_id]
-            self._instead[supplier_id] = _calibrated_purchase(others)
+            self._instead[supplier_id] = _calibrated_purchase(others, self.calibration)
         return self._instead[supplier_id]
 
 
-def _calibrated_purchase(sources: Sequence[Source]) -> _Purchase | None:
+def _calibrated_purchase(
+    sources: Sequence[Source], calibration: Calibration = CALIBRATION_V2
+) -> _Purchase | None:
     source = best_source(sources)
     if source is None:
         return None
     history = source.purchase_history or DelayHistory()
-    lateness = calibrated(history)
+    lateness = calibrated(history, nearest=calibration.nearest)
     lead = source.lead_time_days
 
     def confidence(eta: date, since: date) -> float:
         return probability_by(history, (eta - since).days - lead)
 
-    return _Purchase(timedelta(days=max(0, lead + lateness.days)), source.supplier_id, confidence)
+    soonest = (calibration.first_day(date.min) - date.min).days  # not bought and come the same day
+    return _Purchase(timedelta(days=max(soonest, lead + lateness.days)), source.supplier_id, confidence)
 
 
 def _walk(
@@ -700,7 +753,9 @@ def _promised(
 # Policies whose walk always starts at the queue's head, whatever changed (their planners do not
 # read `start`): eta-v3's failover serves lines in queue order, so a line joining late can move
 # those ahead of it; eta-v4 puts the units a reserve keeps back in front of a tier's first line.
-WHOLE_QUEUE = frozenset({ETA_POLICY_V3, ETA_POLICY_V4})
+WHOLE_QUEUE = frozenset({ETA_POLICY_V3, ETA_POLICY_V4, ETA_POLICY_V6})
+# The policies with eta-v3's failover to the backup (and its suggestions).
+FAILOVER_ETAS = frozenset({ETA_POLICY_V3, ETA_POLICY_V6})
 # The policies that promise with the SKU's rationing rules (`Rationing`).
 RATIONED_ETAS = frozenset({ETA_POLICY_V4, ETA_POLICY_V5})
 
@@ -720,6 +775,7 @@ ETA_PLANNERS = {
     ETA_POLICY_V3: plan_etas_v3,
     ETA_POLICY_V4: plan_etas_v4,
     ETA_POLICY_V5: plan_etas_v5,
+    ETA_POLICY_V6: plan_etas_v6,
 }
 
 

@@ -55,8 +55,8 @@ from domain.errors import (
 )
 from domain.eta import (
     ETA_POLICY,
-    ETA_POLICY_V3,
     ETA_POLICY_V5,
+    FAILOVER_ETAS,
     RATIONED_ETAS,
     EtaPlan,
     Failover,
@@ -796,7 +796,7 @@ class Stock(Aggregate):
             ref = DecisionRef.of(self.sku, self.version, info)
             effects.etas.extend((change, ref) for change in plan.changes)
             effects.expired.extend((expiry, ref) for expiry in plan.expired)
-        if self.eta_policy == ETA_POLICY_V3 or self.failover_from:
+        if self.eta_policy in FAILOVER_ETAS or self.failover_from:
             self._suggest_failover(cause, plan.failover)
         self._suggest_replenishment(cause)
         return effects

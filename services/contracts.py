@@ -421,7 +421,8 @@ class SkuConfiguredV3(SkuConfiguredV2):
     falls to the reorder point, it is suggested up to the level. Omitted: left as it
     was; 0: no level (replenishment as before, when customers wait or the position
     falls below the reorder point). `eta_policy` moves the SKU's promises to another
-    ETA policy (`eta-v3` adds failover to the backup); omitted: left as it was.
+    ETA policy (`eta-v3` adds failover to the backup, `eta-v6` is `eta-v3` with dates nearest the
+    target confidence); omitted: left as it was.
     """
 
     schema_version: Version3  # type: ignore[assignment]

@@ -21,10 +21,11 @@ QUANTITIES = (1, 2, 3, 4, 5, 6)
 QUANTITY_WEIGHTS = (50, 25, 12, 6, 4, 3)
 MEAN_QUANTITY = sum(q * w for q, w in zip(QUANTITIES, QUANTITY_WEIGHTS, strict=True)) / sum(QUANTITY_WEIGHTS)
 WAREHOUSE_DAYS = 12
-# With planning the SKUs promise with eta-v3: a primary's PO later than FAILOVER_AFTER_DAYS
-# (against the date it promised) moves its lines to the backup. More than the latest
-# supplier's usual lateness: a disruption, not a habit, sets it off.
-ETA_WITH_FAILOVER = "eta-v3"
+# With planning the SKUs promise with eta-v6 (eta-v3's failover: a primary's PO later than
+# FAILOVER_AFTER_DAYS, against the date it promised, moves its lines to the backup; dates
+# nearest the target confidence). More than the latest supplier's usual lateness: a
+# disruption, not a habit, sets it off.
+ETA_WITH_FAILOVER = "eta-v6"
 EXPEDITING = "replenish-v3"  # buys from the faster backup for customers already waiting
 FAILOVER_REASON = (
     "demo with planning: promise with failover to the backup, expedite from it for waiting customers"
@@ -227,8 +228,8 @@ def setup_messages(world: World, planning: bool = False) -> list[tuple[str, dict
     the opening stock, the suppliers with their terms (SupplierRegistered version 2: order
     multiples, weekly capacities, when to fail over), the SKUs' settings and the substitutes.
 
-    With `planning` the SKUs promise with eta-v3, which fails over to the backup when a
-    primary's supply slips, and replenish under replenish-v3, which buys from the faster
+    With `planning` the SKUs promise with eta-v6, which fails over to the backup when a
+    primary's supply slips (as eta-v3) and dates its promises nearest nine in ten, and replenish under replenish-v3, which buys from the faster
     backup what customers already wait for when nothing on order comes sooner (SkuConfigured
     version 5: the desk's habit without planning, as a rule); without, with the engine's defaults.
     """

@@ -99,9 +99,7 @@ class StockState(Model):
     reorder_point: int
     safety_stock: int
     order_up_to: int | None = Field(description="the level replenish-v2 buys up to; null: none")
-    eta_policy: str = Field(
-        description="the ETA policy its promises are made with (eta-v1, eta-v2, eta-v3, eta-v4, eta-v5)"
-    )
+    eta_policy: str = Field(description="the ETA policy its promises are made with (eta-v1 to eta-v6)")
     replenish_policy: str = Field(description="the replenishment rule it follows (eta-v1's, or replenish-v2)")
     reserve: dict[str, int] = Field(
         description="units each tier may not take (tier-reserve-v1/v2), as configured; {}: none"

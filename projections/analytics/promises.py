@@ -126,6 +126,14 @@ class PromiseTally:
     def suppliers(self) -> list[str]:
         return sorted(set(self.first_by_supplier) | set(self.latest_by_supplier))
 
+    @property
+    def first_confidence(self) -> float | None:
+        """The mean confidence stated on the first promises judged that state one: calibrated
+        promises are kept about as often (`first.rate`)."""
+        stated = [label for label in self.confidence_sum if label != UNKNOWN]
+        judged = sum(self.first_by_confidence[label].judged for label in stated)
+        return sum(self.confidence_sum[label] for label in stated) / judged if judged else None
+
     def calibration(self) -> list[tuple[str, float | None, Share, Share]]:
         """(bucket, mean confidence promised, first promises, latest promises), buckets in order."""
         labels = [label for label, _ in BUCKETS] + [UNKNOWN]
@@ -139,3 +147,27 @@ class PromiseTally:
                     (label, promised / first.judged if promised and first.judged else None, first, latest)
                 )
         return rows
+
+
+def pooled(tallies: Iterable[PromiseTally]) -> PromiseTally:
+    """Several runs' promises as one tally: per supplier, and by the confidence stated."""
+    total = PromiseTally()
+    for tally in tallies:
+        _add(total.first, tally.first)
+        _add(total.latest, tally.latest)
+        for mine, theirs in (
+            (total.first_by_supplier, tally.first_by_supplier),
+            (total.latest_by_supplier, tally.latest_by_supplier),
+            (total.first_by_confidence, tally.first_by_confidence),
+            (total.latest_by_confidence, tally.latest_by_confidence),
+        ):
+            for key, share in theirs.items():
+                _add(mine.setdefault(key, Share()), share)
+        for label, stated in tally.confidence_sum.items():
+            total.confidence_sum[label] = total.confidence_sum.get(label, 0.0) + stated
+    return total
+
+
+def _add(into: Share, share: Share) -> None:
+    into.kept += share.kept
+    into.judged += share.judged

@@ -199,3 +199,24 @@ def test_promises_are_tallied_per_supplier_and_by_confidence_bucket():
         ">= 0.99",
         UNKNOWN,
     )
+
+
+def test_runs_pooled_count_every_promise_once_and_state_the_mean_confidence_of_those_that_state_one():
+    from projections.analytics.promises import UNKNOWN, Judged, PromiseTally, Share, pooled
+
+    one, two = PromiseTally(), PromiseTally()
+    one.add(Judged("S1", 0.86, True), Judged("S1", 0.86, True))
+    one.add(Judged(UNKNOWN, None, False), None)  # states no confidence: counted, not in the mean
+    two.add(Judged("S1", 0.97, False), Judged("S1", 0.97, False))
+    two.add(Judged("S2", 0.91, True), None)
+    total = pooled([one, two])
+    assert (total.first, total.latest) == (Share(2, 4), Share(1, 2))
+    assert total.first_by_supplier == {"S1": Share(1, 2), "S2": Share(1, 1), UNKNOWN: Share(0, 1)}
+    assert total.first_confidence == (0.86 + 0.97 + 0.91) / 3
+    assert [(label, first) for label, _, first, _ in total.calibration()] == [
+        ("0.80-0.90", Share(1, 1)),
+        ("0.90-0.95", Share(1, 1)),
+        ("0.95-0.99", Share(0, 1)),
+        (UNKNOWN, Share(0, 1)),
+    ]
+    assert PromiseTally().first_confidence is None

@@ -100,7 +100,7 @@ def test_a_stream_with_planning_on_is_refused_it_records_runs_no_upstream_messag
 
 def test_with_planning_the_skus_promise_with_failover_to_the_backup(planned):
     engine, _ = planned
-    assert {engine.get_stock(f"SKU-{n:03d}").eta_policy for n in range(1, 6)} == {"eta-v3"}
+    assert {engine.get_stock(f"SKU-{n:03d}").eta_policy for n in range(1, 6)} == {"eta-v6"}
 
 
 def test_with_planning_the_skus_expedite_from_the_backup_for_waiting_customers(planned):

@@ -6,6 +6,9 @@ Weights: every delivery 1000, the prior PRIOR_WEIGHT (2) times its per mille:
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from domain.lateness import PRIOR, PRIOR_WEIGHT, DelayHistory, Lateness, calibrated, probability_by
 
 
@@ -62,3 +65,37 @@ def test_the_probability_of_coming_by_a_date_is_the_cumulative_weight_up_to_it()
     assert probability_by(DelayHistory(), 5) == 0.915
     assert probability_by(DelayHistory(), 0) == 0.5  # 1000 of 2000
     assert probability_by(DelayHistory(), 5, at_least=3) == round(370 / 540, 3)
+
+
+def test_eta_v6_takes_the_day_nearest_the_target_when_the_first_reaching_it_is_far_above():
+    # 18 on time and 2 a day late: day 0 is kept 19000/22000 (0.864), day 1 21260/22000 (0.966);
+    # 0.9 is 0.036 from the first and 0.066 from the second
+    history = DelayHistory.of([0] * 18 + [1] * 2)
+    assert calibrated(history) == Lateness(days=1, confidence=0.966)
+    assert calibrated(history, nearest=True) == Lateness(days=0, confidence=0.864)
+
+
+def test_the_nearest_day_is_the_first_reaching_the_target_when_that_one_is_nearer():
+    # With no history: day 4 is kept 1740/2000 (0.87), day 5 1830/2000 (0.915): 5 is nearer
+    assert calibrated(DelayHistory(), nearest=True) == Lateness(days=5, confidence=0.915)
+    # Known 3 days late: day 6 440/540 (0.815), day 7 490/540 (0.907): 7 is nearer
+    assert calibrated(DelayHistory(), at_least=3, nearest=True) == Lateness(days=7, confidence=0.907)
+
+
+histories = st.lists(st.integers(-20, 80), max_size=40).map(DelayHistory.of)
+
+
+@given(
+    history=histories, at_least=st.none() | st.integers(-5, 30), target=st.sampled_from([0.5, 0.8, 0.9, 0.95])
+)
+def test_the_nearest_day_is_the_first_reaching_the_target_or_the_day_before_it_and_never_farther(
+    history, at_least, target
+):
+    first = calibrated(history, at_least, target)
+    nearest = calibrated(history, at_least, target, nearest=True)
+    assert abs(nearest.confidence - target) <= abs(first.confidence - target) + 0.001  # both rounded
+    if nearest != first:
+        assert nearest.days < first.days and nearest.confidence < target
+        assert probability_by(history, nearest.days, at_least) == nearest.confidence
+        between = [days for days in range(nearest.days + 1, first.days)]
+        assert all(probability_by(history, days, at_least) == nearest.confidence for days in between)

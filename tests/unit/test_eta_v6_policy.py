@@ -1,0 +1,114 @@
+"""eta-v6: eta-v3's walk with dates nearest the target confidence, and nothing not come promised for today."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+
+from domain.eta import (
+    ETA_POLICY_V3,
+    ETA_POLICY_V6,
+    FAILOVER_ETAS,
+    WHOLE_QUEUE,
+    eta_planner,
+    plan_etas_v3,
+    plan_etas_v6,
+)
+from domain.lateness import DelayHistory
+from domain.stock import Stock
+from domain.values import LineRequest, Source, SupplierPriority, Tier
+from tests.support.replayed import replayed
+from tests.unit.test_eta_policy import TODAY, d, entry
+from tests.unit.test_eta_v2_policy import inbound_lines, line, queues, sources_
+from tests.unit.test_failover import T0, backup, cause, po, primary
+
+PUNCTUAL = DelayHistory.of([0] * 18 + [1] * 2)  # day 0 kept 0.864 of the time, day 1 0.966
+ALWAYS_ON_TIME = DelayHistory.of([0] * 40)
+
+
+def test_eta_v6_is_found_by_its_name_and_fails_over_walking_the_whole_queue_as_eta_v3():
+    assert eta_planner(ETA_POLICY_V6) is plan_etas_v6
+    assert {ETA_POLICY_V3, ETA_POLICY_V6} <= FAILOVER_ETAS
+    assert ETA_POLICY_V6 in WHOLE_QUEUE
+
+
+def test_a_punctual_supplier_is_promised_the_day_nearest_nine_in_ten_not_the_first_past_it():
+    inbound = [line("PO-1", 5, 10, history=PUNCTUAL)]
+    (v3,) = plan_etas_v3([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    (v6,) = plan_etas_v6([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    assert (v3.new, v3.confidence) == (d(11), 0.966)
+    assert (v6.new, v6.confidence) == (d(10), 0.864)
+
+
+def test_a_po_due_today_that_has_not_come_is_promised_for_tomorrow_at_the_same_confidence():
+    # Always on time, due today: eta-v3 promises today, which only a delivery later today keeps
+    inbound = [line("PO-1", 5, 0, history=ALWAYS_ON_TIME)]
+    (v3,) = plan_etas_v3([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    (v6,) = plan_etas_v6([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    assert v3.new == TODAY
+    assert (v6.new, v6.confidence) == (d(1), v3.confidence)
+
+
+def test_an_overdue_po_is_promised_the_nearest_day_of_the_lateness_given_how_late_it_is_known_to_be():
+    # Promised 4 days ago and not come: weights from 4 days on are 120, 90, 70, 50 (7), 30 (9) and
+    # 20 (12), 380 in all; 7 days is kept 330/380 (0.868), 9 days 360/380 (0.947): 7 is nearer 0.9
+    inbound = [line("PO-1", 5, -4)]
+    (v3,) = plan_etas_v3([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    (v6,) = plan_etas_v6([entry("A", 2)], 0, 0, inbound, [], TODAY).changes
+    assert (v3.new, v3.confidence) == (d(5), 0.947)
+    assert (v6.new, v6.confidence) == (d(3), 0.868)
+
+
+def test_a_line_to_buy_for_from_a_source_with_no_lead_time_is_not_promised_for_today():
+    same_day = Source(
+        supplier_id="S1",
+        lead_time_days=0,
+        priority=SupplierPriority.PRIMARY,
+        lateness_days=0,
+        purchase_history=ALWAYS_ON_TIME,
+    )
+    (v3,) = plan_etas_v3([entry("A", 2)], 0, 0, [], [same_day], TODAY).changes
+    (v6,) = plan_etas_v6([entry("A", 2)], 0, 0, [], [same_day], TODAY).changes
+    assert (v3.new, v6.new) == (TODAY, d(1))
+    assert v6.needs_purchase and v6.supplier_id == "S1"
+
+
+def test_a_line_on_a_po_past_its_suppliers_threshold_is_moved_to_the_backup_as_under_eta_v3():
+    queue = [entry("A", 2)]
+    plan = plan_etas_v6(queue, 0, 0, [po(5, 20, 10)], [primary(), backup()], TODAY)
+    (moved,) = plan.failover
+    assert (moved.po_id, moved.late_days, moved.backup_id) == ("PO-1", 10, "B1")
+    assert plan.changes[0].failover == "B1"
+
+
+def test_an_eta_v6_stocks_failover_suggestion_and_promises_replay_to_what_was_recorded():
+    stock = Stock(sku="A", policy="priority-fifo-v1", eta_policy=ETA_POLICY_V6)
+    stock.set_source(primary(), cause("s1"))
+    stock.set_source(backup(multiple=5), cause("b1"))
+    stock.schedule_inbound(po(20, 10, 10), cause("po"))
+    for order_id in ("o1", "o2"):
+        request = LineRequest(order_id=order_id, line_id="1", quantity=4, tier=Tier.STANDARD, placed_at=T0)
+        stock.request(request, cause(order_id))
+    stock.schedule_inbound(po(20, 20, 10), cause("delay", 1))
+    events = stock.collect_events()
+    for kind in ("FailoverSuggested", "EtasRevised"):
+        decisions = replayed(events, kind)
+        assert decisions
+        for recorded, recomputed in decisions:
+            assert recorded == recomputed
+
+
+@settings(max_examples=200)
+@given(queue=queues, inbound=inbound_lines, sources=sources_)
+def test_eta_v6_never_promises_today_and_is_a_pure_function_of_what_it_is_given(queue, inbound, sources):
+    plan = plan_etas_v6(queue, 0, 0, inbound, sources, TODAY)
+    shuffled_inbound, shuffled_sources = list(inbound), list(sources)
+    random.Random(len(queue)).shuffle(shuffled_inbound)
+    random.Random(len(inbound)).shuffle(shuffled_sources)
+    assert plan_etas_v6(queue, 0, 0, shuffled_inbound, shuffled_sources, TODAY) == plan
+    for change in plan.changes:
+        assert change.new is None or change.new > TODAY
+        assert change.new is None or 0 <= (change.confidence or 0) <= 1
+    for expiry in plan.expired:
+        assert expiry.wait_limit < expiry.eta
