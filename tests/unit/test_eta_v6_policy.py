@@ -16,12 +16,10 @@ from domain.eta import (
     plan_etas_v6,
 )
 from domain.lateness import DelayHistory
-from domain.stock import Stock
-from domain.values import LineRequest, Source, SupplierPriority, Tier
-from tests.support.replayed import replayed
+from domain.values import Source, SupplierPriority
 from tests.unit.test_eta_policy import TODAY, d, entry
 from tests.unit.test_eta_v2_policy import inbound_lines, line, queues, sources_
-from tests.unit.test_failover import T0, backup, cause, po, primary
+from tests.unit.test_failover import backup, po, primary
 
 PUNCTUAL = DelayHistory.of([0] * 18 + [1] * 2)  # day 0 kept 0.864 of the time, day 1 0.966
 ALWAYS_ON_TIME = DelayHistory.of([0] * 40)
@@ -80,23 +78,6 @@ def test_a_line_on_a_po_past_its_suppliers_threshold_is_moved_to_the_backup_as_u
     (moved,) = plan.failover
     assert (moved.po_id, moved.late_days, moved.backup_id) == ("PO-1", 10, "B1")
     assert plan.changes[0].failover == "B1"
-
-
-def test_an_eta_v6_stocks_failover_suggestion_and_promises_replay_to_what_was_recorded():
-    stock = Stock(sku="A", policy="priority-fifo-v1", eta_policy=ETA_POLICY_V6)
-    stock.set_source(primary(), cause("s1"))
-    stock.set_source(backup(multiple=5), cause("b1"))
-    stock.schedule_inbound(po(20, 10, 10), cause("po"))
-    for order_id in ("o1", "o2"):
-        request = LineRequest(order_id=order_id, line_id="1", quantity=4, tier=Tier.STANDARD, placed_at=T0)
-        stock.request(request, cause(order_id))
-    stock.schedule_inbound(po(20, 20, 10), cause("delay", 1))
-    events = stock.collect_events()
-    for kind in ("FailoverSuggested", "EtasRevised"):
-        decisions = replayed(events, kind)
-        assert decisions
-        for recorded, recomputed in decisions:
-            assert recorded == recomputed
 
 
 @settings(max_examples=200)

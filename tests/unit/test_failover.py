@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.eta import ETA_POLICY_V3, eta_planner, plan_etas_v2, plan_etas_v3
+from domain.eta import ETA_POLICY_V3, ETA_POLICY_V6, eta_planner, plan_etas_v2, plan_etas_v3
 from domain.failover import moved_lines, next_failover
 from domain.stock import Stock
 from domain.values import Cause, InboundLine, LineRequest, Source, SupplierPriority, Tier
@@ -172,8 +173,9 @@ def test_a_failover_suggestion_nobody_needs_any_more_is_reduced():
     assert "FailoverReduced" in [type(e).__name__ for e in stock.collect_events()]
 
 
-def test_each_failover_suggestion_replays_to_the_same_supplier_quantity_and_lines():
-    stock = Stock(sku="A", policy="priority-fifo-v1", eta_policy=ETA_POLICY_V3)
+@pytest.mark.parametrize("eta_policy", [ETA_POLICY_V3, ETA_POLICY_V6])
+def test_each_failover_suggestion_and_promise_replays_to_what_was_recorded(eta_policy):
+    stock = Stock(sku="A", policy="priority-fifo-v1", eta_policy=eta_policy)
     stock.set_source(primary(), cause("s1"))
     stock.set_source(backup(multiple=5), cause("b1"))
     stock.schedule_inbound(po(20, 10, 10), cause("po"))
@@ -181,9 +183,12 @@ def test_each_failover_suggestion_replays_to_the_same_supplier_quantity_and_line
         request = LineRequest(order_id=order_id, line_id="1", quantity=4, tier=Tier.STANDARD, placed_at=T0)
         stock.request(request, cause(order_id))
     stock.schedule_inbound(po(20, 20, 10), cause("delay", 1))
-    (decision,) = replayed(stock.collect_events(), "FailoverSuggested")
+    events = stock.collect_events()
+    (decision,) = replayed(events, "FailoverSuggested")
     recorded, recomputed = decision
     assert recorded == recomputed
+    promises = replayed(events, "EtasRevised")
+    assert promises and all(recorded == recomputed for recorded, recomputed in promises)
 
 
 # ---------------------------------------------------------------- properties
