@@ -200,9 +200,13 @@ class Calibration:
     # Only the date moves: the lateness is still that given how late the order is known to be.
     not_today: bool = False
 
+    @property
+    def soonest_days(self) -> int:
+        """Days from the promise to the earliest date it may name for what has not come yet."""
+        return 1 if self.not_today else 0
+
     def first_day(self, today: date) -> date:
-        """The earliest date a promise made today may name for what has not come yet."""
-        return today + timedelta(days=1) if self.not_today else today
+        return today + timedelta(days=self.soonest_days)
 
 
 CALIBRATION_V2 = Calibration()
@@ -522,8 +526,8 @@ def _calibrated_purchase(
     def confidence(eta: date, since: date) -> float:
         return probability_by(history, (eta - since).days - lead)
 
-    soonest = (calibration.first_day(date.min) - date.min).days  # not bought and come the same day
-    return _Purchase(timedelta(days=max(soonest, lead + lateness.days)), source.supplier_id, confidence)
+    days = max(calibration.soonest_days, lead + lateness.days)  # eta-v6: not bought and come the same day
+    return _Purchase(timedelta(days=days), source.supplier_id, confidence)
 
 
 def _walk(
