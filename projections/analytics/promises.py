@@ -13,6 +13,7 @@ nominal 0.9).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +42,7 @@ class Judged:
     supplier_id: str
     confidence: float | None
     kept: bool
+    eta: date | None = None  # the date promised
 
 
 def judge(
@@ -74,7 +76,7 @@ def _judged(
         kept = False
     else:
         return None
-    return Judged(promise.supplier_id or UNKNOWN, promise.confidence, kept)
+    return Judged(promise.supplier_id or UNKNOWN, promise.confidence, kept, promise.eta)
 
 
 def bucket(confidence: float | None) -> str:
@@ -108,6 +110,9 @@ class PromiseTally:
     first_by_confidence: dict[str, Share] = field(default_factory=dict)
     latest_by_confidence: dict[str, Share] = field(default_factory=dict)
     confidence_sum: dict[str, float] = field(default_factory=dict)  # of first promises, per bucket
+    # First promises judged per supplier and date promised: lines promised one date by one supplier
+    # mostly wait for one delivery, and are kept or broken together (one run's: `pooled` leaves it).
+    first_dates: dict[str, Counter[date]] = field(default_factory=dict)
 
     def add(self, first: Judged | None, latest: Judged | None) -> None:
         if first is not None:
@@ -117,6 +122,8 @@ class PromiseTally:
             self.first_by_confidence.setdefault(label, Share()).add(first.kept)
             if first.confidence is not None:
                 self.confidence_sum[label] = self.confidence_sum.get(label, 0.0) + first.confidence
+            if first.eta is not None:
+                self.first_dates.setdefault(first.supplier_id, Counter())[first.eta] += 1
         if latest is not None:
             self.latest.add(latest.kept)
             self.latest_by_supplier.setdefault(latest.supplier_id, Share()).add(latest.kept)
@@ -147,6 +154,29 @@ class PromiseTally:
                     (label, promised / first.judged if promised and first.judged else None, first, latest)
                 )
         return rows
+
+
+def within_chance(sizes: Iterable[int], rate: float = 0.9, band: float = 0.05) -> float:
+    """The probability that the share kept lands within `rate` +/- `band`, if each group of
+    promises (of `sizes` lines) is kept or broken whole, each with probability `rate`: how
+    often perfectly calibrated promises would meet such a target, in a run with these groups.
+
+    A figure for a bench, not for a decision: floats, exact over the groups (a distribution of
+    lines kept, built group by group).
+    """
+    counts = [size for size in sizes if size > 0]
+    total = sum(counts)
+    if not total:
+        return 0.0
+    kept: dict[int, float] = {0: 1.0}
+    for size in counts:
+        grown: dict[int, float] = {}
+        for lines, chance in kept.items():
+            grown[lines + size] = grown.get(lines + size, 0.0) + chance * rate
+            grown[lines] = grown.get(lines, 0.0) + chance * (1 - rate)
+        kept = grown
+    low, high = (rate - band) * total, (rate + band) * total
+    return sum(chance for lines, chance in kept.items() if low - 1e-9 <= lines <= high + 1e-9)
 
 
 def pooled(tallies: Iterable[PromiseTally]) -> PromiseTally:

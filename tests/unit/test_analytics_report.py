@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from projections.analytics.lines import LineOutcome
 from projections.analytics.report import (
@@ -220,3 +224,46 @@ def test_runs_pooled_count_every_promise_once_and_state_the_mean_confidence_of_t
         (UNKNOWN, Share(0, 1)),
     ]
     assert PromiseTally().first_confidence is None
+
+
+def test_first_promises_are_counted_per_supplier_by_the_date_promised():
+    from projections.analytics.promises import Judged, PromiseTally, pooled
+
+    t = PromiseTally()
+    for eta, kept in ((date(2026, 3, 2), True), (date(2026, 3, 2), False), (date(2026, 3, 5), True)):
+        t.add(Judged("S1", 0.9, kept, eta), None)
+    t.add(Judged("S2", None, True, None), None)  # no date: not grouped
+    assert t.first_dates == {"S1": {date(2026, 3, 2): 2, date(2026, 3, 5): 1}}
+    assert pooled([t]).first_dates == {}  # one run's dates: not merged across runs
+
+
+def test_calibrated_groups_land_within_the_band_only_as_often_as_their_sizes_allow():
+    from projections.analytics.promises import within_chance
+
+    # 30 lines on 3 dates of 10, each date kept with probability 0.9: 30 kept (0.729) is 100%,
+    # 20 kept (3 x 0.081) is 66.7%; neither is within 85-95%
+    assert within_chance([10, 10, 10]) == 0.0
+    # 30 dates of one line: 26, 27 or 28 kept (86.7-93.3%), the binomial's middle
+    assert within_chance([1] * 30) == pytest.approx(
+        sum(math.comb(30, k) * 0.9**k * 0.1 ** (30 - k) for k in (26, 27, 28))
+    )
+    # one date of 19 lines and one of one: only the 19 kept and the one broken (95%) is within
+    assert within_chance([19, 1]) == pytest.approx(0.9 * 0.1)
+    assert within_chance([]) == 0.0
+
+
+@settings(max_examples=100)
+@given(
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=8),
+    rate=st.sampled_from([0.5, 0.8, 0.9]),
+    band=st.sampled_from([0.0, 0.05, 0.2]),
+)
+def test_the_chance_a_calibrated_share_lands_within_is_that_of_every_outcome_of_the_groups(sizes, rate, band):
+    from projections.analytics.promises import within_chance
+
+    total, chance = sum(sizes), 0.0
+    for kept in itertools.product([True, False], repeat=len(sizes)):
+        lines = sum(size for size, k in zip(sizes, kept, strict=True) if k)
+        if (rate - band) * total - 1e-9 <= lines <= (rate + band) * total + 1e-9:
+            chance += math.prod(rate if k else 1 - rate for k in kept)
+    assert within_chance(sizes, rate, band) == pytest.approx(chance)
