@@ -196,7 +196,7 @@ class Calibration:
     # Supply that has not come when the promise is made is not promised for that day: every
     # line waits because nothing is on the shelf for it, so a promise of today is kept only by
     # a delivery booked later the same day, which a history in days cannot tell from one booked
-    # earlier (in the demo none of 40 such promises was kept; each line came the day after).
+    # earlier (in the demo none of 41 such promises was kept; most lines came the day after).
     # Only the date moves: the lateness is still that given how late the order is known to be.
     not_today: bool = False
 
