@@ -16,10 +16,12 @@ from domain.eta import (
     plan_etas_v6,
 )
 from domain.lateness import DelayHistory
-from domain.values import Source, SupplierPriority
+from domain.stock import Stock
+from domain.values import LineRequest, Tier
+from tests.support.replayed import replayed
 from tests.unit.test_eta_policy import TODAY, d, entry
 from tests.unit.test_eta_v2_policy import inbound_lines, line, queues, sources_
-from tests.unit.test_failover import backup, po, primary
+from tests.unit.test_failover import T0, backup, cause, po, primary
 
 PUNCTUAL = DelayHistory.of([0] * 18 + [1] * 2)  # day 0 kept 0.864 of the time, day 1 0.966
 ALWAYS_ON_TIME = DelayHistory.of([0] * 40)
@@ -59,13 +61,7 @@ def test_an_overdue_po_is_promised_the_nearest_day_of_the_lateness_given_how_lat
 
 
 def test_a_line_to_buy_for_from_a_source_with_no_lead_time_is_not_promised_for_today():
-    same_day = Source(
-        supplier_id="S1",
-        lead_time_days=0,
-        priority=SupplierPriority.PRIMARY,
-        lateness_days=0,
-        purchase_history=ALWAYS_ON_TIME,
-    )
+    same_day = primary(None, lead=0).model_copy(update={"purchase_history": ALWAYS_ON_TIME})
     (v3,) = plan_etas_v3([entry("A", 2)], 0, 0, [], [same_day], TODAY).changes
     (v6,) = plan_etas_v6([entry("A", 2)], 0, 0, [], [same_day], TODAY).changes
     assert (v3.new, v6.new) == (TODAY, d(1))
@@ -93,3 +89,47 @@ def test_eta_v6_never_promises_today_and_is_a_pure_function_of_what_it_is_given(
         assert change.new is None or 0 <= (change.confidence or 0) <= 1
     for expiry in plan.expired:
         assert expiry.wait_limit < expiry.eta
+
+
+def test_under_purchase_order_churn_no_promise_is_for_the_day_it_is_made_and_every_one_replays():
+    """A long queue on a Stock promising with eta-v6 while its POs slip, are re-sent unchanged,
+    cancelled and partly received, with a line far beyond any supply."""
+    stock = Stock(sku="A", policy="priority-fifo-v1", eta_policy=ETA_POLICY_V6)
+    stock.set_source(primary(threshold=None, lead=5), cause("s1"))
+    stock.set_source(backup(lead=3), cause("b1"))
+    on_time = {"history": ALWAYS_ON_TIME}
+    due_today = po(30, 0, 0, "PO-1").model_copy(update=on_time)
+    rng = random.Random(16)
+    made: list[tuple[int, list[object]]] = []  # (day of the step, the events it recorded)
+
+    def step(day: int, act) -> None:
+        act()
+        made.append((day, stock.collect_events()))
+
+    step(0, lambda: stock.schedule_inbound(due_today, cause("po-1")))
+    for n in range(60):  # three days of orders, 1-4 units each, one absurdly large
+        day, quantity = n // 20, 10_000 if n == 37 else rng.randint(1, 4)
+        request = LineRequest(
+            order_id=f"o{n}", line_id="1", quantity=quantity, tier=Tier.STANDARD, placed_at=T0
+        )
+        step(day, lambda r=request, day=day, n=n: stock.request(r, cause(f"o{n}", day)))
+        if n == 5:  # the upstream re-sends PO-1 as it was
+            step(0, lambda: stock.schedule_inbound(due_today, cause("po-1-again")))
+            assert made[-1][1] == []
+        if n == 20:  # PO-1 has not come: delayed to day 4; PO-2 is due the same day
+            slipped = po(30, 4, 0, "PO-1").model_copy(update=on_time)
+            step(1, lambda s=slipped: stock.schedule_inbound(s, cause("po-1-late", 1)))
+            due = po(25, 1, 1, "PO-2").model_copy(update=on_time)
+            step(1, lambda s=due: stock.schedule_inbound(s, cause("po-2", 1)))
+        if n == 45:  # PO-2 is cancelled; 12 units of PO-1 arrive early
+            step(2, lambda: stock.cancel_inbound("S1", "PO-2", cause("po-2-off", 2)))
+            step(2, lambda: stock.receive("main", 12, ("S1", "PO-1"), cause("part", 2)))
+
+    revised = [(day, e) for day, events in made for e in events if type(e).__name__ == "EtasRevised"]
+    assert len(revised) > 10
+    for day, event in revised:
+        for change in event.plan.changes:
+            assert change.new is None or change.new > d(day), (day, change)
+    recomputed = replayed([e for _, events in made for e in events], "EtasRevised")
+    assert len(recomputed) == len(revised)
+    assert all(recorded == again for recorded, again in recomputed)
